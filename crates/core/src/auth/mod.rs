@@ -1,0 +1,485 @@
+//! Cobot sign-in: OpenID Connect authorization code flow with PKCE (S256).
+//!
+//! The flow, as the app drives it:
+//! 1. [`OidcClient::discover`] reads the provider's discovery document (global or per space) and
+//!    checks that it names the issuer it was fetched for.
+//! 2. [`OidcClient::begin`] makes a fresh `state`, `nonce` and PKCE verifier and returns the
+//!    authorization URL plus a [`PendingLogin`] that can be finished exactly once.
+//! 3. The redirect comes back (deep link or loopback) as a [`Callback`]; [`LoginSlot`] hands out
+//!    the pending login only for a callback carrying its `state`.
+//! 4. [`OidcClient::finish`] exchanges the code (with the verifier) and verifies the ID token
+//!    ([`id_token`]): RS256 only, key from JWKS (re-fetched once on an unknown `kid`), issuer,
+//!    audience, expiry and issue time with bounded skew, nonce.
+//! 5. [`revoke`] ends the session at Cobot.
+
+pub mod id_token;
+pub mod loopback;
+
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use url::Url;
+
+use crate::links::{Callback, Subdomain};
+use crate::secret::{AccessToken, PkceVerifier, RawIdToken};
+pub use id_token::{IdClaims, IdTokenError, IdTokenVerifier};
+
+/// Scopes Frontdoor asks members for: who they are (OIDC) and their Cobot user with memberships.
+pub const MEMBER_SCOPES: &[&str] = &["openid", "email", "profile", "read_user"];
+
+/// Where Cobot lives. Production is [`CobotHosts::cobot`]; tests and the demo point at cobot-sim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CobotHosts {
+    /// User-level host (`https://www.cobot.me`): OAuth, `/api/user`, token utilities.
+    pub www: Url,
+    /// Space host, with `{subdomain}` standing for the space: `https://{subdomain}.cobot.me`.
+    pub space_template: String,
+}
+
+impl CobotHosts {
+    /// The real Cobot.
+    pub fn cobot() -> CobotHosts {
+        CobotHosts {
+            www: Url::parse("https://www.cobot.me").expect("constant URL"),
+            space_template: "https://{subdomain}.cobot.me".into(),
+        }
+    }
+
+    /// The base URL of a space's own host.
+    pub fn space(&self, subdomain: &Subdomain) -> Result<Url, Error> {
+        let text = self.space_template.replace("{subdomain}", subdomain.as_str());
+        Url::parse(&text).map_err(|_| Error::Config(format!("the space URL template {:?} does not make a URL", self.space_template)))
+    }
+
+    /// The OIDC issuer for signing in to a space (Cobot's per-space variant, which adds the
+    /// membership's name, picture and phone claims), or the global one.
+    pub fn issuer(&self, subdomain: Option<&Subdomain>) -> Result<Url, Error> {
+        match subdomain {
+            Some(s) => self.space(s),
+            None => Ok(self.www.clone()),
+        }
+    }
+}
+
+/// An HTTP client set up the way every Cobot call wants it: no redirects followed (an OAuth
+/// client must never follow a redirect carrying credentials), bounded timeouts, our user agent.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(15))
+        .user_agent(concat!("Frontdoor/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("a client with these settings always builds")
+}
+
+/// The parts of a discovery document Frontdoor uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderMetadata {
+    /// The issuer identifier; ID tokens must carry exactly this `iss`.
+    pub issuer: String,
+    /// Where the browser goes to sign in.
+    pub authorization_endpoint: Url,
+    /// Where the code is exchanged.
+    pub token_endpoint: Url,
+    /// The signing keys.
+    pub jwks_uri: Url,
+    /// Standard OIDC user info.
+    #[serde(default)]
+    pub userinfo_endpoint: Option<Url>,
+    /// PKCE methods; Cobot lists `S256`.
+    #[serde(default)]
+    pub code_challenge_methods_supported: Vec<String>,
+    /// Claims the provider may send.
+    #[serde(default)]
+    pub claims_supported: Vec<String>,
+}
+
+/// Sign-in failures, each in words a person can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Network failure or a 5xx from Cobot.
+    #[error("Cobot could not be reached. Check your internet connection and try again.")]
+    Unreachable(#[source] reqwest::Error),
+    /// Cobot answered with a server error.
+    #[error("Cobot is having trouble right now (HTTP {0}). Try again in a few minutes.")]
+    CobotDown(u16),
+    /// The discovery document is missing or wrong.
+    #[error("Cobot's sign-in settings could not be read: {0}")]
+    Discovery(String),
+    /// Our own settings are wrong.
+    #[error("Frontdoor is set up wrongly: {0}")]
+    Config(String),
+    /// A callback arrived but no sign-in is running.
+    #[error("No sign-in is running, so this sign-in answer was ignored. Start signing in again.")]
+    NoSignInInProgress,
+    /// The callback's `state` is not ours.
+    #[error("This sign-in answer does not belong to the sign-in Frontdoor started, so it was refused. Start signing in again.")]
+    StateMismatch,
+    /// RFC 9207: the callback names another issuer (mix-up attack).
+    #[error("The sign-in answer came from {got}, not from {expected}, so it was refused.")]
+    IssuerMismatch {
+        /// The issuer we signed in with.
+        expected: String,
+        /// The issuer the callback named.
+        got: String,
+    },
+    /// The person said no at Cobot.
+    #[error("You declined to share your Cobot account with Frontdoor, so you are not signed in.")]
+    ConsentDenied,
+    /// Cobot refused the sign-in for another reason.
+    #[error("Cobot refused the sign-in ({error}{}). Try again, or ask your space's staff.", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Refused {
+        /// The OAuth error code.
+        error: String,
+        /// Cobot's explanation.
+        description: Option<String>,
+    },
+    /// `invalid_grant`: the code expired, was used, or does not match this sign-in.
+    #[error("The sign-in took too long or was already used. Please sign in again.")]
+    ExpiredCode,
+    /// The token endpoint answered something that is not a token response.
+    #[error("Cobot's answer to the sign-in could not be understood ({0}).")]
+    Malformed(String),
+    /// The ID token failed verification.
+    #[error("Cobot's identity answer could not be verified ({0}), so you are not signed in.")]
+    IdToken(#[from] IdTokenError),
+}
+
+impl From<reqwest::Error> for Error {
+    fn from(e: reqwest::Error) -> Self {
+        Error::Unreachable(e)
+    }
+}
+
+/// A public OIDC client (no secret) bound to one provider.
+#[derive(Debug, Clone)]
+pub struct OidcClient {
+    http: reqwest::Client,
+    metadata: ProviderMetadata,
+    client_id: String,
+    verifier: IdTokenVerifier,
+}
+
+impl OidcClient {
+    /// Reads `<issuer>/.well-known/openid-configuration` and checks it names `issuer`.
+    pub async fn discover(http: reqwest::Client, issuer: &Url, client_id: &str) -> Result<OidcClient, Error> {
+        let issuer_text = issuer.as_str().trim_end_matches('/');
+        let url = format!("{issuer_text}/.well-known/openid-configuration");
+        let response = http.get(&url).send().await?;
+        let status = response.status();
+        if status.is_server_error() {
+            return Err(Error::CobotDown(status.as_u16()));
+        }
+        if !status.is_success() {
+            return Err(Error::Discovery(format!("{url} answered HTTP {}", status.as_u16())));
+        }
+        let body = response.bytes().await?;
+        let metadata: ProviderMetadata = serde_json::from_slice(&body).map_err(|e| Error::Discovery(format!("{url} is not a discovery document ({e})")))?;
+        if metadata.issuer.trim_end_matches('/') != issuer_text {
+            return Err(Error::Discovery(format!("{url} names the issuer {:?}, expected {issuer_text:?}", metadata.issuer)));
+        }
+        if !metadata.code_challenge_methods_supported.is_empty() && !metadata.code_challenge_methods_supported.iter().any(|m| m == "S256") {
+            return Err(Error::Discovery("the provider does not support PKCE with S256".into()));
+        }
+        Ok(OidcClient::new(http, metadata, client_id))
+    }
+
+    /// A client from metadata already at hand.
+    pub fn new(http: reqwest::Client, metadata: ProviderMetadata, client_id: &str) -> OidcClient {
+        let verifier = IdTokenVerifier::new(http.clone(), metadata.issuer.clone(), metadata.jwks_uri.clone(), client_id.to_string());
+        OidcClient {
+            http,
+            metadata,
+            client_id: client_id.to_string(),
+            verifier,
+        }
+    }
+
+    /// The provider's metadata.
+    pub fn metadata(&self) -> &ProviderMetadata {
+        &self.metadata
+    }
+
+    /// Starts a sign-in: the URL to open in the browser, and the login to finish later.
+    pub fn begin(&self, redirect_uri: &Url, scopes: &[&str], login_hint: Option<&str>) -> (Url, PendingLogin) {
+        let state = random_token(32);
+        let nonce = random_token(32);
+        let verifier = PkceVerifier::new(random_token(48));
+        let challenge = pkce_challenge(&verifier);
+        let mut url = self.metadata.authorization_endpoint.clone();
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("response_type", "code")
+                .append_pair("client_id", &self.client_id)
+                .append_pair("redirect_uri", redirect_uri.as_str())
+                .append_pair("scope", &scopes.join(" "))
+                .append_pair("state", &state)
+                .append_pair("nonce", &nonce)
+                .append_pair("code_challenge", &challenge)
+                .append_pair("code_challenge_method", "S256");
+            if let Some(hint) = login_hint {
+                query.append_pair("login_hint", hint);
+            }
+        }
+        let pending = PendingLogin {
+            state,
+            nonce,
+            verifier,
+            redirect_uri: redirect_uri.clone(),
+            issuer: self.metadata.issuer.clone(),
+        };
+        (url, pending)
+    }
+
+    /// Finishes a sign-in: checks the callback, exchanges the code, verifies the ID token.
+    /// `now` is the current Unix time in seconds (passed in so tests control the clock).
+    pub async fn finish(&self, pending: PendingLogin, callback: Callback, now: i64) -> Result<SignedIn, Error> {
+        if !pending.matches(&callback) {
+            return Err(Error::StateMismatch);
+        }
+        let (code, iss) = match callback {
+            Callback::Error { error, description, .. } if error == "access_denied" => {
+                let _ = description;
+                return Err(Error::ConsentDenied);
+            }
+            Callback::Error { error, description, .. } => return Err(Error::Refused { error, description }),
+            Callback::Code { code, iss, .. } => (code, iss),
+        };
+        if let Some(iss) = iss {
+            if iss.trim_end_matches('/') != pending.issuer.trim_end_matches('/') {
+                return Err(Error::IssuerMismatch {
+                    expected: pending.issuer,
+                    got: iss,
+                });
+            }
+        }
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.secret()),
+            ("redirect_uri", pending.redirect_uri.as_str()),
+            ("client_id", &self.client_id),
+            ("code_verifier", pending.verifier.secret()),
+        ];
+        let response = self.http.post(self.metadata.token_endpoint.clone()).header("Accept", "application/json").form(&form).send().await?;
+        let status = response.status();
+        let body = response.bytes().await?;
+        if status.is_server_error() {
+            return Err(Error::CobotDown(status.as_u16()));
+        }
+        if !status.is_success() {
+            let err: OAuthError = serde_json::from_slice(&body).map_err(|_| Error::Malformed(format!("HTTP {} without an OAuth error", status.as_u16())))?;
+            return Err(match err.error.as_str() {
+                "invalid_grant" => Error::ExpiredCode,
+                "access_denied" => Error::ConsentDenied,
+                _ => Error::Refused {
+                    error: err.error,
+                    description: err.error_description,
+                },
+            });
+        }
+        let tokens: TokenResponse = serde_json::from_slice(&body).map_err(|e| Error::Malformed(format!("not a token response: {e}")))?;
+        if !tokens.token_type.eq_ignore_ascii_case("bearer") {
+            return Err(Error::Malformed(format!("token type {:?} instead of bearer", tokens.token_type)));
+        }
+        let raw = tokens.id_token.ok_or_else(|| Error::Malformed("no ID token although openid was asked for".into()))?;
+        let claims = self.verifier.verify(&raw, Some(&pending.nonce), now).await?;
+        Ok(SignedIn {
+            access_token: tokens.access_token,
+            id_token: raw,
+            claims,
+        })
+    }
+
+    /// The ID-token verifier of this provider (the hub uses it to check tokens apps send).
+    pub fn id_token_verifier(&self) -> &IdTokenVerifier {
+        &self.verifier
+    }
+}
+
+/// The result of a successful sign-in.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The bearer token for Cobot's API.
+    pub access_token: AccessToken,
+    /// The verified ID token as it came.
+    pub id_token: RawIdToken,
+    /// Its verified claims.
+    pub claims: IdClaims,
+}
+
+/// A sign-in waiting for its callback. Not `Clone`: it finishes once.
+#[derive(Debug)]
+pub struct PendingLogin {
+    state: String,
+    nonce: String,
+    verifier: PkceVerifier,
+    redirect_uri: Url,
+    issuer: String,
+}
+
+impl PendingLogin {
+    /// The `state` sent with the authorization request.
+    pub fn state(&self) -> &str {
+        &self.state
+    }
+
+    /// The redirect URI the code is bound to.
+    pub fn redirect_uri(&self) -> &Url {
+        &self.redirect_uri
+    }
+
+    fn matches(&self, callback: &Callback) -> bool {
+        callback.state().is_some_and(|s| s.as_bytes().ct_eq(self.state.as_bytes()).into())
+    }
+}
+
+/// Holds the one sign-in that may be running. A callback gets the pending login only if its
+/// `state` matches; the login is taken out, so a replayed callback finds nothing.
+#[derive(Debug, Default)]
+pub struct LoginSlot(Option<PendingLogin>);
+
+impl LoginSlot {
+    /// Starts waiting for a login, replacing (cancelling) any earlier one.
+    pub fn put(&mut self, pending: PendingLogin) {
+        self.0 = Some(pending);
+    }
+
+    /// Whether a login is waiting.
+    pub fn is_waiting(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Cancels the waiting login, if any.
+    pub fn cancel(&mut self) -> bool {
+        self.0.take().is_some()
+    }
+
+    /// Hands out the waiting login for a callback with its `state`. A callback with another
+    /// `state` leaves the waiting login in place (a forged callback cannot cancel a real sign-in).
+    pub fn take_for(&mut self, callback: &Callback) -> Result<PendingLogin, Error> {
+        match &self.0 {
+            None => Err(Error::NoSignInInProgress),
+            Some(p) if !p.matches(callback) => Err(Error::StateMismatch),
+            Some(_) => Ok(self.0.take().expect("checked above")),
+        }
+    }
+}
+
+/// Revokes an access token at Cobot (`DELETE /api/access_tokens/:token`, 204). A token Cobot no
+/// longer knows (401/404) counts as revoked.
+pub async fn revoke(http: &reqwest::Client, hosts: &CobotHosts, token: &AccessToken) -> Result<(), Error> {
+    let url = hosts
+        .www
+        .join(&format!("api/access_tokens/{}", token.secret()))
+        .map_err(|_| Error::Config("the Cobot URL cannot hold a token path".into()))?;
+    let response = http.delete(url).bearer_auth(token.secret()).send().await?;
+    let status = response.status();
+    if status.is_success() || status.as_u16() == 401 || status.as_u16() == 404 {
+        Ok(())
+    } else if status.is_server_error() {
+        Err(Error::CobotDown(status.as_u16()))
+    } else {
+        Err(Error::Refused {
+            error: format!("HTTP {}", status.as_u16()),
+            description: Some("Cobot did not accept the sign-out".into()),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: AccessToken,
+    token_type: String,
+    #[serde(default)]
+    id_token: Option<RawIdToken>,
+}
+
+#[derive(Deserialize)]
+struct OAuthError {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+/// `BASE64URL(SHA256(verifier))`, RFC 7636 S256.
+pub fn pkce_challenge(verifier: &PkceVerifier) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.secret().as_bytes()))
+}
+
+fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buf);
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// Which hosts the app accepts as Cobot's sign-in page. A join link names a hub, and the hub
+/// names the sign-in host; without this check a forged QR code could send members to a look-alike
+/// sign-in page. Production trusts `https://www.cobot.me` and `https://<anything>.cobot.me`;
+/// the demo and tests add cobot-sim's origin explicitly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuerPolicy {
+    extra_origins: Vec<url::Origin>,
+}
+
+impl IssuerPolicy {
+    /// Trusts Cobot only.
+    pub fn cobot_only() -> IssuerPolicy {
+        IssuerPolicy { extra_origins: vec![] }
+    }
+
+    /// Also trusts the given origins (cobot-sim in the demo and tests).
+    pub fn with_extra(origins: impl IntoIterator<Item = Url>) -> IssuerPolicy {
+        IssuerPolicy {
+            extra_origins: origins.into_iter().map(|u| u.origin()).collect(),
+        }
+    }
+
+    /// Whether `issuer` may be used for sign-in.
+    pub fn allows(&self, issuer: &Url) -> bool {
+        let cobot = issuer.scheme() == "https"
+            && issuer.port().is_none()
+            && issuer.host_str().is_some_and(|h| h == "cobot.me" || (h.ends_with(".cobot.me") && !h[..h.len() - 9].contains('.')));
+        cobot || self.extra_origins.contains(&issuer.origin())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_challenge_matches_rfc_7636_appendix_b() {
+        let verifier = PkceVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
+        assert_eq!(pkce_challenge(&verifier), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    }
+
+    #[test]
+    fn only_cobot_hosts_are_trusted_for_sign_in_by_default() {
+        let policy = IssuerPolicy::cobot_only();
+        let check = |u: &str| policy.allows(&Url::parse(u).unwrap());
+        assert!(check("https://www.cobot.me"));
+        assert!(check("https://lighthouse.cobot.me"));
+        assert!(!check("http://lighthouse.cobot.me"), "plain http would expose the sign-in");
+        assert!(!check("https://cobot.me.evil.example"));
+        assert!(!check("https://evilcobot.me"));
+        assert!(!check("https://a.b.cobot.me"), "only one label in front of cobot.me");
+        let demo = IssuerPolicy::with_extra([Url::parse("http://127.0.0.1:8480").unwrap()]);
+        assert!(demo.allows(&Url::parse("http://127.0.0.1:8480/sub/lighthouse").unwrap()));
+        assert!(!demo.allows(&Url::parse("http://127.0.0.1:9999").unwrap()));
+    }
+
+    #[test]
+    fn space_issuer_follows_the_template() {
+        let hosts = CobotHosts::cobot();
+        let space = Subdomain::parse("lighthouse").unwrap();
+        assert_eq!(hosts.issuer(Some(&space)).unwrap().as_str(), "https://lighthouse.cobot.me/");
+        assert_eq!(hosts.issuer(None).unwrap().as_str(), "https://www.cobot.me/");
+    }
+}
