@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The embedded demo: cobot-sim (a local Cobot) and a hub serving the demo space "lighthouse",
+# then the app. Run through ./dev.sh demo (which installs first). Stops both servers on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIM_ADDR=${SIM_ADDR:-127.0.0.1:8480}
+HUB_ADDR=${HUB_ADDR:-127.0.0.1:8481}
+
+cargo xtask ui
+cargo build -p frontdoor -p cobot-sim -p frontdoor-hub
+target=${CARGO_TARGET_DIR:-target}/debug
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+"$target/cobot-sim" --listen "$SIM_ADDR" &
+pids+=($!)
+"$target/frontdoor-hub" --demo --cobot-url "http://$SIM_ADDR" --listen "$HUB_ADDR" &
+pids+=($!)
+for _ in $(seq 50); do curl -sf "http://$HUB_ADDR/api/v1/hub" >/dev/null && break; sleep 0.1; done
+
+cat <<TXT
+
+  Frontdoor demo
+  --------------
+  Join the demo space: paste this link on the welcome screen
+      frontdoor://join?space=lighthouse&hub=http://$HUB_ADDR
+  or type the space "lighthouse" and the hub "http://$HUB_ADDR".
+  Sign in at the simulated Cobot as Alex Morgan (member) or Sam Rivera (member and admin).
+
+TXT
+FRONTDOOR_TRUST_COBOT="http://$SIM_ADDR" "$target/frontdoor"

@@ -1,0 +1,617 @@
+//! The app's state machine: join a space, sign in, sign out. Free of Tauri, so tests drive it
+//! directly; `lib.rs` adapts it to commands and events.
+//!
+//! Architecture Invariant: tokens live only in the [`Vault`] (OS keychain, or memory when there
+//! is none); [`Prefs`] — a plain file — holds spaces and the non-secret profile for offline view.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use frontdoor_core::auth::{self, loopback::LoopbackRedirect, IssuerPolicy, LoginSlot, OidcClient, MEMBER_SCOPES};
+use frontdoor_core::cobot::{self, Cobot, User};
+use frontdoor_core::hub::{self, HubInfo};
+use frontdoor_core::links::{Callback, DeepLink, HubUrl, LinkError, Subdomain};
+use frontdoor_core::secret::AccessToken;
+use frontdoor_core::CobotHosts;
+use frontdoor_ipc::{
+    AppView, ErrorCode, ErrorDto, JoinOffer, MembershipView, RedirectKind, Role, SessionView, SigningInView, SpaceView,
+};
+use serde::{Deserialize, Serialize};
+use tokio::task::AbortHandle;
+use url::Url;
+
+use crate::vault::Vault;
+
+/// A space this device joined, with what its hub said about signing in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredSpace {
+    /// Cobot subdomain.
+    pub subdomain: Subdomain,
+    /// Display name.
+    pub name: String,
+    /// The space's hub.
+    pub hub: HubUrl,
+    /// OIDC issuer to sign in with.
+    pub issuer: Url,
+    /// Cobot's user-level host.
+    pub cobot_www: Url,
+    /// OAuth client id.
+    pub client_id: String,
+}
+
+impl StoredSpace {
+    fn from_info(hub: HubUrl, info: HubInfo) -> StoredSpace {
+        StoredSpace {
+            subdomain: info.space.subdomain,
+            name: info.space.name,
+            hub,
+            issuer: info.sign_in.issuer,
+            cobot_www: info.sign_in.cobot_www,
+            client_id: info.sign_in.client_id,
+        }
+    }
+
+    fn view(&self) -> SpaceView {
+        SpaceView {
+            subdomain: self.subdomain.to_string(),
+            name: self.name.clone(),
+            hub_url: self.hub.to_string(),
+            sign_in_host: self.issuer.host_str().map(|h| match self.issuer.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            }).unwrap_or_default(),
+        }
+    }
+
+    fn hosts(&self) -> CobotHosts {
+        CobotHosts {
+            www: self.cobot_www.clone(),
+            space_template: String::new(),
+        }
+    }
+}
+
+/// The signed-in person as last seen, kept for the offline view. Not secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// Cobot user id.
+    pub user_id: String,
+    /// Display name.
+    pub name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Spaces and roles.
+    pub memberships: Vec<MembershipView>,
+}
+
+/// What the app keeps in its preference file. Never a token.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saved {
+    /// Joined spaces.
+    pub spaces: Vec<StoredSpace>,
+    /// The space on screen.
+    pub current: Option<Subdomain>,
+    /// Signed-in profile per space.
+    pub profiles: BTreeMap<Subdomain, Profile>,
+}
+
+/// Where non-secret state is kept (tauri-plugin-store in the app).
+pub trait Prefs: Send + Sync {
+    /// The saved state, or the default on first start.
+    fn load(&self) -> Saved;
+    /// Saves the state.
+    fn save(&self, saved: &Saved) -> Result<(), String>;
+}
+
+/// Opens the system browser.
+pub trait Browser: Send + Sync {
+    /// Shows `url` to the person.
+    fn open(&self, url: &Url) -> Result<(), String>;
+}
+
+/// What can go wrong in the app, wrapped per source.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A link or typed address.
+    #[error(transparent)]
+    Link(#[from] LinkError),
+    /// The hub.
+    #[error(transparent)]
+    Hub(#[from] hub::Error),
+    /// Sign-in.
+    #[error(transparent)]
+    Auth(#[from] auth::Error),
+    /// Cobot's API.
+    #[error(transparent)]
+    Cobot(#[from] cobot::Error),
+    /// The hub names a sign-in host that is not Cobot.
+    #[error("This hub wants you to sign in at {0}, which is not Cobot. Frontdoor refused, to protect your password.")]
+    UntrustedSignIn(String),
+    /// Nothing joined yet.
+    #[error("Join a space first: scan its QR code, open its link, or type its name.")]
+    NoSpace,
+    /// Confirm without an offer.
+    #[error("There is no join waiting for confirmation.")]
+    NoPendingJoin,
+    /// The browser did not open.
+    #[error("The browser could not be opened ({0}). Open the sign-in address shown below by hand.")]
+    Browser(String),
+    /// A door link before door support.
+    #[error("This version of Frontdoor cannot open doors from a link yet.")]
+    DoorLinksNotYetSupported,
+    /// A bug or a broken device.
+    #[error("Something went wrong inside Frontdoor: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// The stable code the UI matches on.
+    pub fn code(&self) -> ErrorCode {
+        use auth::Error as A;
+        match self {
+            Error::Link(_) | Error::DoorLinksNotYetSupported => ErrorCode::InvalidLink,
+            Error::Hub(_) => ErrorCode::UnknownHub,
+            Error::UntrustedSignIn(_) => ErrorCode::UntrustedSignIn,
+            Error::Auth(e) => match e {
+                A::Unreachable(_) | A::CobotDown(_) | A::Discovery(_) => ErrorCode::CobotUnreachable,
+                A::NoSignInInProgress => ErrorCode::NoSignInInProgress,
+                A::StateMismatch | A::IssuerMismatch { .. } => ErrorCode::StateMismatch,
+                A::ConsentDenied => ErrorCode::ConsentDenied,
+                A::ExpiredCode => ErrorCode::ExpiredCode,
+                A::IdToken(_) => ErrorCode::InvalidIdToken,
+                A::Refused { .. } | A::Malformed(_) => ErrorCode::SignInRefused,
+                A::Config(_) => ErrorCode::Internal,
+            },
+            Error::Cobot(e) => match e {
+                cobot::Error::SignInAgain => ErrorCode::SignInAgain,
+                cobot::Error::Unreachable(_) | cobot::Error::Down(_) | cobot::Error::RateLimited { .. } => ErrorCode::CobotUnreachable,
+                cobot::Error::Forbidden(_) | cobot::Error::NotFound(_) | cobot::Error::Malformed(_) => ErrorCode::SignInRefused,
+            },
+            Error::NoSpace | Error::NoPendingJoin => ErrorCode::NoSpace,
+            Error::Browser(_) | Error::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<&Error> for ErrorDto {
+    fn from(e: &Error) -> ErrorDto {
+        ErrorDto::new(e.code(), e.to_string())
+    }
+}
+
+impl From<Error> for ErrorDto {
+    fn from(e: Error) -> ErrorDto {
+        ErrorDto::from(&e)
+    }
+}
+
+struct SignInRun {
+    subdomain: Subdomain,
+    client: OidcClient,
+    view: SigningInView,
+    loopback: Option<AbortHandle>,
+}
+
+#[derive(Default)]
+struct Inner {
+    saved: Saved,
+    pending_join: Option<StoredSpace>,
+    signing_in: Option<SignInRun>,
+    slot: LoginSlot,
+    tokens: HashMap<Subdomain, AccessToken>,
+    notice: Option<ErrorDto>,
+}
+
+/// How the app is set up on this device.
+pub struct Settings {
+    /// Which sign-in hosts to trust.
+    pub policy: IssuerPolicy,
+    /// How the sign-in comes back.
+    pub redirect: RedirectKind,
+    /// Clock: Unix seconds now.
+    pub now: fn() -> i64,
+}
+
+/// The app.
+pub struct Frontdoor {
+    inner: Mutex<Inner>,
+    http: reqwest::Client,
+    settings: Settings,
+    vault: Box<dyn Vault>,
+    prefs: Box<dyn Prefs>,
+    browser: Box<dyn Browser>,
+    notify: Box<dyn Fn(&AppView) + Send + Sync>,
+}
+
+/// The redirect URI registered for the deep-link flow.
+pub const DEEP_LINK_REDIRECT: &str = "frontdoor://auth/callback";
+
+impl Frontdoor {
+    /// The app with its parts. `notify` is called with the new view whenever it changes outside a
+    /// command's answer.
+    pub fn new(
+        settings: Settings,
+        vault: Box<dyn Vault>,
+        prefs: Box<dyn Prefs>,
+        browser: Box<dyn Browser>,
+        notify: Box<dyn Fn(&AppView) + Send + Sync>,
+    ) -> Arc<Frontdoor> {
+        let saved = prefs.load();
+        let mut tokens = HashMap::new();
+        let mut notice = None;
+        for space in &saved.spaces {
+            match vault.get(space.subdomain.as_str()) {
+                Ok(Some(token)) => {
+                    tokens.insert(space.subdomain.clone(), token);
+                }
+                Ok(None) => {}
+                Err(e) => notice = Some(ErrorDto::new(ErrorCode::Internal, format!("Your saved sign-in could not be read from the keychain ({e}). Please sign in again."))),
+            }
+        }
+        Arc::new(Frontdoor {
+            inner: Mutex::new(Inner {
+                saved,
+                tokens,
+                notice,
+                ..Inner::default()
+            }),
+            http: auth::http_client(),
+            settings,
+            vault,
+            prefs,
+            browser,
+            notify,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves plain data behind; keep serving it.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// What the screen shows now.
+    pub fn view(&self) -> AppView {
+        let inner = self.lock();
+        self.view_of(&inner)
+    }
+
+    fn view_of(&self, inner: &Inner) -> AppView {
+        let session = inner.saved.current.as_ref().and_then(|current| {
+            inner.tokens.contains_key(current).then_some(())?;
+            let p = inner.saved.profiles.get(current)?;
+            Some(SessionView {
+                subdomain: current.to_string(),
+                user_id: p.user_id.clone(),
+                name: p.name.clone(),
+                email: p.email.clone(),
+                memberships: p.memberships.clone(),
+            })
+        });
+        AppView {
+            spaces: inner.saved.spaces.iter().map(StoredSpace::view).collect(),
+            pending_join: inner.pending_join.as_ref().map(|s| JoinOffer { space: s.view() }),
+            signing_in: inner.signing_in.as_ref().map(|r| r.view.clone()),
+            session,
+            token_storage: self.vault.kind(),
+            notice: inner.notice.clone(),
+        }
+    }
+
+    fn changed(&self) {
+        let view = self.view();
+        (self.notify)(&view);
+    }
+
+    fn persist(&self, inner: &Inner) {
+        if let Err(e) = self.prefs.save(&inner.saved) {
+            tracing::warn!("could not save preferences: {e}");
+        }
+    }
+
+    /// Handles a `frontdoor://` link (from the OS, a QR code, or pasted).
+    pub async fn open_link(self: &Arc<Self>, text: &str) -> Result<AppView, Error> {
+        match DeepLink::parse(text)? {
+            DeepLink::Join { space, hub } => self.join(space, hub).await,
+            DeepLink::AuthCallback(callback) => self.callback(callback).await,
+            DeepLink::Open { .. } => Err(Error::DoorLinksNotYetSupported),
+        }
+    }
+
+    /// Handles a link the OS delivered (no command is waiting for an answer): errors become the
+    /// notice on screen.
+    pub async fn deliver_link(self: &Arc<Self>, text: &str) {
+        if let Err(e) = self.open_link(text).await {
+            tracing::info!("link refused: {e}");
+            self.lock().notice = Some(ErrorDto::from(&e));
+        }
+        self.changed();
+    }
+
+    /// Joins a space typed by hand.
+    pub async fn join_typed(self: &Arc<Self>, subdomain: &str, hub: &str) -> Result<AppView, Error> {
+        let space = Subdomain::parse(subdomain)?;
+        let hub = HubUrl::parse(hub)?;
+        self.join(space, hub).await
+    }
+
+    /// Asks the hub who it is and offers the join for confirmation. A space already joined
+    /// through the same hub is simply selected.
+    async fn join(self: &Arc<Self>, space: Subdomain, hub: HubUrl) -> Result<AppView, Error> {
+        let info = hub::fetch_info(&self.http, &hub, &space).await?;
+        if !self.settings.policy.allows(&info.sign_in.issuer) || !self.settings.policy.allows(&info.sign_in.cobot_www) {
+            return Err(Error::UntrustedSignIn(info.sign_in.issuer.to_string()));
+        }
+        let offered = StoredSpace::from_info(hub, info);
+        let mut inner = self.lock();
+        inner.notice = None;
+        if let Some(known) = inner.saved.spaces.iter_mut().find(|s| s.subdomain == offered.subdomain && s.hub == offered.hub) {
+            *known = offered.clone();
+            inner.saved.current = Some(offered.subdomain);
+            self.persist(&inner);
+        } else {
+            inner.pending_join = Some(offered);
+        }
+        Ok(self.view_of(&inner))
+    }
+
+    /// The person confirmed the join: keep the space and start signing in.
+    pub async fn confirm_join(self: &Arc<Self>) -> Result<AppView, Error> {
+        {
+            let mut inner = self.lock();
+            let space = inner.pending_join.take().ok_or(Error::NoPendingJoin)?;
+            inner.saved.spaces.retain(|s| s.subdomain != space.subdomain);
+            inner.saved.current = Some(space.subdomain.clone());
+            inner.saved.spaces.push(space);
+            self.persist(&inner);
+        }
+        self.sign_in().await
+    }
+
+    /// The person declined the join.
+    pub fn decline_join(&self) -> AppView {
+        let mut inner = self.lock();
+        inner.pending_join = None;
+        self.view_of(&inner)
+    }
+
+    /// Starts signing in to the current space in the system browser.
+    pub async fn sign_in(self: &Arc<Self>) -> Result<AppView, Error> {
+        let space = {
+            let inner = self.lock();
+            let current = inner.saved.current.clone().ok_or(Error::NoSpace)?;
+            inner.saved.spaces.iter().find(|s| s.subdomain == current).cloned().ok_or(Error::NoSpace)?
+        };
+        if !self.settings.policy.allows(&space.issuer) {
+            return Err(Error::UntrustedSignIn(space.issuer.to_string()));
+        }
+        let client = OidcClient::discover(self.http.clone(), &space.issuer, &space.client_id).await?;
+        let (redirect_uri, listener) = match self.settings.redirect {
+            RedirectKind::DeepLink => (Url::parse(DEEP_LINK_REDIRECT).expect("constant URL"), None),
+            RedirectKind::Loopback => {
+                let listener = LoopbackRedirect::bind().await.map_err(|e| Error::Internal(format!("no loopback port for the sign-in: {e}")))?;
+                (listener.redirect_uri().clone(), Some(listener))
+            }
+        };
+        let (url, pending) = client.begin(&redirect_uri, MEMBER_SCOPES, None);
+        let loopback = listener.map(|listener| {
+            let app = Arc::clone(self);
+            tokio::spawn(async move {
+                match listener.callback().await {
+                    Ok(Ok(callback)) => {
+                        let _ = app.deliver_callback(callback).await;
+                    }
+                    Ok(Err(e)) => {
+                        app.fail_sign_in(Error::Link(e));
+                    }
+                    Err(e) => app.fail_sign_in(Error::Internal(format!("the sign-in listener failed: {e}"))),
+                }
+            })
+            .abort_handle()
+        });
+        {
+            let mut inner = self.lock();
+            if let Some(old) = inner.signing_in.take() {
+                if let Some(task) = old.loopback {
+                    task.abort();
+                }
+            }
+            inner.slot.put(pending);
+            inner.notice = None;
+            inner.signing_in = Some(SignInRun {
+                subdomain: space.subdomain.clone(),
+                client,
+                view: SigningInView {
+                    subdomain: space.subdomain.to_string(),
+                    redirect: self.settings.redirect,
+                    authorize_url: url.to_string(),
+                },
+                loopback,
+            });
+        }
+        if let Err(e) = self.browser.open(&url) {
+            // The sign-in stays open: the person can copy the URL shown on screen.
+            self.lock().notice = Some(ErrorDto::from(&Error::Browser(e)));
+        }
+        Ok(self.view())
+    }
+
+    /// The person cancelled the sign-in.
+    pub fn cancel_sign_in(&self) -> AppView {
+        let mut inner = self.lock();
+        inner.slot.cancel();
+        if let Some(run) = inner.signing_in.take() {
+            if let Some(task) = run.loopback {
+                task.abort();
+            }
+        }
+        self.view_of(&inner)
+    }
+
+    fn fail_sign_in(&self, e: Error) {
+        {
+            let mut inner = self.lock();
+            inner.slot.cancel();
+            inner.signing_in = None;
+            inner.notice = Some(ErrorDto::from(&e));
+        }
+        self.changed();
+    }
+
+    async fn deliver_callback(self: &Arc<Self>, callback: Callback) -> Result<AppView, Error> {
+        let result = self.callback(callback).await;
+        if let Err(e) = &result {
+            self.lock().notice = Some(ErrorDto::from(e));
+        }
+        self.changed();
+        result
+    }
+
+    /// The browser came back. Finishes the sign-in, keeps the token in the vault, reads the
+    /// Cobot user for the profile.
+    async fn callback(self: &Arc<Self>, callback: Callback) -> Result<AppView, Error> {
+        let (pending, client, subdomain) = {
+            let mut inner = self.lock();
+            // A forged or stale callback leaves a running sign-in untouched.
+            let pending = inner.slot.take_for(&callback)?;
+            let run = inner.signing_in.take().expect("a waiting login always has its run");
+            if let Some(task) = run.loopback {
+                // When the callback came through the loopback listener, this *is* that task:
+                // aborting it would cancel the code exchange below. Otherwise stop its wait.
+                if tokio::task::try_id() != Some(task.id()) {
+                    task.abort();
+                }
+            }
+            (pending, run.client, run.subdomain)
+        };
+        let finished = async {
+            let signed_in = client.finish(pending, callback, (self.settings.now)()).await?;
+            let space = self.space(&subdomain)?;
+            let user = Cobot::new(self.http.clone(), space.hosts()).user(&signed_in.access_token).await?;
+            Ok::<_, Error>((signed_in, user))
+        }
+        .await;
+        let (signed_in, user) = match finished {
+            Ok(ok) => ok,
+            Err(e) => {
+                self.lock().notice = Some(ErrorDto::from(&e));
+                return Err(e);
+            }
+        };
+        let name = signed_in.claims.name.clone().or(user.name.clone()).or(user.email.clone()).unwrap_or_else(|| user.id.clone());
+        let profile = Profile {
+            user_id: user.id.clone(),
+            name,
+            email: user.email.clone().or(signed_in.claims.email.clone()),
+            memberships: memberships(&user),
+        };
+        if let Err(e) = self.vault.put(subdomain.as_str(), &signed_in.access_token) {
+            tracing::warn!("keychain refused the token: {e}");
+        }
+        let mut inner = self.lock();
+        inner.tokens.insert(subdomain.clone(), signed_in.access_token);
+        inner.saved.profiles.insert(subdomain.clone(), profile);
+        inner.saved.current = Some(subdomain);
+        inner.notice = None;
+        self.persist(&inner);
+        Ok(self.view_of(&inner))
+    }
+
+    fn space(&self, subdomain: &Subdomain) -> Result<StoredSpace, Error> {
+        self.lock().saved.spaces.iter().find(|s| &s.subdomain == subdomain).cloned().ok_or(Error::NoSpace)
+    }
+
+    /// Signs out of the current space: revokes the token at Cobot, forgets it here. If Cobot
+    /// cannot be reached the token is still forgotten here and the person is told.
+    pub async fn sign_out(self: &Arc<Self>) -> Result<AppView, Error> {
+        let (space, token) = {
+            let mut inner = self.lock();
+            let current = inner.saved.current.clone().ok_or(Error::NoSpace)?;
+            let space = inner.saved.spaces.iter().find(|s| s.subdomain == current).cloned().ok_or(Error::NoSpace)?;
+            inner.saved.profiles.remove(&current);
+            let token = inner.tokens.remove(&current);
+            self.persist(&inner);
+            (space, token)
+        };
+        if let Err(e) = self.vault.delete(space.subdomain.as_str()) {
+            tracing::warn!("keychain could not delete the token: {e}");
+        }
+        let revoked = match &token {
+            Some(token) => auth::revoke(&self.http, &space.hosts(), token).await,
+            None => Ok(()),
+        };
+        let mut inner = self.lock();
+        inner.notice = revoked.err().map(|e| {
+            ErrorDto::new(
+                ErrorCode::CobotUnreachable,
+                format!("You are signed out on this device, but Cobot could not be told ({e}). Sign out at cobot.me to end the session there too."),
+            )
+        });
+        Ok(self.view_of(&inner))
+    }
+
+    /// Re-reads the signed-in user from Cobot (at start, and on demand). A 401 ends the session
+    /// here too and says to sign in again; being offline keeps the last profile on screen.
+    pub async fn refresh(self: &Arc<Self>) -> Result<AppView, Error> {
+        let (space, token) = {
+            let inner = self.lock();
+            let Some(current) = inner.saved.current.clone() else {
+                return Ok(self.view_of(&inner));
+            };
+            let Some(token) = inner.tokens.get(&current).cloned() else {
+                return Ok(self.view_of(&inner));
+            };
+            (inner.saved.spaces.iter().find(|s| s.subdomain == current).cloned().ok_or(Error::NoSpace)?, token)
+        };
+        let result = Cobot::new(self.http.clone(), space.hosts()).user(&token).await;
+        let mut inner = self.lock();
+        match result {
+            Ok(user) => {
+                if let Some(p) = inner.saved.profiles.get_mut(&space.subdomain) {
+                    p.memberships = memberships(&user);
+                    p.email = user.email.clone().or(p.email.take());
+                }
+                self.persist(&inner);
+                Ok(self.view_of(&inner))
+            }
+            Err(cobot::Error::SignInAgain) => {
+                inner.tokens.remove(&space.subdomain);
+                inner.saved.profiles.remove(&space.subdomain);
+                self.persist(&inner);
+                drop(inner);
+                let _ = self.vault.delete(space.subdomain.as_str());
+                Err(Error::Cobot(cobot::Error::SignInAgain))
+            }
+            Err(e) => Err(Error::Cobot(e)),
+        }
+    }
+
+    /// Clears the notice.
+    pub fn dismiss_notice(&self) -> AppView {
+        let mut inner = self.lock();
+        inner.notice = None;
+        self.view_of(&inner)
+    }
+}
+
+/// The person's spaces with roles, from Cobot's `memberships[]` and `admin_of[]`.
+fn memberships(user: &User) -> Vec<MembershipView> {
+    let mut out: Vec<MembershipView> = user
+        .memberships
+        .iter()
+        .map(|m| MembershipView {
+            subdomain: m.space_subdomain.clone(),
+            name: m.space_name.clone().unwrap_or_else(|| m.space_subdomain.clone()),
+            role: if user.is_admin_of(&m.space_subdomain) { Role::MemberAndAdmin } else { Role::Member },
+        })
+        .collect();
+    for admin in &user.admin_of {
+        if user.membership_in(&admin.space_subdomain).is_none() {
+            out.push(MembershipView {
+                subdomain: admin.space_subdomain.clone(),
+                name: admin.space_name.clone().unwrap_or_else(|| admin.space_subdomain.clone()),
+                role: Role::Admin,
+            });
+        }
+    }
+    out
+}

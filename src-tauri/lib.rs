@@ -1,0 +1,229 @@
+//! The Frontdoor app's Rust shell: Tauri plugins, commands and events around [`Frontdoor`].
+//!
+//! Commands are one-line adapters over the managed [`Frontdoor`]; errors cross to the UI as
+//! `{code, message}` ([`frontdoor_ipc::ErrorDto`]).
+
+pub mod frontdoor;
+pub mod vault;
+
+use std::sync::Arc;
+
+use frontdoor_core::auth::IssuerPolicy;
+use frontdoor_ipc::{AppView, ErrorDto, RedirectKind, VIEW_CHANGED_EVENT};
+use tauri::{Emitter, Manager, Runtime};
+use url::Url;
+
+pub use frontdoor::Frontdoor;
+use frontdoor::{Browser, Prefs, Saved, Settings};
+
+type App<'a> = tauri::State<'a, Arc<Frontdoor>>;
+
+#[tauri::command]
+fn get_view(app: App<'_>) -> AppView {
+    app.view()
+}
+
+#[tauri::command]
+async fn open_link(app: App<'_>, link: String) -> Result<AppView, ErrorDto> {
+    Ok(app.open_link(&link).await?)
+}
+
+#[tauri::command]
+async fn join_space(app: App<'_>, subdomain: String, hub: String) -> Result<AppView, ErrorDto> {
+    Ok(app.join_typed(&subdomain, &hub).await?)
+}
+
+#[tauri::command]
+async fn confirm_join(app: App<'_>) -> Result<AppView, ErrorDto> {
+    Ok(app.confirm_join().await?)
+}
+
+#[tauri::command]
+fn decline_join(app: App<'_>) -> AppView {
+    app.decline_join()
+}
+
+#[tauri::command]
+async fn sign_in(app: App<'_>) -> Result<AppView, ErrorDto> {
+    Ok(app.sign_in().await?)
+}
+
+#[tauri::command]
+fn cancel_sign_in(app: App<'_>) -> AppView {
+    app.cancel_sign_in()
+}
+
+#[tauri::command]
+async fn sign_out(app: App<'_>) -> Result<AppView, ErrorDto> {
+    Ok(app.sign_out().await?)
+}
+
+#[tauri::command]
+async fn refresh(app: App<'_>) -> Result<AppView, ErrorDto> {
+    Ok(app.refresh().await?)
+}
+
+#[tauri::command]
+fn dismiss_notice(app: App<'_>) -> AppView {
+    app.dismiss_notice()
+}
+
+/// The command table, shared by the app and the IPC tests.
+pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        get_view,
+        open_link,
+        join_space,
+        confirm_join,
+        decline_join,
+        sign_in,
+        cancel_sign_in,
+        sign_out,
+        refresh,
+        dismiss_notice
+    ]
+}
+
+/// Sign-in hosts trusted besides Cobot: `FRONTDOOR_TRUST_COBOT`, comma-separated origins (the
+/// demo and tests point it at cobot-sim).
+pub fn issuer_policy_from_env() -> IssuerPolicy {
+    let extra = std::env::var("FRONTDOOR_TRUST_COBOT").unwrap_or_default();
+    IssuerPolicy::with_extra(extra.split(',').filter_map(|s| Url::parse(s.trim()).ok()))
+}
+
+/// How the sign-in comes back on this device. `FRONTDOOR_REDIRECT=deep_link|loopback` forces one.
+/// On Linux the deep link needs the scheme registered *and* a session bus, because a second
+/// launch carrying the URL reaches the running window only through D-Bus (single-instance);
+/// without a bus the callback would start a second copy that knows nothing of the sign-in, so
+/// the RFC 8252 loopback redirect is used instead.
+pub fn redirect_kind(scheme_registered: bool) -> RedirectKind {
+    match std::env::var("FRONTDOOR_REDIRECT").as_deref() {
+        Ok("loopback") => return RedirectKind::Loopback,
+        Ok("deep_link") => return RedirectKind::DeepLink,
+        _ => {}
+    }
+    if cfg!(target_os = "linux") {
+        let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty())
+            || std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| std::path::Path::new(&d).join("bus").exists());
+        if scheme_registered && bus {
+            RedirectKind::DeepLink
+        } else {
+            RedirectKind::Loopback
+        }
+    } else {
+        RedirectKind::DeepLink
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+const PREFS_FILE: &str = "frontdoor.json";
+const PREFS_KEY: &str = "state";
+
+struct StorePrefs<R: Runtime>(tauri::AppHandle<R>);
+
+impl<R: Runtime> Prefs for StorePrefs<R> {
+    fn load(&self) -> Saved {
+        use tauri_plugin_store::StoreExt;
+        let Ok(store) = self.0.store(PREFS_FILE) else {
+            return Saved::default();
+        };
+        store.get(PREFS_KEY).and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
+    }
+    fn save(&self, saved: &Saved) -> Result<(), String> {
+        use tauri_plugin_store::StoreExt;
+        let store = self.0.store(PREFS_FILE).map_err(|e| e.to_string())?;
+        store.set(PREFS_KEY, serde_json::to_value(saved).map_err(|e| e.to_string())?);
+        store.save().map_err(|e| e.to_string())
+    }
+}
+
+/// Opens URLs with `FRONTDOOR_BROWSER` (a command, given the URL as its one argument) when set,
+/// else with the system's default browser.
+struct SystemBrowser<R: Runtime>(tauri::AppHandle<R>);
+
+impl<R: Runtime> Browser for SystemBrowser<R> {
+    fn open(&self, url: &Url) -> Result<(), String> {
+        if let Some(cmd) = std::env::var_os("FRONTDOOR_BROWSER").filter(|c| !c.is_empty()) {
+            return std::process::Command::new(cmd).arg(url.as_str()).spawn().map(|_| ()).map_err(|e| e.to_string());
+        }
+        use tauri_plugin_opener::OpenerExt;
+        self.0.opener().open_url(url.as_str(), None::<&str>).map_err(|e| e.to_string())
+    }
+}
+
+/// Starts the app.
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let mut builder = tauri::Builder::default();
+    #[cfg(desktop)]
+    {
+        // First, so a second launch hands over its arguments before building anything else.
+        // With the `deep-link` feature the forwarded URL arrives through `on_open_url` below.
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }));
+    }
+    builder
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_store::Builder::new().build())
+        .plugin(tauri_plugin_opener::init())
+        .invoke_handler(invoke_handler())
+        .setup(|app| {
+            use tauri_plugin_deep_link::DeepLinkExt;
+            #[cfg(desktop)]
+            let registered = match app.deep_link().register_all() {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::warn!("frontdoor:// could not be registered ({e}); signing in through a loopback redirect");
+                    false
+                }
+            };
+            #[cfg(mobile)]
+            let registered = true;
+            let handle = app.handle().clone();
+            let emitter = app.handle().clone();
+            let frontdoor = Frontdoor::new(
+                Settings {
+                    policy: issuer_policy_from_env(),
+                    redirect: redirect_kind(registered),
+                    now,
+                },
+                vault::open(),
+                Box::new(StorePrefs(handle.clone())),
+                Box::new(SystemBrowser(handle.clone())),
+                Box::new(move |view: &AppView| {
+                    let _ = emitter.emit(VIEW_CHANGED_EVENT, view);
+                }),
+            );
+            app.manage(Arc::clone(&frontdoor));
+            let on_link = Arc::clone(&frontdoor);
+            app.deep_link().on_open_url(move |event| {
+                for url in event.urls() {
+                    let app = Arc::clone(&on_link);
+                    tauri::async_runtime::spawn(async move { app.deliver_link(url.as_str()).await });
+                }
+            });
+            let startup_links = app.deep_link().get_current().ok().flatten().unwrap_or_default();
+            tauri::async_runtime::spawn(async move {
+                for url in startup_links {
+                    frontdoor.deliver_link(url.as_str()).await;
+                }
+                if let Err(e) = frontdoor.refresh().await {
+                    tracing::info!("session check at start: {e}");
+                }
+            });
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("error while running Frontdoor");
+}

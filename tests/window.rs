@@ -1,0 +1,190 @@
+//! End-to-end through the real window: the built app under WebKitWebDriver (tauri-driver), with
+//! cobot-sim and a hub on loopback. Needs a display and a session bus, so these tests are
+//! `#[ignore]`d in a plain `cargo test` and run by `scripts/test.sh` as
+//! `xvfb-run -a dbus-run-session -- cargo test --test window -- --ignored --test-threads=1`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+const APP: &str = env!("CARGO_BIN_EXE_frontdoor");
+
+/// cobot-sim, a hub, tauri-driver and a WebDriver session on the app.
+struct Harness {
+    sim: cobot_sim::RunningSim,
+    hub: frontdoor_hub::RunningHub,
+    driver: Child,
+    client: Client,
+    env: Vec<(String, String)>,
+    log: PathBuf,
+    _home: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Harness {
+    async fn start(redirect: &str) -> Harness {
+        assert!(Path::new(APP).exists(), "the app binary is built by cargo before this test");
+        let sim = cobot_sim::spawn(cobot_sim::SimConfig::default(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let hub = frontdoor_hub::spawn(frontdoor_hub::Config::demo(&sim.base_url), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let log = home.path().join("browser.log");
+        let dir = |name: &str| {
+            let d = home.path().join(name);
+            std::fs::create_dir_all(&d).unwrap();
+            d.display().to_string()
+        };
+        let env: Vec<(String, String)> = vec![
+            ("HOME".into(), dir("home")),
+            ("XDG_DATA_HOME".into(), dir("data")),
+            ("XDG_CONFIG_HOME".into(), dir("config")),
+            ("XDG_CACHE_HOME".into(), dir("cache")),
+            ("FRONTDOOR_TRUST_COBOT".into(), sim.base_url.to_string()),
+            ("FRONTDOOR_REDIRECT".into(), redirect.into()),
+            ("FRONTDOOR_BROWSER".into(), concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/fake-browser.sh").into()),
+            ("FRONTDOOR_E2E_APP".into(), APP.into()),
+            ("FRONTDOOR_E2E_USER".into(), "alex@example.com".into()),
+            ("FRONTDOOR_E2E_LOG".into(), log.display().to_string()),
+        ];
+        let (port, native_port) = (free_port(), free_port());
+        let driver = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tauri-driver is installed by scripts/setup.sh");
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("wry"));
+        caps.insert("tauri:options".into(), json!({"application": APP}));
+        let url = format!("http://127.0.0.1:{port}");
+        let mut client = None;
+        for _ in 0..100 {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
+                Ok(c) => {
+                    client = Some(c);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        let client = client.expect("tauri-driver accepts a session within 10 s");
+        Harness { sim, hub, driver, client, env, log, _home: home }
+    }
+
+    /// Waits for an element (the UI updates asynchronously after IPC and events).
+    async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}\nbrowser log:\n{}", std::fs::read_to_string(&self.log).unwrap_or_default()))
+    }
+
+    /// Saves what the window shows to `target/e2e-screens/<name>.png`, for people to look at.
+    async fn shot(&self, name: &str) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screens");
+        std::fs::create_dir_all(&dir).unwrap();
+        // Let WebKit paint the latest DOM before capturing it.
+        let _ = self.client.execute_async("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));", vec![]).await;
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    /// Launches the app a second time with `link`, as the OS does for a clicked link.
+    fn second_launch(&self, link: &str) {
+        let status = Command::new(APP)
+            .arg(link)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .status()
+            .unwrap();
+        assert!(status.success(), "the second launch hands its link to the running window and exits cleanly");
+    }
+
+    async fn sim_tokens(&self, user: &str) -> Vec<Value> {
+        let url = self.sim.base_url.join(&format!("_sim/users/{user}/tokens")).unwrap();
+        reqwest::get(url).await.unwrap().json().await.unwrap()
+    }
+
+    async fn stop(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        drop(self.hub);
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
+async fn a_member_joins_by_deep_link_signs_in_and_signs_out() {
+    let h = Harness::start("deep_link").await;
+    h.find("#welcome").await;
+    h.shot("welcome").await;
+
+    // The QR code on the wall: the OS starts the app again with the join link.
+    let join = format!("frontdoor://join?space=lighthouse&hub={}", h.hub.base_url.as_str().trim_end_matches('/'));
+    h.second_launch(&join);
+    assert_eq!(h.text("#offer-space").await, "lighthouse");
+    assert!(h.text("#confirm-join h2").await.contains("Lighthouse Coworking"));
+    h.shot("confirm-join").await;
+
+    // Joining opens Cobot's sign-in in the browser; the redirect comes back as a second launch.
+    h.find("#confirm-join-button").await.click().await.unwrap();
+    assert_eq!(h.text("#session-name").await, "Alex Morgan");
+    assert_eq!(h.text("#session-email").await, "alex@example.com");
+    let space = h.text("#memberships li[data-subdomain=lighthouse]").await;
+    assert!(space.contains("Lighthouse Coworking") && space.contains("Member"), "{space}");
+    h.shot("signed-in").await;
+    let tokens = h.sim_tokens("user-alex").await;
+    assert_eq!(tokens.len(), 1, "one sign-in, one token: {tokens:?}");
+    assert_eq!(tokens[0]["revoked"], json!(false));
+
+    h.find("#sign-out").await.click().await.unwrap();
+    h.find("#signed-out").await;
+    let tokens = h.sim_tokens("user-alex").await;
+    assert_eq!(tokens[0]["revoked"], json!(true), "signing out revokes the token at Cobot");
+    h.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
+async fn a_member_types_the_space_and_signs_in_through_the_loopback_redirect() {
+    let h = Harness::start("loopback").await;
+    h.find("#subdomain-input").await.send_keys("Lighthouse").await.unwrap();
+    h.find("#hub-input").await.send_keys(h.hub.base_url.as_str()).await.unwrap();
+    h.find("#join-typed-button").await.click().await.unwrap();
+    h.find("#confirm-join-button").await.click().await.unwrap();
+    assert_eq!(h.text("#session-name").await, "Alex Morgan");
+    h.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
+async fn a_bad_link_and_an_unknown_hub_are_explained_in_words() {
+    let h = Harness::start("deep_link").await;
+    h.find("#link-input").await.send_keys("frontdoor://join?space=lighthouse").await.unwrap();
+    h.find("#join-link-button").await.click().await.unwrap();
+    let error = h.find("#error").await;
+    assert_eq!(error.attr("data-code").await.unwrap().as_deref(), Some("invalid_link"));
+    assert!(h.text("#error .message").await.contains("missing its hub address"));
+
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    h.second_launch(&format!("frontdoor://join?space=lighthouse&hub={dead}"));
+    let notice = h.find("#notice").await;
+    assert_eq!(notice.attr("data-code").await.unwrap().as_deref(), Some("unknown_hub"));
+    assert!(h.text("#notice .message").await.contains("could not be reached"));
+    h.shot("errors").await;
+    h.stop().await;
+}

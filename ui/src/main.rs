@@ -1,0 +1,296 @@
+//! Frontdoor's window (Yew, compiled to wasm). It renders the shell's [`AppView`] and sends
+//! commands; all decisions are made in the Rust shell and core.
+
+mod model;
+mod tauri;
+
+use frontdoor_ipc::{AppView, ErrorCode, ErrorDto, RedirectKind, Role, TokenStorage, VIEW_CHANGED_EVENT};
+use model::{Action, Model, Screen};
+use serde::Serialize;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Serialize)]
+struct NoArgs {}
+
+#[derive(Serialize)]
+struct LinkArgs {
+    link: String,
+}
+
+#[derive(Serialize)]
+struct JoinArgs {
+    subdomain: String,
+    hub: String,
+}
+
+/// Runs a command and feeds its answer to the model.
+fn run<A: Serialize + 'static>(model: &UseReducerHandle<Model>, cmd: &'static str, args: A) {
+    let model = model.clone();
+    model.dispatch(Action::Started);
+    wasm_bindgen_futures::spawn_local(async move {
+        match tauri::command(cmd, &args).await {
+            Ok(view) => model.dispatch(Action::View(view)),
+            Err(e) => model.dispatch(Action::Failed(e)),
+        }
+    });
+}
+
+#[function_component(App)]
+fn app() -> Html {
+    let model = use_reducer(Model::default);
+    {
+        let model = model.clone();
+        use_effect_with((), move |_| {
+            let events = model.clone();
+            tauri::listen_views(VIEW_CHANGED_EVENT, move |view| events.dispatch(Action::View(view)));
+            run(&model, "get_view", NoArgs {});
+        });
+    }
+    let screen = model.screen();
+    let view = model.view.clone().unwrap_or_default();
+    let body = match screen {
+        Screen::Loading => html! { <p class="muted">{"Loading…"}</p> },
+        Screen::Welcome => html! { <Welcome model={model.clone()} /> },
+        Screen::ConfirmJoin => html! { <ConfirmJoin model={model.clone()} view={view.clone()} /> },
+        Screen::SigningIn => html! { <SigningIn model={model.clone()} view={view.clone()} /> },
+        Screen::SignedIn => html! { <SignedIn model={model.clone()} view={view.clone()} /> },
+        Screen::SignedOut => html! { <SignedOut model={model.clone()} view={view.clone()} /> },
+    };
+    let dismiss_error = {
+        let model = model.clone();
+        Callback::from(move |_| model.dispatch(Action::DismissError))
+    };
+    let dismiss_notice = {
+        let model = model.clone();
+        Callback::from(move |_| run(&model, "dismiss_notice", NoArgs {}))
+    };
+    html! {
+        <main class={classes!(model.busy.then_some("busy"))}>
+            <header><h1>{"Frontdoor"}</h1></header>
+            if let Some(error) = &model.error {
+                <ErrorBanner id="error" error={error.clone()} on_dismiss={dismiss_error} />
+            }
+            if let Some(notice) = &view.notice {
+                <ErrorBanner id="notice" error={notice.clone()} on_dismiss={dismiss_notice} />
+            }
+            { body }
+            <TokenStorageNote storage={view.token_storage.clone()} />
+        </main>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ErrorBannerProps {
+    id: AttrValue,
+    error: ErrorDto,
+    on_dismiss: Callback<MouseEvent>,
+}
+
+#[function_component(ErrorBanner)]
+fn error_banner(props: &ErrorBannerProps) -> Html {
+    let title = match props.error.code {
+        ErrorCode::ConsentDenied | ErrorCode::SignInCancelled => "Not signed in",
+        ErrorCode::StateMismatch | ErrorCode::InvalidIdToken | ErrorCode::UntrustedSignIn => "Sign-in refused for your safety",
+        ErrorCode::ExpiredCode | ErrorCode::SignInAgain => "Please sign in again",
+        ErrorCode::CobotUnreachable => "Cobot can't be reached",
+        ErrorCode::UnknownHub => "Unknown hub",
+        ErrorCode::InvalidLink => "That link doesn't work",
+        _ => "Something went wrong",
+    };
+    let code = serde_json::to_string(&props.error.code).unwrap_or_default().trim_matches('"').to_string();
+    html! {
+        <section id={props.id.clone()} class="banner" role="alert" data-code={code}>
+            <strong>{title}</strong>
+            <p class="message">{ &props.error.message }</p>
+            <button class="link" onclick={props.on_dismiss.clone()}>{"Dismiss"}</button>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ModelProps {
+    model: UseReducerHandle<Model>,
+}
+
+#[derive(Properties, PartialEq)]
+struct ScreenProps {
+    model: UseReducerHandle<Model>,
+    view: AppView,
+}
+
+#[function_component(Welcome)]
+fn welcome(props: &ModelProps) -> Html {
+    let link = use_node_ref();
+    let subdomain = use_node_ref();
+    let hub = use_node_ref();
+    let join_link = {
+        let (model, link) = (props.model.clone(), link.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let value = link.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            run(&model, "open_link", LinkArgs { link: value });
+        })
+    };
+    let join_typed = {
+        let (model, subdomain, hub) = (props.model.clone(), subdomain.clone(), hub.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let read = |r: &NodeRef| r.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            run(&model, "join_space", JoinArgs { subdomain: read(&subdomain), hub: read(&hub) });
+        })
+    };
+    html! {
+        <section id="welcome">
+            <h2>{"Welcome"}</h2>
+            <p>{"Join your coworking space to see your plans and open its doors."}</p>
+            <div class="card">
+                <h3>{"Scan the QR code"}</h3>
+                <p class="muted">{"Point your phone's camera at the Frontdoor QR code at your space's reception. It opens this app and joins the space."}</p>
+            </div>
+            <form class="card" onsubmit={join_link}>
+                <h3>{"Paste a join link"}</h3>
+                <input id="link-input" ref={link} placeholder="frontdoor://join?space=…" autocomplete="off" />
+                <button id="join-link-button" type="submit">{"Join"}</button>
+            </form>
+            <form class="card" onsubmit={join_typed}>
+                <h3>{"Type your space"}</h3>
+                <label>{"Space name (the part before .cobot.me)"}
+                    <input id="subdomain-input" ref={subdomain} placeholder="lighthouse" autocomplete="off" /></label>
+                <label>{"Hub address (ask your space's staff)"}
+                    <input id="hub-input" ref={hub} placeholder="https://hub.example.com" autocomplete="off" /></label>
+                <button id="join-typed-button" type="submit">{"Join"}</button>
+            </form>
+        </section>
+    }
+}
+
+#[function_component(ConfirmJoin)]
+fn confirm_join(props: &ScreenProps) -> Html {
+    let Some(offer) = props.view.pending_join.clone() else { return html! {} };
+    let confirm = {
+        let model = props.model.clone();
+        Callback::from(move |_| run(&model, "confirm_join", NoArgs {}))
+    };
+    let decline = {
+        let model = props.model.clone();
+        Callback::from(move |_| run(&model, "decline_join", NoArgs {}))
+    };
+    html! {
+        <section id="confirm-join">
+            <h2>{ format!("Join {}?", offer.space.name) }</h2>
+            <dl>
+                <dt>{"Space"}</dt><dd id="offer-space">{ &offer.space.subdomain }</dd>
+                <dt>{"Hub"}</dt><dd id="offer-hub">{ &offer.space.hub_url }</dd>
+                <dt>{"You will sign in at"}</dt><dd id="offer-sign-in">{ &offer.space.sign_in_host }</dd>
+            </dl>
+            <p class="muted">{"Only join spaces you know. Frontdoor will open Cobot's sign-in page in your browser."}</p>
+            <button id="confirm-join-button" class="primary" onclick={confirm}>{"Join and sign in"}</button>
+            <button id="decline-join-button" onclick={decline}>{"Cancel"}</button>
+        </section>
+    }
+}
+
+#[function_component(SigningIn)]
+fn signing_in(props: &ScreenProps) -> Html {
+    let Some(run_view) = props.view.signing_in.clone() else { return html! {} };
+    let cancel = {
+        let model = props.model.clone();
+        Callback::from(move |_| run(&model, "cancel_sign_in", NoArgs {}))
+    };
+    let how = match run_view.redirect {
+        RedirectKind::DeepLink => "Finish signing in to Cobot in your browser; it will bring you back here.",
+        RedirectKind::Loopback => "Finish signing in to Cobot in your browser, then come back to this window.",
+    };
+    html! {
+        <section id="signing-in">
+            <h2>{"Signing in…"}</h2>
+            <p>{ how }</p>
+            <details>
+                <summary>{"No browser opened?"}</summary>
+                <p class="muted">{"Open this address in your browser:"}</p>
+                <code id="authorize-url">{ &run_view.authorize_url }</code>
+            </details>
+            <button id="cancel-sign-in" onclick={cancel}>{"Cancel"}</button>
+        </section>
+    }
+}
+
+#[function_component(SignedIn)]
+fn signed_in(props: &ScreenProps) -> Html {
+    let Some(session) = props.view.session.clone() else { return html! {} };
+    let sign_out = {
+        let model = props.model.clone();
+        Callback::from(move |_| run(&model, "sign_out", NoArgs {}))
+    };
+    let refresh = {
+        let model = props.model.clone();
+        Callback::from(move |_| run(&model, "refresh", NoArgs {}))
+    };
+    html! {
+        <section id="session">
+            <h2>{"Hello, "}<span id="session-name">{ &session.name }</span></h2>
+            if let Some(email) = &session.email {
+                <p id="session-email" class="muted">{ email }</p>
+            }
+            <h3>{"Your spaces"}</h3>
+            <ul id="memberships">
+                { for session.memberships.iter().map(|m| {
+                    let role = match m.role {
+                        Role::Member => "Member",
+                        Role::Admin => "Admin",
+                        Role::MemberAndAdmin => "Member · Admin",
+                    };
+                    html! {
+                        <li data-subdomain={m.subdomain.clone()}>
+                            <span class="space-name">{ &m.name }</span>
+                            <span class="role">{ role }</span>
+                        </li>
+                    }
+                }) }
+            </ul>
+            if session.memberships.is_empty() {
+                <p class="muted">{"Your Cobot account has no memberships yet."}</p>
+            }
+            <button id="refresh" onclick={refresh}>{"Refresh"}</button>
+            <button id="sign-out" onclick={sign_out}>{"Sign out"}</button>
+        </section>
+    }
+}
+
+#[function_component(SignedOut)]
+fn signed_out(props: &ScreenProps) -> Html {
+    let sign_in = {
+        let model = props.model.clone();
+        Callback::from(move |_| run(&model, "sign_in", NoArgs {}))
+    };
+    let names: Vec<String> = props.view.spaces.iter().map(|s| s.name.clone()).collect();
+    html! {
+        <section id="signed-out">
+            <h2>{ names.join(", ") }</h2>
+            <p>{"You are not signed in."}</p>
+            <button id="sign-in" class="primary" onclick={sign_in}>{"Sign in with Cobot"}</button>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct StorageProps {
+    storage: TokenStorage,
+}
+
+#[function_component(TokenStorageNote)]
+fn token_storage_note(props: &StorageProps) -> Html {
+    match &props.storage {
+        TokenStorage::Keychain => html! {},
+        TokenStorage::MemoryOnly { reason } => html! {
+            <footer id="token-storage" class="muted">
+                { format!("Your sign-in is kept only while the app runs: {reason}. You'll sign in again after restarting Frontdoor.") }
+            </footer>
+        },
+    }
+}
+
+fn main() {
+    yew::Renderer::<App>::new().render();
+}

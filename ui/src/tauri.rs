@@ -1,0 +1,43 @@
+//! The two things the UI needs from Tauri: `invoke` a command, `listen` to an event.
+//! Uses the `window.__TAURI__` global (`app.withGlobalTauri`), so no npm package is needed.
+
+use frontdoor_ipc::{AppView, ErrorCode, ErrorDto};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
+    async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], js_name = listen)]
+    async fn tauri_listen(event: &str, handler: &Closure<dyn FnMut(JsValue)>) -> JsValue;
+}
+
+/// Calls a shell command that answers with the new [`AppView`].
+pub async fn command<A: Serialize>(cmd: &str, args: &A) -> Result<AppView, ErrorDto> {
+    let args = serde_wasm_bindgen::to_value(args).map_err(|e| internal(e.to_string()))?;
+    match tauri_invoke(cmd, args).await {
+        Ok(value) => serde_wasm_bindgen::from_value(value).map_err(|e| internal(e.to_string())),
+        Err(error) => Err(serde_wasm_bindgen::from_value(error.clone()).unwrap_or_else(|_| internal(format!("{error:?}")))),
+    }
+}
+
+/// Calls `cb` with every [`AppView`] the shell emits on `event`, for the life of the page.
+pub fn listen_views(event: &'static str, cb: impl Fn(AppView) + 'static) {
+    let handler = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+        let payload = js_sys::Reflect::get(&event, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
+        if let Ok(view) = serde_wasm_bindgen::from_value::<AppView>(payload) {
+            cb(view);
+        }
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        tauri_listen(event, &handler).await;
+        // The listener lives as long as the page.
+        handler.forget();
+    });
+}
+
+fn internal(message: String) -> ErrorDto {
+    ErrorDto::new(ErrorCode::Internal, format!("The app's window and its core disagree: {message}"))
+}

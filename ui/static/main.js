@@ -1,0 +1,2 @@
+import init from "./frontdoor_ui.js";
+init();
