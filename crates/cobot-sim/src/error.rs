@@ -1,0 +1,115 @@
+//! Error responses, in the shapes Cobot (or, where Cobot is silent, the RFCs) use.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+/// The one 401 body Cobot is known to send (cobot-api.md §7).
+pub(crate) const UNAUTHORIZED_MESSAGE: &str =
+    "A valid access token must be passed using the 'Authorization: Bearer token' header.";
+
+/// An API error: a status and a JSON body, plus the headers some statuses require.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    body: Value,
+    headers: Vec<(header::HeaderName, HeaderValue)>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, body: Value) -> Self {
+        ApiError {
+            status,
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    /// 404 `{"error":"not found"}`.
+    pub(crate) fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, json!({"error": "not found"}))
+    }
+
+    /// 401 with Cobot's body and `WWW-Authenticate: Bearer` (RFC 6750 §3).
+    pub(crate) fn unauthorized() -> Self {
+        let mut e = Self::new(StatusCode::UNAUTHORIZED, json!({"error": UNAUTHORIZED_MESSAGE}));
+        e.headers
+            .push((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        e
+    }
+
+    /// 403 `{"error":"insufficient scope","required":scope}`.
+    pub(crate) fn insufficient_scope(scope: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            json!({"error": "insufficient scope", "required": scope}),
+        )
+    }
+
+    /// 403 `{"error":"forbidden"}`.
+    pub(crate) fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, json!({"error": "forbidden"}))
+    }
+
+    /// 429 with `Retry-After` (cobot-api.md §7; the body shape is the simulator's choice).
+    pub(crate) fn rate_limited(retry_after_secs: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            json!({"error": "Rate limit exceeded. Retry later."}),
+        );
+        e.headers
+            .push((header::RETRY_AFTER, HeaderValue::from(retry_after_secs)));
+        e
+    }
+
+    /// Any status with `{"error": message}` (control API validation and the like).
+    pub(crate) fn message(status: StatusCode, message: impl Into<String>) -> Self {
+        Self::new(status, json!({"error": message.into()}))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(self.body)).into_response();
+        response.headers_mut().extend(self.headers);
+        response
+    }
+}
+
+/// A token endpoint error (RFC 6749 §5.2).
+#[derive(Debug)]
+pub(crate) struct OAuthError {
+    pub(crate) error: &'static str,
+    pub(crate) description: String,
+}
+
+impl OAuthError {
+    pub(crate) fn new(error: &'static str, description: impl Into<String>) -> Self {
+        OAuthError {
+            error,
+            description: description.into(),
+        }
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        // invalid_client is 401; everything else is 400 (RFC 6749 §5.2).
+        let status = if self.error == "invalid_client" {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        let body = Json(json!({"error": self.error, "error_description": self.description}));
+        (status, no_store(), body).into_response()
+    }
+}
+
+/// `Cache-Control: no-store` and `Pragma: no-cache`, required on token responses (RFC 6749 §5.1).
+pub(crate) fn no_store() -> [(header::HeaderName, HeaderValue); 2] {
+    [
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (header::PRAGMA, HeaderValue::from_static("no-cache")),
+    ]
+}

@@ -1,0 +1,274 @@
+//! Builders and helpers shared by the integration tests.
+
+use std::collections::HashMap;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use cobot_sim::{RunningSim, SimConfig};
+use reqwest::{Response, StatusCode};
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::signature::Verifier as _;
+use rsa::{BigUint, RsaPublicKey};
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+
+pub const CLIENT_ID: &str = "frontdoor-app";
+pub const REDIRECT_URI: &str = "frontdoor://auth/callback";
+pub const ALL_SCOPES: &str = "openid email profile read_user read_memberships checkin read_check_ins";
+
+/// A running simulator plus an HTTP client that does not follow redirects.
+pub struct Cobot {
+    pub running: RunningSim,
+    pub http: reqwest::Client,
+}
+
+pub async fn start() -> Cobot {
+    start_with(SimConfig::default()).await
+}
+
+pub async fn start_with(config: SimConfig) -> Cobot {
+    let running = cobot_sim::spawn(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("simulator starts");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    Cobot { running, http }
+}
+
+/// A PKCE verifier and its S256 challenge.
+pub struct Pkce {
+    pub verifier: String,
+    pub challenge: String,
+}
+
+pub fn pkce() -> Pkce {
+    let verifier = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    Pkce { verifier, challenge }
+}
+
+/// Authorization request parameters, starting from a valid login_hint request for Alex.
+#[derive(Clone)]
+pub struct Authorize {
+    /// `""` for www, `/sub/lighthouse` for the space.
+    pub site: String,
+    pub params: Vec<(String, String)>,
+}
+
+impl Authorize {
+    pub fn new() -> Self {
+        let params = [
+            ("response_type", "code"),
+            ("client_id", CLIENT_ID),
+            ("redirect_uri", REDIRECT_URI),
+            ("state", "st-123"),
+            ("scope", ALL_SCOPES),
+            ("login_hint", "alex@example.com"),
+        ];
+        Authorize {
+            site: String::new(),
+            params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+
+    pub fn on_space(mut self, subdomain: &str) -> Self {
+        self.site = format!("/sub/{subdomain}");
+        self
+    }
+
+    /// Sets (or replaces) a parameter.
+    pub fn set(mut self, name: &str, value: &str) -> Self {
+        self.params.retain(|(k, _)| k != name);
+        self.params.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Adds a parameter even if present (to test repeats).
+    pub fn add(mut self, name: &str, value: &str) -> Self {
+        self.params.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn without(mut self, name: &str) -> Self {
+        self.params.retain(|(k, _)| k != name);
+        self
+    }
+
+    pub fn with_pkce(self, pkce: &Pkce) -> Self {
+        self.set("code_challenge", &pkce.challenge)
+            .set("code_challenge_method", "S256")
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// What a successful authorization redirect carried.
+pub struct Callback {
+    pub redirect: String,
+    pub query: HashMap<String, String>,
+}
+
+impl Cobot {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.running.issuer())
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_json(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.json().await.unwrap()
+    }
+
+    pub async fn get_with_token(&self, path: &str, token: &str) -> Response {
+        self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap()
+    }
+
+    pub async fn authorize(&self, request: &Authorize) -> Response {
+        let url = self.url(&format!("{}/oauth/authorize", request.site));
+        self.http.get(url).query(&request.params).send().await.unwrap()
+    }
+
+    /// Posts the sign-in page's form: the original parameters plus `extra`.
+    pub async fn decide(&self, request: &Authorize, extra: &[(&str, &str)]) -> Response {
+        let url = self.url(&format!("{}/oauth/authorize", request.site));
+        let mut form = request.params.clone();
+        form.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        self.http.post(url).form(&form).send().await.unwrap()
+    }
+
+    /// Runs `request` and expects a redirect to the client.
+    pub async fn authorize_redirect(&self, request: &Authorize) -> Callback {
+        callback(self.authorize(request).await)
+    }
+
+    /// Runs `request` (a login_hint one) and returns the code.
+    pub async fn code(&self, request: &Authorize) -> String {
+        let cb = self.authorize_redirect(request).await;
+        cb.query
+            .get("code")
+            .unwrap_or_else(|| panic!("no code in redirect: {:?}", cb.query))
+            .clone()
+    }
+
+    pub async fn token(&self, site: &str, form: &[(&str, &str)]) -> Response {
+        self.http
+            .post(self.url(&format!("{site}/oauth/access_token")))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The standard exchange for a code from `request`.
+    pub async fn exchange(&self, request: &Authorize, code: &str, verifier: Option<&str>) -> Response {
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", request.get("redirect_uri").unwrap()),
+            ("client_id", request.get("client_id").unwrap()),
+        ];
+        if let Some(v) = verifier {
+            form.push(("code_verifier", v));
+        }
+        self.token(&request.site, &form).await
+    }
+
+    /// A full PKCE sign-in as `login` (email or id) with `scope`; returns the token response.
+    pub async fn login(&self, login: &str, scope: &str) -> Value {
+        self.login_on("", login, scope).await
+    }
+
+    pub async fn login_on(&self, site: &str, login: &str, scope: &str) -> Value {
+        let pkce = pkce();
+        let mut request = Authorize::new()
+            .set("login_hint", login)
+            .set("scope", scope)
+            .with_pkce(&pkce);
+        request.site = site.to_string();
+        let code = self.code(&request).await;
+        let response = self.exchange(&request, &code, Some(&pkce.verifier)).await;
+        assert_eq!(response.status(), StatusCode::OK, "token exchange");
+        response.json().await.unwrap()
+    }
+
+    /// An access token for `login` with `scope`.
+    pub async fn access_token(&self, login: &str, scope: &str) -> String {
+        self.login(login, scope).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    pub async fn control(&self, path: &str, body: Value) -> Response {
+        self.http
+            .post(self.url(&format!("/_sim{path}")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Asserts a 302 and parses its Location.
+pub fn callback(response: Response) -> Callback {
+    assert_eq!(
+        response.status(),
+        StatusCode::FOUND,
+        "expected a redirect to the client"
+    );
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let url = url::Url::parse(&location).unwrap();
+    let query = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut redirect = url.clone();
+    redirect.set_query(None);
+    Callback {
+        redirect: redirect.to_string(),
+        query,
+    }
+}
+
+/// Asserts an RFC 6749 §5.2 error response.
+pub async fn assert_oauth_error(response: Response, status: StatusCode, error: &str) {
+    assert_eq!(response.status(), status);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], error, "body: {body}");
+    assert!(
+        body["error_description"].is_string(),
+        "errors say what went wrong: {body}"
+    );
+}
+
+/// Verifies a compact RS256 JWS against a JWK set; returns (header, claims).
+pub fn verify_jwt(jwks: &Value, jwt: &str) -> (Value, Value) {
+    let parts: Vec<&str> = jwt.split('.').collect();
+    assert_eq!(parts.len(), 3, "a compact JWS has three parts");
+    let decode = |s: &str| URL_SAFE_NO_PAD.decode(s).expect("base64url without padding");
+    let header: Value = serde_json::from_slice(&decode(parts[0])).unwrap();
+    let claims: Value = serde_json::from_slice(&decode(parts[1])).unwrap();
+    assert_eq!(header["alg"], "RS256");
+    assert_eq!(header["typ"], "JWT");
+    let kid = header["kid"].as_str().expect("header names its key");
+    let jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == kid)
+        .unwrap_or_else(|| panic!("kid {kid} is not published"));
+    let int = |field: &str| BigUint::from_bytes_be(&decode(jwk[field].as_str().unwrap()));
+    let key = VerifyingKey::<Sha256>::new(RsaPublicKey::new(int("n"), int("e")).unwrap());
+    let signature = Signature::try_from(decode(parts[2]).as_slice()).unwrap();
+    key.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
+        .expect("the signature verifies against the published key");
+    (header, claims)
+}
