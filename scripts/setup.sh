@@ -13,7 +13,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   webkit2gtk-driver xvfb xauth dbus dbus-x11 xdg-utils libglib2.0-bin
   gnome-keyring libsecret-tools
-  mosquitto nodejs npm
+  mosquitto nodejs npm desktop-file-utils
 )
 
 missing=()

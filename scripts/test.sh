@@ -21,5 +21,4 @@ cargo test --workspace --exclude frontdoor-ui
 cargo test -p frontdoor-ui
 
 step "end-to-end through the real window (Xvfb + tauri-driver + WebKitWebDriver)"
-xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
-  cargo test -p frontdoor --test window -- --ignored --test-threads=1
+tests/e2e/session.sh cargo test -p frontdoor --test window -- --ignored --test-threads=1

@@ -56,10 +56,14 @@ impl StoredSpace {
             subdomain: self.subdomain.to_string(),
             name: self.name.clone(),
             hub_url: self.hub.to_string(),
-            sign_in_host: self.issuer.host_str().map(|h| match self.issuer.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_string(),
-            }).unwrap_or_default(),
+            sign_in_host: self
+                .issuer
+                .host_str()
+                .map(|h| match self.issuer.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_string(),
+                })
+                .unwrap_or_default(),
         }
     }
 
@@ -164,8 +168,12 @@ impl Error {
             },
             Error::Cobot(e) => match e {
                 cobot::Error::SignInAgain => ErrorCode::SignInAgain,
-                cobot::Error::Unreachable(_) | cobot::Error::Down(_) | cobot::Error::RateLimited { .. } => ErrorCode::CobotUnreachable,
-                cobot::Error::Forbidden(_) | cobot::Error::NotFound(_) | cobot::Error::Malformed(_) => ErrorCode::SignInRefused,
+                cobot::Error::Unreachable(_) | cobot::Error::Down(_) | cobot::Error::RateLimited { .. } => {
+                    ErrorCode::CobotUnreachable
+                }
+                cobot::Error::Forbidden(_) | cobot::Error::NotFound(_) | cobot::Error::Malformed(_) => {
+                    ErrorCode::SignInRefused
+                }
             },
             Error::NoSpace | Error::NoPendingJoin => ErrorCode::NoSpace,
             Error::Browser(_) | Error::Internal(_) => ErrorCode::Internal,
@@ -245,7 +253,12 @@ impl Frontdoor {
                     tokens.insert(space.subdomain.clone(), token);
                 }
                 Ok(None) => {}
-                Err(e) => notice = Some(ErrorDto::new(ErrorCode::Internal, format!("Your saved sign-in could not be read from the keychain ({e}). Please sign in again."))),
+                Err(e) => {
+                    notice = Some(ErrorDto::new(
+                        ErrorCode::Internal,
+                        format!("Your saved sign-in could not be read from the keychain ({e}). Please sign in again."),
+                    ))
+                }
             }
         }
         Arc::new(Frontdoor {
@@ -344,7 +357,12 @@ impl Frontdoor {
         let offered = StoredSpace::from_info(hub, info);
         let mut inner = self.lock();
         inner.notice = None;
-        if let Some(known) = inner.saved.spaces.iter_mut().find(|s| s.subdomain == offered.subdomain && s.hub == offered.hub) {
+        if let Some(known) = inner
+            .saved
+            .spaces
+            .iter_mut()
+            .find(|s| s.subdomain == offered.subdomain && s.hub == offered.hub)
+        {
             *known = offered.clone();
             inner.saved.current = Some(offered.subdomain);
             self.persist(&inner);
@@ -379,7 +397,13 @@ impl Frontdoor {
         let space = {
             let inner = self.lock();
             let current = inner.saved.current.clone().ok_or(Error::NoSpace)?;
-            inner.saved.spaces.iter().find(|s| s.subdomain == current).cloned().ok_or(Error::NoSpace)?
+            inner
+                .saved
+                .spaces
+                .iter()
+                .find(|s| s.subdomain == current)
+                .cloned()
+                .ok_or(Error::NoSpace)?
         };
         if !self.settings.policy.allows(&space.issuer) {
             return Err(Error::UntrustedSignIn(space.issuer.to_string()));
@@ -388,7 +412,9 @@ impl Frontdoor {
         let (redirect_uri, listener) = match self.settings.redirect {
             RedirectKind::DeepLink => (Url::parse(DEEP_LINK_REDIRECT).expect("constant URL"), None),
             RedirectKind::Loopback => {
-                let listener = LoopbackRedirect::bind().await.map_err(|e| Error::Internal(format!("no loopback port for the sign-in: {e}")))?;
+                let listener = LoopbackRedirect::bind()
+                    .await
+                    .map_err(|e| Error::Internal(format!("no loopback port for the sign-in: {e}")))?;
                 (listener.redirect_uri().clone(), Some(listener))
             }
         };
@@ -486,7 +512,9 @@ impl Frontdoor {
         let finished = async {
             let signed_in = client.finish(pending, callback, (self.settings.now)()).await?;
             let space = self.space(&subdomain)?;
-            let user = Cobot::new(self.http.clone(), space.hosts()).user(&signed_in.access_token).await?;
+            let user = Cobot::new(self.http.clone(), space.hosts())
+                .user(&signed_in.access_token)
+                .await?;
             Ok::<_, Error>((signed_in, user))
         }
         .await;
@@ -497,7 +525,13 @@ impl Frontdoor {
                 return Err(e);
             }
         };
-        let name = signed_in.claims.name.clone().or(user.name.clone()).or(user.email.clone()).unwrap_or_else(|| user.id.clone());
+        let name = signed_in
+            .claims
+            .name
+            .clone()
+            .or(user.name.clone())
+            .or(user.email.clone())
+            .unwrap_or_else(|| user.id.clone());
         let profile = Profile {
             user_id: user.id.clone(),
             name,
@@ -517,7 +551,13 @@ impl Frontdoor {
     }
 
     fn space(&self, subdomain: &Subdomain) -> Result<StoredSpace, Error> {
-        self.lock().saved.spaces.iter().find(|s| &s.subdomain == subdomain).cloned().ok_or(Error::NoSpace)
+        self.lock()
+            .saved
+            .spaces
+            .iter()
+            .find(|s| &s.subdomain == subdomain)
+            .cloned()
+            .ok_or(Error::NoSpace)
     }
 
     /// Signs out of the current space: revokes the token at Cobot, forgets it here. If Cobot
@@ -526,7 +566,13 @@ impl Frontdoor {
         let (space, token) = {
             let mut inner = self.lock();
             let current = inner.saved.current.clone().ok_or(Error::NoSpace)?;
-            let space = inner.saved.spaces.iter().find(|s| s.subdomain == current).cloned().ok_or(Error::NoSpace)?;
+            let space = inner
+                .saved
+                .spaces
+                .iter()
+                .find(|s| s.subdomain == current)
+                .cloned()
+                .ok_or(Error::NoSpace)?;
             inner.saved.profiles.remove(&current);
             let token = inner.tokens.remove(&current);
             self.persist(&inner);
@@ -560,7 +606,16 @@ impl Frontdoor {
             let Some(token) = inner.tokens.get(&current).cloned() else {
                 return Ok(self.view_of(&inner));
             };
-            (inner.saved.spaces.iter().find(|s| s.subdomain == current).cloned().ok_or(Error::NoSpace)?, token)
+            (
+                inner
+                    .saved
+                    .spaces
+                    .iter()
+                    .find(|s| s.subdomain == current)
+                    .cloned()
+                    .ok_or(Error::NoSpace)?,
+                token,
+            )
         };
         let result = Cobot::new(self.http.clone(), space.hosts()).user(&token).await;
         let mut inner = self.lock();
@@ -601,14 +656,21 @@ fn memberships(user: &User) -> Vec<MembershipView> {
         .map(|m| MembershipView {
             subdomain: m.space_subdomain.clone(),
             name: m.space_name.clone().unwrap_or_else(|| m.space_subdomain.clone()),
-            role: if user.is_admin_of(&m.space_subdomain) { Role::MemberAndAdmin } else { Role::Member },
+            role: if user.is_admin_of(&m.space_subdomain) {
+                Role::MemberAndAdmin
+            } else {
+                Role::Member
+            },
         })
         .collect();
     for admin in &user.admin_of {
         if user.membership_in(&admin.space_subdomain).is_none() {
             out.push(MembershipView {
                 subdomain: admin.space_subdomain.clone(),
-                name: admin.space_name.clone().unwrap_or_else(|| admin.space_subdomain.clone()),
+                name: admin
+                    .space_name
+                    .clone()
+                    .unwrap_or_else(|| admin.space_subdomain.clone()),
                 role: Role::Admin,
             });
         }

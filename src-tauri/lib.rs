@@ -116,7 +116,10 @@ pub fn redirect_kind(scheme_registered: bool) -> RedirectKind {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 const PREFS_FILE: &str = "frontdoor.json";
@@ -130,7 +133,10 @@ impl<R: Runtime> Prefs for StorePrefs<R> {
         let Ok(store) = self.0.store(PREFS_FILE) else {
             return Saved::default();
         };
-        store.get(PREFS_KEY).and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
+        store
+            .get(PREFS_KEY)
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default()
     }
     fn save(&self, saved: &Saved) -> Result<(), String> {
         use tauri_plugin_store::StoreExt;
@@ -147,10 +153,17 @@ struct SystemBrowser<R: Runtime>(tauri::AppHandle<R>);
 impl<R: Runtime> Browser for SystemBrowser<R> {
     fn open(&self, url: &Url) -> Result<(), String> {
         if let Some(cmd) = std::env::var_os("FRONTDOOR_BROWSER").filter(|c| !c.is_empty()) {
-            return std::process::Command::new(cmd).arg(url.as_str()).spawn().map(|_| ()).map_err(|e| e.to_string());
+            return std::process::Command::new(cmd)
+                .arg(url.as_str())
+                .spawn()
+                .map(|_| ())
+                .map_err(|e| e.to_string());
         }
         use tauri_plugin_opener::OpenerExt;
-        self.0.opener().open_url(url.as_str(), None::<&str>).map_err(|e| e.to_string())
+        self.0
+            .opener()
+            .open_url(url.as_str(), None::<&str>)
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -184,7 +197,9 @@ pub fn run() {
             let registered = match app.deep_link().register_all() {
                 Ok(()) => true,
                 Err(e) => {
-                    tracing::warn!("frontdoor:// could not be registered ({e}); signing in through a loopback redirect");
+                    tracing::warn!(
+                        "frontdoor:// could not be registered ({e}); signing in through a loopback redirect"
+                    );
                     false
                 }
             };

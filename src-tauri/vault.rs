@@ -72,10 +72,15 @@ impl Memory {
 
 impl Vault for Memory {
     fn kind(&self) -> TokenStorage {
-        TokenStorage::MemoryOnly { reason: self.reason.clone() }
+        TokenStorage::MemoryOnly {
+            reason: self.reason.clone(),
+        }
     }
     fn put(&self, key: &str, token: &AccessToken) -> Result<(), String> {
-        self.tokens.lock().map_err(|e| e.to_string())?.insert(key.into(), token.clone());
+        self.tokens
+            .lock()
+            .map_err(|e| e.to_string())?
+            .insert(key.into(), token.clone());
         Ok(())
     }
     fn get(&self, key: &str) -> Result<Option<AccessToken>, String> {

@@ -46,13 +46,24 @@ struct Setup {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 fn setup_with(policy: impl FnOnce(&Url) -> IssuerPolicy, cobot_for_hub: Option<Url>) -> Setup {
-    let sim = tauri::async_runtime::block_on(cobot_sim::spawn(cobot_sim::SimConfig::default(), "127.0.0.1:0".parse().unwrap())).unwrap();
+    let sim = tauri::async_runtime::block_on(cobot_sim::spawn(
+        cobot_sim::SimConfig::default(),
+        "127.0.0.1:0".parse().unwrap(),
+    ))
+    .unwrap();
     let cobot = cobot_for_hub.unwrap_or_else(|| sim.base_url.clone());
-    let hub = tauri::async_runtime::block_on(frontdoor_hub::spawn(frontdoor_hub::Config::demo(&cobot), "127.0.0.1:0".parse().unwrap())).unwrap();
+    let hub = tauri::async_runtime::block_on(frontdoor_hub::spawn(
+        frontdoor_hub::Config::demo(&cobot),
+        "127.0.0.1:0".parse().unwrap(),
+    ))
+    .unwrap();
     let browser = RecordingBrowser::default();
     let frontdoor = Frontdoor::new(
         Settings {
@@ -65,9 +76,21 @@ fn setup_with(policy: impl FnOnce(&Url) -> IssuerPolicy, cobot_for_hub: Option<U
         Box::new(browser.clone()),
         Box::new(|_| {}),
     );
-    let app = mock_builder().manage(frontdoor).invoke_handler(frontdoor_app::invoke_handler()).build(mock_context(noop_assets())).unwrap();
-    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
-    Setup { sim, hub, browser, webview, _app: app }
+    let app = mock_builder()
+        .manage(frontdoor)
+        .invoke_handler(frontdoor_app::invoke_handler())
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    Setup {
+        sim,
+        hub,
+        browser,
+        webview,
+        _app: app,
+    }
 }
 
 fn setup() -> Setup {
@@ -92,7 +115,10 @@ impl Setup {
     }
 
     fn join_link(&self) -> String {
-        format!("frontdoor://join?space=lighthouse&hub={}", self.hub.base_url.as_str().trim_end_matches('/'))
+        format!(
+            "frontdoor://join?space=lighthouse&hub={}",
+            self.hub.base_url.as_str().trim_end_matches('/')
+        )
     }
 
     /// Joins and confirms; returns the authorize URL the browser was sent to.
@@ -100,21 +126,42 @@ impl Setup {
         self.invoke("open_link", json!({"link": self.join_link()})).unwrap();
         let view = self.invoke("confirm_join", json!({})).unwrap();
         assert_eq!(view["signing_in"]["redirect"], json!("deep_link"));
-        self.browser.0.lock().unwrap().last().cloned().expect("the browser was opened")
+        self.browser
+            .0
+            .lock()
+            .unwrap()
+            .last()
+            .cloned()
+            .expect("the browser was opened")
     }
 
     /// Plays the person at Cobot's sign-in page: returns the redirect back to the app.
     fn browser_signs_in(&self, authorize: &Url, user: &str) -> String {
         let url = format!("{authorize}&login_hint={user}");
         let response = tauri::async_runtime::block_on(async {
-            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(url).send().await.unwrap()
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap()
+                .get(url)
+                .send()
+                .await
+                .unwrap()
         });
-        assert!(response.status().is_redirection(), "sim answers login_hint with a redirect");
+        assert!(
+            response.status().is_redirection(),
+            "sim answers login_hint with a redirect"
+        );
         response.headers()["location"].to_str().unwrap().to_string()
     }
 
     fn state_of(authorize: &Url) -> String {
-        authorize.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned()
+        authorize
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .unwrap()
+            .1
+            .into_owned()
     }
 
     fn sim_tokens(&self, user: &str) -> Vec<Value> {
@@ -140,8 +187,10 @@ fn get_view_answers_the_whole_initial_view() {
     let s = setup();
     assert_eq!(
         s.invoke("get_view", json!({})),
-        Ok(json!({"spaces": [], "pending_join": null, "signing_in": null, "session": null,
-                  "token_storage": {"kind": "memory_only", "reason": "test"}, "notice": null}))
+        Ok(
+            json!({"spaces": [], "pending_join": null, "signing_in": null, "session": null,
+                  "token_storage": {"kind": "memory_only", "reason": "test"}, "notice": null})
+        )
     );
 }
 
@@ -153,16 +202,31 @@ fn open_link_refuses_a_broken_link_with_code_and_message() {
         Err(err("invalid_link", "This link is missing its hub address."))
     );
     assert_eq!(
-        s.invoke("open_link", json!({"link": "frontdoor://open?space=lighthouse&door=front"})),
-        Err(err("invalid_link", "This version of Frontdoor cannot open doors from a link yet."))
+        s.invoke(
+            "open_link",
+            json!({"link": "frontdoor://open?space=lighthouse&door=front"})
+        ),
+        Err(err(
+            "invalid_link",
+            "This version of Frontdoor cannot open doors from a link yet."
+        ))
     );
 }
 
 #[test]
 fn joining_through_a_dead_hub_is_an_unknown_hub() {
     let s = setup();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let got = s.invoke("join_space", json!({"subdomain": "lighthouse", "hub": format!("http://127.0.0.1:{port}")})).unwrap_err();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let got = s
+        .invoke(
+            "join_space",
+            json!({"subdomain": "lighthouse", "hub": format!("http://127.0.0.1:{port}")}),
+        )
+        .unwrap_err();
     assert_eq!(got["code"], json!("unknown_hub"));
     assert_eq!(
         got["message"],
@@ -173,9 +237,17 @@ fn joining_through_a_dead_hub_is_an_unknown_hub() {
 #[test]
 fn joining_a_space_the_hub_does_not_serve_is_an_unknown_hub() {
     let s = setup();
-    let got = s.invoke("join_space", json!({"subdomain": "elsewhere", "hub": s.hub.base_url.as_str()})).unwrap_err();
+    let got = s
+        .invoke(
+            "join_space",
+            json!({"subdomain": "elsewhere", "hub": s.hub.base_url.as_str()}),
+        )
+        .unwrap_err();
     assert_eq!(got["code"], json!("unknown_hub"));
-    assert!(got["message"].as_str().unwrap().contains("serves the space “lighthouse”, not “elsewhere”"));
+    assert!(got["message"]
+        .as_str()
+        .unwrap()
+        .contains("serves the space “lighthouse”, not “elsewhere”"));
 }
 
 #[test]
@@ -193,7 +265,10 @@ fn join_offers_the_space_then_decline_forgets_it() {
     assert_eq!(view["spaces"], json!([]), "nothing is kept before the person confirms");
     let view = s.invoke("decline_join", json!({})).unwrap();
     assert_eq!(view["pending_join"], Value::Null);
-    assert_eq!(s.invoke("confirm_join", json!({})).unwrap_err()["code"], json!("no_space"));
+    assert_eq!(
+        s.invoke("confirm_join", json!({})).unwrap_err()["code"],
+        json!("no_space")
+    );
 }
 
 #[test]
@@ -211,7 +286,10 @@ fn a_member_joins_signs_in_and_signs_out_and_cobot_revokes_the_token() {
         json!({"subdomain": "lighthouse", "user_id": "user-alex", "name": "Alex Morgan", "email": "alex@example.com",
                "memberships": [{"subdomain": "lighthouse", "name": "Lighthouse Coworking", "role": "member"}]})
     );
-    assert_eq!(s.invoke("get_view", json!({})).unwrap()["session"]["name"], json!("Alex Morgan"));
+    assert_eq!(
+        s.invoke("get_view", json!({})).unwrap()["session"]["name"],
+        json!("Alex Morgan")
+    );
 
     let view = s.invoke("sign_out", json!({})).unwrap();
     assert_eq!(view["session"], Value::Null);
@@ -225,7 +303,12 @@ fn a_member_joins_signs_in_and_signs_out_and_cobot_revokes_the_token() {
 fn staff_see_that_they_administer_the_space() {
     let s = setup();
     let authorize = s.join_and_start_sign_in();
-    let view = s.invoke("open_link", json!({"link": s.browser_signs_in(&authorize, "sam@example.com")})).unwrap();
+    let view = s
+        .invoke(
+            "open_link",
+            json!({"link": s.browser_signs_in(&authorize, "sam@example.com")}),
+        )
+        .unwrap();
     assert_eq!(view["session"]["memberships"][0]["role"], json!("member_and_admin"));
 }
 
@@ -237,7 +320,10 @@ fn a_replayed_callback_finds_no_sign_in() {
     s.invoke("open_link", json!({"link": callback})).unwrap();
     assert_eq!(
         s.invoke("open_link", json!({"link": callback})),
-        Err(err("no_sign_in_in_progress", "No sign-in is running, so this sign-in answer was ignored. Start signing in again."))
+        Err(err(
+            "no_sign_in_in_progress",
+            "No sign-in is running, so this sign-in answer was ignored. Start signing in again."
+        ))
     );
 }
 
@@ -253,7 +339,12 @@ fn a_callback_with_a_foreign_state_is_refused_and_the_real_sign_in_goes_on() {
             "This sign-in answer does not belong to the sign-in Frontdoor started, so it was refused. Start signing in again."
         ))
     );
-    let view = s.invoke("open_link", json!({"link": s.browser_signs_in(&authorize, "alex@example.com")})).unwrap();
+    let view = s
+        .invoke(
+            "open_link",
+            json!({"link": s.browser_signs_in(&authorize, "alex@example.com")}),
+        )
+        .unwrap();
     assert_eq!(view["session"]["name"], json!("Alex Morgan"));
 }
 
@@ -262,10 +353,14 @@ fn declining_at_cobot_is_consent_denied() {
     let s = setup();
     let authorize = s.join_and_start_sign_in();
     let state = Setup::state_of(&authorize);
-    let link = format!("frontdoor://auth/callback?error=access_denied&error_description=The+user+denied+access&state={state}");
+    let link =
+        format!("frontdoor://auth/callback?error=access_denied&error_description=The+user+denied+access&state={state}");
     assert_eq!(
         s.invoke("open_link", json!({"link": link})),
-        Err(err("consent_denied", "You declined to share your Cobot account with Frontdoor, so you are not signed in."))
+        Err(err(
+            "consent_denied",
+            "You declined to share your Cobot account with Frontdoor, so you are not signed in."
+        ))
     );
     let view = s.invoke("get_view", json!({})).unwrap();
     assert_eq!(view["signing_in"], Value::Null);
@@ -281,19 +376,29 @@ fn a_code_that_expired_asks_to_sign_in_again() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
     assert_eq!(
         s.invoke("open_link", json!({"link": callback})),
-        Err(err("expired_code", "The sign-in took too long or was already used. Please sign in again."))
+        Err(err(
+            "expired_code",
+            "The sign-in took too long or was already used. Please sign in again."
+        ))
     );
 }
 
 #[test]
 fn cobot_down_is_cobot_unreachable() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let dead = Url::parse(&format!("http://127.0.0.1:{port}")).unwrap();
     let s = setup_with(|cobot| IssuerPolicy::with_extra([cobot.clone()]), Some(dead));
     s.invoke("open_link", json!({"link": s.join_link()})).unwrap();
     assert_eq!(
         s.invoke("confirm_join", json!({})),
-        Err(err("cobot_unreachable", "Cobot could not be reached. Check your internet connection and try again."))
+        Err(err(
+            "cobot_unreachable",
+            "Cobot could not be reached. Check your internet connection and try again."
+        ))
     );
 }
 
@@ -303,9 +408,16 @@ fn cancel_stops_the_sign_in_and_a_late_callback_is_ignored() {
     let authorize = s.join_and_start_sign_in();
     let view = s.invoke("cancel_sign_in", json!({})).unwrap();
     assert_eq!(view["signing_in"], Value::Null);
-    assert_eq!(view["spaces"][0]["subdomain"], json!("lighthouse"), "the space stays joined");
+    assert_eq!(
+        view["spaces"][0]["subdomain"],
+        json!("lighthouse"),
+        "the space stays joined"
+    );
     let late = s.browser_signs_in(&authorize, "alex@example.com");
-    assert_eq!(s.invoke("open_link", json!({"link": late})).unwrap_err()["code"], json!("no_sign_in_in_progress"));
+    assert_eq!(
+        s.invoke("open_link", json!({"link": late})).unwrap_err()["code"],
+        json!("no_sign_in_in_progress")
+    );
     // Signing in again from the joined space works.
     let view = s.invoke("sign_in", json!({})).unwrap();
     assert_eq!(view["signing_in"]["subdomain"], json!("lighthouse"));
@@ -316,7 +428,10 @@ fn sign_in_without_a_space_says_to_join_first() {
     let s = setup();
     assert_eq!(
         s.invoke("sign_in", json!({})),
-        Err(err("no_space", "Join a space first: scan its QR code, open its link, or type its name."))
+        Err(err(
+            "no_space",
+            "Join a space first: scan its QR code, open its link, or type its name."
+        ))
     );
     assert_eq!(s.invoke("sign_out", json!({})).unwrap_err()["code"], json!("no_space"));
 }
@@ -325,14 +440,24 @@ fn sign_in_without_a_space_says_to_join_first() {
 fn a_token_revoked_elsewhere_means_sign_in_again_on_refresh() {
     let s = setup();
     let authorize = s.join_and_start_sign_in();
-    s.invoke("open_link", json!({"link": s.browser_signs_in(&authorize, "alex@example.com")})).unwrap();
-    assert_eq!(s.invoke("refresh", json!({})).unwrap()["session"]["name"], json!("Alex Morgan"));
+    s.invoke(
+        "open_link",
+        json!({"link": s.browser_signs_in(&authorize, "alex@example.com")}),
+    )
+    .unwrap();
+    assert_eq!(
+        s.invoke("refresh", json!({})).unwrap()["session"]["name"],
+        json!("Alex Morgan")
+    );
     // Signing out elsewhere (here: revoking every token of the user through the simulator).
     let url = s.sim.base_url.join("_sim/users/user-alex/tokens").unwrap();
     tauri::async_runtime::block_on(async { reqwest::Client::new().delete(url).send().await.unwrap() });
     assert_eq!(
         s.invoke("refresh", json!({})),
-        Err(err("sign_in_again", "Your Cobot sign-in has ended. Please sign in again."))
+        Err(err(
+            "sign_in_again",
+            "Your Cobot sign-in has ended. Please sign in again."
+        ))
     );
     assert_eq!(s.invoke("get_view", json!({})).unwrap()["session"], Value::Null);
 }
@@ -342,6 +467,9 @@ fn dismiss_notice_clears_it() {
     let s = setup();
     let authorize = s.join_and_start_sign_in();
     let state = Setup::state_of(&authorize);
-    let _ = s.invoke("open_link", json!({"link": format!("frontdoor://auth/callback?error=access_denied&state={state}")}));
+    let _ = s.invoke(
+        "open_link",
+        json!({"link": format!("frontdoor://auth/callback?error=access_denied&state={state}")}),
+    );
     assert_eq!(s.invoke("dismiss_notice", json!({})).unwrap()["notice"], Value::Null);
 }

@@ -1,7 +1,8 @@
 //! End-to-end through the real window: the built app under WebKitWebDriver (tauri-driver), with
 //! cobot-sim and a hub on loopback. Needs a display and a session bus, so these tests are
-//! `#[ignore]`d in a plain `cargo test` and run by `scripts/test.sh` as
-//! `xvfb-run -a dbus-run-session -- cargo test --test window -- --ignored --test-threads=1`.
+//! `#[ignore]`d in a plain `cargo test` and run by `scripts/test.sh` inside a throwaway desktop
+//! session (`tests/e2e/session.sh`: Xvfb, a session bus, an unlocked gnome-keyring) as
+//! `cargo test --test window -- --ignored --test-threads=1`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -12,26 +13,55 @@ use serde_json::{json, Value};
 
 const APP: &str = env!("CARGO_BIN_EXE_frontdoor");
 
+/// How the app's session is set up.
+#[derive(Clone, Copy)]
+struct Options {
+    /// `FRONTDOOR_REDIRECT`, or `None` to let the app choose.
+    redirect: Option<&'static str>,
+    /// Whether the app gets the session bus (single-instance, Secret Service).
+    bus: bool,
+}
+
+const DEEP_LINK: Options = Options {
+    redirect: Some("deep_link"),
+    bus: true,
+};
+
 /// cobot-sim, a hub, tauri-driver and a WebDriver session on the app.
 struct Harness {
     sim: cobot_sim::RunningSim,
     hub: frontdoor_hub::RunningHub,
-    driver: Child,
+    driver: Option<Child>,
     client: Client,
     env: Vec<(String, String)>,
+    options: Options,
     log: PathBuf,
-    _home: tempfile::TempDir,
+    home: tempfile::TempDir,
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Harness {
-    async fn start(redirect: &str) -> Harness {
-        assert!(Path::new(APP).exists(), "the app binary is built by cargo before this test");
-        let sim = cobot_sim::spawn(cobot_sim::SimConfig::default(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
-        let hub = frontdoor_hub::spawn(frontdoor_hub::Config::demo(&sim.base_url), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    async fn start(options: Options) -> Harness {
+        assert!(
+            Path::new(APP).exists(),
+            "the app binary is built by cargo before this test"
+        );
+        let sim = cobot_sim::spawn(cobot_sim::SimConfig::default(), "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let hub = frontdoor_hub::spawn(
+            frontdoor_hub::Config::demo(&sim.base_url),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
         let home = tempfile::tempdir().unwrap();
         let log = home.path().join("browser.log");
         let dir = |name: &str| {
@@ -39,42 +69,48 @@ impl Harness {
             std::fs::create_dir_all(&d).unwrap();
             d.display().to_string()
         };
-        let env: Vec<(String, String)> = vec![
+        let mut env: Vec<(String, String)> = vec![
             ("HOME".into(), dir("home")),
             ("XDG_DATA_HOME".into(), dir("data")),
             ("XDG_CONFIG_HOME".into(), dir("config")),
             ("XDG_CACHE_HOME".into(), dir("cache")),
             ("FRONTDOOR_TRUST_COBOT".into(), sim.base_url.to_string()),
-            ("FRONTDOOR_REDIRECT".into(), redirect.into()),
-            ("FRONTDOOR_BROWSER".into(), concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/fake-browser.sh").into()),
+            (
+                "FRONTDOOR_BROWSER".into(),
+                concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/fake-browser.sh").into(),
+            ),
             ("FRONTDOOR_E2E_APP".into(), APP.into()),
             ("FRONTDOOR_E2E_USER".into(), "alex@example.com".into()),
             ("FRONTDOOR_E2E_LOG".into(), log.display().to_string()),
         ];
-        let (port, native_port) = (free_port(), free_port());
-        let driver = Command::new("tauri-driver")
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("tauri-driver is installed by scripts/setup.sh");
-        let mut caps = serde_json::Map::new();
-        caps.insert("browserName".into(), json!("wry"));
-        caps.insert("tauri:options".into(), json!({"application": APP}));
-        let url = format!("http://127.0.0.1:{port}");
-        let mut client = None;
-        for _ in 0..100 {
-            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
-                Ok(c) => {
-                    client = Some(c);
-                    break;
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
+        if let Some(redirect) = options.redirect {
+            env.push(("FRONTDOOR_REDIRECT".into(), redirect.into()));
         }
-        let client = client.expect("tauri-driver accepts a session within 10 s");
-        Harness { sim, hub, driver, client, env, log, _home: home }
+        let (driver, client) = open_window(&env, options).await;
+        Harness {
+            sim,
+            hub,
+            driver: Some(driver),
+            client,
+            env,
+            options,
+            log,
+            home,
+        }
+    }
+
+    /// Quits the app and starts it again with the same profile, as a person reopening it.
+    async fn restart_app(&mut self) {
+        let _ = self.client.clone().close().await;
+        stop_driver(&mut self.driver);
+        let (driver, client) = open_window(&self.env, self.options).await;
+        self.driver = Some(driver);
+        self.client = client;
+    }
+
+    /// The app's preference file (tauri-plugin-store), as written to disk.
+    fn prefs_file(&self) -> String {
+        std::fs::read_to_string(self.home.path().join("data/app.frontdoor.door/frontdoor.json")).unwrap_or_default()
     }
 
     /// Waits for an element (the UI updates asynchronously after IPC and events).
@@ -84,7 +120,12 @@ impl Harness {
             .at_most(Duration::from_secs(20))
             .for_element(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("{css} did not appear: {e}\nbrowser log:\n{}", std::fs::read_to_string(&self.log).unwrap_or_default()))
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{css} did not appear: {e}\nbrowser log:\n{}",
+                    std::fs::read_to_string(&self.log).unwrap_or_default()
+                )
+            })
     }
 
     /// Saves what the window shows to `target/e2e-screens/<name>.png`, for people to look at.
@@ -110,7 +151,10 @@ impl Harness {
             .stderr(Stdio::inherit())
             .status()
             .unwrap();
-        assert!(status.success(), "the second launch hands its link to the running window and exits cleanly");
+        assert!(
+            status.success(),
+            "the second launch hands its link to the running window and exits cleanly"
+        );
     }
 
     async fn sim_tokens(&self, user: &str) -> Vec<Value> {
@@ -118,23 +162,78 @@ impl Harness {
         reqwest::get(url).await.unwrap().json().await.unwrap()
     }
 
-    async fn stop(mut self) {
+    /// Ends the WebDriver session; dropping the harness stops the driver, hub and sim.
+    async fn stop(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        drop(self.hub);
     }
+}
+
+/// Kills tauri-driver's whole process group (it, WebKitWebDriver and the app).
+/// Taking the child out means the group is killed once, before its leader is reaped, so the
+/// id can never have been reused by then.
+fn stop_driver(driver: &mut Option<Child>) {
+    let Some(mut child) = driver.take() else { return };
+    let group = child.id() as libc::pid_t;
+    // Only ever the group we created (process_group(0) made the driver its leader).
+    if group > 1 && group != unsafe { libc::getpgrp() } {
+        unsafe { libc::kill(-group, libc::SIGKILL) };
+    }
+    let _ = child.wait();
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        // Also on a failed assertion: never leave a driver holding the test's output open.
+        stop_driver(&mut self.driver);
+    }
+}
+
+/// Starts tauri-driver and a WebDriver session on the app.
+async fn open_window(env: &[(String, String)], options: Options) -> (Child, Client) {
+    let (port, native_port) = (free_port(), free_port());
+    let mut command = Command::new("tauri-driver");
+    command
+        .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    if !options.bus {
+        command
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("XDG_RUNTIME_DIR");
+    }
+    // Its own process group, so stopping it also stops the WebKitWebDriver it starts.
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let driver = command.spawn().expect("tauri-driver is installed by scripts/setup.sh");
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("wry"));
+    caps.insert("tauri:options".into(), json!({"application": APP}));
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => return (driver, client),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("tauri-driver did not accept a session within 10 s");
 }
 
 #[tokio::test]
 #[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
 async fn a_member_joins_by_deep_link_signs_in_and_signs_out() {
-    let h = Harness::start("deep_link").await;
+    let h = Harness::start(DEEP_LINK).await;
     h.find("#welcome").await;
     h.shot("welcome").await;
 
     // The QR code on the wall: the OS starts the app again with the join link.
-    let join = format!("frontdoor://join?space=lighthouse&hub={}", h.hub.base_url.as_str().trim_end_matches('/'));
+    let join = format!(
+        "frontdoor://join?space=lighthouse&hub={}",
+        h.hub.base_url.as_str().trim_end_matches('/')
+    );
     h.second_launch(&join);
     assert_eq!(h.text("#offer-space").await, "lighthouse");
     assert!(h.text("#confirm-join h2").await.contains("Lighthouse Coworking"));
@@ -145,36 +244,114 @@ async fn a_member_joins_by_deep_link_signs_in_and_signs_out() {
     assert_eq!(h.text("#session-name").await, "Alex Morgan");
     assert_eq!(h.text("#session-email").await, "alex@example.com");
     let space = h.text("#memberships li[data-subdomain=lighthouse]").await;
-    assert!(space.contains("Lighthouse Coworking") && space.contains("Member"), "{space}");
+    assert!(
+        space.contains("Lighthouse Coworking") && space.contains("Member"),
+        "{space}"
+    );
     h.shot("signed-in").await;
     let tokens = h.sim_tokens("user-alex").await;
     assert_eq!(tokens.len(), 1, "one sign-in, one token: {tokens:?}");
     assert_eq!(tokens[0]["revoked"], json!(false));
+    assert!(
+        h.client.find(Locator::Css("#token-storage")).await.is_err(),
+        "with a keychain there is no 'sign in again after restart' warning"
+    );
 
     h.find("#sign-out").await.click().await.unwrap();
     h.find("#signed-out").await;
     let tokens = h.sim_tokens("user-alex").await;
-    assert_eq!(tokens[0]["revoked"], json!(true), "signing out revokes the token at Cobot");
+    assert_eq!(
+        tokens[0]["revoked"],
+        json!(true),
+        "signing out revokes the token at Cobot"
+    );
     h.stop().await;
 }
 
 #[tokio::test]
 #[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
-async fn a_member_types_the_space_and_signs_in_through_the_loopback_redirect() {
-    let h = Harness::start("loopback").await;
+async fn without_a_session_bus_the_app_signs_in_through_the_loopback_redirect() {
+    // No bus: a deep link could not reach the running window, and there is no Secret Service.
+    let h = Harness::start(Options {
+        redirect: None,
+        bus: false,
+    })
+    .await;
     h.find("#subdomain-input").await.send_keys("Lighthouse").await.unwrap();
-    h.find("#hub-input").await.send_keys(h.hub.base_url.as_str()).await.unwrap();
+    h.find("#hub-input")
+        .await
+        .send_keys(h.hub.base_url.as_str())
+        .await
+        .unwrap();
     h.find("#join-typed-button").await.click().await.unwrap();
     h.find("#confirm-join-button").await.click().await.unwrap();
     assert_eq!(h.text("#session-name").await, "Alex Morgan");
+    let storage = h.text("#token-storage").await;
+    assert!(
+        storage.contains("kept only while the app runs"),
+        "the memory-only fallback is reported: {storage}"
+    );
+    assert!(
+        std::fs::read_to_string(&h.log)
+            .unwrap()
+            .contains("redirected to: http://127.0.0.1:"),
+        "the loopback redirect was used"
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
+async fn a_signed_in_member_is_still_signed_in_after_reopening_the_app() {
+    let mut h = Harness::start(DEEP_LINK).await;
+    h.second_launch(&format!(
+        "frontdoor://join?space=lighthouse&hub={}",
+        h.hub.base_url.as_str().trim_end_matches('/')
+    ));
+    h.find("#confirm-join-button").await.click().await.unwrap();
+    assert_eq!(h.text("#session-name").await, "Alex Morgan");
+    let prefs = h.prefs_file();
+    assert!(
+        prefs.contains("lighthouse"),
+        "the joined space is kept in the preference file: {prefs}"
+    );
+    let longest_hex_run = prefs
+        .split(|c: char| !c.is_ascii_hexdigit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    assert!(longest_hex_run < 32, "no token in the preference file: {prefs}");
+
+    h.restart_app().await;
+    assert_eq!(
+        h.text("#session-name").await,
+        "Alex Morgan",
+        "the token came back from the keychain"
+    );
+    h.find("#refresh").await.click().await.unwrap();
+    h.find("main:not(.busy)").await;
+    assert!(
+        h.client.find(Locator::Css("#error")).await.is_err(),
+        "refresh succeeded"
+    );
+    assert_eq!(
+        h.text("#session-name").await,
+        "Alex Morgan",
+        "Cobot still accepts the kept token"
+    );
+    assert_eq!(h.sim_tokens("user-alex").await.len(), 1, "no second sign-in was needed");
     h.stop().await;
 }
 
 #[tokio::test]
 #[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
 async fn a_bad_link_and_an_unknown_hub_are_explained_in_words() {
-    let h = Harness::start("deep_link").await;
-    h.find("#link-input").await.send_keys("frontdoor://join?space=lighthouse").await.unwrap();
+    let h = Harness::start(DEEP_LINK).await;
+    h.find("#link-input")
+        .await
+        .send_keys("frontdoor://join?space=lighthouse")
+        .await
+        .unwrap();
     h.find("#join-link-button").await.click().await.unwrap();
     let error = h.find("#error").await;
     assert_eq!(error.attr("data-code").await.unwrap().as_deref(), Some("invalid_link"));

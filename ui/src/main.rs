@@ -91,14 +91,19 @@ struct ErrorBannerProps {
 fn error_banner(props: &ErrorBannerProps) -> Html {
     let title = match props.error.code {
         ErrorCode::ConsentDenied | ErrorCode::SignInCancelled => "Not signed in",
-        ErrorCode::StateMismatch | ErrorCode::InvalidIdToken | ErrorCode::UntrustedSignIn => "Sign-in refused for your safety",
+        ErrorCode::StateMismatch | ErrorCode::InvalidIdToken | ErrorCode::UntrustedSignIn => {
+            "Sign-in refused for your safety"
+        }
         ErrorCode::ExpiredCode | ErrorCode::SignInAgain => "Please sign in again",
         ErrorCode::CobotUnreachable => "Cobot can't be reached",
         ErrorCode::UnknownHub => "Unknown hub",
         ErrorCode::InvalidLink => "That link doesn't work",
         _ => "Something went wrong",
     };
-    let code = serde_json::to_string(&props.error.code).unwrap_or_default().trim_matches('"').to_string();
+    let code = serde_json::to_string(&props.error.code)
+        .unwrap_or_default()
+        .trim_matches('"')
+        .to_string();
     html! {
         <section id={props.id.clone()} class="banner" role="alert" data-code={code}>
             <strong>{title}</strong>
@@ -137,7 +142,14 @@ fn welcome(props: &ModelProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let read = |r: &NodeRef| r.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
-            run(&model, "join_space", JoinArgs { subdomain: read(&subdomain), hub: read(&hub) });
+            run(
+                &model,
+                "join_space",
+                JoinArgs {
+                    subdomain: read(&subdomain),
+                    hub: read(&hub),
+                },
+            );
         })
     };
     html! {
@@ -167,7 +179,9 @@ fn welcome(props: &ModelProps) -> Html {
 
 #[function_component(ConfirmJoin)]
 fn confirm_join(props: &ScreenProps) -> Html {
-    let Some(offer) = props.view.pending_join.clone() else { return html! {} };
+    let Some(offer) = props.view.pending_join.clone() else {
+        return html! {};
+    };
     let confirm = {
         let model = props.model.clone();
         Callback::from(move |_| run(&model, "confirm_join", NoArgs {}))
@@ -193,7 +207,9 @@ fn confirm_join(props: &ScreenProps) -> Html {
 
 #[function_component(SigningIn)]
 fn signing_in(props: &ScreenProps) -> Html {
-    let Some(run_view) = props.view.signing_in.clone() else { return html! {} };
+    let Some(run_view) = props.view.signing_in.clone() else {
+        return html! {};
+    };
     let cancel = {
         let model = props.model.clone();
         Callback::from(move |_| run(&model, "cancel_sign_in", NoArgs {}))
@@ -218,7 +234,9 @@ fn signing_in(props: &ScreenProps) -> Html {
 
 #[function_component(SignedIn)]
 fn signed_in(props: &ScreenProps) -> Html {
-    let Some(session) = props.view.session.clone() else { return html! {} };
+    let Some(session) = props.view.session.clone() else {
+        return html! {};
+    };
     let sign_out = {
         let model = props.model.clone();
         Callback::from(move |_| run(&model, "sign_out", NoArgs {}))

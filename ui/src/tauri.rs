@@ -19,7 +19,9 @@ pub async fn command<A: Serialize>(cmd: &str, args: &A) -> Result<AppView, Error
     let args = serde_wasm_bindgen::to_value(args).map_err(|e| internal(e.to_string()))?;
     match tauri_invoke(cmd, args).await {
         Ok(value) => serde_wasm_bindgen::from_value(value).map_err(|e| internal(e.to_string())),
-        Err(error) => Err(serde_wasm_bindgen::from_value(error.clone()).unwrap_or_else(|_| internal(format!("{error:?}")))),
+        Err(error) => {
+            Err(serde_wasm_bindgen::from_value(error.clone()).unwrap_or_else(|_| internal(format!("{error:?}"))))
+        }
     }
 }
 
@@ -39,5 +41,8 @@ pub fn listen_views(event: &'static str, cb: impl Fn(AppView) + 'static) {
 }
 
 fn internal(message: String) -> ErrorDto {
-    ErrorDto::new(ErrorCode::Internal, format!("The app's window and its core disagree: {message}"))
+    ErrorDto::new(
+        ErrorCode::Internal,
+        format!("The app's window and its core disagree: {message}"),
+    )
 }

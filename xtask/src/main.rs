@@ -24,22 +24,35 @@ fn main() -> ExitCode {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 fn build_ui(release: bool) -> Result<(), String> {
     let root = root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(&root).args(["build", "--package", "frontdoor-ui", "--target", "wasm32-unknown-unknown"]);
+    cmd.current_dir(&root).args([
+        "build",
+        "--package",
+        "frontdoor-ui",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]);
     if release {
         cmd.arg("--release");
     }
     let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
-        return Err("building the UI failed (is the wasm32-unknown-unknown target installed? scripts/setup.sh adds it)".into());
+        return Err(
+            "building the UI failed (is the wasm32-unknown-unknown target installed? scripts/setup.sh adds it)".into(),
+        );
     }
-    let target_dir = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
+    let target_dir = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
     let wasm = target_dir
         .join("wasm32-unknown-unknown")
         .join(if release { "release" } else { "debug" })
@@ -57,7 +70,8 @@ fn build_ui(release: bool) -> Result<(), String> {
         .generate(&dist)
         .map_err(|e| format!("wasm-bindgen: {e}"))?;
     for file in ["index.html", "main.js", "style.css"] {
-        std::fs::copy(root.join("ui/static").join(file), dist.join(file)).map_err(|e| format!("cannot copy {file}: {e}"))?;
+        std::fs::copy(root.join("ui/static").join(file), dist.join(file))
+            .map_err(|e| format!("cannot copy {file}: {e}"))?;
     }
     println!("UI built into {}", dist.display());
     Ok(())

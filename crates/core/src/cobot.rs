@@ -106,19 +106,32 @@ impl Cobot {
     /// `GET https://www.cobot.me/api/user` (scope `read_user`).
     pub async fn user(&self, token: &AccessToken) -> Result<User, Error> {
         let url = self.hosts.www.join("api/user").expect("constant path");
-        let response = self.http.get(url).bearer_auth(token.secret()).header("Accept", "application/json").send().await.map_err(Error::Unreachable)?;
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(token.secret())
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .map_err(Error::Unreachable)?;
         read_json(response, "your user").await
     }
 }
 
 async fn read_json<T: for<'de> Deserialize<'de>>(response: reqwest::Response, what: &str) -> Result<T, Error> {
     let status = response.status().as_u16();
-    let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
     let body = response.bytes().await.map_err(Error::Unreachable)?;
     match status {
         200..=299 => serde_json::from_slice(&body).map_err(|e| Error::Malformed(format!("{what}: {e}"))),
         401 => Err(Error::SignInAgain),
-        403 => Err(Error::Forbidden(String::from_utf8_lossy(&body).chars().take(200).collect())),
+        403 => Err(Error::Forbidden(
+            String::from_utf8_lossy(&body).chars().take(200).collect(),
+        )),
         404 => Err(Error::NotFound(what.to_string())),
         429 => Err(Error::RateLimited {
             retry_after_secs: retry_after.unwrap_or(60),

@@ -48,16 +48,18 @@ pub struct SignInInfo {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// No answer at all.
-    #[error("The hub at {0} could not be reached. Check the address, or ask your space's staff whether it is running.")]
-    Unreachable(HubUrl, #[source] reqwest::Error),
+    #[error(
+        "The hub at {0} could not be reached. Check the address, or ask your space's staff whether it is running."
+    )]
+    Unreachable(String, #[source] reqwest::Error),
     /// An answer, but not from a Frontdoor hub.
     #[error("{0} did not answer as a Frontdoor hub. Check the link, or ask your space's staff for a new one.")]
-    NotAHub(HubUrl),
+    NotAHub(String),
     /// A Frontdoor hub, but for another space.
     #[error("The hub at {hub} serves the space “{serves}”, not “{asked}”. Ask your space's staff for a new link.")]
     WrongSpace {
         /// The hub.
-        hub: HubUrl,
+        hub: String,
         /// The space the link named.
         asked: Subdomain,
         /// The space the hub serves.
@@ -67,18 +69,26 @@ pub enum Error {
 
 /// Asks `hub` who it is and checks that it serves `space`.
 pub async fn fetch_info(http: &reqwest::Client, hub: &HubUrl, space: &Subdomain) -> Result<HubInfo, Error> {
-    let response = http.get(hub.join(INFO_PATH)).header("Accept", "application/json").send().await.map_err(|e| Error::Unreachable(hub.clone(), e))?;
+    let response = http
+        .get(hub.join(INFO_PATH))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .map_err(|e| Error::Unreachable(hub.to_string(), e))?;
     if !response.status().is_success() {
-        return Err(Error::NotAHub(hub.clone()));
+        return Err(Error::NotAHub(hub.to_string()));
     }
-    let body = response.bytes().await.map_err(|e| Error::Unreachable(hub.clone(), e))?;
-    let info: HubInfo = serde_json::from_slice(&body).map_err(|_| Error::NotAHub(hub.clone()))?;
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Error::Unreachable(hub.to_string(), e))?;
+    let info: HubInfo = serde_json::from_slice(&body).map_err(|_| Error::NotAHub(hub.to_string()))?;
     if info.product != PRODUCT {
-        return Err(Error::NotAHub(hub.clone()));
+        return Err(Error::NotAHub(hub.to_string()));
     }
     if &info.space.subdomain != space {
         return Err(Error::WrongSpace {
-            hub: hub.clone(),
+            hub: hub.to_string(),
             asked: space.clone(),
             serves: info.space.subdomain,
         });

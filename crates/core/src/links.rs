@@ -83,7 +83,18 @@ impl Callback {
 
     /// Reads a callback from a redirect URL's query (the deep link's or the loopback listener's).
     pub fn from_url(url: &Url) -> Result<Callback, LinkError> {
-        let mut params = Params::read(url, &["code", "state", "error", "error_description", "error_uri", "iss", "session_state"])?;
+        let mut params = Params::read(
+            url,
+            &[
+                "code",
+                "state",
+                "error",
+                "error_description",
+                "error_uri",
+                "iss",
+                "session_state",
+            ],
+        )?;
         let state = params.take("state");
         if let Some(state) = &state {
             check_token("state", state, MAX_STATE_LEN)?;
@@ -104,13 +115,20 @@ impl Callback {
                 });
             }
             let description = params.take("error_description");
-            if description.as_ref().is_some_and(|d| d.len() > MAX_ERROR_DESCRIPTION_LEN) {
+            if description
+                .as_ref()
+                .is_some_and(|d| d.len() > MAX_ERROR_DESCRIPTION_LEN)
+            {
                 return Err(LinkError::Invalid {
                     part: "sign-in answer",
                     reason: "its error description is too long".into(),
                 });
             }
-            return Ok(Callback::Error { error, description, state });
+            return Ok(Callback::Error {
+                error,
+                description,
+                state,
+            });
         }
         let code = params.take("code").ok_or(LinkError::Missing("sign-in code"))?;
         check_token("code", &code, MAX_CODE_LEN)?;
@@ -143,8 +161,13 @@ impl Subdomain {
         if value.len() > 63 {
             return Err(invalid("it is longer than 63 characters"));
         }
-        if !value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-            return Err(invalid("only letters, digits and '-' are allowed (it is the part before .cobot.me)"));
+        if !value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(invalid(
+                "only letters, digits and '-' are allowed (it is the part before .cobot.me)",
+            ));
         }
         if value.starts_with('-') || value.ends_with('-') {
             return Err(invalid("it cannot start or end with '-'"));
@@ -184,7 +207,12 @@ pub struct DoorId(String);
 impl DoorId {
     /// Checks a door id.
     pub fn parse(value: &str) -> Result<DoorId, LinkError> {
-        if value.is_empty() || value.len() > 64 || !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        if value.is_empty()
+            || value.len() > 64
+            || !value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
             return Err(LinkError::Invalid {
                 part: "door",
                 reason: "a door id has 1 to 64 letters, digits, '_' or '-'".into(),
@@ -233,7 +261,11 @@ impl HubUrl {
         match url.scheme() {
             "https" => {}
             "http" if loopback => {}
-            "http" => return Err(invalid("it must use https:// (plain http is only allowed on this machine)")),
+            "http" => {
+                return Err(invalid(
+                    "it must use https:// (plain http is only allowed on this machine)",
+                ))
+            }
             _ => return Err(invalid("it must start with https://")),
         }
         if !url.username().is_empty() || url.password().is_some() {
@@ -257,7 +289,9 @@ impl HubUrl {
 
     /// A path below the hub's base URL.
     pub fn join(&self, path: &str) -> Url {
-        self.0.join(path.trim_start_matches('/')).expect("a relative path always joins onto an http(s) base")
+        self.0
+            .join(path.trim_start_matches('/'))
+            .expect("a relative path always joins onto an http(s) base")
     }
 }
 
@@ -323,7 +357,9 @@ impl DeepLink {
         }
         let input = input.trim();
         let scheme_ok = input.len() > SCHEME.len() + 3
-            && input.get(..SCHEME.len() + 3).is_some_and(|s| s.eq_ignore_ascii_case("frontdoor://"));
+            && input
+                .get(..SCHEME.len() + 3)
+                .is_some_and(|s| s.eq_ignore_ascii_case("frontdoor://"));
         if !scheme_ok {
             return Err(LinkError::NotFrontdoor);
         }
@@ -362,11 +398,15 @@ impl fmt::Display for DeepLink {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         let kind = match self {
             DeepLink::Join { space, hub } => {
-                query.append_pair("space", space.as_str()).append_pair("hub", &hub.to_string());
+                query
+                    .append_pair("space", space.as_str())
+                    .append_pair("hub", &hub.to_string());
                 "join"
             }
             DeepLink::Open { space, door } => {
-                query.append_pair("space", space.as_str()).append_pair("door", door.as_str());
+                query
+                    .append_pair("space", space.as_str())
+                    .append_pair("door", door.as_str());
                 "open"
             }
             DeepLink::AuthCallback(Callback::Code { code, state, iss }) => {
@@ -376,7 +416,11 @@ impl fmt::Display for DeepLink {
                 }
                 "auth/callback"
             }
-            DeepLink::AuthCallback(Callback::Error { error, description, state }) => {
+            DeepLink::AuthCallback(Callback::Error {
+                error,
+                description,
+                state,
+            }) => {
                 query.append_pair("error", error);
                 if let Some(d) = description {
                     query.append_pair("error_description", d);
@@ -418,7 +462,11 @@ impl Params {
 }
 
 fn check_token(name: &'static str, value: &str, max: usize) -> Result<(), LinkError> {
-    let part = if name == "code" { "sign-in code" } else { "sign-in state" };
+    let part = if name == "code" {
+        "sign-in code"
+    } else {
+        "sign-in state"
+    };
     if value.is_empty() || value.len() > max || !value.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(LinkError::Invalid {
             part,
@@ -463,8 +511,14 @@ mod tests {
 
     #[test]
     fn join_links_are_refused_with_a_reason() {
-        check("https://example.com", Err("This is not a Frontdoor link: it should start with frontdoor://"));
-        check("frontdoor://join?space=lighthouse", Err("This link is missing its hub address."));
+        check(
+            "https://example.com",
+            Err("This is not a Frontdoor link: it should start with frontdoor://"),
+        );
+        check(
+            "frontdoor://join?space=lighthouse",
+            Err("This link is missing its hub address."),
+        );
         check(
             "frontdoor://join?space=a&space=b&hub=https://h",
             Err("This link gives “space” twice, so it can't be trusted."),
@@ -489,14 +543,26 @@ mod tests {
             "frontdoor://join?space=a&hub=https://u:p@h",
             Err("The hub address in this link is not valid: it must not contain a user name or password."),
         );
-        check("frontdoor://teleport?to=mars", Err("Frontdoor doesn't know what to do with a “teleport” link. Is the app up to date?"));
-        check("frontdoor://join?space=a&hub=https://h#frag", Err("This link is damaged and can't be read."));
-        check(&format!("frontdoor://join?space={}", "a".repeat(MAX_LINK_LEN)), Err("This link is too long to be a Frontdoor link (over 2048 characters)."));
+        check(
+            "frontdoor://teleport?to=mars",
+            Err("Frontdoor doesn't know what to do with a “teleport” link. Is the app up to date?"),
+        );
+        check(
+            "frontdoor://join?space=a&hub=https://h#frag",
+            Err("This link is damaged and can't be read."),
+        );
+        check(
+            &format!("frontdoor://join?space={}", "a".repeat(MAX_LINK_LEN)),
+            Err("This link is too long to be a Frontdoor link (over 2048 characters)."),
+        );
     }
 
     #[test]
     fn callbacks_carry_code_and_state_or_an_error() {
-        check("frontdoor://auth/callback?code=abc&state=xyz", Ok("frontdoor://auth/callback?code=abc&state=xyz"));
+        check(
+            "frontdoor://auth/callback?code=abc&state=xyz",
+            Ok("frontdoor://auth/callback?code=abc&state=xyz"),
+        );
         check(
             "frontdoor://auth/callback?code=abc&state=xyz&iss=https%3A%2F%2Fwww.cobot.me",
             Ok("frontdoor://auth/callback?code=abc&state=xyz&iss=https%3A%2F%2Fwww.cobot.me"),
@@ -505,18 +571,30 @@ mod tests {
             "frontdoor://auth/callback?error=access_denied&error_description=The+user+denied+access&state=xyz",
             Ok("frontdoor://auth/callback?error=access_denied&error_description=The+user+denied+access&state=xyz"),
         );
-        check("frontdoor://auth/callback?state=xyz", Err("This link is missing its sign-in code."));
-        check("frontdoor://auth/callback?code=abc", Err("This link is missing its sign-in state."));
+        check(
+            "frontdoor://auth/callback?state=xyz",
+            Err("This link is missing its sign-in code."),
+        );
+        check(
+            "frontdoor://auth/callback?code=abc",
+            Err("This link is missing its sign-in state."),
+        );
         check(
             "frontdoor://auth/callback?error=Access+Denied",
             Err("The sign-in answer in this link is not valid: its error code is not a valid OAuth error."),
         );
-        check("frontdoor://auth/elsewhere?code=a&state=b", Err("Frontdoor doesn't know what to do with a “auth/elsewhere” link. Is the app up to date?"));
+        check(
+            "frontdoor://auth/elsewhere?code=a&state=b",
+            Err("Frontdoor doesn't know what to do with a “auth/elsewhere” link. Is the app up to date?"),
+        );
     }
 
     #[test]
     fn open_links_name_a_space_and_a_door() {
-        check("frontdoor://open?space=lighthouse&door=front", Ok("frontdoor://open?space=lighthouse&door=front"));
+        check(
+            "frontdoor://open?space=lighthouse&door=front",
+            Ok("frontdoor://open?space=lighthouse&door=front"),
+        );
         check(
             "frontdoor://open?space=lighthouse&door=front%20door",
             Err("The door in this link is not valid: a door id has 1 to 64 letters, digits, '_' or '-'."),
@@ -527,7 +605,10 @@ mod tests {
     #[test]
     fn hub_urls_keep_their_path_and_join_below_it() {
         let hub = HubUrl::parse("https://example.com/lighthouse").unwrap();
-        assert_eq!(hub.join("/api/v1/hub").as_str(), "https://example.com/lighthouse/api/v1/hub");
+        assert_eq!(
+            hub.join("/api/v1/hub").as_str(),
+            "https://example.com/lighthouse/api/v1/hub"
+        );
         assert_eq!(hub.to_string(), "https://example.com/lighthouse");
     }
 }

@@ -24,7 +24,11 @@ async fn setup() -> Setup {
 }
 
 async fn check(setup: &Setup, token: String, expected: Result<(), IdTokenError>) {
-    let got = setup.verifier.verify(&RawIdToken::new(token), Some("n-1"), NOW).await.map(|_| ());
+    let got = setup
+        .verifier
+        .verify(&RawIdToken::new(token), Some("n-1"), NOW)
+        .await
+        .map(|_| ());
     assert_eq!(got, expected);
 }
 
@@ -36,7 +40,11 @@ fn with(mut claims: Value, key: &str, value: Value) -> Value {
 #[tokio::test]
 async fn a_good_token_is_accepted_and_its_claims_read() {
     let s = setup().await;
-    let claims = s.verifier.verify(&RawIdToken::new(s.key.sign(&claims("n-1"))), Some("n-1"), NOW).await.unwrap();
+    let claims = s
+        .verifier
+        .verify(&RawIdToken::new(s.key.sign(&claims("n-1"))), Some("n-1"), NOW)
+        .await
+        .unwrap();
     assert_eq!(claims.sub, "user-alex");
     assert_eq!(claims.email.as_deref(), Some("alex@example.com"));
 }
@@ -53,18 +61,42 @@ async fn a_token_for_another_sign_in_is_refused_by_its_nonce() {
 #[tokio::test]
 async fn an_expired_token_is_refused_but_small_clock_skew_is_tolerated() {
     let s = setup().await;
-    check(&s, s.key.sign(&with(claims("n-1"), "exp", json!(NOW - 121))), Err(IdTokenError::Expired)).await;
+    check(
+        &s,
+        s.key.sign(&with(claims("n-1"), "exp", json!(NOW - 121))),
+        Err(IdTokenError::Expired),
+    )
+    .await;
     check(&s, s.key.sign(&with(claims("n-1"), "exp", json!(NOW - 60))), Ok(())).await;
-    check(&s, s.key.sign(&with(claims("n-1"), "iat", json!(NOW + 3600))), Err(IdTokenError::IssuedInFuture)).await;
+    check(
+        &s,
+        s.key.sign(&with(claims("n-1"), "iat", json!(NOW + 3600))),
+        Err(IdTokenError::IssuedInFuture),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_token_for_another_application_is_refused() {
     let s = setup().await;
-    check(&s, s.key.sign(&with(claims("n-1"), "aud", json!("someone-else"))), Err(IdTokenError::WrongAudience)).await;
+    check(
+        &s,
+        s.key.sign(&with(claims("n-1"), "aud", json!("someone-else"))),
+        Err(IdTokenError::WrongAudience),
+    )
+    .await;
     // Several audiences: ours among them is not enough without azp naming us.
-    check(&s, s.key.sign(&with(claims("n-1"), "aud", json!([CLIENT, "other"]))), Err(IdTokenError::WrongAudience)).await;
-    let both = with(with(claims("n-1"), "aud", json!([CLIENT, "other"])), "azp", json!(CLIENT));
+    check(
+        &s,
+        s.key.sign(&with(claims("n-1"), "aud", json!([CLIENT, "other"]))),
+        Err(IdTokenError::WrongAudience),
+    )
+    .await;
+    let both = with(
+        with(claims("n-1"), "aud", json!([CLIENT, "other"])),
+        "azp",
+        json!(CLIENT),
+    );
     check(&s, s.key.sign(&both), Ok(())).await;
 }
 
@@ -117,7 +149,12 @@ async fn a_tampered_token_is_refused_by_its_signature() {
     let good = s.key.sign(&claims("n-1"));
     let parts: Vec<&str> = good.split('.').collect();
     let forged_claims = b64(&with(claims("n-1"), "sub", json!("user-sam")));
-    check(&s, format!("{}.{}.{}", parts[0], forged_claims, parts[2]), Err(IdTokenError::BadSignature)).await;
+    check(
+        &s,
+        format!("{}.{}.{}", parts[0], forged_claims, parts[2]),
+        Err(IdTokenError::BadSignature),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -135,6 +172,12 @@ async fn garbage_is_refused_as_malformed() {
     let s = setup().await;
     for token in ["", "a.b", "a.b.c.d", "!!!.@@@.###", "e30.e30.e30"] {
         let got = s.verifier.verify(&RawIdToken::new(token), Some("n-1"), NOW).await;
-        assert!(matches!(got, Err(IdTokenError::Malformed) | Err(IdTokenError::UnsupportedAlgorithm(_))), "{token}: {got:?}");
+        assert!(
+            matches!(
+                got,
+                Err(IdTokenError::Malformed) | Err(IdTokenError::UnsupportedAlgorithm(_))
+            ),
+            "{token}: {got:?}"
+        );
     }
 }

@@ -36,8 +36,13 @@ impl Peer {
             .expect("node is installed by scripts/setup.sh");
         let stdin = child.stdin.take().unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let issuer = line.trim().strip_prefix("READY ").unwrap_or_else(|| panic!("peer said {line:?}"));
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let issuer = line
+            .trim()
+            .strip_prefix("READY ")
+            .unwrap_or_else(|| panic!("peer said {line:?}"));
         Peer {
             issuer: Url::parse(issuer).unwrap(),
             child,
@@ -60,7 +65,10 @@ fn browser(stop_at_loopback: bool) -> reqwest::Client {
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::custom(move |attempt| {
             let url = attempt.url();
-            if url.scheme() != "http" || (stop_at_loopback && url.path() == "/auth/callback") || attempt.previous().len() > 10 {
+            if url.scheme() != "http"
+                || (stop_at_loopback && url.path() == "/auth/callback")
+                || attempt.previous().len() > 10
+            {
                 attempt.stop()
             } else {
                 attempt.follow()
@@ -71,12 +79,20 @@ fn browser(stop_at_loopback: bool) -> reqwest::Client {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 async fn redirect_back(authorize: &Url) -> Callback {
     let response = browser(true).get(authorize.clone()).send().await.unwrap();
-    let location = response.headers().get("location").expect("the provider redirects back").to_str().unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .expect("the provider redirects back")
+        .to_str()
+        .unwrap();
     match DeepLink::parse(location).unwrap() {
         DeepLink::AuthCallback(cb) => cb,
         other => panic!("not a callback: {other:?}"),
@@ -86,28 +102,41 @@ async fn redirect_back(authorize: &Url) -> Callback {
 #[tokio::test]
 async fn signing_in_through_the_deep_link_redirect_works_with_a_certified_provider() {
     let peer = Peer::start();
-    let client = OidcClient::discover(auth::http_client(), &peer.issuer, "frontdoor-app").await.unwrap();
+    let client = OidcClient::discover(auth::http_client(), &peer.issuer, "frontdoor-app")
+        .await
+        .unwrap();
     let redirect = Url::parse("frontdoor://auth/callback").unwrap();
     let (url, pending) = client.begin(&redirect, &["openid", "email", "profile"], Some("alice"));
     let mut slot = LoginSlot::default();
     slot.put(pending);
 
     let callback = redirect_back(&url).await;
-    let Callback::Code { iss, .. } = &callback else { panic!("{callback:?}") };
-    assert_eq!(iss.as_deref(), Some(peer.issuer.as_str().trim_end_matches('/')), "the peer sends RFC 9207 iss");
+    let Callback::Code { iss, .. } = &callback else {
+        panic!("{callback:?}")
+    };
+    assert_eq!(
+        iss.as_deref(),
+        Some(peer.issuer.as_str().trim_end_matches('/')),
+        "the peer sends RFC 9207 iss"
+    );
 
     let pending = slot.take_for(&callback).unwrap();
     let signed_in = client.finish(pending, callback.clone(), now()).await.unwrap();
     assert_eq!(signed_in.claims.sub, "alice");
     assert_eq!(signed_in.claims.email.as_deref(), Some("alice@example.com"));
     assert_eq!(signed_in.claims.name.as_deref(), Some("Peer alice"));
-    assert!(matches!(slot.take_for(&callback), Err(auth::Error::NoSignInInProgress)), "a callback is used once");
+    assert!(
+        matches!(slot.take_for(&callback), Err(auth::Error::NoSignInInProgress)),
+        "a callback is used once"
+    );
 }
 
 #[tokio::test]
 async fn signing_in_through_our_loopback_listener_works_with_a_certified_provider() {
     let peer = Peer::start();
-    let client = OidcClient::discover(auth::http_client(), &peer.issuer, "frontdoor-app").await.unwrap();
+    let client = OidcClient::discover(auth::http_client(), &peer.issuer, "frontdoor-app")
+        .await
+        .unwrap();
     let listener = LoopbackRedirect::bind().await.unwrap();
     let (url, pending) = client.begin(listener.redirect_uri(), &["openid", "email"], Some("bob"));
     let waiting = tokio::spawn(listener.callback());
@@ -122,28 +151,44 @@ async fn signing_in_through_our_loopback_listener_works_with_a_certified_provide
 #[tokio::test]
 async fn a_person_who_declines_at_a_certified_provider_is_told_so() {
     let peer = Peer::start();
-    let client = OidcClient::discover(auth::http_client(), &peer.issuer, "frontdoor-app").await.unwrap();
-    let (url, pending) = client.begin(&Url::parse("frontdoor://auth/callback").unwrap(), &["openid"], Some("deny"));
+    let client = OidcClient::discover(auth::http_client(), &peer.issuer, "frontdoor-app")
+        .await
+        .unwrap();
+    let (url, pending) = client.begin(
+        &Url::parse("frontdoor://auth/callback").unwrap(),
+        &["openid"],
+        Some("deny"),
+    );
     let callback = redirect_back(&url).await;
-    assert!(matches!(client.finish(pending, callback, now()).await, Err(auth::Error::ConsentDenied)));
+    assert!(matches!(
+        client.finish(pending, callback, now()).await,
+        Err(auth::Error::ConsentDenied)
+    ));
 }
 
 #[tokio::test]
 async fn a_code_cannot_be_exchanged_with_another_sign_ins_verifier() {
     let peer = Peer::start();
-    let client = OidcClient::discover(auth::http_client(), &peer.issuer, "frontdoor-app").await.unwrap();
+    let client = OidcClient::discover(auth::http_client(), &peer.issuer, "frontdoor-app")
+        .await
+        .unwrap();
     let redirect = Url::parse("frontdoor://auth/callback").unwrap();
     let (url, first) = client.begin(&redirect, &["openid"], Some("carol"));
     let (_, second) = client.begin(&redirect, &["openid"], Some("carol"));
     let callback = redirect_back(&url).await;
     // Re-label the callback with the second login's state: the provider checks the PKCE
     // verifier against the first login's challenge and refuses.
-    let Callback::Code { code, iss, .. } = callback else { panic!() };
+    let Callback::Code { code, iss, .. } = callback else {
+        panic!()
+    };
     let forged = Callback::Code {
         code,
         state: second.state().to_string(),
         iss,
     };
     drop(first);
-    assert!(matches!(client.finish(second, forged, now()).await, Err(auth::Error::ExpiredCode)));
+    assert!(matches!(
+        client.finish(second, forged, now()).await,
+        Err(auth::Error::ExpiredCode)
+    ));
 }

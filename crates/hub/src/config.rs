@@ -119,7 +119,10 @@ impl Config {
 
     /// The space's OIDC issuer.
     pub fn issuer(&self) -> Url {
-        let text = self.cobot.space_template.replace("{subdomain}", self.space.subdomain.as_str());
+        let text = self
+            .cobot
+            .space_template
+            .replace("{subdomain}", self.space.subdomain.as_str());
         Url::parse(&text).unwrap_or_else(|_| self.cobot.www.clone())
     }
 }
@@ -146,7 +149,8 @@ mod tests {
 
     #[test]
     fn a_minimal_config_defaults_to_real_cobot() {
-        let config = Config::parse("[space]\nsubdomain = \"lighthouse\"\nname = \"L\"\n[cobot]\nclient_id = \"c\"\n").unwrap();
+        let config =
+            Config::parse("[space]\nsubdomain = \"lighthouse\"\nname = \"L\"\n[cobot]\nclient_id = \"c\"\n").unwrap();
         assert_eq!(config.issuer().as_str(), "https://lighthouse.cobot.me/");
     }
 }

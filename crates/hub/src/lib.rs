@@ -32,7 +32,10 @@ pub fn app(config: &Config) -> Router {
             client_id: config.cobot.client_id.clone(),
         },
     };
-    Router::new().route(&format!("/{}", frontdoor_core::hub::INFO_PATH), get(move || async move { Json(info) }))
+    Router::new().route(
+        &format!("/{}", frontdoor_core::hub::INFO_PATH),
+        get(move || async move { Json(info) }),
+    )
 }
 
 /// A hub serving on a socket, stopped when dropped.

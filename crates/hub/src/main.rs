@@ -34,7 +34,9 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
     let args = Args::parse();
     let config = match (&args.config, args.demo) {
         (Some(path), _) => match Config::load(path) {
@@ -53,8 +55,15 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(1);
         }
     };
-    println!("frontdoor-hub serving space {} ({}) at {}", config.space.name, config.space.subdomain, hub.base_url);
-    println!("join link: frontdoor://join?space={}&hub={}", config.space.subdomain, hub.base_url.as_str().trim_end_matches('/'));
+    println!(
+        "frontdoor-hub serving space {} ({}) at {}",
+        config.space.name, config.space.subdomain, hub.base_url
+    );
+    println!(
+        "join link: frontdoor://join?space={}&hub={}",
+        config.space.subdomain,
+        hub.base_url.as_str().trim_end_matches('/')
+    );
     let _ = tokio::signal::ctrl_c().await;
     std::process::ExitCode::SUCCESS
 }

@@ -163,7 +163,12 @@ impl IdTokenVerifier {
     }
 
     /// Verifies `token` at Unix time `now`. With `expected_nonce`, the token must carry exactly it.
-    pub async fn verify(&self, token: &RawIdToken, expected_nonce: Option<&str>, now: i64) -> Result<IdClaims, IdTokenError> {
+    pub async fn verify(
+        &self,
+        token: &RawIdToken,
+        expected_nonce: Option<&str>,
+        now: i64,
+    ) -> Result<IdClaims, IdTokenError> {
         let raw = token.secret();
         let header = decode_header(raw)?;
         if header.alg != "RS256" {
@@ -234,7 +239,12 @@ impl IdTokenVerifier {
     }
 
     async fn fetch(&self) -> Result<Vec<Jwk>, IdTokenError> {
-        let response = self.http.get(self.jwks_uri.clone()).send().await.map_err(|e| IdTokenError::Keys(e.to_string()))?;
+        let response = self
+            .http
+            .get(self.jwks_uri.clone())
+            .send()
+            .await
+            .map_err(|e| IdTokenError::Keys(e.to_string()))?;
         if !response.status().is_success() {
             return Err(IdTokenError::Keys(format!("HTTP {}", response.status().as_u16())));
         }
@@ -242,7 +252,11 @@ impl IdTokenVerifier {
         Ok(set
             .keys
             .into_iter()
-            .filter(|k| k.kty == "RSA" && k.use_.as_deref().is_none_or(|u| u == "sig") && k.alg.as_deref().is_none_or(|a| a == "RS256"))
+            .filter(|k| {
+                k.kty == "RSA"
+                    && k.use_.as_deref().is_none_or(|u| u == "sig")
+                    && k.alg.as_deref().is_none_or(|a| a == "RS256")
+            })
             .collect())
     }
 }

@@ -49,7 +49,12 @@ impl LoopbackRedirect {
                 }
             }
             let text = String::from_utf8_lossy(&buf);
-            let target = text.lines().next().and_then(|l| l.strip_prefix("GET ")).and_then(|l| l.split(' ').next()).unwrap_or("");
+            let target = text
+                .lines()
+                .next()
+                .and_then(|l| l.strip_prefix("GET "))
+                .and_then(|l| l.split(' ').next())
+                .unwrap_or("");
             let Ok(url) = Url::parse(&format!("http://127.0.0.1{target}")) else {
                 respond(&mut stream, "400 Bad Request", "This is not a sign-in answer.").await;
                 continue;
@@ -60,7 +65,9 @@ impl LoopbackRedirect {
             }
             let result = Callback::from_url(&url);
             let message = match &result {
-                Ok(Callback::Code { .. }) => "Frontdoor received your sign-in. You can close this tab and return to the app.",
+                Ok(Callback::Code { .. }) => {
+                    "Frontdoor received your sign-in. You can close this tab and return to the app."
+                }
                 Ok(Callback::Error { .. }) => "Sign-in was not completed. Return to Frontdoor to see why.",
                 Err(_) => "This sign-in answer could not be read. Return to Frontdoor and try again.",
             };

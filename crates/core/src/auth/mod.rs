@@ -53,7 +53,12 @@ impl CobotHosts {
     /// The base URL of a space's own host.
     pub fn space(&self, subdomain: &Subdomain) -> Result<Url, Error> {
         let text = self.space_template.replace("{subdomain}", subdomain.as_str());
-        Url::parse(&text).map_err(|_| Error::Config(format!("the space URL template {:?} does not make a URL", self.space_template)))
+        Url::parse(&text).map_err(|_| {
+            Error::Config(format!(
+                "the space URL template {:?} does not make a URL",
+                self.space_template
+            ))
+        })
     }
 
     /// The OIDC issuer for signing in to a space (Cobot's per-space variant, which adds the
@@ -180,11 +185,17 @@ impl OidcClient {
             return Err(Error::Discovery(format!("{url} answered HTTP {}", status.as_u16())));
         }
         let body = response.bytes().await?;
-        let metadata: ProviderMetadata = serde_json::from_slice(&body).map_err(|e| Error::Discovery(format!("{url} is not a discovery document ({e})")))?;
+        let metadata: ProviderMetadata = serde_json::from_slice(&body)
+            .map_err(|e| Error::Discovery(format!("{url} is not a discovery document ({e})")))?;
         if metadata.issuer.trim_end_matches('/') != issuer_text {
-            return Err(Error::Discovery(format!("{url} names the issuer {:?}, expected {issuer_text:?}", metadata.issuer)));
+            return Err(Error::Discovery(format!(
+                "{url} names the issuer {:?}, expected {issuer_text:?}",
+                metadata.issuer
+            )));
         }
-        if !metadata.code_challenge_methods_supported.is_empty() && !metadata.code_challenge_methods_supported.iter().any(|m| m == "S256") {
+        if !metadata.code_challenge_methods_supported.is_empty()
+            && !metadata.code_challenge_methods_supported.iter().any(|m| m == "S256")
+        {
             return Err(Error::Discovery("the provider does not support PKCE with S256".into()));
         }
         Ok(OidcClient::new(http, metadata, client_id))
@@ -192,7 +203,12 @@ impl OidcClient {
 
     /// A client from metadata already at hand.
     pub fn new(http: reqwest::Client, metadata: ProviderMetadata, client_id: &str) -> OidcClient {
-        let verifier = IdTokenVerifier::new(http.clone(), metadata.issuer.clone(), metadata.jwks_uri.clone(), client_id.to_string());
+        let verifier = IdTokenVerifier::new(
+            http.clone(),
+            metadata.issuer.clone(),
+            metadata.jwks_uri.clone(),
+            client_id.to_string(),
+        );
         OidcClient {
             http,
             metadata,
@@ -267,14 +283,21 @@ impl OidcClient {
             ("client_id", &self.client_id),
             ("code_verifier", pending.verifier.secret()),
         ];
-        let response = self.http.post(self.metadata.token_endpoint.clone()).header("Accept", "application/json").form(&form).send().await?;
+        let response = self
+            .http
+            .post(self.metadata.token_endpoint.clone())
+            .header("Accept", "application/json")
+            .form(&form)
+            .send()
+            .await?;
         let status = response.status();
         let body = response.bytes().await?;
         if status.is_server_error() {
             return Err(Error::CobotDown(status.as_u16()));
         }
         if !status.is_success() {
-            let err: OAuthError = serde_json::from_slice(&body).map_err(|_| Error::Malformed(format!("HTTP {} without an OAuth error", status.as_u16())))?;
+            let err: OAuthError = serde_json::from_slice(&body)
+                .map_err(|_| Error::Malformed(format!("HTTP {} without an OAuth error", status.as_u16())))?;
             return Err(match err.error.as_str() {
                 "invalid_grant" => Error::ExpiredCode,
                 "access_denied" => Error::ConsentDenied,
@@ -284,11 +307,17 @@ impl OidcClient {
                 },
             });
         }
-        let tokens: TokenResponse = serde_json::from_slice(&body).map_err(|e| Error::Malformed(format!("not a token response: {e}")))?;
+        let tokens: TokenResponse =
+            serde_json::from_slice(&body).map_err(|e| Error::Malformed(format!("not a token response: {e}")))?;
         if !tokens.token_type.eq_ignore_ascii_case("bearer") {
-            return Err(Error::Malformed(format!("token type {:?} instead of bearer", tokens.token_type)));
+            return Err(Error::Malformed(format!(
+                "token type {:?} instead of bearer",
+                tokens.token_type
+            )));
         }
-        let raw = tokens.id_token.ok_or_else(|| Error::Malformed("no ID token although openid was asked for".into()))?;
+        let raw = tokens
+            .id_token
+            .ok_or_else(|| Error::Malformed("no ID token although openid was asked for".into()))?;
         let claims = self.verifier.verify(&raw, Some(&pending.nonce), now).await?;
         Ok(SignedIn {
             access_token: tokens.access_token,
@@ -336,7 +365,9 @@ impl PendingLogin {
     }
 
     fn matches(&self, callback: &Callback) -> bool {
-        callback.state().is_some_and(|s| s.as_bytes().ct_eq(self.state.as_bytes()).into())
+        callback
+            .state()
+            .is_some_and(|s| s.as_bytes().ct_eq(self.state.as_bytes()).into())
     }
 }
 
@@ -445,7 +476,9 @@ impl IssuerPolicy {
     pub fn allows(&self, issuer: &Url) -> bool {
         let cobot = issuer.scheme() == "https"
             && issuer.port().is_none()
-            && issuer.host_str().is_some_and(|h| h == "cobot.me" || (h.ends_with(".cobot.me") && !h[..h.len() - 9].contains('.')));
+            && issuer
+                .host_str()
+                .is_some_and(|h| h == "cobot.me" || (h.ends_with(".cobot.me") && !h[..h.len() - 9].contains('.')));
         cobot || self.extra_origins.contains(&issuer.origin())
     }
 }
@@ -466,7 +499,10 @@ mod tests {
         let check = |u: &str| policy.allows(&Url::parse(u).unwrap());
         assert!(check("https://www.cobot.me"));
         assert!(check("https://lighthouse.cobot.me"));
-        assert!(!check("http://lighthouse.cobot.me"), "plain http would expose the sign-in");
+        assert!(
+            !check("http://lighthouse.cobot.me"),
+            "plain http would expose the sign-in"
+        );
         assert!(!check("https://cobot.me.evil.example"));
         assert!(!check("https://evilcobot.me"));
         assert!(!check("https://a.b.cobot.me"), "only one label in front of cobot.me");
@@ -479,7 +515,10 @@ mod tests {
     fn space_issuer_follows_the_template() {
         let hosts = CobotHosts::cobot();
         let space = Subdomain::parse("lighthouse").unwrap();
-        assert_eq!(hosts.issuer(Some(&space)).unwrap().as_str(), "https://lighthouse.cobot.me/");
+        assert_eq!(
+            hosts.issuer(Some(&space)).unwrap().as_str(),
+            "https://lighthouse.cobot.me/"
+        );
         assert_eq!(hosts.issuer(None).unwrap().as_str(), "https://www.cobot.me/");
     }
 }

@@ -28,7 +28,10 @@ pub struct Key {
 impl Key {
     pub fn generate(kid: &str) -> Key {
         let private = RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).expect("RSA key");
-        Key { kid: kid.into(), private }
+        Key {
+            kid: kid.into(),
+            private,
+        }
     }
 
     pub fn jwk(&self) -> Value {
@@ -42,14 +45,21 @@ impl Key {
     pub fn sign(&self, claims: &Value) -> String {
         let header = json!({"alg": "RS256", "typ": "JWT", "kid": self.kid});
         let input = format!("{}.{}", b64(&header), b64(claims));
-        let signature = SigningKey::<Sha256>::new(self.private.clone()).sign(input.as_bytes()).to_vec();
+        let signature = SigningKey::<Sha256>::new(self.private.clone())
+            .sign(input.as_bytes())
+            .to_vec();
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
     }
 
     /// The public key as PKCS#1 DER, as an attacker would find it in the JWKS.
     pub fn public_der(&self) -> Vec<u8> {
         use rsa::pkcs1::EncodeRsaPublicKey;
-        self.private.to_public_key().to_pkcs1_der().expect("DER").as_bytes().to_vec()
+        self.private
+            .to_public_key()
+            .to_pkcs1_der()
+            .expect("DER")
+            .as_bytes()
+            .to_vec()
     }
 }
 
@@ -79,7 +89,9 @@ impl JwksServer {
         let (k, f) = (keys.clone(), fetches.clone());
         tokio::spawn(async move {
             loop {
-                let Ok((mut stream, _)) = listener.accept().await else { return };
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    return;
+                };
                 let mut buf = [0u8; 4096];
                 let _ = stream.read(&mut buf).await;
                 f.fetch_add(1, Ordering::SeqCst);
@@ -101,5 +113,8 @@ impl JwksServer {
 
 /// An HTTP client that does not follow redirects, so tests read `Location` themselves.
 pub fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
