@@ -92,26 +92,56 @@ pub fn issuer_policy_from_env() -> IssuerPolicy {
 }
 
 /// How the sign-in comes back on this device. `FRONTDOOR_REDIRECT=deep_link|loopback` forces one.
-/// On Linux the deep link needs the scheme registered *and* a session bus, because a second
-/// launch carrying the URL reaches the running window only through D-Bus (single-instance);
-/// without a bus the callback would start a second copy that knows nothing of the sign-in, so
-/// the RFC 8252 loopback redirect is used instead.
 pub fn redirect_kind(scheme_registered: bool) -> RedirectKind {
-    match std::env::var("FRONTDOOR_REDIRECT").as_deref() {
-        Ok("loopback") => return RedirectKind::Loopback,
-        Ok("deep_link") => return RedirectKind::DeepLink,
-        _ => {}
+    let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty())
+        || std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| std::path::Path::new(&d).join("bus").exists());
+    choose_redirect(
+        std::env::var("FRONTDOOR_REDIRECT").ok().as_deref(),
+        cfg!(target_os = "linux"),
+        scheme_registered,
+        bus,
+    )
+}
+
+/// The redirect decision, as a pure function. On Linux the deep link needs the scheme registered
+/// *and* a session bus, because a second launch carrying the URL reaches the running window only
+/// through D-Bus (single-instance); without a bus the callback would start a second copy that
+/// knows nothing of the sign-in, so the RFC 8252 loopback redirect is used instead. macOS,
+/// Windows and the phones register the scheme at install time and deliver to the running app.
+pub fn choose_redirect(forced: Option<&str>, linux: bool, scheme_registered: bool, session_bus: bool) -> RedirectKind {
+    match forced {
+        Some("loopback") => RedirectKind::Loopback,
+        Some("deep_link") => RedirectKind::DeepLink,
+        _ if !linux => RedirectKind::DeepLink,
+        _ if scheme_registered && session_bus => RedirectKind::DeepLink,
+        _ => RedirectKind::Loopback,
     }
-    if cfg!(target_os = "linux") {
-        let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty())
-            || std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| std::path::Path::new(&d).join("bus").exists());
-        if scheme_registered && bus {
-            RedirectKind::DeepLink
-        } else {
-            RedirectKind::Loopback
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_redirect_is_a_deep_link_only_where_it_can_reach_the_running_window() {
+        use RedirectKind::*;
+        let table = [
+            // forced, linux, registered, bus → expected
+            (None, true, true, true, DeepLink),
+            (None, true, true, false, Loopback),
+            (None, true, false, true, Loopback),
+            (None, false, false, false, DeepLink),
+            (Some("loopback"), false, true, true, Loopback),
+            (Some("deep_link"), true, false, false, DeepLink),
+            (Some("nonsense"), true, true, false, Loopback),
+        ];
+        for (forced, linux, registered, bus, expected) in table {
+            assert_eq!(
+                choose_redirect(forced, linux, registered, bus),
+                expected,
+                "{forced:?} {linux} {registered} {bus}"
+            );
         }
-    } else {
-        RedirectKind::DeepLink
     }
 }
 

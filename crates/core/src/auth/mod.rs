@@ -511,6 +511,85 @@ mod tests {
         assert!(!demo.allows(&Url::parse("http://127.0.0.1:9999").unwrap()));
     }
 
+    fn pending(state: &str) -> PendingLogin {
+        PendingLogin {
+            state: state.into(),
+            nonce: "n".into(),
+            verifier: PkceVerifier::new("v".into()),
+            redirect_uri: Url::parse("frontdoor://auth/callback").unwrap(),
+            issuer: "https://lighthouse.cobot.me".into(),
+        }
+    }
+
+    fn code_for(state: &str) -> Callback {
+        Callback::Code {
+            code: crate::secret::AuthCode::new("c"),
+            state: state.into(),
+            iss: None,
+        }
+    }
+
+    #[test]
+    fn a_callback_with_a_foreign_state_leaves_the_real_sign_in_waiting() {
+        let mut slot = LoginSlot::default();
+        slot.put(pending("ours"));
+        assert!(matches!(slot.take_for(&code_for("theirs")), Err(Error::StateMismatch)));
+        let no_state = Callback::Error {
+            error: "access_denied".into(),
+            description: None,
+            state: None,
+        };
+        assert!(matches!(slot.take_for(&no_state), Err(Error::StateMismatch)));
+        assert!(slot.is_waiting());
+        assert_eq!(slot.take_for(&code_for("ours")).unwrap().state(), "ours");
+    }
+
+    #[test]
+    fn a_replayed_callback_finds_no_sign_in() {
+        let mut slot = LoginSlot::default();
+        slot.put(pending("ours"));
+        slot.take_for(&code_for("ours")).unwrap();
+        assert!(matches!(
+            slot.take_for(&code_for("ours")),
+            Err(Error::NoSignInInProgress)
+        ));
+    }
+
+    #[test]
+    fn starting_again_replaces_the_earlier_sign_in() {
+        let mut slot = LoginSlot::default();
+        slot.put(pending("first"));
+        slot.put(pending("second"));
+        assert!(matches!(slot.take_for(&code_for("first")), Err(Error::StateMismatch)));
+        assert!(slot.take_for(&code_for("second")).is_ok());
+    }
+
+    #[test]
+    fn begin_makes_fresh_single_use_values_and_an_s256_challenge() {
+        let metadata = ProviderMetadata {
+            issuer: "https://lighthouse.cobot.me".into(),
+            authorization_endpoint: Url::parse("https://lighthouse.cobot.me/oauth/authorize").unwrap(),
+            token_endpoint: Url::parse("https://lighthouse.cobot.me/oauth/access_token").unwrap(),
+            jwks_uri: Url::parse("https://www.cobot.me/jwks.json").unwrap(),
+            userinfo_endpoint: None,
+            code_challenge_methods_supported: vec!["S256".into()],
+            claims_supported: vec![],
+        };
+        let client = OidcClient::new(reqwest::Client::new(), metadata, "frontdoor-app");
+        let redirect = Url::parse("frontdoor://auth/callback").unwrap();
+        let (url1, p1) = client.begin(&redirect, MEMBER_SCOPES, None);
+        let (_, p2) = client.begin(&redirect, MEMBER_SCOPES, None);
+        assert_ne!(p1.state, p2.state);
+        assert_ne!(p1.nonce, p2.nonce);
+        assert!(p1.state.len() >= 43, "256 bits of state");
+        let query: std::collections::HashMap<_, _> = url1.query_pairs().into_owned().collect();
+        assert_eq!(query["code_challenge"], pkce_challenge(&p1.verifier));
+        assert_eq!(query["code_challenge_method"], "S256");
+        assert_eq!(query["scope"], "openid email profile read_user");
+        assert_eq!(query["nonce"], p1.nonce);
+        assert_eq!(query["redirect_uri"], "frontdoor://auth/callback");
+    }
+
     #[test]
     fn space_issuer_follows_the_template() {
         let hosts = CobotHosts::cobot();
