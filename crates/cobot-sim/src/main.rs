@@ -13,6 +13,13 @@ cobot-sim: a local stand-in for Cobot's OAuth 2 / OpenID Connect provider and us
 One server plays www.cobot.me (the base URL), <subdomain>.cobot.me ({base}/sub/{subdomain})
 and api.cobot.me ({base}/api2). The control API for tests lives under {base}/_sim/.
 
+It starts seeded with the demo data: the space `lighthouse` (Lighthouse Coworking), the users
+alex@example.com (member), sam@example.com (member and admin) and jo@example.com (no
+membership), and the public OAuth client `frontdoor-app`. For example:
+
+    cobot-sim --listen 127.0.0.1:8480
+    frontdoor-hub --demo --cobot-url http://127.0.0.1:8480 --listen 127.0.0.1:8481
+
 USAGE:
     cobot-sim [OPTIONS]
 
