@@ -118,32 +118,6 @@ pub fn choose_redirect(forced: Option<&str>, linux: bool, scheme_registered: boo
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_redirect_is_a_deep_link_only_where_it_can_reach_the_running_window() {
-        use RedirectKind::*;
-        let table = [
-            // forced, linux, registered, bus → expected
-            (None, true, true, true, DeepLink),
-            (None, true, true, false, Loopback),
-            (None, true, false, true, Loopback),
-            (None, false, false, false, DeepLink),
-            (Some("loopback"), false, true, true, Loopback),
-            (Some("deep_link"), true, false, false, DeepLink),
-            (Some("nonsense"), true, true, false, Loopback),
-        ];
-        for (forced, linux, registered, bus, expected) in table {
-            assert_eq!(
-                choose_redirect(forced, linux, registered, bus),
-                expected,
-                "{forced:?} {linux} {registered} {bus}"
-            );
-        }
-    }
-}
 
 fn now() -> i64 {
     std::time::SystemTime::now()
@@ -271,4 +245,31 @@ pub fn run() {
         })
         .run(tauri::generate_context!())
         .expect("error while running Frontdoor");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_redirect_is_a_deep_link_only_where_it_can_reach_the_running_window() {
+        use RedirectKind::*;
+        let table = [
+            // forced, linux, registered, bus → expected
+            (None, true, true, true, DeepLink),
+            (None, true, true, false, Loopback),
+            (None, true, false, true, Loopback),
+            (None, false, false, false, DeepLink),
+            (Some("loopback"), false, true, true, Loopback),
+            (Some("deep_link"), true, false, false, DeepLink),
+            (Some("nonsense"), true, true, false, Loopback),
+        ];
+        for (forced, linux, registered, bus, expected) in table {
+            assert_eq!(
+                choose_redirect(forced, linux, registered, bus),
+                expected,
+                "{forced:?} {linux} {registered} {bus}"
+            );
+        }
+    }
 }
