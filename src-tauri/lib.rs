@@ -118,7 +118,6 @@ pub fn choose_redirect(forced: Option<&str>, linux: bool, scheme_registered: boo
     }
 }
 
-
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
