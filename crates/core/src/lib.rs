@@ -1,5 +1,6 @@
 //! Frontdoor's core: everything the app and the hub share that is not a user interface.
 //!
+//! - [`access`]: the access model (groups, plans, schedules, verdicts); pure.
 //! - [`links`]: the `frontdoor://` deep-link grammar, parsed strictly.
 //! - [`auth`]: Cobot sign-in (OpenID Connect, authorization code + PKCE), ID-token verification,
 //!   sign-out with revocation, the RFC 8252 loopback redirect.
@@ -11,6 +12,7 @@
 //! clocks are passed in, never global.
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod auth;
 pub mod cobot;
 pub mod hub;

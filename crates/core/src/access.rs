@@ -1,0 +1,1053 @@
+//! The access model: who may open which door, when, and why. Pure: no I/O, not async; time is
+//! passed in.
+//!
+//! - A [`Group`] (Cobot/SmartSpace calls it a user group) has an external identifier such as
+//!   `Members`, a set of doors and an optional weekly [`Schedule`] in the space's time zone.
+//! - An [`Assignment`] maps a Cobot plan to groups.
+//! - The membership custom field `smart_spaces_access_additional_units` adds groups by their
+//!   identifiers, comma-separated (when the space switches the feature on). **Case rule:**
+//!   identifiers match case-insensitively (ASCII) after trimming, because staff type them by hand
+//!   in Cobot; group identifiers are therefore unique regardless of case. Unknown identifiers are
+//!   reported and never grant anything.
+//! - A membership grants access only while active: confirmed, started, and not past its
+//!   cancellation date (the last active day), all in the space's time zone.
+//!
+//! [`Rules::evaluate`] answers one member at one door at one instant with a [`Verdict`] and its
+//! reasons; [`Rules::member_access`] answers every door for a member at once.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use jiff::civil::{Date, Time, Weekday};
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// The custom field whose value adds groups to a membership.
+pub const EXTRA_GROUPS_FIELD: &str = "smart_spaces_access_additional_units";
+
+/// A door's id within the space (`front`, `workshop`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DoorId(pub String);
+
+/// A group's external identifier as configured (`Members`). Compare with [`GroupId::key`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct GroupId(pub String);
+
+impl GroupId {
+    /// The case-folded form identifiers are matched by.
+    pub fn key(&self) -> String {
+        self.0.trim().to_ascii_lowercase()
+    }
+}
+
+impl fmt::Display for GroupId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A door.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Door {
+    /// Its id.
+    pub id: DoorId,
+    /// What people call it (`Front door`).
+    pub name: String,
+}
+
+/// A user group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    /// External identifier.
+    pub id: GroupId,
+    /// Doors the group opens.
+    pub doors: Vec<DoorId>,
+    /// When; `None` means at any time.
+    pub schedule: Option<Schedule>,
+}
+
+/// How an assignment recognises a Cobot plan: by its id, or by its name when Cobot gives no
+/// usable id (cobot-api.md §3: `plan.parent_plan.id` matching `/api/plans` ids is unconfirmed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanMatch {
+    /// The plan's id in `/api/plans`.
+    Id(String),
+    /// The plan's name, compared case-insensitively after trimming.
+    Name(String),
+}
+
+/// A plan → groups assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// Which plan.
+    pub plan: PlanMatch,
+    /// The groups its members get.
+    pub groups: Vec<GroupId>,
+}
+
+/// A Cobot plan as a membership carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRef {
+    /// The plan's id, when known.
+    pub id: Option<String>,
+    /// The plan's name.
+    pub name: String,
+}
+
+/// What the access model needs to know about a membership.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    /// Cobot membership id.
+    pub membership_id: String,
+    /// The current plan.
+    pub plan: Option<PlanRef>,
+    /// Whether the membership is confirmed (`confirmed_at` set).
+    pub confirmed: bool,
+    /// First active day.
+    pub starts_at: Option<Date>,
+    /// Last active day, when canceled.
+    pub canceled_to: Option<Date>,
+    /// The raw value of [`EXTRA_GROUPS_FIELD`], if any.
+    pub extra_groups: Option<String>,
+}
+
+/// A time of day window on some weekdays, local to the space. `end` before `start` crosses
+/// midnight (`Fri 22:00–02:00` is open until 02:00 on Saturday).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    /// Weekdays the window starts on, bit 0 = Monday.
+    pub days: u8,
+    /// Opening time.
+    pub start: Time,
+    /// Closing time (exclusive).
+    pub end: Time,
+}
+
+/// A weekly schedule: open while any window is open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    /// The windows.
+    pub windows: Vec<Window>,
+}
+
+const DAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+fn day_index(day: Weekday) -> u8 {
+    day.to_monday_zero_offset() as u8
+}
+
+impl Window {
+    fn open_on(&self, day: u8) -> bool {
+        self.days & (1 << day) != 0
+    }
+
+    fn contains(&self, day: u8, time: Time) -> bool {
+        if self.start < self.end {
+            self.open_on(day) && self.start <= time && time < self.end
+        } else {
+            // Overnight: the evening part belongs to the start day, the morning part to the next.
+            (self.open_on(day) && time >= self.start) || (self.open_on((day + 6) % 7) && time < self.end)
+        }
+    }
+}
+
+impl Schedule {
+    /// Whether the schedule is open at local weekday `day` and time `time`.
+    pub fn is_open(&self, day: Weekday, time: Time) -> bool {
+        self.windows.iter().any(|w| w.contains(day_index(day), time))
+    }
+
+    /// Parses `Mon-Fri 07:00-22:00; Sat,Sun 10:00-16:00`. Days: `Mon`…`Sun` or `daily`, ranges
+    /// with `-`, lists with `,`; times `HH:MM`, `24:00` allowed as an end.
+    pub fn parse(text: &str) -> Result<Schedule, ScheduleError> {
+        let mut windows = Vec::new();
+        for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let (days, times) = part
+                .split_once(char::is_whitespace)
+                .ok_or_else(|| ScheduleError(format!("“{part}” needs days and times, like “Mon-Fri 07:00-22:00”")))?;
+            let times = times.trim().replace('–', "-");
+            let (start, end) = times
+                .split_once('-')
+                .ok_or_else(|| ScheduleError(format!("“{times}” needs a start and an end, like “07:00-22:00”")))?;
+            let start = parse_time(start.trim())?;
+            let end = parse_time(end.trim())?;
+            if start == end {
+                return Err(ScheduleError(format!("“{part}” opens and closes at the same time")));
+            }
+            windows.push(Window {
+                days: parse_days(days)?,
+                start,
+                end,
+            });
+        }
+        if windows.is_empty() {
+            return Err(ScheduleError(
+                "a schedule needs at least one window, like “Mon-Fri 07:00-22:00”".into(),
+            ));
+        }
+        Ok(Schedule { windows })
+    }
+}
+
+/// A schedule that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("schedule: {0}")]
+pub struct ScheduleError(String);
+
+fn parse_day(name: &str) -> Result<u8, ScheduleError> {
+    DAY_NAMES
+        .iter()
+        .position(|d| d.eq_ignore_ascii_case(name.trim()))
+        .map(|i| i as u8)
+        .ok_or_else(|| {
+            ScheduleError(format!(
+                "“{}” is not a day; use Mon, Tue, Wed, Thu, Fri, Sat, Sun",
+                name.trim()
+            ))
+        })
+}
+
+fn parse_days(text: &str) -> Result<u8, ScheduleError> {
+    if text.trim().eq_ignore_ascii_case("daily") {
+        return Ok(0x7f);
+    }
+    let mut mask = 0u8;
+    for item in text.replace('–', "-").split(',') {
+        match item.split_once('-') {
+            Some((from, to)) => {
+                let (from, to) = (parse_day(from)?, parse_day(to)?);
+                let mut d = from;
+                loop {
+                    mask |= 1 << d;
+                    if d == to {
+                        break;
+                    }
+                    d = (d + 1) % 7;
+                }
+            }
+            None => mask |= 1 << parse_day(item)?,
+        }
+    }
+    Ok(mask)
+}
+
+fn parse_time(text: &str) -> Result<Time, ScheduleError> {
+    let bad = || ScheduleError(format!("“{text}” is not a time; use HH:MM"));
+    let (h, m) = text.split_once(':').ok_or_else(bad)?;
+    let (h, m): (i8, i8) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if h == 24 && m == 0 {
+        return Ok(Time::MAX);
+    }
+    Time::new(h, m, 0, 0).map_err(|_| bad())
+}
+
+fn fmt_time(t: Time) -> String {
+    if t == Time::MAX {
+        "24:00".into()
+    } else {
+        format!("{:02}:{:02}", t.hour(), t.minute())
+    }
+}
+
+fn fmt_days(mask: u8) -> String {
+    if mask == 0x7f {
+        return "daily".into();
+    }
+    // Runs of consecutive days as ranges.
+    let mut parts = Vec::new();
+    let mut d = 0;
+    while d < 7 {
+        if mask & (1 << d) == 0 {
+            d += 1;
+            continue;
+        }
+        let start = d;
+        while d + 1 < 7 && mask & (1 << (d + 1)) != 0 {
+            d += 1;
+        }
+        parts.push(match d - start {
+            0 => DAY_NAMES[start].to_string(),
+            1 => format!("{},{}", DAY_NAMES[start], DAY_NAMES[d]),
+            _ => format!("{}–{}", DAY_NAMES[start], DAY_NAMES[d]),
+        });
+        d += 1;
+    }
+    parts.join(",")
+}
+
+impl fmt::Display for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text: Vec<String> = self
+            .windows
+            .iter()
+            .map(|w| format!("{} {}–{}", fmt_days(w.days), fmt_time(w.start), fmt_time(w.end)))
+            .collect();
+        f.write_str(&text.join("; "))
+    }
+}
+
+/// Why a membership does not count as active.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Inactive {
+    /// Not confirmed by the space yet.
+    NotConfirmed,
+    /// Starts later.
+    NotStarted {
+        /// First active day.
+        starts_at: Date,
+    },
+    /// Ended.
+    Ended {
+        /// Last active day.
+        canceled_to: Date,
+    },
+}
+
+/// Where a member's group comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Source {
+    /// The member's plan.
+    Plan {
+        /// The plan's name.
+        plan: String,
+    },
+    /// The membership's custom field.
+    ExtraGroup,
+}
+
+/// One reason in a verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Reason {
+    /// A group opens the door now.
+    Granted {
+        /// The group.
+        group: GroupId,
+        /// Why the member has it.
+        source: Source,
+        /// Its schedule, if it has one.
+        schedule: Option<String>,
+    },
+    /// A group opens the door, but not at this time.
+    OutsideSchedule {
+        /// The group.
+        group: GroupId,
+        /// Why the member has it.
+        source: Source,
+        /// Its schedule.
+        schedule: String,
+    },
+    /// The membership is not active.
+    Inactive(Inactive),
+    /// None of the member's groups opens the door.
+    NoGroupOpensDoor,
+    /// The member has no group at all.
+    NoGroups,
+    /// The door is not configured.
+    UnknownDoor,
+}
+
+/// The answer for one member at one door at one instant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// Whether the door may open.
+    pub allowed: bool,
+    /// Why (granting reasons when allowed; every refusing reason otherwise).
+    pub reasons: Vec<Reason>,
+}
+
+/// A member's groups, resolved once and reused for every door.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberGroups {
+    /// Groups with where each came from (plan first, then extra groups), each group once.
+    pub groups: Vec<(GroupId, Source)>,
+    /// Custom-field identifiers that name no group: reported to staff, never granted.
+    pub unknown: Vec<String>,
+}
+
+/// A member's access to every door.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberAccess {
+    /// `None` when active.
+    pub inactive: Option<Inactive>,
+    /// The resolved groups.
+    pub groups: MemberGroups,
+    /// A verdict per configured door, in configuration order.
+    pub doors: Vec<(DoorId, Verdict)>,
+}
+
+/// A configuration problem found when building [`Rules`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RulesError {
+    /// Two groups whose identifiers differ only in case.
+    #[error("the group “{0}” is defined twice (identifiers are compared without case)")]
+    DuplicateGroup(String),
+    /// A group names a door that does not exist.
+    #[error("the group “{group}” names the door “{door}”, which is not configured")]
+    UnknownDoor {
+        /// The group.
+        group: String,
+        /// The door.
+        door: String,
+    },
+    /// An assignment names a group that does not exist.
+    #[error("a plan assignment names the group “{0}”, which is not configured")]
+    UnknownGroup(String),
+}
+
+/// The space's access rules, indexed for evaluation.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    time_zone: TimeZone,
+    doors: Vec<Door>,
+    groups: Vec<Group>,
+    group_index: HashMap<String, usize>,
+    by_plan_id: HashMap<String, Vec<usize>>,
+    by_plan_name: HashMap<String, Vec<usize>>,
+    extra_groups_enabled: bool,
+    /// For each door (by position in `doors`), the groups that open it.
+    door_groups: Vec<Vec<usize>>,
+    door_index: HashMap<DoorId, usize>,
+}
+
+impl Rules {
+    /// Checks and indexes a configuration.
+    pub fn new(
+        time_zone: TimeZone,
+        doors: Vec<Door>,
+        groups: Vec<Group>,
+        assignments: &[Assignment],
+        extra_groups_enabled: bool,
+    ) -> Result<Rules, RulesError> {
+        let door_index: HashMap<DoorId, usize> = doors.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
+        let mut group_index = HashMap::new();
+        let mut door_groups = vec![Vec::new(); doors.len()];
+        for (gi, group) in groups.iter().enumerate() {
+            if group_index.insert(group.id.key(), gi).is_some() {
+                return Err(RulesError::DuplicateGroup(group.id.0.clone()));
+            }
+            for door in &group.doors {
+                let di = *door_index.get(door).ok_or_else(|| RulesError::UnknownDoor {
+                    group: group.id.0.clone(),
+                    door: door.0.clone(),
+                })?;
+                if !door_groups[di].contains(&gi) {
+                    door_groups[di].push(gi);
+                }
+            }
+        }
+        let mut by_plan_id: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_plan_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for a in assignments {
+            let indices = a
+                .groups
+                .iter()
+                .map(|g| {
+                    group_index
+                        .get(&g.key())
+                        .copied()
+                        .ok_or_else(|| RulesError::UnknownGroup(g.0.clone()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let entry = match &a.plan {
+                PlanMatch::Id(id) => by_plan_id.entry(id.clone()).or_default(),
+                PlanMatch::Name(name) => by_plan_name.entry(fold(name)).or_default(),
+            };
+            for i in indices {
+                if !entry.contains(&i) {
+                    entry.push(i);
+                }
+            }
+        }
+        Ok(Rules {
+            time_zone,
+            doors,
+            groups,
+            group_index,
+            by_plan_id,
+            by_plan_name,
+            extra_groups_enabled,
+            door_groups,
+            door_index,
+        })
+    }
+
+    /// The configured doors.
+    pub fn doors(&self) -> &[Door] {
+        &self.doors
+    }
+
+    /// The space's time zone.
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.time_zone
+    }
+
+    /// Whether the membership is active on the space's calendar day of `at`.
+    pub fn activity(&self, member: &Member, at: Timestamp) -> Option<Inactive> {
+        let today = at.to_zoned(self.time_zone.clone()).date();
+        if !member.confirmed {
+            return Some(Inactive::NotConfirmed);
+        }
+        if let Some(starts_at) = member.starts_at {
+            if today < starts_at {
+                return Some(Inactive::NotStarted { starts_at });
+            }
+        }
+        if let Some(canceled_to) = member.canceled_to {
+            if today > canceled_to {
+                return Some(Inactive::Ended { canceled_to });
+            }
+        }
+        None
+    }
+
+    /// The member's groups: from the plan's assignments, then (if the feature is on) from the
+    /// custom field. Unknown custom-field identifiers are collected, not granted.
+    pub fn member_groups(&self, member: &Member) -> MemberGroups {
+        let mut groups: Vec<(GroupId, Source)> = Vec::new();
+        let mut seen: Vec<usize> = Vec::new();
+        if let Some(plan) = &member.plan {
+            let by_id = plan.id.as_ref().and_then(|id| self.by_plan_id.get(id));
+            let by_name = self.by_plan_name.get(&fold(&plan.name));
+            for &gi in by_id.into_iter().chain(by_name).flatten() {
+                if !seen.contains(&gi) {
+                    seen.push(gi);
+                    groups.push((
+                        self.groups[gi].id.clone(),
+                        Source::Plan {
+                            plan: plan.name.clone(),
+                        },
+                    ));
+                }
+            }
+        }
+        let mut unknown = Vec::new();
+        if self.extra_groups_enabled {
+            for ident in parse_extra_groups(member.extra_groups.as_deref().unwrap_or("")) {
+                match self.group_index.get(&ident.to_ascii_lowercase()) {
+                    Some(&gi) if !seen.contains(&gi) => {
+                        seen.push(gi);
+                        groups.push((self.groups[gi].id.clone(), Source::ExtraGroup));
+                    }
+                    Some(_) => {}
+                    None => unknown.push(ident),
+                }
+            }
+        }
+        MemberGroups { groups, unknown }
+    }
+
+    /// One member, one door, one instant.
+    pub fn evaluate(&self, member: &Member, door: &DoorId, at: Timestamp) -> Verdict {
+        let Some(&di) = self.door_index.get(door) else {
+            return Verdict {
+                allowed: false,
+                reasons: vec![Reason::UnknownDoor],
+            };
+        };
+        let inactive = self.activity(member, at);
+        let groups = self.member_groups(member);
+        let local = at.to_zoned(self.time_zone.clone());
+        self.verdict(di, inactive.as_ref(), &groups, local.weekday(), local.time())
+    }
+
+    /// One member, every door, one instant: groups and activity resolved once.
+    pub fn member_access(&self, member: &Member, at: Timestamp) -> MemberAccess {
+        let inactive = self.activity(member, at);
+        let groups = self.member_groups(member);
+        let local = at.to_zoned(self.time_zone.clone());
+        let (day, time) = (local.weekday(), local.time());
+        let doors = (0..self.doors.len())
+            .map(|di| {
+                (
+                    self.doors[di].id.clone(),
+                    self.verdict(di, inactive.as_ref(), &groups, day, time),
+                )
+            })
+            .collect();
+        MemberAccess {
+            inactive,
+            groups,
+            doors,
+        }
+    }
+
+    fn verdict(
+        &self,
+        door: usize,
+        inactive: Option<&Inactive>,
+        groups: &MemberGroups,
+        day: Weekday,
+        time: Time,
+    ) -> Verdict {
+        let mut granted = Vec::new();
+        let mut refused = Vec::new();
+        for (id, source) in &groups.groups {
+            let gi = self.group_index[&id.key()];
+            if !self.door_groups[door].contains(&gi) {
+                continue;
+            }
+            let group = &self.groups[gi];
+            match &group.schedule {
+                Some(s) if !s.is_open(day, time) => refused.push(Reason::OutsideSchedule {
+                    group: id.clone(),
+                    source: source.clone(),
+                    schedule: s.to_string(),
+                }),
+                schedule => granted.push(Reason::Granted {
+                    group: id.clone(),
+                    source: source.clone(),
+                    schedule: schedule.as_ref().map(ToString::to_string),
+                }),
+            }
+        }
+        if let Some(inactive) = inactive {
+            // Fail closed: an inactive membership opens nothing, whatever its groups say.
+            return Verdict {
+                allowed: false,
+                reasons: vec![Reason::Inactive(inactive.clone())],
+            };
+        }
+        if !granted.is_empty() {
+            return Verdict {
+                allowed: true,
+                reasons: granted,
+            };
+        }
+        if groups.groups.is_empty() {
+            return Verdict {
+                allowed: false,
+                reasons: vec![Reason::NoGroups],
+            };
+        }
+        if refused.is_empty() {
+            refused.push(Reason::NoGroupOpensDoor);
+        }
+        Verdict {
+            allowed: false,
+            reasons: refused,
+        }
+    }
+
+    /// Door names by id, for rendering reasons.
+    pub fn door_names(&self) -> BTreeMap<DoorId, String> {
+        self.doors.iter().map(|d| (d.id.clone(), d.name.clone())).collect()
+    }
+}
+
+/// Splits the custom field's value: comma-separated, trimmed, empties dropped, each identifier
+/// once (compared without case, first spelling kept).
+pub fn parse_extra_groups(value: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for ident in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(ident)) {
+            out.push(ident.to_string());
+        }
+    }
+    out
+}
+
+fn fold(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+impl fmt::Display for Reason {
+    /// The reason in words, e.g. “Plan Flex Desk → group Members, Mon–Fri 07:00–22:00”.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let source = |s: &Source, g: &GroupId| match s {
+            Source::Plan { plan } => format!("Plan {plan} → group {g}"),
+            Source::ExtraGroup => format!("extra group {g} from your membership"),
+        };
+        match self {
+            Reason::Granted {
+                group,
+                source: s,
+                schedule,
+            } => {
+                write!(f, "{}", source(s, group))?;
+                if let Some(schedule) = schedule {
+                    write!(f, ", {schedule}")?;
+                }
+                Ok(())
+            }
+            Reason::OutsideSchedule {
+                group,
+                source: s,
+                schedule,
+            } => write!(f, "{}: only {schedule}", source(s, group)),
+            Reason::Inactive(Inactive::NotConfirmed) => f.write_str("your membership is not confirmed yet"),
+            Reason::Inactive(Inactive::NotStarted { starts_at }) => write!(f, "your membership starts on {starts_at}"),
+            Reason::Inactive(Inactive::Ended { canceled_to }) => write!(f, "your membership ended on {canceled_to}"),
+            Reason::NoGroupOpensDoor => f.write_str("none of your plans or groups opens this door"),
+            Reason::NoGroups => f.write_str("your plan gives no door access"),
+            Reason::UnknownDoor => f.write_str("this door is not set up"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn door(id: &str) -> DoorId {
+        DoorId(id.into())
+    }
+
+    fn rules() -> Rules {
+        let doors = vec![
+            Door {
+                id: door("front"),
+                name: "Front door".into(),
+            },
+            Door {
+                id: door("workshop"),
+                name: "Workshop".into(),
+            },
+            Door {
+                id: door("office"),
+                name: "Staff office".into(),
+            },
+        ];
+        let groups = vec![
+            Group {
+                id: GroupId("Members".into()),
+                doors: vec![door("front")],
+                schedule: Some(Schedule::parse("Mon-Fri 07:00-22:00").unwrap()),
+            },
+            Group {
+                id: GroupId("Residents".into()),
+                doors: vec![door("front"), door("workshop")],
+                schedule: None,
+            },
+            Group {
+                id: GroupId("Staff".into()),
+                doors: vec![door("front"), door("workshop"), door("office")],
+                schedule: None,
+            },
+            Group {
+                id: GroupId("Night".into()),
+                doors: vec![door("front")],
+                schedule: Some(Schedule::parse("Fri 22:00-02:00").unwrap()),
+            },
+        ];
+        let assignments = vec![
+            Assignment {
+                plan: PlanMatch::Name("Flex Desk".into()),
+                groups: vec![GroupId("members".into())],
+            },
+            Assignment {
+                plan: PlanMatch::Id("plan-fixed".into()),
+                groups: vec![GroupId("Residents".into())],
+            },
+            Assignment {
+                plan: PlanMatch::Name("Night Owl".into()),
+                groups: vec![GroupId("Night".into())],
+            },
+        ];
+        Rules::new(
+            TimeZone::get("Europe/Berlin").unwrap(),
+            doors,
+            groups,
+            &assignments,
+            true,
+        )
+        .unwrap()
+    }
+
+    fn member(plan: &str, extra: &str) -> Member {
+        Member {
+            membership_id: "m".into(),
+            plan: Some(PlanRef {
+                id: (plan == "Fixed Desk").then(|| "plan-fixed".into()),
+                name: plan.into(),
+            }),
+            confirmed: true,
+            starts_at: Some(Date::constant(2026, 1, 5)),
+            canceled_to: None,
+            extra_groups: Some(extra.into()),
+        }
+    }
+
+    /// `at` is Berlin local time; 2026-11-23 is a Monday.
+    fn check(m: &Member, door_id: &str, at: &str, expected: &str) {
+        let at = jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M", at)
+            .unwrap()
+            .to_zoned(TimeZone::get("Europe/Berlin").unwrap())
+            .unwrap()
+            .timestamp();
+        let verdict = rules().evaluate(m, &door(door_id), at);
+        let words: Vec<String> = verdict.reasons.iter().map(ToString::to_string).collect();
+        let got = format!(
+            "{}: {}",
+            if verdict.allowed { "open" } else { "closed" },
+            words.join(" | ")
+        );
+        assert_eq!(got, expected, "{door_id} at {at}");
+    }
+
+    #[test]
+    fn plans_open_their_groups_doors_within_the_schedule() {
+        let flex = member("Flex Desk", "");
+        check(
+            &flex,
+            "front",
+            "2026-11-23 09:00",
+            "open: Plan Flex Desk → group Members, Mon–Fri 07:00–22:00",
+        );
+        check(
+            &flex,
+            "front",
+            "2026-11-23 22:00",
+            "closed: Plan Flex Desk → group Members: only Mon–Fri 07:00–22:00",
+        );
+        check(
+            &flex,
+            "front",
+            "2026-11-22 12:00",
+            "closed: Plan Flex Desk → group Members: only Mon–Fri 07:00–22:00",
+        );
+        check(
+            &flex,
+            "workshop",
+            "2026-11-23 09:00",
+            "closed: none of your plans or groups opens this door",
+        );
+        check(
+            &member("flex desk ", ""),
+            "front",
+            "2026-11-23 09:00",
+            "open: Plan flex desk  → group Members, Mon–Fri 07:00–22:00",
+        );
+        check(
+            &member("Fixed Desk", ""),
+            "workshop",
+            "2026-11-22 03:00",
+            "open: Plan Fixed Desk → group Residents",
+        );
+        check(
+            &member("Day Pass", ""),
+            "front",
+            "2026-11-23 09:00",
+            "closed: your plan gives no door access",
+        );
+        check(&flex, "garage", "2026-11-23 09:00", "closed: this door is not set up");
+    }
+
+    #[test]
+    fn an_overnight_window_stays_open_past_midnight_into_the_next_day() {
+        let owl = member("Night Owl", "");
+        check(
+            &owl,
+            "front",
+            "2026-11-27 23:30",
+            "open: Plan Night Owl → group Night, Fri 22:00–02:00",
+        );
+        check(
+            &owl,
+            "front",
+            "2026-11-28 01:59",
+            "open: Plan Night Owl → group Night, Fri 22:00–02:00",
+        );
+        check(
+            &owl,
+            "front",
+            "2026-11-28 02:00",
+            "closed: Plan Night Owl → group Night: only Fri 22:00–02:00",
+        );
+        check(
+            &owl,
+            "front",
+            "2026-11-27 01:00",
+            "closed: Plan Night Owl → group Night: only Fri 22:00–02:00",
+        );
+    }
+
+    #[test]
+    fn extra_groups_from_the_custom_field_add_access_and_unknown_ones_grant_nothing() {
+        let staff = member("Flex Desk", " staff , Mystery,,STAFF");
+        check(
+            &staff,
+            "office",
+            "2026-11-22 03:00",
+            "open: extra group Staff from your membership",
+        );
+        check(
+            &staff,
+            "front",
+            "2026-11-23 09:00",
+            "open: Plan Flex Desk → group Members, Mon–Fri 07:00–22:00 | extra group Staff from your membership",
+        );
+        let groups = rules().member_groups(&staff);
+        assert_eq!(
+            groups.unknown,
+            vec!["Mystery".to_string()],
+            "unknown identifiers are reported"
+        );
+        assert_eq!(groups.groups.len(), 2);
+        check(
+            &member("Flex Desk", "Mystery"),
+            "office",
+            "2026-11-23 09:00",
+            "closed: none of your plans or groups opens this door",
+        );
+    }
+
+    #[test]
+    fn extra_groups_are_ignored_while_the_feature_is_off() {
+        let mut r = rules();
+        r.extra_groups_enabled = false;
+        let groups = r.member_groups(&member("Flex Desk", "Staff, Mystery"));
+        assert_eq!(
+            groups.groups.iter().map(|g| g.0 .0.as_str()).collect::<Vec<_>>(),
+            vec!["Members"]
+        );
+        assert!(groups.unknown.is_empty());
+    }
+
+    #[test]
+    fn only_active_memberships_open_anything() {
+        let mut m = member("Fixed Desk", "Staff");
+        m.confirmed = false;
+        check(
+            &m,
+            "front",
+            "2026-11-23 09:00",
+            "closed: your membership is not confirmed yet",
+        );
+        let mut m = member("Fixed Desk", "");
+        m.starts_at = Some(Date::constant(2026, 12, 1));
+        check(
+            &m,
+            "front",
+            "2026-11-30 23:59",
+            "closed: your membership starts on 2026-12-01",
+        );
+        check(
+            &m,
+            "front",
+            "2026-12-01 00:00",
+            "open: Plan Fixed Desk → group Residents",
+        );
+        let mut m = member("Fixed Desk", "");
+        m.canceled_to = Some(Date::constant(2026, 11, 30));
+        check(
+            &m,
+            "front",
+            "2026-11-30 23:59",
+            "open: Plan Fixed Desk → group Residents",
+        );
+        check(
+            &m,
+            "front",
+            "2026-12-01 00:00",
+            "closed: your membership ended on 2026-11-30",
+        );
+    }
+
+    #[test]
+    fn the_cancellation_day_is_counted_in_the_spaces_time_zone() {
+        let mut m = member("Fixed Desk", "");
+        m.canceled_to = Some(Date::constant(2026, 11, 30));
+        // 23:30 UTC on the 30th is already 00:30 on 1 December in Berlin.
+        let at: Timestamp = "2026-11-30T23:30:00Z".parse().unwrap();
+        assert!(!rules().evaluate(&m, &door("front"), at).allowed);
+    }
+
+    #[test]
+    fn a_member_sees_every_door_at_once() {
+        let at: Timestamp = "2026-11-23T08:00:00Z".parse().unwrap();
+        let access = rules().member_access(&member("Flex Desk", "Staff"), at);
+        let open: Vec<(&str, bool)> = access.doors.iter().map(|(d, v)| (d.0.as_str(), v.allowed)).collect();
+        assert_eq!(open, vec![("front", true), ("workshop", true), ("office", true)]);
+        assert_eq!(access.inactive, None);
+    }
+
+    #[test]
+    fn configuration_mistakes_are_named() {
+        let tz = TimeZone::UTC;
+        let g = |id: &str, doors: &[&str]| Group {
+            id: GroupId(id.into()),
+            doors: doors.iter().map(|d| door(d)).collect(),
+            schedule: None,
+        };
+        let doors = vec![Door {
+            id: door("front"),
+            name: "Front".into(),
+        }];
+        assert_eq!(
+            Rules::new(
+                tz.clone(),
+                doors.clone(),
+                vec![g("Staff", &[]), g("STAFF", &[])],
+                &[],
+                true
+            )
+            .unwrap_err()
+            .to_string(),
+            "the group “STAFF” is defined twice (identifiers are compared without case)"
+        );
+        assert_eq!(
+            Rules::new(tz.clone(), doors.clone(), vec![g("Staff", &["back"])], &[], true)
+                .unwrap_err()
+                .to_string(),
+            "the group “Staff” names the door “back”, which is not configured"
+        );
+        let a = Assignment {
+            plan: PlanMatch::Name("Flex".into()),
+            groups: vec![GroupId("Nobody".into())],
+        };
+        assert_eq!(
+            Rules::new(tz, doors, vec![], &[a], true).unwrap_err().to_string(),
+            "a plan assignment names the group “Nobody”, which is not configured"
+        );
+    }
+
+    #[test]
+    fn schedules_read_and_print_in_the_same_words() {
+        for (input, printed) in [
+            ("Mon-Fri 07:00-22:00", "Mon–Fri 07:00–22:00"),
+            (
+                "sat,sun 10:00-16:00; Wed 18:00-24:00",
+                "Sat,Sun 10:00–16:00; Wed 18:00–24:00",
+            ),
+            ("Mon,Wed,Fri 09:00-17:00", "Mon,Wed,Fri 09:00–17:00"),
+            ("Fri-Mon 20:00-06:00", "Mon,Fri–Sun 20:00–06:00"),
+            ("Mon-Sun 00:00-24:00", "daily 00:00–24:00"),
+        ] {
+            let parsed = Schedule::parse(input).unwrap();
+            assert_eq!(parsed.to_string(), printed, "{input}");
+            assert_eq!(
+                Schedule::parse(&parsed.to_string()).unwrap(),
+                parsed,
+                "printing then reading gives the same schedule"
+            );
+        }
+        for (input, error) in [
+            (
+                "Mon-Fri",
+                "schedule: “Mon-Fri” needs days and times, like “Mon-Fri 07:00-22:00”",
+            ),
+            (
+                "Moon 07:00-08:00",
+                "schedule: “Moon” is not a day; use Mon, Tue, Wed, Thu, Fri, Sat, Sun",
+            ),
+            ("Mon 7am-8pm", "schedule: “7am” is not a time; use HH:MM"),
+            (
+                "Mon 08:00-08:00",
+                "schedule: “Mon 08:00-08:00” opens and closes at the same time",
+            ),
+            (
+                "",
+                "schedule: a schedule needs at least one window, like “Mon-Fri 07:00-22:00”",
+            ),
+        ] {
+            assert_eq!(Schedule::parse(input).unwrap_err().to_string(), error);
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! Typed calls to Cobot's API.
+//!
+//! Errors tell apart what a person must do differently: sign in again (401), ask staff
+//! (forbidden), wait (rate limited, Cobot down), or report a bug (malformed answer).
+//!
+//! Every call goes through one path: a client-side [`Limiter`] per token and endpoint class
+//! keeps under Cobot's limits; a 429 makes the limiter hold for `Retry-After`; reads (and only
+//! reads — nothing else is retried, since Cobot has no idempotency keys) are retried a bounded
+//! number of times with jittered backoff on timeouts, dropped connections and 5xx.
+
+pub mod api1;
+pub mod limit;
+
+use std::time::Duration;
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::auth::CobotHosts;
+use crate::links::Subdomain;
+use crate::secret::AccessToken;
+use limit::{Limit, Limiter, COBOT_MEMBERSHIPS, COBOT_PER_USER};
+
+/// Cobot API failures.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// 401: the token is no longer valid.
+    #[error("Your Cobot sign-in has ended. Please sign in again.")]
+    SignInAgain,
+    /// 403: the token lacks a scope or the user lacks a right.
+    #[error("Cobot does not allow this for your account ({0}).")]
+    Forbidden(String),
+    /// 404.
+    #[error("Cobot does not know {0}.")]
+    NotFound(String),
+    /// 429 with the seconds Cobot asked us to wait.
+    #[error("Cobot asks us to slow down; try again in {retry_after_secs} seconds.")]
+    RateLimited {
+        /// Seconds from `Retry-After`.
+        retry_after_secs: u64,
+    },
+    /// Network failure or timeout.
+    #[error("Cobot could not be reached. Check your internet connection and try again.")]
+    Unreachable(#[source] reqwest::Error),
+    /// 5xx.
+    #[error("Cobot is having trouble right now (HTTP {0}). Try again in a few minutes.")]
+    Down(u16),
+    /// The answer is not what Cobot documents.
+    #[error("Cobot sent an answer Frontdoor could not understand ({0}).")]
+    Malformed(String),
+}
+
+/// `GET /api/user` (API 1): the signed-in user with memberships and administered spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// The Cobot user id (identify users by this, never by email).
+    pub id: String,
+    /// Email address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Name, when Cobot sends one.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Spaces where the user holds a membership.
+    #[serde(default)]
+    pub memberships: Vec<UserMembership>,
+    /// Spaces the user administers.
+    #[serde(default)]
+    pub admin_of: Vec<AdminOf>,
+}
+
+/// One entry of `memberships[]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserMembership {
+    /// The membership id.
+    pub id: String,
+    /// The space's subdomain.
+    pub space_subdomain: String,
+    /// The space's name.
+    #[serde(default)]
+    pub space_name: Option<String>,
+}
+
+/// One entry of `admin_of[]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminOf {
+    /// The space's subdomain.
+    pub space_subdomain: String,
+    /// The space's name.
+    #[serde(default)]
+    pub space_name: Option<String>,
+}
+
+impl User {
+    /// Whether the user administers the space (Cobot: admin ⇔ listed in `admin_of`).
+    pub fn is_admin_of(&self, subdomain: &str) -> bool {
+        self.admin_of.iter().any(|a| a.space_subdomain == subdomain)
+    }
+
+    /// The user's membership in the space, if any.
+    pub fn membership_in(&self, subdomain: &str) -> Option<&UserMembership> {
+        self.memberships.iter().find(|m| m.space_subdomain == subdomain)
+    }
+}
+
+/// How reads are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    /// Backoff before the second attempt; doubled each time, plus up to as much jitter.
+    pub base: Duration,
+    /// The longest `Retry-After` worth waiting for; longer ones are reported as rate limited.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 3,
+            base: Duration::from_millis(500),
+            max_retry_after: Duration::from_secs(120),
+        }
+    }
+}
+
+/// A Cobot API client: an HTTP client, where Cobot lives, a limiter and a retry policy.
+#[derive(Debug, Clone)]
+pub struct Cobot {
+    http: reqwest::Client,
+    hosts: CobotHosts,
+    limiter: Limiter,
+    retry: RetryPolicy,
+}
+
+impl Cobot {
+    /// A client for `hosts` with the default retry policy.
+    pub fn new(http: reqwest::Client, hosts: CobotHosts) -> Cobot {
+        Cobot {
+            http,
+            hosts,
+            limiter: Limiter::default(),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// The same client with another retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Cobot {
+        self.retry = retry;
+        self
+    }
+
+    /// Where Cobot lives.
+    pub fn hosts(&self) -> &CobotHosts {
+        &self.hosts
+    }
+
+    /// `GET https://www.cobot.me/api/user` (scope `read_user`).
+    pub async fn user(&self, token: &AccessToken) -> Result<User, Error> {
+        let url = self.hosts.www.join("api/user").expect("constant path");
+        self.get(token, url, COBOT_PER_USER, "your user").await
+    }
+
+    /// `GET https://<sub>.cobot.me/api/plans`.
+    pub async fn plans(&self, token: &AccessToken, space: &Subdomain) -> Result<Vec<api1::Plan>, Error> {
+        self.get(
+            token,
+            self.space_url(space, "api/plans")?,
+            COBOT_PER_USER,
+            "the space's plans",
+        )
+        .await
+    }
+
+    /// `GET https://<sub>.cobot.me/api/memberships` (admin, `read_memberships`, 6/min): every
+    /// current membership in one answer.
+    pub async fn memberships(&self, token: &AccessToken, space: &Subdomain) -> Result<Vec<api1::Membership>, Error> {
+        self.get(
+            token,
+            self.space_url(space, "api/memberships")?,
+            COBOT_MEMBERSHIPS,
+            "the space's memberships",
+        )
+        .await
+    }
+
+    /// `GET https://<sub>.cobot.me/api/custom_fields` (admin, `read_custom_fields`): every
+    /// membership's custom fields in one answer.
+    pub async fn custom_fields(
+        &self,
+        token: &AccessToken,
+        space: &Subdomain,
+    ) -> Result<Vec<api1::MembershipFields>, Error> {
+        self.get(
+            token,
+            self.space_url(space, "api/custom_fields")?,
+            COBOT_PER_USER,
+            "the memberships' custom fields",
+        )
+        .await
+    }
+
+    /// `GET https://<sub>.cobot.me/api/memberships/:id`.
+    pub async fn membership(
+        &self,
+        token: &AccessToken,
+        space: &Subdomain,
+        id: &str,
+    ) -> Result<api1::Membership, Error> {
+        let url = self.space_url(space, &format!("api/memberships/{}", encode(id)))?;
+        self.get(token, url, COBOT_PER_USER, "that membership").await
+    }
+
+    /// `GET https://<sub>.cobot.me/api/memberships/:id/custom_fields`.
+    pub async fn membership_fields(
+        &self,
+        token: &AccessToken,
+        space: &Subdomain,
+        id: &str,
+    ) -> Result<api1::MembershipFields, Error> {
+        let url = self.space_url(space, &format!("api/memberships/{}/custom_fields", encode(id)))?;
+        self.get(token, url, COBOT_PER_USER, "that membership's custom fields")
+            .await
+    }
+
+    /// The base URL of the space's own host.
+    pub fn space_base(&self, space: &Subdomain) -> Result<Url, Error> {
+        let mut url = self.hosts.space(space).map_err(|e| Error::Malformed(e.to_string()))?;
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        Ok(url)
+    }
+
+    fn space_url(&self, space: &Subdomain, path: &str) -> Result<Url, Error> {
+        self.space_base(space)?
+            .join(path)
+            .map_err(|e| Error::Malformed(e.to_string()))
+    }
+
+    /// GETs JSON through the limiter, honouring 429 + `Retry-After`, retrying timeouts, dropped
+    /// connections and 5xx a bounded number of times with jittered backoff.
+    async fn get<T: for<'de> Deserialize<'de>>(
+        &self,
+        token: &AccessToken,
+        url: Url,
+        limit: Limit,
+        what: &str,
+    ) -> Result<T, Error> {
+        let key = format!(
+            "{}:{}",
+            token_key(token),
+            if limit == COBOT_MEMBERSHIPS {
+                "memberships"
+            } else {
+                "api"
+            }
+        );
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.limiter.acquire(&key, limit).await;
+            let sent = self
+                .http
+                .get(url.clone())
+                .bearer_auth(token.secret())
+                .header("Accept", "application/json")
+                .send()
+                .await;
+            let result = match sent {
+                Ok(response) => read_json(response, what).await,
+                Err(e) => Err(Error::Unreachable(e)),
+            };
+            match result {
+                Err(Error::RateLimited { retry_after_secs })
+                    if attempt < self.retry.attempts
+                        && Duration::from_secs(retry_after_secs) <= self.retry.max_retry_after =>
+                {
+                    tracing::info!(what, retry_after_secs, "Cobot rate limit; holding requests");
+                    self.limiter
+                        .back_off(&key, limit, Duration::from_secs(retry_after_secs))
+                        .await;
+                }
+                Err(Error::Unreachable(_) | Error::Down(_)) if attempt < self.retry.attempts => {
+                    let base = self.retry.base * 2u32.pow(attempt - 1);
+                    let jitter = rand::thread_rng().gen_range(Duration::ZERO..=base);
+                    tracing::info!(what, attempt, "Cobot read failed; retrying");
+                    tokio::time::sleep(base + jitter).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// The limiter's key for a token: a hash, so the token itself is not copied around.
+fn token_key(token: &AccessToken) -> String {
+    Sha256::digest(token.secret().as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn encode(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect()
+}
+
+async fn read_json<T: for<'de> Deserialize<'de>>(response: reqwest::Response, what: &str) -> Result<T, Error> {
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
+    let body = response.bytes().await.map_err(Error::Unreachable)?;
+    match status {
+        200..=299 => serde_json::from_slice(&body).map_err(|e| Error::Malformed(format!("{what}: {e}"))),
+        401 => Err(Error::SignInAgain),
+        403 => Err(Error::Forbidden(
+            String::from_utf8_lossy(&body).chars().take(200).collect(),
+        )),
+        404 => Err(Error::NotFound(what.to_string())),
+        429 => Err(Error::RateLimited {
+            retry_after_secs: retry_after.unwrap_or(60),
+        }),
+        500..=599 => Err(Error::Down(status)),
+        _ => Err(Error::Malformed(format!("{what}: unexpected HTTP {status}"))),
+    }
+}
