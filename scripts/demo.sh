@@ -16,8 +16,17 @@ trap cleanup EXIT INT TERM
 
 "$target/cobot-sim" --listen "$SIM_ADDR" &
 pids+=($!)
-"$target/frontdoor-hub" --demo --cobot-url "http://$SIM_ADDR" --listen "$HUB_ADDR" &
+for _ in $(seq 50); do curl -sf "http://$SIM_ADDR/.well-known/openid-configuration" >/dev/null && break; sleep 0.1; done
+# The space's own Cobot token: in a real space staff connect Cobot; the demo asks the simulator
+# for Sam's (staff) token. It goes to the hub through its environment, never a file.
+FRONTDOOR_HUB_COBOT_TOKEN=$(curl -sf -X POST "http://$SIM_ADDR/_sim/tokens" -H 'Content-Type: application/json' \
+  -d '{"user_id":"user-sam","client_id":"frontdoor-hub","scopes":["read_user","read_memberships","read_plans","read_custom_fields","write_custom_fields","read_subscriptions","write_subscriptions"]}' \
+  | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+export FRONTDOOR_HUB_COBOT_TOKEN
+demo_db=$(mktemp -d)/hub.sqlite
+"$target/frontdoor-hub" --demo --cobot-url "http://$SIM_ADDR" --listen "$HUB_ADDR" --db "$demo_db" &
 pids+=($!)
+unset FRONTDOOR_HUB_COBOT_TOKEN
 for _ in $(seq 50); do curl -sf "http://$HUB_ADDR/api/v1/hub" >/dev/null && break; sleep 0.1; done
 
 cat <<TXT

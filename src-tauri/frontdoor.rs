@@ -11,10 +11,11 @@ use frontdoor_core::auth::{self, loopback::LoopbackRedirect, IssuerPolicy, Login
 use frontdoor_core::cobot::{self, Cobot, User};
 use frontdoor_core::hub::{self, HubInfo};
 use frontdoor_core::links::{Callback, DeepLink, HubUrl, LinkError, Subdomain};
-use frontdoor_core::secret::AccessToken;
+use frontdoor_core::secret::{AccessToken, HubSessionToken};
 use frontdoor_core::CobotHosts;
 use frontdoor_ipc::{
-    AppView, ErrorCode, ErrorDto, JoinOffer, MembershipView, RedirectKind, Role, SessionView, SigningInView, SpaceView,
+    AccessView, AppView, DoorView, ErrorCode, ErrorDto, JoinOffer, MembershipView, PlanView, RedirectKind, Role,
+    SessionView, SigningInView, SpaceView,
 };
 use serde::{Deserialize, Serialize};
 use tokio::task::AbortHandle;
@@ -97,6 +98,9 @@ pub struct Saved {
     pub current: Option<Subdomain>,
     /// Signed-in profile per space.
     pub profiles: BTreeMap<Subdomain, Profile>,
+    /// The hub's last answer about the member's plans and doors, per space (the offline view).
+    #[serde(default)]
+    pub access: BTreeMap<Subdomain, AccessView>,
 }
 
 /// Where non-secret state is kept (tauri-plugin-store in the app).
@@ -128,6 +132,9 @@ pub enum Error {
     /// Cobot's API.
     #[error(transparent)]
     Cobot(#[from] cobot::Error),
+    /// The hub's member API.
+    #[error(transparent)]
+    HubCall(#[from] hub::CallError),
     /// The hub names a sign-in host that is not Cobot.
     #[error("This hub wants you to sign in at {0}, which is not Cobot. Frontdoor refused, to protect your password.")]
     UntrustedSignIn(String),
@@ -175,6 +182,12 @@ impl Error {
                     ErrorCode::SignInRefused
                 }
             },
+            Error::HubCall(e) => match e.code() {
+                Some("not_a_member") => ErrorCode::NotAMember,
+                Some("sign_in_again") => ErrorCode::SignInAgain,
+                Some("cobot_unavailable" | "cobot_busy") => ErrorCode::CobotUnreachable,
+                _ => ErrorCode::HubUnreachable,
+            },
             Error::NoSpace | Error::NoPendingJoin => ErrorCode::NoSpace,
             Error::Browser(_) | Error::Internal(_) => ErrorCode::Internal,
         }
@@ -207,6 +220,7 @@ struct Inner {
     signing_in: Option<SignInRun>,
     slot: LoginSlot,
     tokens: HashMap<Subdomain, AccessToken>,
+    hub_sessions: HashMap<Subdomain, HubSessionToken>,
     notice: Option<ErrorDto>,
 }
 
@@ -300,6 +314,10 @@ impl Frontdoor {
                 memberships: p.memberships.clone(),
             })
         });
+        let access = session
+            .as_ref()
+            .and_then(|s| inner.saved.access.iter().find(|(k, _)| k.as_str() == s.subdomain))
+            .map(|(_, a)| a.clone());
         AppView {
             spaces: inner.saved.spaces.iter().map(StoredSpace::view).collect(),
             pending_join: inner.pending_join.as_ref().map(|s| JoinOffer { space: s.view() }),
@@ -307,6 +325,7 @@ impl Frontdoor {
             session,
             token_storage: self.vault.kind(),
             notice: inner.notice.clone(),
+            access,
         }
     }
 
@@ -541,13 +560,120 @@ impl Frontdoor {
         if let Err(e) = self.vault.put(subdomain.as_str(), &signed_in.access_token) {
             tracing::warn!("keychain refused the token: {e}");
         }
+        {
+            let mut inner = self.lock();
+            inner.tokens.insert(subdomain.clone(), signed_in.access_token);
+            inner.hub_sessions.remove(&subdomain);
+            inner.saved.profiles.insert(subdomain.clone(), profile);
+            inner.saved.current = Some(subdomain);
+            inner.notice = None;
+            self.persist(&inner);
+        }
+        // Signed in; the plans and doors follow. If the hub cannot answer now, say so but stay
+        // signed in.
+        if let Err(e) = self.load_access().await {
+            self.lock().notice = Some(ErrorDto::from(&e));
+        }
+        Ok(self.view())
+    }
+
+    /// Asks the hub for the member's plans and door verdicts (opening a hub session with the
+    /// Cobot token when there is none or it expired) and keeps the answer for the offline view.
+    /// When the hub cannot be reached the last answer stays on screen, marked stale.
+    pub async fn load_access(self: &Arc<Self>) -> Result<AppView, Error> {
+        let (space, token, session) = {
+            let inner = self.lock();
+            let current = inner.saved.current.clone().ok_or(Error::NoSpace)?;
+            let space = inner
+                .saved
+                .spaces
+                .iter()
+                .find(|s| s.subdomain == current)
+                .cloned()
+                .ok_or(Error::NoSpace)?;
+            let token = inner
+                .tokens
+                .get(&current)
+                .cloned()
+                .ok_or(Error::Cobot(cobot::Error::SignInAgain))?;
+            (space, token, inner.hub_sessions.get(&current).cloned())
+        };
+        let result = async {
+            let mut session = match session {
+                Some(s) => s,
+                None => self.open_hub_session(&space, &token).await?,
+            };
+            match hub::my_access(&self.http, &space.hub, &session).await {
+                Err(e) if e.code() == Some("not_signed_in") => {
+                    session = self.open_hub_session(&space, &token).await?;
+                    hub::my_access(&self.http, &space.hub, &session).await
+                }
+                other => other,
+            }
+        }
+        .await;
         let mut inner = self.lock();
-        inner.tokens.insert(subdomain.clone(), signed_in.access_token);
-        inner.saved.profiles.insert(subdomain.clone(), profile);
-        inner.saved.current = Some(subdomain);
-        inner.notice = None;
-        self.persist(&inner);
-        Ok(self.view_of(&inner))
+        match result {
+            Ok(access) => {
+                let view = AccessView {
+                    as_of: access.as_of,
+                    fetched_at: jiff::Timestamp::from_second((self.settings.now)())
+                        .map(|t| t.to_string())
+                        .unwrap_or_default(),
+                    stale: false,
+                    plans: access
+                        .plans
+                        .into_iter()
+                        .map(|p| PlanView {
+                            name: p.name,
+                            since: p.since,
+                            until: p.until,
+                            active: p.active,
+                            status: p.status,
+                        })
+                        .collect(),
+                    doors: access
+                        .doors
+                        .into_iter()
+                        .map(|d| DoorView {
+                            id: d.id,
+                            name: d.name,
+                            allowed: d.allowed,
+                            reasons: d.reasons,
+                        })
+                        .collect(),
+                };
+                inner.saved.access.insert(space.subdomain.clone(), view);
+                self.persist(&inner);
+                Ok(self.view_of(&inner))
+            }
+            Err(e) => {
+                match e.code() {
+                    Some("not_a_member") => {
+                        inner.saved.access.remove(&space.subdomain);
+                    }
+                    _ => {
+                        if let Some(cached) = inner.saved.access.get_mut(&space.subdomain) {
+                            cached.stale = true;
+                        }
+                    }
+                }
+                self.persist(&inner);
+                Err(Error::HubCall(e))
+            }
+        }
+    }
+
+    async fn open_hub_session(
+        &self,
+        space: &StoredSpace,
+        token: &AccessToken,
+    ) -> Result<HubSessionToken, hub::CallError> {
+        let session = hub::open_session(&self.http, &space.hub, token).await?;
+        self.lock()
+            .hub_sessions
+            .insert(space.subdomain.clone(), session.session_token.clone());
+        Ok(session.session_token)
     }
 
     fn space(&self, subdomain: &Subdomain) -> Result<StoredSpace, Error> {
@@ -574,6 +700,8 @@ impl Frontdoor {
                 .cloned()
                 .ok_or(Error::NoSpace)?;
             inner.saved.profiles.remove(&current);
+            inner.saved.access.remove(&current);
+            inner.hub_sessions.remove(&current);
             let token = inner.tokens.remove(&current);
             self.persist(&inner);
             (space, token)
@@ -618,26 +746,35 @@ impl Frontdoor {
             )
         };
         let result = Cobot::new(self.http.clone(), space.hosts()).user(&token).await;
-        let mut inner = self.lock();
-        match result {
-            Ok(user) => {
-                if let Some(p) = inner.saved.profiles.get_mut(&space.subdomain) {
-                    p.memberships = memberships(&user);
-                    p.email = user.email.clone().or(p.email.take());
+        {
+            let mut inner = self.lock();
+            match result {
+                Ok(user) => {
+                    if let Some(p) = inner.saved.profiles.get_mut(&space.subdomain) {
+                        p.memberships = memberships(&user);
+                        p.email = user.email.clone().or(p.email.take());
+                    }
+                    self.persist(&inner);
                 }
-                self.persist(&inner);
-                Ok(self.view_of(&inner))
+                Err(cobot::Error::SignInAgain) => {
+                    inner.tokens.remove(&space.subdomain);
+                    inner.hub_sessions.remove(&space.subdomain);
+                    inner.saved.profiles.remove(&space.subdomain);
+                    inner.saved.access.remove(&space.subdomain);
+                    self.persist(&inner);
+                    let _ = self.vault.delete(space.subdomain.as_str());
+                    return Err(Error::Cobot(cobot::Error::SignInAgain));
+                }
+                Err(e) => {
+                    // Offline: keep the profile and the last access answer, marked stale.
+                    if let Some(cached) = inner.saved.access.get_mut(&space.subdomain) {
+                        cached.stale = true;
+                    }
+                    return Err(Error::Cobot(e));
+                }
             }
-            Err(cobot::Error::SignInAgain) => {
-                inner.tokens.remove(&space.subdomain);
-                inner.saved.profiles.remove(&space.subdomain);
-                self.persist(&inner);
-                drop(inner);
-                let _ = self.vault.delete(space.subdomain.as_str());
-                Err(Error::Cobot(cobot::Error::SignInAgain))
-            }
-            Err(e) => Err(Error::Cobot(e)),
         }
+        self.load_access().await
     }
 
     /// Clears the notice.

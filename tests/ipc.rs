@@ -14,6 +14,8 @@ use tauri::webview::InvokeRequest;
 use tauri::WebviewWindow;
 use url::Url;
 
+mod util;
+
 #[derive(Default)]
 struct MemPrefs(Mutex<Saved>);
 
@@ -58,12 +60,16 @@ fn setup_with(policy: impl FnOnce(&Url) -> IssuerPolicy, cobot_for_hub: Option<U
         "127.0.0.1:0".parse().unwrap(),
     ))
     .unwrap();
-    let cobot = cobot_for_hub.unwrap_or_else(|| sim.base_url.clone());
-    let hub = tauri::async_runtime::block_on(frontdoor_hub::spawn(
-        frontdoor_hub::Config::demo(&cobot),
-        "127.0.0.1:0".parse().unwrap(),
-    ))
-    .unwrap();
+    let cobot = cobot_for_hub.clone().unwrap_or_else(|| sim.base_url.clone());
+    let hub = match cobot_for_hub {
+        // A hub pointing at a dead Cobot cannot sync; it still describes itself.
+        Some(_) => tauri::async_runtime::block_on(frontdoor_hub::spawn(
+            frontdoor_hub::Config::demo(&cobot),
+            "127.0.0.1:0".parse().unwrap(),
+        ))
+        .unwrap(),
+        None => tauri::async_runtime::block_on(util::connected_hub(&sim)),
+    };
     let browser = RecordingBrowser::default();
     let frontdoor = Frontdoor::new(
         Settings {
@@ -293,6 +299,11 @@ fn a_member_joins_signs_in_and_signs_out_and_cobot_revokes_the_token() {
 
     let view = s.invoke("sign_out", json!({})).unwrap();
     assert_eq!(view["session"], Value::Null);
+    assert_eq!(
+        view["access"],
+        Value::Null,
+        "signing out forgets the member's access view"
+    );
     assert_eq!(view["notice"], Value::Null);
     let tokens = s.sim_tokens("user-alex");
     assert_eq!(tokens.len(), 1);

@@ -11,6 +11,8 @@ use std::time::Duration;
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
+mod util;
+
 const APP: &str = env!("CARGO_BIN_EXE_frontdoor");
 
 /// How the app's session is set up.
@@ -56,12 +58,7 @@ impl Harness {
         let sim = cobot_sim::spawn(cobot_sim::SimConfig::default(), "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
-        let hub = frontdoor_hub::spawn(
-            frontdoor_hub::Config::demo(&sim.base_url),
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .await
-        .unwrap();
+        let hub = util::connected_hub(&sim).await;
         let home = tempfile::tempdir().unwrap();
         let log = home.path().join("browser.log");
         let dir = |name: &str| {
@@ -363,5 +360,48 @@ async fn a_bad_link_and_an_unknown_hub_are_explained_in_words() {
     assert_eq!(notice.attr("data-code").await.unwrap().as_deref(), Some("unknown_hub"));
     assert!(h.text("#notice .message").await.contains("could not be reached"));
     h.shot("errors").await;
+    h.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
+async fn a_member_sees_plans_and_door_verdicts_and_a_plan_change_after_resync() {
+    let h = Harness::start(DEEP_LINK).await;
+    h.second_launch(&format!(
+        "frontdoor://join?space=lighthouse&hub={}",
+        h.hub.base_url.as_str().trim_end_matches('/')
+    ));
+    h.find("#confirm-join-button").await.click().await.unwrap();
+    assert_eq!(h.text("#plans li[data-plan='Flex Desk'] .plan-status").await, "active");
+    h.find("#doors li[data-door=workshop].closed").await;
+    assert_eq!(
+        h.text("#doors li[data-door=workshop] .reasons").await,
+        "none of your plans or groups opens this door"
+    );
+    assert!(h.text("#as-of").await.starts_with("As of "));
+    h.shot("access").await;
+
+    // Staff move Alex to a Fixed Desk in Cobot; the hub resyncs; Alex refreshes.
+    let r = reqwest::Client::new()
+        .post(
+            h.sim
+                .base_url
+                .join("_sim/spaces/lighthouse/memberships/mem-alex/plan")
+                .unwrap(),
+        )
+        .json(&json!({"plan_id": "plan-fixed"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    h.hub.hub.syncer.full().await.unwrap();
+    h.find("#refresh").await.click().await.unwrap();
+    h.find("#doors li[data-door=workshop].open").await;
+    assert_eq!(
+        h.text("#doors li[data-door=workshop] .reasons").await,
+        "Plan Fixed Desk → group Residents"
+    );
+    assert_eq!(h.text("#plans li .plan-name").await, "Fixed Desk");
+    h.shot("access-after-plan-change").await;
     h.stop().await;
 }

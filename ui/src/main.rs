@@ -4,7 +4,7 @@
 mod model;
 mod tauri;
 
-use frontdoor_ipc::{AppView, ErrorCode, ErrorDto, RedirectKind, Role, TokenStorage, VIEW_CHANGED_EVENT};
+use frontdoor_ipc::{AccessView, AppView, ErrorCode, ErrorDto, RedirectKind, Role, TokenStorage, VIEW_CHANGED_EVENT};
 use model::{Action, Model, Screen};
 use serde::Serialize;
 use web_sys::HtmlInputElement;
@@ -30,7 +30,7 @@ fn run<A: Serialize + 'static>(model: &UseReducerHandle<Model>, cmd: &'static st
     model.dispatch(Action::Started);
     wasm_bindgen_futures::spawn_local(async move {
         match tauri::command(cmd, &args).await {
-            Ok(view) => model.dispatch(Action::View(view)),
+            Ok(view) => model.dispatch(Action::View(Box::new(view))),
             Err(e) => model.dispatch(Action::Failed(e)),
         }
     });
@@ -43,7 +43,9 @@ fn app() -> Html {
         let model = model.clone();
         use_effect_with((), move |_| {
             let events = model.clone();
-            tauri::listen_views(VIEW_CHANGED_EVENT, move |view| events.dispatch(Action::View(view)));
+            tauri::listen_views(VIEW_CHANGED_EVENT, move |view| {
+                events.dispatch(Action::View(Box::new(view)))
+            });
             run(&model, "get_view", NoArgs {});
         });
     }
@@ -97,6 +99,8 @@ fn error_banner(props: &ErrorBannerProps) -> Html {
         ErrorCode::ExpiredCode | ErrorCode::SignInAgain => "Please sign in again",
         ErrorCode::CobotUnreachable => "Cobot can't be reached",
         ErrorCode::UnknownHub => "Unknown hub",
+        ErrorCode::HubUnreachable => "The hub can't be reached",
+        ErrorCode::NotAMember => "No membership found",
         ErrorCode::InvalidLink => "That link doesn't work",
         _ => "Something went wrong",
     };
@@ -270,8 +274,71 @@ fn signed_in(props: &ScreenProps) -> Html {
             if session.memberships.is_empty() {
                 <p class="muted">{"Your Cobot account has no memberships yet."}</p>
             }
+            if let Some(access) = &props.view.access {
+                <Access access={access.clone()} />
+            }
             <button id="refresh" onclick={refresh}>{"Refresh"}</button>
             <button id="sign-out" onclick={sign_out}>{"Sign out"}</button>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct AccessProps {
+    access: AccessView,
+}
+
+/// An RFC 3339 time in the person's locale.
+fn local_time(rfc3339: &str) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
+    if date.get_time().is_nan() {
+        return rfc3339.to_string();
+    }
+    String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+}
+
+#[function_component(Access)]
+fn access(props: &AccessProps) -> Html {
+    let a = &props.access;
+    html! {
+        <section id="access">
+            <h3>{"Your plans"}</h3>
+            <ul id="plans">
+                { for a.plans.iter().map(|p| {
+                    let dates = match (&p.since, &p.until) {
+                        (Some(s), Some(u)) => format!("{s} – {u}"),
+                        (Some(s), None) => format!("since {s}"),
+                        (None, Some(u)) => format!("until {u}"),
+                        (None, None) => String::new(),
+                    };
+                    html! {
+                        <li class={classes!("plan", if p.active { "active" } else { "inactive" })} data-plan={p.name.clone()}>
+                            <span class="plan-name">{ &p.name }</span>
+                            <span class="plan-status">{ &p.status }</span>
+                            <span class="plan-dates muted">{ dates }</span>
+                        </li>
+                    }
+                }) }
+            </ul>
+            if a.plans.is_empty() {
+                <p class="muted">{"No plan at this space."}</p>
+            }
+            <h3>{"Doors"}</h3>
+            <ul id="doors">
+                { for a.doors.iter().map(|d| html! {
+                    <li class={classes!("door", if d.allowed { "open" } else { "closed" })} data-door={d.id.clone()}>
+                        <div class="door-head">
+                            <span class="door-name">{ &d.name }</span>
+                            <span class="verdict">{ if d.allowed { "You can open it now" } else { "Closed for you now" } }</span>
+                        </div>
+                        <p class="reasons">{ d.reasons.join("; ") }</p>
+                    </li>
+                }) }
+            </ul>
+            <p id="as-of" class={classes!("muted", a.stale.then_some("stale"))}>
+                { format!("As of {}", local_time(&a.as_of)) }
+                if a.stale { { " — offline: this is the hub's last answer" } }
+            </p>
         </section>
     }
 }

@@ -22,7 +22,7 @@ pub enum Action {
     /// A command started.
     Started,
     /// A new view arrived (a command's answer or an event).
-    View(AppView),
+    View(Box<AppView>),
     /// A command failed.
     Failed(ErrorDto),
     /// The person closed the error.
@@ -72,7 +72,7 @@ impl Reducible for Model {
             }
             Action::View(view) => {
                 next.busy = false;
-                next.view = Some(view);
+                next.view = Some(*view);
             }
             Action::Failed(error) => {
                 next.busy = false;
@@ -109,12 +109,12 @@ mod tests {
     #[test]
     fn screens_follow_the_view() {
         check(vec![], Screen::Loading);
-        check(vec![Action::View(AppView::default())], Screen::Welcome);
+        check(vec![Action::View(Box::default())], Screen::Welcome);
         let offer = AppView {
             pending_join: Some(JoinOffer { space: space() }),
             ..AppView::default()
         };
-        check(vec![Action::View(offer)], Screen::ConfirmJoin);
+        check(vec![Action::View(Box::new(offer))], Screen::ConfirmJoin);
         let signing = AppView {
             spaces: vec![space()],
             signing_in: Some(SigningInView {
@@ -124,17 +124,17 @@ mod tests {
             }),
             ..AppView::default()
         };
-        check(vec![Action::View(signing)], Screen::SigningIn);
+        check(vec![Action::View(Box::new(signing))], Screen::SigningIn);
         let joined = AppView {
             spaces: vec![space()],
             ..AppView::default()
         };
-        check(vec![Action::View(joined)], Screen::SignedOut);
+        check(vec![Action::View(Box::new(joined))], Screen::SignedOut);
     }
 
     #[test]
     fn a_failed_command_keeps_the_screen_and_shows_the_error() {
-        let mut model = Rc::new(Model::default()).reduce(Action::View(AppView::default()));
+        let mut model = Rc::new(Model::default()).reduce(Action::View(Box::default()));
         model = model.reduce(Action::Started);
         assert!(model.busy);
         model = model.reduce(Action::Failed(ErrorDto::new(ErrorCode::UnknownHub, "no hub")));

@@ -369,6 +369,9 @@ pub struct MemberGroups {
     pub groups: Vec<(GroupId, Source)>,
     /// Custom-field identifiers that name no group: reported to staff, never granted.
     pub unknown: Vec<String>,
+    /// Positions of `groups` in the rules, so verdicts need no lookups.
+    #[serde(skip)]
+    indices: Vec<usize>,
 }
 
 /// A member's access to every door.
@@ -413,6 +416,8 @@ pub struct Rules {
     extra_groups_enabled: bool,
     /// For each door (by position in `doors`), the groups that open it.
     door_groups: Vec<Vec<usize>>,
+    /// Each group's schedule in words, rendered once.
+    schedule_text: Vec<Option<String>>,
     door_index: HashMap<DoorId, usize>,
 }
 
@@ -465,7 +470,12 @@ impl Rules {
                 }
             }
         }
+        let schedule_text = groups
+            .iter()
+            .map(|g| g.schedule.as_ref().map(ToString::to_string))
+            .collect();
         Ok(Rules {
+            schedule_text,
             time_zone,
             doors,
             groups,
@@ -481,6 +491,11 @@ impl Rules {
     /// The configured doors.
     pub fn doors(&self) -> &[Door] {
         &self.doors
+    }
+
+    /// Whether the custom field's extra groups are read.
+    pub fn extra_groups_enabled(&self) -> bool {
+        self.extra_groups_enabled
     }
 
     /// The space's time zone.
@@ -511,13 +526,13 @@ impl Rules {
     /// custom field. Unknown custom-field identifiers are collected, not granted.
     pub fn member_groups(&self, member: &Member) -> MemberGroups {
         let mut groups: Vec<(GroupId, Source)> = Vec::new();
-        let mut seen: Vec<usize> = Vec::new();
+        let mut indices: Vec<usize> = Vec::new();
         if let Some(plan) = &member.plan {
             let by_id = plan.id.as_ref().and_then(|id| self.by_plan_id.get(id));
             let by_name = self.by_plan_name.get(&fold(&plan.name));
             for &gi in by_id.into_iter().chain(by_name).flatten() {
-                if !seen.contains(&gi) {
-                    seen.push(gi);
+                if !indices.contains(&gi) {
+                    indices.push(gi);
                     groups.push((
                         self.groups[gi].id.clone(),
                         Source::Plan {
@@ -531,8 +546,8 @@ impl Rules {
         if self.extra_groups_enabled {
             for ident in parse_extra_groups(member.extra_groups.as_deref().unwrap_or("")) {
                 match self.group_index.get(&ident.to_ascii_lowercase()) {
-                    Some(&gi) if !seen.contains(&gi) => {
-                        seen.push(gi);
+                    Some(&gi) if !indices.contains(&gi) => {
+                        indices.push(gi);
                         groups.push((self.groups[gi].id.clone(), Source::ExtraGroup));
                     }
                     Some(_) => {}
@@ -540,7 +555,11 @@ impl Rules {
                 }
             }
         }
-        MemberGroups { groups, unknown }
+        MemberGroups {
+            groups,
+            unknown,
+            indices,
+        }
     }
 
     /// One member, one door, one instant.
@@ -588,22 +607,20 @@ impl Rules {
     ) -> Verdict {
         let mut granted = Vec::new();
         let mut refused = Vec::new();
-        for (id, source) in &groups.groups {
-            let gi = self.group_index[&id.key()];
+        for ((id, source), &gi) in groups.groups.iter().zip(&groups.indices) {
             if !self.door_groups[door].contains(&gi) {
                 continue;
             }
-            let group = &self.groups[gi];
-            match &group.schedule {
+            match &self.groups[gi].schedule {
                 Some(s) if !s.is_open(day, time) => refused.push(Reason::OutsideSchedule {
                     group: id.clone(),
                     source: source.clone(),
-                    schedule: s.to_string(),
+                    schedule: self.schedule_text[gi].clone().unwrap_or_default(),
                 }),
-                schedule => granted.push(Reason::Granted {
+                _ => granted.push(Reason::Granted {
                     group: id.clone(),
                     source: source.clone(),
-                    schedule: schedule.as_ref().map(ToString::to_string),
+                    schedule: self.schedule_text[gi].clone(),
                 }),
             }
         }

@@ -67,6 +67,68 @@ pub enum Error {
     },
 }
 
+/// What the hub's member API answered instead of the expected value.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// No answer.
+    #[error("The hub could not be reached. Showing what it said last time.")]
+    Unreachable(#[source] reqwest::Error),
+    /// The hub's own `{code, message}`.
+    #[error("{}", .0.message)]
+    Refused(ApiError, u16),
+    /// Something that is not the hub's JSON.
+    #[error("The hub sent an answer Frontdoor could not understand (HTTP {0}).")]
+    Malformed(u16),
+}
+
+impl CallError {
+    /// The hub's error code, if it sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            CallError::Refused(e, _) => Some(&e.code),
+            _ => None,
+        }
+    }
+}
+
+async fn call<T: for<'de> Deserialize<'de>>(request: reqwest::RequestBuilder) -> Result<T, CallError> {
+    let response = request
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .map_err(CallError::Unreachable)?;
+    let status = response.status().as_u16();
+    let body = response.bytes().await.map_err(CallError::Unreachable)?;
+    if (200..300).contains(&status) {
+        return serde_json::from_slice(&body).map_err(|_| CallError::Malformed(status));
+    }
+    match serde_json::from_slice::<ApiError>(&body) {
+        Ok(e) => Err(CallError::Refused(e, status)),
+        Err(_) => Err(CallError::Malformed(status)),
+    }
+}
+
+/// `POST /api/v1/session`: exchanges the member's Cobot token for a hub session.
+pub async fn open_session(
+    http: &reqwest::Client,
+    hub: &HubUrl,
+    cobot_token: &crate::secret::AccessToken,
+) -> Result<SessionResponse, CallError> {
+    let body = SessionRequest {
+        cobot_token: cobot_token.clone(),
+    };
+    call(http.post(hub.join("api/v1/session")).json(&body)).await
+}
+
+/// `GET /api/v1/me`: the member's plans and door verdicts.
+pub async fn my_access(
+    http: &reqwest::Client,
+    hub: &HubUrl,
+    session: &crate::secret::HubSessionToken,
+) -> Result<MyAccess, CallError> {
+    call(http.get(hub.join("api/v1/me")).bearer_auth(session.secret())).await
+}
+
 /// Asks `hub` who it is and checks that it serves `space`.
 pub async fn fetch_info(http: &reqwest::Client, hub: &HubUrl, space: &Subdomain) -> Result<HubInfo, Error> {
     let response = http
@@ -94,4 +156,78 @@ pub async fn fetch_info(http: &reqwest::Client, hub: &HubUrl, space: &Subdomain)
         });
     }
     Ok(info)
+}
+
+/// `POST /api/v1/session`: the app's Cobot credentials, exchanged once for a hub session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionRequest {
+    /// The member's Cobot access token; the hub verifies it with Cobot (`GET /api/user`).
+    pub cobot_token: crate::secret::AccessToken,
+}
+
+/// The hub session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionResponse {
+    /// Bearer token for the hub's member API; short-lived.
+    pub session_token: crate::secret::HubSessionToken,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// The Cobot user administers the space.
+    pub staff: bool,
+    /// The user's membership in the space, if any.
+    pub membership_id: Option<String>,
+}
+
+/// `GET /api/v1/me`: the member's plans and what each door says, with reasons in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyAccess {
+    /// When the hub last read Cobot (RFC 3339).
+    pub as_of: String,
+    /// When the hub evaluated the doors (RFC 3339).
+    pub evaluated_at: String,
+    /// The membership's name.
+    pub name: Option<String>,
+    /// Staff of the space.
+    pub staff: bool,
+    /// The member's plans.
+    pub plans: Vec<PlanStatus>,
+    /// Every door.
+    pub doors: Vec<DoorStatus>,
+}
+
+/// One plan of the member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanStatus {
+    /// Plan name.
+    pub name: String,
+    /// First day (ISO date).
+    pub since: Option<String>,
+    /// Last day, when canceled (ISO date).
+    pub until: Option<String>,
+    /// Whether the membership counts as active now.
+    pub active: bool,
+    /// In words: "active", "ends on 2026-12-31", "not confirmed yet", …
+    pub status: String,
+}
+
+/// One door and what it says for the member now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoorStatus {
+    /// Door id.
+    pub id: String,
+    /// Door name.
+    pub name: String,
+    /// Whether it opens for the member now.
+    pub allowed: bool,
+    /// Why, in words.
+    pub reasons: Vec<String>,
+}
+
+/// Every hub error body: a stable code and words for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// Stable code.
+    pub code: String,
+    /// What went wrong and what to do.
+    pub message: String,
 }

@@ -1,9 +1,13 @@
-//! The hub's configuration file (TOML). Errors name the line and say what is wrong.
+//! The hub's configuration file (TOML): the space, where Cobot is, the doors, the user groups and
+//! which plans give which groups. Errors name the line and say what is wrong.
 
 use std::path::Path;
 
+use frontdoor_core::access::{self, Assignment, Door, DoorId, Group, GroupId, PlanMatch, Rules, Schedule};
 use frontdoor_core::links::Subdomain;
+use jiff::tz::TimeZone;
 use serde::Deserialize;
+use toml::Spanned;
 use url::Url;
 
 /// The whole configuration.
@@ -14,6 +18,18 @@ pub struct Config {
     pub space: Space,
     /// Where Cobot is and how the app signs in.
     pub cobot: Cobot,
+    /// Sync settings.
+    #[serde(default)]
+    pub sync: Sync,
+    /// The doors.
+    #[serde(default)]
+    pub doors: Vec<DoorConfig>,
+    /// User groups.
+    #[serde(default)]
+    pub groups: Vec<GroupConfig>,
+    /// Plan → groups assignments.
+    #[serde(default)]
+    pub plans: Vec<PlanConfig>,
 }
 
 /// `[space]`
@@ -24,6 +40,9 @@ pub struct Space {
     pub subdomain: Subdomain,
     /// Display name.
     pub name: String,
+    /// IANA time zone for schedules and membership dates.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
 }
 
 /// `[cobot]`
@@ -40,12 +59,79 @@ pub struct Cobot {
     pub client_id: String,
 }
 
+/// `[sync]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sync {
+    /// Minutes between full syncs (Cobot's own guide syncs every 30).
+    #[serde(default = "default_interval")]
+    pub interval_minutes: u64,
+    /// Read extra groups from the membership custom field `smart_spaces_access_additional_units`.
+    #[serde(default)]
+    pub extra_groups: bool,
+}
+
+impl Default for Sync {
+    fn default() -> Self {
+        Sync {
+            interval_minutes: default_interval(),
+            extra_groups: false,
+        }
+    }
+}
+
+/// `[[doors]]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DoorConfig {
+    /// Door id (used in `frontdoor://open` links).
+    pub id: Spanned<String>,
+    /// What people call it.
+    pub name: String,
+}
+
+/// `[[groups]]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupConfig {
+    /// External identifier (as staff type it in the custom field).
+    pub id: Spanned<String>,
+    /// Doors the group opens.
+    #[serde(default)]
+    pub doors: Vec<Spanned<String>>,
+    /// Weekly schedule, e.g. `Mon-Fri 07:00-22:00; Sat 10:00-16:00`; absent means always.
+    #[serde(default)]
+    pub schedule: Option<Spanned<String>>,
+}
+
+/// `[[plans]]`: a Cobot plan, by `id` or by `name`, and the groups it gives.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanConfig {
+    /// The plan's id in Cobot.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The plan's name in Cobot.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Groups.
+    pub groups: Vec<Spanned<String>>,
+}
+
 fn default_www() -> Url {
     Url::parse("https://www.cobot.me").expect("constant URL")
 }
 
 fn default_space_template() -> String {
     "https://{subdomain}.cobot.me".into()
+}
+
+fn default_time_zone() -> String {
+    "Europe/Berlin".into()
+}
+
+fn default_interval() -> u64 {
+    60
 }
 
 /// A configuration that could not be used.
@@ -69,6 +155,14 @@ pub enum Error {
     },
 }
 
+/// Turns a byte offset into "line L, column C: ".
+fn at(text: &str, offset: usize) -> String {
+    let offset = offset.min(text.len());
+    let line = text[..offset].matches('\n').count() + 1;
+    let column = offset - text[..offset].rfind('\n').map_or(0, |i| i + 1) + 1;
+    format!("line {line}, column {column}: ")
+}
+
 impl Config {
     /// Reads and checks a configuration file.
     pub fn load(path: &Path) -> Result<Config, Error> {
@@ -82,15 +176,14 @@ impl Config {
         })
     }
 
-    /// Parses configuration text; the error names line and column.
+    /// Parses configuration text and checks it; the error names line and column.
     pub fn parse(text: &str) -> Result<Config, String> {
         let config: Config = toml::from_str(text).map_err(|e| {
-            let at = e.span().map(|span| {
-                let line = text[..span.start].matches('\n').count() + 1;
-                let column = span.start - text[..span.start].rfind('\n').map_or(0, |i| i + 1) + 1;
-                format!("line {line}, column {column}: ")
-            });
-            format!("{}{}", at.unwrap_or_default(), e.message())
+            format!(
+                "{}{}",
+                e.span().map(|s| at(text, s.start)).unwrap_or_default(),
+                e.message()
+            )
         })?;
         if !config.cobot.space_template.contains("{subdomain}") {
             return Err("cobot.space_template must contain {subdomain}".into());
@@ -98,23 +191,175 @@ impl Config {
         if config.cobot.client_id.trim().is_empty() {
             return Err("cobot.client_id must not be empty".into());
         }
+        config.rules_with(text)?;
         Ok(config)
+    }
+
+    /// The access rules this configuration describes.
+    pub fn rules(&self) -> Result<Rules, String> {
+        self.rules_with("")
+    }
+
+    /// Builds the rules; with the configuration's text, errors name the line.
+    fn rules_with(&self, text: &str) -> Result<Rules, String> {
+        let located = |span: std::ops::Range<usize>, message: String| {
+            if text.is_empty() {
+                message
+            } else {
+                format!("{}{message}", at(text, span.start))
+            }
+        };
+        let time_zone = TimeZone::get(&self.space.time_zone).map_err(|_| {
+            format!(
+                "space.time_zone: “{}” is not an IANA time zone such as Europe/Berlin",
+                self.space.time_zone
+            )
+        })?;
+        let mut doors = Vec::new();
+        for d in &self.doors {
+            if frontdoor_core::links::DoorId::parse(d.id.get_ref()).is_err() {
+                return Err(located(
+                    d.id.span(),
+                    format!(
+                        "the door id “{}” may only have letters, digits, '_' and '-'",
+                        d.id.get_ref()
+                    ),
+                ));
+            }
+            if doors.iter().any(|o: &Door| o.id.0 == *d.id.get_ref()) {
+                return Err(located(
+                    d.id.span(),
+                    format!("the door “{}” is defined twice", d.id.get_ref()),
+                ));
+            }
+            doors.push(Door {
+                id: DoorId(d.id.get_ref().clone()),
+                name: d.name.clone(),
+            });
+        }
+        let mut groups = Vec::new();
+        for g in &self.groups {
+            let schedule = match &g.schedule {
+                Some(s) => Some(Schedule::parse(s.get_ref()).map_err(|e| located(s.span(), e.to_string()))?),
+                None => None,
+            };
+            for door in &g.doors {
+                if !doors.iter().any(|d| d.id.0 == *door.get_ref()) {
+                    return Err(located(
+                        door.span(),
+                        format!(
+                            "the group “{}” names the door “{}”, which is not in [[doors]]",
+                            g.id.get_ref(),
+                            door.get_ref()
+                        ),
+                    ));
+                }
+            }
+            if groups
+                .iter()
+                .any(|o: &Group| o.id.key() == GroupId(g.id.get_ref().clone()).key())
+            {
+                return Err(located(
+                    g.id.span(),
+                    format!(
+                        "the group “{}” is defined twice (identifiers are compared without case)",
+                        g.id.get_ref()
+                    ),
+                ));
+            }
+            groups.push(Group {
+                id: GroupId(g.id.get_ref().clone()),
+                doors: g.doors.iter().map(|d| DoorId(d.get_ref().clone())).collect(),
+                schedule,
+            });
+        }
+        let mut assignments = Vec::new();
+        for p in &self.plans {
+            let plan = match (&p.id, &p.name) {
+                (Some(id), None) => PlanMatch::Id(id.clone()),
+                (None, Some(name)) => PlanMatch::Name(name.clone()),
+                _ => {
+                    return Err(located(
+                        p.groups.first().map(|g| g.span()).unwrap_or(0..0),
+                        "a [[plans]] entry needs exactly one of id or name".into(),
+                    ))
+                }
+            };
+            for g in &p.groups {
+                if !groups.iter().any(|o| o.id.key() == GroupId(g.get_ref().clone()).key()) {
+                    return Err(located(
+                        g.span(),
+                        format!("a plan gives the group “{}”, which is not in [[groups]]", g.get_ref()),
+                    ));
+                }
+            }
+            assignments.push(Assignment {
+                plan,
+                groups: p.groups.iter().map(|g| GroupId(g.get_ref().clone())).collect(),
+            });
+        }
+        access::Rules::new(time_zone, doors, groups, &assignments, self.sync.extra_groups).map_err(|e| e.to_string())
     }
 
     /// The demo configuration: the `lighthouse` space on cobot-sim at `cobot`.
     pub fn demo(cobot: &Url) -> Config {
         let base = cobot.as_str().trim_end_matches('/');
-        Config {
-            space: Space {
-                subdomain: Subdomain::parse("lighthouse").expect("valid"),
-                name: "Lighthouse Coworking".into(),
-            },
-            cobot: Cobot {
-                www: cobot.clone(),
-                space_template: format!("{base}/sub/{{subdomain}}"),
-                client_id: "frontdoor-app".into(),
-            },
-        }
+        let text = format!(
+            r#"
+[space]
+subdomain = "lighthouse"
+name = "Lighthouse Coworking"
+time_zone = "Europe/Berlin"
+
+[cobot]
+www = "{base}"
+space_template = "{base}/sub/{{subdomain}}"
+client_id = "frontdoor-app"
+
+[sync]
+interval_minutes = 60
+extra_groups = true
+
+[[doors]]
+id = "front"
+name = "Front door"
+
+[[doors]]
+id = "workshop"
+name = "Workshop"
+
+[[doors]]
+id = "office"
+name = "Staff office"
+
+[[groups]]
+id = "Members"
+doors = ["front"]
+schedule = "Mon-Fri 07:00-22:00; Sat 10:00-16:00"
+
+[[groups]]
+id = "Residents"
+doors = ["front", "workshop"]
+
+[[groups]]
+id = "Staff"
+doors = ["front", "workshop", "office"]
+
+[[groups]]
+id = "Workshop"
+doors = ["workshop"]
+schedule = "Mon-Fri 09:00-18:00"
+
+[[plans]]
+name = "Flex Desk"
+groups = ["Members"]
+
+[[plans]]
+name = "Fixed Desk"
+groups = ["Residents"]
+"#
+        );
+        Config::parse(&text).expect("the demo configuration is valid")
     }
 
     /// The space's OIDC issuer.
@@ -125,11 +370,26 @@ impl Config {
             .replace("{subdomain}", self.space.subdomain.as_str());
         Url::parse(&text).unwrap_or_else(|_| self.cobot.www.clone())
     }
+
+    /// Where Cobot lives, for the core client.
+    pub fn hosts(&self) -> frontdoor_core::CobotHosts {
+        frontdoor_core::CobotHosts {
+            www: self.cobot.www.clone(),
+            space_template: self.cobot.space_template.clone(),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const HEAD: &str = "[space]\nsubdomain = \"lighthouse\"\nname = \"L\"\n[cobot]\nclient_id = \"c\"\n";
+
+    fn check(body: &str, expected: &str) {
+        let err = Config::parse(&format!("{HEAD}{body}")).unwrap_err();
+        assert_eq!(err, expected);
+    }
 
     #[test]
     fn errors_name_the_line() {
@@ -141,16 +401,45 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_refused_with_their_line() {
-        let text = "[space]\nsubdomain = \"a\"\nname = \"x\"\n[cobot]\nclient_id = \"c\"\nclientid = \"typo\"\n";
-        let err = Config::parse(text).unwrap_err();
+        let err = Config::parse(&format!("{HEAD}clientid = \"typo\"\n")).unwrap_err();
         assert!(err.starts_with("line 6,"), "{err}");
         assert!(err.contains("clientid"), "{err}");
     }
 
     #[test]
+    fn access_mistakes_name_their_line() {
+        check(
+            "[[doors]]\nid = \"front\"\nname = \"F\"\n[[groups]]\nid = \"Members\"\ndoors = [\"front\", \"back\"]\n",
+            "line 11, column 20: the group “Members” names the door “back”, which is not in [[doors]]",
+        );
+        check(
+            "[[groups]]\nid = \"Members\"\nschedule = \"Mon-Fri 7-22\"\n",
+            "line 8, column 12: schedule: “7” is not a time; use HH:MM",
+        );
+        check(
+            "[[groups]]\nid = \"Staff\"\n[[plans]]\nname = \"Flex\"\ngroups = [\"Staf\"]\n",
+            "line 10, column 11: a plan gives the group “Staf”, which is not in [[groups]]",
+        );
+        check(
+            "[[groups]]\nid = \"Staff\"\n[[groups]]\nid = \"STAFF\"\n",
+            "line 9, column 6: the group “STAFF” is defined twice (identifiers are compared without case)",
+        );
+        check(
+            "[[doors]]\nid = \"front door\"\nname = \"F\"\n",
+            "line 7, column 6: the door id “front door” may only have letters, digits, '_' and '-'",
+        );
+    }
+
+    #[test]
     fn a_minimal_config_defaults_to_real_cobot() {
-        let config =
-            Config::parse("[space]\nsubdomain = \"lighthouse\"\nname = \"L\"\n[cobot]\nclient_id = \"c\"\n").unwrap();
+        let config = Config::parse(HEAD).unwrap();
         assert_eq!(config.issuer().as_str(), "https://lighthouse.cobot.me/");
+        assert_eq!(config.sync.interval_minutes, 60);
+    }
+
+    #[test]
+    fn the_demo_configuration_is_valid() {
+        let config = Config::demo(&Url::parse("http://127.0.0.1:8480").unwrap());
+        assert_eq!(config.rules().unwrap().doors().len(), 3);
     }
 }

@@ -1,41 +1,126 @@
 //! `frontdoor-hub`: the space's own trusted service.
 //!
-//! In this first cut the hub describes itself (`GET /api/v1/hub`): which space it serves and where
-//! members sign in. The app asks before it joins a space, so a link pointing at the wrong server
-//! is caught before anyone signs in. Sync, access decisions, doors and check-ins build on this.
+//! It describes itself (`GET /api/v1/hub`) so the app can check a join link; syncs the space's
+//! memberships from Cobot ([`sync`]) into a SQLite snapshot ([`store`]); exchanges a member's
+//! Cobot credentials for a short-lived hub session; and answers "my plans and door verdicts"
+//! from the snapshot with the access rules of its configuration ([`config`]).
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod config;
+pub mod snapshot;
+pub mod store;
+pub mod sync;
 
 use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
-use axum::routing::get;
-use axum::{Json, Router};
-use frontdoor_core::hub::{HubInfo, SignInInfo, SpaceInfo, PRODUCT};
+use frontdoor_core::access::{PlanMatch, Rules};
+use frontdoor_core::cobot::{Cobot, RetryPolicy};
+use frontdoor_core::secret::AccessToken;
+use jiff::Timestamp;
 use tokio::sync::oneshot;
 use url::Url;
 
 pub use config::Config;
+use snapshot::Snapshot;
+use store::Store;
+use sync::Syncer;
 
-/// The hub's HTTP API.
-pub fn app(config: &Config) -> Router {
-    let info = HubInfo {
-        product: PRODUCT.into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        space: SpaceInfo {
-            subdomain: config.space.subdomain.clone(),
-            name: config.space.name.clone(),
-        },
-        sign_in: SignInInfo {
-            issuer: config.issuer(),
-            cobot_www: config.cobot.www.clone(),
-            client_id: config.cobot.client_id.clone(),
-        },
-    };
-    Router::new().route(
-        &format!("/{}", frontdoor_core::hub::INFO_PATH),
-        get(move || async move { Json(info) }),
-    )
+/// What a hub runs with besides its configuration.
+pub struct Setup {
+    /// Where it keeps its snapshot and sessions.
+    pub store: Store,
+    /// The space's Cobot token (admin scopes); without it the hub cannot sync.
+    pub cobot_token: Option<AccessToken>,
+    /// Run a full sync at start and then every `sync.interval_minutes`.
+    pub scheduled_sync: bool,
+    /// The clock.
+    pub now: fn() -> Timestamp,
+    /// How reads from Cobot are retried.
+    pub retry: RetryPolicy,
+    /// How long one request to Cobot may take.
+    pub cobot_timeout: Duration,
+}
+
+impl Setup {
+    /// In memory, not connected to Cobot: enough to describe the hub (the app's tests).
+    pub fn detached() -> Setup {
+        Setup {
+            store: Store::in_memory().expect("an in-memory database always opens"),
+            cobot_token: None,
+            scheduled_sync: false,
+            now: Timestamp::now,
+            retry: RetryPolicy::default(),
+            cobot_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// The running hub's shared state.
+pub struct Hub {
+    /// Its configuration.
+    pub config: Config,
+    /// The access rules built from it.
+    pub rules: Arc<Rules>,
+    /// The store.
+    pub store: Arc<Store>,
+    /// The current snapshot (`None` inside until a first sync or a stored one).
+    pub snapshot: Arc<RwLock<Arc<Snapshot>>>,
+    /// The sync engine.
+    pub syncer: Syncer,
+    /// Cobot, for verifying members' tokens.
+    pub cobot: Cobot,
+    /// The clock.
+    pub now: fn() -> Timestamp,
+}
+
+impl Hub {
+    /// Builds the hub: rules from the configuration, the last snapshot from the store.
+    pub fn new(config: Config, setup: Setup) -> Result<Arc<Hub>, String> {
+        let rules = Arc::new(config.rules()?);
+        let store = Arc::new(setup.store);
+        let snapshot = store.load().map_err(|e| e.to_string())?.unwrap_or_default();
+        let snapshot = Arc::new(RwLock::new(Arc::new(snapshot)));
+        let cobot = Cobot::new(
+            frontdoor_core::auth::http_client_with_timeout(setup.cobot_timeout),
+            config.hosts(),
+        )
+        .with_retry(setup.retry);
+        let assignments = config
+            .plans
+            .iter()
+            .map(|p| match (&p.id, &p.name) {
+                (Some(id), _) => PlanMatch::Id(id.clone()),
+                (None, name) => PlanMatch::Name(name.clone().unwrap_or_default()),
+            })
+            .collect();
+        let syncer = Syncer::new(
+            cobot.clone(),
+            setup.cobot_token,
+            config.space.subdomain.clone(),
+            rules.clone(),
+            assignments,
+            store.clone(),
+            snapshot.clone(),
+            setup.now,
+        );
+        Ok(Arc::new(Hub {
+            config,
+            rules,
+            store,
+            snapshot,
+            syncer,
+            cobot,
+            now: setup.now,
+        }))
+    }
+
+    /// The current snapshot.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
 }
 
 /// A hub serving on a socket, stopped when dropped.
@@ -44,6 +129,8 @@ pub struct RunningHub {
     pub addr: SocketAddr,
     /// Its base URL.
     pub base_url: Url,
+    /// Its state, for tests.
+    pub hub: Arc<Hub>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -55,22 +142,45 @@ impl Drop for RunningHub {
     }
 }
 
-/// Starts the hub on `addr` (port 0 picks a free port) in the current tokio runtime.
+/// Starts a detached hub (in memory, no Cobot token) on `addr`.
 pub async fn spawn(config: Config, addr: SocketAddr) -> std::io::Result<RunningHub> {
+    spawn_with(config, Setup::detached(), addr).await
+}
+
+/// Starts the hub on `addr` (port 0 picks a free port) in the current tokio runtime.
+pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::io::Result<RunningHub> {
+    let scheduled = setup.scheduled_sync;
+    let hub = Hub::new(config, setup).map_err(std::io::Error::other)?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = app(&config);
+    let app = api::router(hub.clone());
+    let (sync_stop_tx, mut sync_stop) = tokio::sync::watch::channel(false);
+    if scheduled {
+        let hub = hub.clone();
+        let every = Duration::from_secs(hub.config.sync.interval_minutes.max(1) * 60);
+        tokio::spawn(async move {
+            loop {
+                let _ = hub.syncer.full().await;
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = sync_stop.changed() => return,
+                }
+            }
+        });
+    }
     tokio::spawn(async move {
         let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
+            .with_graceful_shutdown(async move {
                 let _ = stopped.await;
+                let _ = sync_stop_tx.send(true);
             })
             .await;
     });
     Ok(RunningHub {
         addr,
         base_url: Url::parse(&format!("http://{addr}/")).expect("valid URL"),
+        hub,
         stop: Some(stop),
     })
 }

@@ -27,6 +27,51 @@ pub struct AppView {
     pub token_storage: TokenStorage,
     /// The last thing that went wrong outside a command's answer (e.g. a callback that failed).
     pub notice: Option<ErrorDto>,
+    /// The signed-in member's plans and doors, as the hub last said.
+    pub access: Option<AccessView>,
+}
+
+/// The member's plans and doors, as the hub last answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessView {
+    /// When the hub last read Cobot (RFC 3339).
+    pub as_of: String,
+    /// When the app got this answer (RFC 3339).
+    pub fetched_at: String,
+    /// The last refresh failed: this is the offline view.
+    pub stale: bool,
+    /// Plans.
+    pub plans: Vec<PlanView>,
+    /// Doors.
+    pub doors: Vec<DoorView>,
+}
+
+/// One plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanView {
+    /// Name.
+    pub name: String,
+    /// First day.
+    pub since: Option<String>,
+    /// Last day, when canceled.
+    pub until: Option<String>,
+    /// Counts as active now.
+    pub active: bool,
+    /// In words.
+    pub status: String,
+}
+
+/// One door.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoorView {
+    /// Door id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Opens for the member now.
+    pub allowed: bool,
+    /// Why, in words.
+    pub reasons: Vec<String>,
 }
 
 /// A space this device has joined.
@@ -161,6 +206,10 @@ pub enum ErrorCode {
     SignInAgain,
     /// The action needs a joined space first.
     NoSpace,
+    /// The hub does not know this Cobot account as a member of the space.
+    NotAMember,
+    /// The hub could not be reached; the view shows its last answer.
+    HubUnreachable,
     /// Something unexpected inside the app.
     Internal,
 }

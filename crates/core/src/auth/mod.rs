@@ -74,10 +74,15 @@ impl CobotHosts {
 /// An HTTP client set up the way every Cobot call wants it: no redirects followed (an OAuth
 /// client must never follow a redirect carrying credentials), bounded timeouts, our user agent.
 pub fn http_client() -> reqwest::Client {
+    http_client_with_timeout(Duration::from_secs(15))
+}
+
+/// [`http_client`] with another overall timeout per request.
+pub fn http_client_with_timeout(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(15))
+        .connect_timeout(Duration::from_secs(5).min(timeout))
+        .timeout(timeout)
         .user_agent(concat!("Frontdoor/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("a client with these settings always builds")

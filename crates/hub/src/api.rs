@@ -1,0 +1,327 @@
+//! The hub's HTTP API. Every error is `{code, message}` JSON with a fitting status; internals
+//! (database errors, Cobot's bodies) are logged, never sent.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use frontdoor_core::access::{Inactive, Reason};
+use frontdoor_core::cobot;
+use frontdoor_core::hub::{
+    ApiError, DoorStatus, HubInfo, MyAccess, PlanStatus, SessionRequest, SessionResponse, SignInInfo, SpaceInfo,
+    PRODUCT,
+};
+use frontdoor_core::secret::HubSessionToken;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::store::SessionRow;
+use crate::sync::{self, SyncReport};
+use crate::Hub;
+
+/// How long a hub session lasts.
+pub const SESSION_SECS: i64 = 8 * 3600;
+
+/// The routes.
+pub fn router(hub: Arc<Hub>) -> Router {
+    Router::new()
+        .route("/api/v1/hub", get(info))
+        .route("/api/v1/session", post(session))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/admin/sync", post(sync_now).get(last_sync))
+        .route("/api/v1/cobot/webhooks/{event}", post(webhook))
+        .with_state(hub)
+}
+
+/// An error as clients see it.
+#[derive(Debug)]
+pub struct Error {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl Error {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Error {
+        Error {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn internal(e: impl std::fmt::Display) -> Error {
+        tracing::error!("internal error: {e}");
+        Error::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Something went wrong inside the hub. Try again; if it persists, tell your space's staff.",
+        )
+    }
+
+    fn not_signed_in() -> Error {
+        Error::new(
+            StatusCode::UNAUTHORIZED,
+            "not_signed_in",
+            "Your session with the hub has ended. Open Frontdoor again to continue.",
+        )
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(ApiError {
+                code: self.code.into(),
+                message: self.message,
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<cobot::Error> for Error {
+    fn from(e: cobot::Error) -> Error {
+        match e {
+            cobot::Error::SignInAgain => Error::new(
+                StatusCode::UNAUTHORIZED,
+                "sign_in_again",
+                "Cobot no longer accepts your sign-in. Please sign in again.",
+            ),
+            cobot::Error::Forbidden(_) => Error::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Cobot does not allow this for your account.",
+            ),
+            cobot::Error::RateLimited { retry_after_secs } => Error::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "cobot_busy",
+                format!("Cobot is busy; try again in {retry_after_secs} seconds."),
+            ),
+            other => {
+                tracing::warn!("Cobot unavailable: {other}");
+                Error::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "cobot_unavailable",
+                    "Cobot cannot be reached right now. Try again in a few minutes.",
+                )
+            }
+        }
+    }
+}
+
+impl From<sync::Error> for Error {
+    fn from(e: sync::Error) -> Error {
+        match e {
+            sync::Error::Cobot(e) => e.into(),
+            sync::Error::ForeignUrl(_) => Error::new(StatusCode::UNPROCESSABLE_ENTITY, "foreign_url", e.to_string()),
+            sync::Error::NotConnected => Error::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not_connected",
+                "The hub is not connected to Cobot yet. Staff: connect the space's Cobot account.",
+            ),
+            sync::Error::Store(e) => Error::internal(e),
+        }
+    }
+}
+
+async fn info(State(hub): State<Arc<Hub>>) -> Json<HubInfo> {
+    Json(HubInfo {
+        product: PRODUCT.into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        space: SpaceInfo {
+            subdomain: hub.config.space.subdomain.clone(),
+            name: hub.config.space.name.clone(),
+        },
+        sign_in: SignInInfo {
+            issuer: hub.config.issuer(),
+            cobot_www: hub.config.cobot.www.clone(),
+            client_id: hub.config.cobot.client_id.clone(),
+        },
+    })
+}
+
+fn hash(token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Exchanges the member's Cobot token for a hub session: Cobot says who the user is
+/// (`GET /api/user`); the snapshot says which membership they hold here; `admin_of` says staff.
+async fn session(
+    State(hub): State<Arc<Hub>>,
+    Json(request): Json<SessionRequest>,
+) -> Result<Json<SessionResponse>, Error> {
+    let user = hub.cobot.user(&request.cobot_token).await?;
+    let subdomain = hub.config.space.subdomain.as_str();
+    let staff = user.is_admin_of(subdomain);
+    let membership_id = hub.snapshot().member_of_user(&user.id).map(|m| m.membership_id.clone());
+    if membership_id.is_none() && !staff {
+        return Err(Error::new(
+            StatusCode::FORBIDDEN,
+            "not_a_member",
+            format!("Your Cobot account has no membership at {} that the hub knows of. If you just joined, ask staff to resync.", hub.config.space.name),
+        ));
+    }
+    let mut raw = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut raw);
+    let token = URL_SAFE_NO_PAD.encode(raw);
+    let expires_at = (hub.now)().as_second() + SESSION_SECS;
+    hub.store
+        .put_session(
+            &hash(&token),
+            &SessionRow {
+                user_id: user.id.clone(),
+                membership_id: membership_id.clone(),
+                staff,
+                expires_at,
+            },
+        )
+        .map_err(Error::internal)?;
+    Ok(Json(SessionResponse {
+        session_token: HubSessionToken::new(token),
+        expires_at,
+        staff,
+        membership_id,
+    }))
+}
+
+fn signed_in(hub: &Hub, headers: &HeaderMap) -> Result<SessionRow, Error> {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(Error::not_signed_in)?;
+    hub.store
+        .session(&hash(token.trim()), (hub.now)().as_second())
+        .map_err(Error::internal)?
+        .ok_or_else(Error::not_signed_in)
+}
+
+/// The member's plans and every door's verdict now, from the snapshot.
+async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<MyAccess>, Error> {
+    let session = signed_in(&hub, &headers)?;
+    let snapshot = hub.snapshot();
+    let now = (hub.now)();
+    let member = session.membership_id.as_deref().and_then(|id| snapshot.member(id));
+    let names = hub.rules.door_names();
+    let (plans, doors, name) = match member {
+        Some(m) => {
+            let access = hub.rules.member_access(&m.access(), now);
+            let status = match &access.inactive {
+                None => match m.canceled_to {
+                    Some(d) => format!("active, ends after {d}"),
+                    None => "active".into(),
+                },
+                Some(Inactive::NotConfirmed) => "not confirmed yet".into(),
+                Some(Inactive::NotStarted { starts_at }) => format!("starts on {starts_at}"),
+                Some(Inactive::Ended { canceled_to }) => format!("ended on {canceled_to}"),
+            };
+            let plans = m
+                .plan_name
+                .iter()
+                .map(|p| PlanStatus {
+                    name: p.clone(),
+                    since: m.starts_at.map(|d| d.to_string()),
+                    until: m.canceled_to.map(|d| d.to_string()),
+                    active: access.inactive.is_none(),
+                    status: status.clone(),
+                })
+                .collect();
+            let doors = access
+                .doors
+                .iter()
+                .map(|(id, v)| DoorStatus {
+                    id: id.0.clone(),
+                    name: names.get(id).cloned().unwrap_or_default(),
+                    allowed: v.allowed,
+                    reasons: v.reasons.iter().map(Reason::to_string).collect(),
+                })
+                .collect();
+            (plans, doors, m.name.clone())
+        }
+        // Staff without a membership: no plans; doors per their staff role come with unlocking.
+        None => (Vec::new(), Vec::new(), None),
+    };
+    Ok(Json(MyAccess {
+        as_of: snapshot.as_of.to_string(),
+        evaluated_at: now.to_string(),
+        name,
+        staff: session.staff,
+        plans,
+        doors,
+    }))
+}
+
+async fn sync_now(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<SyncReport>, Error> {
+    let session = signed_in(&hub, &headers)?;
+    if !session.staff {
+        return Err(Error::new(
+            StatusCode::FORBIDDEN,
+            "not_staff",
+            "Only the space's staff can resync.",
+        ));
+    }
+    Ok(Json(hub.syncer.full().await?))
+}
+
+async fn last_sync(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Response, Error> {
+    let session = signed_in(&hub, &headers)?;
+    if !session.staff {
+        return Err(Error::new(
+            StatusCode::FORBIDDEN,
+            "not_staff",
+            "Only the space's staff can see sync reports.",
+        ));
+    }
+    match hub.store.last_sync().map_err(Error::internal)? {
+        Some((_, report)) => Ok(([("content-type", "application/json")], report).into_response()),
+        None => Err(Error::new(
+            StatusCode::NOT_FOUND,
+            "never_synced",
+            "The hub has not synced with Cobot yet.",
+        )),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct WebhookBody {
+    url: String,
+}
+
+/// Cobot's webhook: the event comes from our own callback path, the URL from the body. The body
+/// is unsigned, so it is only a hint of what to re-read.
+async fn webhook(
+    State(hub): State<Arc<Hub>>,
+    Path(event): Path<String>,
+    Json(body): Json<WebhookBody>,
+) -> Result<StatusCode, Error> {
+    const EVENTS: &[&str] = &[
+        "created_membership",
+        "confirmed_membership",
+        "canceled_membership",
+        "uncanceled_membership",
+        "reactivated_membership",
+        "membership_cancellation_date_reached",
+        "deleted_membership",
+        "changed_membership_plan",
+        "membership_plan_change_date_reached",
+        "updated_membership_details",
+        "updated_custom_field",
+        "connected_user",
+    ];
+    if !EVENTS.contains(&event.as_str()) {
+        return Err(Error::new(
+            StatusCode::NOT_FOUND,
+            "unknown_event",
+            "The hub does not follow that event.",
+        ));
+    }
+    hub.syncer.targeted(&event, &body.url).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

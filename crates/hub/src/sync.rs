@@ -1,0 +1,311 @@
+//! The sync engine: copies the space's memberships from Cobot into the hub's snapshot.
+//!
+//! - **Full sync** reads three whole-space lists — plans, memberships, custom fields — so its cost
+//!   does not grow with the number of members, then replaces the snapshot atomically. If any read
+//!   fails the last good snapshot stays in place and the failure is recorded.
+//! - **Targeted sync** follows a Cobot webhook. The webhook body is only a hint (`{"url": …}`,
+//!   unsigned): the hub fetches only URLs on the space's own Cobot host, under
+//!   `api/memberships/<id>`, with its own token, and spends one request per event.
+//!
+//! Architecture Invariant: at most one sync runs at a time; the in-memory snapshot is swapped
+//! only after the store committed it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+
+use frontdoor_core::access::{PlanMatch, Rules};
+use frontdoor_core::cobot::{self, Cobot};
+use frontdoor_core::links::Subdomain;
+use frontdoor_core::secret::AccessToken;
+use jiff::Timestamp;
+use serde::Serialize;
+use url::Url;
+
+use crate::snapshot::{MemberRecord, Snapshot};
+use crate::store::Store;
+
+/// What a sync did, for staff.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    /// `full` or the webhook event.
+    pub kind: String,
+    /// Start.
+    pub started_at: String,
+    /// End.
+    pub finished_at: String,
+    /// Requests sent to Cobot (retries included).
+    pub cobot_requests: u32,
+    /// Members in the snapshot afterwards.
+    pub members: usize,
+    /// Memberships added.
+    pub added: Vec<String>,
+    /// Memberships removed.
+    pub removed: Vec<String>,
+    /// Memberships whose data changed.
+    pub changed: Vec<String>,
+    /// Custom-field group identifiers that name no configured group, per membership.
+    pub unknown_groups: BTreeMap<String, Vec<String>>,
+    /// Memberships without a connected Cobot user (they cannot sign in, so get no access).
+    pub without_user: Vec<String>,
+    /// Configured plan assignments that name plans Cobot does not have.
+    pub unknown_plans: Vec<String>,
+    /// Why the sync failed, if it did.
+    pub error: Option<String>,
+}
+
+/// Why a sync failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Cobot said no or was unreachable.
+    #[error("Cobot: {0}")]
+    Cobot(#[from] cobot::Error),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
+    /// A webhook pointed somewhere it must not.
+    #[error("the webhook names {0}, which is not a membership on this space's Cobot host; ignored")]
+    ForeignUrl(String),
+    /// The hub has no Cobot token.
+    #[error("the hub is not connected to Cobot (no token)")]
+    NotConnected,
+}
+
+/// The sync engine of one space.
+pub struct Syncer {
+    cobot: Cobot,
+    token: Option<AccessToken>,
+    space: Subdomain,
+    rules: Arc<Rules>,
+    assignments: Vec<PlanMatch>,
+    store: Arc<Store>,
+    snapshot: Arc<RwLock<Arc<Snapshot>>>,
+    running: tokio::sync::Mutex<()>,
+    now: fn() -> Timestamp,
+}
+
+/// Counts requests sent for one sync.
+struct Counted<'a> {
+    cobot: &'a Cobot,
+    token: &'a AccessToken,
+    requests: u32,
+}
+
+impl Counted<'_> {
+    fn count<T>(&mut self, r: Result<T, cobot::Error>) -> Result<T, cobot::Error> {
+        self.requests += 1;
+        r
+    }
+}
+
+impl Syncer {
+    /// A sync engine; without a token every sync fails with [`Error::NotConnected`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        cobot: Cobot,
+        token: Option<AccessToken>,
+        space: Subdomain,
+        rules: Arc<Rules>,
+        assignments: Vec<PlanMatch>,
+        store: Arc<Store>,
+        snapshot: Arc<RwLock<Arc<Snapshot>>>,
+        now: fn() -> Timestamp,
+    ) -> Syncer {
+        Syncer {
+            cobot,
+            token,
+            space,
+            rules,
+            assignments,
+            store,
+            snapshot,
+            running: tokio::sync::Mutex::new(()),
+            now,
+        }
+    }
+
+    fn current(&self) -> Arc<Snapshot> {
+        self.snapshot.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn swap(&self, next: Snapshot) {
+        *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+    }
+
+    /// Reads the whole space from Cobot and replaces the snapshot.
+    pub async fn full(&self) -> Result<SyncReport, Error> {
+        let _one_at_a_time = self.running.lock().await;
+        let started = (self.now)();
+        let mut report = SyncReport {
+            kind: "full".into(),
+            started_at: started.to_string(),
+            ..SyncReport::default()
+        };
+        let result = self.full_inner(&mut report).await;
+        self.finish(started, &mut report, result.as_ref().err())?;
+        result.map(|_| report)
+    }
+
+    async fn full_inner(&self, report: &mut SyncReport) -> Result<(), Error> {
+        let token = self.token.as_ref().ok_or(Error::NotConnected)?;
+        let mut c = Counted {
+            cobot: &self.cobot,
+            token,
+            requests: 0,
+        };
+        let outcome = async {
+            let plans = c.count(c.cobot.plans(c.token, &self.space).await)?;
+            let memberships = c.count(c.cobot.memberships(c.token, &self.space).await)?;
+            let fields = if self.rules.extra_groups_enabled() {
+                c.count(c.cobot.custom_fields(c.token, &self.space).await)?
+            } else {
+                Vec::new()
+            };
+            Ok::<_, Error>((plans, memberships, fields))
+        }
+        .await;
+        report.cobot_requests = c.requests;
+        let (plans, memberships, fields) = outcome?;
+        let fields: HashMap<&str, &cobot::api1::MembershipFields> =
+            fields.iter().map(|f| (f.membership_id.as_str(), f)).collect();
+        let mut members = Vec::new();
+        for m in &memberships {
+            let record = MemberRecord::from_cobot(m, fields.get(m.id.as_str()).copied());
+            if record.user_id.is_none() {
+                report.without_user.push(label(&record));
+                continue;
+            }
+            members.push(record);
+        }
+        for a in &self.assignments {
+            let known = plans.iter().any(|p| match a {
+                PlanMatch::Id(id) => &p.id == id,
+                PlanMatch::Name(name) => p.name.trim().eq_ignore_ascii_case(name.trim()),
+            });
+            if !known {
+                report.unknown_plans.push(match a {
+                    PlanMatch::Id(id) => format!("plan id {id}"),
+                    PlanMatch::Name(name) => format!("plan “{name}”"),
+                });
+            }
+        }
+        let next = Snapshot::new((self.now)(), members);
+        self.compare(&self.current(), &next, report);
+        self.store.replace(&next)?;
+        self.swap(next);
+        Ok(())
+    }
+
+    /// Follows one webhook: `event` from the hub's own callback path, `url` from the body.
+    pub async fn targeted(&self, event: &str, url: &str) -> Result<SyncReport, Error> {
+        let membership_id = self.membership_in(url)?;
+        let _one_at_a_time = self.running.lock().await;
+        let started = (self.now)();
+        let mut report = SyncReport {
+            kind: event.to_string(),
+            started_at: started.to_string(),
+            ..SyncReport::default()
+        };
+        let result = self.targeted_inner(event, &membership_id, &mut report).await;
+        self.finish(started, &mut report, result.as_ref().err())?;
+        result.map(|_| report)
+    }
+
+    async fn targeted_inner(&self, event: &str, id: &str, report: &mut SyncReport) -> Result<(), Error> {
+        let token = self.token.as_ref().ok_or(Error::NotConnected)?;
+        let current = self.current();
+        let old = current.member(id).cloned();
+        let next_record = match event {
+            "deleted_membership" => None,
+            "updated_custom_field" => {
+                report.cobot_requests += 1;
+                let fields = self.cobot.membership_fields(token, &self.space, id).await?;
+                old.clone().map(|mut m| {
+                    m.extra_groups = fields
+                        .value(frontdoor_core::access::EXTRA_GROUPS_FIELD)
+                        .map(str::to_string);
+                    m
+                })
+            }
+            _ => {
+                report.cobot_requests += 1;
+                match self.cobot.membership(token, &self.space, id).await {
+                    Ok(m) => {
+                        let mut record = MemberRecord::from_cobot(&m, None);
+                        // The membership object carries no custom fields: keep the known value.
+                        record.extra_groups = old.as_ref().and_then(|o| o.extra_groups.clone());
+                        if record.user_id.is_none() {
+                            report.without_user.push(label(&record));
+                            None
+                        } else {
+                            Some(record)
+                        }
+                    }
+                    Err(cobot::Error::NotFound(_)) => None,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        };
+        let next = current.with_member(id, next_record.clone(), (self.now)());
+        self.compare(&current, &next, report);
+        self.store.put_member(id, next_record.as_ref(), next.as_of)?;
+        self.swap(next);
+        Ok(())
+    }
+
+    /// The membership id a webhook URL names, if the URL is on this space's own Cobot host.
+    fn membership_in(&self, url: &str) -> Result<String, Error> {
+        let foreign = || Error::ForeignUrl(url.chars().take(200).collect());
+        let url = Url::parse(url).map_err(|_| foreign())?;
+        let base = self.cobot.space_base(&self.space).map_err(|_| foreign())?;
+        if url.origin() != base.origin() || url.query().is_some() || url.fragment().is_some() {
+            return Err(foreign());
+        }
+        let rest = url.path().strip_prefix(base.path()).ok_or_else(foreign)?;
+        let id = rest.strip_prefix("api/memberships/").ok_or_else(foreign)?;
+        if id.is_empty() || id.len() > 128 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(foreign());
+        }
+        Ok(id.to_string())
+    }
+
+    fn compare(&self, old: &Snapshot, next: &Snapshot, report: &mut SyncReport) {
+        for m in next.members() {
+            match old.member(&m.membership_id) {
+                None => report.added.push(m.membership_id.clone()),
+                Some(o) if o != m => report.changed.push(m.membership_id.clone()),
+                Some(_) => {}
+            }
+            let unknown = self.rules.member_groups(&m.access()).unknown;
+            if !unknown.is_empty() {
+                report.unknown_groups.insert(label(m), unknown);
+            }
+        }
+        for m in old.members() {
+            if next.member(&m.membership_id).is_none() {
+                report.removed.push(m.membership_id.clone());
+            }
+        }
+        report.members = next.members().len();
+    }
+
+    fn finish(&self, started: Timestamp, report: &mut SyncReport, error: Option<&Error>) -> Result<(), Error> {
+        report.finished_at = (self.now)().to_string();
+        report.error = error.map(|e| e.to_string());
+        if let Some(e) = error {
+            tracing::warn!(kind = %report.kind, "sync failed, keeping the last snapshot: {e}");
+        } else {
+            tracing::info!(kind = %report.kind, members = report.members, requests = report.cobot_requests, "sync done");
+        }
+        let json = serde_json::to_string(report).expect("a report always serialises");
+        self.store
+            .record_sync(&report.kind, started, (self.now)(), error.is_none(), &json)?;
+        Ok(())
+    }
+}
+
+fn label(m: &MemberRecord) -> String {
+    match &m.name {
+        Some(name) => format!("{name} ({})", m.membership_id),
+        None => m.membership_id.clone(),
+    }
+}
