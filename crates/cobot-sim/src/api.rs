@@ -1,5 +1,6 @@
-//! Bearer-protected endpoints: OIDC userinfo and API 1 (`/api/user`, `/api/access_tokens`,
-//! `/api/spaces`), plus the rate limiter that guards every `/api/*` route.
+//! Bearer-protected endpoints on `www`: OIDC userinfo and API 1 (`/api/user`,
+//! `/api/access_tokens`, `/api/spaces`); the authentication helpers every API handler uses; and
+//! the rate limiter that guards every API route (API 1 and API 2).
 
 use std::net::SocketAddr;
 
@@ -10,9 +11,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
+use crate::conn::Peer;
 use crate::discovery::space_site;
 use crate::error::ApiError;
 use crate::limit::Decision;
+use crate::membership::has_ended;
 use crate::params::Params;
 use crate::state::{self, Site, TokenRecord};
 use crate::token::space_profile;
@@ -36,7 +39,7 @@ pub(crate) fn presented_token(headers: &HeaderMap, query: Option<&str>) -> Optio
 }
 
 /// The live token of the request, or 401.
-fn authenticate(
+pub(crate) fn authenticate(
     state: &state::State,
     headers: &HeaderMap,
     query: Option<&str>,
@@ -46,7 +49,29 @@ fn authenticate(
     Ok((token, record))
 }
 
-/// Rate limiting for `/api/*` (cobot-api.md §7): per user of a live token, else per client IP.
+/// 403 unless the token has one of `scopes` (the first is named as the one required).
+pub(crate) fn require_scope(record: &TokenRecord, scopes: &[&str]) -> Result<(), ApiError> {
+    if scopes.iter().any(|s| record.has_scope(s)) {
+        Ok(())
+    } else {
+        Err(ApiError::insufficient_scope(scopes[0]))
+    }
+}
+
+/// The client address of a request: from [`Peer`] (as [`crate::spawn`] serves) or a plain
+/// `SocketAddr` connect info (as a caller of [`crate::app`] may serve).
+pub(crate) fn peer_ip(request: &Request) -> Option<std::net::IpAddr> {
+    if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<Peer>>() {
+        return Some(peer.addr.ip());
+    }
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+/// Rate limiting for API 1 and API 2 (cobot-api.md §7): per user of a live token, else per client
+/// IP. API 2 answers 429 with a JSON:API error document, API 1 with `{"error":…}`.
 pub(crate) async fn rate_limit(State(sim): State<Sim>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
@@ -59,8 +84,8 @@ pub(crate) async fn rate_limit(State(sim): State<Sim>, request: Request, next: N
             .and_then(|token| state.live_token(&token).map(|t| t.user_id.clone()));
         let subject = match user {
             Some(user_id) => format!("user:{user_id}"),
-            None => match request.extensions().get::<ConnectInfo<SocketAddr>>() {
-                Some(ConnectInfo(addr)) => format!("ip:{}", addr.ip()),
+            None => match peer_ip(&request) {
+                Some(ip) => format!("ip:{ip}"),
                 None => "ip:unknown".to_string(),
             },
         };
@@ -73,6 +98,10 @@ pub(crate) async fn rate_limit(State(sim): State<Sim>, request: Request, next: N
     };
     match decision {
         Decision::Allowed => next.run(request).await,
+        // `route` is the full pattern; the URI inside a nested router has lost its prefix.
+        Decision::Limited { retry_after_secs } if route.starts_with("/api2/") => {
+            crate::api2::Api2Error::rate_limited(retry_after_secs).into_response()
+        }
         Decision::Limited { retry_after_secs } => ApiError::rate_limited(retry_after_secs).into_response(),
     }
 }
@@ -123,7 +152,8 @@ pub(crate) async fn space_userinfo(
 }
 
 /// `GET /api/user` (API 1, scope `read_user`): the account with its memberships and admin roles
-/// (cobot-api.md §2).
+/// (cobot-api.md §2). Ended memberships (past `canceled_to`) are left out and pending ones listed
+/// ([U] which Cobot lists): the list answers "where is this person a member".
 pub(crate) async fn user(
     State(sim): State<Sim>,
     headers: HeaderMap,
@@ -141,7 +171,12 @@ pub(crate) async fn user(
         .seed
         .memberships
         .iter()
-        .filter(|m| m.user_id == user.id)
+        .filter(|m| m.user_id.as_deref() == Some(user.id.as_str()))
+        .filter(|m| {
+            state
+                .space(&m.space_subdomain)
+                .is_some_and(|space| !has_ended(m, state.today(space)))
+        })
         .map(|m| {
             let sub = &m.space_subdomain;
             json!({
@@ -200,6 +235,67 @@ pub(crate) async fn revoke_token(
     state.revoke(&token);
     tracing::info!(token = prefix(&token), "revoked access token");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/access_tokens/{token}/space` `{"space_id":…}` (cobot-api.md §1): a space-owned copy
+/// of `token` (same scopes and client) for a space its user administers; 201
+/// `{"scope":[…],"token":…,"client_id":…}`. As with DELETE, the bearer must be that very token
+/// (401 without a live one, 403 with another) — [U] whether Cobot allows another token of the
+/// same user. 422 without `space_id`, 404 for an unknown space, 403 for a non-admin. The new
+/// token's requests count against (and are logged for) the creating admin's user id; [U] what
+/// Cobot reports as its user once the admin leaves (it "moves to the space owner").
+pub(crate) async fn space_token(
+    State(sim): State<Sim>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let mut state = sim.lock();
+    let (presented, record) = authenticate(&state, &headers, uri.query())?;
+    if presented != token {
+        return Err(ApiError::forbidden());
+    }
+    let space_id =
+        body_param(&headers, &body, "space_id").ok_or_else(|| ApiError::invalid("space_id", "can't be blank"))?;
+    let space = state
+        .space_by_id(&space_id)
+        .ok_or_else(ApiError::not_found)?
+        .subdomain
+        .clone();
+    if !state.is_admin(&record, &space) {
+        return Err(ApiError::not_admin());
+    }
+    let issued = TokenRecord {
+        issued_at: state.now(),
+        revoked_at: None,
+        space: Some(space.clone()),
+        ..record
+    };
+    let (scopes, client_id) = (issued.scopes.clone(), issued.client_id.clone());
+    let new_token = state.issue_token(issued);
+    tracing::info!(space = %space, token = prefix(&new_token), "issued space-owned access token");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"scope": scopes, "token": new_token, "client_id": client_id})),
+    ))
+}
+
+/// One parameter of an API 1 request body: JSON (`application/json`) or form-encoded, as API 1
+/// accepts both (cobot-api.md §7).
+pub(crate) fn body_param(headers: &HeaderMap, body: &[u8], name: &str) -> Option<String> {
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if form {
+        return Params::parse(body).get(name).map(str::to_string);
+    }
+    let json: Value = serde_json::from_slice(body).ok()?;
+    match &json[name] {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
 }
 
 /// `GET /api/spaces/{subdomain}` (API 1, no auth): cobot-api.md §9.

@@ -1,5 +1,7 @@
 //! The control API under `/_sim/`: never part of Cobot, used by tests to observe and steer the
-//! simulator.
+//! simulator. Data changes go through [`crate::changes`] and fire the webhooks Cobot would;
+//! refusals are 404 (unknown thing), 422 (invalid change) or 409 (collision) with
+//! `{"error": …}`.
 
 use std::time::Duration;
 
@@ -10,9 +12,12 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::changes::{ChangeError, MembershipPatch, Upserted};
 use crate::error::ApiError;
+use crate::faults::Fault;
+use crate::membership::{api1_json, catalogue_json};
 use crate::page::escape;
-use crate::seed::SeedClient;
+use crate::seed::{SeedClient, SeedPlan, SeedUser};
 use crate::state::TokenInfo;
 use crate::{redirect_uri, Sim};
 
@@ -123,6 +128,7 @@ pub(crate) struct ConfigPatch {
     code_ttl_secs: Option<u64>,
     require_pkce: Option<bool>,
     auto_login_hint: Option<bool>,
+    webhook_retry_base_ms: Option<u64>,
 }
 
 /// `GET /_sim/config`: the current switches.
@@ -130,7 +136,8 @@ pub(crate) async fn config(State(sim): State<Sim>) -> Json<Value> {
     Json(json!(sim.lock().settings))
 }
 
-/// `POST /_sim/config` `{code_ttl_secs?, require_pkce?, auto_login_hint?}` → the new switches.
+/// `POST /_sim/config` `{code_ttl_secs?, require_pkce?, auto_login_hint?, webhook_retry_base_ms?}`
+/// → the new switches.
 pub(crate) async fn update_config(State(sim): State<Sim>, Json(patch): Json<ConfigPatch>) -> Json<Value> {
     let mut state = sim.lock();
     if let Some(secs) = patch.code_ttl_secs {
@@ -141,6 +148,9 @@ pub(crate) async fn update_config(State(sim): State<Sim>, Json(patch): Json<Conf
     }
     if let Some(on) = patch.auto_login_hint {
         state.settings.auto_login_hint = on;
+    }
+    if let Some(ms) = patch.webhook_retry_base_ms {
+        state.settings.webhook_retry_base = Duration::from_millis(ms);
     }
     tracing::info!(settings = ?state.settings, "config changed");
     Json(json!(state.settings))
@@ -179,4 +189,223 @@ pub(crate) async fn picture(State(sim): State<Sim>, Path(id): Path<String>) -> R
         escape(&initials)
     );
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg))
+}
+
+fn refused(e: ChangeError) -> ApiError {
+    let status = match e {
+        ChangeError::NotFound(_) => StatusCode::NOT_FOUND,
+        ChangeError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ChangeError::Conflict(_) => StatusCode::CONFLICT,
+    };
+    ApiError::message(status, e.to_string())
+}
+
+fn created_or_ok(upserted: Upserted) -> StatusCode {
+    match upserted {
+        Upserted::Created => StatusCode::CREATED,
+        Upserted::Updated => StatusCode::OK,
+    }
+}
+
+/// The membership as API 1 shows it now.
+fn membership_json(sim: &Sim, subdomain: &str, id: &str) -> Result<Json<Value>, ApiError> {
+    let state = sim.lock();
+    let space = state.space(subdomain).ok_or_else(ApiError::not_found)?;
+    let m = state.membership_in(subdomain, id).ok_or_else(ApiError::not_found)?;
+    Ok(Json(api1_json(&state, space, m, state.today(space))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UserBody {
+    email: String,
+    name: String,
+    #[serde(default)]
+    phone: Option<String>,
+}
+
+/// `PUT /_sim/users/{id}` `{email, name, phone?}` → 201 (new) or 200: a user account, e.g. to
+/// connect to a new membership.
+pub(crate) async fn put_user(
+    State(sim): State<Sim>,
+    Path(id): Path<String>,
+    Json(body): Json<UserBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let user = SeedUser {
+        id,
+        email: body.email,
+        name: body.name,
+        phone: body.phone,
+    };
+    let response = json!({"id": user.id, "email": user.email, "name": user.name, "phone": user.phone});
+    let upserted = sim.upsert_user(user).map_err(refused)?;
+    Ok((created_or_ok(upserted), Json(response)))
+}
+
+/// `PUT /_sim/spaces/{sub}/memberships/{id}` with a [`MembershipPatch`] → 201 (created) or 200
+/// with the membership as API 1 shows it.
+pub(crate) async fn put_membership(
+    State(sim): State<Sim>,
+    Path((subdomain, id)): Path<(String, String)>,
+    Json(patch): Json<MembershipPatch>,
+) -> Result<impl IntoResponse, ApiError> {
+    let upserted = sim.upsert_membership(&subdomain, &id, patch).map_err(refused)?;
+    Ok((created_or_ok(upserted), membership_json(&sim, &subdomain, &id)?))
+}
+
+/// `DELETE /_sim/spaces/{sub}/memberships/{id}` → 204 (fires `deleted_membership`).
+pub(crate) async fn delete_membership(
+    State(sim): State<Sim>,
+    Path((subdomain, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    sim.delete_membership(&subdomain, &id).map_err(refused)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PlanChange {
+    plan_id: String,
+    #[serde(default)]
+    from: Option<jiff::civil::Date>,
+}
+
+/// `POST /_sim/spaces/{sub}/memberships/{id}/plan` `{"plan_id":…,"from":"YYYY-MM-DD"?}` → the
+/// membership (fires `changed_membership_plan`).
+pub(crate) async fn change_plan(
+    State(sim): State<Sim>,
+    Path((subdomain, id)): Path<(String, String)>,
+    Json(change): Json<PlanChange>,
+) -> Result<Json<Value>, ApiError> {
+    sim.change_plan(&subdomain, &id, &change.plan_id, change.from)
+        .map_err(refused)?;
+    membership_json(&sim, &subdomain, &id)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Cancellation {
+    canceled_to: Option<jiff::civil::Date>,
+}
+
+/// `POST /_sim/spaces/{sub}/memberships/{id}/cancel` `{"canceled_to":"YYYY-MM-DD"}` → the
+/// membership (fires `canceled_membership`); `null` (or no field) withdraws the cancellation
+/// (`uncanceled_membership`).
+pub(crate) async fn cancel(
+    State(sim): State<Sim>,
+    Path((subdomain, id)): Path<(String, String)>,
+    Json(cancellation): Json<Cancellation>,
+) -> Result<Json<Value>, ApiError> {
+    sim.cancel_membership(&subdomain, &id, cancellation.canceled_to)
+        .map_err(refused)?;
+    membership_json(&sim, &subdomain, &id)
+}
+
+/// `POST /_sim/spaces/{sub}/memberships/{id}/confirm` → the membership (fires
+/// `confirmed_membership`); 409 if already confirmed.
+pub(crate) async fn confirm(
+    State(sim): State<Sim>,
+    Path((subdomain, id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    sim.confirm_membership(&subdomain, &id).map_err(refused)?;
+    membership_json(&sim, &subdomain, &id)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FieldValue {
+    value: Option<String>,
+}
+
+/// `PUT /_sim/spaces/{sub}/memberships/{id}/custom_fields/{label}` `{"value":…|null}` → the
+/// membership's custom fields (fires `updated_custom_field` if the value changed).
+pub(crate) async fn put_custom_field(
+    State(sim): State<Sim>,
+    Path((subdomain, id, label)): Path<(String, String, String)>,
+    Json(body): Json<FieldValue>,
+) -> Result<Json<Value>, ApiError> {
+    sim.set_custom_field(&subdomain, &id, &label, body.value)
+        .map_err(refused)?;
+    let state = sim.lock();
+    let m = state.membership_in(&subdomain, &id).ok_or_else(ApiError::not_found)?;
+    Ok(Json(crate::membership::custom_fields_json(&state, m)))
+}
+
+/// `PUT /_sim/spaces/{sub}/plans/{id}` with the fields of a plan (`name`, `price_per_cycle`,
+/// optional `currency`, `cycle_duration`, `hidden`, `description`, `welcome_message`, …) → 201
+/// or 200 with the plan as `GET /api/plans` shows it to `read_plans`.
+pub(crate) async fn put_plan(
+    State(sim): State<Sim>,
+    Path((subdomain, id)): Path<(String, String)>,
+    Json(mut body): Json<Value>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Some(fields) = body.as_object_mut() else {
+        return Err(ApiError::message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the body must be a JSON object",
+        ));
+    };
+    fields.insert("id".into(), json!(id));
+    fields.insert("space_subdomain".into(), json!(subdomain));
+    let plan: SeedPlan =
+        serde_json::from_value(body).map_err(|e| ApiError::message(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    let response = catalogue_json(&plan, true);
+    let upserted = sim.upsert_plan(plan).map_err(refused)?;
+    Ok((created_or_ok(upserted), Json(response)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewToken {
+    user_id: String,
+    client_id: String,
+    scopes: Vec<String>,
+}
+
+/// `POST /_sim/tokens` `{"user_id","client_id","scopes":[…]}` → 201 `{"access_token":…}`: a token
+/// as if the user had authorized the client for those scopes (each must be one the client may
+/// request).
+pub(crate) async fn issue_token(
+    State(sim): State<Sim>,
+    Json(new): Json<NewToken>,
+) -> Result<impl IntoResponse, ApiError> {
+    let token = sim
+        .issue_token(&new.user_id, &new.client_id, &new.scopes)
+        .map_err(refused)?;
+    tracing::info!(user = %new.user_id, client = %new.client_id, token = crate::prefix(&token), "issued test token");
+    Ok((StatusCode::CREATED, Json(json!({"access_token": token}))))
+}
+
+/// `POST /_sim/faults` with a [`Fault`] → 201 `{"pending": n}`; 422 if it cannot apply.
+pub(crate) async fn add_fault(State(sim): State<Sim>, Json(fault): Json<Fault>) -> Result<impl IntoResponse, ApiError> {
+    sim.add_fault(fault)
+        .map_err(|e| ApiError::message(StatusCode::UNPROCESSABLE_ENTITY, e))?;
+    Ok((StatusCode::CREATED, Json(json!({"pending": sim.faults().len()}))))
+}
+
+/// `GET /_sim/faults`: faults not yet used up.
+pub(crate) async fn faults(State(sim): State<Sim>) -> Json<Vec<Fault>> {
+    Json(sim.faults())
+}
+
+/// `DELETE /_sim/faults` → 204.
+pub(crate) async fn clear_faults(State(sim): State<Sim>) -> StatusCode {
+    sim.clear_faults();
+    StatusCode::NO_CONTENT
+}
+
+/// `GET /_sim/requests`: `[{"method","path","query","status","user_id"}]`, oldest first.
+pub(crate) async fn requests(State(sim): State<Sim>) -> Json<Vec<crate::RequestRecord>> {
+    Json(sim.requests())
+}
+
+/// `DELETE /_sim/requests` → 204.
+pub(crate) async fn clear_requests(State(sim): State<Sim>) -> StatusCode {
+    sim.clear_requests();
+    StatusCode::NO_CONTENT
+}
+
+/// `GET /_sim/webhooks/deliveries`: every delivery attempt, oldest first.
+pub(crate) async fn deliveries(State(sim): State<Sim>) -> Json<Vec<crate::Delivery>> {
+    Json(sim.deliveries())
 }

@@ -52,6 +52,16 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, json!({"error": "forbidden"}))
     }
 
+    /// 403 for a caller who is not an admin of the space (API 1; the body shape is [U]).
+    pub(crate) fn not_admin() -> Self {
+        Self::message(StatusCode::FORBIDDEN, "You must be an admin of this space.")
+    }
+
+    /// 422 in API 1's validation shape: `{"errors":{"<field>":"<message>"}}` (cobot-api.md §7).
+    pub(crate) fn invalid(field: &str, message: &str) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, json!({"errors": {field: message}}))
+    }
+
     /// 429 with `Retry-After` (cobot-api.md §7; the body shape is the simulator's choice).
     pub(crate) fn rate_limited(retry_after_secs: u64) -> Self {
         let mut e = Self::new(

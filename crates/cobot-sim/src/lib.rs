@@ -12,7 +12,7 @@
 //! |---|---|
 //! | `https://www.cobot.me/…` | `{base}/…` |
 //! | `https://<subdomain>.cobot.me/…` | `{base}/sub/{subdomain}/…` |
-//! | `https://api.cobot.me/…` | `{base}/api2/…` (only `/api2/health` so far) |
+//! | `https://api.cobot.me/…` | `{base}/api2/…` |
 //! | — | `{base}/_sim/…`: the control API, never part of Cobot |
 //!
 //! # URL layout
@@ -27,11 +27,31 @@
 //! * `GET /api/userinfo`
 //!
 //! On `www` only (API 1): `GET /api/user`, `GET|DELETE /api/access_tokens/{token}`,
-//! `GET /api/spaces/{subdomain}`. Every `/api/*` route is rate limited (60/min per user).
+//! `POST /api/access_tokens/{token}/space`, `GET /api/spaces/{subdomain}`.
 //!
-//! Control: `GET|DELETE /_sim/users/{user_id}/tokens`, `POST /_sim/keys/rotate[?retire=true]`,
-//! `POST /_sim/clients`, `GET|POST /_sim/config`, `POST /_sim/clock/advance`,
-//! `GET /_sim/pictures/{membership_id}`.
+//! On a space (API 1, `{base}/sub/{subdomain}`; the `members` module and [`webhooks`] document
+//! the rules):
+//!
+//! * `GET /api/plans`
+//! * `GET /api/memberships` (6 requests/min), `GET /api/memberships/{id}`
+//! * `GET /api/custom_fields`, `GET|PUT /api/memberships/{id}/custom_fields`,
+//!   `GET|PUT /api/space/custom_fields`
+//! * `GET|POST /api/subscriptions`, `GET|DELETE /api/subscriptions/{id}`
+//!
+//! API 2 (`{base}/api2`, JSON:API): `GET /user`, `GET /spaces/{id}`,
+//! `GET /spaces/{id}/memberships`, `GET /spaces/{id}/membership_plans`, `GET /memberships/{id}`,
+//! `GET /health`.
+//!
+//! Every API 1 and API 2 route is rate limited (60/min per user, overrides in `limit`).
+//!
+//! Control (never Cobot): `GET|DELETE /_sim/users/{user_id}/tokens`, `PUT /_sim/users/{id}`,
+//! `POST /_sim/keys/rotate[?retire=true]`, `POST /_sim/clients`, `GET|POST /_sim/config`,
+//! `POST /_sim/clock/advance`, `GET /_sim/pictures/{membership_id}`, `POST /_sim/tokens`,
+//! `GET|POST|DELETE /_sim/faults`, `GET|DELETE /_sim/requests`, `GET /_sim/webhooks/deliveries`,
+//! and data changes that fire webhooks: `PUT|DELETE /_sim/spaces/{sub}/memberships/{id}`,
+//! `POST …/memberships/{id}/plan`, `POST …/memberships/{id}/cancel`,
+//! `POST …/memberships/{id}/confirm`, `PUT …/memberships/{id}/custom_fields/{label}`,
+//! `PUT /_sim/spaces/{sub}/plans/{id}`. The same operations exist as methods on [`Sim`].
 //!
 //! # Use from tests
 //!
@@ -50,28 +70,39 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
 
 mod api;
+mod api2;
 mod authorize;
+pub mod changes;
+mod conn;
 mod control;
+mod dates;
 mod discovery;
 mod error;
+pub mod faults;
 mod keys;
 mod limit;
+mod members;
+mod membership;
 mod page;
 mod params;
 mod redirect_uri;
 pub mod seed;
 mod state;
 mod token;
+pub mod webhooks;
 
-pub use seed::{demo, Seed};
+pub use changes::{ChangeError, MembershipPatch, Upserted};
+pub use faults::{Fault, FaultKind, RequestRecord};
+pub use seed::{demo, large, Seed};
 pub use state::{Error, Sim, TokenInfo};
+pub use webhooks::{Delivery, DeliveryOutcome, Event};
 
 /// How a simulator behaves. `Default` is Cobot's behaviour as documented.
 #[derive(Debug, Clone)]
@@ -87,6 +118,13 @@ pub struct SimConfig {
     /// A `login_hint` naming a seeded user (email or id) signs in without showing the page: the
     /// non-interactive path for tests. Default `true`.
     pub auto_login_hint: bool,
+    /// Pins the simulated clock: it reads this instant at start and runs on from there (`None`:
+    /// the wall clock). The demo data is dated around 2026-11-23; pin it there for tests that
+    /// must not depend on the day they run.
+    pub start_at: Option<jiff::Timestamp>,
+    /// Wait before the first webhook retry; retry *n* waits `base * 2^(n-1)`. Default 70 s, which
+    /// spreads Cobot's 10 retries over ~20 hours; tests use milliseconds.
+    pub webhook_retry_base: Duration,
 }
 
 impl Default for SimConfig {
@@ -96,34 +134,87 @@ impl Default for SimConfig {
             code_ttl: Duration::from_secs(60),
             require_pkce: false,
             auto_login_hint: true,
+            webhook_retry_base: Duration::from_secs(70),
+            start_at: None,
         }
     }
 }
 
 /// The HTTP interface of `sim`, for serving or for driving in-process with `tower::ServiceExt`.
-/// Anonymous rate limiting keys on the peer address when the router is served with
-/// `into_make_service_with_connect_info::<SocketAddr>()` (as [`spawn`] does).
+/// Anonymous rate limiting keys on the peer address when the router is served with connect info
+/// (as [`spawn`] does, or `into_make_service_with_connect_info::<SocketAddr>()`). The "drop"
+/// fault closes the connection only as [`spawn`] serves; elsewhere it sends a body that fails.
 pub fn app(sim: Sim) -> Router {
-    let api = Router::new()
+    let limited = || middleware::from_fn_with_state(sim.clone(), api::rate_limit);
+    let www_api = Router::new()
         .route("/api/userinfo", get(api::www_userinfo))
         .route("/api/user", get(api::user))
         .route(
             "/api/access_tokens/{token}",
             get(api::token_scope).delete(api::revoke_token),
         )
+        .route("/api/access_tokens/{token}/space", post(api::space_token))
         .route("/api/spaces/{subdomain}", get(api::space))
-        .route("/sub/{subdomain}/api/userinfo", get(api::space_userinfo))
-        .route_layer(middleware::from_fn_with_state(sim.clone(), api::rate_limit));
+        .route_layer(limited());
+    let space_api = Router::new()
+        .route("/userinfo", get(api::space_userinfo))
+        .route("/plans", get(members::plans))
+        .route("/memberships", get(members::memberships))
+        .route("/memberships/{id}", get(members::membership))
+        .route(
+            "/memberships/{id}/custom_fields",
+            get(members::membership_custom_fields).put(members::put_membership_custom_fields),
+        )
+        .route("/custom_fields", get(members::all_custom_fields))
+        .route(
+            "/space/custom_fields",
+            get(members::space_custom_fields).put(members::put_space_custom_fields),
+        )
+        .route("/subscriptions", get(webhooks::list).post(webhooks::create))
+        .route("/subscriptions/{id}", get(webhooks::show).delete(webhooks::delete))
+        .route_layer(limited());
+    let api2 = Router::new()
+        .route("/user", get(api2::user))
+        .route("/spaces/{id}", get(api2::space))
+        .route("/spaces/{id}/memberships", get(api2::memberships))
+        .route("/spaces/{id}/membership_plans", get(api2::membership_plans))
+        .route("/memberships/{id}", get(api2::membership))
+        .route_layer(limited())
+        // Cobot's health check is not rate limited (it is for load balancers).
+        .route("/health", get(|| async { StatusCode::NO_CONTENT }))
+        .layer(middleware::map_response(api2::request_id));
     let control = Router::new()
         .route(
             "/users/{user_id}/tokens",
             get(control::user_tokens).delete(control::revoke_user_tokens),
         )
+        .route("/users/{user_id}", put(control::put_user))
         .route("/keys/rotate", post(control::rotate_keys))
         .route("/clients", post(control::register_client))
         .route("/config", get(control::config).post(control::update_config))
         .route("/clock/advance", post(control::advance_clock))
-        .route("/pictures/{membership_id}", get(control::picture));
+        .route("/pictures/{membership_id}", get(control::picture))
+        .route("/tokens", post(control::issue_token))
+        .route(
+            "/faults",
+            get(control::faults)
+                .post(control::add_fault)
+                .delete(control::clear_faults),
+        )
+        .route("/requests", get(control::requests).delete(control::clear_requests))
+        .route("/webhooks/deliveries", get(control::deliveries))
+        .route(
+            "/spaces/{subdomain}/memberships/{id}",
+            put(control::put_membership).delete(control::delete_membership),
+        )
+        .route("/spaces/{subdomain}/memberships/{id}/plan", post(control::change_plan))
+        .route("/spaces/{subdomain}/memberships/{id}/cancel", post(control::cancel))
+        .route("/spaces/{subdomain}/memberships/{id}/confirm", post(control::confirm))
+        .route(
+            "/spaces/{subdomain}/memberships/{id}/custom_fields/{label}",
+            put(control::put_custom_field),
+        )
+        .route("/spaces/{subdomain}/plans/{id}", put(control::put_plan));
     Router::new()
         .route("/.well-known/openid-configuration", get(discovery::www))
         .route("/.well-known/oauth-authorization-server", get(discovery::www))
@@ -140,11 +231,13 @@ pub fn app(sim: Sim) -> Router {
             get(authorize::space_get).post(authorize::space_post),
         )
         .route("/sub/{subdomain}/oauth/access_token", post(token::space))
-        // API 2 (api.cobot.me) lives under /api2; only its health check exists so far (§7).
-        .route("/api2/health", get(|| async { StatusCode::NO_CONTENT }))
-        .merge(api)
+        .merge(www_api)
+        .nest("/sub/{subdomain}/api", space_api)
+        .nest("/api2", api2)
         .nest("/_sim", control)
         .fallback(fallback)
+        .layer(middleware::from_fn_with_state(sim.clone(), faults::inject))
+        .layer(middleware::from_fn_with_state(sim.clone(), faults::record))
         .layer(middleware::from_fn(trace))
         .with_state(sim)
 }
@@ -154,9 +247,10 @@ pub fn app(sim: Sim) -> Router {
 /// document exists; the simulator reproduces that trap on `www`. Everything else is 404.
 async fn fallback(uri: Uri) -> Response {
     let path = uri.path();
-    let elsewhere = ["/api/", "/api2/", "/sub/", "/_sim/"]
-        .iter()
-        .any(|p| path.starts_with(p));
+    if path.starts_with("/api2/") {
+        return api2::request_id(api2::Api2Error::not_found().into_response()).await;
+    }
+    let elsewhere = ["/api/", "/sub/", "/_sim/"].iter().any(|p| path.starts_with(p));
     if path.ends_with(".json") && !elsewhere {
         return Json(
             serde_json::json!({"cobot_sim": "unrelated payload, as www.cobot.me serves for unknown *.json paths"}),
@@ -235,6 +329,7 @@ impl Drop for RunningSim {
 }
 
 /// Binds `addr` (port 0 picks a free port) and serves the [`demo()`] world on a tokio task.
+/// Each connection can be dropped by a "drop" fault.
 pub async fn spawn(config: SimConfig, addr: SocketAddr) -> std::io::Result<RunningSim> {
     spawn_with_seed(config, demo(), addr).await
 }
@@ -254,10 +349,10 @@ pub async fn spawn_with_seed(config: SimConfig, seed: Seed, addr: SocketAddr) ->
             .map_err(std::io::Error::other)?
             .map_err(std::io::Error::other)?
     };
-    let service = app(sim.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let service = app(sim.clone()).into_make_service_with_connect_info::<conn::Peer>();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, service)
+        axum::serve(conn::Listener::new(listener), service)
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
             })

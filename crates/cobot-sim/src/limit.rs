@@ -29,8 +29,7 @@ pub(crate) struct Override {
 /// Cobot's documented per-endpoint limits. Add entries here as endpoints are simulated.
 pub(crate) fn cobot_overrides() -> Vec<Override> {
     vec![
-        // API 1 list memberships: "Rate limit 6 req/min" (cobot-api.md §3). The route does not exist
-        // in the simulator yet; the entry takes effect as soon as it does.
+        // API 1 list memberships: "Rate limit 6 req/min" (cobot-api.md §3).
         Override {
             method: Method::GET,
             route: "/sub/{subdomain}/api/memberships",

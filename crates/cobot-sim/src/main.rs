@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use cobot_sim::{demo, SimConfig};
+use cobot_sim::{demo, large, Seed, SimConfig};
 use url::Url;
 
 const HELP: &str = "\
@@ -13,9 +13,11 @@ cobot-sim: a local stand-in for Cobot's OAuth 2 / OpenID Connect provider and us
 One server plays www.cobot.me (the base URL), <subdomain>.cobot.me ({base}/sub/{subdomain})
 and api.cobot.me ({base}/api2). The control API for tests lives under {base}/_sim/.
 
-It starts seeded with the demo data: the space `lighthouse` (Lighthouse Coworking), the users
-alex@example.com (member), sam@example.com (member and admin) and jo@example.com (no
-membership), and the public OAuth client `frontdoor-app`. For example:
+It starts seeded with the demo data: the space `lighthouse` (Lighthouse Coworking) with plans,
+custom fields and the memberships of alex@example.com (member), sam@example.com (member and
+admin), riley@example.com (ended), kim@example.com (pending) and Noah Fischer (no user account);
+jo@example.com has no membership. OAuth clients: the public `frontdoor-app` and the confidential
+`frontdoor-hub` (secret `demo-hub-secret`). For example:
 
     cobot-sim --listen 127.0.0.1:8480
     frontdoor-hub --demo --cobot-url http://127.0.0.1:8480 --listen 127.0.0.1:8481
@@ -31,6 +33,12 @@ OPTIONS:
     --require-pkce       Refuse authorization requests without a PKCE challenge
                          (Cobot supports PKCE but does not enforce it)
     --no-auto-login-hint Always show the sign-in page, even when login_hint names a demo user
+    --start-at TIME      Start the simulated clock at TIME (RFC 3339, e.g. 2026-11-23T09:00:00Z)
+                         instead of the wall clock; it runs on from there
+    --bulk-members N     Add N synthetic members (mem-bulk-00001…) for sync benchmarks
+    --webhook-retry-base SECS
+                         Wait before the first webhook retry, doubling after each
+                         [default: 70, i.e. Cobot's 10 retries over ~20 hours]
     -h, --help           Print this help
     -V, --version        Print the version
 
@@ -40,11 +48,13 @@ Log verbosity follows RUST_LOG (default: info). Tokens and codes are never logge
 struct Args {
     listen: SocketAddr,
     config: SimConfig,
+    bulk_members: usize,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
     let mut listen: SocketAddr = "127.0.0.1:8480".parse().expect("valid default address");
     let mut config = SimConfig::default();
+    let mut bulk_members = 0;
     while let Some(arg) = args.next() {
         let (name, inline) = match arg.split_once('=') {
             Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
@@ -77,12 +87,29 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, St
                 let v = value("a number of seconds")?;
                 config.code_ttl = Duration::from_secs(v.parse().map_err(|e| format!("--code-ttl {v}: {e}"))?);
             }
+            "--start-at" => {
+                let v = value("an instant such as 2026-11-23T09:00:00Z")?;
+                config.start_at = Some(v.parse().map_err(|e| format!("--start-at {v}: {e}"))?);
+            }
+            "--bulk-members" => {
+                let v = value("a number of members")?;
+                bulk_members = v.parse().map_err(|e| format!("--bulk-members {v}: {e}"))?;
+            }
+            "--webhook-retry-base" => {
+                let v = value("a number of seconds")?;
+                config.webhook_retry_base =
+                    Duration::from_secs(v.parse().map_err(|e| format!("--webhook-retry-base {v}: {e}"))?);
+            }
             "--require-pkce" => config.require_pkce = true,
             "--no-auto-login-hint" => config.auto_login_hint = false,
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    Ok(Some(Args { listen, config }))
+    Ok(Some(Args {
+        listen,
+        config,
+        bulk_members,
+    }))
 }
 
 #[tokio::main]
@@ -102,14 +129,19 @@ async fn main() -> ExitCode {
         )
         .init();
 
-    let running = match cobot_sim::spawn(args.config, args.listen).await {
+    let seed = if args.bulk_members > 0 {
+        large(args.bulk_members)
+    } else {
+        demo()
+    };
+    let running = match cobot_sim::spawn_with_seed(args.config, seed.clone(), args.listen).await {
         Ok(running) => running,
         Err(e) => {
             eprintln!("cobot-sim: cannot serve on {}: {e}", args.listen);
             return ExitCode::FAILURE;
         }
     };
-    print_banner(&running.issuer());
+    print_banner(&running.issuer(), &seed);
 
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("cobot-sim: cannot wait for Ctrl-C: {e}");
@@ -124,9 +156,11 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Users listed by name in the banner; the rest are counted.
+const BANNER_USERS: usize = 8;
+
 /// The URLs and demo data a person needs to point an app at the simulator.
-fn print_banner(base: &str) {
-    let seed = demo();
+fn print_banner(base: &str, seed: &Seed) {
     println!("cobot-sim is serving at {base}/\n");
     println!("Global discovery:   {base}/.well-known/openid-configuration");
     for space in &seed.spaces {
@@ -138,11 +172,11 @@ fn print_banner(base: &str) {
     println!("Space URL template: {base}/sub/{{subdomain}}");
     println!("Control API:        {base}/_sim/   (not part of Cobot)\n");
     println!("Demo users (sign in by clicking, typing the email, or login_hint=<email or id>):");
-    for user in &seed.users {
+    for user in seed.users.iter().take(BANNER_USERS) {
         let member: Vec<String> = seed
             .memberships
             .iter()
-            .filter(|m| m.user_id == user.id)
+            .filter(|m| m.user_id.as_deref() == Some(user.id.as_str()))
             .map(|m| format!("member of {} ({})", m.space_subdomain, m.id))
             .chain(
                 seed.admins
@@ -157,6 +191,9 @@ fn print_banner(base: &str) {
             member.join(", ")
         };
         println!("  {:<10} {:<18} {:<12} {roles}", user.id, user.email, user.name);
+    }
+    if seed.users.len() > BANNER_USERS {
+        println!("  … and {} more", seed.users.len() - BANNER_USERS);
     }
     println!();
     for client in &seed.clients {
@@ -189,6 +226,26 @@ mod tests {
         assert_eq!(args.config.code_ttl.as_secs(), 5);
         assert!(args.config.require_pkce);
         assert!(args.config.public_url.is_none());
+        assert_eq!(args.bulk_members, 0);
+    }
+
+    #[test]
+    fn bulk_members_the_retry_base_and_the_clock_start_are_options() {
+        let args = parse(&[
+            "--bulk-members",
+            "10000",
+            "--webhook-retry-base=1",
+            "--start-at",
+            "2026-11-23T09:00:00Z",
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(args.bulk_members, 10_000);
+        assert_eq!(args.config.webhook_retry_base.as_secs(), 1);
+        assert_eq!(
+            args.config.start_at.map(|t| t.to_string()).as_deref(),
+            Some("2026-11-23T09:00:00Z")
+        );
     }
 
     #[test]

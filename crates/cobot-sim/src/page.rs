@@ -54,7 +54,11 @@ ul.scopes{{padding-left:1.2rem}} .users button{{width:100%;text-align:left;margi
     )
 }
 
-/// The sign-in page: one button per seeded user, an email field, and Deny. Each form posts the
+/// Users offered as buttons on the sign-in page; with a bulk seed the rest sign in by email.
+const PAGE_USERS: usize = 12;
+
+/// The sign-in page: one button per seeded user (the first [`PAGE_USERS`]), an email field, and
+/// Deny. Each form posts the
 /// original authorization parameters back as hidden fields, plus `decision` and `user`.
 pub(crate) fn sign_in(state: &state::State, req: &AuthRequest, error: Option<&str>, email: &str) -> String {
     let action = escape(&format!("{}/oauth/authorize", state.issuer_of(&req.site)));
@@ -79,6 +83,7 @@ pub(crate) fn sign_in(state: &state::State, req: &AuthRequest, error: Option<&st
         .seed
         .users
         .iter()
+        .take(PAGE_USERS)
         .map(|u| {
             format!(
                 r#"<form method="post" action="{action}">{hidden}<input type="hidden" name="decision" value="allow"><button type="submit" name="user" value="{id}" id="user-{id}">{name} <span class="note">{email}</span></button></form>"#,
@@ -88,6 +93,12 @@ pub(crate) fn sign_in(state: &state::State, req: &AuthRequest, error: Option<&st
             )
         })
         .collect();
+    let more = state.seed.users.len().saturating_sub(PAGE_USERS);
+    let users = if more > 0 {
+        format!(r#"{users}<p class="note" id="more-users">{more} more accounts: sign in by email below.</p>"#)
+    } else {
+        users
+    };
     let error = error
         .map(|e| format!(r#"<p class="error" id="error" role="alert">{}</p>"#, escape(e)))
         .unwrap_or_default();

@@ -1,7 +1,18 @@
-//! The data a simulator starts with: spaces, users, memberships, admins and OAuth clients.
+//! The data a simulator starts with: spaces, users, plans, custom field definitions, memberships,
+//! admins and OAuth clients.
 //!
 //! A [`Seed`] is plain data so later features extend it by adding fields or entries, never by
-//! adding code paths. [`demo()`] is the seed every test and the binary use unless told otherwise.
+//! adding code paths. [`demo()`] is the seed every test and the binary use unless told otherwise;
+//! [`large()`] adds thousands of synthetic members for sync benchmarks.
+//!
+//! Dates are civil dates ([`Date`], the space's calendar) and instants are UTC ([`Timestamp`]);
+//! the API layers format them (API 1 `YYYY/MM/DD`, API 2 ISO 8601).
+
+use std::collections::{BTreeMap, HashSet};
+
+use jiff::civil::{date, Date};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
 
 /// Everything a fresh simulator knows.
 #[derive(Debug, Clone, Default)]
@@ -10,7 +21,11 @@ pub struct Seed {
     pub spaces: Vec<SeedSpace>,
     /// Cobot user accounts.
     pub users: Vec<SeedUser>,
-    /// A user's membership in a space.
+    /// A space's plan catalogue (API 1 `GET /api/plans`).
+    pub plans: Vec<SeedPlan>,
+    /// A space's custom field definitions (API 1 `GET /api/space/custom_fields`).
+    pub custom_fields: Vec<SeedCustomField>,
+    /// Memberships in a space, with or without a connected user account.
     pub memberships: Vec<SeedMembership>,
     /// A user's admin role in a space.
     pub admins: Vec<SeedAdmin>,
@@ -18,16 +33,17 @@ pub struct Seed {
     pub clients: Vec<SeedClient>,
 }
 
-/// A space, with the fields of API 1 `GET /api/spaces/:subdomain` (cobot-api.md §9).
+/// A space, with the fields of API 1 `GET /api/spaces/:subdomain` and API 2 `GET /spaces/{id}`
+/// (cobot-api.md §9).
 #[derive(Debug, Clone)]
 pub struct SeedSpace {
-    /// Opaque id, e.g. `space-lighthouse`.
+    /// Opaque id, e.g. `space-lighthouse` (API 1 `id`, API 2 space id).
     pub id: String,
     /// Subdomain, e.g. `lighthouse` (Cobot: `lighthouse.cobot.me`; here `/sub/lighthouse`).
     pub subdomain: String,
     /// Display name.
     pub name: String,
-    /// IANA time zone name.
+    /// IANA time zone name; "today" for a space is the simulated clock's date in this zone.
     pub time_zone: String,
     /// Contact email.
     pub email: String,
@@ -37,13 +53,15 @@ pub struct SeedSpace {
     pub owner_id: String,
     /// Creation date in API 1 format `YYYY/MM/DD`.
     pub created_at: String,
-    /// Country name, e.g. `Germany`.
+    /// Country name, e.g. `Germany` (API 1 `country`).
     pub country: String,
+    /// ISO 3166 two-letter code, e.g. `DE` (API 2 `countryCode`).
+    pub country_code: String,
     /// Locale, e.g. `de-DE`.
     pub locale: String,
     /// Whether the space is in the EU.
     pub in_eu: bool,
-    /// Default tax rate in percent.
+    /// Default tax rate in percent (API 2 `defaultTaxes`, and the gross of membership plan prices).
     pub tax_rate: f64,
     /// `net` or `gross`.
     pub price_display: String,
@@ -54,7 +72,7 @@ pub struct SeedSpace {
 }
 
 /// A Cobot user account.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SeedUser {
     /// Stable user id (the OIDC `sub`); identify users by this, never by email.
     pub id: String,
@@ -63,24 +81,117 @@ pub struct SeedUser {
     /// Display name.
     pub name: String,
     /// Phone number, if the user gave one.
+    #[serde(default)]
     pub phone: Option<String>,
 }
 
-/// A user's membership in one space.
-#[derive(Debug, Clone)]
-pub struct SeedMembership {
-    /// Membership id, e.g. `mem-alex`.
+/// A plan in a space's catalogue (API 1 `GET /api/plans`, cobot-api.md §4).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SeedPlan {
+    /// Plan id, e.g. `plan-flex`; memberships name it as `plan.parent_plan.id`.
     pub id: String,
-    /// The member's user id.
-    pub user_id: String,
+    /// The space's subdomain.
+    pub space_subdomain: String,
+    /// Display name.
+    pub name: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Net price per cycle as Cobot's decimal string, e.g. `"180.0"`.
+    pub price_per_cycle: String,
+    /// ISO 4217 code.
+    #[serde(default = "default_currency")]
+    pub currency: String,
+    /// Months per billing cycle.
+    #[serde(default = "one")]
+    pub cycle_duration: u32,
+    /// Days of notice.
+    #[serde(default = "thirty")]
+    pub cancellation_period: u32,
+    /// Minimum number of cycles.
+    #[serde(default = "one")]
+    pub minimum_commitment: u32,
+    /// Hidden plans are listed only to tokens with scope `read_plans`.
+    #[serde(default)]
+    pub hidden: bool,
+    /// Hex colour, e.g. `#2a6f97`.
+    #[serde(default)]
+    pub color: Option<String>,
+    /// Shown to new members; listed only with scope `read_plans`.
+    #[serde(default)]
+    pub welcome_message: Option<String>,
+}
+
+fn default_currency() -> String {
+    "EUR".into()
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn thirty() -> u32 {
+    30
+}
+
+/// A custom field definition of a space (cobot-api.md §5).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SeedCustomField {
+    /// Field id, e.g. `cf-access`.
+    pub id: String,
+    /// The space's subdomain.
+    pub space_subdomain: String,
+    /// Label, e.g. `smart_spaces_access_additional_units`.
+    pub label: String,
+}
+
+/// One period of a membership's plan history (API 2 `membershipPlans`, cobot-api.md §4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeedPlanPeriod {
+    /// The catalogue plan (`SeedPlan::id`).
+    pub plan_id: String,
+    /// First day on this plan.
+    pub starts_at: Date,
+    /// Last day on this plan, or `None` while it continues.
+    pub canceled_at: Option<Date>,
+}
+
+/// A membership in one space.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SeedMembership {
+    /// Membership id, e.g. `mem-alex`; unique across spaces.
+    pub id: String,
+    /// The connected user account, if any (`"user": null` in API 1 otherwise).
+    pub user_id: Option<String>,
     /// The space's subdomain.
     pub space_subdomain: String,
     /// Name on the membership (space-level OIDC claim `name`).
     pub name: String,
+    /// Email on the membership; `None` uses the connected user's email.
+    #[serde(default)]
+    pub email: Option<String>,
     /// Phone on the membership (space-level OIDC claim `phone_number`).
+    #[serde(default)]
     pub phone: Option<String>,
+    /// Company on the membership's address.
+    #[serde(default)]
+    pub company: Option<String>,
     /// Absolute picture URL; `None` serves a generated placeholder from `/_sim/pictures/{id}`.
+    #[serde(default)]
     pub picture: Option<String>,
+    /// When an admin confirmed the membership; `None` while pending.
+    #[serde(default)]
+    pub confirmed_at: Option<Timestamp>,
+    /// First day of the membership.
+    pub starts_at: Date,
+    /// Last day of the membership if canceled; after it the membership has ended.
+    #[serde(default)]
+    pub canceled_to: Option<Date>,
+    /// Plan history, oldest first; never empty.
+    pub plans: Vec<SeedPlanPeriod>,
+    /// Custom field values by field id (`SeedCustomField::id`). A field without an entry is unset.
+    #[serde(default)]
+    pub custom_fields: BTreeMap<String, String>,
 }
 
 /// A user's admin role in one space (API 1 `admin_of[]`).
@@ -111,6 +222,8 @@ pub struct SeedClient {
 
 /// Subdomain of the demo space.
 pub const DEMO_SPACE: &str = "lighthouse";
+/// API 1 / API 2 id of the demo space.
+pub const DEMO_SPACE_ID: &str = "space-lighthouse";
 /// Client id of the demo OAuth client (public, no secret).
 pub const DEMO_CLIENT_ID: &str = "frontdoor-app";
 /// Redirect URIs registered for the demo client.
@@ -125,14 +238,129 @@ pub const DEMO_SCOPES: [&str; 7] = [
     "checkin",
     "read_check_ins",
 ];
+/// Client id of the hub's confidential OAuth client (sync, webhooks, check-ins).
+pub const HUB_CLIENT_ID: &str = "frontdoor-hub";
+/// Secret of [`HUB_CLIENT_ID`].
+pub const HUB_CLIENT_SECRET: &str = "demo-hub-secret";
+/// Redirect URI registered for the hub client.
+pub const HUB_REDIRECT_URI: &str = "http://127.0.0.1/hub/auth/callback";
+/// Scopes the hub client may request: API 1 sync (Sensorberg's set, cobot-api.md §8) plus
+/// webhooks and check-ins.
+pub const HUB_SCOPES: [&str; 14] = [
+    "read_user",
+    "read_spaces",
+    "read_memberships",
+    "read_plans",
+    "read_custom_fields",
+    "write_custom_fields",
+    "read_subscriptions",
+    "write_subscriptions",
+    "read_check_ins",
+    "write_check_ins",
+    "checkin",
+    "navigation",
+    "read",
+    "write",
+];
+/// Label of the SmartSpace door-group custom field (cobot-api.md §5).
+pub const ACCESS_FIELD_LABEL: &str = "smart_spaces_access_additional_units";
 
-/// The demo world: space `lighthouse`; Alex (member), Sam (member and admin), Jo (no membership);
-/// the public client `frontdoor-app`.
+/// A UTC instant, for seed literals.
+fn at(y: i16, m: i8, d: i8, hh: i8, mm: i8) -> Timestamp {
+    date(y, m, d)
+        .at(hh, mm, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .expect("seed instants are in range")
+        .timestamp()
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+fn user(id: &str, email: &str, name: &str, phone: Option<&str>) -> SeedUser {
+    SeedUser {
+        id: id.into(),
+        email: email.into(),
+        name: name.into(),
+        phone: phone.map(Into::into),
+    }
+}
+
+fn plan(id: &str, name: &str, description: &str, price: &str, hidden: bool, color: &str) -> SeedPlan {
+    SeedPlan {
+        id: id.into(),
+        space_subdomain: DEMO_SPACE.into(),
+        name: name.into(),
+        description: Some(description.into()),
+        price_per_cycle: price.into(),
+        currency: "EUR".into(),
+        cycle_duration: 1,
+        cancellation_period: 30,
+        minimum_commitment: 1,
+        hidden,
+        color: Some(color.into()),
+        welcome_message: Some(format!("Welcome to Lighthouse! Your {name} is ready.")),
+    }
+}
+
+/// A demo membership on one plan from `starts_at` (until `canceled_to`, if set).
+struct Member<'a> {
+    id: &'a str,
+    user_id: Option<&'a str>,
+    name: &'a str,
+    email: Option<&'a str>,
+    phone: Option<&'a str>,
+    plan_id: &'a str,
+    confirmed_at: Option<Timestamp>,
+    starts_at: Date,
+    canceled_to: Option<Date>,
+    access: Option<&'a str>,
+}
+
+impl Member<'_> {
+    fn build(self) -> SeedMembership {
+        let mut custom_fields = BTreeMap::new();
+        if let Some(access) = self.access {
+            custom_fields.insert("cf-access".to_string(), access.to_string());
+        }
+        SeedMembership {
+            id: self.id.into(),
+            user_id: self.user_id.map(Into::into),
+            space_subdomain: DEMO_SPACE.into(),
+            name: self.name.into(),
+            email: self.email.map(Into::into),
+            phone: self.phone.map(Into::into),
+            company: None,
+            picture: None,
+            confirmed_at: self.confirmed_at,
+            starts_at: self.starts_at,
+            canceled_to: self.canceled_to,
+            plans: vec![SeedPlanPeriod {
+                plan_id: self.plan_id.into(),
+                starts_at: self.starts_at,
+                canceled_at: self.canceled_to,
+            }],
+            custom_fields,
+        }
+    }
+}
+
+/// The demo world, space `lighthouse` (Europe/Berlin):
+///
+/// * users Alex (member), Sam (member and admin), Jo (no membership), Riley (membership ended
+///   2026-10-31), Kim (pending, starts 2026-12-01);
+/// * plans `plan-flex` "Flex Desk" 180.0, `plan-fixed` "Fixed Desk" 320.0, hidden `plan-day`
+///   "Day Pass" 25.0 (EUR, monthly);
+/// * custom fields `cf-access` (`smart_spaces_access_additional_units`) and `cf-mobile` (`Mobile`);
+/// * memberships `mem-alex`, `mem-sam`, `mem-riley`, `mem-kim` and `mem-noah` (Noah Fischer, no
+///   connected user);
+/// * the public client `frontdoor-app` and the confidential client `frontdoor-hub`
+///   (secret `demo-hub-secret`).
 pub fn demo() -> Seed {
-    let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     Seed {
         spaces: vec![SeedSpace {
-            id: "space-lighthouse".into(),
+            id: DEMO_SPACE_ID.into(),
             subdomain: DEMO_SPACE.into(),
             name: "Lighthouse Coworking".into(),
             time_zone: "Europe/Berlin".into(),
@@ -141,6 +369,7 @@ pub fn demo() -> Seed {
             owner_id: "user-sam".into(),
             created_at: "2019/03/01".into(),
             country: "Germany".into(),
+            country_code: "DE".into(),
             locale: "de-DE".into(),
             in_eu: true,
             tax_rate: 19.0,
@@ -149,83 +378,263 @@ pub fn demo() -> Seed {
             hour_format: 24,
         }],
         users: vec![
-            SeedUser {
-                id: "user-alex".into(),
-                email: "alex@example.com".into(),
-                name: "Alex Morgan".into(),
-                phone: Some("+49 30 1234567".into()),
+            user("user-alex", "alex@example.com", "Alex Morgan", Some("+49 30 1234567")),
+            user("user-sam", "sam@example.com", "Sam Rivera", None),
+            user("user-jo", "jo@example.com", "Jo Lee", None),
+            user("user-riley", "riley@example.com", "Riley Chen", None),
+            user("user-kim", "kim@example.com", "Kim Park", None),
+        ],
+        plans: vec![
+            plan(
+                "plan-flex",
+                "Flex Desk",
+                "Any free desk, any weekday.",
+                "180.0",
+                false,
+                "#2a6f97",
+            ),
+            plan(
+                "plan-fixed",
+                "Fixed Desk",
+                "Your own desk, around the clock.",
+                "320.0",
+                false,
+                "#b4c300",
+            ),
+            plan(
+                "plan-day",
+                "Day Pass",
+                "One day at a free desk.",
+                "25.0",
+                true,
+                "#999999",
+            ),
+        ],
+        custom_fields: vec![
+            SeedCustomField {
+                id: "cf-access".into(),
+                space_subdomain: DEMO_SPACE.into(),
+                label: ACCESS_FIELD_LABEL.into(),
             },
-            SeedUser {
-                id: "user-sam".into(),
-                email: "sam@example.com".into(),
-                name: "Sam Rivera".into(),
-                phone: None,
-            },
-            SeedUser {
-                id: "user-jo".into(),
-                email: "jo@example.com".into(),
-                name: "Jo Lee".into(),
-                phone: None,
+            SeedCustomField {
+                id: "cf-mobile".into(),
+                space_subdomain: DEMO_SPACE.into(),
+                label: "Mobile".into(),
             },
         ],
         memberships: vec![
-            SeedMembership {
-                id: "mem-alex".into(),
-                user_id: "user-alex".into(),
-                space_subdomain: DEMO_SPACE.into(),
-                name: "Alex Morgan".into(),
-                phone: Some("+49 30 1234567".into()),
-                picture: None,
-            },
-            SeedMembership {
-                id: "mem-sam".into(),
-                user_id: "user-sam".into(),
-                space_subdomain: DEMO_SPACE.into(),
-                name: "Sam Rivera".into(),
+            Member {
+                id: "mem-alex",
+                user_id: Some("user-alex"),
+                name: "Alex Morgan",
+                email: None,
+                phone: Some("+49 30 1234567"),
+                plan_id: "plan-flex",
+                confirmed_at: Some(at(2026, 1, 5, 9, 12)),
+                starts_at: date(2026, 1, 5),
+                canceled_to: None,
+                access: Some(""),
+            }
+            .build(),
+            Member {
+                id: "mem-sam",
+                user_id: Some("user-sam"),
+                name: "Sam Rivera",
+                email: None,
                 phone: None,
-                picture: None,
-            },
+                plan_id: "plan-fixed",
+                confirmed_at: Some(at(2025, 3, 1, 8, 0)),
+                starts_at: date(2025, 3, 1),
+                canceled_to: None,
+                access: Some("Staff, Workshop"),
+            }
+            .build(),
+            Member {
+                id: "mem-riley",
+                user_id: Some("user-riley"),
+                name: "Riley Chen",
+                email: None,
+                phone: None,
+                plan_id: "plan-flex",
+                confirmed_at: Some(at(2025, 6, 1, 9, 0)),
+                starts_at: date(2025, 6, 1),
+                canceled_to: Some(date(2026, 10, 31)),
+                access: None,
+            }
+            .build(),
+            Member {
+                id: "mem-kim",
+                user_id: Some("user-kim"),
+                name: "Kim Park",
+                email: None,
+                phone: None,
+                plan_id: "plan-fixed",
+                confirmed_at: None,
+                starts_at: date(2026, 12, 1),
+                canceled_to: None,
+                access: Some("Mystery"),
+            }
+            .build(),
+            Member {
+                id: "mem-noah",
+                user_id: None,
+                name: "Noah Fischer",
+                email: Some("noah.fischer@example.com"),
+                phone: None,
+                plan_id: "plan-flex",
+                confirmed_at: Some(at(2026, 2, 1, 10, 0)),
+                starts_at: date(2026, 2, 1),
+                canceled_to: None,
+                access: None,
+            }
+            .build(),
         ],
         admins: vec![SeedAdmin {
             user_id: "user-sam".into(),
             space_subdomain: DEMO_SPACE.into(),
             name: "Sam Rivera".into(),
         }],
-        clients: vec![SeedClient {
-            client_id: DEMO_CLIENT_ID.into(),
-            name: "Frontdoor".into(),
-            secret: None,
-            redirect_uris: strings(&DEMO_REDIRECT_URIS),
-            scopes: strings(&DEMO_SCOPES),
-        }],
+        clients: vec![
+            SeedClient {
+                client_id: DEMO_CLIENT_ID.into(),
+                name: "Frontdoor".into(),
+                secret: None,
+                redirect_uris: strings(&DEMO_REDIRECT_URIS),
+                scopes: strings(&DEMO_SCOPES),
+            },
+            SeedClient {
+                client_id: HUB_CLIENT_ID.into(),
+                name: "Frontdoor Hub".into(),
+                secret: Some(HUB_CLIENT_SECRET.into()),
+                redirect_uris: vec![HUB_REDIRECT_URI.into()],
+                scopes: strings(&HUB_SCOPES),
+            },
+        ],
     }
 }
 
+/// The demo plus `members` synthetic memberships in `lighthouse`, for sync benchmarks:
+/// `mem-bulk-00001`… with users `user-bulk-00001`… (`bulk-00001@example.com`), confirmed
+/// 2025-01-01, plans alternating Flex Desk (odd numbers) and Fixed Desk (even), every 7th with
+/// door group `Staff`, every 50th canceled to 2026-06-30 (ended), every 97th without a connected
+/// user (and no user account is created for it). Builds in milliseconds: plain data only.
+pub fn large(members: usize) -> Seed {
+    let mut seed = demo();
+    seed.users.reserve(members);
+    seed.memberships.reserve(members);
+    let confirmed = at(2025, 1, 1, 9, 0);
+    let starts = date(2025, 1, 1);
+    for n in 1..=members {
+        let id = format!("{n:05}");
+        let user_id = (n % 97 != 0).then(|| format!("user-bulk-{id}"));
+        let name = format!("Bulk Member {id}");
+        if let Some(user_id) = &user_id {
+            seed.users.push(SeedUser {
+                id: user_id.clone(),
+                email: format!("bulk-{id}@example.com"),
+                name: name.clone(),
+                phone: None,
+            });
+        }
+        let plan_id = if n % 2 == 1 { "plan-flex" } else { "plan-fixed" };
+        let canceled_to = (n % 50 == 0).then(|| date(2026, 6, 30));
+        let mut custom_fields = BTreeMap::new();
+        if n % 7 == 0 {
+            custom_fields.insert("cf-access".to_string(), "Staff".to_string());
+        }
+        seed.memberships.push(SeedMembership {
+            id: format!("mem-bulk-{id}"),
+            email: user_id.is_none().then(|| format!("bulk-{id}@example.com")),
+            user_id,
+            space_subdomain: DEMO_SPACE.into(),
+            name,
+            phone: None,
+            company: None,
+            picture: None,
+            confirmed_at: Some(confirmed),
+            starts_at: starts,
+            canceled_to,
+            plans: vec![SeedPlanPeriod {
+                plan_id: plan_id.into(),
+                starts_at: starts,
+                canceled_at: canceled_to,
+            }],
+            custom_fields,
+        });
+    }
+    seed
+}
+
 impl Seed {
-    /// Checks references and uniqueness, so a broken seed fails at start, not mid-test.
+    /// Checks references and uniqueness, so a broken seed fails at start, not mid-test. Linear
+    /// in the seed's size.
     pub fn validate(&self) -> Result<(), String> {
-        fn unique<'a>(what: &str, ids: impl Iterator<Item = &'a str>) -> Result<(), String> {
-            let mut seen = std::collections::HashSet::new();
+        fn unique<'a>(what: &str, ids: impl Iterator<Item = &'a str>) -> Result<HashSet<&'a str>, String> {
+            let mut seen = HashSet::new();
             for id in ids {
                 if !seen.insert(id) {
                     return Err(format!("duplicate {what} `{id}`"));
                 }
             }
-            Ok(())
+            Ok(seen)
         }
-        unique("space subdomain", self.spaces.iter().map(|s| s.subdomain.as_str()))?;
-        unique("user id", self.users.iter().map(|u| u.id.as_str()))?;
+        let spaces = unique("space subdomain", self.spaces.iter().map(|s| s.subdomain.as_str()))?;
+        unique("space id", self.spaces.iter().map(|s| s.id.as_str()))?;
+        let users = unique("user id", self.users.iter().map(|u| u.id.as_str()))?;
         unique("membership id", self.memberships.iter().map(|m| m.id.as_str()))?;
         unique("client id", self.clients.iter().map(|c| c.client_id.as_str()))?;
-        let user = |id: &str| self.users.iter().any(|u| u.id == id);
-        let space = |sub: &str| self.spaces.iter().any(|s| s.subdomain == sub);
+        let plans: HashSet<(&str, &str)> = self
+            .plans
+            .iter()
+            .map(|p| (p.space_subdomain.as_str(), p.id.as_str()))
+            .collect();
+        if plans.len() != self.plans.len() {
+            return Err("duplicate plan id within a space".into());
+        }
+        let fields: HashSet<(&str, &str)> = self
+            .custom_fields
+            .iter()
+            .map(|f| (f.space_subdomain.as_str(), f.id.as_str()))
+            .collect();
+        if fields.len() != self.custom_fields.len() {
+            return Err("duplicate custom field id within a space".into());
+        }
+        for p in &self.plans {
+            if !spaces.contains(p.space_subdomain.as_str()) {
+                return Err(format!("plan `{}` names an unknown space", p.id));
+            }
+        }
+        for f in &self.custom_fields {
+            if !spaces.contains(f.space_subdomain.as_str()) {
+                return Err(format!("custom field `{}` names an unknown space", f.id));
+            }
+        }
+        let mut members: HashSet<(&str, &str)> = HashSet::new();
         for m in &self.memberships {
-            if !user(&m.user_id) || !space(&m.space_subdomain) {
-                return Err(format!("membership `{}` names an unknown user or space", m.id));
+            let sub = m.space_subdomain.as_str();
+            if !spaces.contains(sub) {
+                return Err(format!("membership `{}` names an unknown space", m.id));
+            }
+            if let Some(user_id) = &m.user_id {
+                if !users.contains(user_id.as_str()) {
+                    return Err(format!("membership `{}` names an unknown user", m.id));
+                }
+                if !members.insert((user_id.as_str(), sub)) {
+                    return Err(format!("user `{user_id}` has two memberships in `{sub}`"));
+                }
+            }
+            if m.plans.is_empty() {
+                return Err(format!("membership `{}` has no plan", m.id));
+            }
+            if let Some(p) = m.plans.iter().find(|p| !plans.contains(&(sub, p.plan_id.as_str()))) {
+                return Err(format!("membership `{}` names unknown plan `{}`", m.id, p.plan_id));
+            }
+            if let Some(id) = m.custom_fields.keys().find(|id| !fields.contains(&(sub, id.as_str()))) {
+                return Err(format!("membership `{}` sets unknown custom field `{id}`", m.id));
             }
         }
         for a in &self.admins {
-            if !user(&a.user_id) || !space(&a.space_subdomain) {
+            if !users.contains(a.user_id.as_str()) || !spaces.contains(a.space_subdomain.as_str()) {
                 return Err(format!(
                     "admin `{}` of `{}` names an unknown user or space",
                     a.user_id, a.space_subdomain
@@ -245,5 +654,26 @@ mod tests {
     #[test]
     fn the_demo_seed_is_consistent() {
         super::demo().validate().expect("demo seed must validate");
+    }
+
+    #[test]
+    fn the_large_seed_follows_its_documented_pattern() {
+        let seed = super::large(100);
+        seed.validate().expect("large seed must validate");
+        let bulk: Vec<_> = seed
+            .memberships
+            .iter()
+            .filter(|m| m.id.starts_with("mem-bulk-"))
+            .collect();
+        assert_eq!(bulk.len(), 100);
+        assert_eq!(bulk[0].id, "mem-bulk-00001");
+        assert_eq!(bulk[0].plans[0].plan_id, "plan-flex");
+        assert_eq!(bulk[1].plans[0].plan_id, "plan-fixed");
+        assert_eq!(
+            bulk[6].custom_fields.get("cf-access").map(String::as_str),
+            Some("Staff")
+        );
+        assert!(bulk[49].canceled_to.is_some() && bulk[48].canceled_to.is_none());
+        assert!(bulk[96].user_id.is_none() && bulk[95].user_id.is_some());
     }
 }

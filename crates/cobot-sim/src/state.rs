@@ -1,8 +1,9 @@
-//! The simulator's state: seed data, clients, keys, authorization codes, tokens, rate limits and
-//! simulated time. Handlers lock it briefly and never across an `.await`.
+//! The simulator's state: seed data, clients, keys, authorization codes, tokens, rate limits,
+//! webhook subscriptions, injected faults, the request log and simulated time. Handlers lock it
+//! briefly and never across an `.await`; webhook deliveries run outside the lock.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
@@ -10,10 +11,15 @@ use rand::RngCore as _;
 use serde::Serialize;
 use url::Url;
 
+use jiff::civil::Date;
+use tokio::sync::broadcast;
+
+use crate::faults::{Fault, RequestRecord};
 use crate::keys::KeyPair;
 use crate::limit::{self, RateLimiter};
-use crate::seed::{Seed, SeedClient, SeedMembership, SeedSpace, SeedUser};
-use crate::SimConfig;
+use crate::seed::{Seed, SeedClient, SeedCustomField, SeedMembership, SeedPlan, SeedSpace, SeedUser};
+use crate::webhooks::{Delivery, Subscription};
+use crate::{dates, SimConfig};
 
 /// Why a simulator could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -33,10 +39,17 @@ pub(crate) struct Settings {
     pub(crate) code_ttl: Duration,
     pub(crate) require_pkce: bool,
     pub(crate) auto_login_hint: bool,
+    /// Webhook retry *n* waits `webhook_retry_base * 2^(n-1)`.
+    #[serde(rename = "webhook_retry_base_ms", serialize_with = "millis")]
+    pub(crate) webhook_retry_base: Duration,
 }
 
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_secs())
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Which host a request reached: `www.cobot.me` or `<subdomain>.cobot.me`.
@@ -81,6 +94,9 @@ pub(crate) struct TokenRecord {
     pub(crate) scopes: Vec<String>,
     pub(crate) issued_at: Timestamp,
     pub(crate) revoked_at: Option<Timestamp>,
+    /// For a space-owned token (`POST /api/access_tokens/:token/space`), the space's subdomain:
+    /// the token acts as an admin of that space. `user_id` stays the admin who created it.
+    pub(crate) space: Option<String>,
 }
 
 impl TokenRecord {
@@ -115,15 +131,38 @@ pub(crate) struct State {
     pub(crate) grants: HashMap<String, Grant>,
     pub(crate) tokens: HashMap<String, TokenRecord>,
     pub(crate) limiter: RateLimiter,
-    /// Added to the wall clock; only ever moved forward (`POST /_sim/clock/advance`).
+    /// Added to the wall clock: `SimConfig::start_at` minus the wall clock at start, then only
+    /// ever moved forward (`POST /_sim/clock/advance`).
     pub(crate) skew: SignedDuration,
+    /// Webhook subscriptions of every space, oldest first.
+    pub(crate) subscriptions: Vec<Subscription>,
+    /// Last subscription id handed out.
+    pub(crate) last_subscription_id: u64,
+    /// Pending faults, applied first-come to matching requests.
+    pub(crate) faults: Vec<Fault>,
+    /// API requests seen, oldest first (`GET /_sim/requests`).
+    pub(crate) requests: Vec<RequestRecord>,
+    /// Webhook delivery attempts, oldest first (`GET /_sim/webhooks/deliveries`).
+    pub(crate) deliveries: Vec<Delivery>,
+    /// `seed.users` position by user id.
+    users_by_id: HashMap<String, usize>,
+    /// `seed.memberships` position by membership id.
+    memberships_by_id: HashMap<String, usize>,
 }
 
 /// A simulator: a cheap-to-clone handle on shared state. Serve it with [`crate::app`] or
 /// [`crate::spawn`].
 #[derive(Clone)]
 pub struct Sim {
-    inner: Arc<Mutex<State>>,
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Every webhook delivery attempt, as it happens ([`Sim::watch_deliveries`]).
+    deliveries: broadcast::Sender<Delivery>,
+    /// The webhook client, built on first use (redirects are never followed).
+    http: OnceLock<reqwest::Client>,
 }
 
 impl std::fmt::Debug for Sim {
@@ -141,12 +180,13 @@ impl Sim {
         seed.validate().map_err(Error::InvalidSeed)?;
         let key = KeyPair::generate().map_err(Error::KeyGeneration)?;
         let clients = seed.clients.iter().map(|c| (c.client_id.clone(), c.clone())).collect();
-        let state = State {
+        let mut state = State {
             issuer: base_url.as_str().trim_end_matches('/').to_string(),
             settings: Settings {
                 code_ttl: config.code_ttl,
                 require_pkce: config.require_pkce,
                 auto_login_hint: config.auto_login_hint,
+                webhook_retry_base: config.webhook_retry_base,
             },
             seed,
             clients,
@@ -154,16 +194,46 @@ impl Sim {
             grants: HashMap::new(),
             tokens: HashMap::new(),
             limiter: RateLimiter::new(limit::DEFAULT_PER_MINUTE, limit::cobot_overrides()),
-            skew: SignedDuration::ZERO,
+            skew: config
+                .start_at
+                .map_or(SignedDuration::ZERO, |start| start.duration_since(Timestamp::now())),
+            subscriptions: Vec::new(),
+            last_subscription_id: 12344,
+            faults: Vec::new(),
+            requests: Vec::new(),
+            deliveries: Vec::new(),
+            users_by_id: HashMap::new(),
+            memberships_by_id: HashMap::new(),
         };
+        state.reindex();
         Ok(Sim {
-            inner: Arc::new(Mutex::new(state)),
+            inner: Arc::new(Shared {
+                state: Mutex::new(state),
+                deliveries: broadcast::channel(1024).0,
+                http: OnceLock::new(),
+            }),
         })
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         // A handler that panicked mid-update leaves nothing half-written that matters to a test.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn delivery_sender(&self) -> &broadcast::Sender<Delivery> {
+        &self.inner.deliveries
+    }
+
+    /// The HTTP client for webhook deliveries: no redirects (Cobot follows none), 10 s timeout.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        self.inner.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(10))
+                .user_agent("Cobot Webhooks (cobot-sim)")
+                .build()
+                .expect("a plain HTTP client builds")
+        })
     }
 
     /// The global issuer, i.e. the base URL without a trailing slash.
@@ -171,7 +241,8 @@ impl Sim {
         self.lock().issuer.clone()
     }
 
-    /// The simulated time: wall clock plus every [`Sim::advance_clock`] so far.
+    /// The simulated time: wall clock (or `SimConfig::start_at` at start) plus every
+    /// [`Sim::advance_clock`] so far.
     pub fn now(&self) -> Timestamp {
         self.lock().now()
     }
@@ -236,8 +307,123 @@ impl State {
         self.seed.spaces.iter().find(|s| s.subdomain == subdomain)
     }
 
+    /// A space by its opaque id (API 2 addresses spaces by id).
+    pub(crate) fn space_by_id(&self, id: &str) -> Option<&SeedSpace> {
+        self.seed.spaces.iter().find(|s| s.id == id)
+    }
+
+    /// The space's "today" by the simulated clock.
+    pub(crate) fn today(&self, space: &SeedSpace) -> Date {
+        dates::today_in(&space.time_zone, self.now())
+    }
+
     pub(crate) fn user(&self, id: &str) -> Option<&SeedUser> {
-        self.seed.users.iter().find(|u| u.id == id)
+        self.users_by_id.get(id).map(|&i| &self.seed.users[i])
+    }
+
+    /// Rebuilds the id indexes after users or memberships were removed or reordered.
+    pub(crate) fn reindex(&mut self) {
+        self.users_by_id = self
+            .seed
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.id.clone(), i))
+            .collect();
+        self.memberships_by_id = self
+            .seed
+            .memberships
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id.clone(), i))
+            .collect();
+    }
+
+    /// Adds or replaces a user account.
+    pub(crate) fn put_user(&mut self, user: SeedUser) {
+        match self.users_by_id.get(&user.id) {
+            Some(&i) => self.seed.users[i] = user,
+            None => {
+                self.users_by_id.insert(user.id.clone(), self.seed.users.len());
+                self.seed.users.push(user);
+            }
+        }
+    }
+
+    /// A membership of `subdomain` by id.
+    pub(crate) fn membership_in(&self, subdomain: &str, id: &str) -> Option<&SeedMembership> {
+        self.memberships_by_id
+            .get(id)
+            .map(|&i| &self.seed.memberships[i])
+            .filter(|m| m.space_subdomain == subdomain)
+    }
+
+    /// A membership of `subdomain` by id, for changing it.
+    pub(crate) fn membership_in_mut(&mut self, subdomain: &str, id: &str) -> Option<&mut SeedMembership> {
+        let i = *self.memberships_by_id.get(id)?;
+        Some(&mut self.seed.memberships[i]).filter(|m| m.space_subdomain == subdomain)
+    }
+
+    /// A membership by id, in whichever space.
+    pub(crate) fn membership_by_id(&self, id: &str) -> Option<&SeedMembership> {
+        self.memberships_by_id.get(id).map(|&i| &self.seed.memberships[i])
+    }
+
+    /// Appends a membership; the caller checked that its id is new.
+    pub(crate) fn add_membership(&mut self, membership: SeedMembership) {
+        self.memberships_by_id
+            .insert(membership.id.clone(), self.seed.memberships.len());
+        self.seed.memberships.push(membership);
+    }
+
+    /// Removes a membership and returns it.
+    pub(crate) fn remove_membership(&mut self, subdomain: &str, id: &str) -> Option<SeedMembership> {
+        self.membership_in(subdomain, id)?;
+        let i = self.memberships_by_id.remove(id)?;
+        let removed = self.seed.memberships.remove(i);
+        for m in &self.seed.memberships[i..] {
+            if let Some(pos) = self.memberships_by_id.get_mut(&m.id) {
+                *pos -= 1;
+            }
+        }
+        Some(removed)
+    }
+
+    /// The memberships of a space, in seed order.
+    pub(crate) fn memberships_of<'a>(&'a self, subdomain: &'a str) -> impl Iterator<Item = &'a SeedMembership> + 'a {
+        self.seed
+            .memberships
+            .iter()
+            .filter(move |m| m.space_subdomain == subdomain)
+    }
+
+    /// A plan of the space's catalogue.
+    pub(crate) fn plan(&self, subdomain: &str, id: &str) -> Option<&SeedPlan> {
+        self.seed
+            .plans
+            .iter()
+            .find(|p| p.space_subdomain == subdomain && p.id == id)
+    }
+
+    /// The space's custom field definitions, in order.
+    pub(crate) fn custom_fields_of<'a>(&'a self, subdomain: &'a str) -> impl Iterator<Item = &'a SeedCustomField> + 'a {
+        self.seed
+            .custom_fields
+            .iter()
+            .filter(move |f| f.space_subdomain == subdomain)
+    }
+
+    /// Whether `user_id` is an admin of the space.
+    pub(crate) fn is_admin_user(&self, user_id: &str, subdomain: &str) -> bool {
+        self.seed
+            .admins
+            .iter()
+            .any(|a| a.user_id == user_id && a.space_subdomain == subdomain)
+    }
+
+    /// Whether a token acts as an admin of the space: its user is one, or it is owned by the space.
+    pub(crate) fn is_admin(&self, token: &TokenRecord, subdomain: &str) -> bool {
+        token.space.as_deref() == Some(subdomain) || self.is_admin_user(&token.user_id, subdomain)
     }
 
     /// A user by id or (case-insensitive) email, as typed on the sign-in page or sent as login_hint.
@@ -249,11 +435,12 @@ impl State {
             .find(|u| u.id == login || u.email.eq_ignore_ascii_case(login))
     }
 
+    /// The user's membership in the space (a user has at most one per space).
     pub(crate) fn membership(&self, user_id: &str, subdomain: &str) -> Option<&SeedMembership> {
         self.seed
             .memberships
             .iter()
-            .find(|m| m.user_id == user_id && m.space_subdomain == subdomain)
+            .find(|m| m.user_id.as_deref() == Some(user_id) && m.space_subdomain == subdomain)
     }
 
     /// A membership's picture URL: the seeded one, or the simulator's generated placeholder.

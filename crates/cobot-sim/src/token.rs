@@ -145,6 +145,7 @@ fn exchange(sim: &Sim, site: Site, headers: &HeaderMap, body: &[u8]) -> Result<R
         scopes: scopes.clone(),
         issued_at: now,
         revoked_at: None,
+        space: None,
     });
     if let Some(grant) = state.grants.get_mut(code) {
         grant.tokens.push(token.clone());

@@ -410,7 +410,7 @@ mod tests {
     fn access_mistakes_name_their_line() {
         check(
             "[[doors]]\nid = \"front\"\nname = \"F\"\n[[groups]]\nid = \"Members\"\ndoors = [\"front\", \"back\"]\n",
-            "line 11, column 20: the group “Members” names the door “back”, which is not in [[doors]]",
+            "line 11, column 19: the group “Members” names the door “back”, which is not in [[doors]]",
         );
         check(
             "[[groups]]\nid = \"Members\"\nschedule = \"Mon-Fri 7-22\"\n",

@@ -34,12 +34,15 @@ struct World {
 
 impl World {
     async fn start() -> World {
-        let sim = cobot_sim::spawn(cobot_sim::SimConfig::default(), "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
+        // The simulator's calendar is pinned to the hub's, so dated demo data reads the same any day.
+        let config = cobot_sim::SimConfig {
+            start_at: Some(monday_morning()),
+            ..cobot_sim::SimConfig::default()
+        };
+        let sim = cobot_sim::spawn(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
         let http = reqwest::Client::new();
         let dir = tempfile::tempdir().unwrap();
-        let mut w = World {
+        let w = World {
             hub: start_hub(&sim, &dir, &http).await,
             sim,
             http,
@@ -82,7 +85,7 @@ impl World {
             .collect()
     }
 
-    async fn clear_requests(&mut self) {
+    async fn clear_requests(&self) {
         self.http.delete(self.sim_url("_sim/requests")).send().await.unwrap();
     }
 
@@ -184,7 +187,7 @@ fn door<'a>(me: &'a Value, id: &str) -> &'a Value {
 
 #[tokio::test]
 async fn a_full_sync_reads_three_whole_space_lists_and_reports_what_staff_must_fix() {
-    let mut w = World::start().await;
+    let w = World::start().await;
     let report = w.hub.hub.syncer.full().await.unwrap();
     assert_eq!(report.cobot_requests, 3);
     assert_eq!(
@@ -286,7 +289,7 @@ async fn only_members_and_staff_get_a_session() {
 
 #[tokio::test]
 async fn a_webhook_costs_one_targeted_request_and_changes_the_verdict() {
-    let mut w = World::start().await;
+    let w = World::start().await;
     w.sim_post(
         "_sim/spaces/lighthouse/memberships/mem-alex/plan",
         json!({"plan_id": "plan-fixed"}),
@@ -308,7 +311,7 @@ async fn a_webhook_costs_one_targeted_request_and_changes_the_verdict() {
 
 #[tokio::test]
 async fn a_webhook_naming_another_host_is_ignored_without_asking_cobot() {
-    let mut w = World::start().await;
+    let w = World::start().await;
     w.clear_requests().await;
     for url in [
         "http://evil.example/api/memberships/mem-alex",
@@ -342,7 +345,7 @@ async fn reaching_the_cancellation_date_takes_access_away() {
 
 #[tokio::test]
 async fn an_extra_group_added_in_the_custom_field_grants_access_and_unknown_ones_do_not() {
-    let mut w = World::start().await;
+    let w = World::start().await;
     let admin = w.mint("user-sam", "frontdoor-hub", HUB_SCOPES).await;
     let put = |value: &'static str| {
         let (http, url, admin) = (
@@ -389,27 +392,19 @@ async fn an_extra_group_added_in_the_custom_field_grants_access_and_unknown_ones
     );
 }
 
-#[tokio::test]
-async fn cobot_failures_mid_sync_keep_the_last_snapshot() {
+/// A full sync under `fault` fails, and members still get the last snapshot's answer.
+async fn check_the_last_snapshot_stays(fault: Value) {
     let w = World::start().await;
     let before = w.me("user-alex").await;
-    for fault in [
-        json!({"path": "/sub/lighthouse/api/memberships", "kind": "status", "status": 503, "times": 5}),
-        json!({"path": "/sub/lighthouse/api/custom_fields", "kind": "malformed", "times": 5}),
-        json!({"path": "/sub/lighthouse/api/memberships", "kind": "drop", "times": 5}),
-        json!({"path": "/sub/lighthouse/api/plans", "kind": "status", "status": 429, "times": 5}),
-    ] {
-        w.sim_post("_sim/faults", fault.clone()).await;
-        let err = w.hub.hub.syncer.full().await.unwrap_err();
-        assert!(err.to_string().starts_with("Cobot:"), "{fault}: {err}");
-        w.http.delete(w.sim_url("_sim/faults")).send().await.unwrap();
-        let after = w.me("user-alex").await;
-        assert_eq!(
-            (&after["doors"], &after["as_of"]),
-            (&before["doors"], &before["as_of"]),
-            "the last snapshot stays after {fault}"
-        );
-    }
+    w.sim_post("_sim/faults", fault.clone()).await;
+    let err = w.hub.hub.syncer.full().await.unwrap_err();
+    assert!(err.to_string().starts_with("Cobot:"), "{fault}: {err}");
+    let after = w.me("user-alex").await;
+    assert_eq!(
+        (&after["doors"], &after["as_of"]),
+        (&before["doors"], &before["as_of"]),
+        "the last snapshot stays after {fault}"
+    );
     let sam = w.session("user-sam").await.unwrap();
     let last: Value = w
         .http
@@ -425,6 +420,35 @@ async fn cobot_failures_mid_sync_keep_the_last_snapshot() {
         last["error"].as_str().unwrap().starts_with("Cobot:"),
         "the failure is reported to staff: {last}"
     );
+}
+
+#[tokio::test]
+async fn a_cobot_outage_mid_sync_keeps_the_last_snapshot() {
+    check_the_last_snapshot_stays(
+        json!({"path": "/sub/lighthouse/api/memberships", "kind": "status", "status": 503, "times": 5}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn malformed_json_mid_sync_keeps_the_last_snapshot() {
+    check_the_last_snapshot_stays(
+        json!({"path": "/sub/lighthouse/api/custom_fields", "kind": "malformed", "times": 5}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_dropped_connection_mid_sync_keeps_the_last_snapshot() {
+    check_the_last_snapshot_stays(json!({"path": "/sub/lighthouse/api/memberships", "kind": "drop", "times": 5})).await;
+}
+
+#[tokio::test]
+async fn a_429_storm_keeps_the_last_snapshot() {
+    check_the_last_snapshot_stays(
+        json!({"path": "/sub/lighthouse/api/plans", "kind": "status", "status": 429, "times": 5}),
+    )
+    .await;
 }
 
 #[tokio::test]

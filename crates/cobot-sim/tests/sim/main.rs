@@ -2,8 +2,17 @@
 
 mod util;
 
+mod access_tokens;
 mod api;
+mod api2;
 mod authorize;
+mod bulk;
+mod contract;
 mod control;
+mod custom_fields;
 mod discovery;
+mod faults;
+mod members;
+mod requests;
 mod token;
+mod webhooks;

@@ -22,11 +22,17 @@ pub struct Cobot {
     pub http: reqwest::Client,
 }
 
+/// The demo's "today": Monday 2026-11-23, 10:00 in Berlin. Every test runs at this simulated
+/// instant, so dated demo data (Riley ended, Kim pending) reads the same on any day.
+pub const DEMO_NOW: &str = "2026-11-23T09:00:00Z";
+
 pub async fn start() -> Cobot {
     start_with(SimConfig::default()).await
 }
 
-pub async fn start_with(config: SimConfig) -> Cobot {
+/// Starts a simulator with `config`, its clock pinned to [`DEMO_NOW`] unless `config` pins it.
+pub async fn start_with(mut config: SimConfig) -> Cobot {
+    config.start_at = config.start_at.or(Some(DEMO_NOW.parse().unwrap()));
     let running = cobot_sim::spawn(config, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("simulator starts");
@@ -271,4 +277,176 @@ pub fn verify_jwt(jwks: &Value, jwt: &str) -> (Value, Value) {
     key.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
         .expect("the signature verifies against the published key");
     (header, claims)
+}
+
+pub const SPACE: &str = "/sub/lighthouse";
+pub const SPACE_ID: &str = "space-lighthouse";
+pub const HUB_CLIENT: &str = "frontdoor-hub";
+/// Every scope the hub client may request.
+pub const HUB_SCOPES: &[&str] = &[
+    "read_user",
+    "read_spaces",
+    "read_memberships",
+    "read_plans",
+    "read_custom_fields",
+    "write_custom_fields",
+    "read_subscriptions",
+    "write_subscriptions",
+    "read_check_ins",
+    "write_check_ins",
+    "checkin",
+    "navigation",
+    "read",
+    "write",
+];
+
+impl Cobot {
+    /// A token from `POST /_sim/tokens`.
+    pub async fn token_for(&self, user: &str, client: &str, scopes: &[&str]) -> String {
+        let response = self
+            .control(
+                "/tokens",
+                serde_json::json!({"user_id": user, "client_id": client, "scopes": scopes}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "POST /_sim/tokens");
+        response.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// A hub token for `user` with every hub scope.
+    pub async fn hub_token(&self, user: &str) -> String {
+        self.token_for(user, HUB_CLIENT, HUB_SCOPES).await
+    }
+
+    /// GET with a token, expecting 200 and JSON.
+    pub async fn get_json_with(&self, path: &str, token: &str) -> Value {
+        let response = self.get_with_token(path, token).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.json().await.unwrap()
+    }
+
+    /// A control-API PUT.
+    pub async fn control_put(&self, path: &str, body: Value) -> Response {
+        self.http
+            .put(self.url(&format!("/_sim{path}")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Subscribes `event` to `callback_url` as Sam with the hub client; returns the subscription.
+    pub async fn subscribe(&self, token: &str, event: &str, callback_url: &str) -> Value {
+        let response = self
+            .http
+            .post(self.url(&format!("{SPACE}/api/subscriptions")))
+            .bearer_auth(token)
+            .json(&serde_json::json!({"event": event, "callback_url": callback_url}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED, "subscribe {event}");
+        response.json().await.unwrap()
+    }
+
+    /// The request log.
+    pub async fn request_log(&self) -> Vec<Value> {
+        serde_json::from_value(self.get_json("/_sim/requests").await).unwrap()
+    }
+}
+
+/// Whether `s` is an API 1 date, `YYYY/MM/DD`.
+pub fn is_api1_date(s: &str) -> bool {
+    shaped(s, "dddd/dd/dd")
+}
+
+/// Whether `s` is an API 1 time, `YYYY/MM/DD HH:MM:SS +0000`.
+pub fn is_api1_time(s: &str) -> bool {
+    shaped(s, "dddd/dd/dd dd:dd:dd +0000")
+}
+
+/// Whether `s` is an ISO date, `YYYY-MM-DD`.
+pub fn is_iso_date(s: &str) -> bool {
+    shaped(s, "dddd-dd-dd")
+}
+
+/// `d` in the pattern matches any ASCII digit; every other character itself.
+fn shaped(s: &str, pattern: &str) -> bool {
+    s.len() == pattern.len()
+        && s.bytes()
+            .zip(pattern.bytes())
+            .all(|(c, p)| if p == b'd' { c.is_ascii_digit() } else { c == p })
+}
+
+/// A webhook receiver on 127.0.0.1:0: records every POST and answers with queued statuses
+/// (200 once the queue is empty).
+pub struct Receiver {
+    pub url: String,
+    posts: tokio::sync::mpsc::UnboundedReceiver<(String, Value)>,
+    hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Receiver {
+    pub async fn start(statuses: &[u16]) -> Receiver {
+        use axum::extract::State;
+        use axum::http::{header, StatusCode as AxumStatus, Uri};
+        use axum::response::IntoResponse;
+
+        type Shared = (
+            tokio::sync::mpsc::UnboundedSender<(String, Value)>,
+            std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<u16>>>,
+            std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        );
+        async fn hook(
+            State((tx, statuses, hits)): State<Shared>,
+            uri: Uri,
+            body: axum::body::Bytes,
+        ) -> axum::response::Response {
+            hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let _ = tx.send((uri.path().to_string(), json));
+            let status = statuses.lock().unwrap().pop_front().unwrap_or(200);
+            let status = AxumStatus::from_u16(status).unwrap();
+            if status.is_redirection() {
+                return (status, [(header::LOCATION, "/elsewhere")]).into_response();
+            }
+            status.into_response()
+        }
+
+        let (tx, posts) = tokio::sync::mpsc::unbounded_channel();
+        let statuses = std::sync::Arc::new(std::sync::Mutex::new(statuses.iter().copied().collect()));
+        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let app = axum::Router::new()
+            .route("/hook", axum::routing::post(hook))
+            .route("/elsewhere", axum::routing::post(hook))
+            .with_state((tx, statuses, hits.clone()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Receiver { url, posts, hits }
+    }
+
+    /// The next POST's (path, JSON body); fails after 10 s.
+    pub async fn next(&mut self) -> (String, Value) {
+        tokio::time::timeout(std::time::Duration::from_secs(10), self.posts.recv())
+            .await
+            .expect("a webhook arrives within 10 s")
+            .expect("the receiver is running")
+    }
+
+    /// How many POSTs arrived so far.
+    pub fn hits(&self) -> usize {
+        self.hits.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// The next delivery attempt broadcast by the simulator; fails after 10 s.
+pub async fn next_delivery(rx: &mut tokio::sync::broadcast::Receiver<cobot_sim::Delivery>) -> cobot_sim::Delivery {
+    tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+        .await
+        .expect("a delivery attempt within 10 s")
+        .expect("the delivery channel is open")
 }
