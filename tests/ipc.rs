@@ -195,7 +195,7 @@ fn get_view_answers_the_whole_initial_view() {
         s.invoke("get_view", json!({})),
         Ok(
             json!({"spaces": [], "pending_join": null, "signing_in": null, "session": null,
-                  "token_storage": {"kind": "memory_only", "reason": "test"}, "notice": null})
+                  "token_storage": {"kind": "memory_only", "reason": "test"}, "notice": null, "access": null})
         )
     );
 }
