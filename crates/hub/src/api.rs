@@ -294,6 +294,22 @@ struct WebhookBody {
     url: String,
 }
 
+/// The Cobot events the hub follows (membership and custom-field changes).
+pub const EVENTS: &[&str] = &[
+    "created_membership",
+    "confirmed_membership",
+    "canceled_membership",
+    "uncanceled_membership",
+    "reactivated_membership",
+    "membership_cancellation_date_reached",
+    "deleted_membership",
+    "changed_membership_plan",
+    "membership_plan_change_date_reached",
+    "updated_membership_details",
+    "updated_custom_field",
+    "connected_user",
+];
+
 /// Cobot's webhook: the event comes from our own callback path, the URL from the body. The body
 /// is unsigned, so it is only a hint of what to re-read.
 async fn webhook(
@@ -301,20 +317,6 @@ async fn webhook(
     Path(event): Path<String>,
     Json(body): Json<WebhookBody>,
 ) -> Result<StatusCode, Error> {
-    const EVENTS: &[&str] = &[
-        "created_membership",
-        "confirmed_membership",
-        "canceled_membership",
-        "uncanceled_membership",
-        "reactivated_membership",
-        "membership_cancellation_date_reached",
-        "deleted_membership",
-        "changed_membership_plan",
-        "membership_plan_change_date_reached",
-        "updated_membership_details",
-        "updated_custom_field",
-        "connected_user",
-    ];
     if !EVENTS.contains(&event.as_str()) {
         return Err(Error::new(
             StatusCode::NOT_FOUND,

@@ -21,6 +21,9 @@ pub struct Config {
     /// Sync settings.
     #[serde(default)]
     pub sync: Sync,
+    /// The hub itself.
+    #[serde(default)]
+    pub hub: HubSection,
     /// The doors.
     #[serde(default)]
     pub doors: Vec<DoorConfig>,
@@ -78,6 +81,17 @@ impl Default for Sync {
             extra_groups: false,
         }
     }
+}
+
+/// `[hub]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubSection {
+    /// The hub's address as Cobot reaches it; with it the hub subscribes to Cobot's webhooks
+    /// (`<public_url>/api/v1/cobot/webhooks/<event>`) and re-reads a membership as soon as it
+    /// changes. Without it only the scheduled and manual syncs run.
+    #[serde(default)]
+    pub public_url: Option<Url>,
 }
 
 /// `[[doors]]`

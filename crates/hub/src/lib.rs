@@ -132,6 +132,19 @@ pub struct RunningHub {
     /// Its state, for tests.
     pub hub: Arc<Hub>,
     stop: Option<oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningHub {
+    /// Stops serving and waits until the socket is closed.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(served) = self.served.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), served).await;
+        }
+    }
 }
 
 impl Drop for RunningHub {
@@ -160,6 +173,12 @@ pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::
         let hub = hub.clone();
         let every = Duration::from_secs(hub.config.sync.interval_minutes.max(1) * 60);
         tokio::spawn(async move {
+            if let Some(public_url) = hub.config.hub.public_url.clone() {
+                match hub.syncer.subscribe(&public_url).await {
+                    Ok(added) => tracing::info!(?added, "subscribed to Cobot's webhooks"),
+                    Err(e) => tracing::warn!("could not subscribe to Cobot's webhooks; scheduled syncs only: {e}"),
+                }
+            }
             loop {
                 let _ = hub.syncer.full().await;
                 tokio::select! {
@@ -169,7 +188,7 @@ pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::
             }
         });
     }
-    tokio::spawn(async move {
+    let served = tokio::spawn(async move {
         let _ = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = stopped.await;
@@ -182,5 +201,6 @@ pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::
         base_url: Url::parse(&format!("http://{addr}/")).expect("valid URL"),
         hub,
         stop: Some(stop),
+        served: Some(served),
     })
 }

@@ -252,6 +252,23 @@ impl Syncer {
         Ok(())
     }
 
+    /// Subscribes `<public_url>/api/v1/cobot/webhooks/<event>` to every event the hub follows
+    /// that is not subscribed yet. Returns the events newly subscribed.
+    pub async fn subscribe(&self, public_url: &Url) -> Result<Vec<String>, Error> {
+        let token = self.token.as_ref().ok_or(Error::NotConnected)?;
+        let existing = self.cobot.subscriptions(token, &self.space).await?;
+        let mut added = Vec::new();
+        for event in crate::api::EVENTS {
+            let callback = webhook_url(public_url, event);
+            if existing.iter().any(|s| s.active && s.event == *event && s.callback_url == callback.as_str()) {
+                continue;
+            }
+            self.cobot.subscribe(token, &self.space, event, &callback).await?;
+            added.push(event.to_string());
+        }
+        Ok(added)
+    }
+
     /// The membership id a webhook URL names, if the URL is on this space's own Cobot host.
     fn membership_in(&self, url: &str) -> Result<String, Error> {
         let foreign = || Error::ForeignUrl(url.chars().take(200).collect());
@@ -308,4 +325,14 @@ fn label(m: &MemberRecord) -> String {
         Some(name) => format!("{name} ({})", m.membership_id),
         None => m.membership_id.clone(),
     }
+}
+
+/// Where Cobot posts `event` for a hub reachable at `public_url`.
+pub fn webhook_url(public_url: &Url, event: &str) -> Url {
+    let mut base = public_url.clone();
+    if !base.path().ends_with('/') {
+        let path = format!("{}/", base.path());
+        base.set_path(&path);
+    }
+    base.join(&format!("api/v1/cobot/webhooks/{event}")).expect("a relative path joins")
 }

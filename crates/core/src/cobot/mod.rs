@@ -9,7 +9,9 @@
 //! number of times with jittered backoff on timeouts, dropped connections and 5xx.
 
 pub mod api1;
+pub mod api2;
 pub mod limit;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -133,6 +135,8 @@ pub struct Cobot {
     hosts: CobotHosts,
     limiter: Limiter,
     retry: RetryPolicy,
+    /// API 2's base URL, with a trailing slash (`https://api.cobot.me/`).
+    api2: Url,
 }
 
 impl Cobot {
@@ -143,12 +147,24 @@ impl Cobot {
             hosts,
             limiter: Limiter::default(),
             retry: RetryPolicy::default(),
+            api2: Url::parse(api2::COBOT_API2).expect("constant URL"),
         }
     }
 
     /// The same client with another retry policy.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Cobot {
         self.retry = retry;
+        self
+    }
+
+    /// The same client with API 2 at `url` (Cobot's is `https://api.cobot.me`; cobot-sim serves
+    /// it at `{base}/api2`). Paths are joined onto it, so a missing trailing slash is added.
+    pub fn with_api2(mut self, mut url: Url) -> Cobot {
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        self.api2 = url;
         self
     }
 
@@ -241,14 +257,26 @@ impl Cobot {
             .map_err(|e| Error::Malformed(e.to_string()))
     }
 
-    /// GETs JSON through the limiter, honouring 429 + `Retry-After`, retrying timeouts, dropped
-    /// connections and 5xx a bounded number of times with jittered backoff.
+    /// GETs API 1 JSON; see [`Cobot::get_as`].
     async fn get<T: for<'de> Deserialize<'de>>(
         &self,
         token: &AccessToken,
         url: Url,
         limit: Limit,
         what: &str,
+    ) -> Result<T, Error> {
+        self.get_as(token, url, limit, what, Format::Json).await
+    }
+
+    /// GETs a document in `format` through the limiter, honouring 429 + `Retry-After`, retrying
+    /// timeouts, dropped connections and 5xx a bounded number of times with jittered backoff.
+    async fn get_as<T: for<'de> Deserialize<'de>>(
+        &self,
+        token: &AccessToken,
+        url: Url,
+        limit: Limit,
+        what: &str,
+        format: Format,
     ) -> Result<T, Error> {
         let key = format!(
             "{}:{}",
@@ -267,11 +295,11 @@ impl Cobot {
                 .http
                 .get(url.clone())
                 .bearer_auth(token.secret())
-                .header("Accept", "application/json")
+                .header("Accept", format.media_type())
                 .send()
                 .await;
             let result = match sent {
-                Ok(response) => read_json(response, what).await,
+                Ok(response) => read_as(response, what, format).await,
                 Err(e) => Err(Error::Unreachable(e)),
             };
             match result {
@@ -309,7 +337,42 @@ fn encode(segment: &str) -> String {
     url::form_urlencoded::byte_serialize(segment.as_bytes()).collect()
 }
 
+/// What a request accepts, and so how its error bodies read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// API 1: plain JSON.
+    Json,
+    /// API 2: JSON:API, errors as `{"errors":[{"detail":…}]}`.
+    JsonApi,
+}
+
+impl Format {
+    fn media_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::JsonApi => api2::MEDIA_TYPE,
+        }
+    }
+
+    /// What an error body says, for the person reading the error.
+    fn detail(self, body: &[u8]) -> String {
+        let detail = match self {
+            Format::Json => None,
+            Format::JsonApi => api2::error_detail(body),
+        };
+        detail.unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(200).collect())
+    }
+}
+
 async fn read_json<T: for<'de> Deserialize<'de>>(response: reqwest::Response, what: &str) -> Result<T, Error> {
+    read_as(response, what, Format::Json).await
+}
+
+async fn read_as<T: for<'de> Deserialize<'de>>(
+    response: reqwest::Response,
+    what: &str,
+    format: Format,
+) -> Result<T, Error> {
     let status = response.status().as_u16();
     let retry_after = response
         .headers()
@@ -320,14 +383,16 @@ async fn read_json<T: for<'de> Deserialize<'de>>(response: reqwest::Response, wh
     match status {
         200..=299 => serde_json::from_slice(&body).map_err(|e| Error::Malformed(format!("{what}: {e}"))),
         401 => Err(Error::SignInAgain),
-        403 => Err(Error::Forbidden(
-            String::from_utf8_lossy(&body).chars().take(200).collect(),
-        )),
+        403 => Err(Error::Forbidden(format.detail(&body))),
         404 => Err(Error::NotFound(what.to_string())),
         429 => Err(Error::RateLimited {
             retry_after_secs: retry_after.unwrap_or(60),
         }),
         500..=599 => Err(Error::Down(status)),
+        _ if format == Format::JsonApi => Err(Error::Malformed(format!(
+            "{what}: unexpected HTTP {status}: {}",
+            format.detail(&body)
+        ))),
         _ => Err(Error::Malformed(format!("{what}: unexpected HTTP {status}"))),
     }
 }

@@ -1,0 +1,73 @@
+//! API 1 webhook subscriptions (cobot-api.md §8): the hub subscribes its own callback URL per
+//! event, so it can tell events apart by path (Cobot's delivery body is only `{"url": …}`).
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::limit::COBOT_PER_USER;
+use super::{read_json, token_key, Cobot, Error};
+use crate::links::Subdomain;
+use crate::secret::AccessToken;
+
+/// A subscription as Cobot lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    /// Its id.
+    pub id: String,
+    /// The event.
+    pub event: String,
+    /// Where Cobot posts.
+    pub callback_url: String,
+    /// Cobot deactivates subscriptions after failed deliveries or a 410.
+    #[serde(default = "active")]
+    pub active: bool,
+}
+
+fn active() -> bool {
+    true
+}
+
+impl Cobot {
+    /// `GET https://<sub>.cobot.me/api/subscriptions` (`read_subscriptions`): this user's and
+    /// app's subscriptions.
+    pub async fn subscriptions(&self, token: &AccessToken, space: &Subdomain) -> Result<Vec<Subscription>, Error> {
+        self.get(
+            token,
+            self.space_url(space, "api/subscriptions")?,
+            COBOT_PER_USER,
+            "the webhook subscriptions",
+        )
+        .await
+    }
+
+    /// `POST https://<sub>.cobot.me/api/subscriptions` (`write_subscriptions`, admin). Sent once,
+    /// never retried: a timeout is answered by listing the subscriptions again. A 409 (already
+    /// subscribed) counts as success.
+    pub async fn subscribe(
+        &self,
+        token: &AccessToken,
+        space: &Subdomain,
+        event: &str,
+        callback: &Url,
+    ) -> Result<(), Error> {
+        let url = self.space_url(space, "api/subscriptions")?;
+        self.limiter
+            .acquire(&format!("{}:api", token_key(token)), COBOT_PER_USER)
+            .await;
+        let response = self
+            .http
+            .post(url)
+            .bearer_auth(token.secret())
+            .header("Accept", "application/json")
+            .json(&serde_json::json!({"event": event, "callback_url": callback.as_str()}))
+            .send()
+            .await
+            .map_err(Error::Unreachable)?;
+        if response.status().as_u16() == 409 {
+            return Ok(());
+        }
+        read_json::<serde_json::Value>(response, "the webhook subscription")
+            .await
+            .map(|_| ())
+    }
+}

@@ -1,0 +1,132 @@
+//! Full sync of a space from cobot-sim, 1,000 and 10,000 memberships side by side in one run.
+//! Prints Cobot requests used, 429s received, wall time and the hub's peak heap during the sync:
+//! `cargo bench -p frontdoor-hub --bench sync`.
+//!
+//! The simulator runs on its own thread and runtime; the hub's sync runs on this thread, and only
+//! this thread's allocations are counted, so the peak is the hub's, not the simulator's.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::{Duration, Instant};
+
+use frontdoor_core::secret::AccessToken;
+use frontdoor_hub::store::Store;
+use frontdoor_hub::{Config, Setup};
+use serde_json::{json, Value};
+
+struct Counting;
+static CURRENT: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
+thread_local!(static COUNTING: Cell<bool> = const { Cell::new(false) });
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.with(Cell::get) {
+            let now = CURRENT.fetch_add(layout.size() as isize, Ordering::Relaxed) + layout.size() as isize;
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if COUNTING.with(Cell::get) {
+            CURRENT.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        }
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+struct Figures {
+    members: usize,
+    requests: u32,
+    throttled: usize,
+    wall: Duration,
+    peak_heap: isize,
+}
+
+fn start_sim(members: usize) -> (url::Url, std::sync::mpsc::Sender<()>) {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        rt.block_on(async move {
+            let config = cobot_sim::SimConfig {
+                start_at: Some("2026-11-23T09:00:00Z".parse().unwrap()),
+                ..cobot_sim::SimConfig::default()
+            };
+            let sim = cobot_sim::spawn_with_seed(config, cobot_sim::seed::large(members), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+            ready_tx.send(sim.base_url.clone()).unwrap();
+            tokio::task::spawn_blocking(move || stop_rx.recv()).await.unwrap().ok();
+            drop(sim);
+        });
+    });
+    (ready_rx.recv().unwrap(), stop_tx)
+}
+
+async fn measure(members: usize) -> Figures {
+    let (base, stop) = start_sim(members);
+    let http = reqwest::Client::new();
+    let minted: Value = http
+        .post(format!("{base}_sim/tokens"))
+        .json(&json!({"user_id": "user-sam", "client_id": "frontdoor-hub", "scopes": ["read_user", "read_memberships", "read_plans", "read_custom_fields"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let setup = Setup {
+        store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
+        cobot_token: Some(AccessToken::new(minted["access_token"].as_str().unwrap())),
+        ..Setup::detached()
+    };
+    let hub = frontdoor_hub::Hub::new(Config::demo(&base), setup).unwrap();
+    http.delete(format!("{base}_sim/requests")).send().await.unwrap();
+
+    CURRENT.store(0, Ordering::Relaxed);
+    PEAK.store(0, Ordering::Relaxed);
+    COUNTING.with(|c| c.set(true));
+    let start = Instant::now();
+    let report = hub.syncer.full().await.expect("the sync succeeds");
+    let wall = start.elapsed();
+    COUNTING.with(|c| c.set(false));
+
+    let log: Vec<Value> = http.get(format!("{base}_sim/requests")).send().await.unwrap().json().await.unwrap();
+    let throttled = log.iter().filter(|r| r["status"] == json!(429)).count();
+    let _ = stop.send(());
+    Figures {
+        members: report.members,
+        requests: report.cobot_requests,
+        throttled,
+        wall,
+        peak_heap: PEAK.load(Ordering::Relaxed),
+    }
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let small = rt.block_on(measure(1_000));
+    let large = rt.block_on(measure(10_000));
+    println!("full sync from cobot-sim (3 whole-space lists; hub on one thread)");
+    println!("  {:>9}  {:>8}  {:>5}  {:>9}  {:>14}", "synced", "requests", "429s", "wall", "hub peak heap");
+    for f in [&small, &large] {
+        println!(
+            "  {:>9}  {:>8}  {:>5}  {:>7.0}ms  {:>11.1} MiB",
+            f.members,
+            f.requests,
+            f.throttled,
+            f.wall.as_secs_f64() * 1e3,
+            f.peak_heap as f64 / (1024.0 * 1024.0)
+        );
+    }
+    println!(
+        "  10k / 1k: wall {:.1}×, heap {:.1}×, requests {:.1}×",
+        large.wall.as_secs_f64() / small.wall.as_secs_f64(),
+        large.peak_heap as f64 / small.peak_heap as f64,
+        large.requests as f64 / small.requests as f64
+    );
+}
