@@ -489,16 +489,32 @@ fn dismiss_notice_clears_it() {
 fn when_the_hub_is_unreachable_the_last_answer_stays_on_screen_marked_offline() {
     let mut s = setup();
     let authorize = s.join_and_start_sign_in();
-    let view = s.invoke("open_link", json!({"link": s.browser_signs_in(&authorize, "alex@example.com")})).unwrap();
+    let view = s
+        .invoke(
+            "open_link",
+            json!({"link": s.browser_signs_in(&authorize, "alex@example.com")}),
+        )
+        .unwrap();
     let doors = view["access"]["doors"].clone();
     assert_eq!(view["access"]["stale"], json!(false));
 
     tauri::async_runtime::block_on(s.hub.stop());
     let err = s.invoke("refresh", json!({})).unwrap_err();
     assert_eq!(err["code"], json!("hub_unreachable"));
-    assert_eq!(err["message"], json!("The hub could not be reached. Showing what it said last time."));
+    assert_eq!(
+        err["message"],
+        json!("The hub could not be reached. Showing what it said last time.")
+    );
     let view = s.invoke("get_view", json!({})).unwrap();
-    assert_eq!(view["access"]["stale"], json!(true), "the offline view is marked as such");
+    assert_eq!(
+        view["access"]["stale"],
+        json!(true),
+        "the offline view is marked as such"
+    );
     assert_eq!(view["access"]["doors"], doors, "and still shows every door");
-    assert_eq!(view["session"]["name"], json!("Alex Morgan"), "the member stays signed in");
+    assert_eq!(
+        view["session"]["name"],
+        json!("Alex Morgan"),
+        "the member stays signed in"
+    );
 }

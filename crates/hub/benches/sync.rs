@@ -51,13 +51,20 @@ fn start_sim(members: usize) -> (url::Url, std::sync::mpsc::Sender<()>) {
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async move {
             let config = cobot_sim::SimConfig {
                 start_at: Some("2026-11-23T09:00:00Z".parse().unwrap()),
                 ..cobot_sim::SimConfig::default()
             };
-            let sim = cobot_sim::spawn_with_seed(config, cobot_sim::seed::large(members), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+            let sim =
+                cobot_sim::spawn_with_seed(config, cobot_sim::seed::large(members), "127.0.0.1:0".parse().unwrap())
+                    .await
+                    .unwrap();
             ready_tx.send(sim.base_url.clone()).unwrap();
             tokio::task::spawn_blocking(move || stop_rx.recv()).await.unwrap().ok();
             drop(sim);
@@ -95,7 +102,14 @@ async fn measure(members: usize) -> Figures {
     let wall = start.elapsed();
     COUNTING.with(|c| c.set(false));
 
-    let log: Vec<Value> = http.get(format!("{base}_sim/requests")).send().await.unwrap().json().await.unwrap();
+    let log: Vec<Value> = http
+        .get(format!("{base}_sim/requests"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let throttled = log.iter().filter(|r| r["status"] == json!(429)).count();
     let _ = stop.send(());
     Figures {
@@ -108,11 +122,17 @@ async fn measure(members: usize) -> Figures {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let small = rt.block_on(measure(1_000));
     let large = rt.block_on(measure(10_000));
     println!("full sync from cobot-sim (3 whole-space lists; hub on one thread)");
-    println!("  {:>9}  {:>8}  {:>5}  {:>9}  {:>14}", "synced", "requests", "429s", "wall", "hub peak heap");
+    println!(
+        "  {:>9}  {:>8}  {:>5}  {:>9}  {:>14}",
+        "synced", "requests", "429s", "wall", "hub peak heap"
+    );
     for f in [&small, &large] {
         println!(
             "  {:>9}  {:>8}  {:>5}  {:>7.0}ms  {:>11.1} MiB",

@@ -260,7 +260,10 @@ impl Syncer {
         let mut added = Vec::new();
         for event in crate::api::EVENTS {
             let callback = webhook_url(public_url, event);
-            if existing.iter().any(|s| s.active && s.event == *event && s.callback_url == callback.as_str()) {
+            if existing
+                .iter()
+                .any(|s| s.active && s.event == *event && s.callback_url == callback.as_str())
+            {
                 continue;
             }
             self.cobot.subscribe(token, &self.space, event, &callback).await?;
@@ -334,5 +337,6 @@ pub fn webhook_url(public_url: &Url, event: &str) -> Url {
         let path = format!("{}/", base.path());
         base.set_path(&path);
     }
-    base.join(&format!("api/v1/cobot/webhooks/{event}")).expect("a relative path joins")
+    base.join(&format!("api/v1/cobot/webhooks/{event}"))
+        .expect("a relative path joins")
 }

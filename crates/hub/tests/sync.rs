@@ -488,10 +488,17 @@ async fn the_hub_subscribes_to_cobots_webhooks_and_a_delivery_updates_the_member
     let w = World::start().await;
     let added = w.hub.hub.syncer.subscribe(&w.hub.base_url).await.unwrap();
     assert_eq!(added.len(), frontdoor_hub::api::EVENTS.len());
-    assert!(w.hub.hub.syncer.subscribe(&w.hub.base_url).await.unwrap().is_empty(), "subscribing again adds nothing");
+    assert!(
+        w.hub.hub.syncer.subscribe(&w.hub.base_url).await.unwrap().is_empty(),
+        "subscribing again adds nothing"
+    );
 
     let mut deliveries = w.sim.sim.watch_deliveries();
-    w.sim_post("_sim/spaces/lighthouse/memberships/mem-alex/plan", json!({"plan_id": "plan-fixed"})).await;
+    w.sim_post(
+        "_sim/spaces/lighthouse/memberships/mem-alex/plan",
+        json!({"plan_id": "plan-fixed"}),
+    )
+    .await;
     let delivery = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             let d = deliveries.recv().await.unwrap();
@@ -502,7 +509,11 @@ async fn the_hub_subscribes_to_cobots_webhooks_and_a_delivery_updates_the_member
     })
     .await
     .expect("Cobot delivers the change");
-    assert_eq!(delivery.status, Some(204), "the hub acknowledged after re-reading: {delivery:?}");
+    assert_eq!(
+        delivery.status,
+        Some(204),
+        "the hub acknowledged after re-reading: {delivery:?}"
+    );
     let me = w.me("user-alex").await;
     assert_eq!(me["plans"][0]["name"], json!("Fixed Desk"));
 }
