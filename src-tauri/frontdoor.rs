@@ -224,6 +224,19 @@ struct Inner {
     notice: Option<ErrorDto>,
 }
 
+impl Inner {
+    /// The space on screen.
+    fn current_space(&self) -> Result<StoredSpace, Error> {
+        let current = self.saved.current.as_ref().ok_or(Error::NoSpace)?;
+        self.saved
+            .spaces
+            .iter()
+            .find(|s| &s.subdomain == current)
+            .cloned()
+            .ok_or(Error::NoSpace)
+    }
+}
+
 /// How the app is set up on this device.
 pub struct Settings {
     /// Which sign-in hosts to trust.
@@ -413,17 +426,7 @@ impl Frontdoor {
 
     /// Starts signing in to the current space in the system browser.
     pub async fn sign_in(self: &Arc<Self>) -> Result<AppView, Error> {
-        let space = {
-            let inner = self.lock();
-            let current = inner.saved.current.clone().ok_or(Error::NoSpace)?;
-            inner
-                .saved
-                .spaces
-                .iter()
-                .find(|s| s.subdomain == current)
-                .cloned()
-                .ok_or(Error::NoSpace)?
-        };
+        let space = self.lock().current_space()?;
         if !self.settings.policy.allows(&space.issuer) {
             return Err(Error::UntrustedSignIn(space.issuer.to_string()));
         }
@@ -583,14 +586,8 @@ impl Frontdoor {
     pub async fn load_access(self: &Arc<Self>) -> Result<AppView, Error> {
         let (space, token, session) = {
             let inner = self.lock();
-            let current = inner.saved.current.clone().ok_or(Error::NoSpace)?;
-            let space = inner
-                .saved
-                .spaces
-                .iter()
-                .find(|s| s.subdomain == current)
-                .cloned()
-                .ok_or(Error::NoSpace)?;
+            let space = inner.current_space()?;
+            let current = space.subdomain.clone();
             let token = inner
                 .tokens
                 .get(&current)
@@ -691,14 +688,8 @@ impl Frontdoor {
     pub async fn sign_out(self: &Arc<Self>) -> Result<AppView, Error> {
         let (space, token) = {
             let mut inner = self.lock();
-            let current = inner.saved.current.clone().ok_or(Error::NoSpace)?;
-            let space = inner
-                .saved
-                .spaces
-                .iter()
-                .find(|s| s.subdomain == current)
-                .cloned()
-                .ok_or(Error::NoSpace)?;
+            let space = inner.current_space()?;
+            let current = space.subdomain.clone();
             inner.saved.profiles.remove(&current);
             inner.saved.access.remove(&current);
             inner.hub_sessions.remove(&current);
@@ -728,22 +719,14 @@ impl Frontdoor {
     pub async fn refresh(self: &Arc<Self>) -> Result<AppView, Error> {
         let (space, token) = {
             let inner = self.lock();
-            let Some(current) = inner.saved.current.clone() else {
+            // Nothing joined or nobody signed in: nothing to refresh.
+            let Ok(space) = inner.current_space() else {
                 return Ok(self.view_of(&inner));
             };
-            let Some(token) = inner.tokens.get(&current).cloned() else {
+            let Some(token) = inner.tokens.get(&space.subdomain).cloned() else {
                 return Ok(self.view_of(&inner));
             };
-            (
-                inner
-                    .saved
-                    .spaces
-                    .iter()
-                    .find(|s| s.subdomain == current)
-                    .cloned()
-                    .ok_or(Error::NoSpace)?,
-                token,
-            )
+            (space, token)
         };
         let result = Cobot::new(self.http.clone(), space.hosts()).user(&token).await;
         {

@@ -5,17 +5,6 @@ use frontdoor_core::secret::AccessToken;
 use frontdoor_hub::{Config, RunningHub, Setup};
 use serde_json::{json, Value};
 
-/// Scopes of the space's own Cobot token (what staff grant when they connect the hub).
-pub const HUB_SCOPES: &[&str] = &[
-    "read_user",
-    "read_memberships",
-    "read_plans",
-    "read_custom_fields",
-    "write_custom_fields",
-    "read_subscriptions",
-    "write_subscriptions",
-];
-
 /// Asks cobot-sim for a token, as if `user` had signed in to `client` with `scopes`.
 pub async fn mint(sim: &cobot_sim::RunningSim, user: &str, client: &str, scopes: &[&str]) -> String {
     let r: Value = reqwest::Client::new()
@@ -32,7 +21,7 @@ pub async fn mint(sim: &cobot_sim::RunningSim, user: &str, client: &str, scopes:
 
 /// The demo hub, connected to cobot-sim with Sam's (staff) token and synced once.
 pub async fn connected_hub(sim: &cobot_sim::RunningSim) -> RunningHub {
-    let token = mint(sim, "user-sam", "frontdoor-hub", HUB_SCOPES).await;
+    let token = mint(sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
     let setup = Setup {
         cobot_token: Some(AccessToken::new(token)),
         ..Setup::detached()

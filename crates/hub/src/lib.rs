@@ -28,6 +28,17 @@ use snapshot::Snapshot;
 use store::Store;
 use sync::Syncer;
 
+/// The scopes the space's Cobot token needs: who the token is, the memberships with their
+/// plans and custom fields, and webhook subscriptions. Staff grant these when they connect Cobot.
+pub const COBOT_SCOPES: &[&str] = &[
+    "read_user",
+    "read_memberships",
+    "read_plans",
+    "read_custom_fields",
+    "read_subscriptions",
+    "write_subscriptions",
+];
+
 /// What a hub runs with besides its configuration.
 pub struct Setup {
     /// Where it keeps its snapshot and sessions.

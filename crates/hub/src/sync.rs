@@ -33,7 +33,7 @@ pub struct SyncReport {
     pub started_at: String,
     /// End.
     pub finished_at: String,
-    /// Requests sent to Cobot (retries included).
+    /// Calls made to Cobot (a read the client retried counts once).
     pub cobot_requests: u32,
     /// Members in the snapshot afterwards.
     pub members: usize,

@@ -15,16 +15,6 @@ fn monday_morning() -> Timestamp {
     "2026-11-23T09:00:00Z".parse().unwrap()
 }
 
-const HUB_SCOPES: &[&str] = &[
-    "read_user",
-    "read_memberships",
-    "read_plans",
-    "read_custom_fields",
-    "write_custom_fields",
-    "read_subscriptions",
-    "write_subscriptions",
-];
-
 struct World {
     sim: cobot_sim::RunningSim,
     hub: RunningHub,
@@ -163,7 +153,7 @@ async fn mint(
 }
 
 async fn start_hub(sim: &cobot_sim::RunningSim, dir: &tempfile::TempDir, http: &reqwest::Client) -> RunningHub {
-    let token = mint(http, sim, "user-sam", "frontdoor-hub", HUB_SCOPES).await;
+    let token = mint(http, sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
     let setup = Setup {
         store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
         cobot_token: Some(AccessToken::new(token)),
@@ -346,7 +336,7 @@ async fn reaching_the_cancellation_date_takes_access_away() {
 #[tokio::test]
 async fn an_extra_group_added_in_the_custom_field_grants_access_and_unknown_ones_do_not() {
     let w = World::start().await;
-    let admin = w.mint("user-sam", "frontdoor-hub", HUB_SCOPES).await;
+    let admin = w.mint("user-sam", "frontdoor-hub", &["write_custom_fields"]).await;
     let put = |value: &'static str| {
         let (http, url, admin) = (
             w.http.clone(),
