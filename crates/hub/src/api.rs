@@ -34,7 +34,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/api/v1/session", post(session))
         .route("/api/v1/me", get(me))
         .route("/api/v1/admin/sync", post(sync_now).get(last_sync))
-        .route("/api/v1/cobot/webhooks/{event}", post(webhook))
+        .route("/api/v1/cobot/webhooks/{secret}/{event}", post(webhook))
         .with_state(hub)
 }
 
@@ -314,9 +314,14 @@ pub const EVENTS: &[&str] = &[
 /// is unsigned, so it is only a hint of what to re-read.
 async fn webhook(
     State(hub): State<Arc<Hub>>,
-    Path(event): Path<String>,
+    Path((secret, event)): Path<(String, String)>,
     Json(body): Json<WebhookBody>,
 ) -> Result<StatusCode, Error> {
+    let expected = hub.store.webhook_secret().map_err(Error::internal)?;
+    // Compared as digests: how long the comparison takes says nothing about the secret's characters.
+    if Sha256::digest(secret.as_bytes()) != Sha256::digest(expected.as_bytes()) {
+        return Err(Error::new(StatusCode::NOT_FOUND, "unknown_webhook", "No such webhook."));
+    }
     if !EVENTS.contains(&event.as_str()) {
         return Err(Error::new(
             StatusCode::NOT_FOUND,

@@ -175,6 +175,26 @@ impl Store {
         tx.commit().map_err(ctx("committing a member update"))
     }
 
+    /// The secret part of the webhook callback path, made once and kept.
+    pub fn webhook_secret(&self) -> Result<String, Error> {
+        let conn = self.conn();
+        let existing: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'webhook_secret'", [], |r| r.get(0))
+            .optional()
+            .map_err(ctx("reading the webhook secret"))?;
+        if let Some(secret) = existing {
+            return Ok(secret);
+        }
+        use base64::Engine;
+        use rand::RngCore;
+        let mut raw = [0u8; 24];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+        conn.execute("INSERT INTO meta (key, value) VALUES ('webhook_secret', ?1)", [&secret])
+            .map_err(ctx("storing the webhook secret"))?;
+        Ok(secret)
+    }
+
     /// Records a sync run and its report (JSON).
     pub fn record_sync(
         &self,

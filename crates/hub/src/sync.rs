@@ -252,14 +252,15 @@ impl Syncer {
         Ok(())
     }
 
-    /// Subscribes `<public_url>/api/v1/cobot/webhooks/<event>` to every event the hub follows
-    /// that is not subscribed yet. Returns the events newly subscribed.
+    /// Subscribes `<public_url>/api/v1/cobot/webhooks/<secret>/<event>` to every event the hub
+    /// follows that is not subscribed yet. Returns the events newly subscribed.
     pub async fn subscribe(&self, public_url: &Url) -> Result<Vec<String>, Error> {
         let token = self.token.as_ref().ok_or(Error::NotConnected)?;
+        let secret = self.store.webhook_secret()?;
         let existing = self.cobot.subscriptions(token, &self.space).await?;
         let mut added = Vec::new();
         for event in crate::api::EVENTS {
-            let callback = webhook_url(public_url, event);
+            let callback = webhook_url(public_url, &secret, event);
             if existing
                 .iter()
                 .any(|s| s.active && s.event == *event && s.callback_url == callback.as_str())
@@ -330,13 +331,14 @@ fn label(m: &MemberRecord) -> String {
     }
 }
 
-/// Where Cobot posts `event` for a hub reachable at `public_url`.
-pub fn webhook_url(public_url: &Url, event: &str) -> Url {
+/// Where Cobot posts `event` for a hub reachable at `public_url`. Cobot signs nothing, so the
+/// path carries the hub's secret: a stranger cannot make the hub spend its Cobot budget.
+pub fn webhook_url(public_url: &Url, secret: &str, event: &str) -> Url {
     let mut base = public_url.clone();
     if !base.path().ends_with('/') {
         let path = format!("{}/", base.path());
         base.set_path(&path);
     }
-    base.join(&format!("api/v1/cobot/webhooks/{event}"))
+    base.join(&format!("api/v1/cobot/webhooks/{secret}/{event}"))
         .expect("a relative path joins")
 }

@@ -112,12 +112,13 @@ impl World {
 
     /// Cobot's webhook delivery, as the hub receives it.
     async fn webhook(&self, event: &str, url: &str) -> (u16, Value) {
+        let secret = self.hub.hub.store.webhook_secret().unwrap();
         let r = self
             .http
             .post(
                 self.hub
                     .base_url
-                    .join(&format!("api/v1/cobot/webhooks/{event}"))
+                    .join(&format!("api/v1/cobot/webhooks/{secret}/{event}"))
                     .unwrap(),
             )
             .json(&json!({"url": url}))
@@ -506,4 +507,24 @@ async fn the_hub_subscribes_to_cobots_webhooks_and_a_delivery_updates_the_member
     );
     let me = w.me("user-alex").await;
     assert_eq!(me["plans"][0]["name"], json!("Fixed Desk"));
+}
+
+#[tokio::test]
+async fn a_webhook_without_the_hubs_secret_is_refused_without_asking_cobot() {
+    let w = World::start().await;
+    w.clear_requests().await;
+    for path in [
+        "api/v1/cobot/webhooks/changed_membership_plan",
+        "api/v1/cobot/webhooks/guess/changed_membership_plan",
+    ] {
+        let r = w
+            .http
+            .post(w.hub.base_url.join(path).unwrap())
+            .json(&json!({"url": w.membership_url("mem-alex")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 404, "{path}");
+    }
+    assert!(w.requests().await.is_empty(), "no Cobot request was spent");
 }
