@@ -5,6 +5,7 @@
 //! - [`auth`]: Cobot sign-in (OpenID Connect, authorization code + PKCE), ID-token verification,
 //!   sign-out with revocation, the RFC 8252 loopback redirect.
 //! - [`cobot`]: typed calls to Cobot's API.
+//! - [`door`]: door drivers (Shelly relays) behind one trait; a pulse is never sent twice.
 //! - [`hub`]: what a hub says about itself, and the client the app uses to ask.
 //! - [`secret`]: redacted newtypes for tokens and other secrets.
 //!
@@ -15,6 +16,7 @@
 pub mod access;
 pub mod auth;
 pub mod cobot;
+pub mod door;
 pub mod hub;
 pub mod links;
 pub mod secret;
