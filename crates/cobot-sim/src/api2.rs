@@ -44,7 +44,7 @@ pub(crate) struct Api2Error {
 }
 
 impl Api2Error {
-    fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Api2Error {
             status,
             body: json!({"errors": [{"detail": detail.into()}]}),
@@ -53,7 +53,7 @@ impl Api2Error {
     }
 
     /// 400 naming the offending query parameter.
-    fn parameter(name: &str, detail: impl Into<String>) -> Self {
+    pub(crate) fn parameter(name: &str, detail: impl Into<String>) -> Self {
         Api2Error {
             status: StatusCode::BAD_REQUEST,
             body: json!({"errors": [{"detail": detail.into(), "source": {"parameter": name}}]}),
@@ -76,8 +76,18 @@ impl Api2Error {
         )
     }
 
-    fn forbidden(detail: &str) -> Self {
+    pub(crate) fn forbidden(detail: &str) -> Self {
         Self::new(StatusCode::FORBIDDEN, detail)
+    }
+
+    /// 422 for a condition that was not met, pointing at the attribute concerned (cobot-api.md §6:
+    /// `{"errors":[{"detail":"No time passes left.","source":{"pointer":"/data/attributes/base"}}]}`).
+    pub(crate) fn unprocessable(detail: &str, pointer: &str) -> Self {
+        Api2Error {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            body: json!({"errors": [{"detail": detail, "source": {"pointer": pointer}}]}),
+            headers: Vec::new(),
+        }
     }
 
     pub(crate) fn not_found() -> Self {
@@ -102,7 +112,7 @@ impl IntoResponse for Api2Error {
 }
 
 /// A JSON:API document response.
-fn document(status: StatusCode, body: &Value) -> Response {
+pub(crate) fn document(status: StatusCode, body: &Value) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE))],
@@ -120,7 +130,12 @@ pub(crate) async fn request_id(mut response: Response) -> Response {
 }
 
 /// The live token with `scope`, or 401/403.
-fn authorize(state: &state::State, headers: &HeaderMap, uri: &Uri, scope: &str) -> Result<TokenRecord, Api2Error> {
+pub(crate) fn authorize(
+    state: &state::State,
+    headers: &HeaderMap,
+    uri: &Uri,
+    scope: &str,
+) -> Result<TokenRecord, Api2Error> {
     let token = presented_token(headers, uri.query()).ok_or_else(Api2Error::unauthorized)?;
     let record = state.live_token(&token).cloned().ok_or_else(Api2Error::unauthorized)?;
     require(&record, scope)?;
@@ -135,11 +150,11 @@ fn require(record: &TokenRecord, scope: &str) -> Result<(), Api2Error> {
     }
 }
 
-fn api2_base(state: &state::State) -> String {
+pub(crate) fn api2_base(state: &state::State) -> String {
     format!("{}/api2", state.issuer)
 }
 
-fn linkage(id: &str, kind: &str) -> Value {
+pub(crate) fn linkage(id: &str, kind: &str) -> Value {
     json!({"id": id, "type": kind})
 }
 

@@ -66,6 +66,12 @@ pub struct MembershipPatch {
     pub canceled_to: Option<Option<Date>>,
     /// Values by custom field label (`null`: unset).
     pub custom_fields: Option<BTreeMap<String, Option<String>>>,
+    /// Check-in token (`null`: none); no webhook fires for it.
+    #[serde(default, deserialize_with = "present")]
+    pub check_in_token: Option<Option<String>>,
+    /// Time passes left (`null`: unlimited); no webhook fires for it.
+    #[serde(default, deserialize_with = "present")]
+    pub time_passes_left: Option<Option<u32>>,
 }
 
 /// Distinguishes a field sent as `null` (`Some(None)`) from an absent one (`None`).
@@ -252,6 +258,8 @@ impl State {
                     .into_iter()
                     .filter_map(|(field, value)| Some((field, value?)))
                     .collect(),
+                check_in_token: patch.check_in_token.flatten(),
+                time_passes_left: patch.time_passes_left.flatten(),
             };
             apply_cancel(&mut m, patch.canceled_to.flatten())?;
             self.add_membership(m);
@@ -316,6 +324,12 @@ impl State {
                 });
                 apply_cancel(&mut m, canceled_to)?;
             }
+        }
+        if let Some(token) = patch.check_in_token {
+            m.check_in_token = token;
+        }
+        if let Some(left) = patch.time_passes_left {
+            m.time_passes_left = left;
         }
         if let Some(plan_id) = patch.plan_id {
             if period_at(&m, today).plan_id != plan_id {

@@ -129,6 +129,7 @@ pub(crate) struct ConfigPatch {
     require_pkce: Option<bool>,
     auto_login_hint: Option<bool>,
     webhook_retry_base_ms: Option<u64>,
+    repeat_check_in: Option<crate::check_ins::RepeatCheckIn>,
 }
 
 /// `GET /_sim/config`: the current switches.
@@ -136,8 +137,8 @@ pub(crate) async fn config(State(sim): State<Sim>) -> Json<Value> {
     Json(json!(sim.lock().settings))
 }
 
-/// `POST /_sim/config` `{code_ttl_secs?, require_pkce?, auto_login_hint?, webhook_retry_base_ms?}`
-/// → the new switches.
+/// `POST /_sim/config` `{code_ttl_secs?, require_pkce?, auto_login_hint?, webhook_retry_base_ms?,
+/// repeat_check_in?}` → the new switches. `repeat_check_in` is `"new"` (default) or `"reject"`.
 pub(crate) async fn update_config(State(sim): State<Sim>, Json(patch): Json<ConfigPatch>) -> Json<Value> {
     let mut state = sim.lock();
     if let Some(secs) = patch.code_ttl_secs {
@@ -151,6 +152,9 @@ pub(crate) async fn update_config(State(sim): State<Sim>, Json(patch): Json<Conf
     }
     if let Some(ms) = patch.webhook_retry_base_ms {
         state.settings.webhook_retry_base = Duration::from_millis(ms);
+    }
+    if let Some(mode) = patch.repeat_check_in {
+        state.settings.repeat_check_in = mode;
     }
     tracing::info!(settings = ?state.settings, "config changed");
     Json(json!(state.settings))
@@ -408,4 +412,14 @@ pub(crate) async fn clear_requests(State(sim): State<Sim>) -> StatusCode {
 /// `GET /_sim/webhooks/deliveries`: every delivery attempt, oldest first.
 pub(crate) async fn deliveries(State(sim): State<Sim>) -> Json<Vec<crate::Delivery>> {
     Json(sim.deliveries())
+}
+
+/// `GET /_sim/spaces/{sub}/check_ins`: every check-in the simulator holds for the space, oldest
+/// first, checked out or not ([`crate::CheckIn`]); 404 for an unknown space.
+pub(crate) async fn check_ins(
+    State(sim): State<Sim>,
+    Path(subdomain): Path<String>,
+) -> Result<Json<Vec<crate::CheckIn>>, ApiError> {
+    sim.lock().space(&subdomain).ok_or_else(ApiError::not_found)?;
+    Ok(Json(sim.check_ins(&subdomain)))
 }

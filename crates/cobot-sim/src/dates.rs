@@ -25,6 +25,20 @@ pub(crate) fn api1_time(t: Timestamp) -> String {
     )
 }
 
+/// API 2 time: `2026-01-05T09:12:00Z` (UTC, no fractional seconds).
+pub(crate) fn iso_time(t: Timestamp) -> String {
+    let dt = t.to_zoned(TimeZone::UTC).datetime();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        dt.year(),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    )
+}
+
 /// API 2 date: `2026-01-05`.
 pub(crate) fn iso_date(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())

@@ -62,6 +62,13 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, json!({"errors": {field: message}}))
     }
 
+    /// 422 `{"base": message}`: a check-in refused for a reason about the whole record. One
+    /// client reads `response.data.base` (cobot-api.md §6 [O]), i.e. Rails' `errors` rendered
+    /// bare; whether Cobot wraps it in `{"errors":…}` here is [U].
+    pub(crate) fn base(message: &str) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, json!({"base": message}))
+    }
+
     /// 429 with `Retry-After` (cobot-api.md §7; the body shape is the simulator's choice).
     pub(crate) fn rate_limited(retry_after_secs: u64) -> Self {
         let mut e = Self::new(

@@ -37,10 +37,14 @@
 //! * `GET /api/custom_fields`, `GET|PUT /api/memberships/{id}/custom_fields`,
 //!   `GET|PUT /api/space/custom_fields`
 //! * `GET|POST /api/subscriptions`, `GET|DELETE /api/subscriptions/{id}`
+//! * `POST /api/memberships/{id}/work_sessions`, `DELETE /api/memberships/{id}/check_ins/current`,
+//!   `GET /api/work_sessions`, `GET /api/check_ins`, `GET /api/memberships/{id}/check_ins`
+//!   (the `check_ins` module documents the rules)
 //!
 //! API 2 (`{base}/api2`, JSON:API): `GET /user`, `GET /spaces/{id}`,
 //! `GET /spaces/{id}/memberships`, `GET /spaces/{id}/membership_plans`, `GET /memberships/{id}`,
-//! `GET /health`.
+//! `POST /check_ins`, `PUT /check_ins/{id}/check_out`, `GET /spaces/{id}/check_ins/current`,
+//! `GET /memberships/{id}/check_ins`, `GET /health`.
 //!
 //! Every API 1 and API 2 route is rate limited (60/min per user, overrides in `limit`).
 //!
@@ -52,6 +56,7 @@
 //! `POST …/memberships/{id}/plan`, `POST …/memberships/{id}/cancel`,
 //! `POST …/memberships/{id}/confirm`, `PUT …/memberships/{id}/custom_fields/{label}`,
 //! `PUT /_sim/spaces/{sub}/plans/{id}`. The same operations exist as methods on [`Sim`].
+//! `GET /_sim/spaces/{sub}/check_ins` lists every check-in held ([`Sim::check_ins`]).
 //!
 //! # Use from tests
 //!
@@ -70,7 +75,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -80,6 +85,7 @@ mod api;
 mod api2;
 mod authorize;
 pub mod changes;
+mod check_ins;
 mod conn;
 mod control;
 mod dates;
@@ -99,6 +105,7 @@ mod token;
 pub mod webhooks;
 
 pub use changes::{ChangeError, MembershipPatch, Upserted};
+pub use check_ins::{CheckIn, RepeatCheckIn};
 pub use faults::{Fault, FaultKind, RequestRecord};
 pub use seed::{demo, large, Seed};
 pub use state::{Error, Sim, TokenInfo};
@@ -172,6 +179,11 @@ pub fn app(sim: Sim) -> Router {
         )
         .route("/subscriptions", get(webhooks::list).post(webhooks::create))
         .route("/subscriptions/{id}", get(webhooks::show).delete(webhooks::delete))
+        .route("/memberships/{id}/work_sessions", post(check_ins::create))
+        .route("/memberships/{id}/check_ins/current", delete(check_ins::check_out))
+        .route("/memberships/{id}/check_ins", get(check_ins::membership_check_ins))
+        .route("/work_sessions", get(check_ins::work_sessions))
+        .route("/check_ins", get(check_ins::today))
         .route_layer(limited());
     let api2 = Router::new()
         .route("/user", get(api2::user))
@@ -179,6 +191,10 @@ pub fn app(sim: Sim) -> Router {
         .route("/spaces/{id}/memberships", get(api2::memberships))
         .route("/spaces/{id}/membership_plans", get(api2::membership_plans))
         .route("/memberships/{id}", get(api2::membership))
+        .route("/check_ins", post(check_ins::api2_create))
+        .route("/check_ins/{id}/check_out", put(check_ins::api2_check_out))
+        .route("/spaces/{id}/check_ins/current", get(check_ins::api2_current))
+        .route("/memberships/{id}/check_ins", get(check_ins::api2_membership_check_ins))
         .route_layer(limited())
         // Cobot's health check is not rate limited (it is for load balancers).
         .route("/health", get(|| async { StatusCode::NO_CONTENT }))
@@ -214,7 +230,8 @@ pub fn app(sim: Sim) -> Router {
             "/spaces/{subdomain}/memberships/{id}/custom_fields/{label}",
             put(control::put_custom_field),
         )
-        .route("/spaces/{subdomain}/plans/{id}", put(control::put_plan));
+        .route("/spaces/{subdomain}/plans/{id}", put(control::put_plan))
+        .route("/spaces/{subdomain}/check_ins", get(control::check_ins));
     Router::new()
         .route("/.well-known/openid-configuration", get(discovery::www))
         .route("/.well-known/oauth-authorization-server", get(discovery::www))

@@ -192,6 +192,15 @@ pub struct SeedMembership {
     /// Custom field values by field id (`SeedCustomField::id`). A field without an entry is unset.
     #[serde(default)]
     pub custom_fields: BTreeMap<String, String>,
+    /// The membership's check-in token (an RFID number or the like, cobot-api.md §6), by which
+    /// API 2 `POST /check_ins` identifies it; unique within a space.
+    #[serde(default)]
+    pub check_in_token: Option<String>,
+    /// Time passes left: each check-in uses one, and with none left a check-in is refused (422
+    /// "No time passes left."). `None`: unlimited (a flat-rate plan), and check-ins carry no
+    /// `time_pass`.
+    #[serde(default)]
+    pub time_passes_left: Option<u32>,
 }
 
 /// A user's admin role in one space (API 1 `admin_of[]`).
@@ -316,6 +325,7 @@ struct Member<'a> {
     starts_at: Date,
     canceled_to: Option<Date>,
     access: Option<&'a str>,
+    check_in_token: Option<&'a str>,
 }
 
 impl Member<'_> {
@@ -342,6 +352,8 @@ impl Member<'_> {
                 canceled_at: self.canceled_to,
             }],
             custom_fields,
+            check_in_token: self.check_in_token.map(Into::into),
+            time_passes_left: None,
         }
     }
 }
@@ -354,7 +366,7 @@ impl Member<'_> {
 ///   "Day Pass" 25.0 (EUR, monthly);
 /// * custom fields `cf-access` (`smart_spaces_access_additional_units`) and `cf-mobile` (`Mobile`);
 /// * memberships `mem-alex`, `mem-sam`, `mem-riley`, `mem-kim` and `mem-noah` (Noah Fischer, no
-///   connected user);
+///   connected user); check-in tokens `1001` (Alex) and `1002` (Sam); unlimited time passes;
 /// * the public client `frontdoor-app` and the confidential client `frontdoor-hub`
 ///   (secret `demo-hub-secret`).
 pub fn demo() -> Seed {
@@ -434,6 +446,7 @@ pub fn demo() -> Seed {
                 starts_at: date(2026, 1, 5),
                 canceled_to: None,
                 access: Some(""),
+                check_in_token: Some("1001"),
             }
             .build(),
             Member {
@@ -447,6 +460,7 @@ pub fn demo() -> Seed {
                 starts_at: date(2025, 3, 1),
                 canceled_to: None,
                 access: Some("Staff, Workshop"),
+                check_in_token: Some("1002"),
             }
             .build(),
             Member {
@@ -460,6 +474,7 @@ pub fn demo() -> Seed {
                 starts_at: date(2025, 6, 1),
                 canceled_to: Some(date(2026, 10, 31)),
                 access: None,
+                check_in_token: None,
             }
             .build(),
             Member {
@@ -473,6 +488,7 @@ pub fn demo() -> Seed {
                 starts_at: date(2026, 12, 1),
                 canceled_to: None,
                 access: Some("Mystery"),
+                check_in_token: None,
             }
             .build(),
             Member {
@@ -486,6 +502,7 @@ pub fn demo() -> Seed {
                 starts_at: date(2026, 2, 1),
                 canceled_to: None,
                 access: None,
+                check_in_token: None,
             }
             .build(),
         ],
@@ -560,6 +577,8 @@ pub fn large(members: usize) -> Seed {
                 canceled_at: canceled_to,
             }],
             custom_fields,
+            check_in_token: None,
+            time_passes_left: None,
         });
     }
     seed
@@ -610,6 +629,7 @@ impl Seed {
             }
         }
         let mut members: HashSet<(&str, &str)> = HashSet::new();
+        let mut check_in_tokens: HashSet<(&str, &str)> = HashSet::new();
         for m in &self.memberships {
             let sub = m.space_subdomain.as_str();
             if !spaces.contains(sub) {
@@ -628,6 +648,11 @@ impl Seed {
             }
             if let Some(p) = m.plans.iter().find(|p| !plans.contains(&(sub, p.plan_id.as_str()))) {
                 return Err(format!("membership `{}` names unknown plan `{}`", m.id, p.plan_id));
+            }
+            if let Some(token) = &m.check_in_token {
+                if !check_in_tokens.insert((sub, token.as_str())) {
+                    return Err(format!("check-in token `{token}` is used twice in `{sub}`"));
+                }
             }
             if let Some(id) = m.custom_fields.keys().find(|id| !fields.contains(&(sub, id.as_str()))) {
                 return Err(format!("membership `{}` sets unknown custom field `{id}`", m.id));

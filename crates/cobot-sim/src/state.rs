@@ -42,6 +42,8 @@ pub(crate) struct Settings {
     /// Webhook retry *n* waits `webhook_retry_base * 2^(n-1)`.
     #[serde(rename = "webhook_retry_base_ms", serialize_with = "millis")]
     pub(crate) webhook_retry_base: Duration,
+    /// What a check-in while already checked in does (Cobot: [U]).
+    pub(crate) repeat_check_in: crate::check_ins::RepeatCheckIn,
 }
 
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -144,6 +146,8 @@ pub(crate) struct State {
     pub(crate) requests: Vec<RequestRecord>,
     /// Webhook delivery attempts, oldest first (`GET /_sim/webhooks/deliveries`).
     pub(crate) deliveries: Vec<Delivery>,
+    /// Every check-in of every space, oldest first; check-outs shorten `valid_until`.
+    pub(crate) check_ins: Vec<crate::check_ins::CheckIn>,
     /// `seed.users` position by user id.
     users_by_id: HashMap<String, usize>,
     /// `seed.memberships` position by membership id.
@@ -187,6 +191,7 @@ impl Sim {
                 require_pkce: config.require_pkce,
                 auto_login_hint: config.auto_login_hint,
                 webhook_retry_base: config.webhook_retry_base,
+                repeat_check_in: crate::check_ins::RepeatCheckIn::default(),
             },
             seed,
             clients,
@@ -202,6 +207,7 @@ impl Sim {
             faults: Vec::new(),
             requests: Vec::new(),
             deliveries: Vec::new(),
+            check_ins: Vec::new(),
             users_by_id: HashMap::new(),
             memberships_by_id: HashMap::new(),
         };

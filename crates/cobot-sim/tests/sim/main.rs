@@ -7,6 +7,7 @@ mod api;
 mod api2;
 mod authorize;
 mod bulk;
+mod check_ins;
 mod contract;
 mod control;
 mod custom_fields;
