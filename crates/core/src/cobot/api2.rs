@@ -63,7 +63,7 @@ impl fmt::Display for SpaceId {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserV2 {
     /// The Cobot user id (identify users by this, never by email). Whether it equals the API 1 id
-    /// and the OIDC `sub` is not documented (cobot-api.md §2, [U]).
+    /// and the OIDC `sub` is not documented (cobot-api.md §2, \[U\]).
     pub id: String,
     /// Email address.
     pub email: Option<String>,

@@ -6,6 +6,10 @@
 //! "Device-side safety").
 //!
 //! - [`shelly`]: Shelly Gen2+/Gen3 JSON-RPC over HTTP (SHA-256 digest auth) and Gen1 `/relay/<n>`.
+//! - [`webhook`]: a generic HTTPS webhook signed the Standard Webhooks way (HMAC-SHA256), with the
+//!   receiver's half ([`webhook::verify`], [`webhook::Receiver`]).
+//! - [`home_assistant`]: Home Assistant REST service calls, limited to self-closing services
+//!   (`lock.unlock`, `lock.open`, `button.press`).
 //!
 //! # Architecture Invariant: a pulse is sent at most once
 //!
@@ -23,12 +27,16 @@
 //!
 //! The person tapping "Unlock" may try again; that is their decision, not the driver's.
 
+pub mod home_assistant;
 pub mod shelly;
+pub mod webhook;
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
+
+use url::Url;
 
 /// The default per-request timeout: a LAN relay answers in milliseconds; two seconds leaves room for
 /// Wi-Fi power save and a digest round trip while still telling a person quickly that the door
@@ -173,6 +181,90 @@ pub fn http_client() -> reqwest::Client {
         .user_agent(concat!("Frontdoor/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("a client with these settings always builds")
+}
+
+// Shared HTTP plumbing for the drivers (first written for Shelly).
+
+/// Sends a request built by `build`, retrying **only** a failure to connect, and only once: that
+/// is the one failure that proves no byte of the command left this machine. Anything else —
+/// a timeout, a reset after writing — may have reached the device and is reported, not retried.
+pub(crate) async fn send(
+    timeout: Duration,
+    build: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<reqwest::Response, Error> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match build().send().await {
+            Ok(response) => return Ok(response),
+            Err(e) if e.is_connect() && attempts < 2 => {
+                tracing::info!(cause = %root_cause(&e), "could not connect to the door's controller; retrying once");
+            }
+            Err(e) => return Err(transport_error(e, timeout)),
+        }
+    }
+}
+
+/// Reads an answer's body; a failure here happened after the command was sent.
+pub(crate) async fn read_body(response: reqwest::Response, timeout: Duration) -> Result<Vec<u8>, Error> {
+    let body = response.bytes().await.map_err(|e| transport_error(e, timeout))?;
+    Ok(body.to_vec())
+}
+
+/// Reads and discards a 401's body so the connection can be reused.
+pub(crate) async fn drain(response: reqwest::Response, timeout: Duration) {
+    let _ = read_body(response, timeout).await;
+}
+
+/// Classifies a transport failure: a connect failure sent nothing; anything else may have.
+pub(crate) fn transport_error(e: reqwest::Error, timeout: Duration) -> Error {
+    if e.is_connect() {
+        Error::Unreachable {
+            detail: format!("could not connect: {}", root_cause(&e)),
+            may_have_pulsed: false,
+            source: Some(e),
+        }
+    } else if e.is_timeout() {
+        Error::Timeout { after: timeout }
+    } else {
+        Error::Unreachable {
+            detail: format!("the connection broke after the command was sent: {}", root_cause(&e)),
+            may_have_pulsed: true,
+            source: Some(e),
+        }
+    }
+}
+
+/// The innermost cause of an error, which says what actually happened ("Connection refused").
+pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+/// `base` joined with `path`, as if `base` ended in a slash.
+pub(crate) fn join(mut base: Url, path: &str) -> Url {
+    if !base.path().ends_with('/') {
+        let with_slash = format!("{}/", base.path());
+        base.set_path(&with_slash);
+    }
+    base.join(path).expect("a relative path always joins")
+}
+
+/// `host:port` of a URL, never its user info.
+pub(crate) fn host_port(url: &Url) -> String {
+    match (url.host_str(), url.port_or_known_default()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        _ => "(no host)".into(),
+    }
+}
+
+/// The start of a body, for error messages.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    String::from_utf8_lossy(body).chars().take(200).collect()
 }
 
 #[cfg(test)]

@@ -37,7 +37,10 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::{Confirmation, DevicePassword, DoorDriver, Error, PulseFuture, PulseOutcome, DEFAULT_TIMEOUT};
+use super::{
+    drain, host_port, join, read_body, send, snippet, Confirmation, DevicePassword, DoorDriver, Error, PulseFuture,
+    PulseOutcome, DEFAULT_TIMEOUT,
+};
 
 /// Gen2 devices have one user name, fixed by the firmware.
 const GEN2_USER: &str = "admin";
@@ -353,85 +356,6 @@ impl DoorDriver for ShellyGen1 {
 fn gen1_timer_secs(duration: Duration) -> u64 {
     let secs = duration.as_secs() + u64::from(duration.subsec_nanos() > 0);
     secs.max(1)
-}
-
-/// Sends a request built by `build`, retrying **only** a failure to connect, and only once: that
-/// is the one failure that proves no byte of the command left this machine. Anything else —
-/// a timeout, a reset after writing — may have reached the device and is reported, not retried.
-async fn send(timeout: Duration, build: impl Fn() -> reqwest::RequestBuilder) -> Result<reqwest::Response, Error> {
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        match build().send().await {
-            Ok(response) => return Ok(response),
-            Err(e) if e.is_connect() && attempts < 2 => {
-                tracing::info!(cause = %root_cause(&e), "could not connect to the door's controller; retrying once");
-            }
-            Err(e) => return Err(transport_error(e, timeout)),
-        }
-    }
-}
-
-/// Reads an answer's body; a failure here happened after the command was sent.
-async fn read_body(response: reqwest::Response, timeout: Duration) -> Result<Vec<u8>, Error> {
-    let body = response.bytes().await.map_err(|e| transport_error(e, timeout))?;
-    Ok(body.to_vec())
-}
-
-/// Reads and discards a 401's body so the connection can be reused.
-async fn drain(response: reqwest::Response, timeout: Duration) {
-    let _ = read_body(response, timeout).await;
-}
-
-/// Classifies a transport failure: a connect failure sent nothing; anything else may have.
-fn transport_error(e: reqwest::Error, timeout: Duration) -> Error {
-    if e.is_connect() {
-        Error::Unreachable {
-            detail: format!("could not connect: {}", root_cause(&e)),
-            may_have_pulsed: false,
-            source: Some(e),
-        }
-    } else if e.is_timeout() {
-        Error::Timeout { after: timeout }
-    } else {
-        Error::Unreachable {
-            detail: format!("the connection broke after the command was sent: {}", root_cause(&e)),
-            may_have_pulsed: true,
-            source: Some(e),
-        }
-    }
-}
-
-/// The innermost cause of an error, which says what actually happened ("Connection refused").
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = e;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
-}
-
-/// `base` joined with `path`, as if `base` ended in a slash.
-fn join(mut base: Url, path: &str) -> Url {
-    if !base.path().ends_with('/') {
-        let with_slash = format!("{}/", base.path());
-        base.set_path(&with_slash);
-    }
-    base.join(path).expect("a relative path always joins")
-}
-
-/// `host:port` of a URL, never its user info.
-fn host_port(url: &Url) -> String {
-    match (url.host_str(), url.port_or_known_default()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_string(),
-        _ => "(no host)".into(),
-    }
-}
-
-/// The start of a body, for error messages.
-fn snippet(body: &[u8]) -> String {
-    String::from_utf8_lossy(body).chars().take(200).collect()
 }
 
 /// A parsed `WWW-Authenticate: Digest …` challenge.

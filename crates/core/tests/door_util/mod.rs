@@ -14,7 +14,13 @@
 //!
 //! Every request is counted and every executed pulse recorded, so tests can prove "one round trip"
 //! and "never pulsed twice".
+//!
+//! The HTTP plumbing ([`Server`], [`Request`], [`Response`], [`Action`]) is shared with the sibling
+//! doubles: [`webhook`] (a Standard Webhooks receiver) and [`home_assistant`] (HA's REST API).
 #![allow(dead_code)]
+
+pub mod home_assistant;
+pub mod webhook;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -73,7 +79,6 @@ struct Config {
 
 struct State {
     config: Mutex<Config>,
-    requests: AtomicUsize,
     pulses: Mutex<Vec<Pulse>>,
     relays: Vec<watch::Sender<bool>>,
     timers: Vec<AtomicU64>,
@@ -84,29 +89,19 @@ struct State {
 
 /// A running double; the server stops when this is dropped.
 pub struct ShellyDouble {
-    addr: std::net::SocketAddr,
+    server: Server,
     state: Arc<State>,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for ShellyDouble {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
 }
 
 impl ShellyDouble {
     /// An open device (no auth) on `127.0.0.1:0`.
     pub async fn start() -> ShellyDouble {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
-        let addr = listener.local_addr().expect("local addr");
         let state = Arc::new(State {
             config: Mutex::new(Config {
                 password: None,
                 gen1_login: None,
                 fault: Fault::None,
             }),
-            requests: AtomicUsize::new(0),
             pulses: Mutex::new(Vec::new()),
             relays: (0..CHANNELS).map(|_| watch::channel(false).0).collect(),
             timers: (0..CHANNELS).map(|_| AtomicU64::new(0)).collect(),
@@ -114,15 +109,8 @@ impl ShellyDouble {
             next_nonce: AtomicU64::new(1_763_746_991),
         });
         let serving = state.clone();
-        let server = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                tokio::spawn(serve_connection(stream, serving.clone()));
-            }
-        });
-        ShellyDouble { addr, state, server }
+        let server = Server::start(move |request| handle(request, &serving)).await;
+        ShellyDouble { server, state }
     }
 
     /// Gen2: require digest auth with this admin password.
@@ -149,12 +137,12 @@ impl ShellyDouble {
 
     /// `http://127.0.0.1:<port>/`.
     pub fn url(&self) -> Url {
-        Url::parse(&format!("http://{}/", self.addr)).unwrap()
+        self.server.url()
     }
 
     /// HTTP requests received so far (each round trip counts once).
     pub fn requests(&self) -> usize {
-        self.state.requests.load(Ordering::SeqCst)
+        self.server.requests()
     }
 
     /// Pulses executed so far.
@@ -183,15 +171,62 @@ impl ShellyDouble {
     }
 }
 
-struct Request {
-    method: String,
-    target: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+/// A loopback HTTP/1.1 server (keep-alive, `Content-Length` bodies) that hands every request to a
+/// handler; it stops when dropped.
+pub struct Server {
+    addr: std::net::SocketAddr,
+    requests: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Server {
+    /// Listens on `127.0.0.1:0` and answers each request with `handler`.
+    pub async fn start(handler: impl Fn(&Request) -> Action + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let requests = Arc::new(AtomicUsize::new(0));
+        let handler: Arc<dyn Fn(&Request) -> Action + Send + Sync> = Arc::new(handler);
+        let counted = requests.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                tokio::spawn(serve_connection(stream, handler.clone(), counted.clone()));
+            }
+        });
+        Server { addr, requests, task }
+    }
+
+    /// `http://127.0.0.1:<port>/`.
+    pub fn url(&self) -> Url {
+        Url::parse(&format!("http://{}/", self.addr)).unwrap()
+    }
+
+    /// HTTP requests received so far (each round trip counts once).
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+/// One parsed HTTP request.
+pub struct Request {
+    pub method: String,
+    /// The origin-form target (`/path?query`).
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
 impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
+    /// The first header called `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -199,14 +234,16 @@ impl Request {
     }
 }
 
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+/// An answer to write back.
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
 }
 
 impl Response {
-    fn json(status: u16, body: Value) -> Response {
+    /// A JSON answer.
+    pub fn json(status: u16, body: Value) -> Response {
         Response {
             status,
             headers: vec![("Content-Type".into(), "application/json".into())],
@@ -215,20 +252,28 @@ impl Response {
     }
 }
 
-enum Action {
+/// What the server does with a request.
+pub enum Action {
+    /// Answer now.
     Answer(Response),
+    /// Answer after this long.
     AnswerLate(Duration, Response),
+    /// Close the connection without answering.
     Drop,
 }
 
-async fn serve_connection(stream: TcpStream, state: Arc<State>) {
+async fn serve_connection(
+    stream: TcpStream,
+    handler: Arc<dyn Fn(&Request) -> Action + Send + Sync>,
+    requests: Arc<AtomicUsize>,
+) {
     let mut stream = BufReader::new(stream);
     loop {
         let Some(request) = read_request(&mut stream).await else {
             return;
         };
-        state.requests.fetch_add(1, Ordering::SeqCst);
-        let response = match handle(&request, &state) {
+        requests.fetch_add(1, Ordering::SeqCst);
+        let response = match handler(&request) {
             Action::Answer(r) => r,
             Action::AnswerLate(delay, r) => {
                 tokio::time::sleep(delay).await;
@@ -288,7 +333,11 @@ fn reason(status: u16) -> &'static str {
         200 => "OK",
         400 => "Bad Request",
         401 => "Unauthorized",
+        202 => "Accepted",
+        403 => "Forbidden",
         404 => "Not Found",
+        409 => "Conflict",
+        503 => "Service Unavailable",
         _ => "Internal Server Error",
     }
 }
