@@ -69,6 +69,7 @@ use crate::api::{authenticate, require_scope};
 use crate::api2::{self, Api2Error};
 use crate::dates::{api1_time, iso_time, parse_iso_date};
 use crate::error::ApiError;
+use crate::members::membership_call;
 use crate::membership::has_ended;
 use crate::params::Params;
 use crate::seed::{SeedMembership, SeedSpace};
@@ -266,29 +267,7 @@ fn api1_json(c: &CheckIn) -> Value {
     v
 }
 
-/// Checks an API 1 request on one membership: space (404), token (401), scope (403), membership
-/// (404), owner or admin (403).
-fn membership_call(
-    state: &state::State,
-    subdomain: &str,
-    id: &str,
-    headers: &HeaderMap,
-    query: Option<&str>,
-    scopes: &[&str],
-) -> Result<TokenRecord, ApiError> {
-    state.space(subdomain).ok_or_else(ApiError::not_found)?;
-    let (_, record) = authenticate(state, headers, query)?;
-    require_scope(&record, scopes)?;
-    let m = state.membership_in(subdomain, id).ok_or_else(ApiError::not_found)?;
-    let owner = m.user_id.as_deref() == Some(record.user_id.as_str());
-    if !owner && !state.is_admin(&record, subdomain) {
-        return Err(ApiError::message(
-            StatusCode::FORBIDDEN,
-            "You may only check in or read your own membership.",
-        ));
-    }
-    Ok(record)
-}
+const CHECK_IN_REFUSAL: &str = "You may only check in or read your own membership.";
 
 /// API 1 `from`/`to`: `YYYY-MM-DD HH:MM:SS +0000` (or with slashes, any offset).
 pub(crate) fn parse_api1_time(s: &str) -> Option<Timestamp> {
@@ -325,7 +304,15 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (body, notes) = {
         let mut state = sim.lock();
-        membership_call(&state, &subdomain, &id, &headers, uri.query(), &["checkin", "write"])?;
+        membership_call(
+            &state,
+            &subdomain,
+            &id,
+            &headers,
+            uri.query(),
+            &["checkin", "write"],
+            CHECK_IN_REFUSAL,
+        )?;
         let c = state
             .create_check_in(&subdomain, &id, 1)
             .map_err(|r| ApiError::base(r.message()))?;
@@ -344,7 +331,15 @@ pub(crate) async fn check_out(
 ) -> Result<Json<Value>, ApiError> {
     let (body, notes) = {
         let mut state = sim.lock();
-        membership_call(&state, &subdomain, &id, &headers, uri.query(), &["checkin", "write"])?;
+        membership_call(
+            &state,
+            &subdomain,
+            &id,
+            &headers,
+            uri.query(),
+            &["checkin", "write"],
+            CHECK_IN_REFUSAL,
+        )?;
         let c = state
             .check_out_current(&subdomain, &id)
             .ok_or_else(ApiError::not_found)?;
@@ -418,7 +413,15 @@ pub(crate) async fn membership_check_ins(
     uri: Uri,
 ) -> Result<Json<Value>, ApiError> {
     let state = sim.lock();
-    membership_call(&state, &subdomain, &id, &headers, uri.query(), &["read_check_ins"])?;
+    membership_call(
+        &state,
+        &subdomain,
+        &id,
+        &headers,
+        uri.query(),
+        &["read_check_ins"],
+        CHECK_IN_REFUSAL,
+    )?;
     let (from, to) = api1_window(uri.query())?;
     let list: Vec<Value> = state
         .membership_check_ins(&subdomain, &id)

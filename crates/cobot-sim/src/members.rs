@@ -40,6 +40,28 @@ pub(crate) fn admin_call(
     Ok(record)
 }
 
+/// Checks an API 1 request on one membership: space (404), token (401), scope (403), membership
+/// (404), owner or admin (403 with `refusal`). Returns the token.
+pub(crate) fn membership_call(
+    state: &state::State,
+    subdomain: &str,
+    id: &str,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    scopes: &[&str],
+    refusal: &str,
+) -> Result<TokenRecord, ApiError> {
+    state.space(subdomain).ok_or_else(ApiError::not_found)?;
+    let (_, record) = authenticate(state, headers, query)?;
+    require_scope(&record, scopes)?;
+    let m = state.membership_in(subdomain, id).ok_or_else(ApiError::not_found)?;
+    let owner = m.user_id.as_deref() == Some(record.user_id.as_str());
+    if !owner && !state.is_admin(&record, subdomain) {
+        return Err(ApiError::message(StatusCode::FORBIDDEN, refusal));
+    }
+    Ok(record)
+}
+
 /// `GET /api/plans`: no authentication needed; hidden plans and `welcome_message` only for a token
 /// with scope `read_plans` (cobot-api.md §4). A presented token that is not live is refused (401)
 /// rather than silently treated as anonymous.
@@ -127,17 +149,17 @@ pub(crate) async fn membership(
     uri: Uri,
 ) -> Result<Json<Value>, ApiError> {
     let state = sim.lock();
+    membership_call(
+        &state,
+        &subdomain,
+        &id,
+        &headers,
+        uri.query(),
+        &["read_memberships", "read"],
+        "You may only read your own membership.",
+    )?;
     let space = state.space(&subdomain).ok_or_else(ApiError::not_found)?;
-    let (_, record) = authenticate(&state, &headers, uri.query())?;
-    require_scope(&record, &["read_memberships", "read"])?;
     let m = state.membership_in(&subdomain, &id).ok_or_else(ApiError::not_found)?;
-    let owner = m.user_id.as_deref() == Some(record.user_id.as_str());
-    if !owner && !state.is_admin(&record, &subdomain) {
-        return Err(ApiError::message(
-            StatusCode::FORBIDDEN,
-            "You may only read your own membership.",
-        ));
-    }
     Ok(Json(api1_json(&state, space, m, state.today(space))))
 }
 
