@@ -132,6 +132,17 @@ pub struct PlanConfig {
     pub groups: Vec<Spanned<String>>,
 }
 
+impl PlanConfig {
+    /// How the entry recognises its plan; `None` unless exactly one of `id` and `name` is given.
+    pub fn plan_match(&self) -> Option<PlanMatch> {
+        match (&self.id, &self.name) {
+            (Some(id), None) => Some(PlanMatch::Id(id.clone())),
+            (None, Some(name)) => Some(PlanMatch::Name(name.clone())),
+            _ => None,
+        }
+    }
+}
+
 fn default_www() -> Url {
     Url::parse("https://www.cobot.me").expect("constant URL")
 }
@@ -289,10 +300,9 @@ impl Config {
         }
         let mut assignments = Vec::new();
         for p in &self.plans {
-            let plan = match (&p.id, &p.name) {
-                (Some(id), None) => PlanMatch::Id(id.clone()),
-                (None, Some(name)) => PlanMatch::Name(name.clone()),
-                _ => {
+            let plan = match p.plan_match() {
+                Some(plan) => plan,
+                None => {
                     return Err(located(
                         p.groups.first().map(|g| g.span()).unwrap_or(0..0),
                         "a [[plans]] entry needs exactly one of id or name".into(),

@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use frontdoor_core::access::{PlanMatch, Rules};
+use frontdoor_core::access::Rules;
 use frontdoor_core::cobot::{Cobot, RetryPolicy};
 use frontdoor_core::secret::AccessToken;
 use jiff::Timestamp;
@@ -99,14 +99,8 @@ impl Hub {
             config.hosts(),
         )
         .with_retry(setup.retry);
-        let assignments = config
-            .plans
-            .iter()
-            .map(|p| match (&p.id, &p.name) {
-                (Some(id), _) => PlanMatch::Id(id.clone()),
-                (None, name) => PlanMatch::Name(name.clone().unwrap_or_default()),
-            })
-            .collect();
+        // `rules()` above refused any entry without exactly one of id and name.
+        let assignments = config.plans.iter().filter_map(|p| p.plan_match()).collect();
         let syncer = Syncer::new(
             cobot.clone(),
             setup.cobot_token,

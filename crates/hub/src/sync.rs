@@ -83,20 +83,6 @@ pub struct Syncer {
     now: fn() -> Timestamp,
 }
 
-/// Counts requests sent for one sync.
-struct Counted<'a> {
-    cobot: &'a Cobot,
-    token: &'a AccessToken,
-    requests: u32,
-}
-
-impl Counted<'_> {
-    fn count<T>(&mut self, r: Result<T, cobot::Error>) -> Result<T, cobot::Error> {
-        self.requests += 1;
-        r
-    }
-}
-
 impl Syncer {
     /// A sync engine; without a token every sync fails with [`Error::NotConnected`].
     #[allow(clippy::too_many_arguments)]
@@ -147,23 +133,22 @@ impl Syncer {
 
     async fn full_inner(&self, report: &mut SyncReport) -> Result<(), Error> {
         let token = self.token.as_ref().ok_or(Error::NotConnected)?;
-        let mut c = Counted {
-            cobot: &self.cobot,
-            token,
-            requests: 0,
-        };
+        let mut calls = 0;
         let outcome = async {
-            let plans = c.count(c.cobot.plans(c.token, &self.space).await)?;
-            let memberships = c.count(c.cobot.memberships(c.token, &self.space).await)?;
+            calls += 1;
+            let plans = self.cobot.plans(token, &self.space).await?;
+            calls += 1;
+            let memberships = self.cobot.memberships(token, &self.space).await?;
             let fields = if self.rules.extra_groups_enabled() {
-                c.count(c.cobot.custom_fields(c.token, &self.space).await)?
+                calls += 1;
+                self.cobot.custom_fields(token, &self.space).await?
             } else {
                 Vec::new()
             };
             Ok::<_, Error>((plans, memberships, fields))
         }
         .await;
-        report.cobot_requests = c.requests;
+        report.cobot_requests = calls;
         let (plans, memberships, fields) = outcome?;
         let fields: HashMap<&str, &cobot::api1::MembershipFields> =
             fields.iter().map(|f| (f.membership_id.as_str(), f)).collect();
