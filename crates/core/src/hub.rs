@@ -129,6 +129,21 @@ pub async fn my_access(
     call(http.get(hub.join("api/v1/me")).bearer_auth(session.secret())).await
 }
 
+/// `POST /api/v1/doors/{door}/unlock`: opens a door with the member's hub session.
+pub async fn unlock(
+    http: &reqwest::Client,
+    hub: &HubUrl,
+    session: &crate::secret::HubSessionToken,
+    door: &str,
+) -> Result<UnlockResponse, CallError> {
+    let door: String = url::form_urlencoded::byte_serialize(door.as_bytes()).collect();
+    call(
+        http.post(hub.join(&format!("api/v1/doors/{door}/unlock")))
+            .bearer_auth(session.secret()),
+    )
+    .await
+}
+
 /// Asks `hub` who it is and checks that it serves `space`.
 pub async fn fetch_info(http: &reqwest::Client, hub: &HubUrl, space: &Subdomain) -> Result<HubInfo, Error> {
     let response = http
@@ -193,6 +208,78 @@ pub struct MyAccess {
     pub plans: Vec<PlanStatus>,
     /// Every door.
     pub doors: Vec<DoorStatus>,
+    /// Today's check-in, if the hub made or found one (or is still making it).
+    #[serde(default)]
+    pub check_in: Option<CheckInStatus>,
+    /// The member's recent check-ins through Frontdoor, newest first.
+    #[serde(default)]
+    pub recent_check_ins: Vec<CheckInStatus>,
+}
+
+/// A check-in as the member sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckInStatus {
+    /// The space's calendar day (ISO date).
+    pub day: String,
+    /// Where it stands.
+    pub state: CheckInState,
+    /// Since when Cobot counts the member as checked in, in the space's time (`09:12`), once known.
+    pub since: Option<String>,
+    /// In words: "Checked in since 09:12", "Checking in with Cobot…", Cobot's refusal.
+    pub message: String,
+}
+
+/// Where a check-in stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckInState {
+    /// Queued in the hub; Cobot has not confirmed it yet (it may be unreachable).
+    Pending,
+    /// Cobot has it.
+    CheckedIn,
+    /// Cobot refused it (no time passes left, membership not active); not retried.
+    Refused,
+}
+
+/// `POST /api/v1/doors/{door}/unlock`: what happened at the door.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnlockResponse {
+    /// The door's id.
+    pub door_id: String,
+    /// The door's name.
+    pub door_name: String,
+    /// What the relay did.
+    pub outcome: UnlockOutcome,
+    /// In words, for the person at the door.
+    pub message: String,
+    /// This tap joined one already under way (a double tap); the relay was pulsed once.
+    pub merged: bool,
+    /// The hub's whole handling time, in milliseconds, relay round trip included.
+    pub latency_ms: f64,
+    /// What this entry means for today's check-in.
+    pub check_in: CheckInNote,
+}
+
+/// What the relay did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnlockOutcome {
+    /// The device confirmed the strike was released.
+    Opened,
+    /// The command went out; the device did not confirm it.
+    OpenedUnconfirmed,
+}
+
+/// What an unlock did about checking in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckInNote {
+    /// Queued: the hub is checking the member in with Cobot.
+    CheckingIn,
+    /// The member already has today's check-in (or one is on its way).
+    AlreadyToday,
+    /// The door is not an entrance, the policy is off, or the person has no membership here.
+    None,
 }
 
 /// One plan of the member.

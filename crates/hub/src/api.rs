@@ -13,14 +13,14 @@ use base64::Engine;
 use frontdoor_core::access::{Inactive, Reason};
 use frontdoor_core::cobot;
 use frontdoor_core::hub::{
-    ApiError, DoorStatus, HubInfo, MyAccess, PlanStatus, SessionRequest, SessionResponse, SignInInfo, SpaceInfo,
-    PRODUCT,
+    ApiError, CheckInState, CheckInStatus, DoorStatus, HubInfo, MyAccess, PlanStatus, SessionRequest, SessionResponse,
+    SignInInfo, SpaceInfo, UnlockResponse, PRODUCT,
 };
 use frontdoor_core::secret::HubSessionToken;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::store::SessionRow;
+use crate::store::{AuditRow, CheckInRow, SessionRow};
 use crate::sync::{self, SyncReport};
 use crate::Hub;
 
@@ -33,13 +33,16 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/api/v1/hub", get(info))
         .route("/api/v1/session", post(session))
         .route("/api/v1/me", get(me))
+        .route("/api/v1/doors/{door}/unlock", post(unlock))
         .route("/api/v1/admin/sync", post(sync_now).get(last_sync))
+        .route("/api/v1/admin/audit", get(audit))
+        .route("/api/v1/admin/check_ins", get(check_ins))
         .route("/api/v1/cobot/webhooks/{secret}/{event}", post(webhook))
         .with_state(hub)
 }
 
 /// An error as clients see it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Error {
     status: StatusCode,
     code: &'static str,
@@ -47,7 +50,7 @@ pub struct Error {
 }
 
 impl Error {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Error {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Error {
         Error {
             status,
             code,
@@ -55,7 +58,17 @@ impl Error {
         }
     }
 
-    fn internal(e: impl std::fmt::Display) -> Error {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The words for a person.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub(crate) fn internal(e: impl std::fmt::Display) -> Error {
         tracing::error!("internal error: {e}");
         Error::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -64,7 +77,7 @@ impl Error {
         )
     }
 
-    fn not_signed_in() -> Error {
+    pub(crate) fn not_signed_in() -> Error {
         Error::new(
             StatusCode::UNAUTHORIZED,
             "not_signed_in",
@@ -147,7 +160,7 @@ async fn info(State(hub): State<Arc<Hub>>) -> Json<HubInfo> {
     })
 }
 
-fn hash(token: &str) -> String {
+pub(crate) fn hash(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -181,6 +194,7 @@ async fn session(
                 staff,
                 expires_at,
             },
+            (hub.now)().as_second(),
         )
         .map_err(Error::internal)?;
     Ok(Json(SessionResponse {
@@ -191,16 +205,104 @@ async fn session(
     }))
 }
 
-fn signed_in(hub: &Hub, headers: &HeaderMap) -> Result<SessionRow, Error> {
-    let token = headers
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(Error::not_signed_in)?;
+}
+
+fn signed_in(hub: &Hub, headers: &HeaderMap) -> Result<SessionRow, Error> {
+    let token = bearer(headers).ok_or_else(Error::not_signed_in)?;
     hub.store
         .session(&hash(token.trim()), (hub.now)().as_second())
         .map_err(Error::internal)?
         .ok_or_else(Error::not_signed_in)
+}
+
+fn staff_only(hub: &Hub, headers: &HeaderMap, what: &str) -> Result<SessionRow, Error> {
+    let session = signed_in(hub, headers)?;
+    if !session.staff {
+        return Err(Error::new(
+            StatusCode::FORBIDDEN,
+            "not_staff",
+            format!("Only the space's staff can {what}."),
+        ));
+    }
+    Ok(session)
+}
+
+/// Opens a door; see [`crate::unlock`].
+async fn unlock(
+    State(hub): State<Arc<Hub>>,
+    Path(door): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<UnlockResponse>, Error> {
+    hub.unlock(bearer(&headers), &door).await.map(Json)
+}
+
+#[derive(serde::Deserialize)]
+struct Limit {
+    limit: Option<u32>,
+}
+
+/// The newest audit entries (staff).
+async fn audit(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<Limit>,
+) -> Result<Json<Vec<AuditRow>>, Error> {
+    staff_only(&hub, &headers, "see the audit log")?;
+    Ok(Json(
+        hub.store
+            .audit(q.limit.unwrap_or(100).min(1000))
+            .map_err(Error::internal)?,
+    ))
+}
+
+/// The check-in outbox, newest day first (staff): what is done, pending or refused.
+async fn check_ins(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<Vec<CheckInRow>>, Error> {
+    staff_only(&hub, &headers, "see check-ins")?;
+    Ok(Json(hub.store.check_ins().map_err(Error::internal)?))
+}
+
+/// A member-facing view of an outbox row.
+fn check_in_status(hub: &Hub, row: &CheckInRow) -> CheckInStatus {
+    let since = row
+        .valid_from
+        .as_deref()
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        .map(|t| t.to_zoned(hub.rules.time_zone().clone()).strftime("%H:%M").to_string());
+    let (state, message) = match row.state.as_str() {
+        "checked_in" => (
+            CheckInState::CheckedIn,
+            match &since {
+                Some(since) => format!("Checked in since {since}"),
+                None => "Checked in".to_string(),
+            },
+        ),
+        "refused" => (
+            CheckInState::Refused,
+            format!(
+                "Cobot did not check you in: {}",
+                row.last_error.as_deref().unwrap_or("no reason given")
+            ),
+        ),
+        _ => (
+            CheckInState::Pending,
+            if row.attempts == 0 {
+                "Checking you in with Cobot…".to_string()
+            } else {
+                "Checking you in with Cobot — it has not answered yet; the hub keeps trying.".to_string()
+            },
+        ),
+    };
+    CheckInStatus {
+        day: row.day.clone(),
+        state,
+        since,
+        message,
+    }
 }
 
 /// The member's plans and every door's verdict now, from the snapshot.
@@ -210,7 +312,7 @@ async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<MyAc
     let now = (hub.now)();
     let member = session.membership_id.as_deref().and_then(|id| snapshot.member(id));
     let names = hub.rules.door_names();
-    let (plans, doors, name) = match member {
+    let (plans, mut doors, name) = match member {
         Some(m) => {
             let access = hub.rules.member_access(&m.access(), now);
             let status = match &access.inactive {
@@ -245,9 +347,34 @@ async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<MyAc
                 .collect();
             (plans, doors, m.name.clone())
         }
-        // Staff without a membership: no plans; doors per their staff role come with unlocking.
         None => (Vec::new(), Vec::new(), None),
     };
+    if session.staff {
+        // Staff may open every door, whatever their plan says.
+        let staff_reason = format!("Staff of {} may open every door", hub.config.space.name);
+        for door in hub.rules.doors() {
+            match doors.iter_mut().find(|d| d.id == door.id.0) {
+                Some(d) if d.allowed => {}
+                Some(d) => {
+                    d.allowed = true;
+                    d.reasons.insert(0, staff_reason.clone());
+                }
+                None => doors.push(DoorStatus {
+                    id: door.id.0.clone(),
+                    name: door.name.clone(),
+                    allowed: true,
+                    reasons: vec![staff_reason.clone()],
+                }),
+            }
+        }
+    }
+    let recent = match &session.membership_id {
+        Some(id) => hub.store.check_ins_of(id, 10).map_err(Error::internal)?,
+        None => Vec::new(),
+    };
+    let today = hub.space_day(now);
+    let recent_check_ins: Vec<CheckInStatus> = recent.iter().map(|r| check_in_status(&hub, r)).collect();
+    let check_in = recent_check_ins.iter().find(|c| c.day == today).cloned();
     Ok(Json(MyAccess {
         as_of: snapshot.as_of.to_string(),
         evaluated_at: now.to_string(),
@@ -255,30 +382,27 @@ async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<MyAc
         staff: session.staff,
         plans,
         doors,
+        check_in,
+        recent_check_ins,
     }))
 }
 
 async fn sync_now(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<SyncReport>, Error> {
-    let session = signed_in(&hub, &headers)?;
-    if !session.staff {
-        return Err(Error::new(
-            StatusCode::FORBIDDEN,
-            "not_staff",
-            "Only the space's staff can resync.",
-        ));
+    staff_only(&hub, &headers, "resync")?;
+    let report = hub.syncer.full().await?;
+    // Cobot answered: a good moment for check-ins that were waiting on it.
+    if hub
+        .store
+        .check_ins_due_now(jiff::Timestamp::now().as_millisecond())
+        .is_ok()
+    {
+        hub.check_ins.wake();
     }
-    Ok(Json(hub.syncer.full().await?))
+    Ok(Json(report))
 }
 
 async fn last_sync(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Response, Error> {
-    let session = signed_in(&hub, &headers)?;
-    if !session.staff {
-        return Err(Error::new(
-            StatusCode::FORBIDDEN,
-            "not_staff",
-            "Only the space's staff can see sync reports.",
-        ));
-    }
+    staff_only(&hub, &headers, "see sync reports")?;
     match hub.store.last_sync().map_err(Error::internal)? {
         Some((_, report)) => Ok(([("content-type", "application/json")], report).into_response()),
         None => Err(Error::new(

@@ -33,6 +33,115 @@ pub struct Config {
     /// Plan → groups assignments.
     #[serde(default)]
     pub plans: Vec<PlanConfig>,
+    /// When entering checks members in to Cobot.
+    #[serde(default)]
+    pub check_in: CheckInConfig,
+    /// Unlock requests: rate limit and double taps.
+    #[serde(default)]
+    pub unlock: UnlockConfig,
+}
+
+/// `[check_in]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInConfig {
+    /// `once-per-day` (default): the first entry through an entrance door on a day (in the
+    /// space's time zone) checks the member in; `off`: the hub never checks anyone in.
+    #[serde(default)]
+    pub policy: CheckInPolicy,
+}
+
+impl Default for CheckInConfig {
+    fn default() -> Self {
+        CheckInConfig {
+            policy: CheckInPolicy::OncePerDay,
+        }
+    }
+}
+
+/// See [`CheckInConfig::policy`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckInPolicy {
+    /// At most one check-in per member per space per day.
+    #[default]
+    OncePerDay,
+    /// Never check in.
+    Off,
+}
+
+/// `[unlock]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnlockConfig {
+    /// Unlock requests one person may make per minute, across all doors; more are refused with
+    /// "wait a moment" (default 12).
+    #[serde(default = "default_per_minute")]
+    pub per_minute: u32,
+}
+
+impl Default for UnlockConfig {
+    fn default() -> Self {
+        UnlockConfig {
+            per_minute: default_per_minute(),
+        }
+    }
+}
+
+fn default_per_minute() -> u32 {
+    12
+}
+
+/// How the hub reaches a door's relay or lock. Secrets (passwords, tokens, signing keys) are
+/// never in this file: `*_credential` names a credential that the hub reads from the
+/// environment variable `FRONTDOOR_HUB_SECRET_<NAME>` (upper case, `-` and `.` as `_`) or the
+/// systemd credential `$CREDENTIALS_DIRECTORY/<name>`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum DriverConfig {
+    /// A Shelly Gen2+/Gen3 switch over HTTP JSON-RPC (`Switch.Set` + `toggle_after`).
+    ShellyGen2 {
+        /// The device, e.g. `http://192.168.1.20/`.
+        url: Url,
+        /// Switch id (default 0).
+        #[serde(default)]
+        channel: u32,
+        /// The device's admin password, if it has one.
+        #[serde(default)]
+        password_credential: Option<String>,
+    },
+    /// A Shelly Gen1 relay (`/relay/<n>?turn=on&timer=…`).
+    ShellyGen1 {
+        /// The device.
+        url: Url,
+        /// Relay index (default 0).
+        #[serde(default)]
+        relay: u32,
+        /// The login, if "restrict login" is on.
+        #[serde(default)]
+        user: Option<String>,
+        /// Its password.
+        #[serde(default)]
+        password_credential: Option<String>,
+    },
+    /// A Home Assistant service call (`lock.unlock`, `lock.open` or `button.press`).
+    HomeAssistant {
+        /// Home Assistant, e.g. `http://homeassistant.local:8123/`.
+        url: Url,
+        /// `lock.unlock`, `lock.open` or `button.press`.
+        service: String,
+        /// The entity, e.g. `lock.front_door`.
+        entity_id: String,
+        /// A long-lived access token of a dedicated Home Assistant user.
+        token_credential: String,
+    },
+    /// A signed webhook (Standard Webhooks, HMAC-SHA256).
+    Webhook {
+        /// The receiver (`https://` outside a lab).
+        url: Url,
+        /// The shared secret, `whsec_…`.
+        secret_credential: String,
+    },
 }
 
 /// `[space]`
@@ -102,6 +211,20 @@ pub struct DoorConfig {
     pub id: Spanned<String>,
     /// What people call it.
     pub name: String,
+    /// Entering through this door checks the member in to Cobot (see `[check_in]`).
+    #[serde(default)]
+    pub entrance: bool,
+    /// How long the strike stays released, in seconds (0.5–30; default 3). The device turns it
+    /// off by itself.
+    #[serde(default = "default_pulse_seconds")]
+    pub pulse_seconds: f64,
+    /// How the hub opens it; a door without one shows its verdict but cannot be unlocked.
+    #[serde(default)]
+    pub driver: Option<DriverConfig>,
+}
+
+fn default_pulse_seconds() -> f64 {
+    3.0
 }
 
 /// `[[groups]]`
@@ -257,6 +380,16 @@ impl Config {
                     format!("the door “{}” is defined twice", d.id.get_ref()),
                 ));
             }
+            if !(0.5..=30.0).contains(&d.pulse_seconds) {
+                return Err(located(
+                    d.id.span(),
+                    format!(
+                        "the door “{}” has pulse_seconds = {}; use 0.5 to 30 seconds",
+                        d.id.get_ref(),
+                        d.pulse_seconds
+                    ),
+                ));
+            }
             doors.push(Door {
                 id: DoorId(d.id.get_ref().clone()),
                 name: d.name.clone(),
@@ -325,9 +458,21 @@ impl Config {
         access::Rules::new(time_zone, doors, groups, &assignments, self.sync.extra_groups).map_err(|e| e.to_string())
     }
 
-    /// The demo configuration: the `lighthouse` space on cobot-sim at `cobot`.
+    /// The demo configuration: the `lighthouse` space on cobot-sim at `cobot`, its doors without
+    /// relays.
     pub fn demo(cobot: &Url) -> Config {
+        Config::demo_with_relay(cobot, None)
+    }
+
+    /// The demo configuration with its three doors on the three switches of one simulated Shelly
+    /// Pro 3 at `relay` (`relay-sim`); the front door is the entrance.
+    pub fn demo_with_relay(cobot: &Url, relay: Option<&Url>) -> Config {
         let base = cobot.as_str().trim_end_matches('/');
+        let driver = |channel: u32| match relay {
+            Some(url) => format!("driver = {{ kind = \"shelly-gen2\", url = \"{url}\", channel = {channel} }}\n"),
+            None => String::new(),
+        };
+        let (front, workshop, office) = (driver(0), driver(1), driver(2));
         let text = format!(
             r#"
 [space]
@@ -347,15 +492,16 @@ extra_groups = true
 [[doors]]
 id = "front"
 name = "Front door"
-
+entrance = true
+{front}
 [[doors]]
 id = "workshop"
 name = "Workshop"
-
+{workshop}
 [[doors]]
 id = "office"
 name = "Staff office"
-
+{office}
 [[groups]]
 id = "Members"
 doors = ["front"]
@@ -459,6 +605,33 @@ mod tests {
         let config = Config::parse(HEAD).unwrap();
         assert_eq!(config.issuer().as_str(), "https://lighthouse.cobot.me/");
         assert_eq!(config.sync.interval_minutes, 60);
+    }
+
+    #[test]
+    fn drivers_name_credentials_never_secrets_and_mistakes_name_their_line() {
+        let config = Config::parse(&format!(
+            "{HEAD}[[doors]]\nid = \"front\"\nname = \"F\"\nentrance = true\n\
+             driver = {{ kind = \"shelly-gen2\", url = \"http://10.0.0.5/\", password_credential = \"front-shelly\" }}\n"
+        ))
+        .unwrap();
+        assert!(config.doors[0].entrance);
+        assert!(matches!(
+            &config.doors[0].driver,
+            Some(DriverConfig::ShellyGen2 { channel: 0, password_credential: Some(name), .. }) if name == "front-shelly"
+        ));
+        let err = Config::parse(&format!(
+            "{HEAD}[[doors]]\nid = \"front\"\nname = \"F\"\ndriver = {{ kind = \"shelly-gen2\", url = \"http://10.0.0.5/\", password = \"hunter2\" }}\n"
+        ))
+        .unwrap_err();
+        assert!(err.starts_with("line 9,"), "{err}");
+        assert!(err.contains("password"), "{err}");
+        let err = Config::parse(&format!(
+            "{HEAD}[[doors]]\nid = \"front\"\nname = \"F\"\npulse_seconds = 120\n"
+        ))
+        .unwrap_err();
+        assert!(err.contains("use 0.5 to 30 seconds"), "{err}");
+        let err = Config::parse(&format!("{HEAD}[check_in]\npolicy = \"always\"\n")).unwrap_err();
+        assert!(err.contains("once-per-day"), "{err}");
     }
 
     #[test]

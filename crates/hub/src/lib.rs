@@ -3,14 +3,20 @@
 //! It describes itself (`GET /api/v1/hub`) so the app can check a join link; syncs the space's
 //! memberships from Cobot ([`sync`]) into a SQLite snapshot ([`store`]); exchanges a member's
 //! Cobot credentials for a short-lived hub session; and answers "my plans and door verdicts"
-//! from the snapshot with the access rules of its configuration ([`config`]).
+//! from the snapshot with the access rules of its configuration ([`config`]); opens doors
+//! ([`unlock`], [`doors`]) with a durable audit log ([`journal`]); and checks members in to Cobot
+//! through an outbox that survives restarts ([`check_in`]).
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod check_in;
 pub mod config;
+pub mod doors;
+pub mod journal;
 pub mod snapshot;
 pub mod store;
 pub mod sync;
+pub mod unlock;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
@@ -37,6 +43,8 @@ pub const COBOT_SCOPES: &[&str] = &[
     "read_custom_fields",
     "read_subscriptions",
     "write_subscriptions",
+    "read_check_ins",
+    "checkin",
 ];
 
 /// What a hub runs with besides its configuration.
@@ -53,6 +61,12 @@ pub struct Setup {
     pub retry: RetryPolicy,
     /// How long one request to Cobot may take.
     pub cobot_timeout: Duration,
+    /// Where door credentials come from.
+    pub secrets: doors::Secrets,
+    /// Run the check-in worker (tests turn it off to hold check-ins in the outbox).
+    pub check_in_worker: bool,
+    /// How failed check-ins back off.
+    pub check_in_backoff: check_in::Backoff,
 }
 
 impl Setup {
@@ -65,6 +79,9 @@ impl Setup {
             now: Timestamp::now,
             retry: RetryPolicy::default(),
             cobot_timeout: Duration::from_secs(15),
+            secrets: doors::no_secrets(),
+            check_in_worker: true,
+            check_in_backoff: check_in::Backoff::default(),
         }
     }
 }
@@ -85,13 +102,25 @@ pub struct Hub {
     pub cobot: Cobot,
     /// The clock.
     pub now: fn() -> Timestamp,
+    /// The doors with their drivers.
+    pub doors: doors::Doors,
+    /// Group commit for audit entries and check-ins.
+    pub journal: journal::Journal,
+    /// The unlock path's rate limits and double-tap memory.
+    pub unlocks: unlock::Unlocks,
+    /// Wakes the check-in worker.
+    pub check_ins: check_in::CheckIns,
+    /// How failed check-ins back off.
+    pub check_in_backoff: check_in::Backoff,
 }
 
 impl Hub {
     /// Builds the hub: rules from the configuration, the last snapshot from the store.
     pub fn new(config: Config, setup: Setup) -> Result<Arc<Hub>, String> {
         let rules = Arc::new(config.rules()?);
+        let doors = doors::build(&config, &setup.secrets)?;
         let store = Arc::new(setup.store);
+        let journal = journal::Journal::start(store.clone());
         let snapshot = store.load().map_err(|e| e.to_string())?.unwrap_or_default();
         let snapshot = Arc::new(RwLock::new(Arc::new(snapshot)));
         let cobot = Cobot::new(
@@ -119,6 +148,11 @@ impl Hub {
             syncer,
             cobot,
             now: setup.now,
+            doors,
+            journal,
+            unlocks: unlock::Unlocks::default(),
+            check_ins: check_in::CheckIns::default(),
+            check_in_backoff: setup.check_in_backoff,
         }))
     }
 
@@ -168,12 +202,16 @@ pub async fn spawn(config: Config, addr: SocketAddr) -> std::io::Result<RunningH
 /// Starts the hub on `addr` (port 0 picks a free port) in the current tokio runtime.
 pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::io::Result<RunningHub> {
     let scheduled = setup.scheduled_sync;
+    let check_in_worker = setup.check_in_worker;
     let hub = Hub::new(config, setup).map_err(std::io::Error::other)?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let app = api::router(hub.clone());
     let (sync_stop_tx, mut sync_stop) = tokio::sync::watch::channel(false);
+    if check_in_worker {
+        tokio::spawn(check_in::run(hub.clone(), sync_stop.clone()));
+    }
     if scheduled {
         let hub = hub.clone();
         let every = Duration::from_secs(hub.config.sync.interval_minutes.max(1) * 60);

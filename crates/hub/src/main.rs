@@ -21,6 +21,10 @@ use url::Url;
 /// The space's Cobot token (admin scopes) is never read from the configuration file: give it in
 /// the environment variable FRONTDOOR_HUB_COBOT_TOKEN, or as the systemd credential
 /// `cobot-token` ($CREDENTIALS_DIRECTORY/cobot-token). Without it the hub cannot sync.
+///
+/// Door credentials (device passwords, Home Assistant tokens, webhook secrets) are named in the
+/// configuration (`password_credential = "front-shelly"`) and read from FRONTDOOR_HUB_SECRET_<NAME>
+/// (FRONTDOOR_HUB_SECRET_FRONT_SHELLY) or $CREDENTIALS_DIRECTORY/<name>.
 #[derive(Parser, Debug)]
 #[command(version, verbatim_doc_comment)]
 struct Args {
@@ -36,6 +40,10 @@ struct Args {
     /// cobot-sim's base URL, with --demo.
     #[arg(long, default_value = "http://127.0.0.1:8480")]
     cobot_url: Url,
+    /// With --demo: the simulated Shelly Pro 3 (relay-sim) whose switches 0, 1, 2 open the
+    /// front door, the workshop and the office. Without it the demo doors cannot be unlocked.
+    #[arg(long, requires = "demo")]
+    relay_url: Option<Url>,
     /// The SQLite database (created if missing).
     #[arg(long, default_value = "frontdoor-hub.sqlite")]
     db: PathBuf,
@@ -67,7 +75,7 @@ async fn main() -> std::process::ExitCode {
                 return std::process::ExitCode::from(2);
             }
         },
-        None => Config::demo(&args.cobot_url),
+        None => Config::demo_with_relay(&args.cobot_url, args.relay_url.as_ref()),
     };
     let store = match Store::open(&args.db) {
         Ok(s) => s,
@@ -86,6 +94,7 @@ async fn main() -> std::process::ExitCode {
         store,
         cobot_token: token,
         scheduled_sync: true,
+        secrets: frontdoor_hub::doors::environment_secrets(),
         ..Setup::detached()
     };
     let hub = match frontdoor_hub::spawn_with(config.clone(), setup, args.listen).await {

@@ -1,8 +1,15 @@
-//! The hub's SQLite store (WAL): the last good snapshot of the space's memberships and plans,
-//! sync runs with their reports, and hub sessions.
+//! The hub's SQLite store (WAL, `synchronous = FULL`): the last good snapshot of the space's
+//! memberships and plans, sync runs with their reports, hub sessions, the audit log of every
+//! unlock request, and the check-in outbox.
 //!
-//! Architecture Invariant: a full sync replaces the snapshot in one transaction, so readers and a
-//! crash see either the old snapshot or the new one, never a mix.
+//! Architecture Invariants:
+//! - a full sync replaces the snapshot in one transaction, so readers and a crash see either the
+//!   old snapshot or the new one, never a mix;
+//! - an unlock's audit entry and its check-in intent are committed together, in one transaction,
+//!   before the member gets an answer and before Cobot is called; `synchronous = FULL` makes that
+//!   commit survive a power cut, not only a crash;
+//! - the outbox holds at most one check-in per membership and day (its primary key), so no
+//!   number of taps, retries or restarts can check a member in twice.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -21,7 +28,7 @@ pub struct Error {
     source: rusqlite::Error,
 }
 
-fn ctx(doing: &'static str) -> impl FnOnce(rusqlite::Error) -> Error {
+pub(crate) fn ctx(doing: &'static str) -> impl FnOnce(rusqlite::Error) -> Error {
     move |source| Error { doing, source }
 }
 
@@ -53,6 +60,37 @@ CREATE TABLE IF NOT EXISTS sync_runs (
     ok INTEGER NOT NULL,
     report TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user_id TEXT,
+    membership_id TEXT,
+    staff INTEGER NOT NULL,
+    door_id TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    code TEXT,
+    reasons TEXT NOT NULL,
+    driver TEXT,
+    driver_result TEXT,
+    may_have_opened INTEGER NOT NULL,
+    latency_us INTEGER NOT NULL,
+    check_in TEXT
+);
+CREATE TABLE IF NOT EXISTS check_ins (
+    membership_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    user_id TEXT,
+    state TEXT NOT NULL,
+    queued_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL,
+    last_error TEXT,
+    cobot_id TEXT,
+    valid_from TEXT,
+    valid_until TEXT,
+    PRIMARY KEY (membership_id, day)
+);
+CREATE INDEX IF NOT EXISTS check_ins_due ON check_ins(state, next_attempt_ms);
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT PRIMARY KEY,
     user_id TEXT NOT NULL,
@@ -81,7 +119,7 @@ impl Store {
         let conn = Connection::open(path).map_err(ctx("opening the database"))?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(ctx("switching to WAL"))?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
+        conn.pragma_update(None, "synchronous", "FULL")
             .map_err(ctx("setting synchronous"))?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(ctx("enabling foreign keys"))?;
@@ -94,7 +132,7 @@ impl Store {
         Store::open(Path::new(":memory:"))
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -223,37 +261,350 @@ impl Store {
             .map_err(ctx("reading the last sync"))
     }
 
-    /// Stores a session under the hash of its token.
-    pub fn put_session(&self, token_hash: &str, row: &SessionRow) -> Result<(), Error> {
-        self.conn()
-            .execute(
-                "INSERT INTO sessions (token_hash, user_id, membership_id, staff, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![token_hash, row.user_id, row.membership_id, row.staff, row.expires_at],
-            )
-            .map(|_| ())
-            .map_err(ctx("storing a session"))
-    }
-
-    /// The session for a token hash, if it exists and has not expired at `now`; expired ones are
-    /// deleted on the way.
-    pub fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRow>, Error> {
+    /// Stores a session under the hash of its token (and forgets expired ones).
+    pub fn put_session(&self, token_hash: &str, row: &SessionRow, now: i64) -> Result<(), Error> {
         let conn = self.conn();
         conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])
             .map_err(ctx("expiring sessions"))?;
-        conn.query_row(
-            "SELECT user_id, membership_id, staff, expires_at FROM sessions WHERE token_hash = ?1",
-            [token_hash],
-            |r| {
-                Ok(SessionRow {
-                    user_id: r.get(0)?,
-                    membership_id: r.get(1)?,
-                    staff: r.get(2)?,
-                    expires_at: r.get(3)?,
-                })
-            },
+        conn.execute(
+            "INSERT INTO sessions (token_hash, user_id, membership_id, staff, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![token_hash, row.user_id, row.membership_id, row.staff, row.expires_at],
         )
+        .map(|_| ())
+        .map_err(ctx("storing a session"))
+    }
+
+    /// The session for a token hash, if it exists and has not expired at `now`. A read only: an
+    /// unlock never waits for a write here.
+    pub fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRow>, Error> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT user_id, membership_id, staff, expires_at FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
+            )
+            .map_err(ctx("reading a session"))?;
+        stmt.query_row(params![token_hash, now], |r| {
+            Ok(SessionRow {
+                user_id: r.get(0)?,
+                membership_id: r.get(1)?,
+                staff: r.get(2)?,
+                expires_at: r.get(3)?,
+            })
+        })
         .optional()
         .map_err(ctx("reading a session"))
+    }
+}
+
+/// One unlock request as the audit log keeps it. Never holds a token or a device secret.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AuditEntry {
+    /// When the request arrived.
+    pub at: Timestamp,
+    /// The Cobot user, when the session was valid.
+    pub user_id: Option<String>,
+    /// Their membership here, if any.
+    pub membership_id: Option<String>,
+    /// Whether they are staff.
+    pub staff: bool,
+    /// The door asked for (as sent, even if unknown).
+    pub door_id: String,
+    /// `opened`, `refused`, `failed` or `merged`.
+    pub decision: String,
+    /// The API code of a refusal or failure (`no_access`, `door_did_not_answer`, …).
+    pub code: Option<String>,
+    /// Why, in words: the verdict's reasons or the refusal.
+    pub reasons: Vec<String>,
+    /// The driver, as it describes itself.
+    pub driver: Option<String>,
+    /// What the driver reported: `confirmed`, `sent_unconfirmed`, or its error in words.
+    pub driver_result: Option<String>,
+    /// The door may have opened (a pulse succeeded, or failed after the command may have arrived).
+    pub may_have_opened: bool,
+    /// The hub's handling time, relay round trip included.
+    pub latency_us: u64,
+    /// What happened about checking in (`queued`, `already_today`).
+    pub check_in: Option<String>,
+}
+
+/// A stored audit entry with its id.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AuditRow {
+    /// Its id, increasing.
+    pub id: i64,
+    /// The entry.
+    #[serde(flatten)]
+    pub entry: AuditEntry,
+}
+
+/// A check-in to queue with an audit entry: the member and the space's calendar day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckInIntent {
+    /// The membership to check in.
+    pub membership_id: String,
+    /// The Cobot user.
+    pub user_id: String,
+    /// The space's calendar day (ISO date).
+    pub day: String,
+}
+
+/// One row of the check-in outbox.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CheckInRow {
+    /// The membership.
+    pub membership_id: String,
+    /// The space's calendar day (ISO date).
+    pub day: String,
+    /// The Cobot user.
+    pub user_id: Option<String>,
+    /// `pending`, `checked_in` or `refused`.
+    pub state: String,
+    /// When the first entry of the day queued it.
+    pub queued_at: String,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// When the next attempt is due (Unix milliseconds).
+    pub next_attempt_ms: i64,
+    /// The last failure, in words.
+    pub last_error: Option<String>,
+    /// Cobot's check-in id, once done.
+    pub cobot_id: Option<String>,
+    /// Cobot's `valid_from` (RFC 3339), once done.
+    pub valid_from: Option<String>,
+    /// Cobot's `valid_until` (RFC 3339), once done.
+    pub valid_until: Option<String>,
+}
+
+const CHECK_IN_COLUMNS: &str = "membership_id, day, user_id, state, queued_at, attempts, next_attempt_ms, last_error, cobot_id, valid_from, valid_until";
+
+fn check_in_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CheckInRow> {
+    Ok(CheckInRow {
+        membership_id: r.get(0)?,
+        day: r.get(1)?,
+        user_id: r.get(2)?,
+        state: r.get(3)?,
+        queued_at: r.get(4)?,
+        attempts: r.get(5)?,
+        next_attempt_ms: r.get(6)?,
+        last_error: r.get(7)?,
+        cobot_id: r.get(8)?,
+        valid_from: r.get(9)?,
+        valid_until: r.get(10)?,
+    })
+}
+
+/// Writes an unlock's audit entry and queues its check-in in the caller's transaction (the
+/// journal's group commit). Returns the entry's id and whether the check-in was newly queued
+/// (`false`: today's is already queued or done).
+pub(crate) fn record_unlock(
+    conn: &Connection,
+    entry: &AuditEntry,
+    check_in: Option<&CheckInIntent>,
+    now_ms: i64,
+) -> Result<(i64, Option<bool>), Error> {
+    let queued = match check_in {
+        Some(c) => {
+            let mut insert = conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO check_ins (membership_id, day, user_id, state, queued_at, next_attempt_ms) \
+                     VALUES (?1, ?2, ?3, 'pending', ?4, ?5)",
+                )
+                .map_err(ctx("queueing a check-in"))?;
+            let added = insert
+                .execute(params![c.membership_id, c.day, c.user_id, entry.at.to_string(), now_ms])
+                .map_err(ctx("queueing a check-in"))?;
+            Some(added == 1)
+        }
+        None => None,
+    };
+    let check_in_note = match queued {
+        Some(true) => Some("queued"),
+        Some(false) => Some("already_today"),
+        None => entry.check_in.as_deref(),
+    };
+    let reasons = serde_json::to_string(&entry.reasons).unwrap_or_else(|_| "[]".into());
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO audit (at, user_id, membership_id, staff, door_id, decision, code, reasons, driver, \
+             driver_result, may_have_opened, latency_us, check_in) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )
+        .map_err(ctx("writing the audit log"))?;
+    insert
+        .execute(params![
+            entry.at.to_string(),
+            entry.user_id,
+            entry.membership_id,
+            entry.staff,
+            entry.door_id,
+            entry.decision,
+            entry.code,
+            reasons,
+            entry.driver,
+            entry.driver_result,
+            entry.may_have_opened,
+            i64::try_from(entry.latency_us).unwrap_or(i64::MAX),
+            check_in_note,
+        ])
+        .map_err(ctx("writing the audit log"))?;
+    Ok((conn.last_insert_rowid(), queued))
+}
+
+impl Store {
+    /// The newest audit entries first, at most `limit`.
+    pub fn audit(&self, limit: u32) -> Result<Vec<AuditRow>, Error> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, at, user_id, membership_id, staff, door_id, decision, code, reasons, driver, driver_result, \
+                 may_have_opened, latency_us, check_in FROM audit ORDER BY id DESC LIMIT ?1",
+            )
+            .map_err(ctx("reading the audit log"))?;
+        let rows = stmt
+            .query_map([limit], |r| {
+                let reasons: String = r.get(8)?;
+                Ok(AuditRow {
+                    id: r.get(0)?,
+                    entry: AuditEntry {
+                        at: r.get::<_, String>(1)?.parse().unwrap_or_default(),
+                        user_id: r.get(2)?,
+                        membership_id: r.get(3)?,
+                        staff: r.get(4)?,
+                        door_id: r.get(5)?,
+                        decision: r.get(6)?,
+                        code: r.get(7)?,
+                        reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+                        driver: r.get(9)?,
+                        driver_result: r.get(10)?,
+                        may_have_opened: r.get(11)?,
+                        latency_us: r.get::<_, i64>(12)?.try_into().unwrap_or(0),
+                        check_in: r.get(13)?,
+                    },
+                })
+            })
+            .map_err(ctx("reading the audit log"))?;
+        rows.collect::<Result<_, _>>().map_err(ctx("reading the audit log"))
+    }
+
+    /// Pending check-ins due at `now_ms`, oldest first.
+    pub fn due_check_ins(&self, now_ms: i64) -> Result<Vec<CheckInRow>, Error> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT {CHECK_IN_COLUMNS} FROM check_ins WHERE state = 'pending' AND next_attempt_ms <= ?1 \
+                 ORDER BY next_attempt_ms"
+            ))
+            .map_err(ctx("reading the check-in outbox"))?;
+        let rows = stmt
+            .query_map([now_ms], check_in_row)
+            .map_err(ctx("reading the check-in outbox"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(ctx("reading the check-in outbox"))
+    }
+
+    /// When the next pending check-in is due (Unix milliseconds), if any is pending.
+    pub fn next_check_in_due(&self) -> Result<Option<i64>, Error> {
+        self.conn()
+            .query_row(
+                "SELECT MIN(next_attempt_ms) FROM check_ins WHERE state = 'pending'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(ctx("reading the check-in outbox"))
+    }
+
+    /// Every outbox row, for tests and staff views: newest day first.
+    pub fn check_ins(&self) -> Result<Vec<CheckInRow>, Error> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT {CHECK_IN_COLUMNS} FROM check_ins ORDER BY day DESC, queued_at DESC"
+            ))
+            .map_err(ctx("reading the check-in outbox"))?;
+        let rows = stmt
+            .query_map([], check_in_row)
+            .map_err(ctx("reading the check-in outbox"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(ctx("reading the check-in outbox"))
+    }
+
+    /// A membership's check-ins, newest day first, at most `limit`.
+    pub fn check_ins_of(&self, membership_id: &str, limit: u32) -> Result<Vec<CheckInRow>, Error> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {CHECK_IN_COLUMNS} FROM check_ins WHERE membership_id = ?1 ORDER BY day DESC LIMIT ?2"
+            ))
+            .map_err(ctx("reading check-ins"))?;
+        let rows = stmt
+            .query_map(params![membership_id, limit], check_in_row)
+            .map_err(ctx("reading check-ins"))?;
+        rows.collect::<Result<_, _>>().map_err(ctx("reading check-ins"))
+    }
+
+    /// Marks a check-in done: Cobot has it (made now, or found already there).
+    pub fn check_in_done(
+        &self,
+        membership_id: &str,
+        day: &str,
+        cobot_id: &str,
+        valid_from: Timestamp,
+        valid_until: Timestamp,
+    ) -> Result<(), Error> {
+        self.conn()
+            .execute(
+                "UPDATE check_ins SET state = 'checked_in', attempts = attempts + 1, last_error = NULL, cobot_id = ?3, \
+                 valid_from = ?4, valid_until = ?5 WHERE membership_id = ?1 AND day = ?2",
+                params![
+                    membership_id,
+                    day,
+                    cobot_id,
+                    valid_from.to_string(),
+                    valid_until.to_string()
+                ],
+            )
+            .map(|_| ())
+            .map_err(ctx("recording a check-in"))
+    }
+
+    /// Marks a check-in refused by Cobot (final: a refusal is not retried).
+    pub fn check_in_refused(&self, membership_id: &str, day: &str, reason: &str) -> Result<(), Error> {
+        self.conn()
+            .execute(
+                "UPDATE check_ins SET state = 'refused', attempts = attempts + 1, last_error = ?3 \
+                 WHERE membership_id = ?1 AND day = ?2",
+                params![membership_id, day, reason],
+            )
+            .map(|_| ())
+            .map_err(ctx("recording a refused check-in"))
+    }
+
+    /// Records a failed attempt and when to try again.
+    pub fn check_in_retry(
+        &self,
+        membership_id: &str,
+        day: &str,
+        next_attempt_ms: i64,
+        error: &str,
+    ) -> Result<(), Error> {
+        self.conn()
+            .execute(
+                "UPDATE check_ins SET attempts = attempts + 1, next_attempt_ms = ?3, last_error = ?4 \
+                 WHERE membership_id = ?1 AND day = ?2 AND state = 'pending'",
+                params![membership_id, day, next_attempt_ms, error],
+            )
+            .map(|_| ())
+            .map_err(ctx("recording a check-in attempt"))
+    }
+
+    /// Makes every pending check-in due now (staff asked, or Cobot is back).
+    pub fn check_ins_due_now(&self, now_ms: i64) -> Result<(), Error> {
+        self.conn()
+            .execute(
+                "UPDATE check_ins SET next_attempt_ms = ?1 WHERE state = 'pending' AND next_attempt_ms > ?1",
+                [now_ms],
+            )
+            .map(|_| ())
+            .map_err(ctx("rescheduling check-ins"))
     }
 }
 

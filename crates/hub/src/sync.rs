@@ -84,6 +84,11 @@ pub struct Syncer {
 }
 
 impl Syncer {
+    /// The space's Cobot token, for the other space-level calls (check-ins).
+    pub fn token(&self) -> Option<AccessToken> {
+        self.token.clone()
+    }
+
     /// A sync engine; without a token every sync fails with [`Error::NotConnected`].
     #[allow(clippy::too_many_arguments)]
     pub fn new(

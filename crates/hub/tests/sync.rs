@@ -166,6 +166,7 @@ async fn start_hub(sim: &cobot_sim::RunningSim, dir: &tempfile::TempDir, http: &
             max_retry_after: Duration::from_secs(2),
         },
         cobot_timeout: Duration::from_secs(1),
+        ..Setup::detached()
     };
     frontdoor_hub::spawn_with(Config::demo(&sim.base_url), setup, "127.0.0.1:0".parse().unwrap())
         .await

@@ -10,6 +10,7 @@
 
 pub mod api1;
 pub mod api2;
+pub mod check_ins;
 pub mod limit;
 pub mod webhooks;
 
@@ -49,6 +50,10 @@ pub enum Error {
     /// 5xx.
     #[error("Cobot is having trouble right now (HTTP {0}). Try again in a few minutes.")]
     Down(u16),
+    /// 422: Cobot refused the request for a reason about the record, in Cobot's words
+    /// ("No time passes left.", "Membership not active.").
+    #[error("Cobot refused: {0}")]
+    Refused(String),
     /// The answer is not what Cobot documents.
     #[error("Cobot sent an answer Frontdoor could not understand ({0}).")]
     Malformed(String),
@@ -364,6 +369,27 @@ impl Format {
     }
 }
 
+/// Cobot's reason for a 422: API 2's `errors[].detail`, API 1's `{"base": …}` (a string or a
+/// list, Rails style), or the body's start.
+fn refusal(format: Format, body: &[u8]) -> String {
+    if format == Format::Json {
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+            let base = value.get("base").or_else(|| value.pointer("/errors/base"));
+            match base {
+                Some(serde_json::Value::String(s)) => return s.clone(),
+                Some(serde_json::Value::Array(items)) => {
+                    let texts: Vec<&str> = items.iter().filter_map(|i| i.as_str()).collect();
+                    if !texts.is_empty() {
+                        return texts.join(" ");
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    format.detail(body)
+}
+
 async fn read_json<T: for<'de> Deserialize<'de>>(response: reqwest::Response, what: &str) -> Result<T, Error> {
     read_as(response, what, Format::Json).await
 }
@@ -385,6 +411,7 @@ async fn read_as<T: for<'de> Deserialize<'de>>(
         401 => Err(Error::SignInAgain),
         403 => Err(Error::Forbidden(format.detail(&body))),
         404 => Err(Error::NotFound(what.to_string())),
+        422 => Err(Error::Refused(refusal(format, &body))),
         429 => Err(Error::RateLimited {
             retry_after_secs: retry_after.unwrap_or(60),
         }),

@@ -1,0 +1,467 @@
+//! The unlock path: `POST /api/v1/doors/{door}/unlock`.
+//!
+//! In order, and failing closed at every step:
+//! 1. the hub session must be valid (a forged or expired one is refused);
+//! 2. the door must exist;
+//! 3. the person must be under their per-minute limit;
+//! 4. a second tap on the same door while the first is under way, or while the strike is still
+//!    released, joins the first: the relay is pulsed **once** ("merge double taps");
+//! 5. the decision: staff may open every door; anyone else needs a membership in the snapshot
+//!    that is active, a group that grants the door, and that group's schedule open now — the
+//!    pure [`Rules::evaluate`](frontdoor_core::access::Rules::evaluate) verdict;
+//! 6. the driver pulses the relay (the device closes the door by itself);
+//! 7. the audit entry — and, on an entrance, today's check-in in the outbox — are committed in
+//!    one transaction ([`crate::journal`]) **before** the answer and before Cobot is called;
+//! 8. the check-in worker ([`crate::check_in`]) is woken; the door never waits for Cobot.
+//!
+//! Every request that reaches step 2 leaves exactly one audit entry, refusals included.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use frontdoor_core::door::Confirmation;
+use frontdoor_core::hub::{CheckInNote, UnlockOutcome, UnlockResponse};
+use jiff::Timestamp;
+use tokio::sync::watch;
+
+use crate::api::{hash, Error};
+use crate::config::CheckInPolicy;
+use crate::doors::DoorRuntime;
+use crate::store::{self, AuditEntry, CheckInIntent, SessionRow};
+use crate::Hub;
+
+/// What one unlock request ends in, shared with taps merged into it.
+type Answer = Result<UnlockResponse, Error>;
+
+/// The unlock path's memory: per-person request times, unlocks under way, and recent openings.
+#[derive(Default)]
+pub struct Unlocks {
+    /// Request times per Cobot user within the last minute.
+    requests: Mutex<HashMap<String, VecDeque<Instant>>>,
+    /// Unlocks under way, by (user, door): later taps wait for the first's answer.
+    under_way: Mutex<HashMap<(String, String), watch::Receiver<Option<Answer>>>>,
+    /// Successful unlocks whose pulse is still running, by (user, door).
+    open_until: Mutex<HashMap<(String, String), (Instant, UnlockResponse)>>,
+}
+
+impl Unlocks {
+    /// Counts a request; `Err(seconds to wait)` when the person is over `per_minute`.
+    fn admit(&self, user: &str, per_minute: u32, now: Instant) -> Result<(), u64> {
+        let mut requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        let window = Duration::from_secs(60);
+        let times = requests.entry(user.to_string()).or_default();
+        while times.front().is_some_and(|t| now.duration_since(*t) >= window) {
+            times.pop_front();
+        }
+        if times.len() >= per_minute as usize {
+            let oldest = times.front().copied().unwrap_or(now);
+            let wait = window.saturating_sub(now.duration_since(oldest));
+            return Err(wait.as_secs().max(1));
+        }
+        times.push_back(now);
+        if requests.len() > 10_000 {
+            requests.retain(|_, t| t.back().is_some_and(|last| now.duration_since(*last) < window));
+        }
+        Ok(())
+    }
+}
+
+/// Ends an unlock under way when dropped — also when the request is cancelled — so later taps
+/// never wait on an answer that will not come.
+struct UnderWay<'a> {
+    unlocks: &'a Unlocks,
+    key: (String, String),
+    answer: watch::Sender<Option<Answer>>,
+}
+
+impl Drop for UnderWay<'_> {
+    fn drop(&mut self) {
+        self.unlocks
+            .under_way
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.key);
+        if self.answer.borrow().is_none() {
+            let _ = self.answer.send(Some(Err(Error::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "interrupted",
+                "The first tap on this door was interrupted. Tap Unlock again.",
+            ))));
+        }
+    }
+}
+
+/// The audit entry being built for one request.
+struct Audit {
+    entry: AuditEntry,
+    started: Instant,
+}
+
+impl Audit {
+    fn refused(mut self, error: &Error, reasons: Vec<String>) -> AuditEntry {
+        self.entry.decision = "refused".into();
+        self.entry.code = Some(error.code().into());
+        self.entry.reasons = if reasons.is_empty() {
+            vec![error.message().to_string()]
+        } else {
+            reasons
+        };
+        self.entry.latency_us = micros(self.started.elapsed());
+        self.entry
+    }
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+impl Hub {
+    /// Handles one unlock request end to end; see the module documentation.
+    pub async fn unlock(&self, bearer: Option<&str>, door_id: &str) -> Answer {
+        let started = Instant::now();
+        let now = (self.now)();
+        let mut audit = Audit {
+            entry: AuditEntry {
+                at: now,
+                user_id: None,
+                membership_id: None,
+                staff: false,
+                door_id: door_id.chars().take(64).collect(),
+                decision: String::new(),
+                code: None,
+                reasons: Vec::new(),
+                driver: None,
+                driver_result: None,
+                may_have_opened: false,
+                latency_us: 0,
+                check_in: None,
+            },
+            started,
+        };
+
+        // 1. Who.
+        let session = match self.session_for(bearer, now) {
+            Ok(session) => session,
+            Err(error) => return self.refuse(audit, error, Vec::new()).await,
+        };
+        audit.entry.user_id = Some(session.user_id.clone());
+        audit.entry.membership_id = session.membership_id.clone();
+        audit.entry.staff = session.staff;
+
+        // 2. Which door.
+        let Some(door) = self.doors.get(door_id).cloned() else {
+            let error = Error::new(
+                StatusCode::NOT_FOUND,
+                "unknown_door",
+                format!(
+                    "{} has no door “{door_id}”. Scan the door's sticker again.",
+                    self.config.space.name
+                ),
+            );
+            return self.refuse(audit, error, Vec::new()).await;
+        };
+        audit.entry.driver = door.driver.as_ref().map(|d| d.describe());
+
+        // 3. How often.
+        if let Err(wait) = self
+            .unlocks
+            .admit(&session.user_id, self.config.unlock.per_minute, started)
+        {
+            let error = Error::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "slow_down",
+                format!("That is a lot of unlocking in one minute. Wait {wait} seconds, then try again."),
+            );
+            return self.refuse(audit, error, Vec::new()).await;
+        }
+
+        // 4. A double tap joins the first.
+        let key = (session.user_id.clone(), door_id.to_string());
+        let joined = {
+            let mut under_way = self.unlocks.under_way.lock().unwrap_or_else(|p| p.into_inner());
+            let open = self
+                .unlocks
+                .open_until
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&key)
+                .cloned();
+            if let Some(first) = under_way.get(&key).cloned() {
+                Err(first)
+            } else if let Some((_, previous)) = open.filter(|(until, _)| started < *until) {
+                let (_, rx) = watch::channel(Some(Ok(previous)));
+                Err(rx)
+            } else {
+                let (answer, rx) = watch::channel(None);
+                under_way.insert(key.clone(), rx);
+                Ok(answer)
+            }
+        };
+        let guard = match joined {
+            Ok(answer) => UnderWay {
+                unlocks: &self.unlocks,
+                key: key.clone(),
+                answer,
+            },
+            Err(first) => return self.merged(audit, first).await,
+        };
+
+        let answer = self.decide_and_open(audit, &session, &door, now).await;
+        if let Ok(response) = &answer {
+            self.unlocks
+                .open_until
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key, (Instant::now() + door.pulse, response.clone()));
+        }
+        let _ = guard.answer.send(Some(answer.clone()));
+        drop(guard);
+        answer
+    }
+
+    fn session_for(&self, bearer: Option<&str>, now: Timestamp) -> Result<SessionRow, Error> {
+        let token = bearer
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(Error::not_signed_in)?;
+        self.store
+            .session(&hash(token), now.as_second())
+            .map_err(Error::internal)?
+            .ok_or_else(Error::not_signed_in)
+    }
+
+    /// Steps 5 to 8.
+    async fn decide_and_open(
+        &self,
+        mut audit: Audit,
+        session: &SessionRow,
+        door: &DoorRuntime,
+        now: Timestamp,
+    ) -> Answer {
+        let snapshot = self.snapshot();
+        let member = session.membership_id.as_deref().and_then(|id| snapshot.member(id));
+        let reasons = if session.staff {
+            vec![format!("Staff of {} may open every door", self.config.space.name)]
+        } else {
+            if snapshot.as_of == Timestamp::default() {
+                let error = Error::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "no_membership_data",
+                    "The hub has not been able to read the space's memberships from Cobot yet, so it cannot let \
+                     anyone in. Ask staff to check the hub's connection to Cobot.",
+                );
+                return self.refuse(audit, error, Vec::new()).await;
+            }
+            let Some(member) = member else {
+                let error = Error::new(
+                    StatusCode::FORBIDDEN,
+                    "no_access",
+                    format!(
+                        "Your membership at {} is no longer in Cobot's data. Ask staff if this is a mistake.",
+                        self.config.space.name
+                    ),
+                );
+                return self.refuse(audit, error, Vec::new()).await;
+            };
+            let verdict = self.rules.evaluate(&member.access(), &door.id, now);
+            let reasons: Vec<String> = verdict.reasons.iter().map(ToString::to_string).collect();
+            if !verdict.allowed {
+                let error = Error::new(
+                    StatusCode::FORBIDDEN,
+                    "no_access",
+                    format!("{} does not open for you now: {}.", door.name, reasons.join("; ")),
+                );
+                return self.refuse(audit, error, reasons).await;
+            }
+            reasons
+        };
+        audit.entry.reasons = reasons;
+
+        let Some(driver) = door.driver.clone() else {
+            let error = Error::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "door_not_connected",
+                format!("{} has no relay connected to the hub yet. Ask staff.", door.name),
+            );
+            let reasons = std::mem::take(&mut audit.entry.reasons);
+            audit.entry.decision = "failed".into();
+            return self.refuse(audit, error, reasons).await;
+        };
+
+        // 6. Pulse.
+        let pulsed = driver.pulse(door.pulse).await;
+        let (outcome, error) = match &pulsed {
+            Ok(p) => {
+                audit.entry.driver_result = Some(
+                    match p.confirmation {
+                        Confirmation::Confirmed => "confirmed",
+                        Confirmation::SentUnconfirmed => "sent_unconfirmed",
+                    }
+                    .into(),
+                );
+                audit.entry.may_have_opened = true;
+                (Some(p.confirmation), None)
+            }
+            Err(e) => {
+                audit.entry.driver_result = Some(e.to_string());
+                audit.entry.may_have_opened = e.may_have_pulsed();
+                let (status, code) = match e {
+                    frontdoor_core::door::Error::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "door_did_not_answer"),
+                    frontdoor_core::door::Error::Unreachable { .. } => (StatusCode::BAD_GATEWAY, "door_did_not_answer"),
+                    _ => (StatusCode::BAD_GATEWAY, "door_failed"),
+                };
+                let message = match e {
+                    frontdoor_core::door::Error::Timeout { .. } | frontdoor_core::door::Error::Unreachable { .. } => {
+                        format!("{}: the door did not answer. {e}", door.name)
+                    }
+                    _ => format!("{}: {e}", door.name),
+                };
+                (None, Some(Error::new(status, code, message)))
+            }
+        };
+
+        // 7. Audit and check-in, one commit.
+        let intent = match (outcome, &session.membership_id) {
+            (Some(_), Some(membership_id))
+                if door.entrance && self.config.check_in.policy == CheckInPolicy::OncePerDay =>
+            {
+                Some(CheckInIntent {
+                    membership_id: membership_id.clone(),
+                    user_id: session.user_id.clone(),
+                    day: self.space_day(now),
+                })
+            }
+            _ => None,
+        };
+        audit.entry.decision = if outcome.is_some() { "opened" } else { "failed" }.into();
+        if let Some(error) = &error {
+            audit.entry.code = Some(error.code().into());
+        }
+        audit.entry.latency_us = micros(started_elapsed(&audit));
+        let entry = audit.entry;
+        let has_intent = intent.is_some();
+        let now_ms = now.as_millisecond();
+        let recorded = self
+            .journal
+            .write(move |conn| store::record_unlock(conn, &entry, intent.as_ref(), now_ms))
+            .await;
+        let queued = match recorded {
+            Ok((_, queued)) => queued,
+            Err(e) => {
+                // The door has already been pulsed (or not); say what happened, and shout in the log.
+                tracing::error!("an unlock of {} could not be written to the audit log: {e}", door.id.0);
+                None
+            }
+        };
+        if queued == Some(true) {
+            self.check_ins.wake();
+        }
+
+        // 8. Answer.
+        if let Some(error) = error {
+            return Err(error);
+        }
+        let outcome = match outcome {
+            Some(Confirmation::Confirmed) => UnlockOutcome::Opened,
+            _ => UnlockOutcome::OpenedUnconfirmed,
+        };
+        let message = match outcome {
+            UnlockOutcome::Opened => format!("{} is open.", door.name),
+            UnlockOutcome::OpenedUnconfirmed => format!(
+                "The hub sent the command to {}; the relay did not confirm it. If the door stayed shut, tap again.",
+                door.name
+            ),
+        };
+        Ok(UnlockResponse {
+            door_id: door.id.0.clone(),
+            door_name: door.name.clone(),
+            outcome,
+            message,
+            merged: false,
+            latency_ms: audit.started.elapsed().as_secs_f64() * 1000.0,
+            check_in: match queued {
+                Some(true) => CheckInNote::CheckingIn,
+                Some(false) => CheckInNote::AlreadyToday,
+                None if has_intent => CheckInNote::CheckingIn,
+                None => CheckInNote::None,
+            },
+        })
+    }
+
+    /// Audits a refusal (no pulse) and answers it.
+    async fn refuse(&self, audit: Audit, error: Error, reasons: Vec<String>) -> Answer {
+        let failed = audit.entry.decision == "failed";
+        let mut entry = audit.refused(&error, reasons);
+        if failed {
+            entry.decision = "failed".into();
+        }
+        let now_ms = entry.at.as_millisecond();
+        if let Err(e) = self
+            .journal
+            .write(move |conn| store::record_unlock(conn, &entry, None, now_ms))
+            .await
+        {
+            tracing::error!("a refused unlock could not be written to the audit log: {e}");
+        }
+        Err(error)
+    }
+
+    /// A tap that joined one under way: the first one's answer, marked merged, audited as such.
+    async fn merged(&self, mut audit: Audit, mut first: watch::Receiver<Option<Answer>>) -> Answer {
+        let waited = first.wait_for(Option::is_some).await.map(|a| a.clone()).ok().flatten();
+        let answer = waited
+            .or_else(|| first.borrow().clone())
+            .unwrap_or_else(|| Err(Error::internal("the first tap ended without an answer")));
+        audit.entry.decision = "merged".into();
+        audit.entry.reasons = vec!["A second tap while the first was opening this door: not pulsed again".into()];
+        audit.entry.latency_us = micros(audit.started.elapsed());
+        if let Err(e) = &answer {
+            audit.entry.code = Some(e.code().into());
+        }
+        let entry = audit.entry;
+        let now_ms = entry.at.as_millisecond();
+        if let Err(e) = self
+            .journal
+            .write(move |conn| store::record_unlock(conn, &entry, None, now_ms))
+            .await
+        {
+            tracing::error!("a merged unlock could not be written to the audit log: {e}");
+        }
+        answer.map(|mut response| {
+            response.merged = true;
+            response.latency_ms = audit.started.elapsed().as_secs_f64() * 1000.0;
+            if response.check_in == CheckInNote::CheckingIn {
+                response.check_in = CheckInNote::AlreadyToday;
+            }
+            response
+        })
+    }
+
+    /// The space's calendar day at `now` (ISO date), which the once-a-day rule counts in.
+    pub fn space_day(&self, now: Timestamp) -> String {
+        now.to_zoned(self.rules.time_zone().clone()).date().to_string()
+    }
+}
+
+fn started_elapsed(audit: &Audit) -> Duration {
+    audit.started.elapsed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limit_counts_requests_in_a_sliding_minute() {
+        let unlocks = Unlocks::default();
+        let t0 = Instant::now();
+        for i in 0..3 {
+            assert_eq!(unlocks.admit("u", 3, t0 + Duration::from_secs(i)), Ok(()));
+        }
+        assert_eq!(unlocks.admit("u", 3, t0 + Duration::from_secs(10)), Err(50));
+        assert_eq!(unlocks.admit("someone else", 3, t0 + Duration::from_secs(10)), Ok(()));
+        assert_eq!(unlocks.admit("u", 3, t0 + Duration::from_secs(60)), Ok(()));
+    }
+}

@@ -1,0 +1,658 @@
+//! The unlock path end to end inside the hub: cobot-sim as Cobot, relay-sim's Shelly Pro 3 double
+//! as the doors' relay. What a member notices — the door opens or says why not, in words — and what
+//! staff rely on — every request audited, the relay pulsed once, Cobot told once — are asserted.
+
+use std::time::Duration;
+
+use frontdoor_core::cobot::RetryPolicy;
+use frontdoor_core::secret::AccessToken;
+use frontdoor_hub::check_in::Backoff;
+use frontdoor_hub::store::{AuditRow, SessionRow, Store};
+use frontdoor_hub::{Config, RunningHub, Setup};
+use jiff::Timestamp;
+use relay_sim::{Fault, ShellyDouble};
+use serde_json::{json, Value};
+
+/// Monday 2026-11-23, 10:00 in Berlin: the Members group's schedule (Mon–Fri 07:00–22:00) is open.
+fn monday_morning() -> Timestamp {
+    "2026-11-23T09:00:00Z".parse().unwrap()
+}
+
+/// Sunday 2026-11-22, 13:00 in Berlin: outside the Members group's schedule.
+fn sunday_afternoon() -> Timestamp {
+    "2026-11-22T12:00:00Z".parse().unwrap()
+}
+
+/// Switch numbers of the demo doors on the relay double.
+const FRONT: u32 = 0;
+const OFFICE: u32 = 2;
+
+struct World {
+    sim: cobot_sim::RunningSim,
+    relay: ShellyDouble,
+    hub: RunningHub,
+    http: reqwest::Client,
+    dir: tempfile::TempDir,
+    clock: fn() -> Timestamp,
+}
+
+struct Options {
+    clock: fn() -> Timestamp,
+    check_in_worker: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            clock: monday_morning,
+            check_in_worker: true,
+        }
+    }
+}
+
+impl World {
+    async fn start() -> World {
+        World::start_with(Options::default()).await
+    }
+
+    async fn start_with(options: Options) -> World {
+        let sim = cobot_sim::spawn(
+            cobot_sim::SimConfig {
+                start_at: Some(monday_morning()),
+                ..cobot_sim::SimConfig::default()
+            },
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let relay = ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 3).await;
+        let http = reqwest::Client::new();
+        let dir = tempfile::tempdir().unwrap();
+        let hub = start_hub(&sim, &relay, &dir, &http, options.clock, options.check_in_worker).await;
+        hub.hub.syncer.full().await.unwrap();
+        World {
+            sim,
+            relay,
+            hub,
+            http,
+            dir,
+            clock: options.clock,
+        }
+    }
+
+    /// Stops the hub and starts a new one on the same database, as after a crash and restart.
+    async fn restart_hub(&mut self, check_in_worker: bool) {
+        self.hub.stop().await;
+        self.hub = start_hub(
+            &self.sim,
+            &self.relay,
+            &self.dir,
+            &self.http,
+            self.clock,
+            check_in_worker,
+        )
+        .await;
+    }
+
+    async fn session(&self, user: &str) -> String {
+        let token = mint(&self.http, &self.sim, user, "frontdoor-app", &["openid", "read_user"]).await;
+        let r: Value = self
+            .http
+            .post(self.hub.base_url.join("api/v1/session").unwrap())
+            .json(&json!({"cobot_token": token}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        r["session_token"].as_str().unwrap_or_else(|| panic!("{r}")).to_string()
+    }
+
+    /// `POST /api/v1/doors/{door}/unlock` → (status, body).
+    async fn unlock(&self, session: Option<&str>, door: &str) -> (u16, Value) {
+        let mut request = self
+            .http
+            .post(self.hub.base_url.join(&format!("api/v1/doors/{door}/unlock")).unwrap());
+        if let Some(session) = session {
+            request = request.bearer_auth(session);
+        }
+        let r = request.send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    async fn me(&self, session: &str) -> Value {
+        self.http
+            .get(self.hub.base_url.join("api/v1/me").unwrap())
+            .bearer_auth(session)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    fn pulses_on(&self, channel: u32) -> usize {
+        self.relay.pulses().iter().filter(|p| p.channel == channel).count()
+    }
+
+    fn audit(&self) -> Vec<AuditRow> {
+        let mut rows = self.hub.hub.store.audit(1000).unwrap();
+        rows.reverse();
+        rows
+    }
+
+    fn cobot_check_ins(&self, membership: &str) -> usize {
+        self.sim
+            .sim
+            .check_ins("lighthouse")
+            .iter()
+            .filter(|c| c.membership_id == membership)
+            .count()
+    }
+
+    fn outbox_state(&self, membership: &str) -> Option<String> {
+        self.hub
+            .hub
+            .store
+            .check_ins()
+            .unwrap()
+            .into_iter()
+            .find(|r| r.membership_id == membership)
+            .map(|r| r.state)
+    }
+
+    /// Waits (on the outbox, checked every few ms) until the member's check-in is no longer pending.
+    async fn check_in_settles(&self, membership: &str) -> String {
+        for _ in 0..1000 {
+            match self.outbox_state(membership) {
+                Some(state) if state != "pending" => return state,
+                _ => tokio::time::sleep(Duration::from_millis(10)).await,
+            }
+        }
+        panic!(
+            "the check-in of {membership} stayed pending: {:?}",
+            self.hub.hub.store.check_ins()
+        );
+    }
+
+    fn fault(&self, path: &str, kind: cobot_sim::FaultKind, times: u32) {
+        self.sim
+            .sim
+            .add_fault(cobot_sim::Fault {
+                path: path.into(),
+                kind,
+                status: None,
+                delay_ms: None,
+                retry_after_secs: None,
+                times,
+            })
+            .unwrap();
+    }
+}
+
+async fn mint(
+    http: &reqwest::Client,
+    sim: &cobot_sim::RunningSim,
+    user: &str,
+    client: &str,
+    scopes: &[&str],
+) -> String {
+    let r: Value = http
+        .post(format!("{}_sim/tokens", sim.base_url))
+        .json(&json!({"user_id": user, "client_id": client, "scopes": scopes}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["access_token"].as_str().unwrap().to_string()
+}
+
+async fn start_hub(
+    sim: &cobot_sim::RunningSim,
+    relay: &ShellyDouble,
+    dir: &tempfile::TempDir,
+    http: &reqwest::Client,
+    clock: fn() -> Timestamp,
+    check_in_worker: bool,
+) -> RunningHub {
+    let token = mint(http, sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
+    let setup = Setup {
+        store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
+        cobot_token: Some(AccessToken::new(token)),
+        scheduled_sync: false,
+        now: clock,
+        retry: RetryPolicy {
+            attempts: 2,
+            base: Duration::from_millis(5),
+            max_retry_after: Duration::from_secs(1),
+        },
+        cobot_timeout: Duration::from_secs(1),
+        check_in_worker,
+        check_in_backoff: Backoff {
+            base: Duration::from_millis(20),
+            max: Duration::from_millis(100),
+        },
+        ..Setup::detached()
+    };
+    let config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
+    frontdoor_hub::spawn_with(config, setup, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_member_taps_unlock_the_relay_pulses_once_and_cobot_gets_one_check_in() {
+    let w = World::start().await;
+    let alex = w.session("user-alex").await;
+
+    let (status, body) = w.unlock(Some(&alex), "front").await;
+
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["outcome"], "opened");
+    assert_eq!(body["message"], "Front door is open.");
+    assert_eq!(body["check_in"], "checking_in");
+    assert_eq!(w.pulses_on(FRONT), 1);
+    assert_eq!(
+        w.relay.pulses()[0].seconds,
+        Some(3.0),
+        "the configured pulse, closed by the device"
+    );
+    assert_eq!(w.check_in_settles("mem-alex").await, "checked_in");
+    assert_eq!(w.cobot_check_ins("mem-alex"), 1);
+
+    let me = w.me(&alex).await;
+    assert_eq!(me["check_in"]["state"], "checked_in", "{me}");
+    assert_eq!(
+        me["check_in"]["message"], "Checked in since 10:00",
+        "Cobot's time, in Berlin"
+    );
+    assert_eq!(me["recent_check_ins"].as_array().unwrap().len(), 1);
+
+    let audit = w.audit();
+    assert_eq!(audit.len(), 1);
+    let entry = &audit[0].entry;
+    assert_eq!(entry.decision, "opened");
+    assert_eq!(entry.user_id.as_deref(), Some("user-alex"));
+    assert_eq!(entry.door_id, "front");
+    assert_eq!(entry.driver_result.as_deref(), Some("confirmed"));
+    assert_eq!(
+        entry.reasons,
+        vec!["Plan Flex Desk → group Members, Mon–Fri 07:00–22:00; Sat 10:00–16:00".to_string()]
+    );
+    assert!(entry.latency_us > 0);
+    assert_eq!(entry.check_in.as_deref(), Some("queued"));
+}
+
+#[tokio::test]
+async fn the_second_entry_of_the_day_opens_but_does_not_check_in_again() {
+    let w = World::start().await;
+    let alex = w.session("user-alex").await;
+    let (status, _) = w.unlock(Some(&alex), "front").await;
+    assert_eq!(status, 200);
+    w.check_in_settles("mem-alex").await;
+    w.relay
+        .relay_becomes(FRONT, false, Duration::from_secs(10))
+        .await
+        .unwrap();
+    // The pulse is over: a new tap is a new entry.
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+
+    let (status, body) = w.unlock(Some(&alex), "front").await;
+
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["merged"], false);
+    assert_eq!(body["check_in"], "already_today");
+    assert_eq!(w.pulses_on(FRONT), 2);
+    assert_eq!(w.cobot_check_ins("mem-alex"), 1);
+}
+
+#[tokio::test]
+async fn refusals_say_why_are_audited_and_never_pulse() {
+    let w = World::start().await;
+    let alex = w.session("user-alex").await;
+    let expired = "an-expired-session";
+    w.hub
+        .hub
+        .store
+        .put_session(
+            &frontdoor_hub_hash(expired),
+            &SessionRow {
+                user_id: "user-alex".into(),
+                membership_id: Some("mem-alex".into()),
+                staff: false,
+                expires_at: monday_morning().as_second() - 1,
+            },
+            0,
+        )
+        .unwrap();
+
+    let cases = [
+        (
+            None,
+            "front",
+            401,
+            "not_signed_in",
+            "Your session with the hub has ended",
+        ),
+        (
+            Some("forged-token"),
+            "front",
+            401,
+            "not_signed_in",
+            "Your session with the hub has ended",
+        ),
+        (
+            Some(expired),
+            "front",
+            401,
+            "not_signed_in",
+            "Your session with the hub has ended",
+        ),
+        (
+            Some(alex.as_str()),
+            "office",
+            403,
+            "no_access",
+            "Staff office does not open for you now: none of your plans or groups opens this door.",
+        ),
+        (
+            Some(alex.as_str()),
+            "garage",
+            404,
+            "unknown_door",
+            "has no door “garage”",
+        ),
+    ];
+    for (session, door, status, code, message) in cases {
+        let (got, body) = w.unlock(session, door).await;
+        assert_eq!(got, status, "{door}: {body}");
+        assert_eq!(body["code"], code, "{body}");
+        assert!(body["message"].as_str().unwrap().contains(message), "{body}");
+    }
+
+    assert!(w.relay.pulses().is_empty(), "nothing was pulsed");
+    let audit = w.audit();
+    assert_eq!(audit.len(), cases.len(), "every refusal is audited: {audit:?}");
+    assert!(audit
+        .iter()
+        .all(|r| r.entry.decision == "refused" && !r.entry.may_have_opened));
+    assert_eq!(audit[3].entry.user_id.as_deref(), Some("user-alex"));
+    assert_eq!(audit[3].entry.code.as_deref(), Some("no_access"));
+    assert!(w.hub.hub.store.check_ins().unwrap().is_empty());
+}
+
+/// The hub's session table holds token hashes; a test that plants a session hashes like the hub.
+fn frontdoor_hub_hash(token: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+#[tokio::test]
+async fn a_canceled_membership_no_longer_opens_even_with_a_live_session() {
+    let w = World::start().await;
+    let alex = w.session("user-alex").await;
+    let r = w
+        .http
+        .post(format!(
+            "{}_sim/spaces/lighthouse/memberships/mem-alex/cancel",
+            w.sim.base_url
+        ))
+        .json(&json!({"canceled_to": "2026-11-20"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    w.hub.hub.syncer.full().await.unwrap();
+
+    let (status, body) = w.unlock(Some(&alex), "front").await;
+
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["code"], "no_access");
+    // Cobot lists current memberships only: an ended one leaves the snapshot.
+    assert_eq!(
+        body["message"],
+        "Your membership at Lighthouse Coworking is no longer in Cobot's data. Ask staff if this is a mistake."
+    );
+    assert!(w.relay.pulses().is_empty());
+    assert_eq!(w.audit()[0].entry.decision, "refused");
+}
+
+#[tokio::test]
+async fn outside_the_schedule_the_door_stays_shut_and_says_when_it_opens() {
+    let w = World::start_with(Options {
+        clock: sunday_afternoon,
+        ..Options::default()
+    })
+    .await;
+    let alex = w.session("user-alex").await;
+
+    let (status, body) = w.unlock(Some(&alex), "front").await;
+
+    assert_eq!(status, 403, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Front door does not open for you now:"),
+        "{message}"
+    );
+    assert!(message.contains("Mon–Fri 07:00–22:00"), "{message}");
+    assert!(w.relay.pulses().is_empty());
+    assert_eq!(w.audit().len(), 1);
+}
+
+#[tokio::test]
+async fn staff_may_open_every_door() {
+    let w = World::start().await;
+    // Take away the extra group that gives Sam the office, so only the staff rule can open it.
+    let r = w
+        .http
+        .put(format!(
+            "{}_sim/spaces/lighthouse/memberships/mem-sam/custom_fields/smart_spaces_access_additional_units",
+            w.sim.base_url
+        ))
+        .json(&json!({"value": null}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    w.hub.hub.syncer.full().await.unwrap();
+    let sam = w.session("user-sam").await;
+
+    let (status, body) = w.unlock(Some(&sam), "office").await;
+
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(w.pulses_on(OFFICE), 1);
+    assert_eq!(body["check_in"], "none", "the office is not an entrance");
+    let audit = w.audit();
+    assert!(audit[0].entry.staff);
+    assert_eq!(
+        audit[0].entry.reasons,
+        vec!["Staff of Lighthouse Coworking may open every door".to_string()]
+    );
+    let me = w.me(&sam).await;
+    let office = me["doors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "office")
+        .unwrap();
+    assert_eq!(office["allowed"], true, "{me}");
+}
+
+#[tokio::test]
+async fn a_double_tap_pulses_once() {
+    let w = World::start().await;
+    let alex = w.session("user-alex").await;
+    // A relay that takes a moment to answer, so the second tap arrives while the first is under way.
+    w.relay.set_fault(Fault::Delay(Duration::from_millis(300)));
+
+    let ((s1, b1), (s2, b2)) = tokio::join!(w.unlock(Some(&alex), "front"), async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        w.unlock(Some(&alex), "front").await
+    });
+    w.relay.set_fault(Fault::None);
+    // A third tap while the strike is still released joins too.
+    let (s3, b3) = w.unlock(Some(&alex), "front").await;
+
+    assert_eq!((s1, s2, s3), (200, 200, 200), "{b1} {b2} {b3}");
+    assert_eq!(w.pulses_on(FRONT), 1, "one pulse for three taps");
+    assert_eq!(b1["merged"], false);
+    assert_eq!(b2["merged"], true);
+    assert_eq!(b3["merged"], true);
+    assert_eq!(b2["message"], "Front door is open.");
+    let decisions: Vec<String> = w.audit().into_iter().map(|r| r.entry.decision).collect();
+    let mut sorted = decisions.clone();
+    sorted.sort();
+    assert_eq!(sorted, vec!["merged", "merged", "opened"], "{decisions:?}");
+    assert_eq!(w.check_in_settles("mem-alex").await, "checked_in");
+    assert_eq!(w.cobot_check_ins("mem-alex"), 1);
+}
+
+#[tokio::test]
+async fn a_relay_that_times_out_says_the_door_did_not_answer_and_is_audited() {
+    let w = World::start().await;
+    let alex = w.session("user-alex").await;
+    // Longer than the driver's 2 s timeout.
+    w.relay.set_fault(Fault::Delay(Duration::from_secs(3)));
+
+    let (status, body) = w.unlock(Some(&alex), "front").await;
+
+    assert_eq!(status, 504, "{body}");
+    assert_eq!(body["code"], "door_did_not_answer");
+    let message = body["message"].as_str().unwrap();
+    assert!(message.starts_with("Front door: the door did not answer."), "{message}");
+    let audit = w.audit();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].entry.decision, "failed");
+    assert!(
+        audit[0].entry.may_have_opened,
+        "a timeout after sending may have opened the door"
+    );
+    assert!(audit[0]
+        .entry
+        .driver_result
+        .as_deref()
+        .unwrap()
+        .contains("did not answer"));
+    assert_eq!(w.relay.requests(), 1, "the command is never sent twice");
+    assert!(w.hub.hub.store.check_ins().unwrap().is_empty(), "no entry, no check-in");
+}
+
+#[tokio::test]
+async fn a_cobot_outage_still_opens_the_door_and_the_check_in_follows_when_cobot_is_back() {
+    let w = World::start().await;
+    let alex = w.session("user-alex").await;
+    // Cobot is down for the next 4 requests to the membership's endpoints (reads and writes).
+    w.fault(
+        "/sub/lighthouse/api/memberships/mem-alex",
+        cobot_sim::FaultKind::Status,
+        4,
+    );
+
+    let (status, body) = w.unlock(Some(&alex), "front").await;
+
+    assert_eq!(status, 200, "the door opens from the last snapshot: {body}");
+    assert_eq!(body["check_in"], "checking_in");
+    assert_eq!(w.pulses_on(FRONT), 1);
+    assert_eq!(w.check_in_settles("mem-alex").await, "checked_in");
+    let row = w.hub.hub.store.check_ins().unwrap().remove(0);
+    assert!(row.attempts >= 2, "it was retried: {row:?}");
+    assert_eq!(w.cobot_check_ins("mem-alex"), 1);
+}
+
+#[tokio::test]
+async fn a_lost_answer_from_cobot_is_read_back_never_posted_twice() {
+    let w = World::start().await;
+    let alex = w.session("user-alex").await;
+    // Cobot performs the check-in but the answer is cut in half.
+    w.fault(
+        "/sub/lighthouse/api/memberships/mem-alex/work_sessions",
+        cobot_sim::FaultKind::Malformed,
+        1,
+    );
+
+    let (status, _) = w.unlock(Some(&alex), "front").await;
+
+    assert_eq!(status, 200);
+    assert_eq!(w.check_in_settles("mem-alex").await, "checked_in");
+    assert_eq!(
+        w.cobot_check_ins("mem-alex"),
+        1,
+        "the retry read Cobot's state instead of posting again"
+    );
+}
+
+#[tokio::test]
+async fn a_hub_stopped_between_the_pulse_and_the_check_in_checks_in_once_after_restart() {
+    let mut w = World::start_with(Options {
+        check_in_worker: false,
+        ..Options::default()
+    })
+    .await;
+    let alex = w.session("user-alex").await;
+    let (status, body) = w.unlock(Some(&alex), "front").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(w.outbox_state("mem-alex").as_deref(), Some("pending"));
+    assert_eq!(w.cobot_check_ins("mem-alex"), 0, "the hub stopped before telling Cobot");
+
+    w.restart_hub(true).await;
+
+    assert_eq!(w.check_in_settles("mem-alex").await, "checked_in");
+    assert_eq!(w.cobot_check_ins("mem-alex"), 1);
+    // And once more: a restart after the check-in does not repeat it.
+    w.restart_hub(true).await;
+    frontdoor_hub::check_in::process_due(&w.hub.hub).await;
+    assert_eq!(w.cobot_check_ins("mem-alex"), 1);
+}
+
+#[tokio::test]
+async fn a_check_in_cobot_refuses_is_shown_in_cobots_words_and_not_retried() {
+    let w = World::start().await;
+    let alex = w.session("user-alex").await;
+    // Alex's membership ends today in Cobot's eyes but the hub's snapshot is older: the door opens
+    // from the snapshot, and Cobot refuses the check-in.
+    let r = w
+        .http
+        .post(format!(
+            "{}_sim/spaces/lighthouse/memberships/mem-alex/cancel",
+            w.sim.base_url
+        ))
+        .json(&json!({"canceled_to": "2026-11-20"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+
+    let (status, _) = w.unlock(Some(&alex), "front").await;
+    assert_eq!(status, 200);
+
+    assert_eq!(w.check_in_settles("mem-alex").await, "refused");
+    let me = w.me(&alex).await;
+    assert_eq!(me["check_in"]["state"], "refused", "{me}");
+    assert_eq!(
+        me["check_in"]["message"],
+        "Cobot did not check you in: Membership not active."
+    );
+    assert_eq!(w.cobot_check_ins("mem-alex"), 0);
+}
+
+#[tokio::test]
+async fn too_many_requests_in_a_minute_are_refused_and_audited() {
+    let w = World::start().await;
+    let alex = w.session("user-alex").await;
+    for _ in 0..12 {
+        let (status, _) = w.unlock(Some(&alex), "office").await;
+        assert_eq!(status, 403);
+    }
+
+    let (status, body) = w.unlock(Some(&alex), "front").await;
+
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["code"], "slow_down");
+    assert!(w.relay.pulses().is_empty());
+    assert_eq!(w.audit().last().unwrap().entry.code.as_deref(), Some("slow_down"));
+}
