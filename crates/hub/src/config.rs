@@ -39,6 +39,30 @@ pub struct Config {
     /// Unlock requests: rate limit and double taps.
     #[serde(default)]
     pub unlock: UnlockConfig,
+    /// The MQTT broker that doors with `kind = "mqtt"` drivers are reached through.
+    #[serde(default)]
+    pub mqtt: Option<MqttConfig>,
+}
+
+/// `[mqtt]`: one broker connection shared by every MQTT door.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MqttConfig {
+    /// Host name or address.
+    pub host: String,
+    /// Port (default 1883).
+    #[serde(default = "default_mqtt_port")]
+    pub port: u16,
+    /// The broker login, if it wants one.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The name of the credential holding the broker password (never the password itself).
+    #[serde(default)]
+    pub password_credential: Option<String>,
+}
+
+fn default_mqtt_port() -> u16 {
+    1883
 }
 
 /// `[check_in]`
@@ -134,6 +158,32 @@ pub enum DriverConfig {
         entity_id: String,
         /// A long-lived access token of a dedicated Home Assistant user.
         token_credential: String,
+    },
+    /// A relay on the `[mqtt]` broker, confirmed by the device's own state echo.
+    /// `profile = "tasmota"` with `topic` and `relay` (default 1); `"zigbee2mqtt"` with `device`
+    /// (and `base_topic`, default `zigbee2mqtt`); `"shelly"` with `prefix` and `switch_id`
+    /// (default 0).
+    Mqtt {
+        /// `tasmota`, `zigbee2mqtt` or `shelly`.
+        profile: String,
+        /// Tasmota's topic (`cmnd/<topic>/…`).
+        #[serde(default)]
+        topic: Option<String>,
+        /// Tasmota's relay number, from 1.
+        #[serde(default)]
+        relay: Option<u32>,
+        /// Zigbee2MQTT's friendly name.
+        #[serde(default)]
+        device: Option<String>,
+        /// Zigbee2MQTT's base topic.
+        #[serde(default)]
+        base_topic: Option<String>,
+        /// Shelly's MQTT topic prefix.
+        #[serde(default)]
+        prefix: Option<String>,
+        /// Shelly's switch id, from 0.
+        #[serde(default)]
+        switch_id: Option<u32>,
     },
     /// A signed webhook (Standard Webhooks, HMAC-SHA256).
     Webhook {

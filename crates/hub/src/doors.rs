@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use frontdoor_core::access::DoorId;
 use frontdoor_core::door::home_assistant::{HomeAssistant, HomeAssistantToken, Service};
+use frontdoor_core::door::mqtt::{Broker, BrokerOptions, MqttRelay, Profile};
 use frontdoor_core::door::shelly::{ShellyGen1, ShellyGen2};
 use frontdoor_core::door::webhook::{Webhook, WebhookSecret};
 use frontdoor_core::door::{http_client, DevicePassword, DoorDriver};
@@ -73,8 +74,10 @@ pub type Doors = HashMap<String, Arc<DoorRuntime>>;
 
 /// Builds every door's driver. Fails, naming the door, when a credential is missing or a driver
 /// setting does not fit.
+/// Must run inside a Tokio runtime when a door uses MQTT (the broker connection is a task).
 pub fn build(config: &Config, secrets: &Secrets) -> Result<Doors, String> {
     let mut doors = HashMap::new();
+    let mut broker: Option<Broker> = None;
     for d in &config.doors {
         let id = d.id.get_ref().clone();
         let credential = |name: &str| {
@@ -132,6 +135,62 @@ pub fn build(config: &Config, secrets: &Secrets) -> Result<Doors, String> {
                 let driver = HomeAssistant::new(http_client(), url.clone(), token, service, entity_id.clone())
                     .map_err(|e| format!("the door “{id}”: {e}"))?;
                 Some(Arc::new(driver))
+            }
+            Some(DriverConfig::Mqtt {
+                profile,
+                topic,
+                relay,
+                device,
+                base_topic,
+                prefix,
+                switch_id,
+            }) => {
+                let missing =
+                    |field: &str| format!("the door “{id}” uses the MQTT profile “{profile}”, which needs `{field}`");
+                let profile = match profile.as_str() {
+                    "tasmota" => Profile::tasmota(topic.clone().ok_or_else(|| missing("topic"))?, relay.unwrap_or(1)),
+                    "zigbee2mqtt" => {
+                        let device = device.clone().ok_or_else(|| missing("device"))?;
+                        match base_topic {
+                            Some(base) => Profile::zigbee2mqtt_under(base.clone(), device),
+                            None => Profile::zigbee2mqtt(device),
+                        }
+                    }
+                    "shelly" => {
+                        Profile::shelly(prefix.clone().ok_or_else(|| missing("prefix"))?, switch_id.unwrap_or(0))
+                    }
+                    other => {
+                        return Err(format!(
+                            "the door “{id}” uses the MQTT profile “{other}”; use tasmota, zigbee2mqtt or shelly"
+                        ))
+                    }
+                };
+                let broker = match &broker {
+                    Some(b) => b.clone(),
+                    None => {
+                        let mqtt = config.mqtt.as_ref().ok_or_else(|| {
+                            format!("the door “{id}” uses MQTT, but there is no [mqtt] section naming the broker")
+                        })?;
+                        let mut options = BrokerOptions::new(mqtt.host.clone(), mqtt.port);
+                        if let Some(user) = &mqtt.username {
+                            let password = match &mqtt.password_credential {
+                                Some(name) => DevicePassword::new(secrets(name).ok_or_else(|| {
+                                    format!(
+                                        "the MQTT broker needs the credential “{name}”: set {} or provide the systemd credential {name}",
+                                        secret_variable(name)
+                                    )
+                                })?),
+                                None => DevicePassword::new(""),
+                            };
+                            options = options.with_login(user.clone(), password);
+                        }
+                        let b = Broker::connect(options);
+                        broker = Some(b.clone());
+                        b
+                    }
+                };
+                let relay = MqttRelay::new(&broker, profile).map_err(|e| format!("the door “{id}”: {e}"))?;
+                Some(Arc::new(relay))
             }
             Some(DriverConfig::Webhook { url, secret_credential }) => {
                 let secret = WebhookSecret::parse(&credential(secret_credential)?)

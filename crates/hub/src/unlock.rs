@@ -35,15 +35,18 @@ use crate::Hub;
 /// What one unlock request ends in, shared with taps merged into it.
 type Answer = Result<UnlockResponse, Error>;
 
+/// (Cobot user, door id).
+type TapKey = (String, String);
+
 /// The unlock path's memory: per-person request times, unlocks under way, and recent openings.
 #[derive(Default)]
 pub struct Unlocks {
     /// Request times per Cobot user within the last minute.
     requests: Mutex<HashMap<String, VecDeque<Instant>>>,
     /// Unlocks under way, by (user, door): later taps wait for the first's answer.
-    under_way: Mutex<HashMap<(String, String), watch::Receiver<Option<Answer>>>>,
+    under_way: Mutex<HashMap<TapKey, watch::Receiver<Option<Answer>>>>,
     /// Successful unlocks whose pulse is still running, by (user, door).
-    open_until: Mutex<HashMap<(String, String), (Instant, UnlockResponse)>>,
+    open_until: Mutex<HashMap<TapKey, (Instant, UnlockResponse)>>,
 }
 
 impl Unlocks {
@@ -72,7 +75,7 @@ impl Unlocks {
 /// never wait on an answer that will not come.
 struct UnderWay<'a> {
     unlocks: &'a Unlocks,
-    key: (String, String),
+    key: TapKey,
     answer: watch::Sender<Option<Answer>>,
 }
 
@@ -339,7 +342,7 @@ impl Hub {
         if let Some(error) = &error {
             audit.entry.code = Some(error.code().into());
         }
-        audit.entry.latency_us = micros(started_elapsed(&audit));
+        audit.entry.latency_us = micros(audit.started.elapsed());
         let entry = audit.entry;
         let has_intent = intent.is_some();
         let now_ms = now.as_millisecond();
@@ -443,10 +446,6 @@ impl Hub {
     pub fn space_day(&self, now: Timestamp) -> String {
         now.to_zoned(self.rules.time_zone().clone()).date().to_string()
     }
-}
-
-fn started_elapsed(audit: &Audit) -> Duration {
-    audit.started.elapsed()
 }
 
 #[cfg(test)]

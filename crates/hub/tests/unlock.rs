@@ -656,3 +656,95 @@ async fn too_many_requests_in_a_minute_are_refused_and_audited() {
     assert!(w.relay.pulses().is_empty());
     assert_eq!(w.audit().last().unwrap().entry.code.as_deref(), Some("slow_down"));
 }
+
+#[tokio::test]
+async fn a_door_on_mqtt_opens_through_a_real_mosquitto_confirmed_by_the_devices_echo() {
+    use frontdoor_hub::config::{DriverConfig, MqttConfig};
+    use relay_sim::mosquitto::Mosquitto;
+    use relay_sim::mqtt::Device;
+
+    let broker = Mosquitto::start().await;
+    let device = Device::tasmota(broker.host(), broker.port(), "front-strike").await;
+    device.until_ready().await;
+    let sim = cobot_sim::spawn(
+        cobot_sim::SimConfig {
+            start_at: Some(monday_morning()),
+            ..cobot_sim::SimConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let http = reqwest::Client::new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::demo(&sim.base_url);
+    config.mqtt = Some(MqttConfig {
+        host: broker.host().into(),
+        port: broker.port(),
+        username: None,
+        password_credential: None,
+    });
+    config.doors[0].driver = Some(DriverConfig::Mqtt {
+        profile: "tasmota".into(),
+        topic: Some("front-strike".into()),
+        relay: Some(1),
+        device: None,
+        base_topic: None,
+        prefix: None,
+        switch_id: None,
+    });
+    let token = mint(&http, &sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
+    let setup = Setup {
+        store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
+        cobot_token: Some(AccessToken::new(token)),
+        now: monday_morning,
+        ..Setup::detached()
+    };
+    let hub = frontdoor_hub::spawn_with(config, setup, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    hub.hub.syncer.full().await.unwrap();
+    let app_token = mint(&http, &sim, "user-alex", "frontdoor-app", &["openid", "read_user"]).await;
+    let session: Value = http
+        .post(hub.base_url.join("api/v1/session").unwrap())
+        .json(&json!({"cobot_token": app_token}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    let r = http
+        .post(hub.base_url.join("api/v1/doors/front/unlock").unwrap())
+        .bearer_auth(session["session_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.unwrap();
+
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["outcome"], "opened", "confirmed by the device's POWER echo");
+    assert_eq!(device.pulses().len(), 1);
+    assert_eq!(
+        device.pulses()[0].duration,
+        Some(Duration::from_secs(3)),
+        "the device turns itself off"
+    );
+    let audit = hub.hub.store.audit(10).unwrap();
+    assert_eq!(
+        audit[0]
+            .entry
+            .driver
+            .as_deref()
+            .unwrap_or_default()
+            .split(" via ")
+            .next(),
+        Some("mqtt tasmota cmnd/front-strike relay 1")
+    );
+    assert!(
+        device.commands().iter().all(|c| !c.retain),
+        "commands are never retained"
+    );
+}

@@ -1,6 +1,11 @@
 //! `relay-sim`: faithful local doubles of door relays, for tests, benchmarks and the demo — what
 //! `cobot-sim` is to Cobot.
 //!
+//! MQTT devices run on a real broker: [`mosquitto::Mosquitto`] starts a private Mosquitto per test
+//! (free port, `set_tcp_nodelay true`, killed on drop), and [`mqtt`] holds the device doubles
+//! (Tasmota, a Zigbee2MQTT switch, Shelly Gen2+ over MQTT) and [`mqtt::Observer`], a plain client
+//! for spying on topics and timing a bare round trip.
+//!
 //! # The Shelly double
 //!
 //! A minimal HTTP/1.1 server on tokio (no web framework), speaking what doors.md §1 documents:
@@ -23,7 +28,8 @@
 //! doubles (core's tests: a Standard Webhooks receiver, Home Assistant's REST API) share it.
 #![allow(missing_docs)]
 
-
+pub mod mosquitto;
+pub mod mqtt;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -311,8 +317,11 @@ async fn serve_connection(
             head.push_str(&format!("{k}: {v}\r\n"));
         }
         head.push_str(&format!("Content-Length: {}\r\n\r\n", response.body.len()));
-        let out = stream.get_mut();
-        if out.write_all(head.as_bytes()).await.is_err() || out.write_all(response.body.as_bytes()).await.is_err() {
+        // One write per answer, as a device's HTTP server sends it: two small writes would meet
+        // Nagle's algorithm and the client's delayed ACK (~40 ms, doors.md §2.4).
+        let mut answer = head.into_bytes();
+        answer.extend_from_slice(response.body.as_bytes());
+        if stream.get_mut().write_all(&answer).await.is_err() {
             return;
         }
     }

@@ -10,6 +10,8 @@
 //!   receiver's half ([`webhook::verify`], [`webhook::Receiver`]).
 //! - [`home_assistant`]: Home Assistant REST service calls, limited to self-closing services
 //!   (`lock.unlock`, `lock.open`, `button.press`).
+//! - [`mqtt`]: MQTT relays (Tasmota, Zigbee2MQTT switches, Shelly Gen2+ over MQTT) through one
+//!   shared connection per broker, confirmed by the device's own echo.
 //!
 //! # Architecture Invariant: a pulse is sent at most once
 //!
@@ -28,6 +30,7 @@
 //! The person tapping "Unlock" may try again; that is their decision, not the driver's.
 
 pub mod home_assistant;
+pub mod mqtt;
 pub mod shelly;
 pub mod webhook;
 
