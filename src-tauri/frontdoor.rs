@@ -1,21 +1,23 @@
-//! The app's state machine: join a space, sign in, sign out. Free of Tauri, so tests drive it
-//! directly; `lib.rs` adapts it to commands and events.
+//! The app's state machine: join a space, sign in, open doors, sign out. Free of Tauri, so tests
+//! drive it directly; `lib.rs` adapts it to commands and events.
 //!
 //! Architecture Invariant: tokens live only in the [`Vault`] (OS keychain, or memory when there
 //! is none); [`Prefs`] — a plain file — holds spaces and the non-secret profile for offline view.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use frontdoor_core::auth::{self, loopback::LoopbackRedirect, IssuerPolicy, LoginSlot, OidcClient, MEMBER_SCOPES};
 use frontdoor_core::cobot::{self, Cobot, User};
 use frontdoor_core::hub::{self, HubInfo};
-use frontdoor_core::links::{Callback, DeepLink, HubUrl, LinkError, Subdomain};
+use frontdoor_core::links::{Callback, DeepLink, DoorId, HubUrl, LinkError, Subdomain};
 use frontdoor_core::secret::{AccessToken, HubSessionToken};
 use frontdoor_core::CobotHosts;
 use frontdoor_ipc::{
-    AccessView, AppView, DoorView, ErrorCode, ErrorDto, JoinOffer, MembershipView, PlanView, RedirectKind, Role,
-    SessionView, SigningInView, SpaceView,
+    AccessView, AppView, CheckInNote, CheckInState, CheckInView, DoorView, ErrorCode, ErrorDto, JoinOffer,
+    MembershipView, OpenOffer, PlanView, RedirectKind, Role, SessionView, SigningInView, SpaceView, UnlockAnswer,
+    UnlockOutcome, UnlockView,
 };
 use serde::{Deserialize, Serialize};
 use tokio::task::AbortHandle;
@@ -147,9 +149,26 @@ pub enum Error {
     /// The browser did not open.
     #[error("The browser could not be opened ({0}). Open the sign-in address shown below by hand.")]
     Browser(String),
-    /// A door link before door support.
-    #[error("This version of Frontdoor cannot open doors from a link yet.")]
-    DoorLinksNotYetSupported,
+    /// Opening a door: the hub's answer (its words), or no answer.
+    #[error("{}", unlock_words(.0))]
+    Unlock(hub::CallError),
+    /// A door link for a space this device has not joined.
+    #[error("Frontdoor has not joined “{0}” yet. Scan the join QR code at the space's front desk first, then scan the door's code again.")]
+    NotJoined(Subdomain),
+    /// A door link or unlock for a joined space nobody is signed in to.
+    #[error("Sign in to {0} first (“Sign in with Cobot”), then scan the door's code again.")]
+    NotSignedIn(String),
+    /// A door link naming a door the hub's last answer does not list.
+    #[error("{space} has no door “{door}”. Scan the door's sticker again, or pick the door from the list.")]
+    UnknownDoor {
+        /// The space's name.
+        space: String,
+        /// The door id from the link.
+        door: String,
+    },
+    /// Confirm without a door link waiting.
+    #[error("No door is waiting to be opened. Scan the door's code again.")]
+    NoPendingOpen,
     /// A bug or a broken device.
     #[error("Something went wrong inside Frontdoor: {0}")]
     Internal(String),
@@ -160,7 +179,7 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         use auth::Error as A;
         match self {
-            Error::Link(_) | Error::DoorLinksNotYetSupported => ErrorCode::InvalidLink,
+            Error::Link(_) => ErrorCode::InvalidLink,
             Error::Hub(_) => ErrorCode::UnknownHub,
             Error::UntrustedSignIn(_) => ErrorCode::UntrustedSignIn,
             Error::Auth(e) => match e {
@@ -178,19 +197,51 @@ impl Error {
                 cobot::Error::Unreachable(_) | cobot::Error::Down(_) | cobot::Error::RateLimited { .. } => {
                     ErrorCode::CobotUnreachable
                 }
-                cobot::Error::Forbidden(_) | cobot::Error::NotFound(_) | cobot::Error::Malformed(_) => {
-                    ErrorCode::SignInRefused
-                }
+                cobot::Error::Forbidden(_)
+                | cobot::Error::NotFound(_)
+                | cobot::Error::Refused(_)
+                | cobot::Error::Malformed(_) => ErrorCode::SignInRefused,
             },
-            Error::HubCall(e) => match e.code() {
-                Some("not_a_member") => ErrorCode::NotAMember,
-                Some("sign_in_again") => ErrorCode::SignInAgain,
-                Some("cobot_unavailable" | "cobot_busy") => ErrorCode::CobotUnreachable,
-                _ => ErrorCode::HubUnreachable,
-            },
-            Error::NoSpace | Error::NoPendingJoin => ErrorCode::NoSpace,
+            Error::HubCall(e) | Error::Unlock(e) => hub_code(e),
+            Error::NoSpace | Error::NoPendingJoin | Error::NotJoined(_) => ErrorCode::NoSpace,
+            Error::NotSignedIn(_) => ErrorCode::NotSignedIn,
+            Error::UnknownDoor { .. } => ErrorCode::UnknownDoor,
+            Error::NoPendingOpen => ErrorCode::NoPendingOpen,
             Error::Browser(_) | Error::Internal(_) => ErrorCode::Internal,
         }
+    }
+}
+
+/// The app's code for a hub answer: the hub's stable codes, one to one where the UI needs them.
+fn hub_code(e: &hub::CallError) -> ErrorCode {
+    match e.code() {
+        Some("not_a_member") => ErrorCode::NotAMember,
+        Some("sign_in_again") => ErrorCode::SignInAgain,
+        Some("cobot_unavailable" | "cobot_busy") => ErrorCode::CobotUnreachable,
+        Some("no_access") => ErrorCode::NoAccess,
+        Some("unknown_door") => ErrorCode::UnknownDoor,
+        Some("slow_down") => ErrorCode::SlowDown,
+        Some("door_did_not_answer") => ErrorCode::DoorDidNotAnswer,
+        Some("door_failed") => ErrorCode::DoorFailed,
+        Some("door_not_connected") => ErrorCode::DoorNotConnected,
+        Some("no_membership_data") => ErrorCode::NoMembershipData,
+        Some("interrupted") => ErrorCode::UnlockInterrupted,
+        Some("internal") => ErrorCode::Internal,
+        _ => ErrorCode::HubUnreachable,
+    }
+}
+
+/// What to tell the person when opening a door failed. The hub's refusals are already in words;
+/// without an answer, say whether the door can have opened: a request that never connected was
+/// never sent, any other failure may have reached the door.
+fn unlock_words(e: &hub::CallError) -> String {
+    match e {
+        hub::CallError::Unreachable(source) if source.is_connect() => {
+            "The hub could not be reached, so the door did not open. Check your connection (the space's Wi-Fi) and try again."
+                .to_string()
+        }
+        hub::CallError::Unreachable(_) => "The hub could not be reached in time; the door may or may not have opened. Look at the door before you tap again.".to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -222,6 +273,16 @@ struct Inner {
     tokens: HashMap<Subdomain, AccessToken>,
     hub_sessions: HashMap<Subdomain, HubSessionToken>,
     notice: Option<ErrorDto>,
+    /// A door link waiting for confirmation (memory only).
+    pending_open: Option<PendingOpen>,
+}
+
+/// A door link the person has not yet confirmed.
+#[derive(Debug, Clone)]
+struct PendingOpen {
+    space: StoredSpace,
+    door: DoorId,
+    door_name: String,
 }
 
 impl Inner {
@@ -339,6 +400,12 @@ impl Frontdoor {
             token_storage: self.vault.kind(),
             notice: inner.notice.clone(),
             access,
+            pending_open: inner.pending_open.as_ref().map(|p| OpenOffer {
+                subdomain: p.space.subdomain.to_string(),
+                space_name: p.space.name.clone(),
+                door_id: p.door.to_string(),
+                door_name: p.door_name.clone(),
+            }),
         }
     }
 
@@ -358,7 +425,7 @@ impl Frontdoor {
         match DeepLink::parse(text)? {
             DeepLink::Join { space, hub } => self.join(space, hub).await,
             DeepLink::AuthCallback(callback) => self.callback(callback).await,
-            DeepLink::Open { .. } => Err(Error::DoorLinksNotYetSupported),
+            DeepLink::Open { space, door } => self.offer_open(space, door),
         }
     }
 
@@ -580,36 +647,31 @@ impl Frontdoor {
         Ok(self.view())
     }
 
-    /// Asks the hub for the member's plans and door verdicts (opening a hub session with the
-    /// Cobot token when there is none or it expired) and keeps the answer for the offline view.
-    /// When the hub cannot be reached the last answer stays on screen, marked stale.
+    /// Asks the hub for the member's plans, door verdicts and check-ins (opening a hub session
+    /// with the Cobot token when there is none or it expired) and keeps the answer for the
+    /// offline view. When the hub cannot be reached the last answer stays on screen, marked stale.
     pub async fn load_access(self: &Arc<Self>) -> Result<AppView, Error> {
-        let (space, token, session) = {
+        let (space, token) = {
             let inner = self.lock();
             let space = inner.current_space()?;
-            let current = space.subdomain.clone();
             let token = inner
                 .tokens
-                .get(&current)
+                .get(&space.subdomain)
                 .cloned()
                 .ok_or(Error::Cobot(cobot::Error::SignInAgain))?;
-            (space, token, inner.hub_sessions.get(&current).cloned())
+            (space, token)
         };
-        let result = async {
-            let mut session = match session {
-                Some(s) => s,
-                None => self.open_hub_session(&space, &token).await?,
-            };
-            match hub::my_access(&self.http, &space.hub, &session).await {
-                Err(e) if e.code() == Some("not_signed_in") => {
-                    session = self.open_hub_session(&space, &token).await?;
-                    hub::my_access(&self.http, &space.hub, &session).await
-                }
-                other => other,
-            }
-        }
-        .await;
+        let hub_url = &space.hub;
+        let result = self
+            .with_hub_session(&space, &token, |session| async move {
+                hub::my_access(&self.http, hub_url, &session).await
+            })
+            .await;
         let mut inner = self.lock();
+        if !inner.tokens.contains_key(&space.subdomain) {
+            // Signed out while the hub was answering: keep nothing of the answer.
+            return Ok(self.view_of(&inner));
+        }
         match result {
             Ok(access) => {
                 let view = AccessView {
@@ -639,6 +701,8 @@ impl Frontdoor {
                             reasons: d.reasons,
                         })
                         .collect(),
+                    check_in: access.check_in.map(check_in_view),
+                    recent_check_ins: access.recent_check_ins.into_iter().map(check_in_view).collect(),
                 };
                 inner.saved.access.insert(space.subdomain.clone(), view);
                 self.persist(&inner);
@@ -658,6 +722,210 @@ impl Frontdoor {
                 self.persist(&inner);
                 Err(Error::HubCall(e))
             }
+        }
+    }
+
+    /// Calls the hub with the space's hub session, opening one with the Cobot token when there is
+    /// none, and once more when the hub says the session ended (`not_signed_in`, an expired
+    /// session). The hub refuses an unknown session before doing anything, so repeating the call
+    /// once cannot open a door twice.
+    async fn with_hub_session<T, F, Fut>(
+        &self,
+        space: &StoredSpace,
+        token: &AccessToken,
+        call: F,
+    ) -> Result<T, hub::CallError>
+    where
+        F: Fn(HubSessionToken) -> Fut,
+        Fut: std::future::Future<Output = Result<T, hub::CallError>>,
+    {
+        let session = self.lock().hub_sessions.get(&space.subdomain).cloned();
+        let session = match session {
+            Some(session) => session,
+            None => self.open_hub_session(space, token).await?,
+        };
+        match call(session).await {
+            Err(e) if e.code() == Some("not_signed_in") => {
+                let session = self.open_hub_session(space, token).await?;
+                call(session).await
+            }
+            other => other,
+        }
+    }
+
+    /// A door link arrived: offer to open the door, if this device can. The space must be joined
+    /// (else: join first) and someone signed in to it (else: sign in first — the link is not
+    /// kept, the person scans the door again after signing in). When the hub's last answer
+    /// lists doors, a door it does not list is refused up front.
+    fn offer_open(&self, space: Subdomain, door: DoorId) -> Result<AppView, Error> {
+        let mut inner = self.lock();
+        let stored = inner
+            .saved
+            .spaces
+            .iter()
+            .find(|s| s.subdomain == space)
+            .cloned()
+            .ok_or_else(|| Error::NotJoined(space.clone()))?;
+        if inner.saved.current.as_ref() != Some(&space) {
+            // The link names a space: show that one (also to sign in to it).
+            inner.saved.current = Some(space.clone());
+            self.persist(&inner);
+        }
+        if !inner.tokens.contains_key(&space) {
+            return Err(Error::NotSignedIn(stored.name));
+        }
+        let door_name = match inner.saved.access.get(&space) {
+            Some(access) if !access.doors.is_empty() => access
+                .doors
+                .iter()
+                .find(|d| d.id == door.as_str())
+                .map(|d| d.name.clone())
+                .ok_or_else(|| Error::UnknownDoor {
+                    space: stored.name.clone(),
+                    door: door.to_string(),
+                })?,
+            _ => door.to_string(),
+        };
+        inner.notice = None;
+        inner.pending_open = Some(PendingOpen {
+            space: stored,
+            door,
+            door_name,
+        });
+        Ok(self.view_of(&inner))
+    }
+
+    /// The person confirmed the door link: open the door.
+    pub async fn confirm_open(self: &Arc<Self>) -> Result<UnlockAnswer, Error> {
+        let (pending, token) = {
+            let mut inner = self.lock();
+            let pending = inner.pending_open.take().ok_or(Error::NoPendingOpen)?;
+            let token = inner.tokens.get(&pending.space.subdomain).cloned();
+            (pending, token)
+        };
+        let Some(token) = token else {
+            // Signed out since the link arrived.
+            self.changed();
+            return Err(Error::NotSignedIn(pending.space.name));
+        };
+        self.unlock_with(pending.space, token, pending.door).await
+    }
+
+    /// The person declined the door link.
+    pub fn cancel_open(&self) -> AppView {
+        let mut inner = self.lock();
+        inner.pending_open = None;
+        self.view_of(&inner)
+    }
+
+    /// Opens `door` of the current space through its hub. The app holds no door credentials,
+    /// only its hub session (and the Cobot token to open one); the hub decides and pulses.
+    /// After the door opened, the access view is refreshed in the background — a few times over
+    /// about five seconds while the hub checks the member in with Cobot — and each refresh is
+    /// announced as a view change.
+    pub async fn unlock(self: &Arc<Self>, door: &str) -> Result<UnlockAnswer, Error> {
+        let door = DoorId::parse(door)?;
+        let (space, token) = {
+            let inner = self.lock();
+            let space = inner.current_space()?;
+            let token = inner
+                .tokens
+                .get(&space.subdomain)
+                .cloned()
+                .ok_or_else(|| Error::NotSignedIn(space.name.clone()))?;
+            (space, token)
+        };
+        self.unlock_with(space, token, door).await
+    }
+
+    async fn unlock_with(
+        self: &Arc<Self>,
+        space: StoredSpace,
+        token: AccessToken,
+        door: DoorId,
+    ) -> Result<UnlockAnswer, Error> {
+        let (hub_url, door_id) = (&space.hub, door.as_str());
+        let result = self
+            .with_hub_session(&space, &token, |session| async move {
+                hub::unlock(&self.http, hub_url, &session, door_id).await
+            })
+            .await;
+        match result {
+            Ok(opened) => {
+                let check_in_under_way = matches!(opened.check_in, hub::CheckInNote::CheckingIn);
+                let unlock = unlock_view(opened);
+                tracing::info!("{} opened", unlock.door_id);
+                self.follow_up(check_in_under_way);
+                Ok(UnlockAnswer {
+                    unlock,
+                    view: self.view(),
+                })
+            }
+            Err(e) => {
+                tracing::info!("{door} did not open: {e}");
+                {
+                    let mut inner = self.lock();
+                    match &e {
+                        hub::CallError::Unreachable(_) => {
+                            if let Some(cached) = inner.saved.access.get_mut(&space.subdomain) {
+                                cached.stale = true;
+                            }
+                        }
+                        e if e.code() == Some("sign_in_again") => {
+                            self.end_session_here(&mut inner, &space.subdomain);
+                        }
+                        _ => {}
+                    }
+                }
+                if matches!(e.code(), Some("no_access" | "unknown_door")) {
+                    // The door list said otherwise: show the hub's current verdicts.
+                    self.follow_up(false);
+                }
+                self.changed();
+                Err(Error::Unlock(e))
+            }
+        }
+    }
+
+    /// Refreshes the access view in the background and announces it; while a check-in is under
+    /// way, looks again a few times (the hub checks in with Cobot after answering the door).
+    fn follow_up(self: &Arc<Self>, check_in_under_way: bool) {
+        /// Waits before each look: about five seconds in all.
+        const WAITS_MS: [u64; 7] = [0, 250, 500, 750, 1000, 1000, 1500];
+        let app = Arc::clone(self);
+        tokio::spawn(async move {
+            for wait in WAITS_MS {
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+                let looked = app.load_access().await;
+                app.changed();
+                let still_pending = match &looked {
+                    Ok(view) => view
+                        .access
+                        .as_ref()
+                        .and_then(|a| a.check_in.as_ref())
+                        .is_none_or(|c| c.state == CheckInState::Pending),
+                    Err(e) => {
+                        tracing::info!("refreshing after an unlock: {e}");
+                        false
+                    }
+                };
+                if !check_in_under_way || !still_pending {
+                    break;
+                }
+            }
+        });
+    }
+
+    /// Cobot no longer accepts the token: forget the sign-in here (the person signs in again).
+    fn end_session_here(&self, inner: &mut Inner, subdomain: &Subdomain) {
+        inner.tokens.remove(subdomain);
+        inner.hub_sessions.remove(subdomain);
+        inner.saved.profiles.remove(subdomain);
+        inner.saved.access.remove(subdomain);
+        inner.pending_open = None;
+        self.persist(inner);
+        if let Err(e) = self.vault.delete(subdomain.as_str()) {
+            tracing::warn!("keychain could not delete the token: {e}");
         }
     }
 
@@ -693,6 +961,7 @@ impl Frontdoor {
             inner.saved.profiles.remove(&current);
             inner.saved.access.remove(&current);
             inner.hub_sessions.remove(&current);
+            inner.pending_open = None;
             let token = inner.tokens.remove(&current);
             self.persist(&inner);
             (space, token)
@@ -740,12 +1009,7 @@ impl Frontdoor {
                     self.persist(&inner);
                 }
                 Err(cobot::Error::SignInAgain) => {
-                    inner.tokens.remove(&space.subdomain);
-                    inner.hub_sessions.remove(&space.subdomain);
-                    inner.saved.profiles.remove(&space.subdomain);
-                    inner.saved.access.remove(&space.subdomain);
-                    self.persist(&inner);
-                    let _ = self.vault.delete(space.subdomain.as_str());
+                    self.end_session_here(&mut inner, &space.subdomain);
                     return Err(Error::Cobot(cobot::Error::SignInAgain));
                 }
                 Err(e) => {
@@ -796,4 +1060,37 @@ fn memberships(user: &User) -> Vec<MembershipView> {
         }
     }
     out
+}
+
+fn check_in_view(c: hub::CheckInStatus) -> CheckInView {
+    CheckInView {
+        day: c.day,
+        state: match c.state {
+            hub::CheckInState::Pending => CheckInState::Pending,
+            hub::CheckInState::CheckedIn => CheckInState::CheckedIn,
+            hub::CheckInState::Refused => CheckInState::Refused,
+        },
+        since: c.since,
+        message: c.message,
+    }
+}
+
+fn unlock_view(r: hub::UnlockResponse) -> UnlockView {
+    let (check_in, check_in_message) = match r.check_in {
+        hub::CheckInNote::CheckingIn => (CheckInNote::CheckingIn, Some("Checking you in with Cobot…")),
+        hub::CheckInNote::AlreadyToday => (CheckInNote::AlreadyToday, Some("You are already checked in today.")),
+        hub::CheckInNote::None => (CheckInNote::None, None),
+    };
+    UnlockView {
+        door_id: r.door_id,
+        door_name: r.door_name,
+        outcome: match r.outcome {
+            hub::UnlockOutcome::Opened => UnlockOutcome::Opened,
+            hub::UnlockOutcome::OpenedUnconfirmed => UnlockOutcome::OpenedUnconfirmed,
+        },
+        message: r.message,
+        merged: r.merged,
+        check_in,
+        check_in_message: check_in_message.map(str::to_string),
+    }
 }

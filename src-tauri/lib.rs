@@ -9,7 +9,7 @@ pub mod vault;
 use std::sync::Arc;
 
 use frontdoor_core::auth::IssuerPolicy;
-use frontdoor_ipc::{AppView, ErrorDto, RedirectKind, VIEW_CHANGED_EVENT};
+use frontdoor_ipc::{AppView, ErrorDto, RedirectKind, UnlockAnswer, VIEW_CHANGED_EVENT};
 use tauri::{Emitter, Manager, Runtime};
 use url::Url;
 
@@ -68,6 +68,21 @@ fn dismiss_notice(app: App<'_>) -> AppView {
     app.dismiss_notice()
 }
 
+#[tauri::command]
+async fn unlock(app: App<'_>, door: String) -> Result<UnlockAnswer, ErrorDto> {
+    Ok(app.unlock(&door).await?)
+}
+
+#[tauri::command]
+async fn confirm_open(app: App<'_>) -> Result<UnlockAnswer, ErrorDto> {
+    Ok(app.confirm_open().await?)
+}
+
+#[tauri::command]
+fn cancel_open(app: App<'_>) -> AppView {
+    app.cancel_open()
+}
+
 /// The command table, shared by the app and the IPC tests.
 pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
@@ -80,7 +95,10 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         cancel_sign_in,
         sign_out,
         refresh,
-        dismiss_notice
+        dismiss_notice,
+        unlock,
+        confirm_open,
+        cancel_open
     ]
 }
 

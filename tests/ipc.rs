@@ -1,13 +1,19 @@
 //! Every command over Tauri's IPC (mock runtime, no window), with the JSON the UI receives.
-//! cobot-sim and a hub run in-process on loopback; the test plays the browser.
+//! cobot-sim and a hub run in-process on loopback; the test plays the browser. Door tests add
+//! relay-sim's Shelly Pro 3 double as the doors' relay and pin every clock to a weekday morning.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use frontdoor_app::frontdoor::{Browser, Prefs, Saved, Settings};
 use frontdoor_app::vault::Memory;
 use frontdoor_app::Frontdoor;
 use frontdoor_core::auth::IssuerPolicy;
-use frontdoor_ipc::RedirectKind;
+use frontdoor_ipc::{AppView, RedirectKind};
+use jiff::Timestamp;
+use relay_sim::ShellyDouble;
 use serde_json::{json, Value};
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
@@ -42,7 +48,11 @@ impl Browser for RecordingBrowser {
 struct Setup {
     sim: cobot_sim::RunningSim,
     hub: frontdoor_hub::RunningHub,
+    /// The doors' relay, in the door tests.
+    relay: Option<ShellyDouble>,
     browser: RecordingBrowser,
+    /// Every view the app announced outside a command's answer, as JSON.
+    views: Receiver<Value>,
     webview: WebviewWindow<MockRuntime>,
     _app: tauri::App<MockRuntime>,
 }
@@ -52,6 +62,61 @@ fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
+}
+
+/// Monday 2026-11-23, 10:00 in Berlin: the Members group's schedule (Mon–Fri 07:00–22:00) is
+/// open, so Alex's Flex Desk opens the front door whatever day the tests run.
+fn monday_morning() -> Timestamp {
+    "2026-11-23T09:00:00Z".parse().unwrap()
+}
+
+fn monday_morning_secs() -> i64 {
+    monday_morning().as_second()
+}
+
+/// Switch numbers of the demo doors on the relay double.
+const FRONT: u32 = 0;
+const WORKSHOP: u32 = 1;
+
+/// The app with its parts, driven through the mock runtime.
+struct Parts {
+    browser: RecordingBrowser,
+    views: Receiver<Value>,
+    webview: WebviewWindow<MockRuntime>,
+    app: tauri::App<MockRuntime>,
+}
+
+fn app(policy: IssuerPolicy, now: fn() -> i64) -> Parts {
+    let browser = RecordingBrowser::default();
+    let (announce, views) = mpsc::channel();
+    let announce = Mutex::new(announce);
+    let frontdoor = Frontdoor::new(
+        Settings {
+            policy,
+            redirect: RedirectKind::DeepLink,
+            now,
+        },
+        Box::new(Memory::new("test")),
+        Box::new(MemPrefs::default()),
+        Box::new(browser.clone()),
+        Box::new(move |view: &AppView| {
+            let _ = announce.lock().unwrap().send(serde_json::to_value(view).unwrap());
+        }),
+    );
+    let app = mock_builder()
+        .manage(frontdoor)
+        .invoke_handler(frontdoor_app::invoke_handler())
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    Parts {
+        browser,
+        views,
+        webview,
+        app,
+    }
 }
 
 fn setup_with(policy: impl FnOnce(&Url) -> IssuerPolicy, cobot_for_hub: Option<Url>) -> Setup {
@@ -70,37 +135,49 @@ fn setup_with(policy: impl FnOnce(&Url) -> IssuerPolicy, cobot_for_hub: Option<U
         .unwrap(),
         None => tauri::async_runtime::block_on(util::connected_hub(&sim)),
     };
-    let browser = RecordingBrowser::default();
-    let frontdoor = Frontdoor::new(
-        Settings {
-            policy: policy(&cobot),
-            redirect: RedirectKind::DeepLink,
-            now,
-        },
-        Box::new(Memory::new("test")),
-        Box::new(MemPrefs::default()),
-        Box::new(browser.clone()),
-        Box::new(|_| {}),
-    );
-    let app = mock_builder()
-        .manage(frontdoor)
-        .invoke_handler(frontdoor_app::invoke_handler())
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
+    let parts = app(policy(&cobot), now);
     Setup {
         sim,
         hub,
-        browser,
-        webview,
-        _app: app,
+        relay: None,
+        browser: parts.browser,
+        views: parts.views,
+        webview: parts.webview,
+        _app: parts.app,
     }
 }
 
 fn setup() -> Setup {
     setup_with(|cobot| IssuerPolicy::with_extra([cobot.clone()]), None)
+}
+
+/// cobot-sim, the app and a hub whose three doors are on a relay double; Cobot and the app on
+/// Monday morning, the hub on `hub_clock`.
+fn setup_doors_with(hub_clock: fn() -> Timestamp) -> Setup {
+    let sim = tauri::async_runtime::block_on(cobot_sim::spawn(
+        cobot_sim::SimConfig {
+            start_at: Some(monday_morning()),
+            ..cobot_sim::SimConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    ))
+    .unwrap();
+    let relay = tauri::async_runtime::block_on(ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 3));
+    let hub = tauri::async_runtime::block_on(util::hub_with_doors(&sim, &relay, hub_clock));
+    let parts = app(IssuerPolicy::with_extra([sim.base_url.clone()]), monday_morning_secs);
+    Setup {
+        sim,
+        hub,
+        relay: Some(relay),
+        browser: parts.browser,
+        views: parts.views,
+        webview: parts.webview,
+        _app: parts.app,
+    }
+}
+
+fn setup_doors() -> Setup {
+    setup_doors_with(monday_morning)
 }
 
 impl Setup {
@@ -175,6 +252,44 @@ impl Setup {
         tauri::async_runtime::block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
     }
 
+    /// Joins the space and signs in as `user`; returns the view after the sign-in.
+    fn signed_in_as(&self, user: &str) -> Value {
+        let authorize = self.join_and_start_sign_in();
+        let callback = self.browser_signs_in(&authorize, user);
+        let view = self.invoke("open_link", json!({"link": callback})).unwrap();
+        assert!(view["session"].is_object(), "{view}");
+        view
+    }
+
+    fn open_link_for(door: &str) -> Value {
+        json!({"link": format!("frontdoor://open?space=lighthouse&door={door}")})
+    }
+
+    /// How often the relay double was told to pulse `channel`.
+    fn pulses_on(&self, channel: u32) -> usize {
+        let relay = self.relay.as_ref().expect("a door test");
+        relay.pulses().iter().filter(|p| p.channel == channel).count()
+    }
+
+    fn pulses(&self) -> usize {
+        self.relay.as_ref().expect("a door test").pulses().len()
+    }
+
+    /// Waits for the app to announce a view that `wanted` accepts (the check-in completes in the
+    /// hub after the door's answer; the app looks again and announces what it sees).
+    fn announced_view(&self, wanted: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut last = Value::Null;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.views.recv_timeout(left) {
+                Ok(view) if wanted(&view) => return view,
+                Ok(view) => last = view,
+                Err(_) => break,
+            }
+        }
+        panic!("no such view was announced; the last one was {last}");
+    }
+
     fn sim_config(&self, config: Value) {
         let url = self.sim.base_url.join("_sim/config").unwrap();
         tauri::async_runtime::block_on(async {
@@ -195,7 +310,8 @@ fn get_view_answers_the_whole_initial_view() {
         s.invoke("get_view", json!({})),
         Ok(
             json!({"spaces": [], "pending_join": null, "signing_in": null, "session": null,
-                  "token_storage": {"kind": "memory_only", "reason": "test"}, "notice": null, "access": null})
+                  "token_storage": {"kind": "memory_only", "reason": "test"}, "notice": null, "access": null,
+                  "pending_open": null})
         )
     );
 }
@@ -208,14 +324,8 @@ fn open_link_refuses_a_broken_link_with_code_and_message() {
         Err(err("invalid_link", "This link is missing its hub address."))
     );
     assert_eq!(
-        s.invoke(
-            "open_link",
-            json!({"link": "frontdoor://open?space=lighthouse&door=front"})
-        ),
-        Err(err(
-            "invalid_link",
-            "This version of Frontdoor cannot open doors from a link yet."
-        ))
+        s.invoke("open_link", json!({"link": "frontdoor://open?space=lighthouse"})),
+        Err(err("invalid_link", "This link is missing its door."))
     );
 }
 
@@ -517,4 +627,247 @@ fn when_the_hub_is_unreachable_the_last_answer_stays_on_screen_marked_offline() 
         json!("Alex Morgan"),
         "the member stays signed in"
     );
+}
+
+#[test]
+fn a_member_taps_unlock_the_door_opens_once_and_the_check_in_follows() {
+    let s = setup_doors();
+    let view = s.signed_in_as("alex@example.com");
+    let front = &view["access"]["doors"][0];
+    assert_eq!((&front["id"], &front["allowed"]), (&json!("front"), &json!(true)));
+    assert_eq!(
+        view["access"]["check_in"],
+        Value::Null,
+        "not checked in before entering"
+    );
+    assert_eq!(view["access"]["recent_check_ins"], json!([]));
+
+    let answer = s.invoke("unlock", json!({"door": "front"})).unwrap();
+
+    assert_eq!(
+        answer["unlock"],
+        json!({"door_id": "front", "door_name": "Front door", "outcome": "opened",
+               "message": "Front door is open.", "merged": false,
+               "check_in": "checking_in", "check_in_message": "Checking you in with Cobot…"})
+    );
+    assert_eq!(answer["view"]["session"]["name"], json!("Alex Morgan"));
+    assert_eq!(s.pulses_on(FRONT), 1, "one tap, one pulse");
+    let checked_in = json!({"day": "2026-11-23", "state": "checked_in", "since": "10:00",
+                            "message": "Checked in since 10:00"});
+    let view = s.announced_view(|v| v["access"]["check_in"]["state"] == json!("checked_in"));
+    assert_eq!(view["access"]["check_in"], checked_in, "Cobot's time, in Berlin");
+    assert_eq!(view["access"]["recent_check_ins"], json!([checked_in]));
+    assert_eq!(
+        s.invoke("get_view", json!({})).unwrap()["access"]["check_in"],
+        checked_in
+    );
+    assert_eq!(s.pulses(), 1, "looking again does not touch the door");
+}
+
+#[test]
+fn a_refused_unlock_says_why_in_the_hubs_words_and_never_pulses() {
+    let s = setup_doors();
+    s.signed_in_as("alex@example.com");
+    assert_eq!(
+        s.invoke("unlock", json!({"door": "workshop"})),
+        Err(err(
+            "no_access",
+            "Workshop does not open for you now: none of your plans or groups opens this door."
+        ))
+    );
+    assert_eq!(
+        s.invoke("unlock", json!({"door": "cellar"})),
+        Err(err(
+            "unknown_door",
+            "Lighthouse Coworking has no door “cellar”. Scan the door's sticker again."
+        ))
+    );
+    assert_eq!(s.pulses_on(WORKSHOP), 0);
+    assert_eq!(s.pulses(), 0, "a refusal never reaches the relay");
+}
+
+#[test]
+fn unlock_without_anyone_signed_in_says_to_sign_in_first() {
+    let s = setup_doors();
+    s.join_and_start_sign_in();
+    s.invoke("cancel_sign_in", json!({})).unwrap();
+    assert_eq!(
+        s.invoke("unlock", json!({"door": "front"})),
+        Err(err(
+            "not_signed_in",
+            "Sign in to Lighthouse Coworking first (“Sign in with Cobot”), then scan the door's code again."
+        ))
+    );
+    assert_eq!(s.pulses(), 0);
+}
+
+#[test]
+fn unlocking_while_the_hub_is_down_says_the_door_did_not_open() {
+    let mut s = setup_doors();
+    s.signed_in_as("alex@example.com");
+    tauri::async_runtime::block_on(s.hub.stop());
+    assert_eq!(
+        s.invoke("unlock", json!({"door": "front"})),
+        Err(err(
+            "hub_unreachable",
+            "The hub could not be reached, so the door did not open. Check your connection (the space's Wi-Fi) and try again."
+        ))
+    );
+    let view = s.invoke("get_view", json!({})).unwrap();
+    assert_eq!(view["access"]["stale"], json!(true), "the door list is marked offline");
+    assert_eq!(view["session"]["name"], json!("Alex Morgan"), "still signed in");
+    assert_eq!(s.pulses(), 0);
+}
+
+/// The hub's clock for one test: Monday morning plus what the test adds.
+static LATER_SECS: AtomicI64 = AtomicI64::new(0);
+
+fn monday_plus_later() -> Timestamp {
+    monday_morning() + jiff::SignedDuration::from_secs(LATER_SECS.load(Ordering::SeqCst))
+}
+
+#[test]
+fn an_ended_hub_session_is_opened_again_once_and_the_door_opens() {
+    let s = setup_doors_with(monday_plus_later);
+    s.signed_in_as("alex@example.com");
+    // Nine hours later (19:00 in Berlin, still within the Members' hours) the hub session of
+    // the sign-in has expired; the app still holds it.
+    LATER_SECS.store(9 * 3600, Ordering::SeqCst);
+
+    let answer = s.invoke("unlock", json!({"door": "front"})).unwrap();
+
+    assert_eq!(answer["unlock"]["message"], json!("Front door is open."));
+    assert_eq!(s.pulses_on(FRONT), 1, "the refused first try never reached the relay");
+}
+
+/// The hub's clock for one test: Monday morning plus what the test adds.
+static MUCH_LATER_SECS: AtomicI64 = AtomicI64::new(0);
+
+fn monday_plus_much_later() -> Timestamp {
+    monday_morning() + jiff::SignedDuration::from_secs(MUCH_LATER_SECS.load(Ordering::SeqCst))
+}
+
+#[test]
+fn when_cobot_ended_the_sign_in_unlock_says_sign_in_again() {
+    let s = setup_doors_with(monday_plus_much_later);
+    s.signed_in_as("alex@example.com");
+    // Signed out elsewhere, and the hub session has expired: the hub asks Cobot again.
+    let url = s.sim.base_url.join("_sim/users/user-alex/tokens").unwrap();
+    tauri::async_runtime::block_on(async { reqwest::Client::new().delete(url).send().await.unwrap() });
+    MUCH_LATER_SECS.store(9 * 3600, Ordering::SeqCst);
+
+    assert_eq!(
+        s.invoke("unlock", json!({"door": "front"})),
+        Err(err(
+            "sign_in_again",
+            "Cobot no longer accepts your sign-in. Please sign in again."
+        ))
+    );
+    let view = s.invoke("get_view", json!({})).unwrap();
+    assert_eq!(view["session"], Value::Null, "the dead sign-in is forgotten here");
+    assert_eq!(
+        view["spaces"][0]["subdomain"],
+        json!("lighthouse"),
+        "the space stays joined"
+    );
+    assert_eq!(s.pulses(), 0);
+}
+
+#[test]
+fn a_door_link_asks_first_and_opens_the_door_once_confirmed() {
+    let s = setup_doors();
+    s.signed_in_as("alex@example.com");
+
+    let view = s.invoke("open_link", Setup::open_link_for("front")).unwrap();
+    assert_eq!(
+        view["pending_open"],
+        json!({"subdomain": "lighthouse", "space_name": "Lighthouse Coworking",
+               "door_id": "front", "door_name": "Front door"})
+    );
+    assert_eq!(s.pulses(), 0, "nothing opens before the person confirms");
+
+    let answer = s.invoke("confirm_open", json!({})).unwrap();
+    assert_eq!(answer["unlock"]["message"], json!("Front door is open."));
+    assert_eq!(answer["view"]["pending_open"], Value::Null);
+    assert_eq!(s.pulses_on(FRONT), 1);
+
+    assert_eq!(
+        s.invoke("confirm_open", json!({})),
+        Err(err(
+            "no_pending_open",
+            "No door is waiting to be opened. Scan the door's code again."
+        )),
+        "a second confirm opens nothing"
+    );
+    assert_eq!(s.pulses(), 1);
+}
+
+#[test]
+fn cancelling_a_door_link_opens_nothing() {
+    let s = setup_doors();
+    s.signed_in_as("alex@example.com");
+    s.invoke("open_link", Setup::open_link_for("front")).unwrap();
+    let view = s.invoke("cancel_open", json!({})).unwrap();
+    assert_eq!(view["pending_open"], Value::Null);
+    assert_eq!(view["session"]["name"], json!("Alex Morgan"), "back home");
+    assert_eq!(
+        s.invoke("confirm_open", json!({})).unwrap_err()["code"],
+        json!("no_pending_open")
+    );
+    assert_eq!(s.pulses(), 0);
+}
+
+#[test]
+fn a_door_link_for_a_space_not_joined_says_to_join_first() {
+    let s = setup();
+    assert_eq!(
+        s.invoke("open_link", Setup::open_link_for("front")),
+        Err(err(
+            "no_space",
+            "Frontdoor has not joined “lighthouse” yet. Scan the join QR code at the space's front desk first, then scan the door's code again."
+        ))
+    );
+    assert_eq!(s.invoke("get_view", json!({})).unwrap()["pending_open"], Value::Null);
+}
+
+#[test]
+fn a_door_link_before_signing_in_says_to_sign_in_first() {
+    let s = setup();
+    s.join_and_start_sign_in();
+    s.invoke("cancel_sign_in", json!({})).unwrap();
+    assert_eq!(
+        s.invoke("open_link", Setup::open_link_for("front")),
+        Err(err(
+            "not_signed_in",
+            "Sign in to Lighthouse Coworking first (“Sign in with Cobot”), then scan the door's code again."
+        ))
+    );
+}
+
+#[test]
+fn a_door_link_naming_a_door_the_space_does_not_have_is_refused_before_asking() {
+    let s = setup_doors();
+    s.signed_in_as("alex@example.com");
+    assert_eq!(
+        s.invoke("open_link", Setup::open_link_for("cellar")),
+        Err(err(
+            "unknown_door",
+            "Lighthouse Coworking has no door “cellar”. Scan the door's sticker again, or pick the door from the list."
+        ))
+    );
+    assert_eq!(s.invoke("get_view", json!({})).unwrap()["pending_open"], Value::Null);
+    assert_eq!(s.pulses(), 0);
+}
+
+#[test]
+fn a_door_that_does_not_answer_the_hub_is_reported_in_the_hubs_words() {
+    let s = setup_doors();
+    s.signed_in_as("alex@example.com");
+    // The relay executes the command but the answer is lost on the way back.
+    s.relay.as_ref().unwrap().set_fault(relay_sim::Fault::DropAfterRead);
+    let got = s.invoke("unlock", json!({"door": "front"})).unwrap_err();
+    assert_eq!(got["code"], json!("door_did_not_answer"));
+    let message = got["message"].as_str().unwrap();
+    // The rest is the door driver's own explanation (crates/core/src/door), not pinned here.
+    assert!(message.starts_with("Front door: the door did not answer."), "{message}");
 }

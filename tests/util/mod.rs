@@ -32,3 +32,25 @@ pub async fn connected_hub(sim: &cobot_sim::RunningSim) -> RunningHub {
     hub.hub.syncer.full().await.expect("the demo space syncs");
     hub
 }
+
+/// The demo hub with its three doors on the three switches of `relay` (relay-sim's Shelly Pro 3
+/// double; the front door, an entrance, on switch 0), on `clock`, connected to cobot-sim with
+/// Sam's (staff) token and synced once. Its check-in worker runs.
+pub async fn hub_with_doors(
+    sim: &cobot_sim::RunningSim,
+    relay: &relay_sim::ShellyDouble,
+    clock: fn() -> jiff::Timestamp,
+) -> RunningHub {
+    let token = mint(sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
+    let setup = Setup {
+        cobot_token: Some(AccessToken::new(token)),
+        now: clock,
+        ..Setup::detached()
+    };
+    let config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
+    let hub = frontdoor_hub::spawn_with(config, setup, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    hub.hub.syncer.full().await.expect("the demo space syncs");
+    hub
+}

@@ -4,8 +4,13 @@
 mod model;
 mod tauri;
 
-use frontdoor_ipc::{AccessView, AppView, ErrorCode, ErrorDto, RedirectKind, Role, TokenStorage, VIEW_CHANGED_EVENT};
-use model::{Action, Model, Screen};
+use std::collections::BTreeMap;
+
+use frontdoor_ipc::{
+    AccessView, AppView, CheckInState, DoorView, ErrorCode, ErrorDto, OpenOffer, RedirectKind, Role, TokenStorage,
+    UnlockAnswer, UnlockOutcome, VIEW_CHANGED_EVENT,
+};
+use model::{Action, DoorState, Model, Screen};
 use serde::Serialize;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -22,6 +27,39 @@ struct LinkArgs {
 struct JoinArgs {
     subdomain: String,
     hub: String,
+}
+
+#[derive(Serialize)]
+struct UnlockArgs {
+    door: String,
+}
+
+/// How long "Front door is open." stays on screen.
+const OPEN_RESULT_MS: i32 = 6000;
+
+/// Opens a door — `unlock`, or `confirm_open` for a door link — and shows what happened next to
+/// it: "Opening…", then the hub's words for a few seconds, or why it did not open.
+fn open_door<A: Serialize + 'static>(model: &UseReducerHandle<Model>, cmd: &'static str, door: String, args: A) {
+    let tap = js_sys::Date::now() as u64;
+    model.dispatch(Action::Unlocking {
+        door: door.clone(),
+        tap,
+    });
+    let model = model.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        match tauri::call::<_, UnlockAnswer>(cmd, &args).await {
+            Ok(answer) => {
+                model.dispatch(Action::Unlocked {
+                    door: door.clone(),
+                    tap,
+                    answer: Box::new(answer),
+                });
+                tauri::sleep(OPEN_RESULT_MS).await;
+                model.dispatch(Action::Expire { door, tap });
+            }
+            Err(error) => model.dispatch(Action::UnlockFailed { door, tap, error }),
+        }
+    });
 }
 
 /// Runs a command and feeds its answer to the model.
@@ -77,6 +115,9 @@ fn app() -> Html {
                 <ErrorBanner id="notice" error={notice.clone()} on_dismiss={dismiss_notice} />
             }
             { body }
+            if let Some(offer) = &view.pending_open {
+                <OpenSheet model={model.clone()} offer={offer.clone()} />
+            }
             <TokenStorageNote storage={view.token_storage.clone()} />
         </main>
     }
@@ -89,9 +130,9 @@ struct ErrorBannerProps {
     on_dismiss: Callback<MouseEvent>,
 }
 
-#[function_component(ErrorBanner)]
-fn error_banner(props: &ErrorBannerProps) -> Html {
-    let title = match props.error.code {
+/// A short title for an error; the message says the rest.
+fn title(code: ErrorCode) -> &'static str {
+    match code {
         ErrorCode::ConsentDenied | ErrorCode::SignInCancelled => "Not signed in",
         ErrorCode::StateMismatch | ErrorCode::InvalidIdToken | ErrorCode::UntrustedSignIn => {
             "Sign-in refused for your safety"
@@ -102,12 +143,32 @@ fn error_banner(props: &ErrorBannerProps) -> Html {
         ErrorCode::HubUnreachable => "The hub can't be reached",
         ErrorCode::NotAMember => "No membership found",
         ErrorCode::InvalidLink => "That link doesn't work",
+        ErrorCode::NoSpace => "Join the space first",
+        ErrorCode::NotSignedIn => "Sign in first",
+        ErrorCode::NoPendingOpen => "Nothing to open",
+        ErrorCode::NoAccess => "Not open for you now",
+        ErrorCode::UnknownDoor => "Unknown door",
+        ErrorCode::SlowDown => "Slow down",
+        ErrorCode::DoorDidNotAnswer => "The door didn't answer",
+        ErrorCode::DoorFailed | ErrorCode::UnlockInterrupted => "The door didn't open",
+        ErrorCode::DoorNotConnected => "Door not connected",
+        ErrorCode::NoMembershipData => "The hub isn't ready",
         _ => "Something went wrong",
-    };
-    let code = serde_json::to_string(&props.error.code)
+    }
+}
+
+/// The code as it crosses IPC (`no_access`), for `data-code`.
+fn code_name(code: ErrorCode) -> String {
+    serde_json::to_string(&code)
         .unwrap_or_default()
         .trim_matches('"')
-        .to_string();
+        .to_string()
+}
+
+#[function_component(ErrorBanner)]
+fn error_banner(props: &ErrorBannerProps) -> Html {
+    let title = title(props.error.code);
+    let code = code_name(props.error.code);
     html! {
         <section id={props.id.clone()} class="banner" role="alert" data-code={code}>
             <strong>{title}</strong>
@@ -249,6 +310,14 @@ fn signed_in(props: &ScreenProps) -> Html {
         let model = props.model.clone();
         Callback::from(move |_| run(&model, "refresh", NoArgs {}))
     };
+    let unlock = {
+        let model = props.model.clone();
+        Callback::from(move |door: String| open_door(&model, "unlock", door.clone(), UnlockArgs { door }))
+    };
+    let dismiss_door = {
+        let model = props.model.clone();
+        Callback::from(move |door: String| model.dispatch(Action::DismissDoor(door)))
+    };
     html! {
         <section id="session">
             <h2>{"Hello, "}<span id="session-name">{ &session.name }</span></h2>
@@ -275,7 +344,7 @@ fn signed_in(props: &ScreenProps) -> Html {
                 <p class="muted">{"Your Cobot account has no memberships yet."}</p>
             }
             if let Some(access) = &props.view.access {
-                <Access access={access.clone()} />
+                <Access access={access.clone()} doors={props.model.doors.clone()} on_unlock={unlock} on_dismiss={dismiss_door} />
             }
             <button id="refresh" onclick={refresh}>{"Refresh"}</button>
             <button id="sign-out" onclick={sign_out}>{"Sign out"}</button>
@@ -286,6 +355,10 @@ fn signed_in(props: &ScreenProps) -> Html {
 #[derive(Properties, PartialEq)]
 struct AccessProps {
     access: AccessView,
+    /// What the doors the person tapped are doing.
+    doors: BTreeMap<String, DoorState>,
+    on_unlock: Callback<String>,
+    on_dismiss: Callback<String>,
 }
 
 /// An RFC 3339 time in the person's locale.
@@ -300,8 +373,21 @@ fn local_time(rfc3339: &str) -> String {
 #[function_component(Access)]
 fn access(props: &AccessProps) -> Html {
     let a = &props.access;
+    // Results of doors the list does not show (a door link to a door the app did not know).
+    let unlisted: Vec<(&String, &DoorState)> = props
+        .doors
+        .iter()
+        .filter(|(id, _)| !a.doors.iter().any(|d| &d.id == *id))
+        .collect();
     html! {
         <section id="access">
+            if let Some(check_in) = &a.check_in {
+                <p id="check-in-status" class={classes!("check-in", check_in_class(check_in.state))}
+                    data-state={check_in_class(check_in.state)} role="status">
+                    { &check_in.message }
+                    if a.stale { { format!(" ({})", check_in.day) } }
+                </p>
+            }
             <h3>{"Your plans"}</h3>
             <ul id="plans">
                 { for a.plans.iter().map(|p| {
@@ -326,20 +412,152 @@ fn access(props: &AccessProps) -> Html {
             <h3>{"Doors"}</h3>
             <ul id="doors">
                 { for a.doors.iter().map(|d| html! {
-                    <li class={classes!("door", if d.allowed { "open" } else { "closed" })} data-door={d.id.clone()}>
-                        <div class="door-head">
-                            <span class="door-name">{ &d.name }</span>
-                            <span class="verdict">{ if d.allowed { "You can open it now" } else { "Closed for you now" } }</span>
-                        </div>
-                        <p class="reasons">{ d.reasons.join("; ") }</p>
-                    </li>
+                    <Door door={d.clone()} state={props.doors.get(&d.id).cloned()}
+                        on_unlock={props.on_unlock.clone()} on_dismiss={props.on_dismiss.clone()} />
                 }) }
             </ul>
+            if !unlisted.is_empty() {
+                <div id="door-results">
+                    { for unlisted.into_iter().map(|(id, state)| html! {
+                        <DoorResult door={id.clone()} state={state.clone()} on_dismiss={props.on_dismiss.clone()} />
+                    }) }
+                </div>
+            }
             <p id="as-of" class={classes!("muted", a.stale.then_some("stale"))}>
                 { format!("As of {}", local_time(&a.as_of)) }
                 if a.stale { { " — offline: this is the hub's last answer" } }
             </p>
+            if !a.recent_check_ins.is_empty() {
+                <section id="recent-check-ins">
+                    <h3>{"Recent check-ins"}</h3>
+                    <ul>
+                        { for a.recent_check_ins.iter().map(|c| html! {
+                            <li class={classes!("check-in", check_in_class(c.state))} data-day={c.day.clone()}>
+                                <span class="day">{ &c.day }</span>
+                                <span class="check-in-message">{ &c.message }</span>
+                            </li>
+                        }) }
+                    </ul>
+                </section>
+            }
         </section>
+    }
+}
+
+fn check_in_class(state: CheckInState) -> &'static str {
+    match state {
+        CheckInState::Pending => "pending",
+        CheckInState::CheckedIn => "checked-in",
+        CheckInState::Refused => "refused",
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DoorProps {
+    door: DoorView,
+    state: Option<DoorState>,
+    on_unlock: Callback<String>,
+    on_dismiss: Callback<String>,
+}
+
+/// One door: its verdict with reasons, an Unlock button when it opens for the person now, and
+/// what happened after the last tap.
+#[function_component(Door)]
+fn door(props: &DoorProps) -> Html {
+    let d = &props.door;
+    let opening = matches!(props.state, Some(DoorState::Opening { .. }));
+    let unlock = {
+        let (on_unlock, id) = (props.on_unlock.clone(), d.id.clone());
+        Callback::from(move |_| on_unlock.emit(id.clone()))
+    };
+    html! {
+        <li class={classes!("door", if d.allowed { "open" } else { "closed" })} data-door={d.id.clone()}>
+            <div class="door-head">
+                <span class="door-name">{ &d.name }</span>
+                <span class="verdict">{ if d.allowed { "You can open it now" } else { "Closed for you now" } }</span>
+            </div>
+            <p class="reasons">{ d.reasons.join("; ") }</p>
+            if d.allowed {
+                <button class="unlock primary" data-door={d.id.clone()} disabled={opening} onclick={unlock}
+                    aria-label={format!("Unlock {}", d.name)}>
+                    { if opening { "Opening…" } else { "Unlock" } }
+                </button>
+            }
+            if let Some(state) = &props.state {
+                <DoorResult door={d.id.clone()} state={state.clone()} on_dismiss={props.on_dismiss.clone()} />
+            }
+        </li>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DoorResultProps {
+    door: String,
+    state: DoorState,
+    on_dismiss: Callback<String>,
+}
+
+/// What happened after a tap, in the hub's words.
+#[function_component(DoorResult)]
+fn door_result(props: &DoorResultProps) -> Html {
+    let dismiss = {
+        let (on_dismiss, door) = (props.on_dismiss.clone(), props.door.clone());
+        Callback::from(move |_| on_dismiss.emit(door.clone()))
+    };
+    match &props.state {
+        DoorState::Opening { .. } => html! {
+            <p class="door-result opening" data-door={props.door.clone()} role="status">{"Opening…"}</p>
+        },
+        DoorState::Opened { unlock, .. } => html! {
+            <div class={classes!("door-result", "opened", (unlock.outcome == UnlockOutcome::OpenedUnconfirmed).then_some("unconfirmed"))}
+                data-door={props.door.clone()} role="status">
+                <strong class="result-message">{ &unlock.message }</strong>
+                if let Some(note) = &unlock.check_in_message {
+                    <span class="check-in-note">{ note }</span>
+                }
+            </div>
+        },
+        DoorState::Failed { error, .. } => html! {
+            <div class="door-result failed" data-door={props.door.clone()} data-code={code_name(error.code)} role="alert">
+                <strong>{ title(error.code) }</strong>
+                <span class="result-message">{ &error.message }</span>
+                <button class="link dismiss-result" onclick={dismiss}>{"Dismiss"}</button>
+            </div>
+        },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct OpenSheetProps {
+    model: UseReducerHandle<Model>,
+    offer: OpenOffer,
+}
+
+/// A door link asks before anything opens: "Open Front door at Lighthouse Coworking?"
+#[function_component(OpenSheet)]
+fn open_sheet(props: &OpenSheetProps) -> Html {
+    let offer = &props.offer;
+    let opening = matches!(props.model.doors.get(&offer.door_id), Some(DoorState::Opening { .. }));
+    let confirm = {
+        let (model, door) = (props.model.clone(), offer.door_id.clone());
+        Callback::from(move |_| open_door(&model, "confirm_open", door.clone(), NoArgs {}))
+    };
+    let cancel = {
+        let model = props.model.clone();
+        Callback::from(move |_| run(&model, "cancel_open", NoArgs {}))
+    };
+    html! {
+        <div class="sheet-backdrop">
+            <section id="open-sheet" class="sheet" role="dialog" aria-modal="true" aria-labelledby="open-sheet-title"
+                data-door={offer.door_id.clone()}>
+                <h2 id="open-sheet-title">{ format!("Open {} at {}?", offer.door_name, offer.space_name) }</h2>
+                <p class="muted">{"The hub checks that you may open it now."}</p>
+                <button id="open-confirm" class="primary" disabled={opening} onclick={confirm}>
+                    { if opening { "Opening…" } else { "Open" } }
+                </button>
+                <button id="open-cancel" disabled={opening} onclick={cancel}>{"Cancel"}</button>
+            </section>
+        </div>
     }
 }
 

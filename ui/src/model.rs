@@ -1,8 +1,9 @@
 //! The UI's state as a reducer, so plain `#[test]`s can drive it.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use frontdoor_ipc::{AppView, ErrorDto};
+use frontdoor_ipc::{AppView, ErrorCode, ErrorDto, UnlockAnswer, UnlockView};
 use yew::Reducible;
 
 /// What the window shows.
@@ -14,6 +15,33 @@ pub struct Model {
     pub busy: bool,
     /// The last command's error.
     pub error: Option<ErrorDto>,
+    /// What each door the person tapped is doing, by door id.
+    pub doors: BTreeMap<String, DoorState>,
+}
+
+/// One door, after the person tapped Unlock (or confirmed a door link). `tap` tells one tap's
+/// result from the next, so a timer only clears the result it was set for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DoorState {
+    /// The hub is opening it.
+    Opening {
+        /// Which tap.
+        tap: u64,
+    },
+    /// It opened; shown for a few seconds.
+    Opened {
+        /// Which tap.
+        tap: u64,
+        /// What the hub said.
+        unlock: UnlockView,
+    },
+    /// It did not open; shown until the next tap or until dismissed.
+    Failed {
+        /// Which tap.
+        tap: u64,
+        /// Why, in words.
+        error: ErrorDto,
+    },
 }
 
 /// What can happen to the model.
@@ -27,6 +55,54 @@ pub enum Action {
     Failed(ErrorDto),
     /// The person closed the error.
     DismissError,
+    /// The person tapped Unlock on a door (or confirmed a door link).
+    Unlocking {
+        /// The door.
+        door: String,
+        /// This tap.
+        tap: u64,
+    },
+    /// The door opened.
+    Unlocked {
+        /// The door.
+        door: String,
+        /// The tap.
+        tap: u64,
+        /// The hub's answer and the view after it.
+        answer: Box<UnlockAnswer>,
+    },
+    /// The door did not open.
+    UnlockFailed {
+        /// The door.
+        door: String,
+        /// The tap.
+        tap: u64,
+        /// Why.
+        error: ErrorDto,
+    },
+    /// A door's "open" result has been on screen long enough.
+    Expire {
+        /// The door.
+        door: String,
+        /// The tap whose result to clear (a newer tap's stays).
+        tap: u64,
+    },
+    /// The person closed a door's result.
+    DismissDoor(String),
+}
+
+/// Whether a failed unlock is about that door (shown next to it) or about the sign-in or the
+/// link as a whole (shown in the banner, as the door list may be gone).
+fn about_the_door(code: ErrorCode) -> bool {
+    !matches!(
+        code,
+        ErrorCode::SignInAgain
+            | ErrorCode::NotSignedIn
+            | ErrorCode::NotAMember
+            | ErrorCode::NoSpace
+            | ErrorCode::NoPendingOpen
+            | ErrorCode::InvalidLink
+    )
 }
 
 /// Which screen to show.
@@ -79,6 +155,30 @@ impl Reducible for Model {
                 next.error = Some(error);
             }
             Action::DismissError => next.error = None,
+            Action::Unlocking { door, tap } => {
+                next.doors.insert(door, DoorState::Opening { tap });
+            }
+            Action::Unlocked { door, tap, answer } => {
+                let UnlockAnswer { unlock, view } = *answer;
+                next.view = Some(view);
+                next.doors.insert(door, DoorState::Opened { tap, unlock });
+            }
+            Action::UnlockFailed { door, tap, error } => {
+                if about_the_door(error.code) {
+                    next.doors.insert(door, DoorState::Failed { tap, error });
+                } else {
+                    next.doors.remove(&door);
+                    next.error = Some(error);
+                }
+            }
+            Action::Expire { door, tap } => {
+                if matches!(next.doors.get(&door), Some(DoorState::Opened { tap: t, .. }) if *t == tap) {
+                    next.doors.remove(&door);
+                }
+            }
+            Action::DismissDoor(door) => {
+                next.doors.remove(&door);
+            }
         }
         Rc::new(next)
     }
@@ -87,7 +187,7 @@ impl Reducible for Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use frontdoor_ipc::{ErrorCode, JoinOffer, SigningInView, SpaceView};
+    use frontdoor_ipc::{CheckInNote, JoinOffer, SigningInView, SpaceView, UnlockOutcome};
 
     fn space() -> SpaceView {
         SpaceView {
@@ -143,5 +243,134 @@ mod tests {
         assert_eq!(model.error.as_ref().map(|e| e.code), Some(ErrorCode::UnknownHub));
         model = model.reduce(Action::Started);
         assert_eq!(model.error, None, "starting again clears the old error");
+    }
+
+    fn opened(door: &str) -> UnlockAnswer {
+        UnlockAnswer {
+            unlock: UnlockView {
+                door_id: door.into(),
+                door_name: "Front door".into(),
+                outcome: UnlockOutcome::Opened,
+                message: "Front door is open.".into(),
+                merged: false,
+                check_in: CheckInNote::CheckingIn,
+                check_in_message: Some("Checking you in with Cobot…".into()),
+            },
+            view: AppView {
+                spaces: vec![space()],
+                ..AppView::default()
+            },
+        }
+    }
+
+    fn run(actions: Vec<Action>) -> Rc<Model> {
+        actions.into_iter().fold(
+            Rc::new(Model::default()).reduce(Action::View(Box::default())),
+            |m, a| m.reduce(a),
+        )
+    }
+
+    fn tap(door: &str, tap: u64) -> Action {
+        Action::Unlocking { door: door.into(), tap }
+    }
+
+    #[test]
+    fn a_tapped_door_is_opening_then_open_for_a_while() {
+        let model = run(vec![tap("front", 1)]);
+        assert_eq!(model.doors.get("front"), Some(&DoorState::Opening { tap: 1 }));
+        assert!(!model.busy, "the rest of the screen stays usable");
+
+        let answer = opened("front");
+        let model = run(vec![
+            tap("front", 1),
+            Action::Unlocked {
+                door: "front".into(),
+                tap: 1,
+                answer: Box::new(answer.clone()),
+            },
+        ]);
+        assert_eq!(
+            model.doors.get("front"),
+            Some(&DoorState::Opened {
+                tap: 1,
+                unlock: answer.unlock.clone()
+            })
+        );
+        assert_eq!(
+            model.view,
+            Some(answer.view.clone()),
+            "the answer's view replaces the old one"
+        );
+
+        let later = model.clone().reduce(Action::View(Box::default()));
+        assert!(
+            later.doors.contains_key("front"),
+            "a view event keeps the door's result"
+        );
+        let expired = model.reduce(Action::Expire {
+            door: "front".into(),
+            tap: 1,
+        });
+        assert!(expired.doors.is_empty());
+    }
+
+    #[test]
+    fn an_old_timer_does_not_clear_a_newer_tap() {
+        let model = run(vec![
+            tap("front", 1),
+            Action::Unlocked {
+                door: "front".into(),
+                tap: 1,
+                answer: Box::new(opened("front")),
+            },
+            tap("front", 2),
+            Action::Expire {
+                door: "front".into(),
+                tap: 1,
+            },
+        ]);
+        assert_eq!(model.doors.get("front"), Some(&DoorState::Opening { tap: 2 }));
+    }
+
+    #[test]
+    fn a_refusal_stays_next_to_its_door_until_the_next_tap() {
+        let refused = ErrorDto::new(ErrorCode::NoAccess, "Workshop does not open for you now: closed.");
+        let model = run(vec![
+            tap("workshop", 1),
+            Action::UnlockFailed {
+                door: "workshop".into(),
+                tap: 1,
+                error: refused.clone(),
+            },
+            Action::Expire {
+                door: "workshop".into(),
+                tap: 1,
+            },
+        ]);
+        assert_eq!(
+            model.doors.get("workshop"),
+            Some(&DoorState::Failed { tap: 1, error: refused }),
+            "a reason stays until the person has read it"
+        );
+        assert_eq!(model.error, None, "not in the banner");
+        let model = model.reduce(tap("workshop", 2));
+        assert_eq!(model.doors.get("workshop"), Some(&DoorState::Opening { tap: 2 }));
+        let model = model.reduce(Action::DismissDoor("workshop".into()));
+        assert!(model.doors.is_empty());
+    }
+
+    #[test]
+    fn a_sign_in_that_ended_goes_to_the_banner_not_the_door() {
+        let ended = ErrorDto::new(ErrorCode::SignInAgain, "Please sign in again.");
+        let model = run(vec![
+            tap("front", 1),
+            Action::UnlockFailed {
+                door: "front".into(),
+                tap: 1,
+                error: ended.clone(),
+            },
+        ]);
+        assert!(model.doors.is_empty());
+        assert_eq!(model.error, Some(ended));
     }
 }

@@ -1,7 +1,9 @@
-//! The two things the UI needs from Tauri: `invoke` a command, `listen` to an event.
+//! The two things the UI needs from Tauri: `invoke` a command, `listen` to an event; and a
+//! timer, through the window.
 //! Uses the `window.__TAURI__` global (`app.withGlobalTauri`), so no npm package is needed.
 
 use frontdoor_ipc::{AppView, ErrorCode, ErrorDto};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -16,6 +18,11 @@ extern "C" {
 
 /// Calls a shell command that answers with the new [`AppView`].
 pub async fn command<A: Serialize>(cmd: &str, args: &A) -> Result<AppView, ErrorDto> {
+    call(cmd, args).await
+}
+
+/// Calls a shell command and reads its answer as `T`; errors arrive as `{code, message}`.
+pub async fn call<A: Serialize, T: DeserializeOwned>(cmd: &str, args: &A) -> Result<T, ErrorDto> {
     let args = serde_wasm_bindgen::to_value(args).map_err(|e| internal(e.to_string()))?;
     match tauri_invoke(cmd, args).await {
         Ok(value) => serde_wasm_bindgen::from_value(value).map_err(|e| internal(e.to_string())),
@@ -45,4 +52,14 @@ fn internal(message: String) -> ErrorDto {
         ErrorCode::Internal,
         format!("The app's window and its core disagree: {message}"),
     )
+}
+
+/// Waits `ms` milliseconds (the window's `setTimeout`). Without a window it never wakes.
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -29,6 +29,22 @@ pub struct AppView {
     pub notice: Option<ErrorDto>,
     /// The signed-in member's plans and doors, as the hub last said.
     pub access: Option<AccessView>,
+    /// A door link waiting for the person to confirm ("Open Front door at …?").
+    pub pending_open: Option<OpenOffer>,
+}
+
+/// A door link (`frontdoor://open?space=…&door=…`) waiting for confirmation. Only offered for a
+/// joined space with someone signed in; the hub still decides when the person confirms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenOffer {
+    /// Cobot subdomain of the space.
+    pub subdomain: String,
+    /// The space's display name.
+    pub space_name: String,
+    /// The door's id, as in the link.
+    pub door_id: String,
+    /// The door's name from the hub's last answer, or its id when the app does not know it yet.
+    pub door_name: String,
 }
 
 /// The member's plans and doors, as the hub last answered.
@@ -44,6 +60,88 @@ pub struct AccessView {
     pub plans: Vec<PlanView>,
     /// Doors.
     pub doors: Vec<DoorView>,
+    /// Today's check-in, if there is one (or one is on its way).
+    #[serde(default)]
+    pub check_in: Option<CheckInView>,
+    /// Recent check-ins through Frontdoor, newest first (today's included).
+    #[serde(default)]
+    pub recent_check_ins: Vec<CheckInView>,
+}
+
+/// A check-in as the member sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckInView {
+    /// The space's calendar day (ISO date).
+    pub day: String,
+    /// Where it stands.
+    pub state: CheckInState,
+    /// Since when Cobot counts the member as checked in (`09:12`, the space's time), once known.
+    pub since: Option<String>,
+    /// In words: "Checked in since 09:12", "Checking you in with Cobot…", Cobot's refusal.
+    pub message: String,
+}
+
+/// Where a check-in stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckInState {
+    /// The hub is checking the member in; Cobot has not confirmed it yet.
+    Pending,
+    /// Cobot has it.
+    CheckedIn,
+    /// Cobot refused it (e.g. no time passes left).
+    Refused,
+}
+
+/// The answer to `unlock` and `confirm_open`: what happened at the door, and the view after it.
+/// The view is refreshed again in the background (the check-in follows by event).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnlockAnswer {
+    /// What happened at the door.
+    pub unlock: UnlockView,
+    /// The view right after.
+    pub view: AppView,
+}
+
+/// A door that opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnlockView {
+    /// The door's id.
+    pub door_id: String,
+    /// The door's name.
+    pub door_name: String,
+    /// Whether the relay confirmed it.
+    pub outcome: UnlockOutcome,
+    /// In words, for the person at the door ("Front door is open.").
+    pub message: String,
+    /// This tap joined one already under way; the door was opened once.
+    pub merged: bool,
+    /// What this entry does about today's check-in.
+    pub check_in: CheckInNote,
+    /// The same in words, when there is something to say ("Checking you in with Cobot…").
+    pub check_in_message: Option<String>,
+}
+
+/// What the relay did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnlockOutcome {
+    /// The device confirmed the strike was released.
+    Opened,
+    /// The command went out; the device did not confirm it.
+    OpenedUnconfirmed,
+}
+
+/// What an unlock did about checking in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckInNote {
+    /// The hub is checking the member in with Cobot.
+    CheckingIn,
+    /// The member already has today's check-in (or one is on its way).
+    AlreadyToday,
+    /// Nothing: the door is not an entrance, or the space does not check in through Frontdoor.
+    None,
 }
 
 /// One plan.
@@ -210,6 +308,26 @@ pub enum ErrorCode {
     NotAMember,
     /// The hub could not be reached; the view shows its last answer.
     HubUnreachable,
+    /// The space is joined, but nobody is signed in to it.
+    NotSignedIn,
+    /// A door link arrived while nothing is waiting for confirmation, or confirm came twice.
+    NoPendingOpen,
+    /// The door does not open for this person now; the message says why.
+    NoAccess,
+    /// The space has no door with that id.
+    UnknownDoor,
+    /// Too many unlocks in a minute; the message says how long to wait.
+    SlowDown,
+    /// The door's relay did not answer the hub (it may be offline).
+    DoorDidNotAnswer,
+    /// The door's relay answered with an error.
+    DoorFailed,
+    /// The door has no relay connected to the hub.
+    DoorNotConnected,
+    /// The hub has not read the space's memberships from Cobot yet, so it lets nobody in.
+    NoMembershipData,
+    /// The unlock this tap joined was interrupted; tap again.
+    UnlockInterrupted,
     /// Something unexpected inside the app.
     Internal,
 }
@@ -232,6 +350,14 @@ mod tests {
     fn error_json_is_code_and_message() {
         let json = serde_json::to_value(ErrorDto::new(ErrorCode::ExpiredCode, "m")).unwrap();
         assert_eq!(json, serde_json::json!({"code": "expired_code", "message": "m"}));
+    }
+
+    #[test]
+    fn a_cached_access_view_from_before_check_ins_still_reads() {
+        let old = serde_json::json!({"as_of": "a", "fetched_at": "f", "stale": false, "plans": [], "doors": []});
+        let view: AccessView = serde_json::from_value(old).unwrap();
+        assert_eq!(view.check_in, None);
+        assert!(view.recent_check_ins.is_empty());
     }
 
     #[test]
