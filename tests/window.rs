@@ -29,9 +29,11 @@ const DEEP_LINK: Options = Options {
     bus: true,
 };
 
-/// cobot-sim, a hub, tauri-driver and a WebDriver session on the app.
+/// cobot-sim, relay-sim's Shelly Pro 3 double wired to the demo's three doors, a hub, tauri-driver
+/// and a WebDriver session on the app.
 struct Harness {
     sim: cobot_sim::RunningSim,
+    relay: relay_sim::ShellyDouble,
     hub: frontdoor_hub::RunningHub,
     driver: Option<Child>,
     client: Client,
@@ -51,6 +53,11 @@ fn free_port() -> u16 {
 
 impl Harness {
     async fn start(options: Options) -> Harness {
+        Harness::start_as(options, "alex@example.com").await
+    }
+
+    /// The app, signing in at cobot-sim as the person with this email.
+    async fn start_as(options: Options, email: &str) -> Harness {
         assert!(
             Path::new(APP).exists(),
             "the app binary is built by cargo before this test"
@@ -58,7 +65,9 @@ impl Harness {
         let sim = cobot_sim::spawn(cobot_sim::SimConfig::default(), "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
-        let hub = util::connected_hub(&sim).await;
+        let relay = relay_sim::ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 3).await;
+        // Real time everywhere: the app checks Cobot's tokens against its own clock.
+        let hub = util::hub_with_doors(&sim, &relay, jiff::Timestamp::now).await;
         let home = tempfile::tempdir().unwrap();
         let log = home.path().join("browser.log");
         let dir = |name: &str| {
@@ -77,7 +86,7 @@ impl Harness {
                 concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/fake-browser.sh").into(),
             ),
             ("FRONTDOOR_E2E_APP".into(), APP.into()),
-            ("FRONTDOOR_E2E_USER".into(), "alex@example.com".into()),
+            ("FRONTDOOR_E2E_USER".into(), email.into()),
             ("FRONTDOOR_E2E_LOG".into(), log.display().to_string()),
         ];
         if let Some(redirect) = options.redirect {
@@ -86,6 +95,7 @@ impl Harness {
         let (driver, client) = open_window(&env, options).await;
         Harness {
             sim,
+            relay,
             hub,
             driver: Some(driver),
             client,
@@ -403,5 +413,90 @@ async fn a_member_sees_plans_and_door_verdicts_and_a_plan_change_after_resync() 
     );
     assert_eq!(h.text("#plans li .plan-name").await, "Fixed Desk");
     h.shot("access-after-plan-change").await;
+    h.stop().await;
+}
+
+/// Pulses the relay double executed on `switch`.
+fn pulses_on(h: &Harness, switch: u32) -> usize {
+    h.relay.pulses().iter().filter(|p| p.channel == switch).count()
+}
+
+/// Cobot's check-ins for `membership`, as cobot-sim holds them.
+fn cobot_check_ins(h: &Harness, membership: &str) -> usize {
+    h.sim
+        .sim
+        .check_ins("lighthouse")
+        .iter()
+        .filter(|c| c.membership_id == membership)
+        .count()
+}
+
+#[tokio::test]
+#[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
+async fn a_member_taps_unlock_the_relay_pulses_once_and_cobot_counts_one_check_in() {
+    // Sam's Fixed Desk opens the front door (an entrance) at any hour, so this runs any day.
+    let h = Harness::start_as(DEEP_LINK, "sam@example.com").await;
+    h.second_launch(&format!(
+        "frontdoor://join?space=lighthouse&hub={}",
+        h.hub.base_url.as_str().trim_end_matches('/')
+    ));
+    h.find("#confirm-join-button").await.click().await.unwrap();
+
+    h.find("button.unlock[data-door=front]").await.click().await.unwrap();
+
+    let result = h.find(".door-result.opened[data-door=front]").await;
+    assert_eq!(
+        result
+            .find(Locator::Css(".result-message"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "Front door is open."
+    );
+    assert_eq!(pulses_on(&h, 0), 1, "one tap, one pulse");
+    h.find("#check-in-status[data-state=checked-in]").await;
+    assert!(
+        h.text("#check-in-status").await.starts_with("Checked in since "),
+        "{}",
+        h.text("#check-in-status").await
+    );
+    h.find("#recent-check-ins li").await;
+    h.shot("unlocked").await;
+    assert_eq!(cobot_check_ins(&h, "mem-sam"), 1, "Cobot has exactly one check-in");
+    assert_eq!(pulses_on(&h, 0), 1);
+    h.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
+async fn a_door_qr_code_opens_a_confirm_sheet_and_then_the_door() {
+    let h = Harness::start_as(DEEP_LINK, "sam@example.com").await;
+    h.second_launch(&format!(
+        "frontdoor://join?space=lighthouse&hub={}",
+        h.hub.base_url.as_str().trim_end_matches('/')
+    ));
+    h.find("#confirm-join-button").await.click().await.unwrap();
+    h.find("button.unlock[data-door=workshop]").await;
+
+    // The workshop's QR sticker, scanned with the phone's camera: the OS hands the link over.
+    h.second_launch("frontdoor://open?space=lighthouse&door=workshop");
+
+    assert_eq!(
+        h.text("#open-sheet-title").await,
+        "Open Workshop at Lighthouse Coworking?"
+    );
+    h.shot("open-sheet").await;
+    assert_eq!(pulses_on(&h, 1), 0, "nothing opens before the person confirms");
+    h.find("#open-confirm").await.click().await.unwrap();
+    h.find(".door-result.opened[data-door=workshop]").await;
+    assert_eq!(pulses_on(&h, 1), 1);
+    assert_eq!(pulses_on(&h, 0), 0, "only the workshop");
+
+    // Cancelling a second scan opens nothing.
+    h.second_launch("frontdoor://open?space=lighthouse&door=workshop");
+    h.find("#open-cancel").await.click().await.unwrap();
+    assert_eq!(pulses_on(&h, 1), 1);
     h.stop().await;
 }
