@@ -14,7 +14,7 @@ const LOCK: &str = "lock.front_door";
 const PULSE: Duration = Duration::from_secs(3);
 
 async fn home_assistant() -> HomeAssistantDouble {
-    HomeAssistantDouble::start(TOKEN, &[LOCK, "button.workshop_strike"]).await
+    HomeAssistantDouble::start(TOKEN, &[LOCK, "button.workshop_strike", "switch.office_strike"]).await
 }
 
 fn unlock(double: &HomeAssistantDouble, token: &str, entity: &str) -> HomeAssistant {
@@ -68,6 +68,33 @@ async fn a_button_press_calls_button_press() {
     assert_eq!(
         (calls[0].domain.as_str(), calls[0].service.as_str()),
         ("button", "press")
+    );
+}
+
+#[tokio::test]
+async fn a_self_closing_switch_is_turned_on_and_confirmed() {
+    let double = home_assistant().await;
+    let driver = HomeAssistant::new(
+        http_client(),
+        double.url(),
+        HomeAssistantToken::new(TOKEN),
+        Service::SwitchTurnOnSelfClosing,
+        "switch.office_strike",
+    )
+    .unwrap();
+
+    let outcome = driver.pulse(PULSE).await.expect("turn on");
+
+    assert_eq!(outcome.confirmation, Confirmation::Confirmed);
+    let calls = double.calls();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(
+        (
+            calls[0].domain.as_str(),
+            calls[0].service.as_str(),
+            calls[0].entity_id.as_str()
+        ),
+        ("switch", "turn_on", "switch.office_strike")
     );
 }
 

@@ -152,10 +152,15 @@ pub enum DriverConfig {
     HomeAssistant {
         /// Home Assistant, e.g. `http://homeassistant.local:8123/`.
         url: Url,
-        /// `lock.unlock`, `lock.open` or `button.press`.
+        /// `lock.unlock`, `lock.open`, `button.press`, or `switch.turn_on` for a switch whose device
+        /// turns itself off (then `switch_turns_itself_off = true` must say so).
         service: String,
         /// The entity, e.g. `lock.front_door`.
         entity_id: String,
+        /// Staff attest that the switch's device turns it off by itself (Shelly auto-off, Tasmota
+        /// `PulseTime`); required for `switch.turn_on`.
+        #[serde(default)]
+        switch_turns_itself_off: bool,
         /// A long-lived access token of a dedicated Home Assistant user.
         token_credential: String,
     },

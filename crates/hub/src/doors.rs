@@ -119,15 +119,24 @@ pub fn build(config: &Config, secrets: &Secrets) -> Result<Doors, String> {
                 service,
                 entity_id,
                 token_credential,
+                switch_turns_itself_off,
             }) => {
                 let service = match service.as_str() {
                     "lock.unlock" => Service::LockUnlock,
                     "lock.open" => Service::LockOpen,
                     "button.press" => Service::ButtonPress,
+                    "switch.turn_on" if *switch_turns_itself_off => Service::SwitchTurnOnSelfClosing,
+                    "switch.turn_on" => {
+                        return Err(format!(
+                            "the door “{id}” uses switch.turn_on, which leaves the door open unless the switch's \
+                             device turns itself off (Shelly auto-off, Tasmota PulseTime). Configure that on the \
+                             device, then add switch_turns_itself_off = true to the driver"
+                        ))
+                    }
                     other => {
                         return Err(format!(
-                            "the door “{id}” uses the Home Assistant service “{other}”; use lock.unlock, lock.open or \
-                             button.press (services that close the door by themselves)"
+                            "the door “{id}” uses the Home Assistant service “{other}”; use lock.unlock, lock.open, \
+                             button.press or switch.turn_on (services that close the door by themselves)"
                         ))
                     }
                 };
@@ -246,5 +255,27 @@ mod tests {
         let doors = build(&config, &secrets).expect("built");
         assert!(doors["front"].driver.is_some());
         assert!(!doors["front"].driver.as_ref().unwrap().describe().contains("pw"));
+    }
+
+    #[test]
+    fn a_home_assistant_switch_needs_staff_to_say_it_turns_itself_off() {
+        let door = |extra: &str| {
+            Config::parse(&format!(
+                "[space]\nsubdomain = \"l\"\nname = \"L\"\n[cobot]\nclient_id = \"c\"\n[[doors]]\nid = \"front\"\n\
+                 name = \"F\"\ndriver = {{ kind = \"home-assistant\", url = \"http://ha.local:8123/\", service = \"switch.turn_on\", \
+                 entity_id = \"switch.front_strike\", token_credential = \"ha\"{extra} }}\n"
+            ))
+            .unwrap()
+        };
+        let secrets: Secrets = Arc::new(|name: &str| (name == "ha").then(|| "token".to_string()));
+        let err = build(&door(""), &secrets).err().expect("refused");
+        assert!(err.contains("switch_turns_itself_off = true"), "{err}");
+        let doors = build(&door(", switch_turns_itself_off = true"), &secrets).expect("built");
+        assert!(doors["front"]
+            .driver
+            .as_ref()
+            .unwrap()
+            .describe()
+            .contains("switch.turn_on switch.front_strike"));
     }
 }

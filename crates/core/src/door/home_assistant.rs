@@ -20,7 +20,11 @@
 //! - `lock.open`: unlatch, which locks with a latch release momentarily by design;
 //! - `button.press`: a momentary button entity whose **device** pulses the strike and turns it off
 //!   by itself (e.g. an ESPHome `button` whose `on_press` runs `switch.turn_on`, `delay`,
-//!   `switch.turn_off` on the device, or a relay whose own auto-off/inching is configured).
+//!   `switch.turn_off` on the device, or a relay whose own auto-off/inching is configured);
+//! - `switch.turn_on`, only as [`Service::SwitchTurnOnSelfClosing`]: for a switch whose **device**
+//!   turns it off again (Shelly "auto off", Tasmota `PulseTime`, a Zigbee relay's inching mode).
+//!   Home Assistant cannot tell, so whoever configures the door must say so explicitly (the hub's
+//!   `switch_turns_itself_off = true`); an HA automation that turns it off later does not count.
 //!
 //! What the driver requires of the HA setup, then: a dedicated HA user whose long-lived token lives
 //! only in the hub (doors.md §3.3: HA tokens carry broad rights; never ship one to a phone), and an
@@ -78,6 +82,9 @@ pub enum Service {
     LockOpen,
     /// `button.press`; the device must turn the strike off by itself.
     ButtonPress,
+    /// `switch.turn_on` on a switch whose device turns itself off (auto-off, `PulseTime`); the
+    /// configuration must attest it, see the module documentation.
+    SwitchTurnOnSelfClosing,
 }
 
 impl Service {
@@ -86,6 +93,7 @@ impl Service {
         match self {
             Service::LockUnlock | Service::LockOpen => "lock",
             Service::ButtonPress => "button",
+            Service::SwitchTurnOnSelfClosing => "switch",
         }
     }
 
@@ -95,6 +103,7 @@ impl Service {
             Service::LockUnlock => "unlock",
             Service::LockOpen => "open",
             Service::ButtonPress => "press",
+            Service::SwitchTurnOnSelfClosing => "turn_on",
         }
     }
 }
