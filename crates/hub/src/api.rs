@@ -288,6 +288,10 @@ fn check_in_status(hub: &Hub, row: &CheckInRow) -> CheckInStatus {
                 row.last_error.as_deref().unwrap_or("no reason given")
             ),
         ),
+        "missed" => (
+            CheckInState::Refused,
+            "Not checked in: Cobot could not be reached that day.".to_string(),
+        ),
         _ => (
             CheckInState::Pending,
             if row.attempts == 0 {

@@ -1,11 +1,15 @@
 //! The check-in worker: empties the outbox that the unlock path fills.
 //!
 //! Cobot has no idempotency key and a check-in may spend a time pass (cobot-api.md §6), so each
-//! attempt **reads first**: if Cobot already has a check-in for the member covering the space's
-//! day — made by an earlier attempt whose answer was lost, by the front desk, or by the member —
-//! the outbox row is closed with it and nothing is posted. Only then is `work_sessions` posted,
-//! once. A timeout, a dropped connection or a 5xx leaves the row pending with a backoff; the next
-//! attempt reads again. A 422 ("No time passes left.") is final and shown to the member.
+//! attempt **reads first** (`GET /api/work_sessions?from&to`, the admin's view of the space's
+//! day): if Cobot already has a check-in for the member made during the space's day — by an
+//! earlier attempt whose answer was lost, by the front desk, or by the member — the outbox row is
+//! closed with it and nothing is posted. Only then is `work_sessions` posted, once. A timeout, a
+//! dropped connection or a 5xx leaves the row pending with a backoff; the next attempt reads
+//! again. A 422 ("No time passes left."), a 403 or a 404 is final and shown.
+//!
+//! Cobot checks in "now", so a row whose day has ended (Cobot was down all evening) is never
+//! posted: the worker reads once more and, finding nothing, marks it `missed` for staff.
 //!
 //! The outbox is in SQLite, so pending check-ins survive a restart: the worker starts with
 //! whatever is due.
@@ -65,7 +69,10 @@ impl Backoff {
 pub async fn run(hub: Arc<Hub>, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
         let next = process_due(&hub).await;
-        let wait = next.unwrap_or(Duration::from_secs(300));
+        // Never spin: even a row whose failure could not be recorded waits a moment.
+        let wait = next
+            .unwrap_or(Duration::from_secs(300))
+            .max(hub.check_in_backoff.base.min(Duration::from_secs(1)));
         tokio::select! {
             _ = hub.check_ins.wake.notified() => {}
             _ = tokio::time::sleep(wait) => {}
@@ -111,44 +118,63 @@ fn day_window(hub: &Hub, day: &str) -> Option<(Timestamp, Timestamp)> {
 
 async fn attempt(hub: &Hub, row: &CheckInRow) {
     let id = &row.membership_id;
-    let retry = |error: String| {
-        let delay = hub.check_in_backoff.delay(row.attempts);
+    let store_failed = |e: crate::store::Error| tracing::error!("cannot record a check-in attempt: {e}");
+    let retry = |error: String, at_most: Option<Duration>| {
+        let mut delay = hub.check_in_backoff.delay(row.attempts);
+        if let Some(cap) = at_most {
+            delay = delay.max(cap);
+        }
         let next = Timestamp::now().as_millisecond() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
         tracing::warn!(membership = %id, day = %row.day, attempts = row.attempts + 1, "check-in not done yet: {error}");
         if let Err(e) = hub.store.check_in_retry(id, &row.day, next, &error) {
-            tracing::error!("cannot record a check-in attempt: {e}");
+            store_failed(e);
         }
     };
     let Some(token) = hub.syncer.token() else {
-        retry("the hub is not connected to Cobot".into());
+        retry("the hub is not connected to Cobot".into(), None);
         return;
     };
     let Some((from, to)) = day_window(hub, &row.day) else {
-        let _ = hub
+        if let Err(e) = hub
             .store
-            .check_in_refused(id, &row.day, "the outbox row has an invalid day");
+            .check_in_refused(id, &row.day, "the outbox row has an invalid day")
+        {
+            store_failed(e);
+        }
         return;
     };
     let space = &hub.config.space.subdomain;
+    let day_is_over = hub.space_day((hub.now)()) != row.day;
 
-    // Read first: Cobot may already have today's check-in.
-    match hub.cobot.membership_check_ins(&token, space, id, from, to).await {
+    // Read first: Cobot may already have the day's check-in.
+    match hub.cobot.work_sessions(&token, space, from, to).await {
         Ok(existing) => {
-            if let Some(c) = existing.iter().find(|c| c.overlaps(from, to)) {
-                tracing::info!(membership = %id, day = %row.day, "Cobot already has today's check-in");
+            let found = existing
+                .iter()
+                .find(|c| c.membership.as_ref().is_some_and(|m| &m.id == id) && c.began_within(from, to));
+            if let Some(c) = found {
+                tracing::info!(membership = %id, day = %row.day, "Cobot already has the day's check-in");
                 if let Err(e) = hub
                     .store
                     .check_in_done(id, &row.day, &c.id, c.valid_from, c.valid_until)
                 {
-                    tracing::error!("cannot record a check-in: {e}");
+                    store_failed(e);
                 }
                 return;
             }
         }
         Err(e) => {
-            retry(format!("could not read the member's check-ins: {e}"));
+            retry(format!("could not read the day's check-ins: {e}"), None);
             return;
         }
+    }
+    if day_is_over {
+        tracing::warn!(membership = %id, day = %row.day, "the day ended before Cobot could be told; not checking in late");
+        let reason = "Cobot could not be reached that day, and a check-in cannot be made afterwards";
+        if let Err(e) = hub.store.check_in_missed(id, &row.day, reason) {
+            store_failed(e);
+        }
+        return;
     }
 
     // Then post, once.
@@ -159,17 +185,26 @@ async fn attempt(hub: &Hub, row: &CheckInRow) {
                 .store
                 .check_in_done(id, &row.day, &c.id, c.valid_from, c.valid_until)
             {
-                tracing::error!("cannot record a check-in: {e}");
+                store_failed(e);
             }
         }
-        Err(cobot::Error::Refused(reason)) => {
+        Err(e @ (cobot::Error::Refused(_) | cobot::Error::Forbidden(_) | cobot::Error::NotFound(_))) => {
+            let reason = match e {
+                cobot::Error::Refused(reason) => reason,
+                other => other.to_string(),
+            };
             tracing::info!(membership = %id, day = %row.day, "Cobot refused the check-in: {reason}");
             if let Err(e) = hub.store.check_in_refused(id, &row.day, &reason) {
-                tracing::error!("cannot record a refused check-in: {e}");
+                store_failed(e);
             }
         }
+        // The hub's token no longer works: only staff can fix that; try again rarely.
+        Err(cobot::Error::SignInAgain) => retry(
+            "Cobot no longer accepts the hub's token; staff must connect Cobot again".into(),
+            Some(hub.check_in_backoff.max),
+        ),
         // Anything else may or may not have reached Cobot: the next attempt reads first.
-        Err(e) => retry(e.to_string()),
+        Err(e) => retry(e.to_string(), None),
     }
 }
 

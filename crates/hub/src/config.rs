@@ -394,6 +394,14 @@ impl Config {
         if config.cobot.client_id.trim().is_empty() {
             return Err("cobot.client_id must not be empty".into());
         }
+        if config.unlock.per_minute == 0 {
+            return Err("unlock.per_minute must be at least 1 (0 would lock everyone out)".into());
+        }
+        if let Some(mqtt) = &config.mqtt {
+            if mqtt.password_credential.is_some() && mqtt.username.is_none() {
+                return Err("mqtt.password_credential needs mqtt.username: a broker login has both".into());
+            }
+        }
         config.rules_with(text)?;
         Ok(config)
     }

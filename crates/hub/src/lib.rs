@@ -120,6 +120,12 @@ impl Hub {
         let rules = Arc::new(config.rules()?);
         let doors = doors::build(&config, &setup.secrets)?;
         let store = Arc::new(setup.store);
+        let interrupted = store
+            .recover_interrupted(Timestamp::now().as_millisecond())
+            .map_err(|e| e.to_string())?;
+        if interrupted > 0 {
+            tracing::warn!("{interrupted} door opening(s) were interrupted when the hub last stopped; audited as such");
+        }
         let journal = journal::Journal::start(store.clone());
         let snapshot = store.load().map_err(|e| e.to_string())?.unwrap_or_default();
         let snapshot = Arc::new(RwLock::new(Arc::new(snapshot)));

@@ -357,7 +357,7 @@ pub struct CheckInRow {
     pub day: String,
     /// The Cobot user.
     pub user_id: Option<String>,
-    /// `pending`, `checked_in` or `refused`.
+    /// `held` (its door is opening), `pending`, `checked_in`, `refused` or `missed`.
     pub state: String,
     /// When the first entry of the day queued it.
     pub queued_at: String,
@@ -393,35 +393,13 @@ fn check_in_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CheckInRow> {
     })
 }
 
-/// Writes an unlock's audit entry and queues its check-in in the caller's transaction (the
-/// journal's group commit). Returns the entry's id and whether the check-in was newly queued
-/// (`false`: today's is already queued or done).
-pub(crate) fn record_unlock(
-    conn: &Connection,
-    entry: &AuditEntry,
-    check_in: Option<&CheckInIntent>,
-    now_ms: i64,
-) -> Result<(i64, Option<bool>), Error> {
-    let queued = match check_in {
-        Some(c) => {
-            let mut insert = conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO check_ins (membership_id, day, user_id, state, queued_at, next_attempt_ms) \
-                     VALUES (?1, ?2, ?3, 'pending', ?4, ?5)",
-                )
-                .map_err(ctx("queueing a check-in"))?;
-            let added = insert
-                .execute(params![c.membership_id, c.day, c.user_id, entry.at.to_string(), now_ms])
-                .map_err(ctx("queueing a check-in"))?;
-            Some(added == 1)
-        }
-        None => None,
-    };
-    let check_in_note = match queued {
-        Some(true) => Some("queued"),
-        Some(false) => Some("already_today"),
-        None => entry.check_in.as_deref(),
-    };
+/// Writes one finished audit entry (a refusal, a merged tap) in the caller's transaction (the
+/// journal's group commit) and returns its id.
+pub(crate) fn record_unlock(conn: &Connection, entry: &AuditEntry) -> Result<i64, Error> {
+    insert_audit(conn, entry)
+}
+
+fn insert_audit(conn: &Connection, entry: &AuditEntry) -> Result<i64, Error> {
     let reasons = serde_json::to_string(&entry.reasons).unwrap_or_else(|_| "[]".into());
     let mut insert = conn
         .prepare_cached(
@@ -443,10 +421,119 @@ pub(crate) fn record_unlock(
             entry.driver_result,
             entry.may_have_opened,
             i64::try_from(entry.latency_us).unwrap_or(i64::MAX),
-            check_in_note,
+            entry.check_in,
         ])
         .map_err(ctx("writing the audit log"))?;
-    Ok((conn.last_insert_rowid(), queued))
+    Ok(conn.last_insert_rowid())
+}
+
+/// How long a check-in stays `held` while its pulse runs before the worker treats it as
+/// pending anyway (the hub could not record the pulse's end).
+pub const HELD_FOR_MS: i64 = 60_000;
+
+/// Today's check-in as an opening found or made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intent {
+    /// This opening queued it (held until the pulse ends).
+    Queued,
+    /// An earlier entry today queued it; Cobot has not confirmed it yet.
+    StillPending,
+    /// Cobot has today's check-in.
+    Done,
+    /// Cobot refused today's check-in, or the day passed without one.
+    Refused,
+}
+
+/// Phase one of an opening, **before** the pulse: the audit entry (decision `opening`, "may have
+/// opened") and, on an entrance, today's check-in held until the pulse ends. If this cannot be
+/// committed, the door is not opened.
+pub(crate) fn record_opening(
+    conn: &Connection,
+    entry: &AuditEntry,
+    check_in: Option<&CheckInIntent>,
+    wall_ms: i64,
+) -> Result<(i64, Option<Intent>), Error> {
+    let intent =
+        match check_in {
+            Some(c) => {
+                let added = conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO check_ins (membership_id, day, user_id, state, queued_at, next_attempt_ms) \
+                     VALUES (?1, ?2, ?3, 'held', ?4, ?5)",
+                )
+                .map_err(ctx("queueing a check-in"))?
+                .execute(params![c.membership_id, c.day, c.user_id, entry.at.to_string(), wall_ms + HELD_FOR_MS])
+                .map_err(ctx("queueing a check-in"))?;
+                if added == 1 {
+                    Some(Intent::Queued)
+                } else {
+                    let state: String = conn
+                        .query_row(
+                            "SELECT state FROM check_ins WHERE membership_id = ?1 AND day = ?2",
+                            params![c.membership_id, c.day],
+                            |r| r.get(0),
+                        )
+                        .map_err(ctx("reading the check-in outbox"))?;
+                    Some(match state.as_str() {
+                        "checked_in" => Intent::Done,
+                        "pending" | "held" => Intent::StillPending,
+                        _ => Intent::Refused,
+                    })
+                }
+            }
+            None => None,
+        };
+    let mut entry = entry.clone();
+    entry.check_in = match intent {
+        Some(Intent::Queued) => Some("queued".into()),
+        Some(Intent::StillPending | Intent::Done) => Some("already_today".into()),
+        Some(Intent::Refused) => Some("refused_today".into()),
+        None => entry.check_in,
+    };
+    Ok((insert_audit(conn, &entry)?, intent))
+}
+
+/// Phase two, after the pulse: the audit entry's outcome, and the held check-in released to the
+/// worker (the door may have opened) or dropped (it surely did not).
+pub(crate) fn finish_opening(
+    conn: &Connection,
+    audit_id: i64,
+    entry: &AuditEntry,
+    queued: Option<&CheckInIntent>,
+    check_in_now: bool,
+    wall_ms: i64,
+) -> Result<(), Error> {
+    conn.prepare_cached(
+        "UPDATE audit SET decision = ?2, code = ?3, driver_result = ?4, may_have_opened = ?5, latency_us = ?6 \
+         WHERE id = ?1",
+    )
+    .map_err(ctx("writing the audit log"))?
+    .execute(params![
+        audit_id,
+        entry.decision,
+        entry.code,
+        entry.driver_result,
+        entry.may_have_opened,
+        i64::try_from(entry.latency_us).unwrap_or(i64::MAX),
+    ])
+    .map_err(ctx("writing the audit log"))?;
+    if let Some(c) = queued {
+        if check_in_now {
+            conn.prepare_cached(
+                "UPDATE check_ins SET state = 'pending', next_attempt_ms = ?3 \
+                 WHERE membership_id = ?1 AND day = ?2 AND state = 'held'",
+            )
+            .map_err(ctx("queueing a check-in"))?
+            .execute(params![c.membership_id, c.day, wall_ms])
+            .map_err(ctx("queueing a check-in"))?;
+        } else {
+            conn.prepare_cached("DELETE FROM check_ins WHERE membership_id = ?1 AND day = ?2 AND state = 'held'")
+                .map_err(ctx("dropping a check-in"))?
+                .execute(params![c.membership_id, c.day])
+                .map_err(ctx("dropping a check-in"))?;
+        }
+    }
+    Ok(())
 }
 
 impl Store {
@@ -490,7 +577,7 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT {CHECK_IN_COLUMNS} FROM check_ins WHERE state = 'pending' AND next_attempt_ms <= ?1 \
+                "SELECT {CHECK_IN_COLUMNS} FROM check_ins WHERE state IN ('pending', 'held') AND next_attempt_ms <= ?1 \
                  ORDER BY next_attempt_ms"
             ))
             .map_err(ctx("reading the check-in outbox"))?;
@@ -505,7 +592,7 @@ impl Store {
     pub fn next_check_in_due(&self) -> Result<Option<i64>, Error> {
         self.conn()
             .query_row(
-                "SELECT MIN(next_attempt_ms) FROM check_ins WHERE state = 'pending'",
+                "SELECT MIN(next_attempt_ms) FROM check_ins WHERE state IN ('pending', 'held')",
                 [],
                 |r| r.get(0),
             )
@@ -578,6 +665,40 @@ impl Store {
             .map_err(ctx("recording a refused check-in"))
     }
 
+    /// After a restart: an opening the previous process left unfinished (it stopped between the
+    /// first write and the pulse's end) may have opened the door. Its audit entry says so and its
+    /// check-in goes to the worker. Returns how many openings were interrupted.
+    pub fn recover_interrupted(&self, wall_ms: i64) -> Result<usize, Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(ctx("recovering interrupted openings"))?;
+        let interrupted = tx
+            .execute(
+                "UPDATE audit SET decision = 'interrupted', driver_result = \
+                 'the hub stopped while opening this door; it may have opened' WHERE decision = 'opening'",
+                [],
+            )
+            .map_err(ctx("recovering interrupted openings"))?;
+        tx.execute(
+            "UPDATE check_ins SET state = 'pending', next_attempt_ms = ?1 WHERE state = 'held'",
+            [wall_ms],
+        )
+        .map_err(ctx("recovering interrupted openings"))?;
+        tx.commit().map_err(ctx("recovering interrupted openings"))?;
+        Ok(interrupted)
+    }
+
+    /// Marks a check-in of a day that ended before Cobot could be told (final: Cobot checks in
+    /// "now", so posting it later would check the member in on the wrong day).
+    pub fn check_in_missed(&self, membership_id: &str, day: &str, reason: &str) -> Result<(), Error> {
+        self.conn()
+            .execute(
+                "UPDATE check_ins SET state = 'missed', last_error = ?3 WHERE membership_id = ?1 AND day = ?2",
+                params![membership_id, day, reason],
+            )
+            .map(|_| ())
+            .map_err(ctx("recording a missed check-in"))
+    }
+
     /// Records a failed attempt and when to try again.
     pub fn check_in_retry(
         &self,
@@ -588,8 +709,8 @@ impl Store {
     ) -> Result<(), Error> {
         self.conn()
             .execute(
-                "UPDATE check_ins SET attempts = attempts + 1, next_attempt_ms = ?3, last_error = ?4 \
-                 WHERE membership_id = ?1 AND day = ?2 AND state = 'pending'",
+                "UPDATE check_ins SET state = 'pending', attempts = attempts + 1, next_attempt_ms = ?3, \
+                 last_error = ?4 WHERE membership_id = ?1 AND day = ?2 AND state IN ('pending', 'held')",
                 params![membership_id, day, next_attempt_ms, error],
             )
             .map(|_| ())

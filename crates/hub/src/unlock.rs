@@ -9,15 +9,24 @@
 //! 5. the decision: staff may open every door; anyone else needs a membership in the snapshot
 //!    that is active, a group that grants the door, and that group's schedule open now — the
 //!    pure [`Rules::evaluate`](frontdoor_core::access::Rules::evaluate) verdict;
-//! 6. the driver pulses the relay (the device closes the door by itself);
-//! 7. the audit entry — and, on an entrance, today's check-in in the outbox — are committed in
-//!    one transaction ([`crate::journal`]) **before** the answer and before Cobot is called;
+//! 6. **before** the pulse, the audit entry (`opening`, "may have opened") and, on an entrance,
+//!    today's check-in (held) are committed in one transaction ([`crate::journal`]); if that
+//!    commit fails, the door stays shut;
+//! 7. the driver pulses the relay (the device closes the door by itself); then the entry gets its
+//!    outcome and the held check-in goes to the outbox (or is dropped when the door surely did not
+//!    open) — again one commit, before the answer and before Cobot is called;
 //! 8. the check-in worker ([`crate::check_in`]) is woken; the door never waits for Cobot.
 //!
-//! Every request that reaches step 2 leaves exactly one audit entry, refusals included.
+//! Steps 6 to 8 run in their own task: a person who walks away (the request is dropped) cannot
+//! cut an opening off between its pulse and its record. A hub that dies there leaves an
+//! `opening` entry and a held check-in, which the next start marks `interrupted` and queues.
+//!
+//! Every request leaves exactly one audit entry, refusals included — except anonymous ones beyond
+//! [`ANONYMOUS_AUDITS_PER_MINUTE`], which are refused and only counted in the log, so nobody can
+//! fill the disk with forged requests.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
@@ -29,8 +38,11 @@ use tokio::sync::watch;
 use crate::api::{hash, Error};
 use crate::config::CheckInPolicy;
 use crate::doors::DoorRuntime;
-use crate::store::{self, AuditEntry, CheckInIntent, SessionRow};
+use crate::store::{self, AuditEntry, CheckInIntent, Intent, SessionRow};
 use crate::Hub;
+
+/// Requests without a valid session audited per minute; more are refused without an entry.
+pub const ANONYMOUS_AUDITS_PER_MINUTE: u32 = 120;
 
 /// What one unlock request ends in, shared with taps merged into it.
 type Answer = Result<UnlockResponse, Error>;
@@ -73,15 +85,16 @@ impl Unlocks {
 
 /// Ends an unlock under way when dropped — also when the request is cancelled — so later taps
 /// never wait on an answer that will not come.
-struct UnderWay<'a> {
-    unlocks: &'a Unlocks,
+struct UnderWay {
+    hub: Arc<Hub>,
     key: TapKey,
     answer: watch::Sender<Option<Answer>>,
 }
 
-impl Drop for UnderWay<'_> {
+impl Drop for UnderWay {
     fn drop(&mut self) {
-        self.unlocks
+        self.hub
+            .unlocks
             .under_way
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -122,16 +135,17 @@ fn micros(d: Duration) -> u64 {
 
 impl Hub {
     /// Handles one unlock request end to end; see the module documentation.
-    pub async fn unlock(&self, bearer: Option<&str>, door_id: &str) -> Answer {
+    pub async fn unlock(self: &Arc<Self>, bearer: Option<&str>, door_id: &str) -> Answer {
         let started = Instant::now();
         let now = (self.now)();
+        let shown_id: String = door_id.chars().take(64).collect();
         let mut audit = Audit {
             entry: AuditEntry {
                 at: now,
                 user_id: None,
                 membership_id: None,
                 staff: false,
-                door_id: door_id.chars().take(64).collect(),
+                door_id: shown_id.clone(),
                 decision: String::new(),
                 code: None,
                 reasons: Vec::new(),
@@ -147,27 +161,23 @@ impl Hub {
         // 1. Who.
         let session = match self.session_for(bearer, now) {
             Ok(session) => session,
-            Err(error) => return self.refuse(audit, error, Vec::new()).await,
+            Err(error) => {
+                if self
+                    .unlocks
+                    .admit("\0anonymous", ANONYMOUS_AUDITS_PER_MINUTE, started)
+                    .is_err()
+                {
+                    tracing::warn!("unlock requests without a valid session beyond {ANONYMOUS_AUDITS_PER_MINUTE}/min: refused, not audited");
+                    return Err(error);
+                }
+                return self.refuse(audit, error, Vec::new()).await;
+            }
         };
         audit.entry.user_id = Some(session.user_id.clone());
         audit.entry.membership_id = session.membership_id.clone();
         audit.entry.staff = session.staff;
 
-        // 2. Which door.
-        let Some(door) = self.doors.get(door_id).cloned() else {
-            let error = Error::new(
-                StatusCode::NOT_FOUND,
-                "unknown_door",
-                format!(
-                    "{} has no door “{door_id}”. Scan the door's sticker again.",
-                    self.config.space.name
-                ),
-            );
-            return self.refuse(audit, error, Vec::new()).await;
-        };
-        audit.entry.driver = door.driver.as_ref().map(|d| d.describe());
-
-        // 3. How often.
+        // 2. How often (before anything else is looked at, so no path escapes the limit).
         if let Err(wait) = self
             .unlocks
             .admit(&session.user_id, self.config.unlock.per_minute, started)
@@ -179,6 +189,20 @@ impl Hub {
             );
             return self.refuse(audit, error, Vec::new()).await;
         }
+
+        // 3. Which door.
+        let Some(door) = self.doors.get(door_id).cloned() else {
+            let error = Error::new(
+                StatusCode::NOT_FOUND,
+                "unknown_door",
+                format!(
+                    "{} has no door “{shown_id}”. Scan the door's sticker again.",
+                    self.config.space.name
+                ),
+            );
+            return self.refuse(audit, error, Vec::new()).await;
+        };
+        audit.entry.driver = door.driver.as_ref().map(|d| d.describe());
 
         // 4. A double tap joins the first.
         let key = (session.user_id.clone(), door_id.to_string());
@@ -204,24 +228,35 @@ impl Hub {
         };
         let guard = match joined {
             Ok(answer) => UnderWay {
-                unlocks: &self.unlocks,
+                hub: self.clone(),
                 key: key.clone(),
                 answer,
             },
             Err(first) => return self.merged(audit, first).await,
         };
 
-        let answer = self.decide_and_open(audit, &session, &door, now).await;
-        if let Ok(response) = &answer {
-            self.unlocks
-                .open_until
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(key, (Instant::now() + door.pulse, response.clone()));
-        }
-        let _ = guard.answer.send(Some(answer.clone()));
-        drop(guard);
-        answer
+        // 5.–8. In a task of its own: once a pulse may happen, its record is always written.
+        let hub = self.clone();
+        let opening = tokio::spawn(async move {
+            let answer = hub.decide_and_open(audit, &session, &door, now).await;
+            if let Ok(response) = &answer {
+                // Only a confirmed opening holds later taps off: after an unconfirmed one the
+                // person is told to tap again, and that tap must pulse.
+                if response.outcome == UnlockOutcome::Opened {
+                    hub.unlocks
+                        .open_until
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(key, (Instant::now() + door.pulse, response.clone()));
+                }
+            }
+            let _ = guard.answer.send(Some(answer.clone()));
+            drop(guard);
+            answer
+        });
+        opening
+            .await
+            .unwrap_or_else(|e| Err(Error::internal(format!("the opening task failed: {e}"))))
     }
 
     fn session_for(&self, bearer: Option<&str>, now: Timestamp) -> Result<SessionRow, Error> {
@@ -293,7 +328,40 @@ impl Hub {
             return self.refuse(audit, error, reasons).await;
         };
 
-        // 6. Pulse.
+        // 6. Record first: the audit entry and today's check-in, held, in one commit.
+        let intent = match &session.membership_id {
+            Some(membership_id) if door.entrance && self.config.check_in.policy == CheckInPolicy::OncePerDay => {
+                Some(CheckInIntent {
+                    membership_id: membership_id.clone(),
+                    user_id: session.user_id.clone(),
+                    day: self.space_day(now),
+                })
+            }
+            _ => None,
+        };
+        audit.entry.decision = "opening".into();
+        audit.entry.may_have_opened = true;
+        let first = audit.entry.clone();
+        let first_intent = intent.clone();
+        let recorded = self
+            .journal
+            .write(move |conn| {
+                store::record_opening(conn, &first, first_intent.as_ref(), Timestamp::now().as_millisecond())
+            })
+            .await;
+        let (audit_id, intent_state) = match recorded {
+            Ok(recorded) => recorded,
+            Err(e) => {
+                tracing::error!("the audit log cannot be written, so no door opens: {e}");
+                return Err(Error::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "audit_unavailable",
+                    "The hub cannot write its audit log right now, so it opens no door. Tell your space's staff.",
+                ));
+            }
+        };
+
+        // 7. Pulse, then record what happened.
         let pulsed = driver.pulse(door.pulse).await;
         let (outcome, error) = match &pulsed {
             Ok(p) => {
@@ -304,7 +372,6 @@ impl Hub {
                     }
                     .into(),
                 );
-                audit.entry.may_have_opened = true;
                 (Some(p.confirmation), None)
             }
             Err(e) => {
@@ -324,41 +391,32 @@ impl Hub {
                 (None, Some(Error::new(status, code, message)))
             }
         };
-
-        // 7. Audit and check-in, one commit.
-        let intent = match (outcome, &session.membership_id) {
-            (Some(_), Some(membership_id))
-                if door.entrance && self.config.check_in.policy == CheckInPolicy::OncePerDay =>
-            {
-                Some(CheckInIntent {
-                    membership_id: membership_id.clone(),
-                    user_id: session.user_id.clone(),
-                    day: self.space_day(now),
-                })
-            }
-            _ => None,
-        };
         audit.entry.decision = if outcome.is_some() { "opened" } else { "failed" }.into();
         if let Some(error) = &error {
             audit.entry.code = Some(error.code().into());
         }
         audit.entry.latency_us = micros(audit.started.elapsed());
+        let queued = (intent_state == Some(Intent::Queued)).then_some(intent).flatten();
+        let check_in_now = outcome.is_some();
         let entry = audit.entry;
-        let has_intent = intent.is_some();
-        let now_ms = now.as_millisecond();
-        let recorded = self
+        let finished = self
             .journal
-            .write(move |conn| store::record_unlock(conn, &entry, intent.as_ref(), now_ms))
+            .write(move |conn| {
+                store::finish_opening(
+                    conn,
+                    audit_id,
+                    &entry,
+                    queued.as_ref(),
+                    check_in_now,
+                    Timestamp::now().as_millisecond(),
+                )
+            })
             .await;
-        let queued = match recorded {
-            Ok((_, queued)) => queued,
-            Err(e) => {
-                // The door has already been pulsed (or not); say what happened, and shout in the log.
-                tracing::error!("an unlock of {} could not be written to the audit log: {e}", door.id.0);
-                None
-            }
-        };
-        if queued == Some(true) {
+        if let Err(e) = &finished {
+            // The entry stays "opening" (may have opened) and a held check-in is picked up later.
+            tracing::error!("the end of an opening of {} could not be recorded: {e}", door.id.0);
+        }
+        if intent_state == Some(Intent::Queued) && check_in_now && finished.is_ok() {
             self.check_ins.wake();
         }
 
@@ -384,11 +442,10 @@ impl Hub {
             message,
             merged: false,
             latency_ms: audit.started.elapsed().as_secs_f64() * 1000.0,
-            check_in: match queued {
-                Some(true) => CheckInNote::CheckingIn,
-                Some(false) => CheckInNote::AlreadyToday,
-                None if has_intent => CheckInNote::CheckingIn,
-                None => CheckInNote::None,
+            check_in: match intent_state {
+                Some(Intent::Queued | Intent::StillPending) => CheckInNote::CheckingIn,
+                Some(Intent::Done) => CheckInNote::AlreadyToday,
+                Some(Intent::Refused) | None => CheckInNote::None,
             },
         })
     }
@@ -400,12 +457,7 @@ impl Hub {
         if failed {
             entry.decision = "failed".into();
         }
-        let now_ms = entry.at.as_millisecond();
-        if let Err(e) = self
-            .journal
-            .write(move |conn| store::record_unlock(conn, &entry, None, now_ms))
-            .await
-        {
+        if let Err(e) = self.journal.write(move |conn| store::record_unlock(conn, &entry)).await {
             tracing::error!("a refused unlock could not be written to the audit log: {e}");
         }
         Err(error)
@@ -424,20 +476,12 @@ impl Hub {
             audit.entry.code = Some(e.code().into());
         }
         let entry = audit.entry;
-        let now_ms = entry.at.as_millisecond();
-        if let Err(e) = self
-            .journal
-            .write(move |conn| store::record_unlock(conn, &entry, None, now_ms))
-            .await
-        {
+        if let Err(e) = self.journal.write(move |conn| store::record_unlock(conn, &entry)).await {
             tracing::error!("a merged unlock could not be written to the audit log: {e}");
         }
         answer.map(|mut response| {
             response.merged = true;
             response.latency_ms = audit.started.elapsed().as_secs_f64() * 1000.0;
-            if response.check_in == CheckInNote::CheckingIn {
-                response.check_in = CheckInNote::AlreadyToday;
-            }
             response
         })
     }

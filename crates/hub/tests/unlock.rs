@@ -26,6 +26,7 @@ fn sunday_afternoon() -> Timestamp {
 /// Switch numbers of the demo doors on the relay double.
 const FRONT: u32 = 0;
 const OFFICE: u32 = 2;
+const GARAGE: u32 = 3;
 
 struct World {
     sim: cobot_sim::RunningSim,
@@ -65,7 +66,7 @@ impl World {
         )
         .await
         .unwrap();
-        let relay = ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 3).await;
+        let relay = ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 4).await;
         let http = reqwest::Client::new();
         let dir = tempfile::tempdir().unwrap();
         let hub = start_hub(&sim, &relay, &dir, &http, options.clock, options.check_in_worker).await;
@@ -238,7 +239,19 @@ async fn start_hub(
         },
         ..Setup::detached()
     };
-    let config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
+    let mut config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
+    // A door no group opens (only staff may): the garage, on a relay of its own.
+    config.doors.push(frontdoor_hub::config::DoorConfig {
+        id: toml::Spanned::new(0..0, "garage".to_string()),
+        name: "Garage".into(),
+        entrance: false,
+        pulse_seconds: 3.0,
+        driver: Some(frontdoor_hub::config::DriverConfig::ShellyGen2 {
+            url: relay.url(),
+            channel: GARAGE,
+            password_credential: None,
+        }),
+    });
     frontdoor_hub::spawn_with(config, setup, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap()
@@ -362,10 +375,11 @@ async fn refusals_say_why_are_audited_and_never_pulse() {
         (
             Some(alex.as_str()),
             "garage",
-            404,
-            "unknown_door",
-            "has no door “garage”",
+            403,
+            "no_access",
+            "Garage does not open for you now: none of your plans or groups opens this door.",
         ),
+        (Some(alex.as_str()), "attic", 404, "unknown_door", "has no door “attic”"),
     ];
     for (session, door, status, code, message) in cases {
         let (got, body) = w.unlock(session, door).await;
@@ -382,6 +396,8 @@ async fn refusals_say_why_are_audited_and_never_pulse() {
         .all(|r| r.entry.decision == "refused" && !r.entry.may_have_opened));
     assert_eq!(audit[3].entry.user_id.as_deref(), Some("user-alex"));
     assert_eq!(audit[3].entry.code.as_deref(), Some("no_access"));
+    assert_eq!(audit[4].entry.door_id, "garage", "a door in no group");
+    assert_eq!(audit[5].entry.code.as_deref(), Some("unknown_door"));
     assert!(w.hub.hub.store.check_ins().unwrap().is_empty());
 }
 
@@ -543,25 +559,81 @@ async fn a_relay_that_times_out_says_the_door_did_not_answer_and_is_audited() {
 }
 
 #[tokio::test]
-async fn a_cobot_outage_still_opens_the_door_and_the_check_in_follows_when_cobot_is_back() {
-    let w = World::start().await;
+async fn a_cobot_outage_still_opens_the_door_from_the_last_snapshot_and_the_check_in_follows() {
+    let mut w = World::start().await;
     let alex = w.session("user-alex").await;
-    // Cobot is down for the next 4 requests to the membership's endpoints (reads and writes).
-    w.fault(
-        "/sub/lighthouse/api/memberships/mem-alex",
-        cobot_sim::FaultKind::Status,
-        4,
+    // Cobot goes down completely: every request fails, and a resync keeps the last snapshot.
+    w.fault("/", cobot_sim::FaultKind::Status, 1_000_000);
+    assert!(
+        w.hub.hub.syncer.full().await.is_err(),
+        "the sync fails while Cobot is down"
     );
+    // The hub restarts during the outage: it has only the snapshot in its database.
+    w.restart_hub(true).await;
 
     let (status, body) = w.unlock(Some(&alex), "front").await;
 
     assert_eq!(status, 200, "the door opens from the last snapshot: {body}");
     assert_eq!(body["check_in"], "checking_in");
     assert_eq!(w.pulses_on(FRONT), 1);
+    // The check-in waits in the outbox, retried, while Cobot is down.
+    for _ in 0..1000 {
+        let row = w.hub.hub.store.check_ins().unwrap().remove(0);
+        if row.attempts >= 2 {
+            assert_eq!(row.state, "pending");
+            assert!(
+                row.last_error.unwrap().contains("Cobot"),
+                "the reason is kept for staff"
+            );
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(w.cobot_check_ins("mem-alex"), 0);
+
+    // Cobot is back.
+    let r = w
+        .http
+        .delete(format!("{}_sim/faults", w.sim.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
     assert_eq!(w.check_in_settles("mem-alex").await, "checked_in");
-    let row = w.hub.hub.store.check_ins().unwrap().remove(0);
-    assert!(row.attempts >= 2, "it was retried: {row:?}");
     assert_eq!(w.cobot_check_ins("mem-alex"), 1);
+}
+
+#[tokio::test]
+async fn a_check_in_still_pending_when_the_day_ends_is_never_posted_late() {
+    let w = World::start_with(Options {
+        check_in_worker: false,
+        ..Options::default()
+    })
+    .await;
+    let alex = w.session("user-alex").await;
+    let (status, _) = w.unlock(Some(&alex), "front").await;
+    assert_eq!(status, 200);
+    // The outbox row says yesterday: the hub (or Cobot) was down until the day ended.
+    assert_eq!(w.hub.hub.store.check_ins().unwrap().len(), 1);
+    rewrite_day(&w, "2026-11-22");
+
+    frontdoor_hub::check_in::process_due(&w.hub.hub).await;
+
+    assert_eq!(w.outbox_state("mem-alex").as_deref(), Some("missed"));
+    assert_eq!(w.cobot_check_ins("mem-alex"), 0, "no check-in on the wrong day");
+    let me = w.me(&alex).await;
+    let recent = &me["recent_check_ins"][0];
+    assert_eq!(recent["day"], "2026-11-22");
+    assert_eq!(
+        recent["message"],
+        "Not checked in: Cobot could not be reached that day."
+    );
+}
+
+/// Moves the only outbox row to another day (tests only: a hub never rewrites days).
+fn rewrite_day(w: &World, day: &str) {
+    let conn = rusqlite::Connection::open(w.dir.path().join("hub.sqlite")).unwrap();
+    conn.execute("UPDATE check_ins SET day = ?1", [day]).unwrap();
 }
 
 #[tokio::test]
@@ -603,9 +675,11 @@ async fn a_hub_stopped_between_the_pulse_and_the_check_in_checks_in_once_after_r
 
     assert_eq!(w.check_in_settles("mem-alex").await, "checked_in");
     assert_eq!(w.cobot_check_ins("mem-alex"), 1);
-    // And once more: a restart after the check-in does not repeat it.
+    // A second entry that day, after yet another restart, does not check in again.
     w.restart_hub(true).await;
-    frontdoor_hub::check_in::process_due(&w.hub.hub).await;
+    let (status, body) = w.unlock(Some(&alex), "front").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["check_in"], "already_today");
     assert_eq!(w.cobot_check_ins("mem-alex"), 1);
 }
 

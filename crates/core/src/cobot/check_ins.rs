@@ -27,6 +27,16 @@ pub struct CheckIn {
     /// The time pass it used, if one.
     #[serde(default)]
     pub time_pass: Option<TimePassRef>,
+    /// The membership checked in.
+    #[serde(default)]
+    pub membership: Option<MembershipRef>,
+}
+
+/// A reference to a membership.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipRef {
+    /// Its id.
+    pub id: String,
 }
 
 /// A reference to a time pass.
@@ -42,9 +52,10 @@ impl CheckIn {
         self.valid_from <= now && now < self.valid_until
     }
 
-    /// Whether it covers any part of `[from, to)`.
-    pub fn overlaps(&self, from: Timestamp, to: Timestamp) -> bool {
-        self.valid_from < to && from < self.valid_until
+    /// Whether it was made within `[from, to)` — a check-in *of* that period, unlike one from the
+    /// day before that merely runs into it.
+    pub fn began_within(&self, from: Timestamp, to: Timestamp) -> bool {
+        from <= self.valid_from && self.valid_from < to
     }
 }
 
@@ -59,9 +70,25 @@ fn query_time(t: Timestamp) -> String {
 }
 
 impl Cobot {
-    /// `GET https://<sub>.cobot.me/api/memberships/:id/check_ins?from=&to=` (`read_check_ins`;
-    /// the member themself or an admin): the membership's check-ins overlapping `[from, to)`.
-    /// A read, so retried like every read.
+    /// `GET https://<sub>.cobot.me/api/work_sessions?from=&to=` (`read_check_ins`): with an admin
+    /// token, every check-in of the space in `[from, to)` (cobot-api.md §6, confirmed); with a
+    /// member's, their own. A read, so retried like every read.
+    pub async fn work_sessions(
+        &self,
+        token: &AccessToken,
+        space: &Subdomain,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<CheckIn>, Error> {
+        let mut url = self.space_url(space, "api/work_sessions")?;
+        url.query_pairs_mut()
+            .append_pair("from", &query_time(from))
+            .append_pair("to", &query_time(to));
+        self.get(token, url, COBOT_PER_USER, "the space's check-ins").await
+    }
+
+    /// `GET https://<sub>.cobot.me/api/memberships/:id/check_ins?from=&to=` (`read_check_ins`):
+    /// one membership's check-ins in `[from, to)`. Retried like every read.
     pub async fn membership_check_ins(
         &self,
         token: &AccessToken,
