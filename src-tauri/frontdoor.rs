@@ -317,6 +317,8 @@ pub struct Frontdoor {
     prefs: Box<dyn Prefs>,
     browser: Box<dyn Browser>,
     notify: Box<dyn Fn(&AppView) + Send + Sync>,
+    /// The last view's [`AppView::revision`].
+    revision: std::sync::atomic::AtomicU64,
 }
 
 /// The redirect URI registered for the deep-link flow.
@@ -362,6 +364,7 @@ impl Frontdoor {
             prefs,
             browser,
             notify,
+            revision: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -393,6 +396,8 @@ impl Frontdoor {
             .and_then(|s| inner.saved.access.iter().find(|(k, _)| k.as_str() == s.subdomain))
             .map(|(_, a)| a.clone());
         AppView {
+            // Taken under the lock, so a higher revision always shows a newer state.
+            revision: self.revision.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
             spaces: inner.saved.spaces.iter().map(StoredSpace::view).collect(),
             pending_join: inner.pending_join.as_ref().map(|s| JoinOffer { space: s.view() }),
             signing_in: inner.signing_in.as_ref().map(|r| r.view.clone()),

@@ -306,13 +306,17 @@ fn err(code: &str, message: &str) -> Value {
 #[test]
 fn get_view_answers_the_whole_initial_view() {
     let s = setup();
+    let first = s.invoke("get_view", json!({})).unwrap();
+    assert!(first["revision"].as_u64().unwrap() >= 1, "{first}");
     assert_eq!(
         s.invoke("get_view", json!({})),
         Ok(
-            json!({"spaces": [], "pending_join": null, "signing_in": null, "session": null,
+            json!({"revision": first["revision"].as_u64().unwrap() + 1, "spaces": [], "pending_join": null,
+                  "signing_in": null, "session": null,
                   "token_storage": {"kind": "memory_only", "reason": "test"}, "notice": null, "access": null,
                   "pending_open": null})
-        )
+        ),
+        "every view the app produces has a higher revision"
     );
 }
 

@@ -58,6 +58,10 @@ impl Harness {
 
     /// The app, signing in at cobot-sim as the person with this email.
     async fn start_as(options: Options, email: &str) -> Harness {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+            .with_test_writer()
+            .try_init();
         assert!(
             Path::new(APP).exists(),
             "the app binary is built by cargo before this test"

@@ -134,6 +134,14 @@ impl Model {
             Some(_) => Screen::Welcome,
         }
     }
+
+    /// Takes `view` unless a newer one (a higher revision) is already shown: a command's answer
+    /// can arrive after an event that was produced later.
+    fn keep_newest(&mut self, view: AppView) {
+        if self.view.as_ref().is_none_or(|shown| view.revision >= shown.revision) {
+            self.view = Some(view);
+        }
+    }
 }
 
 impl Reducible for Model {
@@ -148,7 +156,7 @@ impl Reducible for Model {
             }
             Action::View(view) => {
                 next.busy = false;
-                next.view = Some(*view);
+                next.keep_newest(*view);
             }
             Action::Failed(error) => {
                 next.busy = false;
@@ -160,7 +168,7 @@ impl Reducible for Model {
             }
             Action::Unlocked { door, tap, answer } => {
                 let UnlockAnswer { unlock, view } = *answer;
-                next.view = Some(view);
+                next.keep_newest(view);
                 next.doors.insert(door, DoorState::Opened { tap, unlock });
             }
             Action::UnlockFailed { door, tap, error } => {
@@ -188,6 +196,24 @@ impl Reducible for Model {
 mod tests {
     use super::*;
     use frontdoor_ipc::{CheckInNote, JoinOffer, SigningInView, SpaceView, UnlockOutcome};
+
+    #[test]
+    fn an_older_view_arriving_late_does_not_replace_a_newer_one() {
+        let newer = AppView {
+            revision: 7,
+            spaces: vec![space()],
+            ..AppView::default()
+        };
+        let older = AppView {
+            revision: 6,
+            ..AppView::default()
+        };
+        let model = Rc::new(Model::default())
+            .reduce(Action::View(Box::new(newer)))
+            .reduce(Action::View(Box::new(older)));
+        assert_eq!(model.view.as_ref().map(|v| v.revision), Some(7));
+        assert_eq!(model.screen(), Screen::SignedOut);
+    }
 
     fn space() -> SpaceView {
         SpaceView {

@@ -40,6 +40,8 @@ struct World {
 struct Options {
     clock: fn() -> Timestamp,
     check_in_worker: bool,
+    /// Run cobot-sim on real time instead of pinning it to the hub's Monday.
+    sim_real_time: bool,
 }
 
 impl Default for Options {
@@ -47,6 +49,7 @@ impl Default for Options {
         Options {
             clock: monday_morning,
             check_in_worker: true,
+            sim_real_time: false,
         }
     }
 }
@@ -59,7 +62,7 @@ impl World {
     async fn start_with(options: Options) -> World {
         let sim = cobot_sim::spawn(
             cobot_sim::SimConfig {
-                start_at: Some(monday_morning()),
+                start_at: (!options.sim_real_time).then(monday_morning),
                 ..cobot_sim::SimConfig::default()
             },
             "127.0.0.1:0".parse().unwrap(),
@@ -821,4 +824,23 @@ async fn a_door_on_mqtt_opens_through_a_real_mosquitto_confirmed_by_the_devices_
         device.commands().iter().all(|c| !c.retain),
         "commands are never retained"
     );
+}
+
+#[tokio::test]
+async fn on_real_time_a_staff_members_entry_checks_in_and_me_shows_it() {
+    let w = World::start_with(Options {
+        clock: Timestamp::now,
+        sim_real_time: true,
+        ..Options::default()
+    })
+    .await;
+    let sam = w.session("user-sam").await;
+
+    let (status, body) = w.unlock(Some(&sam), "front").await;
+
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(w.check_in_settles("mem-sam").await, "checked_in");
+    let me = w.me(&sam).await;
+    assert_eq!(me["check_in"]["state"], "checked_in", "{me}");
+    assert_eq!(w.cobot_check_ins("mem-sam"), 1);
 }

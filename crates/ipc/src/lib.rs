@@ -15,6 +15,10 @@ pub const VIEW_CHANGED_EVENT: &str = "frontdoor://view";
 /// renders it and sends commands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct AppView {
+    /// Grows with every view the app produces. A command's answer and an event can overtake each
+    /// other on their way to the UI; the UI keeps the view with the highest revision.
+    #[serde(default)]
+    pub revision: u64,
     /// Spaces this device has joined, in the order they were joined.
     pub spaces: Vec<SpaceView>,
     /// A join waiting for the person to confirm (a link from an unknown hub).
