@@ -710,12 +710,18 @@ fn unlocking_while_the_hub_is_down_says_the_door_did_not_open() {
     let mut s = setup_doors();
     s.signed_in_as("alex@example.com");
     tauri::async_runtime::block_on(s.hub.stop());
-    assert_eq!(
-        s.invoke("unlock", json!({"door": "front"})),
-        Err(err(
-            "hub_unreachable",
-            "The hub could not be reached, so the door did not open. Check your connection (the space's Wi-Fi) and try again."
-        ))
+    let error = s.invoke("unlock", json!({"door": "front"})).unwrap_err();
+    assert_eq!(error["code"], "hub_unreachable");
+    // A refused connection proves the command never left; a pooled connection the stopped hub
+    // closed may have failed mid-request, and then the app says it cannot know.
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        [
+            "The hub could not be reached, so the door did not open. Check your connection (the space's Wi-Fi) and try again.",
+            "The hub could not be reached in time; the door may or may not have opened. Look at the door before you tap again.",
+        ]
+        .contains(&message),
+        "{message}"
     );
     let view = s.invoke("get_view", json!({})).unwrap();
     assert_eq!(view["access"]["stale"], json!(true), "the door list is marked offline");

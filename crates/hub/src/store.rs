@@ -32,9 +32,12 @@ pub(crate) fn ctx(doing: &'static str) -> impl FnOnce(rusqlite::Error) -> Error 
     move |source| Error { doing, source }
 }
 
-/// The store.
+/// The store: one connection for writes and, for a database file, a second one for reads, so
+/// an unlock's session lookup never waits behind a full sync's or the journal's commit (WAL lets
+/// readers run beside the writer).
 pub struct Store {
     conn: Mutex<Connection>,
+    reader: Option<Mutex<Connection>>,
 }
 
 const SCHEMA: &str = "
@@ -124,7 +127,21 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(ctx("enabling foreign keys"))?;
         conn.execute_batch(SCHEMA).map_err(ctx("creating the schema"))?;
-        Ok(Store { conn: Mutex::new(conn) })
+        let reader = if path == Path::new(":memory:") {
+            // A second connection to ":memory:" would be another, empty database.
+            None
+        } else {
+            let reader = Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(ctx("opening the database for reading"))?;
+            Some(Mutex::new(reader))
+        };
+        Ok(Store {
+            conn: Mutex::new(conn),
+            reader,
+        })
     }
 
     /// A store in memory (tests, and a hub run without `--db`).
@@ -134,6 +151,14 @@ impl Store {
 
     pub(crate) fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The connection for plain reads: the reader when there is one.
+    fn read(&self) -> std::sync::MutexGuard<'_, Connection> {
+        match &self.reader {
+            Some(reader) => reader.lock().unwrap_or_else(|p| p.into_inner()),
+            None => self.conn(),
+        }
     }
 
     /// The last good snapshot, if a sync ever succeeded.
@@ -253,7 +278,7 @@ impl Store {
 
     /// The most recent sync run's report (JSON) and whether it succeeded.
     pub fn last_sync(&self) -> Result<Option<(bool, String)>, Error> {
-        self.conn()
+        self.read()
             .query_row("SELECT ok, report FROM sync_runs ORDER BY id DESC LIMIT 1", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
@@ -277,7 +302,7 @@ impl Store {
     /// The session for a token hash, if it exists and has not expired at `now`. A read only: an
     /// unlock never waits for a write here.
     pub fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRow>, Error> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn
             .prepare_cached(
                 "SELECT user_id, membership_id, staff, expires_at FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
@@ -539,7 +564,7 @@ pub(crate) fn finish_opening(
 impl Store {
     /// The newest audit entries first, at most `limit`.
     pub fn audit(&self, limit: u32) -> Result<Vec<AuditRow>, Error> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn
             .prepare(
                 "SELECT id, at, user_id, membership_id, staff, door_id, decision, code, reasons, driver, driver_result, \
@@ -574,7 +599,7 @@ impl Store {
 
     /// Pending check-ins due at `now_ms`, oldest first.
     pub fn due_check_ins(&self, now_ms: i64) -> Result<Vec<CheckInRow>, Error> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn
             .prepare(&format!(
                 "SELECT {CHECK_IN_COLUMNS} FROM check_ins WHERE state IN ('pending', 'held') AND next_attempt_ms <= ?1 \
@@ -590,7 +615,7 @@ impl Store {
 
     /// When the next pending check-in is due (Unix milliseconds), if any is pending.
     pub fn next_check_in_due(&self) -> Result<Option<i64>, Error> {
-        self.conn()
+        self.read()
             .query_row(
                 "SELECT MIN(next_attempt_ms) FROM check_ins WHERE state IN ('pending', 'held')",
                 [],
@@ -601,7 +626,7 @@ impl Store {
 
     /// Every outbox row, for tests and staff views: newest day first.
     pub fn check_ins(&self) -> Result<Vec<CheckInRow>, Error> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn
             .prepare(&format!(
                 "SELECT {CHECK_IN_COLUMNS} FROM check_ins ORDER BY day DESC, queued_at DESC"
@@ -616,7 +641,7 @@ impl Store {
 
     /// A membership's check-ins, newest day first, at most `limit`.
     pub fn check_ins_of(&self, membership_id: &str, limit: u32) -> Result<Vec<CheckInRow>, Error> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {CHECK_IN_COLUMNS} FROM check_ins WHERE membership_id = ?1 ORDER BY day DESC LIMIT ?2"
@@ -746,4 +771,35 @@ fn insert_member(stmt: &mut rusqlite::Statement<'_>, m: &MemberRecord) -> Result
     ])
     .map(|_| ())
     .map_err(ctx("writing a member"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_lookup_does_not_wait_for_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(Store::open(&dir.path().join("hub.sqlite")).unwrap());
+        let row = SessionRow {
+            user_id: "user-alex".into(),
+            membership_id: Some("mem-alex".into()),
+            staff: false,
+            expires_at: 100,
+        };
+        store.put_session("hash", &row, 0).unwrap();
+        // A long write (a full sync, a commit waiting for the disk) holds the writer…
+        let writer = store.conn();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reading = store.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(reading.session("hash", 50).map_err(|e| e.to_string()));
+        });
+        // …and the lookup still answers.
+        let found = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the lookup did not wait for the writer");
+        drop(writer);
+        assert_eq!(found, Ok(Some(row)));
+    }
 }
