@@ -23,12 +23,6 @@ use frontdoor_hub::{Config, Setup};
 use relay_sim::ShellyDouble;
 use serde_json::json;
 
-fn hash(token: &str) -> String {
-    use base64::Engine;
-    use sha2::Digest;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(token.as_bytes()))
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
@@ -77,7 +71,7 @@ async fn run(n: usize) {
     for i in 0..sessions {
         store
             .put_session(
-                &hash(&format!("bench-{i}")),
+                &frontdoor_hub::api::token_hash(&format!("bench-{i}")),
                 &SessionRow {
                     user_id: format!("user-bench-{i}"),
                     membership_id: Some(format!("mem-bench-{i}")),
@@ -220,7 +214,7 @@ async fn mqtt(n: usize, dir: &tempfile::TempDir, session: &mut impl FnMut() -> S
     for i in 0..(2 * n + 100) {
         store
             .put_session(
-                &hash(&format!("mqtt-{i}")),
+                &frontdoor_hub::api::token_hash(&format!("mqtt-{i}")),
                 &SessionRow {
                     user_id: format!("user-mqtt-{i}"),
                     membership_id: Some(format!("mem-mqtt-{i}")),

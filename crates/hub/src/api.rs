@@ -160,7 +160,8 @@ async fn info(State(hub): State<Arc<Hub>>) -> Json<HubInfo> {
     })
 }
 
-pub(crate) fn hash(token: &str) -> String {
+/// How a hub session token is stored: its SHA-256, base64url. Only the hash is ever kept.
+pub fn token_hash(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -187,7 +188,7 @@ async fn session(
     let expires_at = (hub.now)().as_second() + SESSION_SECS;
     hub.store
         .put_session(
-            &hash(&token),
+            &token_hash(&token),
             &SessionRow {
                 user_id: user.id.clone(),
                 membership_id: membership_id.clone(),
@@ -213,9 +214,18 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 fn signed_in(hub: &Hub, headers: &HeaderMap) -> Result<SessionRow, Error> {
-    let token = bearer(headers).ok_or_else(Error::not_signed_in)?;
+    session_of(hub, bearer(headers), (hub.now)())
+}
+
+/// The live session a bearer token names at `now`; "not signed in" for none, an empty, forged or
+/// expired one.
+pub(crate) fn session_of(hub: &Hub, bearer: Option<&str>, now: jiff::Timestamp) -> Result<SessionRow, Error> {
+    let token = bearer
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(Error::not_signed_in)?;
     hub.store
-        .session(&hash(token.trim()), (hub.now)().as_second())
+        .session(&token_hash(token), now.as_second())
         .map_err(Error::internal)?
         .ok_or_else(Error::not_signed_in)
 }

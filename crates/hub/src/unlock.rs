@@ -35,7 +35,7 @@ use frontdoor_core::hub::{CheckInNote, UnlockOutcome, UnlockResponse};
 use jiff::Timestamp;
 use tokio::sync::watch;
 
-use crate::api::{hash, Error};
+use crate::api::{session_of, Error};
 use crate::config::CheckInPolicy;
 use crate::doors::DoorRuntime;
 use crate::store::{self, AuditEntry, CheckInIntent, Intent, SessionRow};
@@ -159,7 +159,7 @@ impl Hub {
         };
 
         // 1. Who.
-        let session = match self.session_for(bearer, now) {
+        let session = match session_of(self, bearer, now) {
             Ok(session) => session,
             Err(error) => {
                 if self
@@ -257,17 +257,6 @@ impl Hub {
         opening
             .await
             .unwrap_or_else(|e| Err(Error::internal(format!("the opening task failed: {e}"))))
-    }
-
-    fn session_for(&self, bearer: Option<&str>, now: Timestamp) -> Result<SessionRow, Error> {
-        let token = bearer
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(Error::not_signed_in)?;
-        self.store
-            .session(&hash(token), now.as_second())
-            .map_err(Error::internal)?
-            .ok_or_else(Error::not_signed_in)
     }
 
     /// Steps 5 to 8.
@@ -377,16 +366,18 @@ impl Hub {
             Err(e) => {
                 audit.entry.driver_result = Some(e.to_string());
                 audit.entry.may_have_opened = e.may_have_pulsed();
-                let (status, code) = match e {
-                    frontdoor_core::door::Error::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "door_did_not_answer"),
-                    frontdoor_core::door::Error::Unreachable { .. } => (StatusCode::BAD_GATEWAY, "door_did_not_answer"),
-                    _ => (StatusCode::BAD_GATEWAY, "door_failed"),
-                };
-                let message = match e {
-                    frontdoor_core::door::Error::Timeout { .. } | frontdoor_core::door::Error::Unreachable { .. } => {
-                        format!("{}: the door did not answer. {e}", door.name)
-                    }
-                    _ => format!("{}: {e}", door.name),
+                let (status, code, message) = match e {
+                    frontdoor_core::door::Error::Timeout { .. } => (
+                        StatusCode::GATEWAY_TIMEOUT,
+                        "door_did_not_answer",
+                        format!("{}: the door did not answer. {e}", door.name),
+                    ),
+                    frontdoor_core::door::Error::Unreachable { .. } => (
+                        StatusCode::BAD_GATEWAY,
+                        "door_did_not_answer",
+                        format!("{}: the door did not answer. {e}", door.name),
+                    ),
+                    _ => (StatusCode::BAD_GATEWAY, "door_failed", format!("{}: {e}", door.name)),
                 };
                 (None, Some(Error::new(status, code, message)))
             }

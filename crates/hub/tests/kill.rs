@@ -2,12 +2,15 @@
 //! started again on the same database: no check-in is lost, none is made twice, and the audit log
 //! says what happened.
 
+mod util;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use relay_sim::{Fault, ShellyDouble};
 use serde_json::{json, Value};
+use util::mint;
 
 const HUB: &str = env!("CARGO_BIN_EXE_frontdoor-hub");
 
@@ -189,25 +192,6 @@ impl World {
         }
         panic!("{what} did not happen; outbox: {:?}", self.outbox_state());
     }
-}
-
-async fn mint(
-    http: &reqwest::Client,
-    sim: &cobot_sim::RunningSim,
-    user: &str,
-    client: &str,
-    scopes: &[&str],
-) -> String {
-    let r: Value = http
-        .post(format!("{}_sim/tokens", sim.base_url))
-        .json(&json!({"user_id": user, "client_id": client, "scopes": scopes}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["access_token"].as_str().unwrap().to_string()
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! The hub against cobot-sim: full and webhook-driven sync, the snapshot surviving Cobot
 //! failures, the session exchange and "my plans and door verdicts".
 
+mod util;
+
 use std::time::Duration;
 
 use frontdoor_core::cobot::RetryPolicy;
@@ -9,6 +11,7 @@ use frontdoor_hub::store::Store;
 use frontdoor_hub::{Config, RunningHub, Setup};
 use jiff::Timestamp;
 use serde_json::{json, Value};
+use util::mint;
 
 /// Monday 2026-11-23, 10:00 in Berlin.
 fn monday_morning() -> Timestamp {
@@ -132,25 +135,6 @@ impl World {
     fn membership_url(&self, id: &str) -> String {
         self.sim_url(&format!("sub/lighthouse/api/memberships/{id}"))
     }
-}
-
-async fn mint(
-    http: &reqwest::Client,
-    sim: &cobot_sim::RunningSim,
-    user: &str,
-    client: &str,
-    scopes: &[&str],
-) -> String {
-    let r: Value = http
-        .post(format!("{}_sim/tokens", sim.base_url))
-        .json(&json!({"user_id": user, "client_id": client, "scopes": scopes}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["access_token"].as_str().unwrap().to_string()
 }
 
 async fn start_hub(sim: &cobot_sim::RunningSim, dir: &tempfile::TempDir, http: &reqwest::Client) -> RunningHub {

@@ -2,6 +2,8 @@
 //! as the doors' relay. What a member notices — the door opens or says why not, in words — and what
 //! staff rely on — every request audited, the relay pulsed once, Cobot told once — are asserted.
 
+mod util;
+
 use std::time::Duration;
 
 use frontdoor_core::cobot::RetryPolicy;
@@ -12,6 +14,7 @@ use frontdoor_hub::{Config, RunningHub, Setup};
 use jiff::Timestamp;
 use relay_sim::{Fault, ShellyDouble};
 use serde_json::{json, Value};
+use util::mint;
 
 /// Monday 2026-11-23, 10:00 in Berlin: the Members group's schedule (Mon–Fri 07:00–22:00) is open.
 fn monday_morning() -> Timestamp {
@@ -196,25 +199,6 @@ impl World {
     }
 }
 
-async fn mint(
-    http: &reqwest::Client,
-    sim: &cobot_sim::RunningSim,
-    user: &str,
-    client: &str,
-    scopes: &[&str],
-) -> String {
-    let r: Value = http
-        .post(format!("{}_sim/tokens", sim.base_url))
-        .json(&json!({"user_id": user, "client_id": client, "scopes": scopes}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["access_token"].as_str().unwrap().to_string()
-}
-
 async fn start_hub(
     sim: &cobot_sim::RunningSim,
     relay: &ShellyDouble,
@@ -335,7 +319,7 @@ async fn refusals_say_why_are_audited_and_never_pulse() {
         .hub
         .store
         .put_session(
-            &frontdoor_hub_hash(expired),
+            &frontdoor_hub::api::token_hash(expired),
             &SessionRow {
                 user_id: "user-alex".into(),
                 membership_id: Some("mem-alex".into()),
@@ -402,13 +386,6 @@ async fn refusals_say_why_are_audited_and_never_pulse() {
     assert_eq!(audit[4].entry.door_id, "garage", "a door in no group");
     assert_eq!(audit[5].entry.code.as_deref(), Some("unknown_door"));
     assert!(w.hub.hub.store.check_ins().unwrap().is_empty());
-}
-
-/// The hub's session table holds token hashes; a test that plants a session hashes like the hub.
-fn frontdoor_hub_hash(token: &str) -> String {
-    use base64::Engine;
-    use sha2::Digest;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(token.as_bytes()))
 }
 
 #[tokio::test]

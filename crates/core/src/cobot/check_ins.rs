@@ -2,7 +2,7 @@
 //!
 //! Cobot has no idempotency key, and a check-in may spend a time pass, so a check-in is **never
 //! retried blindly**: [`Cobot::check_in`] is sent once; after a timeout or a dropped connection
-//! the caller reads [`Cobot::membership_check_ins`] to learn whether it took effect.
+//! the caller reads [`Cobot::work_sessions`] to learn whether it took effect.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -85,23 +85,6 @@ impl Cobot {
             .append_pair("from", &query_time(from))
             .append_pair("to", &query_time(to));
         self.get(token, url, COBOT_PER_USER, "the space's check-ins").await
-    }
-
-    /// `GET https://<sub>.cobot.me/api/memberships/:id/check_ins?from=&to=` (`read_check_ins`):
-    /// one membership's check-ins in `[from, to)`. Retried like every read.
-    pub async fn membership_check_ins(
-        &self,
-        token: &AccessToken,
-        space: &Subdomain,
-        membership_id: &str,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<Vec<CheckIn>, Error> {
-        let mut url = self.space_url(space, &format!("api/memberships/{}/check_ins", encode(membership_id)))?;
-        url.query_pairs_mut()
-            .append_pair("from", &query_time(from))
-            .append_pair("to", &query_time(to));
-        self.get(token, url, COBOT_PER_USER, "the membership's check-ins").await
     }
 
     /// `POST https://<sub>.cobot.me/api/memberships/:id/work_sessions` (`checkin`; the member or
