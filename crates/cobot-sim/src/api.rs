@@ -212,10 +212,21 @@ pub(crate) async fn user(
     })))
 }
 
-/// `GET /api/access_tokens/{token}`: `{"scope":[…]}` for a live token, else 404.
-pub(crate) async fn token_scope(State(sim): State<Sim>, Path(token): Path<String>) -> Result<Json<Value>, ApiError> {
+/// `GET /api/access_tokens/{token}`: `{"scope":[…]}`. Cobot documents "Authentication required:
+/// yes"; as with DELETE, the bearer must be that very token (401 without a live one, 403 with
+/// another, even another of the same user) — [U] whether Cobot also answers for another token of
+/// the same user. The strict reading keeps the call from telling anyone whether a token is live.
+pub(crate) async fn token_scope(
+    State(sim): State<Sim>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Result<Json<Value>, ApiError> {
     let state = sim.lock();
-    let record = state.live_token(&token).ok_or_else(ApiError::not_found)?;
+    let (presented, record) = authenticate(&state, &headers, uri.query())?;
+    if presented != token {
+        return Err(ApiError::forbidden());
+    }
     Ok(Json(json!({"scope": record.scopes})))
 }
 

@@ -395,6 +395,18 @@ impl Sim {
         })
     }
 
+    /// Takes `user_id`'s admin rights in `subdomain` away (an admin demoted by the space's owner);
+    /// `GET /api/user` no longer lists the space under `admin_of`. Whether they were an admin.
+    pub fn remove_admin(&self, subdomain: &str, user_id: &str) -> bool {
+        let mut state = self.lock();
+        let before = state.seed.admins.len();
+        state
+            .seed
+            .admins
+            .retain(|a| !(a.user_id == user_id && a.space_subdomain == subdomain));
+        before != state.seed.admins.len()
+    }
+
     /// Sets membership `id`'s last day (`None` withdraws the cancellation); fires
     /// `canceled_membership` (or `uncanceled_membership`).
     pub fn cancel_membership(&self, subdomain: &str, id: &str, canceled_to: Option<Date>) -> Result<(), ChangeError> {

@@ -76,26 +76,38 @@ pub(crate) async fn rotate_keys(State(sim): State<Sim>, Query(q): Query<RotateQu
 pub(crate) struct NewClient {
     client_id: String,
     redirect_uris: Vec<String>,
-    scopes: Vec<String>,
+    /// Default: every scope the simulator knows.
+    #[serde(default)]
+    scopes: Option<Vec<String>>,
     #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "secret")]
     client_secret: Option<String>,
+    /// `true`: a public client (no secret). `false` without a secret: one is generated.
+    #[serde(default)]
+    public: Option<bool>,
 }
 
-/// `POST /_sim/clients` `{client_id, redirect_uris, scopes, name?, client_secret?}` → 201; 409 if
-/// the id is taken; 400 for an unusable redirect URI.
+/// `POST /_sim/clients` `{client_id, redirect_uris, scopes?, name?, client_secret? (or secret),
+/// public?}` → 201 `{client_id, name, redirect_uris, scopes, public, client_secret?}`. Without
+/// `scopes` the client may request every scope the simulator knows. A client with a secret is
+/// confidential; `"public": false` without one gets a generated secret (returned). 409 if the id
+/// is taken; 400 for an unusable redirect URI, an empty secret, or `"public": true` with a secret.
 pub(crate) async fn register_client(
     State(sim): State<Sim>,
     Json(new): Json<NewClient>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let bad = |message: &str| ApiError::message(StatusCode::BAD_REQUEST, message);
     if new.client_id.trim().is_empty() {
-        return Err(ApiError::message(
-            StatusCode::BAD_REQUEST,
-            "client_id must not be empty",
-        ));
+        return Err(bad("client_id must not be empty"));
     }
-    redirect_uri::validate_registered(&new.redirect_uris).map_err(|e| ApiError::message(StatusCode::BAD_REQUEST, e))?;
+    redirect_uri::validate_registered(&new.redirect_uris).map_err(|e| bad(&e))?;
+    let secret = match (new.public, new.client_secret) {
+        (_, Some(secret)) if secret.is_empty() => return Err(bad("the secret must not be empty")),
+        (Some(true), Some(_)) => return Err(bad("a public client has no secret")),
+        (Some(false), None) => Some(crate::state::random_hex(32)),
+        (_, secret) => secret,
+    };
     let mut state = sim.lock();
     if state.clients.contains_key(&new.client_id) {
         return Err(ApiError::message(
@@ -106,18 +118,21 @@ pub(crate) async fn register_client(
     let client = SeedClient {
         name: new.name.unwrap_or_else(|| new.client_id.clone()),
         client_id: new.client_id,
-        secret: new.client_secret,
+        secret,
         redirect_uris: new.redirect_uris,
-        scopes: new.scopes,
+        scopes: new.scopes.unwrap_or_else(|| state.known_scopes()),
     };
-    let body = json!({
+    let mut body = json!({
         "client_id": client.client_id,
         "name": client.name,
         "redirect_uris": client.redirect_uris,
         "scopes": client.scopes,
         "public": client.secret.is_none(),
     });
-    tracing::info!(client = %client.client_id, "registered client");
+    if let Some(secret) = &client.secret {
+        body["client_secret"] = json!(secret);
+    }
+    tracing::info!(client = %client.client_id, public = client.secret.is_none(), "registered client");
     state.clients.insert(client.client_id.clone(), client);
     Ok((StatusCode::CREATED, Json(body)))
 }

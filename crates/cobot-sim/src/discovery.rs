@@ -17,7 +17,13 @@ const SPACE_CLAIMS: [&str; 3] = ["name", "picture", "phone_number"];
 /// The discovery document for `site`. For `www` it is exactly cobot-api.md §1 with the base URL
 /// substituted. A space's document has the space issuer (`{base}/sub/{subdomain}`), endpoints under
 /// that prefix, and the extra claims. The registration endpoint stays on `www`: client registration
-/// is a user-level feature there ([U] whether spaces advertise their own).
+/// is a user-level feature there ([U] whether spaces advertise their own); the simulator serves it
+/// (RFC 7591, the `register` module).
+///
+/// `token_endpoint_auth_methods_supported` is Cobot's `["none"]`, though the token endpoint also
+/// takes `client_secret_post` and `client_secret_basic`: Cobot's UI-registered clients use secrets
+/// in every known integration, while its discovery lists only `none`. Advertising what Cobot
+/// advertises keeps clients from relying on a document Cobot does not serve.
 pub(crate) fn document(state: &state::State, site: &Site) -> Value {
     let issuer = state.issuer_of(site);
     let mut claims: Vec<&str> = CLAIMS.to_vec();

@@ -94,11 +94,15 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// A token endpoint error (RFC 6749 §5.2).
+/// A token endpoint error (RFC 6749 §5.2), also used by dynamic client registration (RFC 7591
+/// §3.2.2, same body shape).
 #[derive(Debug)]
 pub(crate) struct OAuthError {
     pub(crate) error: &'static str,
     pub(crate) description: String,
+    /// The client tried `Authorization: Basic`: an `invalid_client` answer must then challenge
+    /// with the same scheme (RFC 6749 §5.2).
+    pub(crate) basic_challenge: bool,
 }
 
 impl OAuthError {
@@ -106,20 +110,36 @@ impl OAuthError {
         OAuthError {
             error,
             description: description.into(),
+            basic_challenge: false,
+        }
+    }
+
+    /// `invalid_client` (401), with `WWW-Authenticate: Basic` if `basic` (the client tried it).
+    pub(crate) fn invalid_client(description: impl Into<String>, basic: bool) -> Self {
+        OAuthError {
+            basic_challenge: basic,
+            ..Self::new("invalid_client", description)
         }
     }
 }
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        // invalid_client is 401; everything else is 400 (RFC 6749 §5.2).
+        // invalid_client is 401; everything else is 400 (RFC 6749 §5.2, RFC 7591 §3.2.2).
         let status = if self.error == "invalid_client" {
             StatusCode::UNAUTHORIZED
         } else {
             StatusCode::BAD_REQUEST
         };
         let body = Json(json!({"error": self.error, "error_description": self.description}));
-        (status, no_store(), body).into_response()
+        let mut response = (status, no_store(), body).into_response();
+        if self.basic_challenge && status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"Cobot\""),
+            );
+        }
+        response
     }
 }
 

@@ -23,10 +23,12 @@
 //! * `GET /.well-known/openid-configuration` (www also `/.well-known/oauth-authorization-server`)
 //! * `GET /jwks.json`
 //! * `GET|POST /oauth/authorize` (GET shows the sign-in page, POST is its form)
-//! * `POST /oauth/access_token`
+//! * `POST /oauth/access_token` (client_secret_post, client_secret_basic, or none for a public
+//!   client; www also redeems codes from a space's authorize endpoint)
 //! * `GET /api/userinfo`
 //!
-//! On `www` only (API 1): `GET /api/user`, `GET|DELETE /api/access_tokens/{token}`,
+//! On `www` only: `POST /oauth/register` (RFC 7591 dynamic registration); API 1 `GET /api/user`,
+//! `GET|DELETE /api/access_tokens/{token}` (bearer: that very token),
 //! `POST /api/access_tokens/{token}/space`, `GET /api/spaces/{subdomain}`.
 //!
 //! On a space (API 1, `{base}/sub/{subdomain}`; the `members` module and [`webhooks`] document
@@ -99,6 +101,7 @@ mod membership;
 mod page;
 mod params;
 mod redirect_uri;
+mod register;
 pub mod seed;
 mod state;
 mod token;
@@ -238,6 +241,7 @@ pub fn app(sim: Sim) -> Router {
         .route("/jwks.json", get(discovery::jwks))
         .route("/oauth/authorize", get(authorize::www_get).post(authorize::www_post))
         .route("/oauth/access_token", post(token::www))
+        .route("/oauth/register", post(register::register))
         .route(
             "/sub/{subdomain}/.well-known/openid-configuration",
             get(discovery::space),

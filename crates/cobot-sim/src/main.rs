@@ -17,7 +17,8 @@ It starts seeded with the demo data: the space `lighthouse` (Lighthouse Coworkin
 custom fields and the memberships of alex@example.com (member), sam@example.com (member and
 admin), riley@example.com (ended), kim@example.com (pending) and Noah Fischer (no user account);
 jo@example.com has no membership. OAuth clients: the public `frontdoor-app` and the confidential
-`frontdoor-hub` (secret `demo-hub-secret`). For example:
+`frontdoor-hub` (secret `demo-hub-secret`, as client_secret in the body or HTTP Basic). More
+clients can register at {base}/oauth/register (RFC 7591). For example:
 
     cobot-sim --listen 127.0.0.1:8480
     frontdoor-hub --demo --cobot-url http://127.0.0.1:8480 --listen 127.0.0.1:8481

@@ -251,10 +251,13 @@ pub const DEMO_SCOPES: [&str; 7] = [
 pub const HUB_CLIENT_ID: &str = "frontdoor-hub";
 /// Secret of [`HUB_CLIENT_ID`].
 pub const HUB_CLIENT_SECRET: &str = "demo-hub-secret";
-/// Redirect URI registered for the hub client.
-pub const HUB_REDIRECT_URI: &str = "http://127.0.0.1/hub/auth/callback";
-/// Scopes the hub client may request: API 1 sync (Sensorberg's set, cobot-api.md §8) plus
-/// webhooks and check-ins.
+/// The one redirect URI registered for the hub client: the hub's `/auth/callback` on loopback. With
+/// no port it matches `http://127.0.0.1:<any port>/auth/callback` (RFC 8252 §7.3, see
+/// `redirect_uri`), so a hub on any local port can sign staff in. Being the client's only URI, a
+/// code issued for it exactly may be redeemed without `redirect_uri`.
+pub const HUB_REDIRECT_URI: &str = "http://127.0.0.1/auth/callback";
+/// API scopes the hub client may request (besides [`OIDC_SCOPES`]): API 1 sync (Sensorberg's set,
+/// cobot-api.md §8) plus webhooks and check-ins.
 pub const HUB_SCOPES: [&str; 14] = [
     "read_user",
     "read_spaces",
@@ -271,6 +274,8 @@ pub const HUB_SCOPES: [&str; 14] = [
     "read",
     "write",
 ];
+/// Cobot's OpenID Connect scopes (`scopes_supported` in discovery, cobot-api.md §1).
+pub const OIDC_SCOPES: [&str; 3] = ["openid", "email", "profile"];
 /// Label of the SmartSpace door-group custom field (cobot-api.md §5).
 pub const ACCESS_FIELD_LABEL: &str = "smart_spaces_access_additional_units";
 
@@ -368,7 +373,8 @@ impl Member<'_> {
 /// * memberships `mem-alex`, `mem-sam`, `mem-riley`, `mem-kim` and `mem-noah` (Noah Fischer, no
 ///   connected user); check-in tokens `1001` (Alex) and `1002` (Sam); unlimited time passes;
 /// * the public client `frontdoor-app` and the confidential client `frontdoor-hub`
-///   (secret `demo-hub-secret`).
+///   (secret `demo-hub-secret`, redirect URI `http://127.0.0.1/auth/callback` on any port,
+///   scopes [`OIDC_SCOPES`] and [`HUB_SCOPES`]).
 pub fn demo() -> Seed {
     Seed {
         spaces: vec![SeedSpace {
@@ -524,7 +530,8 @@ pub fn demo() -> Seed {
                 name: "Frontdoor Hub".into(),
                 secret: Some(HUB_CLIENT_SECRET.into()),
                 redirect_uris: vec![HUB_REDIRECT_URI.into()],
-                scopes: strings(&HUB_SCOPES),
+                // OIDC too: the hub signs staff in at its `/auth/callback`.
+                scopes: strings(&OIDC_SCOPES).into_iter().chain(strings(&HUB_SCOPES)).collect(),
             },
         ],
     }

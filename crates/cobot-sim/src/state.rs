@@ -461,6 +461,25 @@ impl State {
         self.keys.last().expect("a simulator always has a signing key")
     }
 
+    /// Every scope the simulator knows: Cobot's OIDC scopes, the demo clients' scopes, and any
+    /// scope a registered client holds, in that order without repeats. A client registered without
+    /// a scope list (control API or RFC 7591) may request all of them.
+    pub(crate) fn known_scopes(&self) -> Vec<String> {
+        let seeded = crate::seed::OIDC_SCOPES
+            .iter()
+            .chain(&crate::seed::DEMO_SCOPES)
+            .chain(&crate::seed::HUB_SCOPES)
+            .map(|s| s.to_string());
+        let registered = self.clients.values().flat_map(|c| c.scopes.iter().cloned());
+        let mut scopes: Vec<String> = Vec::new();
+        for scope in seeded.chain(registered) {
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
+        }
+        scopes
+    }
+
     /// A live (known, unrevoked) token.
     pub(crate) fn live_token(&self, token: &str) -> Option<&TokenRecord> {
         self.tokens.get(token).filter(|t| t.revoked_at.is_none())

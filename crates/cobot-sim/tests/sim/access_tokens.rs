@@ -12,7 +12,9 @@ async fn a_test_token_has_exactly_the_requested_scopes() {
         .token_for("user-sam", HUB_CLIENT, &["read_memberships", "read_plans"])
         .await;
     assert_eq!(
-        cobot.get_json(&format!("/api/access_tokens/{token}")).await,
+        cobot
+            .get_json_with(&format!("/api/access_tokens/{token}"), &token)
+            .await,
         json!({"scope": ["read_memberships", "read_plans"]})
     );
     for (body, status) in [

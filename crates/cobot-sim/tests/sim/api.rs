@@ -117,8 +117,12 @@ async fn revoking_a_token_makes_it_401_everywhere_and_the_control_api_reports_it
     assert_unauthorized(cobot.get_with_token("/api/user", &token).await).await;
     assert_unauthorized(cobot.get_with_token("/api/userinfo", &token).await).await;
     assert_eq!(
-        cobot.get(&format!("/api/access_tokens/{token}")).await.status(),
-        StatusCode::NOT_FOUND
+        cobot
+            .get_with_token(&format!("/api/access_tokens/{token}"), &token)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED,
+        "a revoked token no longer authenticates its own lookup"
     );
     let tokens: Value = cobot.get_json("/_sim/users/user-alex/tokens").await;
     assert_eq!(tokens[0]["revoked"], true);
@@ -153,17 +157,64 @@ async fn revoking_needs_that_very_token_as_bearer() {
 }
 
 #[tokio::test]
-async fn access_token_lookup_returns_the_scopes_or_404() {
+async fn access_token_lookup_with_that_very_token_as_bearer_returns_its_scopes() {
     let cobot = start().await;
     let token = cobot
         .access_token("alex@example.com", "read_user read_memberships")
         .await;
     assert_eq!(
-        cobot.get_json(&format!("/api/access_tokens/{token}")).await,
+        cobot
+            .get_json_with(&format!("/api/access_tokens/{token}"), &token)
+            .await,
         json!({"scope": ["read_user", "read_memberships"]})
     );
-    let unknown = cobot.get("/api/access_tokens/0123456789abcdef").await;
-    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let by_query = cobot
+        .get(&format!("/api/access_tokens/{token}?access_token={token}"))
+        .await;
+    assert_eq!(by_query.status(), StatusCode::OK, "API 1 also takes ?access_token=");
+}
+
+#[tokio::test]
+async fn access_token_lookup_without_a_live_bearer_is_401() {
+    let cobot = start().await;
+    let token = cobot.access_token("alex@example.com", "read_user").await;
+    let path = format!("/api/access_tokens/{token}");
+    assert_unauthorized(cobot.get(&path).await).await;
+    assert_unauthorized(cobot.get_with_token(&path, "0123456789abcdef").await).await;
+    let unknown = "0123456789abcdef";
+    assert_unauthorized(
+        cobot
+            .get_with_token(&format!("/api/access_tokens/{unknown}"), unknown)
+            .await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn access_token_lookup_with_another_token_is_refused() {
+    let cobot = start().await;
+    let alex = cobot.access_token("alex@example.com", "read_user").await;
+    let sam = cobot.access_token("sam@example.com", "read_user").await;
+    let alex_again = cobot.access_token("alex@example.com", "read_user").await;
+    let path = format!("/api/access_tokens/{alex}");
+    assert_eq!(
+        cobot.get_with_token(&path, &sam).await.status(),
+        StatusCode::FORBIDDEN,
+        "another user's token learns nothing about alex's"
+    );
+    assert_eq!(
+        cobot.get_with_token(&path, &alex_again).await.status(),
+        StatusCode::FORBIDDEN,
+        "only that very token, as for DELETE"
+    );
+    assert_eq!(
+        cobot
+            .get_with_token("/api/access_tokens/0123456789abcdef", &sam)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN,
+        "an unknown token is answered like any other one"
+    );
 }
 
 #[tokio::test]

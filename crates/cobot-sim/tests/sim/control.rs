@@ -108,6 +108,77 @@ async fn a_confidential_client_must_send_its_secret() {
 }
 
 #[tokio::test]
+async fn the_control_api_registers_confidential_clients_by_secret_and_public_ones_by_flag() {
+    let cobot = start().await;
+    let registered = cobot
+        .control(
+            "/clients",
+            json!({"client_id": "svc", "secret": "svc-secret", "redirect_uris": ["https://svc.example/cb"]}),
+        )
+        .await;
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let body: Value = registered.json().await.unwrap();
+    assert_eq!(body["public"], false);
+    assert_eq!(body["client_secret"], "svc-secret");
+    let scopes = body["scopes"].as_array().unwrap();
+    for scope in ["openid", "read_user", "read_memberships", "write_check_ins"] {
+        assert!(
+            scopes.contains(&json!(scope)),
+            "without `scopes` every known scope: {scope}"
+        );
+    }
+
+    let public = cobot
+        .control(
+            "/clients",
+            json!({"client_id": "pub", "public": true, "redirect_uris": ["https://pub.example/cb"]}),
+        )
+        .await;
+    let body: Value = public.json().await.unwrap();
+    assert_eq!(body["public"], true);
+    assert!(body.get("client_secret").is_none());
+
+    let generated: Value = cobot
+        .control(
+            "/clients",
+            json!({"client_id": "gen", "public": false, "redirect_uris": ["https://gen.example/cb"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = generated["client_secret"].as_str().expect("a generated secret");
+    let request = Authorize::new()
+        .set("client_id", "gen")
+        .set("redirect_uri", "https://gen.example/cb")
+        .set("scope", "read_user");
+    let code = cobot.code(&request).await;
+    let response = cobot
+        .token(
+            "",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("client_id", "gen"),
+                ("client_secret", secret),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "the generated secret authenticates");
+
+    for contradiction in [
+        json!({"client_id": "x1", "public": true, "secret": "s", "redirect_uris": ["https://x.example/cb"]}),
+        json!({"client_id": "x2", "secret": "", "redirect_uris": ["https://x.example/cb"]}),
+    ] {
+        assert_eq!(
+            cobot.control("/clients", contradiction.clone()).await.status(),
+            StatusCode::BAD_REQUEST,
+            "{contradiction}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_control_api_refuses_bad_input() {
     let cobot = start().await;
     let bad_uri = json!({"client_id": "x", "redirect_uris": ["not a uri"], "scopes": []});

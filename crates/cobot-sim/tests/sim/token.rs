@@ -205,10 +205,11 @@ async fn token_endpoint_errors_follow_rfc_6749() {
             "invalid_request",
         ),
         (good(&[("code", None)]), StatusCode::BAD_REQUEST, "invalid_request"),
+        // frontdoor-app registers two redirect URIs, so it may not leave redirect_uri out.
         (
             good(&[("redirect_uri", None)]),
             StatusCode::BAD_REQUEST,
-            "invalid_request",
+            "invalid_grant",
         ),
         (good(&[("client_id", None)]), StatusCode::BAD_REQUEST, "invalid_request"),
         (

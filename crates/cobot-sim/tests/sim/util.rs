@@ -164,6 +164,17 @@ impl Cobot {
             .clone()
     }
 
+    /// A token request with an `Authorization` header (e.g. [`basic`]).
+    pub async fn token_with_auth(&self, site: &str, authorization: &str, form: &[(&str, &str)]) -> Response {
+        self.http
+            .post(self.url(&format!("{site}/oauth/access_token")))
+            .header("authorization", authorization)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn token(&self, site: &str, form: &[(&str, &str)]) -> Response {
         self.http
             .post(self.url(&format!("{site}/oauth/access_token")))
@@ -277,6 +288,29 @@ pub fn verify_jwt(jwks: &Value, jwt: &str) -> (Value, Value) {
     key.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
         .expect("the signature verifies against the published key");
     (header, claims)
+}
+
+/// The seeded hub client's secret and its one redirect URI (`/auth/callback` on loopback).
+pub const HUB_SECRET: &str = cobot_sim::seed::HUB_CLIENT_SECRET;
+pub const HUB_REDIRECT_URI: &str = cobot_sim::seed::HUB_REDIRECT_URI;
+
+/// An `Authorization: Basic` value for client credentials: each part form-urlencoded, then
+/// `base64(id:secret)` (RFC 6749 §2.3.1).
+pub fn basic(client_id: &str, secret: &str) -> String {
+    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let credentials = format!("{}:{}", encode(client_id), encode(secret));
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(credentials)
+    )
+}
+
+/// A sign-in with the seeded hub client (confidential), from its registered redirect URI.
+pub fn hub_authorize() -> Authorize {
+    Authorize::new()
+        .set("client_id", HUB_CLIENT)
+        .set("redirect_uri", HUB_REDIRECT_URI)
+        .set("scope", "openid email read_user")
 }
 
 pub const SPACE: &str = "/sub/lighthouse";
