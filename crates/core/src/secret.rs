@@ -46,13 +46,27 @@ secret_string!(
     /// A hub session token.
     HubSessionToken
 );
+secret_string!(
+    /// A hub refresh token: rotates at every use; the hub keeps only its hash.
+    RefreshToken
+);
+secret_string!(
+    /// An OAuth client secret (the hub's, at Cobot).
+    ClientSecret
+);
+secret_string!(
+    /// The app's proof for a sign-in through its hub: sent once, only to that hub, to redeem the
+    /// ticket whose sign-in carried `SHA256(proof)`.
+    SignInProof
+);
 
 /// The PKCE code verifier. Deliberately not `Clone`: a login can be finished once.
 #[derive(PartialEq, Eq)]
 pub struct PkceVerifier(String);
 
 impl PkceVerifier {
-    pub(crate) fn new(value: String) -> Self {
+    /// Wraps a verifier (or an app's sign-in proof) received from elsewhere.
+    pub fn new(value: String) -> Self {
         PkceVerifier(value)
     }
     /// The verifier itself, sent once to the token endpoint.

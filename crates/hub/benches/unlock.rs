@@ -77,6 +77,7 @@ async fn run(n: usize) {
                     membership_id: Some(format!("mem-bench-{i}")),
                     staff: true,
                     expires_at: i64::MAX,
+                    device_id: "test-device".into(),
                 },
                 0,
             )
@@ -220,6 +221,7 @@ async fn mqtt(n: usize, dir: &tempfile::TempDir, session: &mut impl FnMut() -> S
                     membership_id: Some(format!("mem-mqtt-{i}")),
                     staff: true,
                     expires_at: i64::MAX,
+                    device_id: "test-device".into(),
                 },
                 0,
             )

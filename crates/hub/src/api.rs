@@ -3,54 +3,178 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::DefaultBodyLimit;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use frontdoor_core::access::{Inactive, Reason};
 use frontdoor_core::cobot;
 use frontdoor_core::hub::{
-    ApiError, CheckInState, CheckInStatus, DoorStatus, HubInfo, MyAccess, PlanStatus, SessionRequest, SessionResponse,
-    SignInInfo, SpaceInfo, UnlockResponse, PRODUCT,
+    ApiError, CheckInState, CheckInStatus, Code, DoorStatus, HubInfo, MyAccess, PlanStatus, SignInInfo, SpaceInfo,
+    UnlockResponse, PRODUCT,
 };
-use frontdoor_core::secret::HubSessionToken;
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::store::{AuditRow, CheckInRow, SessionRow};
 use crate::sync::{self, SyncReport};
 use crate::Hub;
 
-/// How long a hub session lasts.
-pub const SESSION_SECS: i64 = 8 * 3600;
+pub use crate::device::SESSION_SECS;
 
-/// The routes.
+/// The largest request body any endpoint takes; most take far less (see [`router`]).
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// The largest body of the sign-in and session endpoints.
+pub const MAX_SIGN_IN_BODY_BYTES: usize = 4 * 1024;
+
+/// The routes. Every rejection, axum's own included (bad JSON, a path that does not parse, an
+/// unknown address, a wrong method, an oversized body), is `{code, message}` JSON.
 pub fn router(hub: Arc<Hub>) -> Router {
+    let sign_in = Router::new()
+        .route("/api/v1/sign_in", post(crate::sign_in::begin))
+        .route("/api/v1/sign_in/redeem", post(crate::device::redeem))
+        .route("/api/v1/session/refresh", post(crate::device::refresh))
+        .route("/api/v1/sign_out", post(crate::device::sign_out))
+        .layer(DefaultBodyLimit::max(MAX_SIGN_IN_BODY_BYTES));
     Router::new()
         .route("/api/v1/hub", get(info))
-        .route("/api/v1/session", post(session))
+        .route("/auth/callback", get(crate::sign_in::callback))
         .route("/api/v1/me", get(me))
         .route("/api/v1/doors/{door}/unlock", post(unlock))
         .route("/api/v1/admin/sync", post(sync_now).get(last_sync))
         .route("/api/v1/admin/audit", get(audit))
         .route("/api/v1/admin/check_ins", get(check_ins))
+        .route("/api/v1/admin/devices", get(crate::device::list))
+        .route(
+            "/api/v1/admin/devices/{id}",
+            axum::routing::delete(crate::device::remove),
+        )
         .route("/api/v1/cobot/webhooks/{secret}/{event}", post(webhook))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .merge(sign_in)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(hub)
+}
+
+async fn not_found() -> Error {
+    Error::new(
+        StatusCode::NOT_FOUND,
+        Code::NotFound,
+        "The hub has no such address. Update Frontdoor?",
+    )
+}
+
+async fn method_not_allowed() -> Error {
+    Error::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        Code::MethodNotAllowed,
+        "The hub does not take that kind of request at this address.",
+    )
+}
+
+/// `axum::Json` whose rejections are the hub's `{code, message}`.
+pub struct Json<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for Json<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Json(value)),
+            Err(rejection) => Err(rejected(rejection)),
+        }
+    }
+}
+
+impl<T: serde::Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// `axum::extract::Path` whose rejections are `{code, message}`.
+pub struct Path<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(rejection) => Err(Error::new(
+                StatusCode::BAD_REQUEST,
+                Code::BadRequest,
+                format!("The hub could not read the address: {}", rejection.body_text()),
+            )),
+        }
+    }
+}
+
+/// `axum::extract::Query` whose rejections are `{code, message}`.
+pub struct Query<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Query<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Query(value)),
+            Err(rejection) => Err(Error::new(
+                StatusCode::BAD_REQUEST,
+                Code::BadRequest,
+                format!("The hub could not read the query: {}", rejection.body_text()),
+            )),
+        }
+    }
+}
+
+fn rejected(rejection: axum::extract::rejection::JsonRejection) -> Error {
+    use axum::extract::rejection::JsonRejection as R;
+    match rejection {
+        R::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Error::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Code::PayloadTooLarge,
+            "The request is larger than the hub takes here.",
+        ),
+        R::MissingJsonContentType(_) => Error::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::BadRequest,
+            "The hub expects JSON (Content-Type: application/json).",
+        ),
+        other => Error::new(
+            StatusCode::BAD_REQUEST,
+            Code::BadRequest,
+            format!("The hub could not read the request: {}", other.body_text()),
+        ),
+    }
 }
 
 /// An error as clients see it.
 #[derive(Debug, Clone)]
 pub struct Error {
     status: StatusCode,
-    code: &'static str,
+    code: Code,
     message: String,
 }
 
 impl Error {
-    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Error {
+    pub(crate) fn new(status: StatusCode, code: Code, message: impl Into<String>) -> Error {
         Error {
             status,
             code,
@@ -59,8 +183,13 @@ impl Error {
     }
 
     /// The stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         self.code
+    }
+
+    /// The HTTP status it is sent with.
+    pub fn status(&self) -> StatusCode {
+        self.status
     }
 
     /// The words for a person.
@@ -72,7 +201,7 @@ impl Error {
         tracing::error!("internal error: {e}");
         Error::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            Code::Internal,
             "Something went wrong inside the hub. Try again; if it persists, tell your space's staff.",
         )
     }
@@ -80,7 +209,7 @@ impl Error {
     pub(crate) fn not_signed_in() -> Error {
         Error::new(
             StatusCode::UNAUTHORIZED,
-            "not_signed_in",
+            Code::NotSignedIn,
             "Your session with the hub has ended. Open Frontdoor again to continue.",
         )
     }
@@ -91,7 +220,7 @@ impl IntoResponse for Error {
         (
             self.status,
             Json(ApiError {
-                code: self.code.into(),
+                code: self.code,
                 message: self.message,
             }),
         )
@@ -104,24 +233,24 @@ impl From<cobot::Error> for Error {
         match e {
             cobot::Error::SignInAgain => Error::new(
                 StatusCode::UNAUTHORIZED,
-                "sign_in_again",
+                Code::SignInAgain,
                 "Cobot no longer accepts your sign-in. Please sign in again.",
             ),
             cobot::Error::Forbidden(_) => Error::new(
                 StatusCode::FORBIDDEN,
-                "forbidden",
+                Code::Forbidden,
                 "Cobot does not allow this for your account.",
             ),
             cobot::Error::RateLimited { retry_after_secs } => Error::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "cobot_busy",
+                Code::CobotBusy,
                 format!("Cobot is busy; try again in {retry_after_secs} seconds."),
             ),
             other => {
                 tracing::warn!("Cobot unavailable: {other}");
                 Error::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "cobot_unavailable",
+                    Code::CobotUnavailable,
                     "Cobot cannot be reached right now. Try again in a few minutes.",
                 )
             }
@@ -133,10 +262,10 @@ impl From<sync::Error> for Error {
     fn from(e: sync::Error) -> Error {
         match e {
             sync::Error::Cobot(e) => e.into(),
-            sync::Error::ForeignUrl(_) => Error::new(StatusCode::UNPROCESSABLE_ENTITY, "foreign_url", e.to_string()),
+            sync::Error::ForeignUrl(_) => Error::new(StatusCode::UNPROCESSABLE_ENTITY, Code::ForeignUrl, e.to_string()),
             sync::Error::NotConnected => Error::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "not_connected",
+                Code::NotConnected,
                 "The hub is not connected to Cobot yet. Staff: connect the space's Cobot account.",
             ),
             sync::Error::Store(e) => Error::internal(e),
@@ -144,8 +273,8 @@ impl From<sync::Error> for Error {
     }
 }
 
-async fn info(State(hub): State<Arc<Hub>>) -> Json<HubInfo> {
-    Json(HubInfo {
+async fn info(State(hub): State<Arc<Hub>>) -> axum::Json<HubInfo> {
+    axum::Json(HubInfo {
         product: PRODUCT.into(),
         version: env!("CARGO_PKG_VERSION").into(),
         space: SpaceInfo {
@@ -153,7 +282,7 @@ async fn info(State(hub): State<Arc<Hub>>) -> Json<HubInfo> {
             name: hub.config.space.name.clone(),
         },
         sign_in: SignInInfo {
-            issuer: hub.config.issuer(),
+            issuer: hub.config.sign_in_issuer(),
             cobot_www: hub.config.cobot.www.clone(),
             client_id: hub.config.cobot.client_id.clone(),
         },
@@ -165,48 +294,7 @@ pub fn token_hash(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Exchanges the member's Cobot token for a hub session: Cobot says who the user is
-/// (`GET /api/user`); the snapshot says which membership they hold here; `admin_of` says staff.
-async fn session(
-    State(hub): State<Arc<Hub>>,
-    Json(request): Json<SessionRequest>,
-) -> Result<Json<SessionResponse>, Error> {
-    let user = hub.cobot.user(&request.cobot_token).await?;
-    let subdomain = hub.config.space.subdomain.as_str();
-    let staff = user.is_admin_of(subdomain);
-    let membership_id = hub.snapshot().member_of_user(&user.id).map(|m| m.membership_id.clone());
-    if membership_id.is_none() && !staff {
-        return Err(Error::new(
-            StatusCode::FORBIDDEN,
-            "not_a_member",
-            format!("Your Cobot account has no membership at {} that the hub knows of. If you just joined, ask staff to resync.", hub.config.space.name),
-        ));
-    }
-    let mut raw = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut raw);
-    let token = URL_SAFE_NO_PAD.encode(raw);
-    let expires_at = (hub.now)().as_second() + SESSION_SECS;
-    hub.store
-        .put_session(
-            &token_hash(&token),
-            &SessionRow {
-                user_id: user.id.clone(),
-                membership_id: membership_id.clone(),
-                staff,
-                expires_at,
-            },
-            (hub.now)().as_second(),
-        )
-        .map_err(Error::internal)?;
-    Ok(Json(SessionResponse {
-        session_token: HubSessionToken::new(token),
-        expires_at,
-        staff,
-        membership_id,
-    }))
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -230,12 +318,12 @@ pub(crate) fn session_of(hub: &Hub, bearer: Option<&str>, now: jiff::Timestamp) 
         .ok_or_else(Error::not_signed_in)
 }
 
-fn staff_only(hub: &Hub, headers: &HeaderMap, what: &str) -> Result<SessionRow, Error> {
+pub(crate) fn staff_only(hub: &Hub, headers: &HeaderMap, what: &str) -> Result<SessionRow, Error> {
     let session = signed_in(hub, headers)?;
     if !session.staff {
         return Err(Error::new(
             StatusCode::FORBIDDEN,
-            "not_staff",
+            Code::NotStaff,
             format!("Only the space's staff can {what}."),
         ));
     }
@@ -260,7 +348,7 @@ struct Limit {
 async fn audit(
     State(hub): State<Arc<Hub>>,
     headers: HeaderMap,
-    axum::extract::Query(q): axum::extract::Query<Limit>,
+    Query(q): Query<Limit>,
 ) -> Result<Json<Vec<AuditRow>>, Error> {
     staff_only(&hub, &headers, "see the audit log")?;
     Ok(Json(
@@ -421,7 +509,7 @@ async fn last_sync(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Re
         Some((_, report)) => Ok(([("content-type", "application/json")], report).into_response()),
         None => Err(Error::new(
             StatusCode::NOT_FOUND,
-            "never_synced",
+            Code::NeverSynced,
             "The hub has not synced with Cobot yet.",
         )),
     }
@@ -458,12 +546,16 @@ async fn webhook(
     let expected = hub.store.webhook_secret().map_err(Error::internal)?;
     // Compared as digests: how long the comparison takes says nothing about the secret's characters.
     if Sha256::digest(secret.as_bytes()) != Sha256::digest(expected.as_bytes()) {
-        return Err(Error::new(StatusCode::NOT_FOUND, "unknown_webhook", "No such webhook."));
+        return Err(Error::new(
+            StatusCode::NOT_FOUND,
+            Code::UnknownWebhook,
+            "No such webhook.",
+        ));
     }
     if !EVENTS.contains(&event.as_str()) {
         return Err(Error::new(
             StatusCode::NOT_FOUND,
-            "unknown_event",
+            Code::UnknownEvent,
             "The hub does not follow that event.",
         ));
     }

@@ -222,8 +222,28 @@ pub struct Cobot {
     /// Space host template; default `https://{subdomain}.cobot.me`.
     #[serde(default = "default_space_template")]
     pub space_template: String,
-    /// The OAuth client id registered at Cobot for the Frontdoor app.
+    /// The OAuth client id registered at Cobot for Frontdoor. The hub is this client (its secret
+    /// comes from `FRONTDOOR_HUB_COBOT_CLIENT_SECRET` or the credential `cobot-client-secret`);
+    /// its redirect URI at Cobot is `<hub.public_url>/auth/callback`.
     pub client_id: String,
+    /// Where members sign in: `"space"` (default; the space's own host, which Cobot documents
+    /// with extra membership claims), `"www"`, or the issuer URL of a custom domain.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// Scopes asked of members at sign-in.
+    #[serde(default = "default_member_scopes")]
+    pub scopes: Vec<String>,
+}
+
+/// The secret of cobot-sim's seeded `frontdoor-hub` client, used by `--demo` only (cobot-sim's
+/// `HUB_CLIENT_SECRET`; a real space's secret comes from a credential).
+pub const DEMO_CLIENT_SECRET: &str = "demo-hub-secret";
+
+fn default_member_scopes() -> Vec<String> {
+    frontdoor_core::auth::MEMBER_SCOPES
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 /// `[sync]`
@@ -254,8 +274,28 @@ pub struct HubSection {
     /// The hub's address as Cobot reaches it; with it the hub subscribes to Cobot's webhooks
     /// (`<public_url>/api/v1/cobot/webhooks/<event>`) and re-reads a membership as soon as it
     /// changes. Without it only the scheduled and manual syncs run.
+    /// It is also where members' sign-ins come back: the OAuth client registered at Cobot for
+    /// Frontdoor has `<public_url>/auth/callback` as its one redirect URI.
     #[serde(default)]
     pub public_url: Option<Url>,
+    /// https App Links (`https://…/auth/callback`) a space's own app build may ask sign-ins to be
+    /// handed to, besides `frontdoor://auth/callback` and loopback ports.
+    #[serde(default)]
+    pub return_urls: Vec<Url>,
+    /// Serve https directly: PEM certificate chain and private key files. Without them the hub
+    /// speaks plain http and belongs behind a TLS-terminating reverse proxy.
+    #[serde(default)]
+    pub tls: Option<TlsConfig>,
+}
+
+/// `[hub.tls]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM certificate chain.
+    pub cert: std::path::PathBuf,
+    /// PEM private key.
+    pub key: std::path::PathBuf,
 }
 
 /// `[[doors]]`
@@ -393,6 +433,16 @@ impl Config {
         }
         if config.cobot.client_id.trim().is_empty() {
             return Err("cobot.client_id must not be empty".into());
+        }
+        if let Some(issuer) = config.cobot.issuer.as_deref().map(str::trim) {
+            if !matches!(issuer, "space" | "www") && Url::parse(issuer).is_err() {
+                return Err(format!(
+                    "cobot.issuer must be \"space\", \"www\" or a URL like https://members.lighthouse.example, not {issuer:?}"
+                ));
+            }
+        }
+        if !config.cobot.scopes.iter().any(|s| s == "openid") {
+            return Err("cobot.scopes must include \"openid\": the hub verifies who signed in by the ID token".into());
         }
         if config.unlock.per_minute == 0 {
             return Err("unlock.per_minute must be at least 1 (0 would lock everyone out)".into());
@@ -546,7 +596,7 @@ time_zone = "Europe/Berlin"
 [cobot]
 www = "{base}"
 space_template = "{base}/sub/{{subdomain}}"
-client_id = "frontdoor-app"
+client_id = "frontdoor-hub"
 
 [sync]
 interval_minutes = 60
@@ -596,6 +646,16 @@ groups = ["Residents"]
     }
 
     /// The space's OIDC issuer.
+    /// The issuer members sign in with (`[cobot] issuer`).
+    pub fn sign_in_issuer(&self) -> Url {
+        match self.cobot.issuer.as_deref().map(str::trim) {
+            None | Some("") | Some("space") => self.issuer(),
+            Some("www") => self.cobot.www.clone(),
+            Some(url) => Url::parse(url).unwrap_or_else(|_| self.issuer()),
+        }
+    }
+
+    /// The space's own issuer (its host).
     pub fn issuer(&self) -> Url {
         let text = self
             .cobot

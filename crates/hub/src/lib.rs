@@ -11,20 +11,24 @@
 pub mod api;
 pub mod check_in;
 pub mod config;
+pub mod device;
 pub mod doors;
 pub mod journal;
+pub mod seal;
+pub mod sign_in;
 pub mod snapshot;
 pub mod store;
 pub mod sync;
+pub mod tls;
 pub mod unlock;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use frontdoor_core::access::Rules;
 use frontdoor_core::cobot::{Cobot, RetryPolicy};
-use frontdoor_core::secret::AccessToken;
+use frontdoor_core::secret::{AccessToken, ClientSecret};
 use jiff::Timestamp;
 use tokio::sync::oneshot;
 use url::Url;
@@ -53,6 +57,10 @@ pub struct Setup {
     pub store: Store,
     /// The space's Cobot token (admin scopes); without it the hub cannot sync.
     pub cobot_token: Option<AccessToken>,
+    /// The secret of the space's OAuth client at Cobot; without it members cannot sign in.
+    pub client_secret: Option<ClientSecret>,
+    /// The key that seals members' Cobot tokens at rest.
+    pub seal_key: seal::SealKey,
     /// Run a full sync at start and then every `sync.interval_minutes`.
     pub scheduled_sync: bool,
     /// The clock.
@@ -75,6 +83,8 @@ impl Setup {
         Setup {
             store: Store::in_memory().expect("an in-memory database always opens"),
             cobot_token: None,
+            client_secret: None,
+            seal_key: seal::SealKey::random(),
             scheduled_sync: false,
             now: Timestamp::now,
             retry: RetryPolicy::default(),
@@ -98,8 +108,18 @@ pub struct Hub {
     pub snapshot: Arc<RwLock<Arc<Snapshot>>>,
     /// The sync engine.
     pub syncer: Syncer,
-    /// Cobot, for verifying members' tokens.
+    /// Cobot, for reading who signed in.
     pub cobot: Cobot,
+    /// The HTTP client for Cobot's sign-in (no redirects followed).
+    pub http: reqwest::Client,
+    /// Sign-ins under way and tickets waiting.
+    pub sign_ins: sign_in::SignIns,
+    /// The secret of the space's OAuth client at Cobot.
+    pub client_secret: Option<ClientSecret>,
+    /// Seals members' Cobot tokens at rest.
+    pub seal: seal::SealKey,
+    /// The hub's own address (`[hub] public_url`, else the address it listens on).
+    public_base: OnceLock<Url>,
     /// The clock.
     pub now: fn() -> Timestamp,
     /// The doors with their drivers.
@@ -129,11 +149,8 @@ impl Hub {
         let journal = journal::Journal::start(store.clone());
         let snapshot = store.load().map_err(|e| e.to_string())?.unwrap_or_default();
         let snapshot = Arc::new(RwLock::new(Arc::new(snapshot)));
-        let cobot = Cobot::new(
-            frontdoor_core::auth::http_client_with_timeout(setup.cobot_timeout),
-            config.hosts(),
-        )
-        .with_retry(setup.retry);
+        let http = frontdoor_core::auth::http_client_with_timeout(setup.cobot_timeout);
+        let cobot = Cobot::new(http.clone(), config.hosts()).with_retry(setup.retry);
         // `rules()` above refused any entry without exactly one of id and name.
         let assignments = config.plans.iter().filter_map(|p| p.plan_match()).collect();
         let syncer = Syncer::new(
@@ -153,6 +170,11 @@ impl Hub {
             snapshot,
             syncer,
             cobot,
+            http,
+            sign_ins: sign_in::SignIns::default(),
+            client_secret: setup.client_secret,
+            seal: setup.seal_key,
+            public_base: OnceLock::new(),
             now: setup.now,
             doors,
             journal,
@@ -160,6 +182,22 @@ impl Hub {
             check_ins: check_in::CheckIns::default(),
             check_in_backoff: setup.check_in_backoff,
         }))
+    }
+
+    /// The hub's own base URL, as browsers and Cobot reach it.
+    pub fn public_base(&self) -> Url {
+        if let Some(url) = &self.config.hub.public_url {
+            let mut url = url.clone();
+            if !url.path().ends_with('/') {
+                let path = format!("{}/", url.path());
+                url.set_path(&path);
+            }
+            return url;
+        }
+        self.public_base
+            .get()
+            .cloned()
+            .unwrap_or_else(|| Url::parse("http://127.0.0.1/").expect("constant URL"))
     }
 
     /// The current snapshot.
@@ -206,12 +244,22 @@ pub async fn spawn(config: Config, addr: SocketAddr) -> std::io::Result<RunningH
 }
 
 /// Starts the hub on `addr` (port 0 picks a free port) in the current tokio runtime.
+///
+/// With `[hub] tls` set it serves https itself ([`tls`]) and its base URL is `https://…`;
+/// otherwise plain http. A certificate or key that cannot be used is an error naming the file.
 pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::io::Result<RunningHub> {
     let scheduled = setup.scheduled_sync;
     let check_in_worker = setup.check_in_worker;
+    let tls = match &config.hub.tls {
+        Some(tls) => Some(tls::server_config(tls).map_err(std::io::Error::other)?),
+        None => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let hub = Hub::new(config, setup).map_err(std::io::Error::other)?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
+    let base_url = Url::parse(&format!("{scheme}://{addr}/")).expect("valid URL");
+    let _ = hub.public_base.set(base_url.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let app = api::router(hub.clone());
     let (sync_stop_tx, mut sync_stop) = tokio::sync::watch::channel(false);
@@ -237,17 +285,24 @@ pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::
             }
         });
     }
-    let served = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-                let _ = sync_stop_tx.send(true);
+    let shutdown = async move {
+        let _ = stopped.await;
+        let _ = sync_stop_tx.send(true);
+    };
+    let served = match tls {
+        Some(tls) => {
+            let listener = tls::TlsListener::new(listener, tls)?;
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
             })
-            .await;
-    });
+        }
+        None => tokio::spawn(async move {
+            let _ = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+        }),
+    };
     Ok(RunningHub {
         addr,
-        base_url: Url::parse(&format!("http://{addr}/")).expect("valid URL"),
+        base_url,
         hub,
         stop: Some(stop),
         served: Some(served),

@@ -4,7 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
-use frontdoor_core::secret::AccessToken;
+use frontdoor_core::secret::{AccessToken, ClientSecret};
+use frontdoor_hub::seal::SealKey;
 use frontdoor_hub::store::Store;
 use frontdoor_hub::{Config, Setup};
 use url::Url;
@@ -18,9 +19,13 @@ use url::Url;
 ///
 /// Then join from the app with frontdoor://join?space=lighthouse&hub=http://127.0.0.1:8481
 ///
-/// The space's Cobot token (admin scopes) is never read from the configuration file: give it in
-/// the environment variable FRONTDOOR_HUB_COBOT_TOKEN, or as the systemd credential
-/// `cobot-token` ($CREDENTIALS_DIRECTORY/cobot-token). Without it the hub cannot sync.
+/// Secrets are never read from the configuration file. Each comes from an environment variable or
+/// the systemd credential of the same purpose ($CREDENTIALS_DIRECTORY/<name>):
+///   FRONTDOOR_HUB_COBOT_TOKEN          / cobot-token          the space's Cobot token (sync)
+///   FRONTDOOR_HUB_COBOT_CLIENT_SECRET  / cobot-client-secret  the secret of the space's OAuth
+///       client at Cobot, whose redirect URI is <public_url>/auth/callback (members sign in)
+///   FRONTDOOR_HUB_STORE_KEY            / store-key            32 bytes (hex or base64) that seal
+///       members' Cobot tokens in the database
 ///
 /// Door credentials (device passwords, Home Assistant tokens, webhook secrets) are named in the
 /// configuration (`password_credential = "front-shelly"`) and read from FRONTDOOR_HUB_SECRET_<NAME>
@@ -49,16 +54,14 @@ struct Args {
     db: PathBuf,
 }
 
-fn cobot_token() -> Option<AccessToken> {
-    if let Some(t) = std::env::var("FRONTDOOR_HUB_COBOT_TOKEN")
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-    {
-        return Some(AccessToken::new(t.trim()));
+/// A secret from the environment variable `env`, or the systemd credential `name`.
+fn credential(env: &str, name: &str) -> Option<String> {
+    if let Some(t) = std::env::var(env).ok().filter(|t| !t.trim().is_empty()) {
+        return Some(t.trim().to_string());
     }
     let dir = std::env::var_os("CREDENTIALS_DIRECTORY")?;
-    let text = std::fs::read_to_string(PathBuf::from(dir).join("cobot-token")).ok()?;
-    Some(AccessToken::new(text.trim())).filter(|t| !t.secret().is_empty())
+    let text = std::fs::read_to_string(PathBuf::from(dir).join(name)).ok()?;
+    Some(text.trim().to_string()).filter(|t| !t.is_empty())
 }
 
 #[tokio::main]
@@ -84,14 +87,37 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(1);
         }
     };
-    let token = cobot_token();
+    let token = credential("FRONTDOOR_HUB_COBOT_TOKEN", "cobot-token").map(AccessToken::new);
     if token.is_none() {
         eprintln!(
             "frontdoor-hub: no Cobot token (FRONTDOOR_HUB_COBOT_TOKEN): members can join but the hub cannot sync"
         );
     }
+    let client_secret = credential("FRONTDOOR_HUB_COBOT_CLIENT_SECRET", "cobot-client-secret")
+        .or_else(|| args.demo.then(|| frontdoor_hub::config::DEMO_CLIENT_SECRET.to_string()))
+        .map(ClientSecret::new);
+    if client_secret.is_none() {
+        eprintln!(
+            "frontdoor-hub: no OAuth client secret (FRONTDOOR_HUB_COBOT_CLIENT_SECRET or the credential cobot-client-secret): members cannot sign in"
+        );
+    }
+    let seal_key = match credential("FRONTDOOR_HUB_STORE_KEY", "store-key").map(|k| SealKey::parse(&k)) {
+        Some(Ok(key)) => key,
+        Some(Err(e)) => {
+            eprintln!("frontdoor-hub: FRONTDOOR_HUB_STORE_KEY / store-key: {e}");
+            return std::process::ExitCode::from(2);
+        }
+        None => {
+            eprintln!(
+                "frontdoor-hub: no store key (FRONTDOOR_HUB_STORE_KEY or the credential store-key, 32 bytes: `openssl rand -hex 32`): members' Cobot tokens are sealed with a key that dies with this process, so after a restart signed-in devices must sign in again"
+            );
+            SealKey::random()
+        }
+    };
     let setup = Setup {
         store,
+        client_secret,
+        seal_key,
         cobot_token: token,
         scheduled_sync: true,
         secrets: frontdoor_hub::doors::environment_secrets(),

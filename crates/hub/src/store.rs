@@ -94,13 +94,38 @@ CREATE TABLE IF NOT EXISTS check_ins (
     PRIMARY KEY (membership_id, day)
 );
 CREATE INDEX IF NOT EXISTS check_ins_due ON check_ins(state, next_attempt_ms);
-CREATE TABLE IF NOT EXISTS sessions (
+-- Sessions made from bare Cobot tokens (before sign-in went through the hub): never valid again.
+DROP TABLE IF EXISTS sessions;
+CREATE TABLE IF NOT EXISTS devices (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    email TEXT,
+    device_name TEXT NOT NULL,
+    staff INTEGER NOT NULL,
+    signed_in_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    validated_at INTEGER NOT NULL,
+    cobot_token BLOB,
+    ended_at INTEGER,
+    ended_why TEXT
+);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
     token_hash TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    issued_at INTEGER NOT NULL,
+    used_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS refresh_tokens_device ON refresh_tokens(device_id);
+CREATE TABLE IF NOT EXISTS hub_sessions (
+    token_hash TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL,
     user_id TEXT NOT NULL,
     membership_id TEXT,
     staff INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS hub_sessions_device ON hub_sessions(device_id);
 ";
 
 /// A hub session as stored.
@@ -114,6 +139,8 @@ pub struct SessionRow {
     pub staff: bool,
     /// Unix seconds.
     pub expires_at: i64,
+    /// The device it was issued to.
+    pub device_id: String,
 }
 
 impl Store {
@@ -286,14 +313,15 @@ impl Store {
             .map_err(ctx("reading the last sync"))
     }
 
-    /// Stores a session under the hash of its token (and forgets expired ones).
+    /// Stores a session under the hash of its token (and forgets expired ones). Sessions are
+    /// normally made by [`crate::device`]; benchmarks use this directly.
     pub fn put_session(&self, token_hash: &str, row: &SessionRow, now: i64) -> Result<(), Error> {
         let conn = self.conn();
-        conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])
+        conn.execute("DELETE FROM hub_sessions WHERE expires_at <= ?1", [now])
             .map_err(ctx("expiring sessions"))?;
         conn.execute(
-            "INSERT INTO sessions (token_hash, user_id, membership_id, staff, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![token_hash, row.user_id, row.membership_id, row.staff, row.expires_at],
+            "INSERT INTO hub_sessions (token_hash, device_id, user_id, membership_id, staff, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![token_hash, row.device_id, row.user_id, row.membership_id, row.staff, row.expires_at],
         )
         .map(|_| ())
         .map_err(ctx("storing a session"))
@@ -305,7 +333,7 @@ impl Store {
         let conn = self.read();
         let mut stmt = conn
             .prepare_cached(
-                "SELECT user_id, membership_id, staff, expires_at FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
+                "SELECT user_id, membership_id, staff, expires_at, device_id FROM hub_sessions WHERE token_hash = ?1 AND expires_at > ?2",
             )
             .map_err(ctx("reading a session"))?;
         stmt.query_row(params![token_hash, now], |r| {
@@ -314,6 +342,7 @@ impl Store {
                 membership_id: r.get(1)?,
                 staff: r.get(2)?,
                 expires_at: r.get(3)?,
+                device_id: r.get(4)?,
             })
         })
         .optional()
@@ -786,6 +815,7 @@ mod tests {
             membership_id: Some("mem-alex".into()),
             staff: false,
             expires_at: 100,
+            device_id: "device-1".into(),
         };
         store.put_session("hash", &row, 0).unwrap();
         // A long write (a full sync, a commit waiting for the disk) holds the writer…

@@ -26,6 +26,8 @@
 //! fill the disk with forged requests.
 
 use std::collections::{HashMap, VecDeque};
+
+use frontdoor_core::hub::Code;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -102,7 +104,7 @@ impl Drop for UnderWay {
         if self.answer.borrow().is_none() {
             let _ = self.answer.send(Some(Err(Error::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "interrupted",
+                Code::Interrupted,
                 "The first tap on this door was interrupted. Tap Unlock again.",
             ))));
         }
@@ -118,7 +120,7 @@ struct Audit {
 impl Audit {
     fn refused(mut self, error: &Error, reasons: Vec<String>) -> AuditEntry {
         self.entry.decision = "refused".into();
-        self.entry.code = Some(error.code().into());
+        self.entry.code = Some(error.code().as_str().into());
         self.entry.reasons = if reasons.is_empty() {
             vec![error.message().to_string()]
         } else {
@@ -184,7 +186,7 @@ impl Hub {
         {
             let error = Error::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "slow_down",
+                Code::SlowDown,
                 format!("That is a lot of unlocking in one minute. Wait {wait} seconds, then try again."),
             );
             return self.refuse(audit, error, Vec::new()).await;
@@ -194,7 +196,7 @@ impl Hub {
         let Some(door) = self.doors.get(door_id).cloned() else {
             let error = Error::new(
                 StatusCode::NOT_FOUND,
-                "unknown_door",
+                Code::UnknownDoor,
                 format!(
                     "{} has no door “{shown_id}”. Scan the door's sticker again.",
                     self.config.space.name
@@ -275,7 +277,7 @@ impl Hub {
             if snapshot.as_of == Timestamp::default() {
                 let error = Error::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "no_membership_data",
+                    Code::NoMembershipData,
                     "The hub has not been able to read the space's memberships from Cobot yet, so it cannot let \
                      anyone in. Ask staff to check the hub's connection to Cobot.",
                 );
@@ -284,7 +286,7 @@ impl Hub {
             let Some(member) = member else {
                 let error = Error::new(
                     StatusCode::FORBIDDEN,
-                    "no_access",
+                    Code::NoAccess,
                     format!(
                         "Your membership at {} is no longer in Cobot's data. Ask staff if this is a mistake.",
                         self.config.space.name
@@ -297,7 +299,7 @@ impl Hub {
             if !verdict.allowed {
                 let error = Error::new(
                     StatusCode::FORBIDDEN,
-                    "no_access",
+                    Code::NoAccess,
                     format!("{} does not open for you now: {}.", door.name, reasons.join("; ")),
                 );
                 return self.refuse(audit, error, reasons).await;
@@ -309,7 +311,7 @@ impl Hub {
         let Some(driver) = door.driver.clone() else {
             let error = Error::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "door_not_connected",
+                Code::DoorNotConnected,
                 format!("{} has no relay connected to the hub yet. Ask staff.", door.name),
             );
             let reasons = std::mem::take(&mut audit.entry.reasons);
@@ -344,7 +346,7 @@ impl Hub {
                 tracing::error!("the audit log cannot be written, so no door opens: {e}");
                 return Err(Error::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "audit_unavailable",
+                    Code::AuditUnavailable,
                     "The hub cannot write its audit log right now, so it opens no door. Tell your space's staff.",
                 ));
             }
@@ -369,22 +371,22 @@ impl Hub {
                 let (status, code, message) = match e {
                     frontdoor_core::door::Error::Timeout { .. } => (
                         StatusCode::GATEWAY_TIMEOUT,
-                        "door_did_not_answer",
+                        Code::DoorDidNotAnswer,
                         format!("{}: the door did not answer. {e}", door.name),
                     ),
                     frontdoor_core::door::Error::Unreachable { .. } => (
                         StatusCode::BAD_GATEWAY,
-                        "door_did_not_answer",
+                        Code::DoorDidNotAnswer,
                         format!("{}: the door did not answer. {e}", door.name),
                     ),
-                    _ => (StatusCode::BAD_GATEWAY, "door_failed", format!("{}: {e}", door.name)),
+                    _ => (StatusCode::BAD_GATEWAY, Code::DoorFailed, format!("{}: {e}", door.name)),
                 };
                 (None, Some(Error::new(status, code, message)))
             }
         };
         audit.entry.decision = if outcome.is_some() { "opened" } else { "failed" }.into();
         if let Some(error) = &error {
-            audit.entry.code = Some(error.code().into());
+            audit.entry.code = Some(error.code().as_str().into());
         }
         audit.entry.latency_us = micros(audit.started.elapsed());
         let queued = (intent_state == Some(Intent::Queued)).then_some(intent).flatten();
@@ -464,7 +466,7 @@ impl Hub {
         audit.entry.reasons = vec!["A second tap while the first was opening this door: not pulsed again".into()];
         audit.entry.latency_us = micros(audit.started.elapsed());
         if let Err(e) = &answer {
-            audit.entry.code = Some(e.code().into());
+            audit.entry.code = Some(e.code().as_str().into());
         }
         let entry = audit.entry;
         if let Err(e) = self.journal.write(move |conn| store::record_unlock(conn, &entry)).await {

@@ -9,7 +9,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use relay_sim::{Fault, ShellyDouble};
-use serde_json::{json, Value};
 use util::mint;
 
 const HUB: &str = env!("CARGO_BIN_EXE_frontdoor-hub");
@@ -96,27 +95,10 @@ impl World {
 
     /// Sam's hub session, once the hub's start-up sync has run.
     async fn session(&self, hub: &HubProcess) -> String {
-        let app_token = mint(
-            &self.http,
-            &self.sim,
-            "user-sam",
-            "frontdoor-app",
-            &["openid", "read_user"],
-        )
-        .await;
+        let url = url::Url::parse(&hub.url).unwrap();
         for _ in 0..400 {
-            let r: Value = self
-                .http
-                .post(format!("{}api/v1/session", hub.url))
-                .json(&json!({"cobot_token": app_token}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if let Some(token) = r["session_token"].as_str() {
-                return token.to_string();
+            if let Ok(r) = util::sign_in(&self.http, &url, "user-sam").await {
+                return r["session_token"].as_str().unwrap().to_string();
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }

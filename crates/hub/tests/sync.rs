@@ -5,13 +5,14 @@ mod util;
 
 use std::time::Duration;
 
+use cobot_sim::seed::HUB_CLIENT_SECRET;
 use frontdoor_core::cobot::RetryPolicy;
-use frontdoor_core::secret::AccessToken;
+use frontdoor_core::secret::{AccessToken, ClientSecret};
 use frontdoor_hub::store::Store;
 use frontdoor_hub::{Config, RunningHub, Setup};
 use jiff::Timestamp;
 use serde_json::{json, Value};
-use util::mint;
+use util::{mint, sign_in};
 
 /// Monday 2026-11-23, 10:00 in Berlin.
 fn monday_morning() -> Timestamp {
@@ -83,21 +84,10 @@ impl World {
     }
 
     async fn session(&self, user: &str) -> Result<String, Value> {
-        let token = self.mint(user, "frontdoor-app", &["openid", "read_user"]).await;
-        let r = self
-            .http
-            .post(self.hub.base_url.join("api/v1/session").unwrap())
-            .json(&json!({"cobot_token": token}))
-            .send()
+        sign_in(&self.http, &self.hub.base_url, user)
             .await
-            .unwrap();
-        let ok = r.status().is_success();
-        let body: Value = r.json().await.unwrap();
-        if ok {
-            Ok(body["session_token"].as_str().unwrap().to_string())
-        } else {
-            Err(body)
-        }
+            .map(|r| r["session_token"].as_str().unwrap().to_string())
+            .map_err(|(_, body)| body)
     }
 
     async fn me(&self, user: &str) -> Value {
@@ -142,6 +132,7 @@ async fn start_hub(sim: &cobot_sim::RunningSim, dir: &tempfile::TempDir, http: &
     let setup = Setup {
         store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
         cobot_token: Some(AccessToken::new(token)),
+        client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
         scheduled_sync: false,
         now: monday_morning,
         retry: RetryPolicy {
@@ -230,8 +221,12 @@ async fn only_members_and_staff_get_a_session() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status().as_u16(), 401);
-    assert_eq!(r.json::<Value>().await.unwrap()["code"], json!("sign_in_again"));
+    assert_eq!(
+        r.status().as_u16(),
+        404,
+        "a bare Cobot token buys nothing: the exchange is gone"
+    );
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], json!("not_found"));
     let r = w
         .http
         .get(w.hub.base_url.join("api/v1/me").unwrap())
@@ -303,6 +298,7 @@ async fn a_webhook_naming_another_host_is_ignored_without_asking_cobot() {
 #[tokio::test]
 async fn reaching_the_cancellation_date_takes_access_away() {
     let w = World::start().await;
+    let signed_in = util::sign_in(&w.http, &w.hub.base_url, "user-alex").await.unwrap();
     w.sim_post(
         "_sim/spaces/lighthouse/memberships/mem-alex/cancel",
         json!({"canceled_to": "2026-11-22"}),
@@ -310,13 +306,26 @@ async fn reaching_the_cancellation_date_takes_access_away() {
     .await;
     w.webhook("membership_cancellation_date_reached", &w.membership_url("mem-alex"))
         .await;
-    let me = w.me("user-alex").await;
+    // The session Alex already has shows why the doors stay shut …
+    let me: Value = w
+        .http
+        .get(w.hub.base_url.join("api/v1/me").unwrap())
+        .bearer_auth(signed_in["session_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["plans"][0]["status"], json!("ended on 2026-11-22"));
     assert_eq!(door(&me, "front")["allowed"], json!(false));
     assert_eq!(
         door(&me, "front")["reasons"],
         json!(["your membership ended on 2026-11-22"])
     );
+    // … and its next refresh ends the device there.
+    let (status, body) = util::refresh(&w.http, &w.hub.base_url, signed_in["refresh_token"].as_str().unwrap()).await;
+    assert_eq!((status, body["code"].clone()), (403, json!("membership_ended")));
 }
 
 #[tokio::test]

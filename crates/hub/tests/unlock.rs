@@ -6,15 +6,16 @@ mod util;
 
 use std::time::Duration;
 
+use cobot_sim::seed::HUB_CLIENT_SECRET;
 use frontdoor_core::cobot::RetryPolicy;
-use frontdoor_core::secret::AccessToken;
+use frontdoor_core::secret::{AccessToken, ClientSecret};
 use frontdoor_hub::check_in::Backoff;
 use frontdoor_hub::store::{AuditRow, SessionRow, Store};
 use frontdoor_hub::{Config, RunningHub, Setup};
 use jiff::Timestamp;
 use relay_sim::{Fault, ShellyDouble};
 use serde_json::{json, Value};
-use util::mint;
+use util::{mint, sign_in};
 
 /// Monday 2026-11-23, 10:00 in Berlin: the Members group's schedule (Mon–Fri 07:00–22:00) is open.
 fn monday_morning() -> Timestamp {
@@ -65,7 +66,7 @@ impl World {
     async fn start_with(options: Options) -> World {
         let sim = cobot_sim::spawn(
             cobot_sim::SimConfig {
-                start_at: (!options.sim_real_time).then(monday_morning),
+                start_at: (!options.sim_real_time).then(options.clock),
                 ..cobot_sim::SimConfig::default()
             },
             "127.0.0.1:0".parse().unwrap(),
@@ -102,17 +103,9 @@ impl World {
     }
 
     async fn session(&self, user: &str) -> String {
-        let token = mint(&self.http, &self.sim, user, "frontdoor-app", &["openid", "read_user"]).await;
-        let r: Value = self
-            .http
-            .post(self.hub.base_url.join("api/v1/session").unwrap())
-            .json(&json!({"cobot_token": token}))
-            .send()
+        let r = sign_in(&self.http, &self.hub.base_url, user)
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .unwrap_or_else(|e| panic!("{e:?}"));
         r["session_token"].as_str().unwrap_or_else(|| panic!("{r}")).to_string()
     }
 
@@ -211,6 +204,7 @@ async fn start_hub(
     let setup = Setup {
         store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
         cobot_token: Some(AccessToken::new(token)),
+        client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
         scheduled_sync: false,
         now: clock,
         retry: RetryPolicy {
@@ -325,6 +319,7 @@ async fn refusals_say_why_are_audited_and_never_pulse() {
                 membership_id: Some("mem-alex".into()),
                 staff: false,
                 expires_at: monday_morning().as_second() - 1,
+                device_id: "test-device".into(),
             },
             0,
         )
@@ -751,6 +746,7 @@ async fn a_door_on_mqtt_opens_through_a_real_mosquitto_confirmed_by_the_devices_
     let setup = Setup {
         store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
         cobot_token: Some(AccessToken::new(token)),
+        client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
         now: monday_morning,
         ..Setup::detached()
     };
@@ -758,16 +754,7 @@ async fn a_door_on_mqtt_opens_through_a_real_mosquitto_confirmed_by_the_devices_
         .await
         .unwrap();
     hub.hub.syncer.full().await.unwrap();
-    let app_token = mint(&http, &sim, "user-alex", "frontdoor-app", &["openid", "read_user"]).await;
-    let session: Value = http
-        .post(hub.base_url.join("api/v1/session").unwrap())
-        .json(&json!({"cobot_token": app_token}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let session = sign_in(&http, &hub.base_url, "user-alex").await.unwrap();
 
     let r = http
         .post(hub.base_url.join("api/v1/doors/front/unlock").unwrap())

@@ -1,14 +1,18 @@
-//! ID-token verification: RS256 only, key from the provider's JWKS, standard claim checks.
+//! ID-token verification with the `openidconnect` crate: RS256 only, key from the provider's
+//! JWKS, standard claim checks.
 //!
 //! The algorithm comes from our policy, never from the token: `alg: none`, HS256 (including the
 //! classic trick of using the RSA public key as an HMAC secret) and anything else are refused
 //! before a key is even looked up.
 
+use std::str::FromStr;
 use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use chrono::{DateTime, Utc};
+use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreJwsSigningAlgorithm};
+use openidconnect::{ClaimsVerificationError, ClientId, IssuerUrl, Nonce};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use url::Url;
@@ -102,52 +106,36 @@ pub enum Audience {
 }
 
 impl Audience {
-    fn contains(&self, client_id: &str) -> bool {
+    /// Whether `client_id` is among the audiences.
+    pub fn contains(&self, client_id: &str) -> bool {
         match self {
             Audience::One(a) => a == client_id,
             Audience::Many(list) => list.iter().any(|a| a == client_id),
         }
     }
-    fn is_many(&self) -> bool {
-        matches!(self, Audience::Many(list) if list.len() > 1)
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct Jwk {
-    kty: String,
-    #[serde(default)]
-    kid: Option<String>,
-    #[serde(default, rename = "use")]
-    use_: Option<String>,
-    #[serde(default)]
-    alg: Option<String>,
-    #[serde(default)]
-    n: Option<String>,
-    #[serde(default)]
-    e: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct JwkSet {
-    keys: Vec<Jwk>,
 }
 
 #[derive(Deserialize)]
 struct Header {
     alg: String,
-    #[serde(default)]
-    kid: Option<String>,
 }
 
+/// Marks the issue-time check's refusal: openidconnect reports it as "expired".
+const ISSUED_IN_FUTURE: &str = "issued in the future";
+
 /// Verifies ID tokens of one provider for one client, caching its keys.
+///
+/// The checks themselves are the `openidconnect` crate's (signature against the JWKS, `iss`,
+/// `aud`, `exp`, `nonce`); around them sit our policy and what the crate leaves to the caller:
+/// RS256 only, decided from our side before any key is looked up; one JWKS re-fetch on an unknown
+/// `kid` (key rotation); `iat` and `exp` against an injected clock with bounded skew; `azp`.
 #[derive(Debug, Clone)]
 pub struct IdTokenVerifier {
     http: reqwest::Client,
     issuer: String,
     jwks_uri: Url,
     client_id: String,
-    keys: Arc<Mutex<Option<Vec<Jwk>>>>,
+    keys: Arc<Mutex<Option<CoreJsonWebKeySet>>>,
 }
 
 impl IdTokenVerifier {
@@ -170,75 +158,113 @@ impl IdTokenVerifier {
         now: i64,
     ) -> Result<IdClaims, IdTokenError> {
         let raw = token.secret();
+        // Our policy, before anything else: the algorithm is RS256, whatever the token says.
         let header = decode_header(raw)?;
         if header.alg != "RS256" {
             return Err(IdTokenError::UnsupportedAlgorithm(header.alg));
         }
-        let key = self.key_for(header.kid.as_deref()).await?;
-        let (n, e) = match (&key.n, &key.e) {
-            (Some(n), Some(e)) => (n, e),
-            _ => return Err(IdTokenError::Keys("an RSA key without n or e".into())),
-        };
-        let decoding = DecodingKey::from_rsa_components(n, e).map_err(|e| IdTokenError::Keys(e.to_string()))?;
-        let mut validation = Validation::new(Algorithm::RS256);
-        // Time and audience are checked below against the injected clock and our client id.
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.validate_aud = false;
-        validation.required_spec_claims.clear();
-        let data = jsonwebtoken::decode::<IdClaims>(raw, &decoding, &validation).map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::InvalidSignature => IdTokenError::BadSignature,
-            jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => IdTokenError::UnsupportedAlgorithm(header_alg(raw)),
-            _ => IdTokenError::Malformed,
-        })?;
-        let claims = data.claims;
-        if claims.iss.trim_end_matches('/') != self.issuer.trim_end_matches('/') {
-            return Err(IdTokenError::WrongIssuer {
-                expected: self.issuer.clone(),
-                got: claims.iss,
-            });
-        }
-        if !claims.aud.contains(&self.client_id) {
-            return Err(IdTokenError::WrongAudience);
-        }
-        if claims.aud.is_many() && claims.azp.as_deref() != Some(self.client_id.as_str()) {
-            return Err(IdTokenError::WrongAudience);
-        }
-        if claims.exp + MAX_SKEW_SECS <= now {
-            return Err(IdTokenError::Expired);
-        }
-        if claims.iat - MAX_SKEW_SECS > now {
-            return Err(IdTokenError::IssuedInFuture);
-        }
-        if let Some(expected) = expected_nonce {
-            if claims.nonce.as_deref() != Some(expected) {
-                return Err(IdTokenError::NonceMismatch);
-            }
-        }
-        Ok(claims)
-    }
-
-    /// The signing key for `kid`, fetching the JWKS if it is not cached, and once more if the
-    /// cached set does not have the key (the provider rotated its keys).
-    async fn key_for(&self, kid: Option<&str>) -> Result<Jwk, IdTokenError> {
+        let parsed = CoreIdToken::from_str(raw).map_err(|_| IdTokenError::Malformed)?;
         let mut cache = self.keys.lock().await;
         let fetched_now = cache.is_none();
         if fetched_now {
             *cache = Some(self.fetch().await?);
         }
-        if let Some(key) = pick(cache.as_deref().unwrap_or_default(), kid) {
-            return Ok(key);
-        }
-        if !fetched_now {
-            *cache = Some(self.fetch().await?);
-            if let Some(key) = pick(cache.as_deref().unwrap_or_default(), kid) {
-                return Ok(key);
+        let keys = cache.clone().unwrap_or_else(|| CoreJsonWebKeySet::new(Vec::new()));
+        let got_iss = unverified_iss(raw);
+        match self
+            .check(&parsed, keys, expected_nonce, now)
+            .map_err(|e| with_issuer(e, &got_iss))
+        {
+            // The provider may have rotated its keys: fetch them once more, then decide.
+            Err(IdTokenError::UnknownKey) if !fetched_now => {
+                let keys = self.fetch().await?;
+                *cache = Some(keys.clone());
+                self.check(&parsed, keys, expected_nonce, now)
+                    .map_err(|e| with_issuer(e, &got_iss))
             }
+            other => other,
         }
-        Err(IdTokenError::UnknownKey)
     }
 
-    async fn fetch(&self) -> Result<Vec<Jwk>, IdTokenError> {
+    fn check(
+        &self,
+        token: &CoreIdToken,
+        keys: CoreJsonWebKeySet,
+        expected_nonce: Option<&str>,
+        now: i64,
+    ) -> Result<IdClaims, IdTokenError> {
+        let issuer = IssuerUrl::new(self.issuer.clone()).map_err(|e| IdTokenError::Keys(e.to_string()))?;
+        let at = |secs: i64| DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default();
+        let latest_iat = at(now + MAX_SKEW_SECS);
+        // `exp` is compared with "now" minus the tolerated skew, so a token that expired a moment
+        // ago by Cobot's clock still passes when our clock runs a little ahead.
+        let lenient_now = at(now - MAX_SKEW_SECS);
+        let verifier = CoreIdTokenVerifier::new_public_client(ClientId::new(self.client_id.clone()), issuer, keys)
+            .set_allowed_algs([CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256])
+            .set_time_fn(move || lenient_now)
+            .set_issue_time_verifier_fn(move |iat| {
+                if iat > latest_iat {
+                    Err(ISSUED_IN_FUTURE.to_string())
+                } else {
+                    Ok(())
+                }
+            });
+        let nonce = expected_nonce.map(|n| Nonce::new(n.to_string()));
+        let verified = match &nonce {
+            Some(nonce) => token.claims(&verifier, nonce),
+            None => token.claims(&verifier, |_: Option<&Nonce>| Ok(())),
+        };
+        let claims = verified.map_err(|e| self.refusal(e))?;
+        let audiences: Vec<String> = claims.audiences().iter().map(|a| a.to_string()).collect();
+        let azp = claims.authorized_party().map(|a| a.to_string());
+        // OIDC Core §3.1.3.7 (4, 5), which the crate leaves to us: with several audiences the
+        // authorized party must be us; when named, it must be us.
+        if azp.as_deref().is_some_and(|a| a != self.client_id) || (audiences.len() > 1 && azp.is_none()) {
+            return Err(IdTokenError::WrongAudience);
+        }
+        Ok(IdClaims {
+            iss: claims.issuer().to_string(),
+            sub: claims.subject().to_string(),
+            aud: match audiences.as_slice() {
+                [one] => Audience::One(one.clone()),
+                _ => Audience::Many(audiences),
+            },
+            exp: claims.expiration().timestamp(),
+            iat: claims.issue_time().timestamp(),
+            nonce: claims.nonce().map(|n| n.secret().clone()),
+            azp,
+            email: claims.email().map(|e| e.to_string()),
+            name: claims.name().and_then(|n| n.get(None)).map(|n| n.to_string()),
+            picture: claims.picture().and_then(|p| p.get(None)).map(|p| p.to_string()),
+            phone_number: claims.phone_number().map(|p| p.to_string()),
+        })
+    }
+
+    /// The crate's refusal in our words.
+    fn refusal(&self, e: ClaimsVerificationError) -> IdTokenError {
+        use openidconnect::SignatureVerificationError as S;
+        use ClaimsVerificationError as C;
+        match e {
+            C::Expired(why) if why == ISSUED_IN_FUTURE => IdTokenError::IssuedInFuture,
+            C::Expired(_) => IdTokenError::Expired,
+            C::InvalidAudience(_) => IdTokenError::WrongAudience,
+            C::InvalidIssuer(_) => IdTokenError::WrongIssuer {
+                expected: self.issuer.clone(),
+                got: String::new(),
+            },
+            C::InvalidNonce(_) => IdTokenError::NonceMismatch,
+            C::SignatureVerification(S::NoMatchingKey | S::AmbiguousKeyId(_)) => IdTokenError::UnknownKey,
+            C::SignatureVerification(S::DisallowedAlg(alg) | S::UnsupportedAlg(alg)) => {
+                IdTokenError::UnsupportedAlgorithm(alg)
+            }
+            C::SignatureVerification(S::NoSignature) => IdTokenError::UnsupportedAlgorithm("none".into()),
+            C::SignatureVerification(S::CryptoError(_) | S::InvalidKey(_)) => IdTokenError::BadSignature,
+            // Both enums are `#[non_exhaustive]`: anything new refuses the token as malformed.
+            _ => IdTokenError::Malformed,
+        }
+    }
+
+    async fn fetch(&self) -> Result<CoreJsonWebKeySet, IdTokenError> {
         let response = self
             .http
             .get(self.jwks_uri.clone())
@@ -248,25 +274,8 @@ impl IdTokenVerifier {
         if !response.status().is_success() {
             return Err(IdTokenError::Keys(format!("HTTP {}", response.status().as_u16())));
         }
-        let set: JwkSet = response.json().await.map_err(|e| IdTokenError::Keys(e.to_string()))?;
-        Ok(set
-            .keys
-            .into_iter()
-            .filter(|k| {
-                k.kty == "RSA"
-                    && k.use_.as_deref().is_none_or(|u| u == "sig")
-                    && k.alg.as_deref().is_none_or(|a| a == "RS256")
-            })
-            .collect())
-    }
-}
-
-fn pick(keys: &[Jwk], kid: Option<&str>) -> Option<Jwk> {
-    match kid {
-        Some(kid) => keys.iter().find(|k| k.kid.as_deref() == Some(kid)).cloned(),
-        // Without a kid, only an unambiguous set will do.
-        None if keys.len() == 1 => keys.first().cloned(),
-        None => None,
+        let body = response.bytes().await.map_err(|e| IdTokenError::Keys(e.to_string()))?;
+        serde_json::from_slice(&body).map_err(|e| IdTokenError::Keys(format!("not a key set ({e})")))
     }
 }
 
@@ -279,6 +288,27 @@ fn decode_header(raw: &str) -> Result<Header, IdTokenError> {
     serde_json::from_slice(&bytes).map_err(|_| IdTokenError::Malformed)
 }
 
-fn header_alg(raw: &str) -> String {
-    decode_header(raw).map(|h| h.alg).unwrap_or_default()
+/// The `iss` a token claims, unverified: only to say in the refusal whom it claims to be from.
+fn unverified_iss(raw: &str) -> String {
+    #[derive(Deserialize)]
+    struct Iss {
+        #[serde(default)]
+        iss: String,
+    }
+    raw.split('.')
+        .nth(1)
+        .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
+        .and_then(|b| serde_json::from_slice::<Iss>(&b).ok())
+        .map(|i| i.iss)
+        .unwrap_or_default()
+}
+
+fn with_issuer(e: IdTokenError, got: &str) -> IdTokenError {
+    match e {
+        IdTokenError::WrongIssuer { expected, .. } => IdTokenError::WrongIssuer {
+            expected,
+            got: got.to_string(),
+        },
+        other => other,
+    }
 }

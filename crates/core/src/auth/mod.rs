@@ -25,8 +25,14 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use url::Url;
 
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreErrorResponseType, CoreProviderMetadata};
+use openidconnect::{
+    AuthType, AuthorizationCode, ClientId, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, RequestTokenError, Scope, TokenResponse as _,
+};
+
 use crate::links::{Callback, Subdomain};
-use crate::secret::{AccessToken, PkceVerifier, RawIdToken};
+use crate::secret::{AccessToken, AuthCode, ClientSecret, PkceVerifier, RawIdToken};
 pub use id_token::{IdClaims, IdTokenError, IdTokenVerifier};
 
 /// Scopes Frontdoor asks members for: who they are (OIDC) and their Cobot user with memberships.
@@ -167,18 +173,40 @@ impl From<reqwest::Error> for Error {
     }
 }
 
-/// A public OIDC client (no secret) bound to one provider.
+/// The space's OAuth client at Cobot: its id and secret (a confidential client, as every Cobot
+/// integration registers one).
+#[derive(Debug, Clone)]
+pub struct ClientCredentials {
+    /// The client id.
+    pub id: String,
+    /// The client secret; sent only to the token endpoint.
+    pub secret: ClientSecret,
+}
+
+/// A confidential OIDC client bound to one provider: the hub signs members in with it.
 #[derive(Debug, Clone)]
 pub struct OidcClient {
     http: reqwest::Client,
     metadata: ProviderMetadata,
-    client_id: String,
+    core: CoreProviderMetadata,
+    client: ClientCredentials,
     verifier: IdTokenVerifier,
+}
+
+/// What went wrong on the way to the token endpoint, for the `openidconnect` crate's client.
+#[derive(Debug, thiserror::Error)]
+enum Transport {
+    #[error("Cobot could not be reached")]
+    Unreachable(#[source] reqwest::Error),
+    #[error("Cobot answered HTTP {0}")]
+    Down(u16),
+    #[error("the request could not be built: {0}")]
+    Build(String),
 }
 
 impl OidcClient {
     /// Reads `<issuer>/.well-known/openid-configuration` and checks it names `issuer`.
-    pub async fn discover(http: reqwest::Client, issuer: &Url, client_id: &str) -> Result<OidcClient, Error> {
+    pub async fn discover(http: reqwest::Client, issuer: &Url, client: ClientCredentials) -> Result<OidcClient, Error> {
         let issuer_text = issuer.as_str().trim_end_matches('/');
         let url = format!("{issuer_text}/.well-known/openid-configuration");
         let response = http.get(&url).send().await?;
@@ -192,6 +220,9 @@ impl OidcClient {
         let body = response.bytes().await?;
         let metadata: ProviderMetadata = serde_json::from_slice(&body)
             .map_err(|e| Error::Discovery(format!("{url} is not a discovery document ({e})")))?;
+        // The crate's own reading of the document (required fields per OIDC Discovery §3).
+        let core: CoreProviderMetadata = serde_json::from_slice(&body)
+            .map_err(|e| Error::Discovery(format!("{url} lacks what OpenID Connect requires ({e})")))?;
         if metadata.issuer.trim_end_matches('/') != issuer_text {
             return Err(Error::Discovery(format!(
                 "{url} names the issuer {:?}, expected {issuer_text:?}",
@@ -203,21 +234,26 @@ impl OidcClient {
         {
             return Err(Error::Discovery("the provider does not support PKCE with S256".into()));
         }
-        Ok(OidcClient::new(http, metadata, client_id))
+        Ok(OidcClient::new(http, metadata, core, client))
     }
 
-    /// A client from metadata already at hand.
-    pub fn new(http: reqwest::Client, metadata: ProviderMetadata, client_id: &str) -> OidcClient {
+    fn new(
+        http: reqwest::Client,
+        metadata: ProviderMetadata,
+        core: CoreProviderMetadata,
+        client: ClientCredentials,
+    ) -> OidcClient {
         let verifier = IdTokenVerifier::new(
             http.clone(),
             metadata.issuer.clone(),
             metadata.jwks_uri.clone(),
-            client_id.to_string(),
+            client.id.clone(),
         );
         OidcClient {
             http,
             metadata,
-            client_id: client_id.to_string(),
+            core,
+            client,
             verifier,
         }
     }
@@ -227,28 +263,36 @@ impl OidcClient {
         &self.metadata
     }
 
-    /// Starts a sign-in: the URL to open in the browser, and the login to finish later.
+    /// The client id.
+    pub fn client_id(&self) -> &str {
+        &self.client.id
+    }
+
+    /// Starts a sign-in: the URL to open in the browser, and the login to finish later. `state`,
+    /// `nonce` and the PKCE verifier are fresh random values, each good for this sign-in only.
     pub fn begin(&self, redirect_uri: &Url, scopes: &[&str], login_hint: Option<&str>) -> (Url, PendingLogin) {
         let state = random_token(32);
         let nonce = random_token(32);
         let verifier = PkceVerifier::new(random_token(48));
-        let challenge = pkce_challenge(&verifier);
-        let mut url = self.metadata.authorization_endpoint.clone();
-        {
-            let mut query = url.query_pairs_mut();
-            query
-                .append_pair("response_type", "code")
-                .append_pair("client_id", &self.client_id)
-                .append_pair("redirect_uri", redirect_uri.as_str())
-                .append_pair("scope", &scopes.join(" "))
-                .append_pair("state", &state)
-                .append_pair("nonce", &nonce)
-                .append_pair("code_challenge", &challenge)
-                .append_pair("code_challenge_method", "S256");
-            if let Some(hint) = login_hint {
-                query.append_pair("login_hint", hint);
-            }
+        let challenge =
+            PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(verifier.secret().to_string()));
+        let client = CoreClient::from_provider_metadata(self.core.clone(), ClientId::new(self.client.id.clone()), None)
+            .set_redirect_uri(RedirectUrl::from_url(redirect_uri.clone()));
+        let (state_for_url, nonce_for_url) = (state.clone(), nonce.clone());
+        let mut request = client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                move || CsrfToken::new(state_for_url),
+                move || Nonce::new(nonce_for_url),
+            )
+            .set_pkce_challenge(challenge);
+        for scope in scopes.iter().filter(|s| **s != "openid") {
+            request = request.add_scope(Scope::new((*scope).to_string()));
         }
+        if let Some(hint) = login_hint {
+            request = request.add_extra_param("login_hint", hint.to_string());
+        }
+        let (url, _, _) = request.url();
         let pending = PendingLogin {
             state,
             nonce,
@@ -259,17 +303,15 @@ impl OidcClient {
         (url, pending)
     }
 
-    /// Finishes a sign-in: checks the callback, exchanges the code, verifies the ID token.
-    /// `now` is the current Unix time in seconds (passed in so tests control the clock).
+    /// Finishes a sign-in: checks the callback, redeems the code with the client secret and the
+    /// PKCE verifier, verifies the ID token. `now` is the current Unix time in seconds (passed in
+    /// so tests control the clock).
     pub async fn finish(&self, pending: PendingLogin, callback: Callback, now: i64) -> Result<SignedIn, Error> {
         if !pending.matches(&callback) {
             return Err(Error::StateMismatch);
         }
         let (code, iss) = match callback {
-            Callback::Error { error, description, .. } if error == "access_denied" => {
-                let _ = description;
-                return Err(Error::ConsentDenied);
-            }
+            Callback::Error { error, .. } if error == "access_denied" => return Err(Error::ConsentDenied),
             Callback::Error { error, description, .. } => return Err(Error::Refused { error, description }),
             Callback::Code { code, iss, .. } => (code, iss),
         };
@@ -281,57 +323,73 @@ impl OidcClient {
                 });
             }
         }
-        let form = [
-            ("grant_type", "authorization_code"),
-            ("code", code.secret()),
-            ("redirect_uri", pending.redirect_uri.as_str()),
-            ("client_id", &self.client_id),
-            ("code_verifier", pending.verifier.secret()),
-        ];
-        let response = self
-            .http
-            .post(self.metadata.token_endpoint.clone())
-            .header("Accept", "application/json")
-            .form(&form)
-            .send()
-            .await?;
-        let status = response.status();
-        let body = response.bytes().await?;
-        if status.is_server_error() {
-            return Err(Error::CobotDown(status.as_u16()));
-        }
-        if !status.is_success() {
-            let err: OAuthError = serde_json::from_slice(&body)
-                .map_err(|_| Error::Malformed(format!("HTTP {} without an OAuth error", status.as_u16())))?;
-            return Err(match err.error.as_str() {
-                "invalid_grant" => Error::ExpiredCode,
-                "access_denied" => Error::ConsentDenied,
-                _ => Error::Refused {
-                    error: err.error,
-                    description: err.error_description,
+        let client = CoreClient::from_provider_metadata(
+            self.core.clone(),
+            ClientId::new(self.client.id.clone()),
+            Some(openidconnect::ClientSecret::new(
+                self.client.secret.secret().to_string(),
+            )),
+        )
+        .set_redirect_uri(RedirectUrl::from_url(pending.redirect_uri.clone()))
+        // client_secret_post, as Cobot's own integrations send it.
+        .set_auth_type(AuthType::RequestBody);
+        let request = client
+            .exchange_code(AuthorizationCode::new(code.secret().to_string()))
+            .map_err(|e| Error::Discovery(e.to_string()))?
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.secret().to_string()));
+        let http = self.http.clone();
+        let send = move |request: openidconnect::HttpRequest| {
+            let http = http.clone();
+            async move {
+                let (parts, body) = request.into_parts();
+                let response = http
+                    .request(parts.method, parts.uri.to_string())
+                    .headers(parts.headers)
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(Transport::Unreachable)?;
+                let status = response.status();
+                if status.is_server_error() {
+                    return Err(Transport::Down(status.as_u16()));
+                }
+                let headers = response.headers().clone();
+                let body = response.bytes().await.map_err(Transport::Unreachable)?;
+                let mut out = openidconnect::http::Response::builder()
+                    .status(status)
+                    .body(body.to_vec())
+                    .map_err(|e| Transport::Build(e.to_string()))?;
+                *out.headers_mut() = headers;
+                Ok::<_, Transport>(out)
+            }
+        };
+        let tokens = request.request_async(&send).await.map_err(|e| match e {
+            RequestTokenError::ServerResponse(e) => match e.error() {
+                CoreErrorResponseType::InvalidGrant => Error::ExpiredCode,
+                other => Error::Refused {
+                    error: other.as_ref().to_string(),
+                    description: e.error_description().cloned(),
                 },
-            });
-        }
-        let tokens: TokenResponse =
-            serde_json::from_slice(&body).map_err(|e| Error::Malformed(format!("not a token response: {e}")))?;
-        if !tokens.token_type.eq_ignore_ascii_case("bearer") {
-            return Err(Error::Malformed(format!(
-                "token type {:?} instead of bearer",
-                tokens.token_type
-            )));
-        }
+            },
+            RequestTokenError::Request(Transport::Unreachable(e)) => Error::Unreachable(e),
+            RequestTokenError::Request(Transport::Down(status)) => Error::CobotDown(status),
+            RequestTokenError::Request(Transport::Build(e)) => Error::Config(e),
+            RequestTokenError::Parse(e, _) => Error::Malformed(format!("not a token response: {e}")),
+            RequestTokenError::Other(e) => Error::Malformed(e),
+        })?;
         let raw = tokens
-            .id_token
+            .id_token()
+            .map(|t| RawIdToken::new(t.to_string()))
             .ok_or_else(|| Error::Malformed("no ID token although openid was asked for".into()))?;
         let claims = self.verifier.verify(&raw, Some(&pending.nonce), now).await?;
         Ok(SignedIn {
-            access_token: tokens.access_token,
+            access_token: AccessToken::new(tokens.access_token().secret().clone()),
             id_token: raw,
             claims,
         })
     }
 
-    /// The ID-token verifier of this provider (the hub uses it to check tokens apps send).
+    /// The ID-token verifier of this provider.
     pub fn id_token_verifier(&self) -> &IdTokenVerifier {
         &self.verifier
     }
@@ -368,22 +426,92 @@ impl PendingLogin {
     pub fn redirect_uri(&self) -> &Url {
         &self.redirect_uri
     }
+}
 
+/// A sign-in waiting for the callback that carries its `state`.
+pub trait Pending {
+    /// The `state` this sign-in sent.
+    fn state(&self) -> &str;
+
+    /// Whether `callback` carries this sign-in's `state` (compared in constant time).
     fn matches(&self, callback: &Callback) -> bool {
         callback
             .state()
-            .is_some_and(|s| s.as_bytes().ct_eq(self.state.as_bytes()).into())
+            .is_some_and(|s| s.as_bytes().ct_eq(self.state().as_bytes()).into())
+    }
+}
+
+impl Pending for PendingLogin {
+    fn state(&self) -> &str {
+        &self.state
+    }
+}
+
+/// The app's side of a sign-in through its hub. The hub is the OAuth client at Cobot; the app
+/// proves, when it redeems the one-time ticket the browser brings back, that it is the app that
+/// began this sign-in: it sent `SHA256(proof)` when it began and sends `proof` only to that hub,
+/// directly. Whoever intercepts the ticket on its way through the browser and the OS lacks the
+/// proof. Not `Clone`: a sign-in finishes once.
+#[derive(Debug)]
+pub struct AppSignIn {
+    state: String,
+    proof: PkceVerifier,
+}
+
+impl AppSignIn {
+    /// Fresh random `state` and proof.
+    pub fn new() -> AppSignIn {
+        AppSignIn {
+            state: random_token(32),
+            proof: PkceVerifier::new(random_token(48)),
+        }
+    }
+
+    /// `BASE64URL(SHA256(proof))`, sent when the sign-in begins.
+    pub fn challenge(&self) -> String {
+        pkce_challenge(&self.proof)
+    }
+
+    /// Checks the callback and hands out the ticket with the proof that redeems it. The callback
+    /// must carry this sign-in's `state`; an error callback becomes the error it names.
+    pub fn finish(self, callback: Callback) -> Result<(AuthCode, PkceVerifier), Error> {
+        if !self.matches(&callback) {
+            return Err(Error::StateMismatch);
+        }
+        match callback {
+            Callback::Error { error, .. } if error == "access_denied" => Err(Error::ConsentDenied),
+            Callback::Error { error, description, .. } => Err(Error::Refused { error, description }),
+            Callback::Code { code, .. } => Ok((code, self.proof)),
+        }
+    }
+}
+
+impl Default for AppSignIn {
+    fn default() -> Self {
+        AppSignIn::new()
+    }
+}
+
+impl Pending for AppSignIn {
+    fn state(&self) -> &str {
+        &self.state
     }
 }
 
 /// Holds the one sign-in that may be running. A callback gets the pending login only if its
 /// `state` matches; the login is taken out, so a replayed callback finds nothing.
-#[derive(Debug, Default)]
-pub struct LoginSlot(Option<PendingLogin>);
+#[derive(Debug)]
+pub struct LoginSlot<P = PendingLogin>(Option<P>);
 
-impl LoginSlot {
+impl<P> Default for LoginSlot<P> {
+    fn default() -> Self {
+        LoginSlot(None)
+    }
+}
+
+impl<P: Pending> LoginSlot<P> {
     /// Starts waiting for a login, replacing (cancelling) any earlier one.
-    pub fn put(&mut self, pending: PendingLogin) {
+    pub fn put(&mut self, pending: P) {
         self.0 = Some(pending);
     }
 
@@ -399,7 +527,7 @@ impl LoginSlot {
 
     /// Hands out the waiting login for a callback with its `state`. A callback with another
     /// `state` leaves the waiting login in place (a forged callback cannot cancel a real sign-in).
-    pub fn take_for(&mut self, callback: &Callback) -> Result<PendingLogin, Error> {
+    pub fn take_for(&mut self, callback: &Callback) -> Result<P, Error> {
         match &self.0 {
             None => Err(Error::NoSignInInProgress),
             Some(p) if !p.matches(callback) => Err(Error::StateMismatch),
@@ -427,21 +555,6 @@ pub async fn revoke(http: &reqwest::Client, hosts: &CobotHosts, token: &AccessTo
             description: Some("Cobot did not accept the sign-out".into()),
         })
     }
-}
-
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: AccessToken,
-    token_type: String,
-    #[serde(default)]
-    id_token: Option<RawIdToken>,
-}
-
-#[derive(Deserialize)]
-struct OAuthError {
-    error: String,
-    #[serde(default)]
-    error_description: Option<String>,
 }
 
 /// `BASE64URL(SHA256(verifier))`, RFC 7636 S256.
@@ -571,17 +684,26 @@ mod tests {
 
     #[test]
     fn begin_makes_fresh_single_use_values_and_an_s256_challenge() {
-        let metadata = ProviderMetadata {
-            issuer: "https://lighthouse.cobot.me".into(),
-            authorization_endpoint: Url::parse("https://lighthouse.cobot.me/oauth/authorize").unwrap(),
-            token_endpoint: Url::parse("https://lighthouse.cobot.me/oauth/access_token").unwrap(),
-            jwks_uri: Url::parse("https://www.cobot.me/jwks.json").unwrap(),
-            userinfo_endpoint: None,
-            code_challenge_methods_supported: vec!["S256".into()],
-            claims_supported: vec![],
-        };
-        let client = OidcClient::new(reqwest::Client::new(), metadata, "frontdoor-app");
-        let redirect = Url::parse("frontdoor://auth/callback").unwrap();
+        let doc = serde_json::json!({
+            "issuer": "https://lighthouse.cobot.me",
+            "authorization_endpoint": "https://lighthouse.cobot.me/oauth/authorize",
+            "token_endpoint": "https://lighthouse.cobot.me/oauth/access_token",
+            "jwks_uri": "https://www.cobot.me/jwks.json",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "code_challenge_methods_supported": ["S256"],
+        });
+        let client = OidcClient::new(
+            reqwest::Client::new(),
+            serde_json::from_value(doc.clone()).unwrap(),
+            serde_json::from_value(doc).unwrap(),
+            ClientCredentials {
+                id: "frontdoor-hub".into(),
+                secret: ClientSecret::new("s3cret"),
+            },
+        );
+        let redirect = Url::parse("https://hub.example/auth/callback").unwrap();
         let (url1, p1) = client.begin(&redirect, MEMBER_SCOPES, None);
         let (_, p2) = client.begin(&redirect, MEMBER_SCOPES, None);
         assert_ne!(p1.state, p2.state);
@@ -592,7 +714,31 @@ mod tests {
         assert_eq!(query["code_challenge_method"], "S256");
         assert_eq!(query["scope"], "openid email profile read_user");
         assert_eq!(query["nonce"], p1.nonce);
-        assert_eq!(query["redirect_uri"], "frontdoor://auth/callback");
+        assert_eq!(query["state"], p1.state);
+        assert_eq!(query["client_id"], "frontdoor-hub");
+        assert_eq!(query["redirect_uri"], "https://hub.example/auth/callback");
+        assert!(
+            !url1.as_str().contains("s3cret"),
+            "the secret never goes through the browser"
+        );
+    }
+
+    #[test]
+    fn the_app_hands_out_its_proof_only_for_its_own_callback() {
+        let sign_in = AppSignIn::new();
+        let state = sign_in.state().to_string();
+        let challenge = sign_in.challenge();
+        assert!(matches!(
+            AppSignIn::new().finish(code_for(&state)),
+            Err(Error::StateMismatch)
+        ));
+        let (ticket, proof) = sign_in.finish(code_for(&state)).unwrap();
+        assert_eq!(ticket.secret(), "c");
+        assert_eq!(
+            pkce_challenge(&proof),
+            challenge,
+            "the proof answers the challenge sent at the start"
+        );
     }
 
     #[test]

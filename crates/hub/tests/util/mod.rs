@@ -1,4 +1,5 @@
 //! Helpers shared by the hub's integration tests.
+#![allow(dead_code)]
 
 use serde_json::{json, Value};
 
@@ -20,4 +21,118 @@ pub async fn mint(
         .await
         .unwrap();
     r["access_token"].as_str().unwrap().to_string()
+}
+
+/// Where a test's "app" asks to be returned: the deep link.
+pub const RETURN_TO: &str = "frontdoor://auth/callback";
+
+/// A browser that follows no redirect, so each hop can be read.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The `Location` a response sends the browser to.
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .unwrap_or_else(|| panic!("no redirect: HTTP {}", response.status()))
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The app's side of one sign-in, step by step, so tests can interfere between the steps.
+pub struct AppSide {
+    /// The app's pending sign-in (state + proof).
+    pub pending: frontdoor_core::auth::AppSignIn,
+    /// Cobot's authorization URL the hub answered with.
+    pub authorize_url: url::Url,
+}
+
+/// Step 1: the app asks `hub` to begin.
+pub async fn begin(http: &reqwest::Client, hub: &url::Url) -> AppSide {
+    use frontdoor_core::auth::Pending;
+    let pending = frontdoor_core::auth::AppSignIn::new();
+    let r = http
+        .post(hub.join("api/v1/sign_in").unwrap())
+        .json(&json!({"return_to": RETURN_TO, "state": pending.state(), "challenge": pending.challenge()}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = r.json().await.unwrap();
+    let authorize_url = url::Url::parse(body["authorize_url"].as_str().unwrap_or_else(|| panic!("{body}"))).unwrap();
+    AppSide { pending, authorize_url }
+}
+
+/// Step 2: the person signs in at cobot-sim as `user`; returns the hub callback URL Cobot sends
+/// the browser to.
+pub async fn at_cobot(side: &AppSide, user: &str) -> String {
+    let mut url = side.authorize_url.clone();
+    url.query_pairs_mut().append_pair("login_hint", user);
+    let r = browser().get(url).send().await.unwrap();
+    location(&r)
+}
+
+/// Step 3: the browser follows the hub's callback; returns where the hub hands over to the app.
+pub async fn through_hub(callback: &str) -> (u16, Option<String>) {
+    let r = browser().get(callback).send().await.unwrap();
+    let status = r.status().as_u16();
+    let to = r.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+    (status, to)
+}
+
+/// The ticket in a hand-over URL.
+pub fn ticket_of(handover: &str) -> frontdoor_core::links::Callback {
+    match frontdoor_core::links::DeepLink::parse(handover).unwrap() {
+        frontdoor_core::links::DeepLink::AuthCallback(cb) => cb,
+        other => panic!("not a callback: {other:?}"),
+    }
+}
+
+/// Step 4: the app redeems the ticket with its proof. `Ok(body)` or `Err((status, body))`.
+pub async fn redeem(
+    http: &reqwest::Client,
+    hub: &url::Url,
+    side: AppSide,
+    handover: &str,
+) -> Result<Value, (u16, Value)> {
+    let (ticket, proof) = side.pending.finish(ticket_of(handover)).unwrap();
+    let r = http
+        .post(hub.join("api/v1/sign_in/redeem").unwrap())
+        .json(&json!({"ticket": ticket.secret(), "proof": proof.secret(), "device_name": "test"}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.unwrap();
+    if status == 200 {
+        Ok(body)
+    } else {
+        Err((status, body))
+    }
+}
+
+/// The whole sign-in of `user` through `hub`: the session answer (`session_token`,
+/// `refresh_token`, …) or the hub's refusal.
+pub async fn sign_in(http: &reqwest::Client, hub: &url::Url, user: &str) -> Result<Value, (u16, Value)> {
+    let side = begin(http, hub).await;
+    let callback = at_cobot(&side, user).await;
+    let (_, handover) = through_hub(&callback).await;
+    let handover = handover.expect("the hub hands over to the app");
+    redeem(http, hub, side, &handover).await
+}
+
+/// `POST /api/v1/session/refresh` → (status, body).
+pub async fn refresh(http: &reqwest::Client, hub: &url::Url, refresh_token: &str) -> (u16, Value) {
+    let r = http
+        .post(hub.join("api/v1/session/refresh").unwrap())
+        .json(&json!({"refresh_token": refresh_token}))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
 }

@@ -1,0 +1,403 @@
+//! Signing members in: the hub is the space's OAuth client at Cobot.
+//!
+//! 1. The app asks the hub to begin (`POST /api/v1/sign_in`) with where it wants the result
+//!    (`return_to`: the deep link, a loopback port, or a configured App Link), its own `state`,
+//!    and `SHA256(proof)` of a proof only it holds.
+//! 2. The hub makes a fresh `state`, `nonce` and PKCE verifier and answers with Cobot's
+//!    authorization URL, whose redirect URI is the hub's own `<public_url>/auth/callback`.
+//! 3. Cobot sends the browser to `GET /auth/callback`. The hub takes the pending sign-in for that
+//!    `state` out (once), redeems the code with its client secret and the PKCE verifier, verifies
+//!    the ID token (`openidconnect`), reads `GET /api/user`, and keeps the result under a one-time
+//!    ticket. The browser is sent on to `return_to?code=<ticket>&state=<app state>`.
+//! 4. The app redeems the ticket with its proof (`POST /api/v1/sign_in/redeem`) and gets a hub
+//!    session and a refresh token ([`crate::device`]).
+//!
+//! Architecture Invariant: nothing that crosses the browser or the OS opens anything by itself.
+//! A ticket is good once, for [`TICKET_SECS`], and only with the proof of the app that began the
+//! sign-in; a pending sign-in is good once, for [`PENDING_SECS`]; a replayed or forged callback
+//! finds nothing and changes nothing. The Cobot code never leaves the hub.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use frontdoor_core::auth::{self, ClientCredentials, OidcClient, PendingLogin};
+use frontdoor_core::cobot::User;
+use frontdoor_core::hub::{Code, SignInRequest, SignInStarted};
+use frontdoor_core::links::Callback;
+use frontdoor_core::secret::{AccessToken, AuthCode};
+use subtle::ConstantTimeEq;
+use url::Url;
+
+use crate::api::{token_hash, Error, Json, Query};
+use crate::Hub;
+
+/// How long a begun sign-in waits for Cobot's callback.
+pub const PENDING_SECS: i64 = 10 * 60;
+/// How long a ticket waits to be redeemed by the app.
+pub const TICKET_SECS: i64 = 2 * 60;
+/// At most this many sign-ins wait at once; more are refused until some finish or expire.
+pub const MAX_PENDING: usize = 1024;
+/// The path of the hub's redirect URI at Cobot.
+pub const CALLBACK_PATH: &str = "auth/callback";
+
+/// A sign-in waiting for Cobot's callback.
+struct Begun {
+    login: PendingLogin,
+    app_state: String,
+    challenge: String,
+    return_to: Url,
+    expires_at: i64,
+}
+
+/// A verified sign-in waiting for the app to redeem its ticket.
+pub(crate) struct Verified {
+    /// The Cobot user, as `GET /api/user` said.
+    pub user: User,
+    /// The name from the ID token or the user.
+    pub name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// The person's Cobot token, kept (sealed) to re-validate and to revoke at sign-out.
+    pub cobot_token: AccessToken,
+}
+
+struct Ticket {
+    verified: Verified,
+    challenge: String,
+    expires_at: i64,
+}
+
+/// The sign-ins under way and the tickets waiting to be redeemed (memory only: a hub restart
+/// ends them, and the person signs in again).
+#[derive(Default)]
+pub struct SignIns {
+    begun: Mutex<HashMap<String, Begun>>,
+    tickets: Mutex<HashMap<String, Ticket>>,
+    client: tokio::sync::Mutex<Option<OidcClient>>,
+}
+
+impl SignIns {
+    fn begun(&self) -> std::sync::MutexGuard<'_, HashMap<String, Begun>> {
+        self.begun.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn tickets(&self) -> std::sync::MutexGuard<'_, HashMap<String, Ticket>> {
+        self.tickets.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes out the ticket with this hash if `proof` answers its challenge. A wrong proof leaves
+    /// the ticket for the app that holds the right one; an expired ticket is gone.
+    pub(crate) fn redeem(&self, ticket: &AuthCode, proof: &str, now: i64) -> Result<Verified, Error> {
+        let hash = token_hash(ticket.secret());
+        let mut tickets = self.tickets();
+        tickets.retain(|_, t| t.expires_at > now);
+        let Some(waiting) = tickets.get(&hash) else {
+            return Err(expired());
+        };
+        let answer = auth::pkce_challenge(&frontdoor_core::secret::PkceVerifier::new(proof.to_string()));
+        if !bool::from(answer.as_bytes().ct_eq(waiting.challenge.as_bytes())) {
+            tracing::warn!("a sign-in ticket was presented without its proof; refused");
+            return Err(Error::new(
+                StatusCode::FORBIDDEN,
+                Code::SignInProofMismatch,
+                "This sign-in was started by another app, so it cannot be finished here. Start signing in again from Frontdoor.",
+            ));
+        }
+        Ok(tickets.remove(&hash).expect("looked up above").verified)
+    }
+}
+
+fn expired() -> Error {
+    Error::new(
+        StatusCode::BAD_REQUEST,
+        Code::SignInExpired,
+        "This sign-in has expired or was already finished. Start signing in again.",
+    )
+}
+
+/// Whether the app may be handed a sign-in at `return_to`: the deep link, an RFC 8252 loopback
+/// address on any port (`http://127.0.0.1:<port>/auth/callback`, `[::1]`), or an App Link the
+/// hub is configured for. Anything else could hand the ticket to a stranger's page.
+pub fn return_allowed(return_to: &Url, configured: &[Url]) -> bool {
+    if return_to.as_str() == frontdoor_core::hub::DEEP_LINK_RETURN {
+        return true;
+    }
+    if return_to.query().is_some() || return_to.fragment().is_some() || !return_to.username().is_empty() {
+        return false;
+    }
+    let loopback = match return_to.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        _ => false,
+    };
+    if return_to.scheme() == "http" && loopback && return_to.path() == "/auth/callback" {
+        return true;
+    }
+    configured.iter().any(|c| c == return_to)
+}
+
+impl Hub {
+    /// The hub's redirect URI at Cobot.
+    pub fn redirect_uri(&self) -> Url {
+        self.public_base().join(CALLBACK_PATH).expect("a base URL takes a path")
+    }
+
+    /// The OIDC client, discovered once (and again after a failure).
+    async fn oidc(&self) -> Result<OidcClient, Error> {
+        let Some(secret) = self.client_secret.clone() else {
+            return Err(Error::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Code::SignInNotConfigured,
+                "This hub has no Cobot sign-in set up yet. Staff: give the hub the client secret of the space's Frontdoor app at Cobot.",
+            ));
+        };
+        let mut slot = self.sign_ins.client.lock().await;
+        if let Some(client) = slot.as_ref() {
+            return Ok(client.clone());
+        }
+        let client = OidcClient::discover(
+            self.http.clone(),
+            &self.config.sign_in_issuer(),
+            ClientCredentials {
+                id: self.config.cobot.client_id.clone(),
+                secret,
+            },
+        )
+        .await
+        .map_err(|e| {
+            tracing::warn!("Cobot's sign-in settings could not be read: {e}");
+            Error::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Code::CobotUnavailable,
+                "Cobot's sign-in cannot be reached right now. Try again in a few minutes.",
+            )
+        })?;
+        *slot = Some(client.clone());
+        Ok(client)
+    }
+}
+
+/// `POST /api/v1/sign_in`.
+pub(crate) async fn begin(
+    State(hub): State<Arc<Hub>>,
+    Json(request): Json<SignInRequest>,
+) -> Result<axum::Json<SignInStarted>, Error> {
+    if !return_allowed(&request.return_to, &hub.config.hub.return_urls) {
+        return Err(Error::new(
+            StatusCode::BAD_REQUEST,
+            Code::BadReturnAddress,
+            "The hub does not hand sign-ins to that address. Update Frontdoor, or ask staff to add the app's address to the hub.",
+        ));
+    }
+    let well_formed = |s: &str| {
+        (20..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if !well_formed(&request.state) || request.challenge.len() != 43 || !well_formed(&request.challenge) {
+        return Err(Error::new(
+            StatusCode::BAD_REQUEST,
+            Code::BadRequest,
+            "The sign-in request lacks a proper state or challenge. Update Frontdoor.",
+        ));
+    }
+    let client = hub.oidc().await?;
+    let now = (hub.now)().as_second();
+    let scopes: Vec<&str> = hub.config.cobot.scopes.iter().map(String::as_str).collect();
+    let (authorize_url, login) = client.begin(&hub.redirect_uri(), &scopes, None);
+    let mut begun = hub.sign_ins.begun();
+    begun.retain(|_, b| b.expires_at > now);
+    if begun.len() >= MAX_PENDING {
+        return Err(Error::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Code::SlowDown,
+            "Too many sign-ins are under way at this hub. Try again in a minute.",
+        ));
+    }
+    let expires_at = now + PENDING_SECS;
+    begun.insert(
+        login.state().to_string(),
+        Begun {
+            login,
+            app_state: request.state,
+            challenge: request.challenge,
+            return_to: request.return_to,
+            expires_at,
+        },
+    );
+    Ok(axum::Json(SignInStarted {
+        authorize_url,
+        expires_at,
+    }))
+}
+
+/// What Cobot's redirect carries.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+    iss: Option<String>,
+}
+
+/// `GET /auth/callback`: Cobot's redirect. Finishes the OAuth part at the hub, then hands a
+/// ticket to the app.
+pub(crate) async fn callback(State(hub): State<Arc<Hub>>, Query(query): Query<CallbackQuery>) -> Response {
+    let now = (hub.now)().as_second();
+    let begun = {
+        let mut begun = hub.sign_ins.begun();
+        begun.retain(|_, b| b.expires_at > now);
+        query.state.as_deref().and_then(|s| begun.remove(s))
+    };
+    let Some(begun) = begun else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "This sign-in link has expired or was already used",
+            "Nothing was changed. Go back to Frontdoor and sign in again.",
+        );
+    };
+    let state = query.state.clone().unwrap_or_default();
+    let callback = match (query.code, query.error) {
+        (_, Some(error)) => Callback::Error {
+            error,
+            description: query.error_description,
+            state: Some(state),
+        },
+        (Some(code), None) => Callback::Code {
+            code: AuthCode::new(code),
+            state,
+            iss: query.iss,
+        },
+        (None, None) => Callback::Error {
+            error: "invalid_request".into(),
+            description: Some("Cobot sent neither a code nor an error".into()),
+            state: Some(state),
+        },
+    };
+    let result = finish(&hub, begun.login, callback, now).await;
+    let mut back = begun.return_to.clone();
+    match result {
+        Ok(verified) => {
+            let ticket = auth_random();
+            hub.sign_ins.tickets().insert(
+                token_hash(&ticket),
+                Ticket {
+                    verified,
+                    challenge: begun.challenge,
+                    expires_at: now + TICKET_SECS,
+                },
+            );
+            back.query_pairs_mut()
+                .append_pair("code", &ticket)
+                .append_pair("state", &begun.app_state);
+        }
+        Err((error, words)) => {
+            tracing::info!("a sign-in failed at the callback: {words}");
+            back.query_pairs_mut()
+                .append_pair("error", error)
+                .append_pair("error_description", &words)
+                .append_pair("state", &begun.app_state);
+        }
+    }
+    handover(&back)
+}
+
+/// Redeems the code, verifies the ID token, reads the user. Errors as an OAuth error name for
+/// the app and words for the person.
+async fn finish(
+    hub: &Hub,
+    login: PendingLogin,
+    callback: Callback,
+    now: i64,
+) -> Result<Verified, (&'static str, String)> {
+    let client = hub
+        .oidc()
+        .await
+        .map_err(|e| ("temporarily_unavailable", e.message().to_string()))?;
+    let signed_in = client.finish(login, callback, now).await.map_err(|e| {
+        let name = match &e {
+            auth::Error::ConsentDenied => "access_denied",
+            auth::Error::ExpiredCode => "invalid_grant",
+            auth::Error::Unreachable(_) | auth::Error::CobotDown(_) => "temporarily_unavailable",
+            _ => "server_error",
+        };
+        (name, e.to_string())
+    })?;
+    let user = hub.cobot.user(&signed_in.access_token).await.map_err(|e| {
+        (
+            "temporarily_unavailable",
+            format!("Cobot did not say who signed in ({e})."),
+        )
+    })?;
+    if user.id != signed_in.claims.sub {
+        return Err((
+            "server_error",
+            "Cobot's answers about who signed in disagree, so the sign-in was refused.".into(),
+        ));
+    }
+    let name = signed_in
+        .claims
+        .name
+        .clone()
+        .or(user.name.clone())
+        .or(user.email.clone())
+        .unwrap_or_else(|| user.id.clone());
+    Ok(Verified {
+        email: user.email.clone().or(signed_in.claims.email.clone()),
+        name,
+        user,
+        cobot_token: signed_in.access_token,
+    })
+}
+
+/// 32 random bytes, base64url.
+pub(crate) fn auth_random() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut raw = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut raw);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// Sends the browser on to the app: a redirect, with a page and a link for browsers that stop
+/// at a custom scheme.
+fn handover(back: &Url) -> Response {
+    let href = html_escape(back.as_str());
+    let body = format!(
+        "<!doctype html><meta charset=utf-8><title>Back to Frontdoor</title>\
+         <meta name=viewport content=\"width=device-width\">\
+         <body style=\"font-family:sans-serif;max-width:30em;margin:3em auto;text-align:center\">\
+         <h1>Signed in with Cobot</h1><p>Returning you to Frontdoor…</p>\
+         <p><a href=\"{href}\" style=\"font-size:1.2em\">Open Frontdoor</a></p></body>"
+    );
+    let mut response = (StatusCode::SEE_OTHER, Html(body)).into_response();
+    if let Ok(location) = back.as_str().parse() {
+        response.headers_mut().insert(axum::http::header::LOCATION, location);
+    }
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+fn page(status: StatusCode, title: &str, words: &str) -> Response {
+    let body = format!(
+        "<!doctype html><meta charset=utf-8><title>{t}</title><body style=\"font-family:sans-serif;max-width:30em;margin:3em auto\"><h1>{t}</h1><p>{w}</p></body>",
+        t = html_escape(title),
+        w = html_escape(words)
+    );
+    (status, Html(body)).into_response()
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests;

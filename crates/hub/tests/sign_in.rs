@@ -1,0 +1,446 @@
+//! Signing in through the hub: only Frontdoor's own sign-in makes a hub session. Every way to get
+//! one without it is refused with a clear code, and nothing is granted.
+
+mod util;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use cobot_sim::seed::HUB_CLIENT_SECRET;
+use frontdoor_core::auth::{AppSignIn, Pending};
+use frontdoor_core::secret::{AccessToken, ClientSecret};
+use frontdoor_hub::store::Store;
+use frontdoor_hub::{Config, RunningHub, Setup};
+use jiff::Timestamp;
+use serde_json::{json, Value};
+use util::*;
+
+const MONDAY: i64 = 1_795_424_400; // 2026-11-23T09:00:00Z
+
+struct World {
+    sim: cobot_sim::RunningSim,
+    hub: RunningHub,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    /// A hub on `clock` (seconds since [`MONDAY`] come from the test's own counter) and cobot-sim
+    /// pinned to the same Monday, synced.
+    async fn start(clock: fn() -> Timestamp) -> World {
+        let sim = cobot_sim::spawn(
+            cobot_sim::SimConfig {
+                start_at: Some(Timestamp::from_second(MONDAY).unwrap()),
+                ..cobot_sim::SimConfig::default()
+            },
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let http = reqwest::Client::new();
+        let dir = tempfile::tempdir().unwrap();
+        let token = mint(&http, &sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
+        let setup = Setup {
+            store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
+            cobot_token: Some(AccessToken::new(token)),
+            client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
+            now: clock,
+            check_in_worker: false,
+            ..Setup::detached()
+        };
+        let hub = frontdoor_hub::spawn_with(Config::demo(&sim.base_url), setup, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        hub.hub.syncer.full().await.unwrap();
+        World {
+            sim,
+            hub,
+            http,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self) -> &url::Url {
+        &self.hub.base_url
+    }
+
+    async fn get(&self, path: &str, session: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(self.url().join(path).unwrap())
+            .bearer_auth(session)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    async fn tokens_revoked(&self, user: &str) -> Vec<bool> {
+        let r: Value = self
+            .http
+            .get(format!("{}_sim/users/{user}/tokens", self.sim.base_url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        r.as_array()
+            .unwrap_or_else(|| panic!("{r}"))
+            .iter()
+            .map(|t| t["revoked"].as_bool().unwrap_or_else(|| panic!("{t}")))
+            .collect()
+    }
+}
+
+fn monday() -> Timestamp {
+    Timestamp::from_second(MONDAY).unwrap()
+}
+
+#[tokio::test]
+async fn a_member_signs_in_through_the_hub_and_gets_a_short_session_and_a_refresh_token() {
+    let w = World::start(monday).await;
+    let r = sign_in(&w.http, w.url(), "user-alex").await.unwrap();
+    assert_eq!(r["user"]["id"], json!("user-alex"));
+    assert_eq!(r["staff"], json!(false));
+    assert_eq!(r["membership_id"], json!("mem-alex"));
+    assert_eq!(r["expires_at"], json!(MONDAY + 600), "sessions live minutes, not hours");
+    let (status, me) = w.get("api/v1/me", r["session_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{me}");
+    assert!(!me["doors"].as_array().unwrap().is_empty());
+    let sam = sign_in(&w.http, w.url(), "user-sam").await.unwrap();
+    assert_eq!(sam["staff"], json!(true), "Cobot's admin_of makes Sam staff");
+}
+
+#[tokio::test]
+async fn a_cobot_token_minted_for_another_client_buys_nothing() {
+    let w = World::start(monday).await;
+    let foreign = mint(&w.http, &w.sim, "user-alex", "frontdoor-app", &["openid", "read_user"]).await;
+    // The old exchange is gone …
+    let r = w
+        .http
+        .post(w.url().join("api/v1/session").unwrap())
+        .json(&json!({"cobot_token": foreign}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], json!("not_found"));
+    // … the token is no ticket …
+    let r = w
+        .http
+        .post(w.url().join("api/v1/sign_in/redeem").unwrap())
+        .json(&json!({"ticket": foreign, "proof": "x".repeat(43)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], json!("sign_in_expired"));
+    // … no session …
+    let (status, body) = w.get("api/v1/me", &foreign).await;
+    assert_eq!((status, body["code"].clone()), (401, json!("not_signed_in")));
+    // … and no refresh token.
+    let (status, body) = refresh(&w.http, w.url(), &foreign).await;
+    assert_eq!((status, body["code"].clone()), (401, json!("device_signed_out")));
+}
+
+#[tokio::test]
+async fn an_intercepted_hand_over_is_useless_without_the_app_s_proof() {
+    let w = World::start(monday).await;
+    let side = begin(&w.http, w.url()).await;
+    let callback = at_cobot(&side, "user-alex").await;
+    let (status, handover) = through_hub(&callback).await;
+    assert_eq!(status, 303);
+    let handover = handover.unwrap();
+    assert!(handover.starts_with("frontdoor://auth/callback?code="), "{handover}");
+    assert!(!handover.contains(&callback), "Cobot's code stays at the hub");
+
+    // Another process on the phone caught the deep link: it has the ticket, not the proof.
+    let thief = AppSignIn::new();
+    let stolen = ticket_of(&handover);
+    let frontdoor_core::links::Callback::Code { code, .. } = stolen.clone() else {
+        panic!()
+    };
+    let r = w
+        .http
+        .post(w.url().join("api/v1/sign_in/redeem").unwrap())
+        .json(&json!({"ticket": code.secret(), "proof": "guessed-proof-0123456789-0123456789-0123456789"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        json!("sign_in_proof_mismatch")
+    );
+    assert!(
+        matches!(thief.finish(stolen), Err(frontdoor_core::auth::Error::StateMismatch)),
+        "a foreign state is refused by the app too"
+    );
+
+    // The real app still finishes, once.
+    let side_state = side.pending.state().to_string();
+    let ok = redeem(&w.http, w.url(), side, &handover).await.unwrap();
+    assert_eq!(ok["user"]["id"], json!("user-alex"));
+    let r = w
+        .http
+        .post(w.url().join("api/v1/sign_in/redeem").unwrap())
+        .json(&json!({"ticket": code.secret(), "proof": "whatever"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        json!("sign_in_expired"),
+        "a ticket works once"
+    );
+    assert!(!side_state.is_empty());
+}
+
+#[tokio::test]
+async fn a_replayed_or_forged_callback_changes_nothing() {
+    let w = World::start(monday).await;
+    let side = begin(&w.http, w.url()).await;
+    let callback = at_cobot(&side, "user-alex").await;
+    let (first, _) = through_hub(&callback).await;
+    assert_eq!(first, 303);
+    let (replayed, to) = through_hub(&callback).await;
+    assert_eq!(replayed, 400, "the pending sign-in was used up");
+    assert!(to.is_none(), "a replay hands nothing to anyone");
+    let forged = w.url().join("auth/callback?code=made-up&state=made-up").unwrap();
+    let (forged, to) = through_hub(forged.as_str()).await;
+    assert_eq!((forged, to), (400, None));
+}
+
+#[tokio::test]
+async fn a_pending_sign_in_and_a_ticket_expire() {
+    static NOW: AtomicI64 = AtomicI64::new(MONDAY);
+    fn clock() -> Timestamp {
+        Timestamp::from_second(NOW.load(Ordering::SeqCst)).unwrap()
+    }
+    let w = World::start(clock).await;
+    let side = begin(&w.http, w.url()).await;
+    let callback = at_cobot(&side, "user-alex").await;
+    NOW.fetch_add(11 * 60, Ordering::SeqCst);
+    let (status, to) = through_hub(&callback).await;
+    assert_eq!((status, to), (400, None), "ten minutes at Cobot's page is the limit");
+
+    NOW.store(MONDAY + 30, Ordering::SeqCst);
+    let side = begin(&w.http, w.url()).await;
+    let callback = at_cobot(&side, "user-alex").await;
+    let (_, handover) = through_hub(&callback).await;
+    NOW.fetch_add(3 * 60, Ordering::SeqCst);
+    let (status, body) = redeem(&w.http, w.url(), side, &handover.unwrap()).await.unwrap_err();
+    assert_eq!((status, body["code"].clone()), (400, json!("sign_in_expired")));
+}
+
+#[tokio::test]
+async fn a_refresh_token_used_twice_ends_the_whole_chain() {
+    let w = World::start(monday).await;
+    let first = sign_in(&w.http, w.url(), "user-alex").await.unwrap();
+    let r1 = first["refresh_token"].as_str().unwrap();
+    let (status, second) = refresh(&w.http, w.url(), r1).await;
+    assert_eq!(status, 200, "{second}");
+    let r2 = second["refresh_token"].as_str().unwrap();
+    assert_ne!(r1, r2, "refresh tokens rotate");
+
+    // Someone replays the used token: one of the two holders is a thief.
+    let (status, body) = refresh(&w.http, w.url(), r1).await;
+    assert_eq!((status, body["code"].clone()), (401, json!("device_signed_out")));
+    let (status, _) = refresh(&w.http, w.url(), r2).await;
+    assert_eq!(status, 401, "the newest token of the chain dies too");
+    let (status, body) = w.get("api/v1/me", second["session_token"].as_str().unwrap()).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (401, json!("not_signed_in")),
+        "and its sessions"
+    );
+    let sealed: Option<Vec<u8>> = w
+        .hub
+        .hub
+        .store
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.user_id == "user-alex")
+        .and_then(|d| d.cobot_token);
+    assert!(sealed.is_none(), "an ended device keeps no Cobot token");
+}
+
+#[tokio::test]
+async fn a_refresh_after_the_membership_was_canceled_and_synced_ends_the_device() {
+    let w = World::start(monday).await;
+    let alex = sign_in(&w.http, w.url(), "user-alex").await.unwrap();
+    w.sim
+        .sim
+        .cancel_membership("lighthouse", "mem-alex", Some("2026-11-22".parse().unwrap()))
+        .unwrap();
+    w.hub.hub.syncer.full().await.unwrap();
+    let (status, body) = refresh(&w.http, w.url(), alex["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (403, json!("membership_ended")),
+        "{body}"
+    );
+    assert!(body["message"].as_str().unwrap().contains("ended"));
+    let err = sign_in(&w.http, w.url(), "user-alex").await.unwrap_err();
+    assert_eq!(
+        err.1["code"],
+        json!("not_a_member"),
+        "an ended membership leaves the synced snapshot, so signing in again finds none"
+    );
+}
+
+#[tokio::test]
+async fn a_demoted_admin_loses_staff_rights_at_the_next_refresh() {
+    let w = World::start(monday).await;
+    let sam = sign_in(&w.http, w.url(), "user-sam").await.unwrap();
+    let (status, _) = w
+        .get("api/v1/admin/devices", sam["session_token"].as_str().unwrap())
+        .await;
+    assert_eq!(status, 200);
+    assert!(w.sim.sim.remove_admin("lighthouse", "user-sam"));
+    let (status, next) = refresh(&w.http, w.url(), sam["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "Sam is still a member: {next}");
+    assert_eq!(next["staff"], json!(false));
+    let (status, body) = w
+        .get("api/v1/admin/devices", next["session_token"].as_str().unwrap())
+        .await;
+    assert_eq!((status, body["code"].clone()), (403, json!("not_staff")));
+}
+
+#[tokio::test]
+async fn signing_out_revokes_the_cobot_token_and_every_token_of_the_device() {
+    let w = World::start(monday).await;
+    let alex = sign_in(&w.http, w.url(), "user-alex").await.unwrap();
+    assert_eq!(w.tokens_revoked("user-alex").await, vec![false]);
+    let r = w
+        .http
+        .post(w.url().join("api/v1/sign_out").unwrap())
+        .bearer_auth(alex["session_token"].as_str().unwrap())
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["cobot_revoked"], json!(true), "{body}");
+    assert_eq!(
+        w.tokens_revoked("user-alex").await,
+        vec![true],
+        "cobot-sim reports it revoked"
+    );
+    let (status, _) = w.get("api/v1/me", alex["session_token"].as_str().unwrap()).await;
+    assert_eq!(status, 401);
+    let (status, body) = refresh(&w.http, w.url(), alex["refresh_token"].as_str().unwrap()).await;
+    assert_eq!((status, body["code"].clone()), (401, json!("device_signed_out")));
+}
+
+#[tokio::test]
+async fn staff_see_and_end_devices_and_members_may_not() {
+    let w = World::start(monday).await;
+    let alex = sign_in(&w.http, w.url(), "user-alex").await.unwrap();
+    let sam = sign_in(&w.http, w.url(), "user-sam").await.unwrap();
+    let (status, body) = w
+        .get("api/v1/admin/devices", alex["session_token"].as_str().unwrap())
+        .await;
+    assert_eq!((status, body["code"].clone()), (403, json!("not_staff")));
+    let (status, devices) = w
+        .get("api/v1/admin/devices", sam["session_token"].as_str().unwrap())
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(devices.as_array().unwrap().len(), 2);
+    assert!(
+        !devices.to_string().contains(alex["refresh_token"].as_str().unwrap()),
+        "no token is ever listed"
+    );
+    let alex_device = alex["device_id"].as_str().unwrap();
+    let r = w
+        .http
+        .delete(w.url().join(&format!("api/v1/admin/devices/{alex_device}")).unwrap())
+        .bearer_auth(sam["session_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let (status, _) = w.get("api/v1/me", alex["session_token"].as_str().unwrap()).await;
+    assert_eq!(status, 401, "staff ended Alex's device");
+    assert_eq!(w.tokens_revoked("user-alex").await, vec![true]);
+    let r = w
+        .http
+        .delete(w.url().join("api/v1/admin/devices/nope").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], json!("not_signed_in"));
+}
+
+#[tokio::test]
+async fn the_hub_hands_sign_ins_only_to_the_app_s_own_addresses() {
+    let w = World::start(monday).await;
+    let pending = AppSignIn::new();
+    let r = w
+        .http
+        .post(w.url().join("api/v1/sign_in").unwrap())
+        .json(&json!({"return_to": "https://evil.example/auth/callback", "state": pending.state(), "challenge": pending.challenge()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], json!("bad_return_address"));
+}
+
+#[tokio::test]
+async fn every_rejection_is_a_code_and_words() {
+    let w = World::start(monday).await;
+    let post = |path: &str, body: String| {
+        w.http
+            .post(w.url().join(path).unwrap())
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let check = |r: reqwest::Response, status: u16, code: &'static str| async move {
+        assert_eq!(r.status().as_u16(), status);
+        let body: Value = r.json().await.expect("JSON, not axum's plain text");
+        assert_eq!(body["code"], json!(code), "{body}");
+        assert!(body["message"].as_str().is_some_and(|m| m.len() > 10), "{body}");
+    };
+    check(
+        post("api/v1/sign_in", "{not json".into()).await.unwrap(),
+        400,
+        "bad_request",
+    )
+    .await;
+    check(post("api/v1/sign_in", "{}".into()).await.unwrap(), 400, "bad_request").await;
+    check(
+        post(
+            "api/v1/sign_in/redeem",
+            format!("{{\"ticket\":\"{}\"}}", "x".repeat(8000)),
+        )
+        .await
+        .unwrap(),
+        413,
+        "payload_too_large",
+    )
+    .await;
+    check(post("api/v1/nowhere", "{}".into()).await.unwrap(), 404, "not_found").await;
+    check(
+        w.http
+            .get(w.url().join("api/v1/sign_in").unwrap())
+            .send()
+            .await
+            .unwrap(),
+        405,
+        "method_not_allowed",
+    )
+    .await;
+    check(
+        w.http
+            .get(w.url().join("api/v1/admin/audit?limit=lots").unwrap())
+            .send()
+            .await
+            .unwrap(),
+        400,
+        "bad_request",
+    )
+    .await;
+}
