@@ -21,6 +21,7 @@ import * as http from 'node:http';
 import Provider from 'oidc-provider';
 
 const HOST = '127.0.0.1';
+const CLIENT_SECRET = 'peer-hub-secret';
 const CLIENT_ID = 'frontdoor-app';
 const DEFAULT_ACCOUNT = 'alice';
 const DENY_HINT = 'deny';
@@ -71,10 +72,12 @@ const issuer = `http://${HOST}:${port}`;
 const configuration = {
   clients: [
     {
+      // Frontdoor's hub is a confidential client, as every Cobot integration registers one.
       client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET,
       application_type: 'native',
-      token_endpoint_auth_method: 'none',
-      redirect_uris: ['frontdoor://auth/callback', 'http://127.0.0.1/auth/callback'],
+      token_endpoint_auth_method: 'client_secret_post',
+      redirect_uris: ['https://hub.example/auth/callback', 'frontdoor://auth/callback', 'http://127.0.0.1/auth/callback'],
       grant_types: ['authorization_code'],
       response_types: ['code'],
       id_token_signed_response_alg: 'RS256',

@@ -92,12 +92,17 @@ async fn a_token_for_another_application_is_refused() {
         Err(IdTokenError::WrongAudience),
     )
     .await;
+    // Even with azp naming us: OIDC Core §3.1.3.7 (3) rejects audiences the client does not
+    // trust, and Frontdoor trusts none besides itself (a token shared with another app could be
+    // replayed by that app).
     let both = with(
         with(claims("n-1"), "aud", json!([CLIENT, "other"])),
         "azp",
         json!(CLIENT),
     );
-    check(&s, s.key.sign(&both), Ok(())).await;
+    check(&s, s.key.sign(&both), Err(IdTokenError::WrongAudience)).await;
+    let azp_other = with(claims("n-1"), "azp", json!("other"));
+    check(&s, s.key.sign(&azp_other), Err(IdTokenError::WrongAudience)).await;
 }
 
 #[tokio::test]
@@ -180,4 +185,17 @@ async fn garbage_is_refused_as_malformed() {
             "{token}: {got:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn hs256_signed_with_the_client_secret_is_refused() {
+    // A confidential client's secret is an HMAC key to the openidconnect crate; our policy
+    // (RS256 only) must hold anyway, or anyone who learns the secret could mint identities.
+    let s = setup().await;
+    let header = json!({"alg": "HS256", "typ": "JWT"});
+    let input = format!("{}.{}", b64(&header), b64(&claims("n-1")));
+    let mac = HMAC::mac(input.as_bytes(), b"demo-hub-secret");
+    let token = format!("{input}.{}", URL_SAFE_NO_PAD.encode(mac));
+    check(&s, token, Err(IdTokenError::UnsupportedAlgorithm("HS256".into()))).await;
+    assert_eq!(s.server.fetches(), 0);
 }

@@ -9,9 +9,18 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 
-use frontdoor_core::auth::{self, loopback::LoopbackRedirect, LoginSlot, OidcClient};
+use frontdoor_core::auth::{self, loopback::LoopbackRedirect, ClientCredentials, LoginSlot, OidcClient};
+use frontdoor_core::secret::ClientSecret;
 use frontdoor_core::links::{Callback, DeepLink};
 use url::Url;
+
+/// The hub's credentials at the peer (tests/peers/oidc-provider.mjs registers them).
+fn hub_client(secret: &str) -> ClientCredentials {
+    ClientCredentials {
+        id: "frontdoor-app".into(),
+        secret: ClientSecret::new(secret),
+    }
+}
 
 /// The running peer; stops when its stdin closes (on drop).
 struct Peer {
@@ -93,6 +102,10 @@ async fn redirect_back(authorize: &Url) -> Callback {
         .expect("the provider redirects back")
         .to_str()
         .unwrap();
+    if location.starts_with("https://") {
+        // The hub's own redirect URI.
+        return Callback::from_url(&Url::parse(location).unwrap()).unwrap();
+    }
     match DeepLink::parse(location).unwrap() {
         DeepLink::AuthCallback(cb) => cb,
         other => panic!("not a callback: {other:?}"),
@@ -102,7 +115,7 @@ async fn redirect_back(authorize: &Url) -> Callback {
 #[tokio::test]
 async fn signing_in_through_the_deep_link_redirect_works_with_a_certified_provider() {
     let peer = Peer::start();
-    let client = OidcClient::discover(auth::http_client(), &peer.issuer, "frontdoor-app")
+    let client = OidcClient::discover(auth::http_client(), &peer.issuer, hub_client("peer-hub-secret"))
         .await
         .unwrap();
     let redirect = Url::parse("frontdoor://auth/callback").unwrap();
@@ -134,7 +147,7 @@ async fn signing_in_through_the_deep_link_redirect_works_with_a_certified_provid
 #[tokio::test]
 async fn signing_in_through_our_loopback_listener_works_with_a_certified_provider() {
     let peer = Peer::start();
-    let client = OidcClient::discover(auth::http_client(), &peer.issuer, "frontdoor-app")
+    let client = OidcClient::discover(auth::http_client(), &peer.issuer, hub_client("peer-hub-secret"))
         .await
         .unwrap();
     let listener = LoopbackRedirect::bind().await.unwrap();
@@ -151,7 +164,7 @@ async fn signing_in_through_our_loopback_listener_works_with_a_certified_provide
 #[tokio::test]
 async fn a_person_who_declines_at_a_certified_provider_is_told_so() {
     let peer = Peer::start();
-    let client = OidcClient::discover(auth::http_client(), &peer.issuer, "frontdoor-app")
+    let client = OidcClient::discover(auth::http_client(), &peer.issuer, hub_client("peer-hub-secret"))
         .await
         .unwrap();
     let (url, pending) = client.begin(
@@ -169,7 +182,7 @@ async fn a_person_who_declines_at_a_certified_provider_is_told_so() {
 #[tokio::test]
 async fn a_code_cannot_be_exchanged_with_another_sign_ins_verifier() {
     let peer = Peer::start();
-    let client = OidcClient::discover(auth::http_client(), &peer.issuer, "frontdoor-app")
+    let client = OidcClient::discover(auth::http_client(), &peer.issuer, hub_client("peer-hub-secret"))
         .await
         .unwrap();
     let redirect = Url::parse("frontdoor://auth/callback").unwrap();
@@ -191,4 +204,28 @@ async fn a_code_cannot_be_exchanged_with_another_sign_ins_verifier() {
         client.finish(second, forged, now()).await,
         Err(auth::Error::ExpiredCode)
     ));
+}
+
+#[tokio::test]
+async fn the_hub_redeems_codes_as_a_confidential_client_and_a_wrong_secret_is_refused() {
+    let peer = Peer::start();
+    let redirect = Url::parse("https://hub.example/auth/callback").unwrap();
+    let client = OidcClient::discover(auth::http_client(), &peer.issuer, hub_client("peer-hub-secret"))
+        .await
+        .unwrap();
+    let (url, pending) = client.begin(&redirect, &["openid", "email"], Some("dave"));
+    let callback = redirect_back(&url).await;
+    let signed_in = client.finish(pending, callback, now()).await.unwrap();
+    assert_eq!(signed_in.claims.sub, "dave", "secret + PKCE + nonce accepted by a certified provider");
+
+    let wrong = OidcClient::discover(auth::http_client(), &peer.issuer, hub_client("not-the-secret"))
+        .await
+        .unwrap();
+    let (url, pending) = wrong.begin(&redirect, &["openid"], Some("dave"));
+    let callback = redirect_back(&url).await;
+    let refused = wrong.finish(pending, callback, now()).await;
+    assert!(
+        matches!(&refused, Err(auth::Error::Refused { error, .. }) if error == "invalid_client"),
+        "{refused:?}"
+    );
 }
