@@ -29,7 +29,7 @@ export FRONTDOOR_HUB_COBOT_TOKEN
 "$target/relay-sim" --listen "$RELAY_ADDR" &
 pids+=($!)
 demo_db=$(mktemp -d)/hub.sqlite
-"$target/frontdoor-hub" --demo --cobot-url "http://$SIM_ADDR" --relay-url "http://$RELAY_ADDR/" \
+FRONTDOOR_HUB_STORE_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n") "$target/frontdoor-hub" --demo --cobot-url "http://$SIM_ADDR" --relay-url "http://$RELAY_ADDR/" \
   --listen "$HUB_ADDR" --db "$demo_db" &
 pids+=($!)
 unset FRONTDOOR_HUB_COBOT_TOKEN

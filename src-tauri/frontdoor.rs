@@ -8,12 +8,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use frontdoor_core::auth::{self, loopback::LoopbackRedirect, IssuerPolicy, LoginSlot, OidcClient, MEMBER_SCOPES};
-use frontdoor_core::cobot::{self, Cobot, User};
-use frontdoor_core::hub::{self, HubInfo};
+use frontdoor_core::auth::{self, loopback::LoopbackRedirect, AppSignIn, IssuerPolicy, LoginSlot};
+use frontdoor_core::hub::{self, Code, HubInfo, RedeemRequest, SessionResponse, SignInRequest};
 use frontdoor_core::links::{Callback, DeepLink, DoorId, HubUrl, LinkError, Subdomain};
-use frontdoor_core::secret::{AccessToken, HubSessionToken};
-use frontdoor_core::CobotHosts;
+use frontdoor_core::secret::{HubSessionToken, RefreshToken, SignInProof};
 use frontdoor_ipc::{
     AccessView, AppView, CheckInNote, CheckInState, CheckInView, DoorView, ErrorCode, ErrorDto, JoinOffer,
     MembershipView, OpenOffer, PlanView, RedirectKind, Role, SessionView, SigningInView, SpaceView, UnlockAnswer,
@@ -70,11 +68,10 @@ impl StoredSpace {
         }
     }
 
-    fn hosts(&self) -> CobotHosts {
-        CobotHosts {
-            www: self.cobot_www.clone(),
-            space_template: String::new(),
-        }
+    /// Where this space's refresh token is kept: bound to the exact hub that issued it, so a
+    /// token is only ever read back for, and sent to, that hub.
+    fn vault_key(&self) -> String {
+        format!("refresh:{}@{}", self.subdomain, self.hub)
     }
 }
 
@@ -131,9 +128,6 @@ pub enum Error {
     /// Sign-in.
     #[error(transparent)]
     Auth(#[from] auth::Error),
-    /// Cobot's API.
-    #[error(transparent)]
-    Cobot(#[from] cobot::Error),
     /// The hub's member API.
     #[error(transparent)]
     HubCall(#[from] hub::CallError),
@@ -192,16 +186,6 @@ impl Error {
                 A::Refused { .. } | A::Malformed(_) => ErrorCode::SignInRefused,
                 A::Config(_) => ErrorCode::Internal,
             },
-            Error::Cobot(e) => match e {
-                cobot::Error::SignInAgain => ErrorCode::SignInAgain,
-                cobot::Error::Unreachable(_) | cobot::Error::Down(_) | cobot::Error::RateLimited { .. } => {
-                    ErrorCode::CobotUnreachable
-                }
-                cobot::Error::Forbidden(_)
-                | cobot::Error::NotFound(_)
-                | cobot::Error::Refused(_)
-                | cobot::Error::Malformed(_) => ErrorCode::SignInRefused,
-            },
             Error::HubCall(e) | Error::Unlock(e) => hub_code(e),
             Error::NoSpace | Error::NoPendingJoin | Error::NotJoined(_) => ErrorCode::NoSpace,
             Error::NotSignedIn(_) => ErrorCode::NotSignedIn,
@@ -212,22 +196,53 @@ impl Error {
     }
 }
 
-/// The app's code for a hub answer: the hub's stable codes, one to one where the UI needs them.
+/// The app's code for a hub answer.
 fn hub_code(e: &hub::CallError) -> ErrorCode {
-    match e.code() {
-        Some("not_a_member") => ErrorCode::NotAMember,
-        Some("sign_in_again") => ErrorCode::SignInAgain,
-        Some("cobot_unavailable" | "cobot_busy") => ErrorCode::CobotUnreachable,
-        Some("no_access") => ErrorCode::NoAccess,
-        Some("unknown_door") => ErrorCode::UnknownDoor,
-        Some("slow_down") => ErrorCode::SlowDown,
-        Some("door_did_not_answer") => ErrorCode::DoorDidNotAnswer,
-        Some("door_failed") => ErrorCode::DoorFailed,
-        Some("door_not_connected") => ErrorCode::DoorNotConnected,
-        Some("no_membership_data") => ErrorCode::NoMembershipData,
-        Some("interrupted") => ErrorCode::UnlockInterrupted,
-        Some("internal") => ErrorCode::Internal,
-        _ => ErrorCode::HubUnreachable,
+    match e {
+        hub::CallError::Refused(e, _) => code_of(e.code),
+        hub::CallError::Unreachable(_) | hub::CallError::Malformed(_) | hub::CallError::TooLarge => {
+            ErrorCode::HubUnreachable
+        }
+    }
+}
+
+/// Every hub code, matched exhaustively: a new one does not compile here until it is decided.
+pub fn code_of(code: Code) -> ErrorCode {
+    match code {
+        Code::NotSignedIn => ErrorCode::NotSignedIn,
+        Code::SignInExpired => ErrorCode::ExpiredCode,
+        Code::SignInProofMismatch => ErrorCode::StateMismatch,
+        Code::SignInRefused => ErrorCode::SignInRefused,
+        Code::ConsentDenied => ErrorCode::ConsentDenied,
+        Code::DeviceSignedOut | Code::SignInAgain => ErrorCode::SignInAgain,
+        Code::MembershipEnded => ErrorCode::MembershipEnded,
+        Code::NotAMember => ErrorCode::NotAMember,
+        Code::NotStaff => ErrorCode::NotStaff,
+        Code::CobotBusy | Code::CobotUnavailable => ErrorCode::CobotUnreachable,
+        Code::NoAccess => ErrorCode::NoAccess,
+        Code::UnknownDoor => ErrorCode::UnknownDoor,
+        Code::SlowDown => ErrorCode::SlowDown,
+        Code::DoorDidNotAnswer => ErrorCode::DoorDidNotAnswer,
+        Code::DoorFailed => ErrorCode::DoorFailed,
+        Code::DoorNotConnected => ErrorCode::DoorNotConnected,
+        Code::NoMembershipData => ErrorCode::NoMembershipData,
+        Code::Interrupted => ErrorCode::UnlockInterrupted,
+        Code::AuditUnavailable => ErrorCode::AuditUnavailable,
+        Code::SignInNotConfigured | Code::NotConnected | Code::NeverSynced => ErrorCode::HubNotReady,
+        // The app asked for something the hub does not take: a bug on one side or the other,
+        // shown with the hub's words.
+        Code::BadReturnAddress
+        | Code::Forbidden
+        | Code::ForeignUrl
+        | Code::UnknownWebhook
+        | Code::UnknownEvent
+        | Code::UnknownDevice
+        | Code::BadRequest
+        | Code::PayloadTooLarge
+        | Code::NotFound
+        | Code::MethodNotAllowed
+        | Code::Internal
+        | Code::Unknown => ErrorCode::Internal,
     }
 }
 
@@ -259,7 +274,6 @@ impl From<Error> for ErrorDto {
 
 struct SignInRun {
     subdomain: Subdomain,
-    client: OidcClient,
     view: SigningInView,
     loopback: Option<AbortHandle>,
 }
@@ -269,8 +283,9 @@ struct Inner {
     saved: Saved,
     pending_join: Option<StoredSpace>,
     signing_in: Option<SignInRun>,
-    slot: LoginSlot,
-    tokens: HashMap<Subdomain, AccessToken>,
+    slot: LoginSlot<AppSignIn>,
+    /// Refresh tokens per space, each from (and only ever sent to) that space's hub.
+    tokens: HashMap<Subdomain, RefreshToken>,
     hub_sessions: HashMap<Subdomain, HubSessionToken>,
     notice: Option<ErrorDto>,
     /// A door link waiting for confirmation (memory only).
@@ -319,10 +334,13 @@ pub struct Frontdoor {
     notify: Box<dyn Fn(&AppView) + Send + Sync>,
     /// The last view's [`AppView::revision`].
     revision: std::sync::atomic::AtomicU64,
+    /// Held while a refresh token is exchanged: two at once would present the same token twice,
+    /// which the hub rightly takes for theft and ends the device.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
-/// The redirect URI registered for the deep-link flow.
-pub const DEEP_LINK_REDIRECT: &str = "frontdoor://auth/callback";
+/// Where the hub hands a sign-in back to by deep link.
+pub const DEEP_LINK_REDIRECT: &str = hub::DEEP_LINK_RETURN;
 
 impl Frontdoor {
     /// The app with its parts. `notify` is called with the new view whenever it changes outside a
@@ -338,7 +356,7 @@ impl Frontdoor {
         let mut tokens = HashMap::new();
         let mut notice = None;
         for space in &saved.spaces {
-            match vault.get(space.subdomain.as_str()) {
+            match vault.get(&space.vault_key()) {
                 Ok(Some(token)) => {
                     tokens.insert(space.subdomain.clone(), token);
                 }
@@ -365,6 +383,7 @@ impl Frontdoor {
             browser,
             notify,
             revision: std::sync::atomic::AtomicU64::new(0),
+            refreshing: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -399,7 +418,15 @@ impl Frontdoor {
             // Taken under the lock, so a higher revision always shows a newer state.
             revision: self.revision.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
             spaces: inner.saved.spaces.iter().map(StoredSpace::view).collect(),
-            pending_join: inner.pending_join.as_ref().map(|s| JoinOffer { space: s.view() }),
+            pending_join: inner.pending_join.as_ref().map(|offered| JoinOffer {
+                space: offered.view(),
+                replaces_hub: inner
+                    .saved
+                    .spaces
+                    .iter()
+                    .find(|s| s.subdomain == offered.subdomain && s.hub != offered.hub)
+                    .map(|s| s.hub.to_string()),
+            }),
             signing_in: inner.signing_in.as_ref().map(|r| r.view.clone()),
             session,
             token_storage: self.vault.kind(),
@@ -481,6 +508,17 @@ impl Frontdoor {
         {
             let mut inner = self.lock();
             let space = inner.pending_join.take().ok_or(Error::NoPendingJoin)?;
+            let replaced: Vec<StoredSpace> = inner
+                .saved
+                .spaces
+                .iter()
+                .filter(|s| s.subdomain == space.subdomain && s.hub != space.hub)
+                .cloned()
+                .collect();
+            for old in &replaced {
+                // The old hub's credentials stay with the old hub: forgotten here, never sent on.
+                self.end_session_here(&mut inner, old);
+            }
             inner.saved.spaces.retain(|s| s.subdomain != space.subdomain);
             inner.saved.current = Some(space.subdomain.clone());
             inner.saved.spaces.push(space);
@@ -496,14 +534,14 @@ impl Frontdoor {
         self.view_of(&inner)
     }
 
-    /// Starts signing in to the current space in the system browser.
+    /// Starts signing in to the current space: the hub begins it (it is the space's OAuth client
+    /// at Cobot) and the system browser shows Cobot's page.
     pub async fn sign_in(self: &Arc<Self>) -> Result<AppView, Error> {
         let space = self.lock().current_space()?;
         if !self.settings.policy.allows(&space.issuer) {
             return Err(Error::UntrustedSignIn(space.issuer.to_string()));
         }
-        let client = OidcClient::discover(self.http.clone(), &space.issuer, &space.client_id).await?;
-        let (redirect_uri, listener) = match self.settings.redirect {
+        let (return_to, listener) = match self.settings.redirect {
             RedirectKind::DeepLink => (Url::parse(DEEP_LINK_REDIRECT).expect("constant URL"), None),
             RedirectKind::Loopback => {
                 let listener = LoopbackRedirect::bind()
@@ -512,7 +550,24 @@ impl Frontdoor {
                 (listener.redirect_uri().clone(), Some(listener))
             }
         };
-        let (url, pending) = client.begin(&redirect_uri, MEMBER_SCOPES, None);
+        let pending = AppSignIn::new();
+        let started = hub::begin_sign_in(
+            &self.http,
+            &space.hub,
+            &SignInRequest {
+                return_to,
+                state: auth::Pending::state(&pending).to_string(),
+                challenge: pending.challenge(),
+            },
+        )
+        .await?;
+        // The hub names where the browser goes; it must be Cobot's sign-in, like the issuer.
+        if !self.settings.policy.allows(&started.authorize_url) {
+            return Err(Error::UntrustedSignIn(
+                started.authorize_url.origin().ascii_serialization(),
+            ));
+        }
+        let url = started.authorize_url;
         let loopback = listener.map(|listener| {
             let app = Arc::clone(self);
             tokio::spawn(async move {
@@ -539,7 +594,6 @@ impl Frontdoor {
             inner.notice = None;
             inner.signing_in = Some(SignInRun {
                 subdomain: space.subdomain.clone(),
-                client,
                 view: SigningInView {
                     subdomain: space.subdomain.to_string(),
                     redirect: self.settings.redirect,
@@ -586,60 +640,46 @@ impl Frontdoor {
         result
     }
 
-    /// The browser came back. Finishes the sign-in, keeps the token in the vault, reads the
-    /// Cobot user for the profile.
+    /// The browser came back with a one-time ticket from the hub. Redeems it at that hub with
+    /// this sign-in's proof, keeps the refresh token in the vault (bound to that hub), and loads
+    /// the plans and doors.
     async fn callback(self: &Arc<Self>, callback: Callback) -> Result<AppView, Error> {
-        let (pending, client, subdomain) = {
+        let (pending, subdomain) = {
             let mut inner = self.lock();
             // A forged or stale callback leaves a running sign-in untouched.
             let pending = inner.slot.take_for(&callback)?;
             let run = inner.signing_in.take().expect("a waiting login always has its run");
             if let Some(task) = run.loopback {
                 // When the callback came through the loopback listener, this *is* that task:
-                // aborting it would cancel the code exchange below. Otherwise stop its wait.
+                // aborting it would cancel the redemption below. Otherwise stop its wait.
                 if tokio::task::try_id() != Some(task.id()) {
                     task.abort();
                 }
             }
-            (pending, run.client, run.subdomain)
+            (pending, run.subdomain)
         };
         let finished = async {
-            let signed_in = client.finish(pending, callback, (self.settings.now)()).await?;
+            let (ticket, proof) = pending.finish(callback)?;
             let space = self.space(&subdomain)?;
-            let user = Cobot::new(self.http.clone(), space.hosts())
-                .user(&signed_in.access_token)
-                .await?;
-            Ok::<_, Error>((signed_in, user))
+            let request = RedeemRequest {
+                ticket,
+                proof: SignInProof::new(proof.secret()),
+                device_name: device_name(),
+            };
+            let session = hub::redeem(&self.http, &space.hub, &request).await?;
+            Ok::<_, Error>((space, session))
         }
         .await;
-        let (signed_in, user) = match finished {
+        let (space, session) = match finished {
             Ok(ok) => ok,
             Err(e) => {
                 self.lock().notice = Some(ErrorDto::from(&e));
                 return Err(e);
             }
         };
-        let name = signed_in
-            .claims
-            .name
-            .clone()
-            .or(user.name.clone())
-            .or(user.email.clone())
-            .unwrap_or_else(|| user.id.clone());
-        let profile = Profile {
-            user_id: user.id.clone(),
-            name,
-            email: user.email.clone().or(signed_in.claims.email.clone()),
-            memberships: memberships(&user),
-        };
-        if let Err(e) = self.vault.put(subdomain.as_str(), &signed_in.access_token) {
-            tracing::warn!("keychain refused the token: {e}");
-        }
         {
             let mut inner = self.lock();
-            inner.tokens.insert(subdomain.clone(), signed_in.access_token);
-            inner.hub_sessions.remove(&subdomain);
-            inner.saved.profiles.insert(subdomain.clone(), profile);
+            self.keep_session(&mut inner, &space, &session);
             inner.saved.current = Some(subdomain);
             inner.notice = None;
             self.persist(&inner);
@@ -652,32 +692,62 @@ impl Frontdoor {
         Ok(self.view())
     }
 
+    /// Keeps what the hub gave this device: the refresh token (vault), the session (memory),
+    /// the profile (preferences, not secret).
+    fn keep_session(&self, inner: &mut Inner, space: &StoredSpace, session: &SessionResponse) {
+        if let Err(e) = self.vault.put(&space.vault_key(), &session.refresh_token) {
+            tracing::warn!("keychain refused the refresh token: {e}");
+        }
+        inner
+            .tokens
+            .insert(space.subdomain.clone(), session.refresh_token.clone());
+        inner
+            .hub_sessions
+            .insert(space.subdomain.clone(), session.session_token.clone());
+        let role = match (session.membership_id.is_some(), session.staff) {
+            (true, true) => Role::MemberAndAdmin,
+            (false, true) => Role::Admin,
+            (_, false) => Role::Member,
+        };
+        inner.saved.profiles.insert(
+            space.subdomain.clone(),
+            Profile {
+                user_id: session.user.id.clone(),
+                name: session.user.name.clone(),
+                email: session.user.email.clone(),
+                memberships: vec![MembershipView {
+                    subdomain: space.subdomain.to_string(),
+                    name: space.name.clone(),
+                    role,
+                }],
+            },
+        );
+    }
+
     /// Asks the hub for the member's plans, door verdicts and check-ins (opening a hub session
     /// with the Cobot token when there is none or it expired) and keeps the answer for the
     /// offline view. When the hub cannot be reached the last answer stays on screen, marked stale.
     pub async fn load_access(self: &Arc<Self>) -> Result<AppView, Error> {
-        let (space, token) = {
+        let space = {
             let inner = self.lock();
             let space = inner.current_space()?;
-            let token = inner
-                .tokens
-                .get(&space.subdomain)
-                .cloned()
-                .ok_or(Error::Cobot(cobot::Error::SignInAgain))?;
-            (space, token)
+            if !inner.tokens.contains_key(&space.subdomain) {
+                return Err(Error::NotSignedIn(space.name));
+            }
+            space
         };
         let hub_url = &space.hub;
         let result = self
-            .with_hub_session(&space, &token, |session| async move {
+            .with_hub_session(&space, |session| async move {
                 hub::my_access(&self.http, hub_url, &session).await
             })
             .await;
         let mut inner = self.lock();
-        if !inner.tokens.contains_key(&space.subdomain) {
-            // Signed out while the hub was answering: keep nothing of the answer.
-            return Ok(self.view_of(&inner));
-        }
         match result {
+            Ok(_) if !inner.tokens.contains_key(&space.subdomain) => {
+                // Signed out while the hub was answering: keep nothing of the answer.
+                Ok(self.view_of(&inner))
+            }
             Ok(access) => {
                 let view = AccessView {
                     as_of: access.as_of,
@@ -715,7 +785,7 @@ impl Frontdoor {
             }
             Err(e) => {
                 match e.code() {
-                    Some("not_a_member") => {
+                    Some(Code::NotAMember) => {
                         inner.saved.access.remove(&space.subdomain);
                     }
                     _ => {
@@ -730,16 +800,11 @@ impl Frontdoor {
         }
     }
 
-    /// Calls the hub with the space's hub session, opening one with the Cobot token when there is
-    /// none, and once more when the hub says the session ended (`not_signed_in`, an expired
-    /// session). The hub refuses an unknown session before doing anything, so repeating the call
-    /// once cannot open a door twice.
-    async fn with_hub_session<T, F, Fut>(
-        &self,
-        space: &StoredSpace,
-        token: &AccessToken,
-        call: F,
-    ) -> Result<T, hub::CallError>
+    /// Calls the hub with the space's hub session, getting one with the refresh token when there
+    /// is none, and once more when the hub says the session ended (`not_signed_in`). The hub
+    /// refuses an unknown session before doing anything, so repeating the call once cannot open a
+    /// door twice.
+    async fn with_hub_session<T, F, Fut>(&self, space: &StoredSpace, call: F) -> Result<T, hub::CallError>
     where
         F: Fn(HubSessionToken) -> Fut,
         Fut: std::future::Future<Output = Result<T, hub::CallError>>,
@@ -747,14 +812,63 @@ impl Frontdoor {
         let session = self.lock().hub_sessions.get(&space.subdomain).cloned();
         let session = match session {
             Some(session) => session,
-            None => self.open_hub_session(space, token).await?,
+            None => self.refresh_session(space, None).await?,
         };
-        match call(session).await {
-            Err(e) if e.code() == Some("not_signed_in") => {
-                let session = self.open_hub_session(space, token).await?;
+        match call(session.clone()).await {
+            Err(e) if e.code() == Some(Code::NotSignedIn) => {
+                let session = self.refresh_session(space, Some(&session)).await?;
                 call(session).await
             }
             other => other,
+        }
+    }
+
+    /// A new hub session from the refresh token, one exchange at a time. `stale` is the session
+    /// the hub just refused; when another call already replaced it, that one is used. A hub that
+    /// says the device is signed out (or the membership ended) ends the sign-in here.
+    async fn refresh_session(
+        &self,
+        space: &StoredSpace,
+        stale: Option<&HubSessionToken>,
+    ) -> Result<HubSessionToken, hub::CallError> {
+        let _one_at_a_time = self.refreshing.lock().await;
+        let refresh = {
+            let inner = self.lock();
+            if let Some(current) = inner.hub_sessions.get(&space.subdomain) {
+                if Some(current) != stale {
+                    return Ok(current.clone());
+                }
+            }
+            inner.tokens.get(&space.subdomain).cloned()
+        };
+        let Some(refresh) = refresh else {
+            return Err(hub::CallError::Refused(
+                hub::ApiError {
+                    code: Code::NotSignedIn,
+                    message: format!("Sign in to {} first.", space.name),
+                },
+                401,
+            ));
+        };
+        match hub::refresh(&self.http, &space.hub, &refresh).await {
+            Ok(session) => {
+                let mut inner = self.lock();
+                if inner.tokens.contains_key(&space.subdomain) {
+                    self.keep_session(&mut inner, space, &session);
+                    self.persist(&inner);
+                }
+                Ok(session.session_token)
+            }
+            Err(e) => {
+                if matches!(
+                    e.code(),
+                    Some(Code::DeviceSignedOut | Code::SignInAgain | Code::MembershipEnded | Code::NotAMember)
+                ) {
+                    let mut inner = self.lock();
+                    self.end_session_here(&mut inner, space);
+                }
+                Err(e)
+            }
         }
     }
 
@@ -802,18 +916,18 @@ impl Frontdoor {
 
     /// The person confirmed the door link: open the door.
     pub async fn confirm_open(self: &Arc<Self>) -> Result<UnlockAnswer, Error> {
-        let (pending, token) = {
+        let (pending, signed_in) = {
             let mut inner = self.lock();
             let pending = inner.pending_open.take().ok_or(Error::NoPendingOpen)?;
-            let token = inner.tokens.get(&pending.space.subdomain).cloned();
-            (pending, token)
+            let signed_in = inner.tokens.contains_key(&pending.space.subdomain);
+            (pending, signed_in)
         };
-        let Some(token) = token else {
+        if !signed_in {
             // Signed out since the link arrived.
             self.changed();
             return Err(Error::NotSignedIn(pending.space.name));
-        };
-        self.unlock_with(pending.space, token, pending.door).await
+        }
+        self.unlock_with(pending.space, pending.door).await
     }
 
     /// The person declined the door link.
@@ -824,34 +938,27 @@ impl Frontdoor {
     }
 
     /// Opens `door` of the current space through its hub. The app holds no door credentials,
-    /// only its hub session (and the Cobot token to open one); the hub decides and pulses.
+    /// only its hub session (and the refresh token to get one); the hub decides and pulses.
     /// After the door opened, the access view is refreshed in the background — a few times over
     /// about five seconds while the hub checks the member in with Cobot — and each refresh is
     /// announced as a view change.
     pub async fn unlock(self: &Arc<Self>, door: &str) -> Result<UnlockAnswer, Error> {
         let door = DoorId::parse(door)?;
-        let (space, token) = {
+        let space = {
             let inner = self.lock();
             let space = inner.current_space()?;
-            let token = inner
-                .tokens
-                .get(&space.subdomain)
-                .cloned()
-                .ok_or_else(|| Error::NotSignedIn(space.name.clone()))?;
-            (space, token)
+            if !inner.tokens.contains_key(&space.subdomain) {
+                return Err(Error::NotSignedIn(space.name));
+            }
+            space
         };
-        self.unlock_with(space, token, door).await
+        self.unlock_with(space, door).await
     }
 
-    async fn unlock_with(
-        self: &Arc<Self>,
-        space: StoredSpace,
-        token: AccessToken,
-        door: DoorId,
-    ) -> Result<UnlockAnswer, Error> {
+    async fn unlock_with(self: &Arc<Self>, space: StoredSpace, door: DoorId) -> Result<UnlockAnswer, Error> {
         let (hub_url, door_id) = (&space.hub, door.as_str());
         let result = self
-            .with_hub_session(&space, &token, |session| async move {
+            .with_hub_session(&space, |session| async move {
                 hub::unlock(&self.http, hub_url, &session, door_id).await
             })
             .await;
@@ -876,13 +983,13 @@ impl Frontdoor {
                                 cached.stale = true;
                             }
                         }
-                        e if e.code() == Some("sign_in_again") => {
-                            self.end_session_here(&mut inner, &space.subdomain);
+                        e if matches!(e.code(), Some(Code::SignInAgain | Code::DeviceSignedOut)) => {
+                            self.end_session_here(&mut inner, &space);
                         }
                         _ => {}
                     }
                 }
-                if matches!(e.code(), Some("no_access" | "unknown_door")) {
+                if matches!(e.code(), Some(Code::NoAccess | Code::UnknownDoor)) {
                     // The door list said otherwise: show the hub's current verdicts.
                     self.follow_up(false);
                 }
@@ -921,29 +1028,18 @@ impl Frontdoor {
         });
     }
 
-    /// Cobot no longer accepts the token: forget the sign-in here (the person signs in again).
-    fn end_session_here(&self, inner: &mut Inner, subdomain: &Subdomain) {
+    /// The hub no longer accepts this device: forget the sign-in here (the person signs in again).
+    fn end_session_here(&self, inner: &mut Inner, space: &StoredSpace) {
+        let subdomain = &space.subdomain;
         inner.tokens.remove(subdomain);
         inner.hub_sessions.remove(subdomain);
         inner.saved.profiles.remove(subdomain);
         inner.saved.access.remove(subdomain);
         inner.pending_open = None;
         self.persist(inner);
-        if let Err(e) = self.vault.delete(subdomain.as_str()) {
-            tracing::warn!("keychain could not delete the token: {e}");
+        if let Err(e) = self.vault.delete(&space.vault_key()) {
+            tracing::warn!("keychain could not delete the refresh token: {e}");
         }
-    }
-
-    async fn open_hub_session(
-        &self,
-        space: &StoredSpace,
-        token: &AccessToken,
-    ) -> Result<HubSessionToken, hub::CallError> {
-        let session = hub::open_session(&self.http, &space.hub, token).await?;
-        self.lock()
-            .hub_sessions
-            .insert(space.subdomain.clone(), session.session_token.clone());
-        Ok(session.session_token)
     }
 
     fn space(&self, subdomain: &Subdomain) -> Result<StoredSpace, Error> {
@@ -956,74 +1052,53 @@ impl Frontdoor {
             .ok_or(Error::NoSpace)
     }
 
-    /// Signs out of the current space: revokes the token at Cobot, forgets it here. If Cobot
-    /// cannot be reached the token is still forgotten here and the person is told.
+    /// Signs out of the current space: the hub ends this device and revokes the Cobot token it
+    /// held; the app forgets its tokens. If the hub cannot be reached, the tokens are still
+    /// forgotten here and the person is told.
     pub async fn sign_out(self: &Arc<Self>) -> Result<AppView, Error> {
-        let (space, token) = {
+        let (space, refresh, session) = {
             let mut inner = self.lock();
             let space = inner.current_space()?;
             let current = space.subdomain.clone();
             inner.saved.profiles.remove(&current);
             inner.saved.access.remove(&current);
-            inner.hub_sessions.remove(&current);
+            let session = inner.hub_sessions.remove(&current);
             inner.pending_open = None;
-            let token = inner.tokens.remove(&current);
+            let refresh = inner.tokens.remove(&current);
             self.persist(&inner);
-            (space, token)
+            (space, refresh, session)
         };
-        if let Err(e) = self.vault.delete(space.subdomain.as_str()) {
-            tracing::warn!("keychain could not delete the token: {e}");
+        if let Err(e) = self.vault.delete(&space.vault_key()) {
+            tracing::warn!("keychain could not delete the refresh token: {e}");
         }
-        let revoked = match &token {
-            Some(token) => auth::revoke(&self.http, &space.hosts(), token).await,
-            None => Ok(()),
+        let told = match (&refresh, &session) {
+            (None, None) => Ok(()),
+            _ => hub::sign_out(&self.http, &space.hub, session.as_ref(), refresh.as_ref()).await,
         };
         let mut inner = self.lock();
-        inner.notice = revoked.err().map(|e| {
-            ErrorDto::new(
-                ErrorCode::CobotUnreachable,
-                format!("You are signed out on this device, but Cobot could not be told ({e}). Sign out at cobot.me to end the session there too."),
-            )
-        });
+        inner.notice = match told {
+            Ok(()) => None,
+            // Already signed out at the hub: nothing left to end.
+            Err(e) if e.code() == Some(Code::DeviceSignedOut) => None,
+            Err(e) => Some(ErrorDto::new(
+                ErrorCode::HubUnreachable,
+                format!("You are signed out on this device, but the hub could not be told ({e}). Ask the space's staff to sign this device out."),
+            )),
+        };
         Ok(self.view_of(&inner))
     }
 
-    /// Re-reads the signed-in user from Cobot (at start, and on demand). A 401 ends the session
-    /// here too and says to sign in again; being offline keeps the last profile on screen.
+    /// Looks at the hub again (at start, and on demand): a fresh session (which re-checks the
+    /// membership) and the plans and doors. Offline, the last answer stays on screen, marked stale.
     pub async fn refresh(self: &Arc<Self>) -> Result<AppView, Error> {
-        let (space, token) = {
+        {
             let inner = self.lock();
             // Nothing joined or nobody signed in: nothing to refresh.
             let Ok(space) = inner.current_space() else {
                 return Ok(self.view_of(&inner));
             };
-            let Some(token) = inner.tokens.get(&space.subdomain).cloned() else {
+            if !inner.tokens.contains_key(&space.subdomain) {
                 return Ok(self.view_of(&inner));
-            };
-            (space, token)
-        };
-        let result = Cobot::new(self.http.clone(), space.hosts()).user(&token).await;
-        {
-            let mut inner = self.lock();
-            match result {
-                Ok(user) => {
-                    if let Some(p) = inner.saved.profiles.get_mut(&space.subdomain) {
-                        p.memberships = memberships(&user);
-                        p.email = user.email.clone().or(p.email.take());
-                    }
-                    self.persist(&inner);
-                }
-                Err(cobot::Error::SignInAgain) => {
-                    self.end_session_here(&mut inner, &space.subdomain);
-                    return Err(Error::Cobot(cobot::Error::SignInAgain));
-                }
-                Err(e) => {
-                    // Offline: keep the profile and the last access answer, marked stale.
-                    if let Some(cached) = inner.saved.access.get_mut(&space.subdomain) {
-                        cached.stale = true;
-                    }
-                    return Err(Error::Cobot(e));
-                }
             }
         }
         self.load_access().await
@@ -1037,34 +1112,9 @@ impl Frontdoor {
     }
 }
 
-/// The person's spaces with roles, from Cobot's `memberships[]` and `admin_of[]`.
-fn memberships(user: &User) -> Vec<MembershipView> {
-    let mut out: Vec<MembershipView> = user
-        .memberships
-        .iter()
-        .map(|m| MembershipView {
-            subdomain: m.space_subdomain.clone(),
-            name: m.space_name.clone().unwrap_or_else(|| m.space_subdomain.clone()),
-            role: if user.is_admin_of(&m.space_subdomain) {
-                Role::MemberAndAdmin
-            } else {
-                Role::Member
-            },
-        })
-        .collect();
-    for admin in &user.admin_of {
-        if user.membership_in(&admin.space_subdomain).is_none() {
-            out.push(MembershipView {
-                subdomain: admin.space_subdomain.clone(),
-                name: admin
-                    .space_name
-                    .clone()
-                    .unwrap_or_else(|| admin.space_subdomain.clone()),
-                role: Role::Admin,
-            });
-        }
-    }
-    out
+/// How this device is named to staff ("Frontdoor on linux").
+fn device_name() -> String {
+    format!("Frontdoor on {}", std::env::consts::OS)
 }
 
 fn check_in_view(c: hub::CheckInStatus) -> CheckInView {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use frontdoor_core::secret::AccessToken;
+use frontdoor_core::secret::RefreshToken;
 use frontdoor_ipc::TokenStorage;
 
 const SERVICE: &str = "frontdoor";
@@ -18,9 +18,9 @@ pub trait Vault: Send + Sync {
     /// Which kind of place this is.
     fn kind(&self) -> TokenStorage;
     /// Keeps a token.
-    fn put(&self, key: &str, token: &AccessToken) -> Result<(), String>;
+    fn put(&self, key: &str, token: &RefreshToken) -> Result<(), String>;
     /// Reads a token.
-    fn get(&self, key: &str) -> Result<Option<AccessToken>, String>;
+    fn get(&self, key: &str) -> Result<Option<RefreshToken>, String>;
     /// Forgets a token.
     fn delete(&self, key: &str) -> Result<(), String>;
 }
@@ -32,12 +32,12 @@ impl Vault for Keychain {
     fn kind(&self) -> TokenStorage {
         TokenStorage::Keychain
     }
-    fn put(&self, key: &str, token: &AccessToken) -> Result<(), String> {
+    fn put(&self, key: &str, token: &RefreshToken) -> Result<(), String> {
         entry(key)?.set_password(token.secret()).map_err(|e| e.to_string())
     }
-    fn get(&self, key: &str) -> Result<Option<AccessToken>, String> {
+    fn get(&self, key: &str) -> Result<Option<RefreshToken>, String> {
         match entry(key)?.get_password() {
-            Ok(t) => Ok(Some(AccessToken::new(t))),
+            Ok(t) => Ok(Some(RefreshToken::new(t))),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(e.to_string()),
         }
@@ -57,7 +57,7 @@ fn entry(key: &str) -> Result<keyring::Entry, String> {
 /// Memory only: tokens are gone when the app quits.
 pub struct Memory {
     reason: String,
-    tokens: Mutex<HashMap<String, AccessToken>>,
+    tokens: Mutex<HashMap<String, RefreshToken>>,
 }
 
 impl Memory {
@@ -76,14 +76,14 @@ impl Vault for Memory {
             reason: self.reason.clone(),
         }
     }
-    fn put(&self, key: &str, token: &AccessToken) -> Result<(), String> {
+    fn put(&self, key: &str, token: &RefreshToken) -> Result<(), String> {
         self.tokens
             .lock()
             .map_err(|e| e.to_string())?
             .insert(key.into(), token.clone());
         Ok(())
     }
-    fn get(&self, key: &str) -> Result<Option<AccessToken>, String> {
+    fn get(&self, key: &str) -> Result<Option<RefreshToken>, String> {
         Ok(self.tokens.lock().map_err(|e| e.to_string())?.get(key).cloned())
     }
     fn delete(&self, key: &str) -> Result<(), String> {

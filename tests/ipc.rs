@@ -128,8 +128,14 @@ fn setup_with(policy: impl FnOnce(&Url) -> IssuerPolicy, cobot_for_hub: Option<U
     let cobot = cobot_for_hub.clone().unwrap_or_else(|| sim.base_url.clone());
     let hub = match cobot_for_hub {
         // A hub pointing at a dead Cobot cannot sync; it still describes itself.
-        Some(_) => tauri::async_runtime::block_on(frontdoor_hub::spawn(
+        Some(_) => tauri::async_runtime::block_on(frontdoor_hub::spawn_with(
             frontdoor_hub::Config::demo(&cobot),
+            frontdoor_hub::Setup {
+                client_secret: Some(frontdoor_core::secret::ClientSecret::new(
+                    cobot_sim::seed::HUB_CLIENT_SECRET,
+                )),
+                ..frontdoor_hub::Setup::detached()
+            },
             "127.0.0.1:0".parse().unwrap(),
         ))
         .unwrap(),
@@ -218,9 +224,16 @@ impl Setup {
             .expect("the browser was opened")
     }
 
-    /// Plays the person at Cobot's sign-in page: returns the redirect back to the app.
+    /// Plays the person at Cobot's sign-in page, and the browser through the hub's callback:
+    /// returns the hub's hand-over back to the app.
     fn browser_signs_in(&self, authorize: &Url, user: &str) -> String {
-        let url = format!("{authorize}&login_hint={user}");
+        let at_hub = Self::follow(&format!("{authorize}&login_hint={user}"));
+        assert!(at_hub.contains("/auth/callback?"), "Cobot returns to the hub: {at_hub}");
+        Self::follow(&at_hub)
+    }
+
+    /// One redirect hop.
+    fn follow(url: &str) -> String {
         let response = tauri::async_runtime::block_on(async {
             reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -233,18 +246,25 @@ impl Setup {
         });
         assert!(
             response.status().is_redirection(),
-            "sim answers login_hint with a redirect"
+            "{url} answered {}",
+            response.status()
         );
         response.headers()["location"].to_str().unwrap().to_string()
     }
 
-    fn state_of(authorize: &Url) -> String {
-        authorize
+    /// The person declines at Cobot (Cobot sends the browser back to the hub with
+    /// `error=access_denied`); returns the hub's hand-over to the app.
+    fn decline_at_cobot(&self, authorize: &Url) -> String {
+        let state = authorize
             .query_pairs()
             .find(|(k, _)| k == "state")
             .unwrap()
             .1
-            .into_owned()
+            .into_owned();
+        Self::follow(&format!(
+            "{}auth/callback?error=access_denied&error_description=The+user+denied+access&state={state}",
+            self.hub.base_url
+        ))
     }
 
     fn sim_tokens(&self, user: &str) -> Vec<Value> {
@@ -477,9 +497,7 @@ fn a_callback_with_a_foreign_state_is_refused_and_the_real_sign_in_goes_on() {
 fn declining_at_cobot_is_consent_denied() {
     let s = setup();
     let authorize = s.join_and_start_sign_in();
-    let state = Setup::state_of(&authorize);
-    let link =
-        format!("frontdoor://auth/callback?error=access_denied&error_description=The+user+denied+access&state={state}");
+    let link = s.decline_at_cobot(&authorize);
     assert_eq!(
         s.invoke("open_link", json!({"link": link})),
         Err(err(
@@ -522,7 +540,7 @@ fn cobot_down_is_cobot_unreachable() {
         s.invoke("confirm_join", json!({})),
         Err(err(
             "cobot_unreachable",
-            "Cobot could not be reached. Check your internet connection and try again."
+            "Cobot's sign-in cannot be reached right now. Try again in a few minutes."
         ))
     );
 }
@@ -562,7 +580,7 @@ fn sign_in_without_a_space_says_to_join_first() {
 }
 
 #[test]
-fn a_token_revoked_elsewhere_means_sign_in_again_on_refresh() {
+fn a_device_signed_out_at_the_hub_means_sign_in_again_on_refresh() {
     let s = setup();
     let authorize = s.join_and_start_sign_in();
     s.invoke(
@@ -574,14 +592,14 @@ fn a_token_revoked_elsewhere_means_sign_in_again_on_refresh() {
         s.invoke("refresh", json!({})).unwrap()["session"]["name"],
         json!("Alex Morgan")
     );
-    // Signing out elsewhere (here: revoking every token of the user through the simulator).
-    let url = s.sim.base_url.join("_sim/users/user-alex/tokens").unwrap();
-    tauri::async_runtime::block_on(async { reqwest::Client::new().delete(url).send().await.unwrap() });
+    // Staff sign the device out at the hub.
+    let device = s.hub.hub.store.devices().unwrap()[0].id.clone();
+    tauri::async_runtime::block_on(s.hub.hub.sign_out_device(&device, "test")).unwrap();
     assert_eq!(
         s.invoke("refresh", json!({})),
         Err(err(
             "sign_in_again",
-            "Your Cobot sign-in has ended. Please sign in again."
+            "This device is no longer signed in to the hub. Please sign in again."
         ))
     );
     assert_eq!(s.invoke("get_view", json!({})).unwrap()["session"], Value::Null);
@@ -591,11 +609,7 @@ fn a_token_revoked_elsewhere_means_sign_in_again_on_refresh() {
 fn dismiss_notice_clears_it() {
     let s = setup();
     let authorize = s.join_and_start_sign_in();
-    let state = Setup::state_of(&authorize);
-    let _ = s.invoke(
-        "open_link",
-        json!({"link": format!("frontdoor://auth/callback?error=access_denied&state={state}")}),
-    );
+    let _ = s.invoke("open_link", json!({"link": s.decline_at_cobot(&authorize)}));
     assert_eq!(s.invoke("dismiss_notice", json!({})).unwrap()["notice"], Value::Null);
 }
 
@@ -761,10 +775,11 @@ fn monday_plus_much_later() -> Timestamp {
 fn when_cobot_ended_the_sign_in_unlock_says_sign_in_again() {
     let s = setup_doors_with(monday_plus_much_later);
     s.signed_in_as("alex@example.com");
-    // Signed out elsewhere, and the hub session has expired: the hub asks Cobot again.
+    // Signed out at Cobot, and a day later the hub re-validates the person with Cobot when the
+    // app refreshes its session.
     let url = s.sim.base_url.join("_sim/users/user-alex/tokens").unwrap();
     tauri::async_runtime::block_on(async { reqwest::Client::new().delete(url).send().await.unwrap() });
-    MUCH_LATER_SECS.store(9 * 3600, Ordering::SeqCst);
+    MUCH_LATER_SECS.store(25 * 3600, Ordering::SeqCst);
 
     assert_eq!(
         s.invoke("unlock", json!({"door": "front"})),
@@ -880,4 +895,115 @@ fn a_door_that_does_not_answer_the_hub_is_reported_in_the_hubs_words() {
     let message = got["message"].as_str().unwrap();
     // The rest is the door driver's own explanation (crates/core/src/door), not pinned here.
     assert!(message.starts_with("Front door: the door did not answer."), "{message}");
+}
+
+/// A hostile hub: claims to serve the space, names the real Cobot for sign-in, and records every
+/// request it gets.
+struct HostileHub {
+    url: String,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl HostileHub {
+    fn start(cobot: &Url) -> HostileHub {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tauri::async_runtime::block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let info = json!({"product": "frontdoor-hub", "version": "6.6.6",
+            "space": {"subdomain": "lighthouse", "name": "Lighthouse Coworking"},
+            "sign_in": {"issuer": format!("{}sub/lighthouse", cobot), "cobot_www": cobot.as_str(), "client_id": "evil"}})
+        .to_string();
+        let record = seen.clone();
+        tauri::async_runtime::spawn(async move {
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut raw = vec![0u8; 65536];
+                let n = stream.read(&mut raw).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&raw[..n]).to_string();
+                record.lock().unwrap().push(request.clone());
+                let body = if request.starts_with("GET /api/v1/hub") {
+                    info.clone()
+                } else {
+                    r#"{"code":"internal","message":"hostile"}"#.to_string()
+                };
+                let status = if request.starts_with("GET /api/v1/hub") {
+                    "200 OK"
+                } else {
+                    "500 Internal Server Error"
+                };
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+            }
+        });
+        HostileHub { url, seen }
+    }
+}
+
+#[test]
+fn a_join_link_naming_a_hostile_hub_never_receives_a_credential_of_the_real_one() {
+    let s = setup_doors();
+    s.signed_in_as("alex@example.com");
+    let hostile = HostileHub::start(&s.sim.base_url);
+    let link = format!("frontdoor://join?space=lighthouse&hub={}", hostile.url);
+
+    // Shown as what it is, and Cancel changes nothing.
+    let view = s.invoke("open_link", json!({"link": link})).unwrap();
+    assert_eq!(
+        view["pending_join"]["replaces_hub"],
+        json!(s.hub.base_url.as_str().trim_end_matches('/')),
+        "the offer says the space is already joined through another hub"
+    );
+    let view = s.invoke("decline_join", json!({})).unwrap();
+    assert_eq!(
+        view["spaces"][0]["hub_url"],
+        json!(s.hub.base_url.as_str().trim_end_matches('/'))
+    );
+    assert_eq!(
+        view["session"]["name"],
+        json!("Alex Morgan"),
+        "still signed in to the real hub"
+    );
+    s.invoke("unlock", json!({"door": "front"})).unwrap();
+    assert_eq!(s.pulses_on(0), 1, "the real hub still opens the door");
+
+    // Confirmed: the app switches hubs and starts a fresh sign-in there, carrying nothing over.
+    s.invoke("open_link", json!({"link": link})).unwrap();
+    let _ = s.invoke("confirm_join", json!({}));
+    let seen = hostile.seen.lock().unwrap().clone();
+    assert!(!seen.is_empty(), "the hostile hub was asked who it is");
+    for request in &seen {
+        let lower = request.to_ascii_lowercase();
+        assert!(
+            !lower.contains("authorization:"),
+            "no bearer ever goes to another hub: {request}"
+        );
+        assert!(!lower.contains("refresh_token"), "no refresh token: {request}");
+        assert!(!lower.contains("\"ticket\""), "no ticket: {request}");
+    }
+    let view = s.invoke("get_view", json!({})).unwrap();
+    assert_eq!(
+        view["session"],
+        Value::Null,
+        "the real hub's sign-in is forgotten, not moved"
+    );
+}
+
+#[test]
+fn a_plain_http_hub_is_refused_unless_it_is_on_this_machine() {
+    let s = setup();
+    let refused = s
+        .invoke(
+            "open_link",
+            json!({"link": "frontdoor://join?space=lighthouse&hub=http://hub.example.com"}),
+        )
+        .unwrap_err();
+    assert_eq!(refused["code"], json!("invalid_link"));
+    assert!(refused["message"].as_str().unwrap().contains("https://"), "{refused}");
+    assert_eq!(s.invoke("get_view", json!({})).unwrap()["pending_join"], Value::Null);
 }

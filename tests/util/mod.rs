@@ -1,7 +1,7 @@
 //! Builders shared by the app's integration tests.
 #![allow(dead_code)]
 
-use frontdoor_core::secret::AccessToken;
+use frontdoor_core::secret::{AccessToken, ClientSecret};
 use frontdoor_hub::{Config, RunningHub, Setup};
 use serde_json::{json, Value};
 
@@ -24,6 +24,7 @@ pub async fn connected_hub(sim: &cobot_sim::RunningSim) -> RunningHub {
     let token = mint(sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
     let setup = Setup {
         cobot_token: Some(AccessToken::new(token)),
+        client_secret: Some(ClientSecret::new(cobot_sim::seed::HUB_CLIENT_SECRET)),
         ..Setup::detached()
     };
     let hub = frontdoor_hub::spawn_with(Config::demo(&sim.base_url), setup, "127.0.0.1:0".parse().unwrap())
@@ -44,6 +45,7 @@ pub async fn hub_with_doors(
     let token = mint(sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
     let setup = Setup {
         cobot_token: Some(AccessToken::new(token)),
+        client_secret: Some(ClientSecret::new(cobot_sim::seed::HUB_CLIENT_SECRET)),
         now: clock,
         ..Setup::detached()
     };

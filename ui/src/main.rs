@@ -134,9 +134,7 @@ struct ErrorBannerProps {
 fn title(code: ErrorCode) -> &'static str {
     match code {
         ErrorCode::ConsentDenied | ErrorCode::SignInCancelled => "Not signed in",
-        ErrorCode::StateMismatch | ErrorCode::InvalidIdToken | ErrorCode::UntrustedSignIn => {
-            "Sign-in refused for your safety"
-        }
+        ErrorCode::StateMismatch | ErrorCode::UntrustedSignIn => "Sign-in refused for your safety",
         ErrorCode::ExpiredCode | ErrorCode::SignInAgain => "Please sign in again",
         ErrorCode::CobotUnreachable => "Cobot can't be reached",
         ErrorCode::UnknownHub => "Unknown hub",
@@ -152,8 +150,12 @@ fn title(code: ErrorCode) -> &'static str {
         ErrorCode::DoorDidNotAnswer => "The door didn't answer",
         ErrorCode::DoorFailed | ErrorCode::UnlockInterrupted => "The door didn't open",
         ErrorCode::DoorNotConnected => "Door not connected",
-        ErrorCode::NoMembershipData => "The hub isn't ready",
-        _ => "Something went wrong",
+        ErrorCode::NoMembershipData | ErrorCode::HubNotReady => "The hub isn't ready",
+        ErrorCode::MembershipEnded => "Membership ended",
+        ErrorCode::NotStaff => "Staff only",
+        ErrorCode::AuditUnavailable => "The door stays shut",
+        ErrorCode::InvalidIdToken | ErrorCode::SignInRefused | ErrorCode::NoSignInInProgress => "Sign-in failed",
+        ErrorCode::Internal => "Something went wrong",
     }
 }
 
@@ -258,6 +260,13 @@ fn confirm_join(props: &ScreenProps) -> Html {
     html! {
         <section id="confirm-join">
             <h2>{ format!("Join {}?", offer.space.name) }</h2>
+            if let Some(current) = &offer.replaces_hub {
+                <p id="offer-other-hub" class="warning">
+                    { format!("You already joined {} through the hub at {current}. This link names a different hub. \
+                      Only continue if the space's staff told you the hub moved: you will be signed out of the old one here, \
+                      and nothing of it is sent to the new one. Cancel keeps everything as it is.", offer.space.name) }
+                </p>
+            }
             <dl>
                 <dt>{"Space"}</dt><dd id="offer-space">{ &offer.space.subdomain }</dd>
                 <dt>{"Hub"}</dt><dd id="offer-hub">{ &offer.space.hub_url }</dd>

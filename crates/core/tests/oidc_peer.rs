@@ -10,8 +10,8 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 
 use frontdoor_core::auth::{self, loopback::LoopbackRedirect, ClientCredentials, LoginSlot, OidcClient};
-use frontdoor_core::secret::ClientSecret;
 use frontdoor_core::links::{Callback, DeepLink};
+use frontdoor_core::secret::ClientSecret;
 use url::Url;
 
 /// The hub's credentials at the peer (tests/peers/oidc-provider.mjs registers them).
@@ -216,7 +216,10 @@ async fn the_hub_redeems_codes_as_a_confidential_client_and_a_wrong_secret_is_re
     let (url, pending) = client.begin(&redirect, &["openid", "email"], Some("dave"));
     let callback = redirect_back(&url).await;
     let signed_in = client.finish(pending, callback, now()).await.unwrap();
-    assert_eq!(signed_in.claims.sub, "dave", "secret + PKCE + nonce accepted by a certified provider");
+    assert_eq!(
+        signed_in.claims.sub, "dave",
+        "secret + PKCE + nonce accepted by a certified provider"
+    );
 
     let wrong = OidcClient::discover(auth::http_client(), &peer.issuer, hub_client("not-the-secret"))
         .await

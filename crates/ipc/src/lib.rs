@@ -194,6 +194,11 @@ pub struct SpaceView {
 pub struct JoinOffer {
     /// The space as the hub describes it.
     pub space: SpaceView,
+    /// This device already joined the space through another hub (this address): confirming
+    /// switches to the offered hub and signs out of this one here; cancelling changes nothing.
+    /// No credential of either hub is ever sent to the other.
+    #[serde(default)]
+    pub replaces_hub: Option<String>,
 }
 
 /// A sign-in running in the system browser.
@@ -334,6 +339,14 @@ pub enum ErrorCode {
     UnlockInterrupted,
     /// Something unexpected inside the app.
     Internal,
+    /// The membership ended; the device was signed out.
+    MembershipEnded,
+    /// Only staff may do this.
+    NotStaff,
+    /// The hub is not set up for this yet (no Cobot sign-in, not connected, never synced).
+    HubNotReady,
+    /// The hub cannot write its audit log, so the door stays shut.
+    AuditUnavailable,
 }
 
 impl ErrorDto {

@@ -480,6 +480,8 @@ impl AppSignIn {
         }
         match callback {
             Callback::Error { error, .. } if error == "access_denied" => Err(Error::ConsentDenied),
+            // The hub's redemption of Cobot's code said the code was stale.
+            Callback::Error { error, .. } if error == "invalid_grant" => Err(Error::ExpiredCode),
             Callback::Error { error, description, .. } => Err(Error::Refused { error, description }),
             Callback::Code { code, .. } => Ok((code, self.proof)),
         }
