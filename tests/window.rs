@@ -276,6 +276,10 @@ async fn a_member_joins_by_deep_link_signs_in_and_signs_out() {
         json!(true),
         "signing out revokes the token at Cobot"
     );
+    assert!(
+        h.hub.hub.store.devices().unwrap().is_empty(),
+        "the hub ended the device, so its refresh token no longer works"
+    );
     h.stop().await;
 }
 
