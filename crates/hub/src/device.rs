@@ -245,8 +245,8 @@ impl Store {
             .query_map([], device_row)
             .map_err(ctx("listing devices"))?
             .collect::<Result<Vec<_>, _>>()
-            .map_err(ctx("listing devices"));
-        rows
+            .map_err(ctx("listing devices"))?;
+        Ok(rows)
     }
 }
 
