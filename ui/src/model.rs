@@ -237,7 +237,10 @@ mod tests {
         check(vec![], Screen::Loading);
         check(vec![Action::View(Box::default())], Screen::Welcome);
         let offer = AppView {
-            pending_join: Some(JoinOffer { space: space() }),
+            pending_join: Some(JoinOffer {
+                space: space(),
+                replaces_hub: None,
+            }),
             ..AppView::default()
         };
         check(vec![Action::View(Box::new(offer))], Screen::ConfirmJoin);
