@@ -229,6 +229,7 @@ pub fn code_of(code: Code) -> ErrorCode {
         Code::Interrupted => ErrorCode::UnlockInterrupted,
         Code::AuditUnavailable => ErrorCode::AuditUnavailable,
         Code::SignInNotConfigured | Code::NotConnected | Code::NeverSynced => ErrorCode::HubNotReady,
+        Code::RequestTimeout => ErrorCode::HubUnreachable,
         // The app asked for something the hub does not take: a bug on one side or the other,
         // shown with the hub's words.
         Code::BadReturnAddress

@@ -418,6 +418,8 @@ pub enum Code {
     BadRequest,
     /// The request body is larger than this endpoint takes.
     PayloadTooLarge,
+    /// The request took too long to arrive or to answer.
+    RequestTimeout,
     /// No such address on the hub.
     NotFound,
     /// The address exists but not for this method.
@@ -465,6 +467,7 @@ impl Code {
             Code::UnknownDevice => "unknown_device",
             Code::BadRequest => "bad_request",
             Code::PayloadTooLarge => "payload_too_large",
+            Code::RequestTimeout => "request_timeout",
             Code::NotFound => "not_found",
             Code::MethodNotAllowed => "method_not_allowed",
             Code::Internal => "internal",

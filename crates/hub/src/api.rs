@@ -41,6 +41,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .layer(DefaultBodyLimit::max(MAX_SIGN_IN_BODY_BYTES));
     Router::new()
         .route("/api/v1/hub", get(info))
+        .route("/api/v1/health", get(health))
         .route("/auth/callback", get(crate::sign_in::callback))
         .route("/api/v1/me", get(me))
         .route("/api/v1/doors/{door}/unlock", post(unlock))
@@ -198,7 +199,10 @@ impl Error {
     }
 
     pub(crate) fn internal(e: impl std::fmt::Display) -> Error {
-        tracing::error!("internal error: {e}");
+        static LOG: std::sync::OnceLock<crate::log::LogBudget> = std::sync::OnceLock::new();
+        if crate::log::budgeted(&LOG, "an internal error", 20).admit() {
+            tracing::error!("internal error: {e}");
+        }
         Error::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             Code::Internal,
@@ -247,7 +251,10 @@ impl From<cobot::Error> for Error {
                 format!("Cobot is busy; try again in {retry_after_secs} seconds."),
             ),
             other => {
-                tracing::warn!("Cobot unavailable: {other}");
+                static LOG: std::sync::OnceLock<crate::log::LogBudget> = std::sync::OnceLock::new();
+                if crate::log::budgeted(&LOG, "Cobot was unavailable", 10).admit() {
+                    tracing::warn!("Cobot unavailable: {other}");
+                }
                 Error::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     Code::CobotUnavailable,
@@ -269,6 +276,7 @@ impl From<sync::Error> for Error {
                 "The hub is not connected to Cobot yet. Staff: connect the space's Cobot account.",
             ),
             sync::Error::Store(e) => Error::internal(e),
+            sync::Error::Task(e) => Error::internal(e),
         }
     }
 }
@@ -289,6 +297,65 @@ async fn info(State(hub): State<Arc<Hub>>) -> axum::Json<HubInfo> {
     })
 }
 
+/// `GET /api/v1/health`: whether the hub can do its job, for monitoring and staff. Names
+/// problems in words; holds no personal data and no secret, so it needs no session.
+async fn health(State(hub): State<Arc<Hub>>) -> Response {
+    let now = (hub.now)();
+    let snapshot = hub.snapshot();
+    let mut problems = Vec::new();
+    let snapshot_age =
+        (snapshot.as_of != jiff::Timestamp::default()).then(|| now.as_second() - snapshot.as_of.as_second());
+    match snapshot_age {
+        None => problems.push("The hub has no copy of Cobot's memberships yet.".to_string()),
+        Some(age) if age > 2 * 60 * hub.config.sync.interval_minutes.max(1) as i64 => {
+            problems.push(format!("The hub's copy of Cobot is {} minutes old.", age / 60))
+        }
+        Some(_) => {}
+    }
+    if hub.syncer.token().is_none() {
+        problems.push("The hub has no Cobot token, so it cannot sync.".into());
+    }
+    if hub.client_secret.is_none() {
+        problems.push("The hub has no OAuth client secret, so members cannot sign in.".into());
+    }
+    let last_sync = hub.db(|store| store.last_sync()).await;
+    let last_sync_ok = match last_sync {
+        Ok(Ok(Some((ok, _)))) => Some(ok),
+        Ok(Ok(None)) => None,
+        Ok(Err(_)) | Err(_) => {
+            problems.push("The hub cannot read its database.".into());
+            None
+        }
+    };
+    if last_sync_ok == Some(false) {
+        problems.push("The last sync with Cobot failed.".into());
+    }
+    let storage = hub.db(|store| store.storage()).await.ok().and_then(Result::ok);
+    if let Some(storage) = &storage {
+        if storage.low_disk() {
+            problems.push(format!(
+                "The hub's disk is nearly full ({} MiB free): doors stop opening when the audit log cannot be written.",
+                storage.disk_free_bytes.unwrap_or(0) / (1024 * 1024)
+            ));
+        }
+    }
+    let body = serde_json::json!({
+        "status": if problems.is_empty() { "ok" } else { "degraded" },
+        "problems": problems,
+        "snapshot_age_secs": snapshot_age,
+        "last_sync_ok": last_sync_ok,
+        "doors": hub.rules.doors().len(),
+        "storage": storage,
+        "version": env!("CARGO_PKG_VERSION"),
+    });
+    let status = if body["status"] == "ok" {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(body)).into_response()
+}
+
 /// How a hub session token is stored: its SHA-256, base64url. Only the hash is ever kept.
 pub fn token_hash(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
@@ -301,25 +368,26 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
         .and_then(|v| v.strip_prefix("Bearer "))
 }
 
-fn signed_in(hub: &Hub, headers: &HeaderMap) -> Result<SessionRow, Error> {
-    session_of(hub, bearer(headers), (hub.now)())
+async fn signed_in(hub: &Hub, headers: &HeaderMap) -> Result<SessionRow, Error> {
+    session_of(hub, bearer(headers), (hub.now)()).await
 }
 
 /// The live session a bearer token names at `now`; "not signed in" for none, an empty, forged or
-/// expired one.
-pub(crate) fn session_of(hub: &Hub, bearer: Option<&str>, now: jiff::Timestamp) -> Result<SessionRow, Error> {
+/// expired one. The lookup runs off the async workers.
+pub(crate) async fn session_of(hub: &Hub, bearer: Option<&str>, now: jiff::Timestamp) -> Result<SessionRow, Error> {
     let token = bearer
         .map(str::trim)
-        .filter(|t| !t.is_empty())
+        .filter(|t| !t.is_empty() && t.len() <= 256)
         .ok_or_else(Error::not_signed_in)?;
-    hub.store
-        .session(&token_hash(token), now.as_second())
+    let hash = token_hash(token);
+    hub.db(move |store| store.session(&hash, now.as_second()))
+        .await?
         .map_err(Error::internal)?
         .ok_or_else(Error::not_signed_in)
 }
 
-pub(crate) fn staff_only(hub: &Hub, headers: &HeaderMap, what: &str) -> Result<SessionRow, Error> {
-    let session = signed_in(hub, headers)?;
+pub(crate) async fn staff_only(hub: &Hub, headers: &HeaderMap, what: &str) -> Result<SessionRow, Error> {
+    let session = signed_in(hub, headers).await?;
     if !session.staff {
         return Err(Error::new(
             StatusCode::FORBIDDEN,
@@ -350,18 +418,19 @@ async fn audit(
     headers: HeaderMap,
     Query(q): Query<Limit>,
 ) -> Result<Json<Vec<AuditRow>>, Error> {
-    staff_only(&hub, &headers, "see the audit log")?;
+    staff_only(&hub, &headers, "see the audit log").await?;
+    let limit = q.limit.unwrap_or(100).min(1000);
     Ok(Json(
-        hub.store
-            .audit(q.limit.unwrap_or(100).min(1000))
+        hub.db(move |store| store.audit(limit))
+            .await?
             .map_err(Error::internal)?,
     ))
 }
 
 /// The check-in outbox, newest day first (staff): what is done, pending or refused.
 async fn check_ins(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<Vec<CheckInRow>>, Error> {
-    staff_only(&hub, &headers, "see check-ins")?;
-    Ok(Json(hub.store.check_ins().map_err(Error::internal)?))
+    staff_only(&hub, &headers, "see check-ins").await?;
+    Ok(Json(hub.db(|store| store.check_ins()).await?.map_err(Error::internal)?))
 }
 
 /// A member-facing view of an outbox row.
@@ -409,7 +478,7 @@ fn check_in_status(hub: &Hub, row: &CheckInRow) -> CheckInStatus {
 
 /// The member's plans and every door's verdict now, from the snapshot.
 async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<MyAccess>, Error> {
-    let session = signed_in(&hub, &headers)?;
+    let session = signed_in(&hub, &headers).await?;
     let snapshot = hub.snapshot();
     let now = (hub.now)();
     let member = session.membership_id.as_deref().and_then(|id| snapshot.member(id));
@@ -471,7 +540,12 @@ async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<MyAc
         }
     }
     let recent = match &session.membership_id {
-        Some(id) => hub.store.check_ins_of(id, 10).map_err(Error::internal)?,
+        Some(id) => {
+            let id = id.clone();
+            hub.db(move |store| store.check_ins_of(&id, 10))
+                .await?
+                .map_err(Error::internal)?
+        }
         None => Vec::new(),
     };
     let today = hub.space_day(now);
@@ -490,22 +564,19 @@ async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<MyAc
 }
 
 async fn sync_now(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<SyncReport>, Error> {
-    staff_only(&hub, &headers, "resync")?;
+    staff_only(&hub, &headers, "resync").await?;
     let report = hub.syncer.full().await?;
     // Cobot answered: a good moment for check-ins that were waiting on it.
-    if hub
-        .store
-        .check_ins_due_now(jiff::Timestamp::now().as_millisecond())
-        .is_ok()
-    {
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    if matches!(hub.db(move |store| store.check_ins_due_now(now_ms)).await, Ok(Ok(_))) {
         hub.check_ins.wake();
     }
     Ok(Json(report))
 }
 
 async fn last_sync(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Response, Error> {
-    staff_only(&hub, &headers, "see sync reports")?;
-    match hub.store.last_sync().map_err(Error::internal)? {
+    staff_only(&hub, &headers, "see sync reports").await?;
+    match hub.db(|store| store.last_sync()).await?.map_err(Error::internal)? {
         Some((_, report)) => Ok(([("content-type", "application/json")], report).into_response()),
         None => Err(Error::new(
             StatusCode::NOT_FOUND,
@@ -543,7 +614,8 @@ async fn webhook(
     Path((secret, event)): Path<(String, String)>,
     Json(body): Json<WebhookBody>,
 ) -> Result<StatusCode, Error> {
-    let expected = hub.store.webhook_secret().map_err(Error::internal)?;
+    // Held in memory since start: a wrong secret costs no database call.
+    let expected = hub.webhook_secret.as_str();
     // Compared as digests: how long the comparison takes says nothing about the secret's characters.
     if Sha256::digest(secret.as_bytes()) != Sha256::digest(expected.as_bytes()) {
         return Err(Error::new(

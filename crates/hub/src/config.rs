@@ -39,6 +39,9 @@ pub struct Config {
     /// Unlock requests: rate limit and double taps.
     #[serde(default)]
     pub unlock: UnlockConfig,
+    /// How much of the audit log is kept.
+    #[serde(default)]
+    pub audit: AuditConfig,
     /// The MQTT broker that doors with `kind = "mqtt"` drivers are reached through.
     #[serde(default)]
     pub mqtt: Option<MqttConfig>,
@@ -115,6 +118,41 @@ impl Default for UnlockConfig {
 fn default_per_minute() -> u32 {
     12
 }
+
+/// `[audit]`: the audit log's bounds. Rows older than `keep_days`, then the oldest beyond
+/// `max_rows`, are deleted at start and every hour; when the disk fills, the oldest rows go
+/// first (see [`crate::journal`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// Days an audit row is kept (default 400: a year and a margin for yearly reviews).
+    #[serde(default = "default_keep_days")]
+    pub keep_days: u32,
+    /// Rows kept at most (default 2,000,000: a few hundred MB).
+    #[serde(default = "default_max_rows")]
+    pub max_rows: u64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            keep_days: default_keep_days(),
+            max_rows: default_max_rows(),
+        }
+    }
+}
+
+fn default_keep_days() -> u32 {
+    400
+}
+
+fn default_max_rows() -> u64 {
+    2_000_000
+}
+
+/// The fewest rows `[audit] max_rows` may keep: below it, one busy afternoon would erase the
+/// morning's record.
+pub const MIN_AUDIT_ROWS: u64 = 1_000;
 
 /// How the hub reaches a door's relay or lock. Secrets (passwords, tokens, signing keys) are
 /// never in this file: `*_credential` names a credential that the hub reads from the
@@ -447,6 +485,14 @@ impl Config {
         if config.unlock.per_minute == 0 {
             return Err("unlock.per_minute must be at least 1 (0 would lock everyone out)".into());
         }
+        if config.audit.keep_days == 0 {
+            return Err("audit.keep_days must be at least 1 (0 would delete every record at once)".into());
+        }
+        if config.audit.max_rows < MIN_AUDIT_ROWS {
+            return Err(format!(
+                "audit.max_rows must be at least {MIN_AUDIT_ROWS} (fewer would erase today's record by tonight)"
+            ));
+        }
         if let Some(mqtt) = &config.mqtt {
             if mqtt.password_credential.is_some() && mqtt.username.is_none() {
                 return Err("mqtt.password_credential needs mqtt.username: a broker login has both".into());
@@ -755,6 +801,20 @@ mod tests {
         assert!(err.contains("use 0.5 to 30 seconds"), "{err}");
         let err = Config::parse(&format!("{HEAD}[check_in]\npolicy = \"always\"\n")).unwrap_err();
         assert!(err.contains("once-per-day"), "{err}");
+    }
+
+    #[test]
+    fn the_audit_section_has_defaults_refuses_unknown_keys_and_zero() {
+        let config = Config::parse(HEAD).unwrap();
+        assert_eq!((config.audit.keep_days, config.audit.max_rows), (400, 2_000_000));
+        let config = Config::parse(&format!("{HEAD}[audit]\nkeep_days = 30\nmax_rows = 5000\n")).unwrap();
+        assert_eq!((config.audit.keep_days, config.audit.max_rows), (30, 5000));
+        let err = Config::parse(&format!("{HEAD}[audit]\nkeep = 30\n")).unwrap_err();
+        assert!(err.starts_with("line 7,") && err.contains("keep"), "{err}");
+        let err = Config::parse(&format!("{HEAD}[audit]\nkeep_days = 0\n")).unwrap_err();
+        assert!(err.contains("audit.keep_days"), "{err}");
+        let err = Config::parse(&format!("{HEAD}[audit]\nmax_rows = 10\n")).unwrap_err();
+        assert!(err.contains("audit.max_rows"), "{err}");
     }
 
     #[test]

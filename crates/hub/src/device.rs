@@ -17,7 +17,9 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use frontdoor_core::cobot;
 use frontdoor_core::hub::{
@@ -325,7 +327,7 @@ impl Hub {
     }
 
     /// A new session and refresh token for `device`, with its standing re-checked.
-    fn open_session(
+    async fn open_session(
         &self,
         device: &DeviceRow,
         membership_id: Option<String>,
@@ -341,13 +343,16 @@ impl Hub {
             expires_at: now + SESSION_SECS,
             device_id: device.id.clone(),
         };
-        if first {
-            self.store
-                .add_device(device, &token_hash(&refresh), &token_hash(&session), &row)
-        } else {
-            self.store
-                .renew(device, &token_hash(&refresh), &token_hash(&session), &row, now)
-        }
+        let (stored, refresh_hash, session_hash, stored_row) =
+            (device.clone(), token_hash(&refresh), token_hash(&session), row.clone());
+        self.db(move |store| {
+            if first {
+                store.add_device(&stored, &refresh_hash, &session_hash, &stored_row)
+            } else {
+                store.renew(&stored, &refresh_hash, &session_hash, &stored_row, now)
+            }
+        })
+        .await?
         .map_err(Error::internal)?;
         Ok(SessionResponse {
             session_token: HubSessionToken::new(session),
@@ -367,7 +372,9 @@ impl Hub {
     /// Ends `device_id` and revokes its Cobot token at Cobot. Whether Cobot confirmed.
     pub async fn sign_out_device(&self, device_id: &str, why: &str) -> Result<bool, Error> {
         let now = (self.now)().as_second();
-        let Some(sealed) = self.store.end_device(device_id, why, now).map_err(Error::internal)? else {
+        let (id, why) = (device_id.to_string(), why.to_string());
+        let ended = self.db(move |store| store.end_device(&id, &why, now)).await?;
+        let Some(sealed) = ended.map_err(Error::internal)? else {
             return Err(Error::new(
                 StatusCode::NOT_FOUND,
                 Code::UnknownDevice,
@@ -391,8 +398,12 @@ impl Hub {
 /// `POST /api/v1/sign_in/redeem`: the ticket and the proof → a device, a session, a refresh token.
 pub(crate) async fn redeem(
     State(hub): State<Arc<Hub>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(request): Json<RedeemRequest>,
 ) -> Result<axum::Json<SessionResponse>, Error> {
+    if !hub.throttles.tokens.admit(peer.ip()) {
+        return Err(crate::sign_in::throttled());
+    }
     let now = (hub.now)();
     let verified: Verified = hub
         .sign_ins
@@ -435,17 +446,23 @@ pub(crate) async fn redeem(
         validated_at: now.as_second(),
     };
     tracing::info!(user = %device.user_id, staff, "signed in a device");
-    hub.open_session(&device, membership_id, true).map(axum::Json)
+    hub.open_session(&device, membership_id, true).await.map(axum::Json)
 }
 
 /// `POST /api/v1/session/refresh`.
 pub(crate) async fn refresh(
     State(hub): State<Arc<Hub>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(request): Json<RefreshRequest>,
 ) -> Result<axum::Json<SessionResponse>, Error> {
+    if !hub.throttles.tokens.admit(peer.ip()) {
+        return Err(crate::sign_in::throttled());
+    }
     let now = (hub.now)();
     let hash = token_hash(request.refresh_token.secret());
-    let mut device = match hub.store.rotate(&hash, now.as_second()).map_err(Error::internal)? {
+    let at = now.as_second();
+    let rotation = hub.db(move |store| store.rotate(&hash, at)).await?;
+    let mut device = match rotation.map_err(Error::internal)? {
         Rotation::Fresh(device) => device,
         Rotation::Reused => {
             tracing::warn!("a refresh token was used twice; its device was signed out");
@@ -496,7 +513,7 @@ pub(crate) async fn refresh(
         let _ = hub.sign_out_device(&device.id, why).await;
         return Err(membership_ended(&hub));
     }
-    hub.open_session(&device, membership_id, false).map(axum::Json)
+    hub.open_session(&device, membership_id, false).await.map(axum::Json)
 }
 
 /// `POST /api/v1/sign_out`: by the bearer session, or by the refresh token in the body.
@@ -507,7 +524,10 @@ pub(crate) async fn sign_out(
 ) -> Result<axum::Json<serde_json::Value>, Error> {
     let now = (hub.now)();
     let by_session = match bearer(&headers) {
-        Some(token) => crate::api::session_of(&hub, Some(token), now).ok().map(|s| s.device_id),
+        Some(token) => crate::api::session_of(&hub, Some(token), now)
+            .await
+            .ok()
+            .map(|s| s.device_id),
         None => None,
     };
     let by_refresh = match &request.refresh_token {
@@ -531,8 +551,8 @@ pub(crate) async fn list(
     State(hub): State<Arc<Hub>>,
     headers: HeaderMap,
 ) -> Result<axum::Json<Vec<DeviceInfo>>, Error> {
-    staff_only(&hub, &headers, "see signed-in devices")?;
-    let devices = hub.store.devices().map_err(Error::internal)?;
+    staff_only(&hub, &headers, "see signed-in devices").await?;
+    let devices = hub.db(|store| store.devices()).await?.map_err(Error::internal)?;
     Ok(axum::Json(
         devices
             .into_iter()
@@ -555,7 +575,7 @@ pub(crate) async fn remove(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<axum::Json<serde_json::Value>, Error> {
-    let staff = staff_only(&hub, &headers, "sign devices out")?;
+    let staff = staff_only(&hub, &headers, "sign devices out").await?;
     tracing::info!(by = %staff.user_id, device = %id, "staff signed a device out");
     let revoked = hub.sign_out_device(&id, "signed out by staff").await?;
     Ok(axum::Json(

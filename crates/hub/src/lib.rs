@@ -14,11 +14,14 @@ pub mod config;
 pub mod device;
 pub mod doors;
 pub mod journal;
+pub mod log;
 pub mod seal;
+pub mod serve;
 pub mod sign_in;
 pub mod snapshot;
 pub mod store;
 pub mod sync;
+pub mod throttle;
 pub mod tls;
 pub mod unlock;
 
@@ -30,7 +33,6 @@ use frontdoor_core::access::Rules;
 use frontdoor_core::cobot::{Cobot, RetryPolicy};
 use frontdoor_core::secret::{AccessToken, ClientSecret};
 use jiff::Timestamp;
-use tokio::sync::oneshot;
 use url::Url;
 
 pub use config::Config;
@@ -50,6 +52,26 @@ pub const COBOT_SCOPES: &[&str] = &[
     "read_check_ins",
     "checkin",
 ];
+
+/// Per-address limits of the endpoints anyone may call.
+pub struct Throttles {
+    /// Beginning a sign-in (it holds a pending sign-in for minutes).
+    pub sign_in: throttle::Throttle,
+    /// Redeeming tickets, refreshing, signing out, Cobot's callback.
+    pub tokens: throttle::Throttle,
+}
+
+impl Default for Throttles {
+    fn default() -> Self {
+        Throttles {
+            sign_in: throttle::Throttle::per_minute(20),
+            tokens: throttle::Throttle::per_minute(60),
+        }
+    }
+}
+
+/// Database jobs that may run at once off the async workers.
+pub const DB_JOBS: usize = 16;
 
 /// What a hub runs with besides its configuration.
 pub struct Setup {
@@ -75,6 +97,8 @@ pub struct Setup {
     pub check_in_worker: bool,
     /// How failed check-ins back off.
     pub check_in_backoff: check_in::Backoff,
+    /// Connection and request bounds.
+    pub limits: serve::Limits,
 }
 
 impl Setup {
@@ -92,6 +116,7 @@ impl Setup {
             secrets: doors::no_secrets(),
             check_in_worker: true,
             check_in_backoff: check_in::Backoff::default(),
+            limits: serve::Limits::default(),
         }
     }
 }
@@ -120,6 +145,12 @@ pub struct Hub {
     pub seal: seal::SealKey,
     /// The hub's own address (`[hub] public_url`, else the address it listens on).
     public_base: OnceLock<Url>,
+    /// The secret part of the webhook callback path (read once at start).
+    pub webhook_secret: String,
+    /// Bounds the database work running off the async workers at once.
+    db_jobs: Arc<tokio::sync::Semaphore>,
+    /// Per-address limits of the endpoints callable without a session.
+    pub throttles: Throttles,
     /// The clock.
     pub now: fn() -> Timestamp,
     /// The doors with their drivers.
@@ -147,6 +178,7 @@ impl Hub {
             tracing::warn!("{interrupted} door opening(s) were interrupted when the hub last stopped; audited as such");
         }
         let journal = journal::Journal::start(store.clone());
+        let webhook_secret = store.webhook_secret().map_err(|e| e.to_string())?;
         let snapshot = store.load().map_err(|e| e.to_string())?.unwrap_or_default();
         let snapshot = Arc::new(RwLock::new(Arc::new(snapshot)));
         let http = frontdoor_core::auth::http_client_with_timeout(setup.cobot_timeout);
@@ -175,6 +207,9 @@ impl Hub {
             client_secret: setup.client_secret,
             seal: setup.seal_key,
             public_base: OnceLock::new(),
+            webhook_secret,
+            db_jobs: Arc::new(tokio::sync::Semaphore::new(DB_JOBS)),
+            throttles: Throttles::default(),
             now: setup.now,
             doors,
             journal,
@@ -200,6 +235,25 @@ impl Hub {
             .unwrap_or_else(|| Url::parse("http://127.0.0.1/").expect("constant URL"))
     }
 
+    /// Runs `work` on the store on a blocking thread, never on the async workers: a database
+    /// that waits on a lock or a slow disk stalls only the requests that need it. At most
+    /// [`DB_JOBS`] run at once; more wait without holding a worker.
+    pub async fn db<R: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Store) -> R + Send + 'static,
+    ) -> Result<R, api::Error> {
+        let _permit = self
+            .db_jobs
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| api::Error::internal("the database pool is closed"))?;
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || work(&store))
+            .await
+            .map_err(|e| api::Error::internal(format!("a database task failed: {e}")))
+    }
+
     /// The current snapshot.
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.snapshot.read().unwrap_or_else(|p| p.into_inner()).clone()
@@ -214,27 +268,25 @@ pub struct RunningHub {
     pub base_url: Url,
     /// Its state, for tests.
     pub hub: Arc<Hub>,
-    stop: Option<oneshot::Sender<()>>,
-    served: Option<tokio::task::JoinHandle<()>>,
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningHub {
-    /// Stops serving and waits until the socket is closed.
+    /// Stops gracefully: no new connections, requests under way (unlocks included) finish, the
+    /// check-in worker finishes the attempt it is in, the scheduled sync stops. Waits for all of
+    /// it, up to the drain time.
     pub async fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(served) = self.served.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(5), served).await;
+        let _ = self.stop.send(true);
+        for task in self.tasks.drain(..) {
+            let _ = tokio::time::timeout(serve::Limits::default().drain_timeout + Duration::from_secs(10), task).await;
         }
     }
 }
 
 impl Drop for RunningHub {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        let _ = self.stop.send(true);
     }
 }
 
@@ -250,6 +302,7 @@ pub async fn spawn(config: Config, addr: SocketAddr) -> std::io::Result<RunningH
 pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::io::Result<RunningHub> {
     let scheduled = setup.scheduled_sync;
     let check_in_worker = setup.check_in_worker;
+    let limits = setup.limits.clone().fitted();
     let tls = match &config.hub.tls {
         Some(tls) => Some(tls::server_config(tls).map_err(std::io::Error::other)?),
         None => None,
@@ -260,16 +313,17 @@ pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::
     let addr = listener.local_addr()?;
     let base_url = Url::parse(&format!("{scheme}://{addr}/")).expect("valid URL");
     let _ = hub.public_base.set(base_url.clone());
-    let (stop, stopped) = oneshot::channel::<()>();
     let app = api::router(hub.clone());
-    let (sync_stop_tx, mut sync_stop) = tokio::sync::watch::channel(false);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut tasks = Vec::new();
     if check_in_worker {
-        tokio::spawn(check_in::run(hub.clone(), sync_stop.clone()));
+        tasks.push(tokio::spawn(check_in::run(hub.clone(), stopped.clone())));
     }
     if scheduled {
         let hub = hub.clone();
+        let mut sync_stop = stopped.clone();
         let every = Duration::from_secs(hub.config.sync.interval_minutes.max(1) * 60);
-        tokio::spawn(async move {
+        tasks.push(tokio::spawn(async move {
             if let Some(public_url) = hub.config.hub.public_url.clone() {
                 match hub.syncer.subscribe(&public_url).await {
                     Ok(added) => tracing::info!(?added, "subscribed to Cobot's webhooks"),
@@ -277,34 +331,33 @@ pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::
                 }
             }
             loop {
-                let _ = hub.syncer.full().await;
+                tokio::select! {
+                    _ = hub.syncer.full() => {}
+                    _ = sync_stop.wait_for(|s| *s) => return,
+                }
                 tokio::select! {
                     _ = tokio::time::sleep(every) => {}
-                    _ = sync_stop.changed() => return,
+                    _ = sync_stop.wait_for(|s| *s) => return,
                 }
             }
-        });
+        }));
     }
-    let shutdown = async move {
-        let _ = stopped.await;
-        let _ = sync_stop_tx.send(true);
-    };
+    tasks.push(tokio::spawn(journal::run_retention(hub.clone(), stopped.clone())));
+    let limits = limits.clone();
     let served = match tls {
         Some(tls) => {
             let listener = tls::TlsListener::new(listener, tls)?;
-            tokio::spawn(async move {
-                let _ = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
-            })
+            tokio::spawn(serve::serve(listener, app, limits, stopped))
         }
-        None => tokio::spawn(async move {
-            let _ = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
-        }),
+        None => tokio::spawn(serve::serve(listener, app, limits, stopped)),
     };
+    // The server first: requests drain while the workers finish what they are in.
+    tasks.insert(0, served);
     Ok(RunningHub {
         addr,
         base_url,
         hub,
-        stop: Some(stop),
-        served: Some(served),
+        stop,
+        tasks,
     })
 }

@@ -64,17 +64,48 @@ fn credential(env: &str, name: &str) -> Option<String> {
     Some(text.trim().to_string()).filter(|t| !t.is_empty())
 }
 
+/// `eprintln!` that never panics: a full log disk must not kill the hub (std's macros panic when
+/// the write fails).
+macro_rules! say_err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `println!` that never panics.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // A write past the file-size limit (RLIMIT_FSIZE, e.g. systemd's LimitFSIZE) raises SIGXFSZ,
+    // whose default action kills the process: every door would stop over a full log file.
+    // Ignored, the write fails with EFBIG instead, and the log writer and the journal handle that.
+    // SAFETY: SIG_IGN installs no handler code; the disposition is process-wide and may be set
+    // from any thread.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+    // Logging never panics or blocks on a full disk or a stalled reader: lines that cannot be
+    // written are dropped, counted, and announced once writing works again.
+    let log = frontdoor_hub::log::LogWriter::stderr();
+    let _log_drained_at_exit = log.drained_on_drop(std::time::Duration::from_secs(1));
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(log)
+        .log_internal_errors(false)
         .init();
     let args = Args::parse();
     let config = match &args.config {
         Some(path) => match Config::load(path) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("frontdoor-hub: {e}");
+                say_err!("frontdoor-hub: {e}");
                 return std::process::ExitCode::from(2);
             }
         },
@@ -83,32 +114,30 @@ async fn main() -> std::process::ExitCode {
     let store = match Store::open(&args.db) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("frontdoor-hub: {}: {e}", args.db.display());
+            say_err!("frontdoor-hub: {}: {e}", args.db.display());
             return std::process::ExitCode::from(1);
         }
     };
     let token = credential("FRONTDOOR_HUB_COBOT_TOKEN", "cobot-token").map(AccessToken::new);
     if token.is_none() {
-        eprintln!(
-            "frontdoor-hub: no Cobot token (FRONTDOOR_HUB_COBOT_TOKEN): members can join but the hub cannot sync"
-        );
+        say_err!("frontdoor-hub: no Cobot token (FRONTDOOR_HUB_COBOT_TOKEN): members can join but the hub cannot sync");
     }
     let client_secret = credential("FRONTDOOR_HUB_COBOT_CLIENT_SECRET", "cobot-client-secret")
         .or_else(|| args.demo.then(|| frontdoor_hub::config::DEMO_CLIENT_SECRET.to_string()))
         .map(ClientSecret::new);
     if client_secret.is_none() {
-        eprintln!(
+        say_err!(
             "frontdoor-hub: no OAuth client secret (FRONTDOOR_HUB_COBOT_CLIENT_SECRET or the credential cobot-client-secret): members cannot sign in"
         );
     }
     let seal_key = match credential("FRONTDOOR_HUB_STORE_KEY", "store-key").map(|k| SealKey::parse(&k)) {
         Some(Ok(key)) => key,
         Some(Err(e)) => {
-            eprintln!("frontdoor-hub: FRONTDOOR_HUB_STORE_KEY / store-key: {e}");
+            say_err!("frontdoor-hub: FRONTDOOR_HUB_STORE_KEY / store-key: {e}");
             return std::process::ExitCode::from(2);
         }
         None => {
-            eprintln!(
+            say_err!(
                 "frontdoor-hub: no store key (FRONTDOOR_HUB_STORE_KEY or the credential store-key, 32 bytes: `openssl rand -hex 32`): members' Cobot tokens are sealed with a key that dies with this process, so after a restart signed-in devices must sign in again"
             );
             SealKey::random()
@@ -126,19 +155,36 @@ async fn main() -> std::process::ExitCode {
     let hub = match frontdoor_hub::spawn_with(config.clone(), setup, args.listen).await {
         Ok(h) => h,
         Err(e) => {
-            eprintln!("frontdoor-hub: cannot start on {}: {e}", args.listen);
+            say_err!("frontdoor-hub: cannot start on {}: {e}", args.listen);
             return std::process::ExitCode::from(1);
         }
     };
-    println!(
+    say!(
         "frontdoor-hub serving space {} ({}) at {}",
-        config.space.name, config.space.subdomain, hub.base_url
+        config.space.name,
+        config.space.subdomain,
+        hub.base_url
     );
-    println!(
+    say!(
         "join link: frontdoor://join?space={}&hub={}",
         config.space.subdomain,
         hub.base_url.as_str().trim_end_matches('/')
     );
-    let _ = tokio::signal::ctrl_c().await;
+    // systemd stops with SIGTERM, a terminal with SIGINT: both drain, then exit.
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(e) => {
+            say_err!("frontdoor-hub: cannot listen for SIGTERM: {e}");
+            return std::process::ExitCode::from(1);
+        }
+    };
+    let why = tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+    };
+    tracing::info!("{why}: finishing the unlocks and check-ins under way, then stopping");
+    let mut hub = hub;
+    hub.stop().await;
+    tracing::info!("stopped");
     std::process::ExitCode::SUCCESS
 }

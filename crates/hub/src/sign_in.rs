@@ -20,7 +20,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use frontdoor_core::auth::{self, ClientCredentials, OidcClient, PendingLogin};
@@ -77,7 +79,13 @@ pub struct SignIns {
     begun: Mutex<HashMap<String, Begun>>,
     tickets: Mutex<HashMap<String, Ticket>>,
     client: tokio::sync::Mutex<Option<OidcClient>>,
+    /// When discovery last failed: anonymous sign-in attempts do not make the hub ask Cobot again
+    /// within [`DISCOVERY_RETRY`].
+    discovery_failed: Mutex<Option<std::time::Instant>>,
 }
+
+/// How long a failed discovery is remembered.
+pub const DISCOVERY_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl SignIns {
     fn begun(&self) -> std::sync::MutexGuard<'_, HashMap<String, Begun>> {
@@ -99,7 +107,10 @@ impl SignIns {
         };
         let answer = auth::pkce_challenge(&frontdoor_core::secret::PkceVerifier::new(proof.to_string()));
         if !bool::from(answer.as_bytes().ct_eq(waiting.challenge.as_bytes())) {
-            tracing::warn!("a sign-in ticket was presented without its proof; refused");
+            static LOG: std::sync::OnceLock<crate::log::LogBudget> = std::sync::OnceLock::new();
+            if crate::log::budgeted(&LOG, "a sign-in ticket was presented without its proof", 10).admit() {
+                tracing::warn!("a sign-in ticket was presented without its proof; refused");
+            }
             return Err(Error::new(
                 StatusCode::FORBIDDEN,
                 Code::SignInProofMismatch,
@@ -154,9 +165,20 @@ impl Hub {
                 "This hub has no Cobot sign-in set up yet. Staff: give the hub the client secret of the space's Frontdoor app at Cobot.",
             ));
         };
+        let unavailable = || {
+            Error::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Code::CobotUnavailable,
+                "Cobot's sign-in cannot be reached right now. Try again in a few minutes.",
+            )
+        };
         let mut slot = self.sign_ins.client.lock().await;
         if let Some(client) = slot.as_ref() {
             return Ok(client.clone());
+        }
+        let failed = *self.sign_ins.discovery_failed.lock().unwrap_or_else(|p| p.into_inner());
+        if failed.is_some_and(|at| at.elapsed() < DISCOVERY_RETRY) {
+            return Err(unavailable());
         }
         let client = OidcClient::discover(
             self.http.clone(),
@@ -168,23 +190,36 @@ impl Hub {
         )
         .await
         .map_err(|e| {
-            tracing::warn!("Cobot's sign-in settings could not be read: {e}");
-            Error::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                Code::CobotUnavailable,
-                "Cobot's sign-in cannot be reached right now. Try again in a few minutes.",
-            )
+            static LOG: std::sync::OnceLock<crate::log::LogBudget> = std::sync::OnceLock::new();
+            if crate::log::budgeted(&LOG, "Cobot's sign-in settings could not be read", 5).admit() {
+                tracing::warn!("Cobot's sign-in settings could not be read: {e}");
+            }
+            *self.sign_ins.discovery_failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
+            unavailable()
         })?;
         *slot = Some(client.clone());
         Ok(client)
     }
 }
 
+/// "Too many from your address" for the endpoints anyone may call.
+pub(crate) fn throttled() -> Error {
+    Error::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        Code::SlowDown,
+        "Too many sign-in requests from your network. Wait a minute, then try again.",
+    )
+}
+
 /// `POST /api/v1/sign_in`.
 pub(crate) async fn begin(
     State(hub): State<Arc<Hub>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(request): Json<SignInRequest>,
 ) -> Result<axum::Json<SignInStarted>, Error> {
+    if !hub.throttles.sign_in.admit(peer.ip()) {
+        return Err(throttled());
+    }
     if !return_allowed(&request.return_to, &hub.config.hub.return_urls) {
         return Err(Error::new(
             StatusCode::BAD_REQUEST,
@@ -244,7 +279,18 @@ pub(crate) struct CallbackQuery {
 
 /// `GET /auth/callback`: Cobot's redirect. Finishes the OAuth part at the hub, then hands a
 /// ticket to the app.
-pub(crate) async fn callback(State(hub): State<Arc<Hub>>, Query(query): Query<CallbackQuery>) -> Response {
+pub(crate) async fn callback(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
+    if !hub.throttles.tokens.admit(peer.ip()) {
+        return page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many sign-in answers from your network",
+            "Wait a minute, then sign in again from Frontdoor.",
+        );
+    }
     let now = (hub.now)().as_second();
     let begun = {
         let mut begun = hub.sign_ins.begun();
@@ -294,7 +340,10 @@ pub(crate) async fn callback(State(hub): State<Arc<Hub>>, Query(query): Query<Ca
                 .append_pair("state", &begun.app_state);
         }
         Err((error, words)) => {
-            tracing::info!("a sign-in failed at the callback: {words}");
+            static LOG: std::sync::OnceLock<crate::log::LogBudget> = std::sync::OnceLock::new();
+            if crate::log::budgeted(&LOG, "a sign-in failed at the callback", 20).admit() {
+                tracing::info!("a sign-in failed at the callback: {words}");
+            }
             back.query_pairs_mut()
                 .append_pair("error", error)
                 .append_pair("error_description", &words)

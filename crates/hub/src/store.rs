@@ -10,26 +10,64 @@
 //!   commit survive a power cut, not only a crash;
 //! - the outbox holds at most one check-in per membership and day (its primary key), so no
 //!   number of taps, retries or restarts can check a member in twice.
+//!
+//! The schema is versioned (`PRAGMA user_version`, through `rusqlite_migration`): [`MIGRATIONS`]
+//! brings any earlier database forward when it opens, in one transaction, keeping its data.
+//!
+//! Storage is bounded: the audit log is pruned by age and by row count ([`Store::prune_audit`],
+//! run at start and hourly by [`crate::journal::run_retention`]), a burst of one person's
+//! refusals is one row with a `count`, and when the disk or database is full the journal makes
+//! room by dropping the oldest audit rows — never the check-in outbox (see [`crate::journal`]).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite_migration::{Migrations, M};
 
 use crate::snapshot::{MemberRecord, Snapshot};
 
 /// A store error, with what was being done.
 #[derive(Debug, thiserror::Error)]
-#[error("the hub's database failed while {doing}: {source}")]
-pub struct Error {
-    doing: &'static str,
-    #[source]
-    source: rusqlite::Error,
+pub enum Error {
+    /// SQLite refused or failed.
+    #[error("the hub's database failed while {doing}: {source}")]
+    Sqlite {
+        /// What the hub was doing.
+        doing: &'static str,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The database's schema could not be brought to this version's (for instance, it was made
+    /// by a newer hub).
+    #[error("the hub's database could not be brought to this version's schema: {0}")]
+    Migration(#[source] rusqlite_migration::Error),
+}
+
+impl Error {
+    /// The database or the disk under it is full (SQLite's `SQLITE_FULL`), or writing failed with
+    /// an I/O error (`SQLITE_IOERR`, which is what a write refused for lack of space or for the
+    /// file-size limit becomes): making room may help.
+    pub fn is_full(&self) -> bool {
+        match self {
+            Error::Sqlite { source, .. } => is_full(source),
+            Error::Migration(_) => false,
+        }
+    }
+}
+
+/// See [`Error::is_full`].
+pub(crate) fn is_full(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure)
+    )
 }
 
 pub(crate) fn ctx(doing: &'static str) -> impl FnOnce(rusqlite::Error) -> Error {
-    move |source| Error { doing, source }
+    move |source| Error::Sqlite { doing, source }
 }
 
 /// The store: one connection for writes and, for a database file, a second one for reads, so
@@ -38,8 +76,13 @@ pub(crate) fn ctx(doing: &'static str) -> impl FnOnce(rusqlite::Error) -> Error 
 pub struct Store {
     conn: Mutex<Connection>,
     reader: Option<Mutex<Connection>>,
+    /// The database file; `None` in memory.
+    path: Option<PathBuf>,
 }
 
+/// The schema as it was before migrations existed. Every statement is `IF NOT EXISTS` (or a
+/// `DROP … IF EXISTS`), so a database made before then — at `user_version` 0 with these tables —
+/// passes through it unchanged and keeps its data.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS members (
     membership_id TEXT PRIMARY KEY,
@@ -128,6 +171,18 @@ CREATE TABLE IF NOT EXISTS hub_sessions (
 CREATE INDEX IF NOT EXISTS hub_sessions_device ON hub_sessions(device_id);
 ";
 
+/// Refusal bursts (one person, one code, one door, within a minute) are one audit row with a
+/// count and the time of the last one; pruning by age reads `at` through an index.
+const AUDIT_COUNT: &str = "
+ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE audit ADD COLUMN last_at TEXT;
+CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
+";
+
+/// The schema's history, oldest first; a database at `user_version` N gets migrations N+1….
+/// Append only: a released migration is never edited.
+pub const MIGRATIONS: &[M<'static>] = &[M::up(SCHEMA), M::up(AUDIT_COUNT)];
+
 /// A hub session as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRow {
@@ -146,15 +201,18 @@ pub struct SessionRow {
 impl Store {
     /// Opens (and creates) the database at `path`; `:memory:` for a throwaway store.
     pub fn open(path: &Path) -> Result<Store, Error> {
-        let conn = Connection::open(path).map_err(ctx("opening the database"))?;
+        let mut conn = Connection::open(path).map_err(ctx("opening the database"))?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(ctx("switching to WAL"))?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(ctx("setting synchronous"))?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(ctx("enabling foreign keys"))?;
-        conn.execute_batch(SCHEMA).map_err(ctx("creating the schema"))?;
-        let reader = if path == Path::new(":memory:") {
+        Migrations::from_slice(MIGRATIONS)
+            .to_latest(&mut conn)
+            .map_err(Error::Migration)?;
+        let in_memory = path == Path::new(":memory:");
+        let reader = if in_memory {
             // A second connection to ":memory:" would be another, empty database.
             None
         } else {
@@ -168,6 +226,7 @@ impl Store {
         Ok(Store {
             conn: Mutex::new(conn),
             reader,
+            path: (!in_memory).then(|| path.to_path_buf()),
         })
     }
 
@@ -389,6 +448,11 @@ pub struct AuditRow {
     /// The entry.
     #[serde(flatten)]
     pub entry: AuditEntry,
+    /// How many requests this row stands for: 1, or a burst of one person's refusals with the
+    /// same code on the same door within a minute (in practice `slow_down`).
+    pub count: u32,
+    /// When the last request of a burst came (`None` for a single request).
+    pub last_at: Option<Timestamp>,
 }
 
 /// A check-in to queue with an audit entry: the member and the space's calendar day.
@@ -451,6 +515,126 @@ fn check_in_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CheckInRow> {
 /// journal's group commit) and returns its id.
 pub(crate) fn record_unlock(conn: &Connection, entry: &AuditEntry) -> Result<i64, Error> {
     insert_audit(conn, entry)
+}
+
+/// Counts one more refusal into the burst row `id` (the same person and code as `entry`; the
+/// caller matched the door, where doors the hub does not have count as one). `false` when that
+/// row is not (or no longer) such a row — pruned, or its write rolled back — so the caller writes
+/// a new one.
+pub(crate) fn add_to_burst(conn: &Connection, id: i64, entry: &AuditEntry) -> Result<bool, Error> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE audit SET count = count + 1, last_at = ?2, latency_us = ?3 \
+             WHERE id = ?1 AND user_id IS ?4 AND code IS ?5 AND decision = ?6",
+        )
+        .map_err(ctx("writing the audit log"))?
+        .execute(params![
+            id,
+            entry.at.to_string(),
+            i64::try_from(entry.latency_us).unwrap_or(i64::MAX),
+            entry.user_id,
+            entry.code,
+            entry.decision,
+        ])
+        .map_err(ctx("writing the audit log"))?;
+    Ok(changed == 1)
+}
+
+/// Rows deleted per transaction when pruning, so the journal's commits (and so the doors) never
+/// wait long behind a prune.
+const PRUNE_CHUNK: i64 = 10_000;
+
+/// Makes room when the database or disk is full: deletes the oldest `share` (0–1) of the audit
+/// rows, but only rows older than `min_age` before `now`, never an opening still under way, and
+/// never anything of the check-in outbox. Runs in the caller's connection (the journal's);
+/// returns how many rows went.
+pub(crate) fn prune_oldest_audit(
+    conn: &Connection,
+    now: Timestamp,
+    share: f64,
+    min_age: SignedDuration,
+) -> Result<usize, Error> {
+    let rows: i64 = conn
+        .query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0))
+        .map_err(ctx("counting audit rows"))?;
+    // Rounded up, so a small log still loses at least one row.
+    let n = ((rows as f64) * share.clamp(0.0, 1.0)).ceil() as i64;
+    if n == 0 {
+        return Ok(0);
+    }
+    let cutoff = now.checked_sub(min_age).unwrap_or(Timestamp::MIN);
+    conn.execute(
+        "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ?1 AND decision != 'opening' \
+         ORDER BY id LIMIT ?2)",
+        params![cutoff.to_string(), n],
+    )
+    .map_err(ctx("making room in the audit log"))
+}
+
+/// What [`Store::prune_audit`] deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Rows older than the retention.
+    pub by_age: u64,
+    /// The oldest rows beyond the row limit.
+    pub by_count: u64,
+}
+
+/// How much the hub stores and how much room is left, for the health view.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Storage {
+    /// Rows in the audit log.
+    pub audit_rows: u64,
+    /// When the oldest audit row was written.
+    pub oldest_audit_at: Option<Timestamp>,
+    /// The database's size in bytes (its write-ahead log included).
+    pub db_bytes: u64,
+    /// Bytes free for the hub on the database's file system; `None` in memory or when it cannot
+    /// be read.
+    pub disk_free_bytes: Option<u64>,
+    /// The size of that file system in bytes.
+    pub disk_total_bytes: Option<u64>,
+}
+
+/// Below this many free bytes the disk is low (the audit log, the outbox and the log need room).
+pub const LOW_DISK_BYTES: u64 = 100 * 1024 * 1024;
+
+/// Below this share of the file system free, the disk is low.
+pub const LOW_DISK_SHARE: f64 = 0.05;
+
+impl Storage {
+    /// The database's disk has less than [`LOW_DISK_BYTES`] or [`LOW_DISK_SHARE`] free: staff
+    /// should make room before doors refuse for want of an audit record.
+    pub fn low_disk(&self) -> bool {
+        let Some(free) = self.disk_free_bytes else {
+            return false;
+        };
+        if free < LOW_DISK_BYTES {
+            return true;
+        }
+        match self.disk_total_bytes {
+            Some(total) if total > 0 => (free as f64) < (total as f64) * LOW_DISK_SHARE,
+            _ => false,
+        }
+    }
+}
+
+/// (free, total) bytes of the file system holding `dir`, for an unprivileged process.
+fn disk_space(dir: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs only writes into the zeroed struct we own; the path is NUL-terminated.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    if unsafe { libc::statvfs(c_path.as_ptr(), &mut stat) } != 0 {
+        return None;
+    }
+    let unit = stat.f_frsize as u64;
+    // `f_bavail`, not `f_bfree`: the blocks reserved for root are not the hub's to use.
+    Some((
+        (stat.f_bavail as u64).saturating_mul(unit),
+        (stat.f_blocks as u64).saturating_mul(unit),
+    ))
 }
 
 fn insert_audit(conn: &Connection, entry: &AuditEntry) -> Result<i64, Error> {
@@ -591,13 +775,137 @@ pub(crate) fn finish_opening(
 }
 
 impl Store {
+    /// Deletes audit rows older than `keep_days` before `now`, then the oldest beyond `max_rows`,
+    /// in small transactions so doors never wait long behind it. Openings still under way and
+    /// the check-in outbox are never touched.
+    pub fn prune_audit(&self, now: Timestamp, keep_days: u32, max_rows: u64) -> Result<Pruned, Error> {
+        let mut pruned = Pruned::default();
+        let cutoff = now
+            .checked_sub(SignedDuration::from_hours(24 * i64::from(keep_days)))
+            .unwrap_or(Timestamp::MIN)
+            .to_string();
+        loop {
+            let deleted = self
+                .conn()
+                .execute(
+                    "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ?1 AND decision != 'opening' \
+                     ORDER BY id LIMIT ?2)",
+                    params![cutoff, PRUNE_CHUNK],
+                )
+                .map_err(ctx("pruning old audit rows"))?;
+            pruned.by_age += deleted as u64;
+            if (deleted as i64) < PRUNE_CHUNK {
+                break;
+            }
+        }
+        let keep = i64::try_from(max_rows).unwrap_or(i64::MAX);
+        // The id of the newest row that is one too many; everything up to it goes.
+        let Some(last_too_many): Option<i64> = self
+            .conn()
+            .query_row("SELECT id FROM audit ORDER BY id DESC LIMIT 1 OFFSET ?1", [keep], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(ctx("counting audit rows"))?
+        else {
+            return Ok(pruned);
+        };
+        loop {
+            let deleted = self
+                .conn()
+                .execute(
+                    "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE id <= ?1 AND decision != 'opening' \
+                     ORDER BY id LIMIT ?2)",
+                    params![last_too_many, PRUNE_CHUNK],
+                )
+                .map_err(ctx("pruning the oldest audit rows"))?;
+            pruned.by_count += deleted as u64;
+            if (deleted as i64) < PRUNE_CHUNK {
+                break;
+            }
+        }
+        Ok(pruned)
+    }
+
+    /// How much is stored and how much room is left (see [`Storage::low_disk`]). Reads only.
+    pub fn storage(&self) -> Result<Storage, Error> {
+        let (audit_rows, oldest_audit_at, pages, page_size) = {
+            let conn = self.read();
+            let audit_rows: i64 = conn
+                .query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0))
+                .map_err(ctx("counting audit rows"))?;
+            let oldest: Option<String> = conn
+                .query_row("SELECT at FROM audit ORDER BY id LIMIT 1", [], |r| r.get(0))
+                .optional()
+                .map_err(ctx("reading the oldest audit row"))?;
+            let pages: i64 = conn
+                .query_row("PRAGMA page_count", [], |r| r.get(0))
+                .map_err(ctx("reading the database size"))?;
+            let page_size: i64 = conn
+                .query_row("PRAGMA page_size", [], |r| r.get(0))
+                .map_err(ctx("reading the database size"))?;
+            (audit_rows, oldest, pages, page_size)
+        };
+        let mut db_bytes = u64::try_from(pages.saturating_mul(page_size)).unwrap_or(0);
+        let mut space = None;
+        if let Some(path) = &self.path {
+            let mut wal = path.clone().into_os_string();
+            wal.push("-wal");
+            db_bytes += std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0);
+            let dir = match path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir,
+                _ => Path::new("."),
+            };
+            space = disk_space(dir);
+        }
+        Ok(Storage {
+            audit_rows: u64::try_from(audit_rows).unwrap_or(0),
+            oldest_audit_at: oldest_audit_at.and_then(|t| t.parse().ok()),
+            db_bytes,
+            disk_free_bytes: space.map(|(free, _)| free),
+            disk_total_bytes: space.map(|(_, total)| total),
+        })
+    }
+
+    /// Test hook: caps the database at `pages` pages (`PRAGMA max_page_count` on the writer), so
+    /// a test can fill it as a full disk would. Returns the cap SQLite applied (never below the
+    /// pages in use). `u32::MAX` lifts the cap again.
+    #[doc(hidden)]
+    pub fn set_max_page_count_for_tests(&self, pages: u32) -> Result<u64, Error> {
+        self.conn()
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| r.get::<_, i64>(0))
+            .map(|n| n.max(0) as u64)
+            .map_err(ctx("capping the database"))
+    }
+
+    /// Test hook: the writer's current size in pages.
+    #[doc(hidden)]
+    pub fn page_count_for_tests(&self) -> Result<u64, Error> {
+        self.conn()
+            .query_row("PRAGMA page_count", [], |r| r.get::<_, i64>(0))
+            .map(|n| n.max(0) as u64)
+            .map_err(ctx("reading the database size"))
+    }
+
+    /// Test hook: writes audit entries as they are (their own `at`), in one transaction, as an
+    /// older hub would have left them.
+    #[doc(hidden)]
+    pub fn insert_audit_for_tests(&self, entries: &[AuditEntry]) -> Result<(), Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(ctx("writing the audit log"))?;
+        for entry in entries {
+            insert_audit(&tx, entry)?;
+        }
+        tx.commit().map_err(ctx("writing the audit log"))
+    }
+
     /// The newest audit entries first, at most `limit`.
     pub fn audit(&self, limit: u32) -> Result<Vec<AuditRow>, Error> {
         let conn = self.read();
         let mut stmt = conn
             .prepare(
                 "SELECT id, at, user_id, membership_id, staff, door_id, decision, code, reasons, driver, driver_result, \
-                 may_have_opened, latency_us, check_in FROM audit ORDER BY id DESC LIMIT ?1",
+                 may_have_opened, latency_us, check_in, count, last_at FROM audit ORDER BY id DESC LIMIT ?1",
             )
             .map_err(ctx("reading the audit log"))?;
         let rows = stmt
@@ -620,6 +928,8 @@ impl Store {
                         latency_us: r.get::<_, i64>(12)?.try_into().unwrap_or(0),
                         check_in: r.get(13)?,
                     },
+                    count: r.get::<_, i64>(14)?.try_into().unwrap_or(u32::MAX),
+                    last_at: r.get::<_, Option<String>>(15)?.and_then(|t| t.parse().ok()),
                 })
             })
             .map_err(ctx("reading the audit log"))?;
@@ -805,6 +1115,138 @@ fn insert_member(stmt: &mut rusqlite::Statement<'_>, m: &MemberRecord) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn entry(at: &str) -> AuditEntry {
+        AuditEntry {
+            at: at.parse().unwrap(),
+            user_id: Some("user-sam".into()),
+            membership_id: None,
+            staff: false,
+            door_id: "front".into(),
+            decision: "refused".into(),
+            code: Some("slow_down".into()),
+            reasons: vec![],
+            driver: None,
+            driver_result: None,
+            may_have_opened: false,
+            latency_us: 0,
+            check_in: None,
+        }
+    }
+
+    #[test]
+    fn a_database_from_before_migrations_opens_with_its_data_and_gains_the_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.sqlite");
+        {
+            // What a hub before migrations made: the schema, user_version 0, some rows.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA).unwrap();
+            conn.execute(
+                "INSERT INTO audit (at, user_id, staff, door_id, decision, reasons, may_have_opened, latency_us) \
+                 VALUES ('2025-05-01T08:00:00Z', 'user-sam', 0, 'front', 'opened', '[]', 1, 5)",
+                [],
+            )
+            .unwrap();
+            conn.execute("INSERT INTO meta (key, value) VALUES ('webhook_secret', 'kept')", [])
+                .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let rows = store.audit(10).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].entry.decision.as_str(), rows[0].count), ("opened", 1));
+        assert_eq!(store.webhook_secret().unwrap(), "kept");
+        let version: i64 = store.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        drop(store);
+        // Opening again changes nothing.
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.audit(10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_migrations_are_valid() {
+        Migrations::from_slice(MIGRATIONS).validate().unwrap();
+    }
+
+    #[test]
+    fn a_burst_counts_into_its_row_and_a_gone_row_is_reported() {
+        let store = Store::in_memory().unwrap();
+        let conn = store.conn();
+        let id = record_unlock(&conn, &entry("2026-01-01T00:00:00Z")).unwrap();
+        for _ in 0..4 {
+            assert!(add_to_burst(&conn, id, &entry("2026-01-01T00:00:05Z")).unwrap());
+        }
+        let mut other = entry("2026-01-01T00:00:06Z");
+        other.code = Some("no_access".into());
+        assert!(!add_to_burst(&conn, id, &other).unwrap(), "another code is another row");
+        assert!(!add_to_burst(&conn, id + 1, &entry("2026-01-01T00:00:06Z")).unwrap());
+        drop(conn);
+        let row = &store.audit(1).unwrap()[0];
+        assert_eq!(row.count, 5);
+        assert_eq!(row.last_at, Some("2026-01-01T00:00:05Z".parse().unwrap()));
+    }
+
+    #[test]
+    fn pruning_removes_rows_past_their_days_then_the_oldest_beyond_the_limit() {
+        let store = Store::in_memory().unwrap();
+        let mut entries = vec![entry("2024-01-01T00:00:00Z"); 30];
+        entries.extend(vec![entry("2026-01-01T00:00:00Z"); 50]);
+        let mut under_way = entry("2024-01-01T00:00:00Z");
+        under_way.decision = "opening".into();
+        entries.push(under_way);
+        store.insert_audit_for_tests(&entries).unwrap();
+
+        let now: Timestamp = "2026-01-02T00:00:00Z".parse().unwrap();
+        let pruned = store.prune_audit(now, 400, 40).unwrap();
+
+        assert_eq!(
+            pruned,
+            Pruned {
+                by_age: 30,
+                by_count: 11
+            }
+        );
+        let rows = store.audit(100).unwrap();
+        assert_eq!(rows.len(), 40);
+        assert!(
+            rows.iter().any(|r| r.entry.decision == "opening"),
+            "an opening under way is never pruned"
+        );
+    }
+
+    #[test]
+    fn storage_counts_rows_and_reads_the_disk_of_a_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("hub.sqlite")).unwrap();
+        store
+            .insert_audit_for_tests(&[entry("2025-01-01T00:00:00Z"), entry("2026-01-01T00:00:00Z")])
+            .unwrap();
+        let storage = store.storage().unwrap();
+        assert_eq!(storage.audit_rows, 2);
+        assert_eq!(storage.oldest_audit_at, Some("2025-01-01T00:00:00Z".parse().unwrap()));
+        assert!(storage.db_bytes > 0);
+        assert!(storage.disk_free_bytes.is_some() && storage.disk_total_bytes.is_some());
+
+        let memory = Store::in_memory().unwrap().storage().unwrap();
+        assert_eq!((memory.disk_free_bytes, memory.low_disk()), (None, false));
+    }
+
+    #[test]
+    fn the_disk_is_low_below_100_mib_or_5_percent() {
+        let storage = |free: u64, total: u64| Storage {
+            audit_rows: 0,
+            oldest_audit_at: None,
+            db_bytes: 0,
+            disk_free_bytes: Some(free),
+            disk_total_bytes: Some(total),
+        };
+        const GIB: u64 = 1 << 30;
+        assert!(storage(50 << 20, 10 * GIB).low_disk());
+        assert!(storage(4 * GIB, 100 * GIB).low_disk());
+        assert!(!storage(6 * GIB, 100 * GIB).low_disk());
+        assert!(!storage(200 << 20, GIB).low_disk());
+    }
 
     #[test]
     fn a_session_lookup_does_not_wait_for_the_writer() {

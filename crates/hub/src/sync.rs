@@ -68,6 +68,9 @@ pub enum Error {
     /// The hub has no Cobot token.
     #[error("the hub is not connected to Cobot (no token)")]
     NotConnected,
+    /// The database task did not finish.
+    #[error("a database task failed: {0}")]
+    Task(String),
 }
 
 /// The sync engine of one space.
@@ -178,10 +181,14 @@ impl Syncer {
                 });
             }
         }
-        let next = Snapshot::new((self.now)(), members);
+        let next = Arc::new(Snapshot::new((self.now)(), members));
         self.compare(&self.current(), &next, report);
-        self.store.replace(&next)?;
-        self.swap(next);
+        // The transaction runs off the async workers: requests keep being answered meanwhile.
+        let (store, written) = (self.store.clone(), next.clone());
+        tokio::task::spawn_blocking(move || store.replace(&written))
+            .await
+            .map_err(|e| Error::Task(e.to_string()))??;
+        self.swap(Arc::unwrap_or_clone(next));
         Ok(())
     }
 
@@ -204,8 +211,8 @@ impl Syncer {
         let token = self.token.as_ref().ok_or(Error::NotConnected)?;
         let current = self.current();
         let old = current.member(id).cloned();
+        // Every event is a hint, a deletion too: Cobot is asked, and only its 404 removes anyone.
         let next_record = match event {
-            "deleted_membership" => None,
             "updated_custom_field" => {
                 report.cobot_requests += 1;
                 let fields = self.cobot.membership_fields(token, &self.space, id).await?;
@@ -237,7 +244,10 @@ impl Syncer {
         };
         let next = current.with_member(id, next_record.clone(), (self.now)());
         self.compare(&current, &next, report);
-        self.store.put_member(id, next_record.as_ref(), next.as_of)?;
+        let (store, id_owned, as_of) = (self.store.clone(), id.to_string(), next.as_of);
+        tokio::task::spawn_blocking(move || store.put_member(&id_owned, next_record.as_ref(), as_of))
+            .await
+            .map_err(|e| Error::Task(e.to_string()))??;
         self.swap(next);
         Ok(())
     }

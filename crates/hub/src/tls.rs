@@ -238,7 +238,10 @@ async fn accept_error(e: io::Error) {
     ) {
         return;
     }
-    tracing::error!("accepting a connection failed: {e}");
+    static LOG: std::sync::OnceLock<crate::log::LogBudget> = std::sync::OnceLock::new();
+    if crate::log::budgeted(&LOG, "accepting a connection failed", 5).admit() {
+        tracing::error!("accepting a connection failed: {e}");
+    }
     tokio::time::sleep(Duration::from_secs(1)).await;
 }
 

@@ -21,9 +21,13 @@
 //! cut an opening off between its pulse and its record. A hub that dies there leaves an
 //! `opening` entry and a held check-in, which the next start marks `interrupted` and queues.
 //!
-//! Every request leaves exactly one audit entry, refusals included — except anonymous ones beyond
-//! [`ANONYMOUS_AUDITS_PER_MINUTE`], which are refused and only counted in the log, so nobody can
-//! fill the disk with forged requests.
+//! Every request is audited, refusals included, and nobody can fill the disk or the log with
+//! requests:
+//! - a person's repeated refusals with the same code on the same door within a minute (in
+//!   practice `slow_down`, a hammered Unlock) are **one** audit row whose `count` grows;
+//! - anonymous requests beyond [`ANONYMOUS_AUDITS_PER_MINUTE`] are refused without an entry and
+//!   without a log line each: one line a minute says how many there were ([`LogBudget`]);
+//! - every other log line a request can cause here is budgeted the same way.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -40,6 +44,7 @@ use tokio::sync::watch;
 use crate::api::{session_of, Error};
 use crate::config::CheckInPolicy;
 use crate::doors::DoorRuntime;
+use crate::log::LogBudget;
 use crate::store::{self, AuditEntry, CheckInIntent, Intent, SessionRow};
 use crate::Hub;
 
@@ -52,8 +57,14 @@ type Answer = Result<UnlockResponse, Error>;
 /// (Cobot user, door id).
 type TapKey = (String, String);
 
-/// The unlock path's memory: per-person request times, unlocks under way, and recent openings.
-#[derive(Default)]
+/// (Cobot user, door id — or "" for any door the hub does not have —, refusal code).
+type BurstKey = (String, String, String);
+
+/// How long repeated refusals count into one audit row.
+pub const BURST_WINDOW: Duration = Duration::from_secs(60);
+
+/// The unlock path's memory: per-person request times, unlocks under way, recent openings, and
+/// refusal bursts.
 pub struct Unlocks {
     /// Request times per Cobot user within the last minute.
     requests: Mutex<HashMap<String, VecDeque<Instant>>>,
@@ -61,6 +72,31 @@ pub struct Unlocks {
     under_way: Mutex<HashMap<TapKey, watch::Receiver<Option<Answer>>>>,
     /// Successful unlocks whose pulse is still running, by (user, door).
     open_until: Mutex<HashMap<TapKey, (Instant, UnlockResponse)>>,
+    /// The audit row each refusal burst counts into, and when the burst began. Read and written
+    /// only inside journal writes, which run one at a time, so two refusals never both start a row.
+    bursts: Arc<Mutex<HashMap<BurstKey, (i64, Instant)>>>,
+    /// Anonymous requests refused beyond the audited ones: a count a minute, no line each.
+    anonymous_refused: LogBudget,
+    /// Refusals whose audit entry could not be written (a full disk): anonymous ones too.
+    unrecorded: LogBudget,
+}
+
+impl Default for Unlocks {
+    fn default() -> Self {
+        Unlocks {
+            requests: Mutex::default(),
+            under_way: Mutex::default(),
+            open_until: Mutex::default(),
+            bursts: Arc::default(),
+            anonymous_refused: LogBudget::per_minute(
+                format!(
+                    "unlock requests without a valid session refused beyond {ANONYMOUS_AUDITS_PER_MINUTE} a minute, not audited"
+                ),
+                0,
+            ),
+            unrecorded: LogBudget::per_minute("unlock requests whose audit entry could not be written", 6),
+        }
+    }
 }
 
 impl Unlocks {
@@ -161,7 +197,7 @@ impl Hub {
         };
 
         // 1. Who.
-        let session = match session_of(self, bearer, now) {
+        let session = match session_of(self, bearer, now).await {
             Ok(session) => session,
             Err(error) => {
                 if self
@@ -169,7 +205,9 @@ impl Hub {
                     .admit("\0anonymous", ANONYMOUS_AUDITS_PER_MINUTE, started)
                     .is_err()
                 {
-                    tracing::warn!("unlock requests without a valid session beyond {ANONYMOUS_AUDITS_PER_MINUTE}/min: refused, not audited");
+                    // Counted for the minute's one line, never a line each: forged requests must
+                    // not fill the log any more than the audit.
+                    self.unlocks.anonymous_refused.admit();
                     return Err(error);
                 }
                 return self.refuse(audit, error, Vec::new()).await;
@@ -343,7 +381,9 @@ impl Hub {
         let (audit_id, intent_state) = match recorded {
             Ok(recorded) => recorded,
             Err(e) => {
-                tracing::error!("the audit log cannot be written, so no door opens: {e}");
+                if self.unlocks.unrecorded.admit() {
+                    tracing::error!("the audit log cannot be written, so no door opens: {e}");
+                }
                 return Err(Error::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     Code::AuditUnavailable,
@@ -446,12 +486,53 @@ impl Hub {
     /// Audits a refusal (no pulse) and answers it.
     async fn refuse(&self, audit: Audit, error: Error, reasons: Vec<String>) -> Answer {
         let failed = audit.entry.decision == "failed";
+        let started = audit.started;
         let mut entry = audit.refused(&error, reasons);
         if failed {
             entry.decision = "failed".into();
         }
-        if let Err(e) = self.journal.write(move |conn| store::record_unlock(conn, &entry)).await {
-            tracing::error!("a refused unlock could not be written to the audit log: {e}");
+        // A person's refusals with the same code on the same door within a minute are one row.
+        // Door ids the hub does not have share one key, so inventing names makes no new rows.
+        let burst = entry.user_id.clone().map(|user| {
+            let door = if self.doors.contains_key(&entry.door_id) {
+                entry.door_id.clone()
+            } else {
+                String::new()
+            };
+            (user, door, entry.code.clone().unwrap_or_default())
+        });
+        let bursts = self.unlocks.bursts.clone();
+        let written = self
+            .journal
+            .write(move |conn| {
+                let Some(key) = &burst else {
+                    return store::record_unlock(conn, &entry);
+                };
+                let row = {
+                    let bursts = bursts.lock().unwrap_or_else(|p| p.into_inner());
+                    bursts
+                        .get(key)
+                        .filter(|(_, since)| started.saturating_duration_since(*since) < BURST_WINDOW)
+                        .map(|(id, _)| *id)
+                };
+                if let Some(id) = row {
+                    if store::add_to_burst(conn, id, &entry)? {
+                        return Ok(id);
+                    }
+                }
+                let id = store::record_unlock(conn, &entry)?;
+                let mut bursts = bursts.lock().unwrap_or_else(|p| p.into_inner());
+                if bursts.len() >= 10_000 {
+                    bursts.retain(|_, (_, since)| started.saturating_duration_since(*since) < BURST_WINDOW);
+                }
+                bursts.insert(key.clone(), (id, started));
+                Ok(id)
+            })
+            .await;
+        if let Err(e) = written {
+            if self.unlocks.unrecorded.admit() {
+                tracing::error!("a refused unlock could not be written to the audit log: {e}");
+            }
         }
         Err(error)
     }
@@ -470,7 +551,9 @@ impl Hub {
         }
         let entry = audit.entry;
         if let Err(e) = self.journal.write(move |conn| store::record_unlock(conn, &entry)).await {
-            tracing::error!("a merged unlock could not be written to the audit log: {e}");
+            if self.unlocks.unrecorded.admit() {
+                tracing::error!("a merged unlock could not be written to the audit log: {e}");
+            }
         }
         answer.map(|mut response| {
             response.merged = true;

@@ -96,6 +96,7 @@ impl World {
     /// Sam's hub session, once the hub's start-up sync has run.
     async fn session(&self, hub: &HubProcess) -> String {
         let url = url::Url::parse(&hub.url).unwrap();
+        util::wait_until_healthy(&self.http, &url).await;
         for _ in 0..400 {
             if let Ok(r) = util::sign_in(&self.http, &url, "user-sam").await {
                 return r["session_token"].as_str().unwrap().to_string();
@@ -256,5 +257,47 @@ async fn killed_after_cobot_made_the_check_in_but_before_the_hub_recorded_it_not
         w.sam_check_ins(),
         1,
         "the restarted hub read Cobot's state and posted nothing"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_finishes_the_check_in_under_way_then_stops() {
+    let w = World::start().await;
+    let hub = w.start_hub().await;
+    let session = w.session(&hub).await;
+    // Cobot takes its time to answer the check-in: SIGTERM arrives while it is under way.
+    w.sim
+        .sim
+        .add_fault(cobot_sim::Fault {
+            path: "/sub/lighthouse/api/memberships/mem-sam/work_sessions".into(),
+            kind: cobot_sim::FaultKind::Slow,
+            status: None,
+            delay_ms: Some(1500),
+            retry_after_secs: None,
+            times: 1,
+        })
+        .unwrap();
+    assert_eq!(w.unlock(&hub, &session).await.unwrap().unwrap(), 200);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(w.sam_check_ins(), 0, "Cobot is still answering");
+
+    let mut hub = hub;
+    // SAFETY: plain kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(hub.child.id() as i32, libc::SIGTERM) }, 0);
+    let mut status = None;
+    for _ in 0..400 {
+        if let Some(s) = hub.child.try_wait().unwrap() {
+            status = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let status = status.expect("the hub stopped within ten seconds of SIGTERM");
+    assert!(status.success(), "a graceful stop, not death by signal: {status:?}");
+    assert_eq!(w.sam_check_ins(), 1, "the check-in under way was finished");
+    assert_eq!(
+        w.outbox_state().as_deref(),
+        Some("checked_in"),
+        "and recorded before the hub exited"
     );
 }

@@ -136,3 +136,16 @@ pub async fn refresh(http: &reqwest::Client, hub: &url::Url, refresh_token: &str
         .unwrap();
     (r.status().as_u16(), r.json().await.unwrap())
 }
+
+/// Waits (up to 20 s) until the hub's health check says it is ready: started and synced.
+pub async fn wait_until_healthy(http: &reqwest::Client, hub: &url::Url) {
+    for _ in 0..800 {
+        if let Ok(r) = http.get(hub.join("api/v1/health").unwrap()).send().await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the hub did not become healthy");
+}

@@ -1,0 +1,77 @@
+use super::*;
+
+#[test]
+fn one_address_cannot_take_every_connection() {
+    let counts = Arc::new(Mutex::new(Counts::default()));
+    let limits = Limits {
+        max_connections: 5,
+        per_peer: 2,
+        ..Limits::default()
+    };
+    let a: IpAddr = "10.0.0.1".parse().unwrap();
+    let b: IpAddr = "10.0.0.2".parse().unwrap();
+    let first = Slot::take(&counts, a, &limits).unwrap();
+    let _second = Slot::take(&counts, a, &limits).unwrap();
+    assert!(Slot::take(&counts, a, &limits).is_none(), "a's share is used up");
+    let others: Vec<Slot> = (0..3)
+        .map(|_| Slot::take(&counts, b, &limits))
+        .take_while(Option::is_some)
+        .flatten()
+        .collect();
+    assert_eq!(others.len(), 2, "b has its own share");
+    drop(first);
+    assert!(Slot::take(&counts, a, &limits).is_some(), "a closed slot is given back");
+}
+
+#[tokio::test]
+async fn a_full_hub_makes_room_by_ending_the_oldest_idle_connection() {
+    let counts = Arc::new(Mutex::new(Counts::default()));
+    let limits = Limits {
+        max_connections: 2,
+        per_peer: 10,
+        ..Limits::default()
+    };
+    let peer: IpAddr = "10.0.0.1".parse().unwrap();
+    let idle = Slot::take(&counts, peer, &limits).unwrap();
+    let idle_task = tokio::spawn(std::future::pending::<()>());
+    idle.bind(idle_task.abort_handle());
+    let busy = Slot::take(&counts, peer, &limits).unwrap();
+    let busy_task = tokio::spawn(std::future::pending::<()>());
+    busy.bind(busy_task.abort_handle());
+    Slot::busy(&counts, busy.id, 1);
+    // Full: the newcomer takes the idle connection's place, never the busy one's.
+    let _newcomer = Slot::take(&counts, peer, &limits).expect("room was made");
+    assert!(
+        idle_task.await.unwrap_err().is_cancelled(),
+        "the idle connection was ended"
+    );
+    assert!(!busy_task.is_finished());
+    drop(idle);
+    busy_task.abort();
+}
+
+#[tokio::test]
+async fn a_half_sent_connection_makes_room_before_an_idle_one_that_has_served() {
+    let counts = Arc::new(Mutex::new(Counts::default()));
+    let limits = Limits {
+        max_connections: 2,
+        per_peer: 10,
+        ..Limits::default()
+    };
+    let peer: IpAddr = "10.0.0.1".parse().unwrap();
+    let member = Slot::take(&counts, peer, &limits).unwrap();
+    let member_task = tokio::spawn(std::future::pending::<()>());
+    member.bind(member_task.abort_handle());
+    Slot::busy(&counts, member.id, 1);
+    Slot::busy(&counts, member.id, -1);
+    let slow = Slot::take(&counts, peer, &limits).unwrap();
+    let slow_task = tokio::spawn(std::future::pending::<()>());
+    slow.bind(slow_task.abort_handle());
+    let _newcomer = Slot::take(&counts, peer, &limits).expect("room was made");
+    assert!(
+        slow_task.await.unwrap_err().is_cancelled(),
+        "the half-sent one went, though it is younger"
+    );
+    assert!(!member_task.is_finished(), "the member keeps its connection");
+    member_task.abort();
+}

@@ -1,0 +1,340 @@
+//! The hub keeps doors working when clients misbehave: half-sent requests, made-up tokens,
+//! forged webhooks, a locked database. Each test fails on a hub without the matching bound.
+
+mod util;
+
+use std::time::Duration;
+
+use cobot_sim::seed::HUB_CLIENT_SECRET;
+use frontdoor_core::secret::{AccessToken, ClientSecret};
+use frontdoor_hub::store::Store;
+use frontdoor_hub::{Config, RunningHub, Setup};
+use jiff::Timestamp;
+use relay_sim::ShellyDouble;
+use serde_json::{json, Value};
+use tokio::io::AsyncWriteExt;
+use util::*;
+
+const MONDAY: &str = "2026-11-23T09:00:00Z";
+
+fn monday() -> Timestamp {
+    MONDAY.parse().unwrap()
+}
+
+struct World {
+    sim: cobot_sim::RunningSim,
+    relay: ShellyDouble,
+    hub: RunningHub,
+    http: reqwest::Client,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    async fn start() -> World {
+        let sim = cobot_sim::spawn(
+            cobot_sim::SimConfig {
+                start_at: Some(monday()),
+                ..cobot_sim::SimConfig::default()
+            },
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let relay = ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 3).await;
+        let http = reqwest::Client::new();
+        let dir = tempfile::tempdir().unwrap();
+        let token = mint(&http, &sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
+        let setup = Setup {
+            store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
+            cobot_token: Some(AccessToken::new(token)),
+            client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
+            now: monday,
+            check_in_worker: false,
+            ..Setup::detached()
+        };
+        let config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
+        let hub = frontdoor_hub::spawn_with(config, setup, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        hub.hub.syncer.full().await.unwrap();
+        World {
+            sim,
+            relay,
+            hub,
+            http,
+            dir,
+        }
+    }
+
+    fn url(&self, path: &str) -> url::Url {
+        self.hub.base_url.join(path).unwrap()
+    }
+
+    async fn sim_requests(&self) -> Vec<String> {
+        let log: Vec<Value> = self
+            .http
+            .get(format!("{}_sim/requests", self.sim.base_url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        log.iter()
+            .map(|r| format!("{} {}", r["method"].as_str().unwrap(), r["path"].as_str().unwrap()))
+            .collect()
+    }
+
+    async fn clear_sim_requests(&self) {
+        self.http
+            .delete(format!("{}_sim/requests", self.sim.base_url))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    async fn unlock(&self, session: &str, door: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url(&format!("api/v1/doors/{door}/unlock")))
+            .bearer_auth(session)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+}
+
+/// Raises this process's open-file limit to its hard limit (the default soft 1,024 is too few
+/// for a thousand connections plus the test's own servers).
+fn more_files() {
+    // SAFETY: getrlimit/setrlimit on our own process with a valid struct.
+    unsafe {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+        limit.rlim_cur = limit.rlim_max.min(65_536);
+        assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+    }
+}
+
+#[tokio::test]
+async fn a_member_opens_the_door_while_a_thousand_half_sent_requests_hold_connections() {
+    more_files();
+    let w = World::start().await;
+    let alex = sign_in(&w.http, &w.hub.base_url, "user-alex").await.unwrap();
+    let session = alex["session_token"].as_str().unwrap().to_string();
+    let addr = w.hub.addr;
+    // An unauthenticated client on other loopback addresses starts 1,000 requests and never
+    // finishes their heads.
+    let mut slow = Vec::new();
+    for i in 0..1000u32 {
+        let from = std::net::Ipv4Addr::new(127, 0, (2 + i / 250) as u8, (1 + i % 250) as u8);
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind((from, 0).into()).unwrap();
+        let Ok(mut stream) = socket.connect(addr).await else {
+            continue;
+        };
+        let _ = stream
+            .write_all(b"POST /api/v1/doors/front/unlock HTTP/1.1\r\nHost: hub\r\nContent-Le")
+            .await;
+        slow.push(stream);
+    }
+    assert!(slow.len() >= 900, "the flood is in place: {} connections", slow.len());
+    let answered = tokio::time::timeout(Duration::from_secs(5), w.unlock(&session, "front")).await;
+    let (status, body) = answered.expect("the member is answered while the flood holds its connections");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(w.relay.pulses().len(), 1);
+    drop(slow);
+}
+
+#[tokio::test]
+async fn one_address_cannot_take_every_connection() {
+    more_files();
+    let sim = cobot_sim::spawn(cobot_sim::SimConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let setup = Setup {
+        limits: frontdoor_hub::serve::Limits {
+            per_peer: 20,
+            ..frontdoor_hub::serve::Limits::default()
+        },
+        ..Setup::detached()
+    };
+    let hub = frontdoor_hub::spawn_with(Config::demo(&sim.base_url), setup, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let hog: std::net::Ipv4Addr = "127.0.9.9".parse().unwrap();
+    let mut held = Vec::new();
+    for _ in 0..40 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind((hog, 0).into()).unwrap();
+        held.push(socket.connect(hub.addr).await.unwrap());
+    }
+    // The 21st and later connections of the hog are closed at once by the hub.
+    let mut closed = 0;
+    for stream in &mut held {
+        let mut buf = [0u8; 1];
+        stream
+            .write_all(b"GET /api/v1/hub HTTP/1.1\r\nHost: h\r\n\r\n")
+            .await
+            .ok();
+        match tokio::time::timeout(Duration::from_secs(2), tokio::io::AsyncReadExt::read(stream, &mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => closed += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(closed, 20, "beyond its share the hog's connections are closed");
+    let r = reqwest::get(hub.base_url.join("api/v1/hub").unwrap()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "everyone else is still served");
+}
+
+#[tokio::test]
+async fn made_up_tokens_cost_cobot_nothing() {
+    let w = World::start().await;
+    w.clear_sim_requests().await;
+    for i in 0..150 {
+        let garbage = format!("made-up-token-{i}-0123456789abcdef0123456789abcdef");
+        let _ = w
+            .http
+            .get(w.url("api/v1/me"))
+            .bearer_auth(&garbage)
+            .send()
+            .await
+            .unwrap();
+        let _ = w.unlock(&garbage, "front").await;
+        let _ = refresh(&w.http, &w.hub.base_url, &garbage).await;
+        let _ = w
+            .http
+            .post(w.url("api/v1/sign_in/redeem"))
+            .json(&json!({"ticket": garbage, "proof": garbage}))
+            .send()
+            .await
+            .unwrap();
+        let _ = w
+            .http
+            .post(w.url("api/v1/sign_out"))
+            .bearer_auth(&garbage)
+            .json(&json!({"refresh_token": garbage}))
+            .send()
+            .await
+            .unwrap();
+        let _ = w
+            .http
+            .get(w.url(&format!("auth/callback?code={garbage}&state={garbage}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(w.sim_requests().await, Vec::<String>::new(), "not one call to Cobot");
+    assert!(w.relay.pulses().is_empty());
+}
+
+#[tokio::test]
+async fn a_forged_deleted_membership_webhook_removes_no_one() {
+    let w = World::start().await;
+    let secret = w.hub.hub.webhook_secret.clone();
+    let alex_url = format!("{}sub/lighthouse/api/memberships/mem-alex", w.sim.base_url);
+    // Someone who learned the callback secret claims Alex's membership was deleted.
+    let r = w
+        .http
+        .post(w.url(&format!("api/v1/cobot/webhooks/{secret}/deleted_membership")))
+        .json(&json!({"url": alex_url, "membership": {"id": "mem-alex"}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    assert!(
+        w.hub.hub.snapshot().member("mem-alex").is_some(),
+        "Cobot still has the membership, so the hub keeps it"
+    );
+    let alex = sign_in(&w.http, &w.hub.base_url, "user-alex").await.unwrap();
+    assert_eq!(w.unlock(alex["session_token"].as_str().unwrap(), "front").await.0, 200);
+
+    // Deleted for real: Cobot answers 404 and the member goes.
+    let r = w
+        .http
+        .delete(format!("{}_sim/spaces/lighthouse/memberships/mem-alex", w.sim.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let r = w
+        .http
+        .post(w.url(&format!("api/v1/cobot/webhooks/{secret}/deleted_membership")))
+        .json(&json!({"url": alex_url}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    assert!(w.hub.hub.snapshot().member("mem-alex").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_database_stalls_neither_the_self_description_nor_the_health_check() {
+    let w = World::start().await;
+    // Another process holds the write lock (a backup tool, a stuck migration, a slow disk).
+    let locker = rusqlite::Connection::open(w.dir.path().join("hub.sqlite")).unwrap();
+    locker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    // Unauthenticated requests that need the writer pile up behind it: more than there are workers.
+    let mut stuck = Vec::new();
+    for i in 0..8 {
+        let http = w.http.clone();
+        let url = w.url("api/v1/session/refresh");
+        stuck.push(tokio::spawn(async move {
+            let _ = http
+                .post(url)
+                .json(&json!({"refresh_token": format!("garbage-{i}")}))
+                .send()
+                .await;
+        }));
+        let http = w.http.clone();
+        let url = w.url("api/v1/cobot/webhooks/wrong-secret/deleted_membership");
+        stuck.push(tokio::spawn(async move {
+            let _ = http.post(url).json(&json!({"url": "x"})).send().await;
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let info = tokio::time::timeout(Duration::from_secs(2), w.http.get(w.url("api/v1/hub")).send())
+        .await
+        .expect("the hub describes itself while its database is locked")
+        .unwrap();
+    assert_eq!(info.status().as_u16(), 200);
+    let health = tokio::time::timeout(Duration::from_secs(2), w.http.get(w.url("api/v1/health")).send())
+        .await
+        .expect("the health check answers while the database is locked")
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200, "{:?}", health.text().await);
+    locker.execute_batch("ROLLBACK").unwrap();
+    for task in stuck {
+        let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+    }
+}
+
+#[tokio::test]
+async fn the_health_check_says_what_is_missing_in_words() {
+    let w = World::start().await;
+    let r = w.http.get(w.url("api/v1/health")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["status"], json!("ok"), "{body}");
+    assert_eq!(body["snapshot_age_secs"], json!(0));
+
+    let sim = cobot_sim::spawn(cobot_sim::SimConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let bare = frontdoor_hub::spawn(Config::demo(&sim.base_url), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let r = reqwest::get(bare.base_url.join("api/v1/health").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 503);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["status"], json!("degraded"));
+    let problems = body["problems"].to_string();
+    assert!(problems.contains("no Cobot token"), "{problems}");
+    assert!(problems.contains("cannot sign in"), "{problems}");
+}
