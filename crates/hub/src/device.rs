@@ -478,7 +478,7 @@ pub(crate) async fn refresh(
             .and_then(|s| hub.seal.open(&device.id, s).ok())
             .map(|t| AccessToken::new(String::from_utf8_lossy(&t).into_owned()));
         let answer = match &token {
-            Some(token) => Some(hub.cobot.user(token).await),
+            Some(token) => Some(hub.cobot_now.user(token).await),
             None => None,
         };
         match answer {

@@ -133,8 +133,11 @@ pub struct Hub {
     pub snapshot: Arc<RwLock<Arc<Snapshot>>>,
     /// The sync engine.
     pub syncer: Syncer,
-    /// Cobot, for reading who signed in.
+    /// Cobot, for the sync and the check-in worker (retries, honours `Retry-After`).
     pub cobot: Cobot,
+    /// Cobot for calls made while a person's request is open (who signed in, re-validation):
+    /// one attempt, never waits out a `Retry-After`.
+    pub cobot_now: Cobot,
     /// The HTTP client for Cobot's sign-in (no redirects followed).
     pub http: reqwest::Client,
     /// Sign-ins under way and tickets waiting.
@@ -183,6 +186,7 @@ impl Hub {
         let snapshot = Arc::new(RwLock::new(Arc::new(snapshot)));
         let http = frontdoor_core::auth::http_client_with_timeout(setup.cobot_timeout);
         let cobot = Cobot::new(http.clone(), config.hosts()).with_retry(setup.retry);
+        let cobot_now = Cobot::new(http.clone(), config.hosts()).with_retry(RetryPolicy::immediate());
         // `rules()` above refused any entry without exactly one of id and name.
         let assignments = config.plans.iter().filter_map(|p| p.plan_match()).collect();
         let syncer = Syncer::new(
@@ -202,6 +206,7 @@ impl Hub {
             snapshot,
             syncer,
             cobot,
+            cobot_now,
             http,
             sign_ins: sign_in::SignIns::default(),
             client_secret: setup.client_secret,

@@ -374,7 +374,7 @@ async fn finish(
         };
         (name, e.to_string())
     })?;
-    let user = hub.cobot.user(&signed_in.access_token).await.map_err(|e| {
+    let user = hub.cobot_now.user(&signed_in.access_token).await.map_err(|e| {
         (
             "temporarily_unavailable",
             format!("Cobot did not say who signed in ({e})."),

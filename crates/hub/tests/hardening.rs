@@ -338,3 +338,34 @@ async fn the_health_check_says_what_is_missing_in_words() {
     assert!(problems.contains("no Cobot token"), "{problems}");
     assert!(problems.contains("cannot sign in"), "{problems}");
 }
+
+#[tokio::test]
+async fn a_retry_after_from_cobot_never_holds_a_members_request_open() {
+    let w = World::start().await;
+    let sam = sign_in(&w.http, &w.hub.base_url, "user-sam").await.unwrap();
+    // Cobot throttles: every user read answers 429 with a long Retry-After.
+    w.sim
+        .sim
+        .add_fault(cobot_sim::Fault {
+            path: "/api/user".into(),
+            kind: cobot_sim::FaultKind::Status,
+            status: Some(429),
+            delay_ms: None,
+            retry_after_secs: Some(60),
+            times: 100,
+        })
+        .unwrap();
+    // A staff device is re-validated at each refresh: the hub asks Cobot, which says "wait a minute".
+    let answered = tokio::time::timeout(
+        Duration::from_secs(5),
+        refresh(&w.http, &w.hub.base_url, sam["refresh_token"].as_str().unwrap()),
+    )
+    .await
+    .expect("the refresh is answered at once, not after Cobot's minute");
+    assert_eq!(
+        answered.0, 200,
+        "staff keep their rights within the grace: {}",
+        answered.1
+    );
+    assert_eq!(answered.1["staff"], json!(true));
+}

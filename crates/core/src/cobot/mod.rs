@@ -123,6 +123,18 @@ pub struct RetryPolicy {
     pub max_retry_after: Duration,
 }
 
+impl RetryPolicy {
+    /// One attempt and no waiting: for calls made while a person's request is open, which must
+    /// answer "Cobot is busy" at once rather than hold the request through a `Retry-After`.
+    pub fn immediate() -> RetryPolicy {
+        RetryPolicy {
+            attempts: 1,
+            base: Duration::ZERO,
+            max_retry_after: Duration::ZERO,
+        }
+    }
+}
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
