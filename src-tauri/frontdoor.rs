@@ -230,6 +230,9 @@ pub fn code_of(code: Code) -> ErrorCode {
         Code::AuditUnavailable => ErrorCode::AuditUnavailable,
         Code::SignInNotConfigured | Code::NotConnected | Code::NeverSynced => ErrorCode::HubNotReady,
         Code::RequestTimeout => ErrorCode::HubUnreachable,
+        Code::Invalid => ErrorCode::Invalid,
+        Code::Conflict => ErrorCode::Conflict,
+        Code::UnknownItem => ErrorCode::UnknownItem,
         // The app asked for something the hub does not take: a bug on one side or the other,
         // shown with the hub's words.
         Code::BadReturnAddress
@@ -263,7 +266,11 @@ fn unlock_words(e: &hub::CallError) -> String {
 
 impl From<&Error> for ErrorDto {
     fn from(e: &Error) -> ErrorDto {
-        ErrorDto::new(e.code(), e.to_string())
+        let mut dto = ErrorDto::new(e.code(), e.to_string());
+        if let Error::HubCall(hub::CallError::Refused(api, _)) = e {
+            dto.fields = api.fields.clone();
+        }
+        dto
     }
 }
 
@@ -847,6 +854,7 @@ impl Frontdoor {
                 hub::ApiError {
                     code: Code::NotSignedIn,
                     message: format!("Sign in to {} first.", space.name),
+                    fields: Default::default(),
                 },
                 401,
             ));

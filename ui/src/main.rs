@@ -154,6 +154,9 @@ fn title(code: ErrorCode) -> &'static str {
         ErrorCode::MembershipEnded => "Membership ended",
         ErrorCode::NotStaff => "Staff only",
         ErrorCode::AuditUnavailable => "The door stays shut",
+        ErrorCode::Invalid => "Please check the form",
+        ErrorCode::Conflict => "Someone else changed this",
+        ErrorCode::UnknownItem => "Not found",
         ErrorCode::InvalidIdToken | ErrorCode::SignInRefused | ErrorCode::NoSignInInProgress => "Sign-in failed",
         ErrorCode::Internal => "Something went wrong",
     }

@@ -346,6 +346,9 @@ pub struct ApiError {
     pub code: Code,
     /// What went wrong and what to do.
     pub message: String,
+    /// With [`Code::Invalid`]: what is wrong with each field of the change, by field name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub fields: std::collections::BTreeMap<String, String>,
 }
 
 /// Every code a hub answers with, shared by the hub (which sends them) and the app (which
@@ -414,6 +417,12 @@ pub enum Code {
     UnknownEvent,
     /// No such device.
     UnknownDevice,
+    /// A change with wrong fields (the body also carries `fields`).
+    Invalid,
+    /// A change made on an older version of the setup: reload and make it again.
+    Conflict,
+    /// No such group, plan or member.
+    UnknownItem,
     /// The request could not be read (bad JSON, missing field, bad path or query).
     BadRequest,
     /// The request body is larger than this endpoint takes.
@@ -465,6 +474,9 @@ impl Code {
             Code::UnknownWebhook => "unknown_webhook",
             Code::UnknownEvent => "unknown_event",
             Code::UnknownDevice => "unknown_device",
+            Code::Invalid => "invalid",
+            Code::Conflict => "conflict",
+            Code::UnknownItem => "unknown_item",
             Code::BadRequest => "bad_request",
             Code::PayloadTooLarge => "payload_too_large",
             Code::RequestTimeout => "request_timeout",

@@ -7,6 +7,7 @@
 //! - [`cobot`]: typed calls to Cobot's API.
 //! - [`door`]: door drivers (Shelly relays) behind one trait; a pulse is never sent twice.
 //! - [`hub`]: what a hub says about itself, and the client the app uses to ask.
+//! - [`console`]: the staff console's wire types (the hub's admin API).
 //! - [`secret`]: redacted newtypes for tokens and other secrets.
 //!
 //! Architecture Invariant: this crate names no `tauri`, `yew` or `wasm_bindgen`; HTTP clients and
@@ -16,6 +17,7 @@
 pub mod access;
 pub mod auth;
 pub mod cobot;
+pub mod console;
 pub mod door;
 pub mod hub;
 pub mod links;

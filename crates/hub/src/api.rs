@@ -172,6 +172,7 @@ pub struct Error {
     status: StatusCode,
     code: Code,
     message: String,
+    fields: std::collections::BTreeMap<String, String>,
 }
 
 impl Error {
@@ -180,7 +181,23 @@ impl Error {
             status,
             code,
             message: message.into(),
+            fields: Default::default(),
         }
+    }
+
+    /// `422 invalid`: a change with wrong fields, each named with words a person can act on.
+    pub(crate) fn invalid(message: impl Into<String>, fields: std::collections::BTreeMap<String, String>) -> Error {
+        Error {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: Code::Invalid,
+            message: message.into(),
+            fields,
+        }
+    }
+
+    /// What is wrong with each field, for [`Code::Invalid`].
+    pub fn fields(&self) -> &std::collections::BTreeMap<String, String> {
+        &self.fields
     }
 
     /// The stable code.
@@ -226,6 +243,7 @@ impl IntoResponse for Error {
             Json(ApiError {
                 code: self.code,
                 message: self.message,
+                fields: self.fields,
             }),
         )
             .into_response()

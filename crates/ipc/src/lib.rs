@@ -281,6 +281,10 @@ pub struct ErrorDto {
     pub code: ErrorCode,
     /// What went wrong and what to do, in words a person understands.
     pub message: String,
+    /// With [`ErrorCode::Invalid`]: the words for each wrong field of a form, by field name, so
+    /// the form shows them beside the fields.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub fields: std::collections::BTreeMap<String, String>,
 }
 
 /// Stable error codes. Pinned by tests: renaming one is a breaking change for the UI.
@@ -347,6 +351,12 @@ pub enum ErrorCode {
     HubNotReady,
     /// The hub cannot write its audit log, so the door stays shut.
     AuditUnavailable,
+    /// A console change with wrong fields (see the field errors).
+    Invalid,
+    /// A console change made on an older version: reload.
+    Conflict,
+    /// No such group, plan or member.
+    UnknownItem,
 }
 
 impl ErrorDto {
@@ -355,6 +365,7 @@ impl ErrorDto {
         ErrorDto {
             code,
             message: message.into(),
+            fields: Default::default(),
         }
     }
 }

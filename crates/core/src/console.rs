@@ -1,0 +1,279 @@
+//! The staff console's wire types: what the hub's `/api/v1/admin/…` endpoints take and answer,
+//! shared by the hub (which serves them) and the app (which shows them). Every endpoint is for
+//! staff of the space only; errors are the hub's `{code, message}` ([`crate::hub::ApiError`]),
+//! and a refused change also names its fields ([`FieldErrors`]).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// `422 {code: "invalid", message, fields}`: which fields of a change are wrong, in words,
+/// keyed by the field's name in the request (`"schedule"`, `"doors"`, `"groups[1]"`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldErrors {
+    /// Stable code: always `invalid`.
+    pub code: String,
+    /// The whole problem in words.
+    pub message: String,
+    /// Per field.
+    pub fields: BTreeMap<String, String>,
+}
+
+// ---- Access setup: `GET /api/v1/admin/access` and its changes ----
+
+/// A user group: an external identifier staff also type into the custom field, the doors it
+/// opens, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupSetup {
+    /// External identifier (`Members`, `Staff`); unique without regard to case.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Door ids it opens.
+    pub doors: Vec<String>,
+    /// Weekly schedule in the space's time zone (`Mon-Fri 07:00-22:00; Sat 10:00-16:00`);
+    /// `None`: always.
+    pub schedule: Option<String>,
+}
+
+/// A Cobot plan as the hub last synced it, with the groups it gives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanSetup {
+    /// Cobot's plan id (the key of the assignment).
+    pub plan_id: String,
+    /// Cobot's name for it.
+    pub name: String,
+    /// Synced memberships on it.
+    pub members: u32,
+    /// Groups it gives.
+    pub groups: Vec<String>,
+}
+
+/// A door as the console lists it for picking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoorRef {
+    /// Door id.
+    pub id: String,
+    /// Door name.
+    pub name: String,
+}
+
+/// The whole access setup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessSetup {
+    /// User groups.
+    pub groups: Vec<GroupSetup>,
+    /// Cobot's plans with their groups (assignments naming plans Cobot lacks are in
+    /// `unknown_plans`).
+    pub plans: Vec<PlanSetup>,
+    /// Assignments (by plan id or name) that match no synced plan.
+    pub unknown_plans: Vec<String>,
+    /// Extra groups from the membership custom field `smart_spaces_access_additional_units`.
+    pub extra_groups: bool,
+    /// The doors.
+    pub doors: Vec<DoorRef>,
+    /// The space's time zone (schedules are in it).
+    pub time_zone: String,
+    /// Grows with every change; a change names the version it was made on (`If-Match`-like),
+    /// so two staff editing at once cannot overwrite each other unknowingly.
+    pub version: u64,
+}
+
+/// `PUT /api/v1/admin/access/groups/{id}`: create or replace a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupChange {
+    /// The setup version the change was made on.
+    pub version: u64,
+    /// The group.
+    pub group: GroupSetup,
+}
+
+/// `PUT /api/v1/admin/access/plans/{plan_id}`: the groups a plan gives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanChange {
+    /// The setup version the change was made on.
+    pub version: u64,
+    /// Group ids.
+    pub groups: Vec<String>,
+}
+
+/// `PUT /api/v1/admin/access/extra_groups`: the extra-groups switch (turning it on makes sure
+/// the custom field exists in Cobot, keeping every other field).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtraGroupsChange {
+    /// The setup version the change was made on.
+    pub version: u64,
+    /// On or off.
+    pub enabled: bool,
+}
+
+/// One change to the setup, for the audit trail (`GET /api/v1/admin/access/changes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupChange {
+    /// RFC 3339.
+    pub at: String,
+    /// Cobot user id of the staff member.
+    pub by: String,
+    /// Their name.
+    pub by_name: String,
+    /// What changed, in words ("group Members", "plan Flex Desk", "extra groups").
+    pub what: String,
+    /// Before, as JSON (`null` when created).
+    pub before: serde_json::Value,
+    /// After, as JSON (`null` when removed).
+    pub after: serde_json::Value,
+}
+
+// ---- Cobot connection (the plug): `GET /api/v1/admin/cobot` ----
+
+/// Where the space's Cobot connection stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// No token: the hub cannot sync.
+    NotConnected,
+    /// A token Cobot accepts (as of the last sync or check).
+    Connected,
+    /// Cobot refused the token: staff reconnect.
+    Refused,
+}
+
+/// The connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CobotConnection {
+    /// Where it stands.
+    pub state: ConnectionState,
+    /// `console` (connected here, space-owned) or `environment` (a token given to the hub at start).
+    pub source: Option<String>,
+    /// When it was connected (RFC 3339).
+    pub since: Option<String>,
+    /// Who connected it (name).
+    pub by: Option<String>,
+    /// The scopes Cobot granted.
+    pub scopes: Vec<String>,
+    /// In words, for the console.
+    pub message: String,
+}
+
+/// `POST /api/v1/admin/cobot/connect`: begins the plug's OAuth flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectRequest {
+    /// Where the hub's callback page sends the browser back to when done (the app's deep link
+    /// or loopback address, as for sign-in), with `?connected=1` or `?error=…`.
+    pub return_to: url::Url,
+}
+
+/// The answer: where the browser goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectStarted {
+    /// Cobot's authorization URL, with the sync scopes.
+    pub authorize_url: url::Url,
+}
+
+// ---- Sync panel: `GET /api/v1/admin/sync/runs`, `POST /api/v1/admin/sync` ----
+
+/// One sync run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRun {
+    /// `full` or the webhook event.
+    pub kind: String,
+    /// RFC 3339.
+    pub started_at: String,
+    /// RFC 3339.
+    pub finished_at: String,
+    /// Whether it applied.
+    pub ok: bool,
+    /// The report (counts, added/removed/changed, unknown identifiers, members without a Cobot
+    /// user, plans without assignment, assignments naming plans Cobot lacks, error).
+    pub report: serde_json::Value,
+}
+
+/// The panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncPanel {
+    /// Newest first.
+    pub runs: Vec<SyncRun>,
+    /// When the next scheduled full sync runs (RFC 3339), if scheduled.
+    pub next_at: Option<String>,
+    /// Minutes between full syncs.
+    pub interval_minutes: u64,
+    /// The sync under way, if one is.
+    pub running: Option<SyncProgress>,
+}
+
+/// `PUT /api/v1/admin/sync/interval`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntervalChange {
+    /// Minutes, 5 to 1,440.
+    pub minutes: u64,
+}
+
+/// A sync's progress, pushed as server-sent events (`GET /api/v1/admin/sync/events`, one JSON
+/// object per `data:` line) while it runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncProgress {
+    /// `plans`, `memberships`, `custom_fields`, `applying`, `done`, `failed`.
+    pub phase: String,
+    /// Items read so far in this phase.
+    pub done: u64,
+    /// Items expected, when known.
+    pub total: Option<u64>,
+    /// In words.
+    pub message: String,
+}
+
+// ---- Members: `GET /api/v1/admin/members` ----
+
+/// Where a member's group comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupGrant {
+    /// Group id.
+    pub group: String,
+    /// "Plan Flex Desk", "extra group from the membership".
+    pub from: String,
+}
+
+/// One door for one member now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoorVerdict {
+    /// Door id.
+    pub door: String,
+    /// Door name.
+    pub name: String,
+    /// Opens now.
+    pub allowed: bool,
+    /// Why, in words.
+    pub reasons: Vec<String>,
+}
+
+/// A synced member as staff see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRow {
+    /// Cobot membership id.
+    pub membership_id: String,
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Plan names.
+    pub plans: Vec<String>,
+    /// Active now.
+    pub active: bool,
+    /// "active", "ended on …", "starts on …".
+    pub status: String,
+    /// Groups with where each came from.
+    pub groups: Vec<GroupGrant>,
+    /// Identifiers in the custom field that name no group (reported, never granted).
+    pub unknown_extra_groups: Vec<String>,
+    /// The raw custom-field value.
+    pub extra_groups: Option<String>,
+    /// Every door now.
+    pub doors: Vec<DoorVerdict>,
+}
+
+/// `PUT /api/v1/admin/members/{membership_id}/extra_groups`: written to Cobot's custom field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtraGroupsOfMember {
+    /// Group ids (each must be a known group).
+    pub groups: Vec<String>,
+}
