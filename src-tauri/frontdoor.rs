@@ -163,6 +163,9 @@ pub enum Error {
     /// Confirm without a door link waiting.
     #[error("No door is waiting to be opened. Scan the door's code again.")]
     NoPendingOpen,
+    /// Connecting the space's Cobot account did not finish.
+    #[error("Cobot was not connected: {0}")]
+    ConnectFailed(String),
     /// A bug or a broken device.
     #[error("Something went wrong inside Frontdoor: {0}")]
     Internal(String),
@@ -191,6 +194,7 @@ impl Error {
             Error::NotSignedIn(_) => ErrorCode::NotSignedIn,
             Error::UnknownDoor { .. } => ErrorCode::UnknownDoor,
             Error::NoPendingOpen => ErrorCode::NoPendingOpen,
+            Error::ConnectFailed(_) => ErrorCode::SignInRefused,
             Error::Browser(_) | Error::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -287,7 +291,7 @@ struct SignInRun {
 }
 
 #[derive(Default)]
-struct Inner {
+pub(crate) struct Inner {
     saved: Saved,
     pending_join: Option<StoredSpace>,
     signing_in: Option<SignInRun>,
@@ -298,6 +302,8 @@ struct Inner {
     notice: Option<ErrorDto>,
     /// A door link waiting for confirmation (memory only).
     pending_open: Option<PendingOpen>,
+    /// Grows each time the console should be reloaded (the hub said Cobot was connected).
+    pub(crate) console_epoch: u64,
 }
 
 /// A door link the person has not yet confirmed.
@@ -334,11 +340,11 @@ pub struct Settings {
 /// The app.
 pub struct Frontdoor {
     inner: Mutex<Inner>,
-    http: reqwest::Client,
-    settings: Settings,
+    pub(crate) http: reqwest::Client,
+    pub(crate) settings: Settings,
     vault: Box<dyn Vault>,
     prefs: Box<dyn Prefs>,
-    browser: Box<dyn Browser>,
+    pub(crate) browser: Box<dyn Browser>,
     notify: Box<dyn Fn(&AppView) + Send + Sync>,
     /// The last view's [`AppView::revision`].
     revision: std::sync::atomic::AtomicU64,
@@ -395,7 +401,7 @@ impl Frontdoor {
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding the lock leaves plain data behind; keep serving it.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -404,6 +410,16 @@ impl Frontdoor {
     pub fn view(&self) -> AppView {
         let inner = self.lock();
         self.view_of(&inner)
+    }
+
+    /// The space on screen, when someone is signed in to it.
+    pub(crate) fn signed_in_space(&self) -> Result<StoredSpace, Error> {
+        let inner = self.lock();
+        let space = inner.current_space()?;
+        if !inner.tokens.contains_key(&space.subdomain) {
+            return Err(Error::NotSignedIn(space.name));
+        }
+        Ok(space)
     }
 
     fn view_of(&self, inner: &Inner) -> AppView {
@@ -440,6 +456,7 @@ impl Frontdoor {
             token_storage: self.vault.kind(),
             notice: inner.notice.clone(),
             access,
+            console_epoch: inner.console_epoch,
             pending_open: inner.pending_open.as_ref().map(|p| OpenOffer {
                 subdomain: p.space.subdomain.to_string(),
                 space_name: p.space.name.clone(),
@@ -449,7 +466,7 @@ impl Frontdoor {
         }
     }
 
-    fn changed(&self) {
+    pub(crate) fn changed(&self) {
         let view = self.view();
         (self.notify)(&view);
     }
@@ -464,6 +481,21 @@ impl Frontdoor {
     pub async fn open_link(self: &Arc<Self>, text: &str) -> Result<AppView, Error> {
         match DeepLink::parse(text)? {
             DeepLink::Join { space, hub } => self.join(space, hub).await,
+            DeepLink::CobotConnected => {
+                {
+                    let mut inner = self.lock();
+                    inner.console_epoch += 1;
+                    inner.notice = None;
+                }
+                Ok(self.view())
+            }
+            // An error with no `state` is the hub's answer to connecting Cobot (sign-ins always
+            // carry the app's state): say what Cobot or the hub said.
+            DeepLink::AuthCallback(Callback::Error {
+                state: None,
+                error,
+                description,
+            }) if !self.lock().slot.is_waiting() => Err(Error::ConnectFailed(description.unwrap_or(error))),
             DeepLink::AuthCallback(callback) => self.callback(callback).await,
             DeepLink::Open { space, door } => self.offer_open(space, door),
         }
@@ -812,7 +844,7 @@ impl Frontdoor {
     /// is none, and once more when the hub says the session ended (`not_signed_in`). The hub
     /// refuses an unknown session before doing anything, so repeating the call once cannot open a
     /// door twice.
-    async fn with_hub_session<T, F, Fut>(&self, space: &StoredSpace, call: F) -> Result<T, hub::CallError>
+    pub(crate) async fn with_hub_session<T, F, Fut>(&self, space: &StoredSpace, call: F) -> Result<T, hub::CallError>
     where
         F: Fn(HubSessionToken) -> Fut,
         Fut: std::future::Future<Output = Result<T, hub::CallError>>,

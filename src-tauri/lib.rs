@@ -3,13 +3,16 @@
 //! Commands are one-line adapters over the managed [`Frontdoor`]; errors cross to the UI as
 //! `{code, message}` ([`frontdoor_ipc::ErrorDto`]).
 
+pub mod console;
 pub mod frontdoor;
 pub mod vault;
 
 use std::sync::Arc;
 
 use frontdoor_core::auth::IssuerPolicy;
-use frontdoor_ipc::{AppView, ErrorDto, RedirectKind, UnlockAnswer, VIEW_CHANGED_EVENT};
+use frontdoor_ipc::{
+    AppView, ConsoleView, ErrorDto, GroupDto, RedirectKind, UnlockAnswer, SYNC_PROGRESS_EVENT, VIEW_CHANGED_EVENT,
+};
 use tauri::{Emitter, Manager, Runtime};
 use url::Url;
 
@@ -83,6 +86,69 @@ fn cancel_open(app: App<'_>) -> AppView {
     app.cancel_open()
 }
 
+#[tauri::command]
+async fn console(app: App<'_>) -> Result<ConsoleView, ErrorDto> {
+    Ok(app.console().await?)
+}
+
+#[tauri::command]
+async fn console_save_group(app: App<'_>, group: GroupDto, version: u64) -> Result<ConsoleView, ErrorDto> {
+    Ok(app.save_group(group, version).await?)
+}
+
+#[tauri::command]
+async fn console_delete_group(app: App<'_>, id: String, version: u64) -> Result<ConsoleView, ErrorDto> {
+    Ok(app.delete_group(&id, version).await?)
+}
+
+#[tauri::command]
+async fn console_assign_plan(
+    app: App<'_>,
+    plan_id: String,
+    groups: Vec<String>,
+    version: u64,
+) -> Result<ConsoleView, ErrorDto> {
+    Ok(app.assign_plan(&plan_id, groups, version).await?)
+}
+
+#[tauri::command]
+async fn console_extra_groups(app: App<'_>, enabled: bool, version: u64) -> Result<ConsoleView, ErrorDto> {
+    Ok(app.set_extra_groups(enabled, version).await?)
+}
+
+#[tauri::command]
+async fn console_member_extra_groups(
+    app: App<'_>,
+    membership_id: String,
+    groups: Vec<String>,
+) -> Result<ConsoleView, ErrorDto> {
+    Ok(app.member_extra_groups(&membership_id, groups).await?)
+}
+
+#[tauri::command]
+async fn console_sync_interval(app: App<'_>, minutes: u64) -> Result<ConsoleView, ErrorDto> {
+    Ok(app.set_sync_interval(minutes).await?)
+}
+
+#[tauri::command]
+async fn console_sync_now<R: Runtime>(handle: tauri::AppHandle<R>, app: App<'_>) -> Result<ConsoleView, ErrorDto> {
+    Ok(app
+        .sync_now(move |progress| {
+            let _ = handle.emit(SYNC_PROGRESS_EVENT, &progress);
+        })
+        .await?)
+}
+
+#[tauri::command]
+async fn console_connect_cobot(app: App<'_>) -> Result<ConsoleView, ErrorDto> {
+    Ok(app.connect_cobot().await?)
+}
+
+#[tauri::command]
+async fn console_disconnect_cobot(app: App<'_>) -> Result<ConsoleView, ErrorDto> {
+    Ok(app.disconnect_cobot().await?)
+}
+
 /// The command table, shared by the app and the IPC tests.
 pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
@@ -98,7 +164,17 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         dismiss_notice,
         unlock,
         confirm_open,
-        cancel_open
+        cancel_open,
+        console,
+        console_save_group,
+        console_delete_group,
+        console_assign_plan,
+        console_extra_groups,
+        console_member_extra_groups,
+        console_sync_interval,
+        console_sync_now,
+        console_connect_cobot,
+        console_disconnect_cobot
     ]
 }
 

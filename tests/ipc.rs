@@ -331,7 +331,7 @@ fn get_view_answers_the_whole_initial_view() {
     assert_eq!(
         s.invoke("get_view", json!({})),
         Ok(
-            json!({"revision": first["revision"].as_u64().unwrap() + 1, "spaces": [], "pending_join": null,
+            json!({"revision": first["revision"].as_u64().unwrap() + 1, "spaces": [], "pending_join": null, "console_epoch": 0,
                   "signing_in": null, "session": null,
                   "token_storage": {"kind": "memory_only", "reason": "test"}, "notice": null, "access": null,
                   "pending_open": null})
@@ -1006,4 +1006,49 @@ fn a_plain_http_hub_is_refused_unless_it_is_on_this_machine() {
     assert_eq!(refused["code"], json!("invalid_link"));
     assert!(refused["message"].as_str().unwrap().contains("https://"), "{refused}");
     assert_eq!(s.invoke("get_view", json!({})).unwrap()["pending_join"], Value::Null);
+}
+
+#[test]
+fn staff_load_the_console_and_a_member_is_refused_it() {
+    let s = setup();
+    s.signed_in_as("sam@example.com");
+    let console = s.invoke("console", json!({})).unwrap();
+    assert_eq!(console["errors"], json!([]), "{console}");
+    assert!(console["access"]["groups"].as_array().unwrap().iter().any(|g| g["id"] == "Members"));
+    assert_eq!(console["cobot"]["state"], json!("connected"));
+    assert!(console["members"].as_array().unwrap().iter().any(|m| m["name"] == "Alex Morgan"));
+    assert!(!console["sync"]["runs"].as_array().unwrap().is_empty(), "the first sync's report");
+
+    let m = setup();
+    m.signed_in_as("alex@example.com");
+    let refused = m.invoke("console", json!({})).unwrap_err();
+    assert_eq!(refused["code"], json!("not_staff"), "{refused}");
+}
+
+#[test]
+fn a_refused_group_comes_back_with_words_for_each_field_and_a_good_one_is_saved() {
+    let s = setup();
+    s.signed_in_as("sam@example.com");
+    let console = s.invoke("console", json!({})).unwrap();
+    let version = console["access"]["version"].as_u64().unwrap();
+    let refused = s
+        .invoke(
+            "console_save_group",
+            json!({"group": {"id": "Evenings", "name": "Evenings", "doors": ["nowhere"], "schedule": "Mon-Fri 25:00-26:00"}, "version": version}),
+        )
+        .unwrap_err();
+    assert_eq!(refused["code"], json!("invalid"), "{refused}");
+    assert!(refused["fields"]["group.doors"].as_str().unwrap().contains("nowhere"), "{refused}");
+    assert!(refused["fields"]["group.schedule"].as_str().unwrap().contains("25:00"), "{refused}");
+    let unchanged = s.invoke("console", json!({})).unwrap();
+    assert_eq!(unchanged["access"]["version"], json!(version), "nothing changed");
+
+    let saved = s
+        .invoke(
+            "console_save_group",
+            json!({"group": {"id": "Evenings", "name": "Evenings", "doors": ["workshop"], "schedule": "Mon-Fri 18:00-22:00"}, "version": version}),
+        )
+        .unwrap();
+    assert!(saved["access"]["groups"].as_array().unwrap().iter().any(|g| g["id"] == "Evenings"));
+    assert!(saved["changes"][0]["what"].as_str().unwrap().contains("Evenings"), "{}", saved["changes"]);
 }

@@ -22,11 +22,15 @@ struct Options {
     redirect: Option<&'static str>,
     /// Whether the app gets the session bus (single-instance, Secret Service).
     bus: bool,
+    /// Whether the hub starts connected to Cobot (a token, synced) or waits for staff to
+    /// connect it from the console.
+    connected: bool,
 }
 
 const DEEP_LINK: Options = Options {
     redirect: Some("deep_link"),
     bus: true,
+    connected: true,
 };
 
 /// cobot-sim, relay-sim's Shelly Pro 3 double wired to the demo's three doors, a hub, tauri-driver
@@ -71,7 +75,11 @@ impl Harness {
             .unwrap();
         let relay = relay_sim::ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 3).await;
         // Real time everywhere: the app checks Cobot's tokens against its own clock.
-        let hub = util::hub_with_doors(&sim, &relay, jiff::Timestamp::now).await;
+        let hub = if options.connected {
+            util::hub_with_doors(&sim, &relay, jiff::Timestamp::now).await
+        } else {
+            util::hub_waiting_for_cobot(&sim, &relay).await
+        };
         let home = tempfile::tempdir().unwrap();
         let log = home.path().join("browser.log");
         let dir = |name: &str| {
@@ -290,6 +298,7 @@ async fn without_a_session_bus_the_app_signs_in_through_the_loopback_redirect() 
     let h = Harness::start(Options {
         redirect: None,
         bus: false,
+        connected: true,
     })
     .await;
     h.find("#subdomain-input").await.send_keys("Lighthouse").await.unwrap();
@@ -506,5 +515,164 @@ async fn a_door_qr_code_opens_a_confirm_sheet_and_then_the_door() {
     h.second_launch("frontdoor://open?space=lighthouse&door=workshop");
     h.find("#open-cancel").await.click().await.unwrap();
     assert_eq!(pulses_on(&h, 1), 1);
+    h.stop().await;
+}
+
+/// Staff set the space up from the console: connect Cobot with the plug, sync with progress and
+/// a report, make a group with a schedule, give a plan that group — and a member's doors follow.
+#[tokio::test]
+#[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
+async fn staff_connect_cobot_sync_and_set_up_access_from_the_console() {
+    let h = Harness::start_as(
+        Options {
+            connected: false,
+            ..DEEP_LINK
+        },
+        "sam@example.com",
+    )
+    .await;
+    h.find("#welcome").await;
+    let join = format!(
+        "frontdoor://join?space=lighthouse&hub={}",
+        h.hub.base_url.as_str().trim_end_matches('/')
+    );
+    h.second_launch(&join);
+    h.find("#confirm-join-button").await.click().await.unwrap();
+    assert_eq!(h.text("#session-name").await, "Sam Rivera");
+
+    // The hub has no Cobot connection yet: Sam connects it with the plug.
+    h.find("#tab-cobot").await.click().await.unwrap();
+    let state = h.find("#cobot-state").await;
+    assert_eq!(
+        state.attr("data-state").await.unwrap().as_deref(),
+        Some("not_connected")
+    );
+    h.shot("console-cobot-not-connected").await;
+    h.find("#connect-cobot").await.click().await.unwrap();
+    h.find("#cobot-state[data-state=connected]").await;
+    assert!(
+        h.text("#cobot-connection").await.contains("Sam Rivera"),
+        "who connected it"
+    );
+    let tokens = h.sim_tokens("user-sam").await;
+    assert!(
+        tokens.iter().any(|t| !t["space"].is_null()),
+        "the hub holds a space-owned token: {tokens:?}"
+    );
+
+    // The first sync, with its progress pushed from the hub and its report.
+    h.find("#sync-now").await.click().await.unwrap();
+    h.find("#sync-progress[data-phase=done]").await;
+    let runs = h.text("#sync-runs tbody").await;
+    assert!(runs.contains("applied") && runs.contains("members"), "{runs}");
+    h.shot("console-cobot-synced").await;
+
+    // A group with a schedule, and a plan that gives it.
+    h.find("#tab-access").await.click().await.unwrap();
+    h.find("#new-group").await.click().await.unwrap();
+    h.find("#group-id").await.send_keys("Evenings").await.unwrap();
+    h.find("#group-name").await.send_keys("Evening access").await.unwrap();
+    h.find("#group-schedule")
+        .await
+        .send_keys("Mon-Sun 00:00-25:00")
+        .await
+        .unwrap();
+    h.find(".group-door[data-door=workshop]").await.click().await.unwrap();
+    h.find("#save-group").await.click().await.unwrap();
+    // The hub refuses the schedule and says why, beside the field; nothing is saved.
+    let why = h.text(".field-error[data-field='group.schedule']").await;
+    assert!(!why.is_empty());
+    h.shot("console-group-refused").await;
+    let schedule = h.find("#group-schedule").await;
+    schedule.clear().await.unwrap();
+    schedule.send_keys("Mon-Sun 00:00-24:00").await.unwrap();
+    h.find("#save-group").await.click().await.unwrap();
+    h.find("#groups tr[data-group=Evenings]").await;
+    h.find("#plans-setup tr[data-plan]").await;
+    let plan_row = h
+        .client
+        .find(Locator::XPath(
+            "//table[@id='plans-setup']//tr[td[1][normalize-space()='Flex Desk']]",
+        ))
+        .await
+        .expect("the Flex Desk plan is listed");
+    plan_row
+        .find(Locator::Css(".plan-group[data-group=Evenings]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    plan_row
+        .find(Locator::Css(".save-plan"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    h.find("#changes li").await;
+    h.shot("console-access").await;
+
+    // Alex's doors now follow, with the new reason, without a restart of anything.
+    let alex = h
+        .hub
+        .hub
+        .snapshot()
+        .member_of_user("user-alex")
+        .cloned()
+        .expect("Alex was synced");
+    let verdict = h.hub.hub.rules().evaluate(
+        &alex.access(),
+        &frontdoor_core::access::DoorId("workshop".into()),
+        jiff::Timestamp::now(),
+    );
+    assert!(verdict.allowed, "{verdict:?}");
+    assert!(
+        verdict.reasons.iter().any(|r| r.to_string().contains("Evenings")),
+        "{verdict:?}"
+    );
+    h.find("#tab-members").await.click().await.unwrap();
+    let alex_row = h.find("#members tr[data-membership=mem-alex]").await;
+    assert!(
+        alex_row.text().await.unwrap().contains("Workshop"),
+        "the members view shows the new door"
+    );
+
+    // An identifier typed into Alex's custom field at Cobot arrives by webhook and is reported.
+    let r = reqwest::Client::new()
+        .put(
+            h.sim
+                .base_url
+                .join("_sim/spaces/lighthouse/memberships/mem-alex/custom_fields/smart_spaces_access_additional_units")
+                .unwrap(),
+        )
+        .json(&json!({"value": "Nightowls"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    for _ in 0..100 {
+        if h.hub
+            .hub
+            .snapshot()
+            .member("mem-alex")
+            .and_then(|m| m.extra_groups.clone())
+            .as_deref()
+            == Some("Nightowls")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    h.find("#tab-cobot").await.click().await.unwrap();
+    h.find("#tab-members").await.click().await.unwrap();
+    h.find("#members tr[data-membership=mem-alex]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let unknown = h.text("#member-unknown-groups").await;
+    assert!(unknown.contains("Nightowls"), "{unknown}");
+    h.shot("console-members").await;
     h.stop().await;
 }

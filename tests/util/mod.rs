@@ -56,3 +56,23 @@ pub async fn hub_with_doors(
     hub.hub.syncer.full().await.expect("the demo space syncs");
     hub
 }
+
+/// The demo hub with its doors on `relay`, **not** connected to Cobot (no token, never synced):
+/// staff connect it from the console. It can sign people in (it has its OAuth client secret), and
+/// its public address is its own, so Cobot's webhooks reach it once connected.
+pub async fn hub_waiting_for_cobot(sim: &cobot_sim::RunningSim, relay: &relay_sim::ShellyDouble) -> RunningHub {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let setup = Setup {
+        client_secret: Some(ClientSecret::new(cobot_sim::seed::HUB_CLIENT_SECRET)),
+        ..Setup::detached()
+    };
+    let mut config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
+    config.hub.public_url = Some(url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap());
+    frontdoor_hub::spawn_with(config, setup, format!("127.0.0.1:{port}").parse().unwrap())
+        .await
+        .unwrap()
+}

@@ -1,6 +1,7 @@
 //! Frontdoor's window (Yew, compiled to wasm). It renders the shell's [`AppView`] and sends
 //! commands; all decisions are made in the Rust shell and core.
 
+mod console;
 mod model;
 mod tauri;
 
@@ -311,6 +312,8 @@ fn signing_in(props: &ScreenProps) -> Html {
 
 #[function_component(SignedIn)]
 fn signed_in(props: &ScreenProps) -> Html {
+    // Before any early return: hooks run in the same order at every render.
+    let tab = use_state(|| None::<console::Tab>);
     let Some(session) = props.view.session.clone() else {
         return html! {};
     };
@@ -330,8 +333,41 @@ fn signed_in(props: &ScreenProps) -> Html {
         let model = props.model.clone();
         Callback::from(move |door: String| model.dispatch(Action::DismissDoor(door)))
     };
+    let staff = session
+        .memberships
+        .iter()
+        .any(|m| m.subdomain == session.subdomain && matches!(m.role, Role::Admin | Role::MemberAndAdmin));
+    let pick = |t: Option<console::Tab>| {
+        let tab = tab.clone();
+        Callback::from(move |_| tab.set(t))
+    };
+    let current = if staff { *tab } else { None };
+    let nav = staff.then(|| {
+        let item = |label: &'static str, id: &'static str, t: Option<console::Tab>| {
+            html! {
+                <button id={id} class={classes!("tab", (current == t).then_some("active"))} onclick={pick(t)}>{ label }</button>
+            }
+        };
+        html! {
+            <nav id="console-nav">
+                { item("My doors", "tab-mine", None) }
+                { item("Members", "tab-members", Some(console::Tab::Members)) }
+                { item("Access", "tab-access", Some(console::Tab::Access)) }
+                { item("Cobot", "tab-cobot", Some(console::Tab::Cobot)) }
+            </nav>
+        }
+    });
+    if let Some(t) = current {
+        return html! {
+            <section id="session" class="staff">
+                { nav.unwrap_or_default() }
+                <console::Console tab={t} epoch={props.view.console_epoch} />
+            </section>
+        };
+    }
     html! {
         <section id="session">
+            { nav.unwrap_or_default() }
             <h2>{"Hello, "}<span id="session-name">{ &session.name }</span></h2>
             if let Some(email) = &session.email {
                 <p id="session-email" class="muted">{ email }</p>

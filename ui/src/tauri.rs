@@ -63,3 +63,17 @@ pub async fn sleep(ms: i32) {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
+
+/// Calls `cb` with every payload of `event` that reads as `T`, for the life of the page.
+pub fn listen<T: DeserializeOwned + 'static>(event: &'static str, cb: impl Fn(T) + 'static) {
+    let handler = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+        let payload = js_sys::Reflect::get(&event, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
+        if let Ok(value) = serde_wasm_bindgen::from_value::<T>(payload) {
+            cb(value);
+        }
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        tauri_listen(event, &handler).await;
+        handler.forget();
+    });
+}

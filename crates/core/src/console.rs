@@ -277,3 +277,94 @@ pub struct ExtraGroupsOfMember {
     /// Group ids (each must be a known group).
     pub groups: Vec<String>,
 }
+
+// ---- The app's client for these endpoints ----
+
+use crate::hub::{call, CallError};
+use crate::links::HubUrl;
+use crate::secret::HubSessionToken;
+
+/// `GET path` on the hub's admin API with a staff session.
+pub async fn get<T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    hub: &HubUrl,
+    session: &HubSessionToken,
+    path: &str,
+) -> Result<T, CallError> {
+    call(http.get(hub.join(path)).bearer_auth(session.secret())).await
+}
+
+/// `method path` with a JSON body on the hub's admin API with a staff session.
+pub async fn send<B: Serialize, T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    hub: &HubUrl,
+    session: &HubSessionToken,
+    method: reqwest::Method,
+    path: &str,
+    body: &B,
+) -> Result<T, CallError> {
+    call(
+        http.request(method, hub.join(path))
+            .bearer_auth(session.secret())
+            .json(body),
+    )
+    .await
+}
+
+/// A path segment, percent-encoded.
+pub fn segment(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// Follows `GET /api/v1/admin/sync/events` (server-sent events) and calls `each` with every
+/// progress report until the sync ends (`done` or `failed`) or the stream closes. At most
+/// `max_events` are read, and lines longer than 64 KiB end the stream.
+pub async fn follow_sync(
+    http: &reqwest::Client,
+    hub: &HubUrl,
+    session: &HubSessionToken,
+    max_events: usize,
+    mut each: impl FnMut(SyncProgress),
+) -> Result<Option<SyncProgress>, CallError> {
+    let mut response = http
+        .get(hub.join("api/v1/admin/sync/events"))
+        .bearer_auth(session.secret())
+        .header("Accept", "text/event-stream")
+        .send()
+        .await
+        .map_err(CallError::Unreachable)?;
+    let status = response.status().as_u16();
+    if !(200..300).contains(&status) {
+        let body = response.bytes().await.map_err(CallError::Unreachable)?;
+        return Err(match serde_json::from_slice::<crate::hub::ApiError>(&body) {
+            Ok(e) => CallError::Refused(e, status),
+            Err(_) => CallError::Malformed(status),
+        });
+    }
+    let mut buffer = String::new();
+    let mut last = None;
+    let mut seen = 0;
+    while let Some(chunk) = response.chunk().await.map_err(CallError::Unreachable)? {
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find('\n') {
+            let line: String = buffer.drain(..=end).collect();
+            let Some(data) = line.trim_end().strip_prefix("data:") else {
+                continue;
+            };
+            let Ok(progress) = serde_json::from_str::<SyncProgress>(data.trim()) else {
+                continue;
+            };
+            seen += 1;
+            let finished = matches!(progress.phase.as_str(), "done" | "failed");
+            each(progress.clone());
+            last = Some(progress);
+            if finished || seen >= max_events {
+                return Ok(last);
+            }
+        }
+        if buffer.len() > 64 * 1024 {
+            return Err(CallError::TooLarge);
+        }
+    }
+    Ok(last)
+}

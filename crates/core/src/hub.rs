@@ -97,7 +97,7 @@ impl CallError {
 /// The most the app reads of one hub answer: the largest (a member's view) is a few KiB.
 pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
-async fn call<T: for<'de> Deserialize<'de>>(request: reqwest::RequestBuilder) -> Result<T, CallError> {
+pub(crate) async fn call<T: for<'de> Deserialize<'de>>(request: reqwest::RequestBuilder) -> Result<T, CallError> {
     let mut response = request
         .header("Accept", "application/json")
         .send()

@@ -40,6 +40,9 @@ pub enum DeepLink {
     },
     /// The OAuth redirect coming back from Cobot.
     AuthCallback(Callback),
+    /// The hub's page after staff connected the space's Cobot account (`?connected=1` on the
+    /// sign-in return address): nothing to redeem, the console reloads.
+    CobotConnected,
     /// Open a door (the QR sticker on a door).
     Open {
         /// The space's Cobot subdomain.
@@ -379,6 +382,7 @@ impl DeepLink {
                 let hub = HubUrl::parse(&params.take("hub").ok_or(LinkError::Missing("hub address"))?)?;
                 Ok(DeepLink::Join { space, hub })
             }
+            ("auth", "/callback") if url.query() == Some("connected=1") => Ok(DeepLink::CobotConnected),
             ("auth", "/callback") => Ok(DeepLink::AuthCallback(Callback::from_url(&url)?)),
             ("open", "") => {
                 let mut params = Params::read(&url, &["space", "door"])?;
@@ -408,6 +412,10 @@ impl fmt::Display for DeepLink {
                     .append_pair("space", space.as_str())
                     .append_pair("door", door.as_str());
                 "open"
+            }
+            DeepLink::CobotConnected => {
+                query.append_pair("connected", "1");
+                "auth/callback"
             }
             DeepLink::AuthCallback(Callback::Code { code, state, iss }) => {
                 query.append_pair("code", code.secret()).append_pair("state", state);

@@ -46,6 +46,18 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/api/v1/me", get(me))
         .route("/api/v1/doors/{door}/unlock", post(unlock))
         .route("/api/v1/admin/sync", post(sync_now).get(last_sync))
+        .route("/api/v1/admin/sync/runs", get(crate::sync_panel::runs))
+        .route(
+            "/api/v1/admin/sync/interval",
+            axum::routing::put(crate::sync_panel::interval),
+        )
+        .route("/api/v1/admin/sync/start", post(crate::sync_panel::start))
+        .route("/api/v1/admin/sync/events", get(crate::sync_panel::events))
+        .route(
+            "/api/v1/admin/cobot",
+            get(crate::plug::state).delete(crate::plug::disconnect),
+        )
+        .route("/api/v1/admin/cobot/connect", post(crate::plug::connect))
         .route("/api/v1/admin/audit", get(audit))
         .route("/api/v1/admin/check_ins", get(check_ins))
         .route("/api/v1/admin/devices", get(crate::device::list))
@@ -54,6 +66,8 @@ pub fn router(hub: Arc<Hub>) -> Router {
             axum::routing::delete(crate::device::remove),
         )
         .route("/api/v1/cobot/webhooks/{secret}/{event}", post(webhook))
+        .merge(crate::setup::routes())
+        .merge(crate::members::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(sign_in)
         .fallback(not_found)
@@ -286,6 +300,12 @@ impl From<cobot::Error> for Error {
 impl From<sync::Error> for Error {
     fn from(e: sync::Error) -> Error {
         match e {
+            // The hub's own token, not the person's sign-in: "sign in again" would mislead.
+            sync::Error::Cobot(cobot::Error::SignInAgain) => Error::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Code::NotConnected,
+                crate::plug::refused_words(),
+            ),
             sync::Error::Cobot(e) => e.into(),
             sync::Error::ForeignUrl(_) => Error::new(StatusCode::UNPROCESSABLE_ENTITY, Code::ForeignUrl, e.to_string()),
             sync::Error::NotConnected => Error::new(
@@ -325,13 +345,16 @@ async fn health(State(hub): State<Arc<Hub>>) -> Response {
         (snapshot.as_of != jiff::Timestamp::default()).then(|| now.as_second() - snapshot.as_of.as_second());
     match snapshot_age {
         None => problems.push("The hub has no copy of Cobot's memberships yet.".to_string()),
-        Some(age) if age > 2 * 60 * hub.config.sync.interval_minutes.max(1) as i64 => {
+        Some(age) if age > 2 * 60 * hub.schedule.interval_minutes().max(1) as i64 => {
             problems.push(format!("The hub's copy of Cobot is {} minutes old.", age / 60))
         }
         Some(_) => {}
     }
     if hub.syncer.token().is_none() {
         problems.push("The hub has no Cobot token, so it cannot sync.".into());
+    }
+    if hub.syncer.token_slot().refused_at().is_some() {
+        problems.push("Cobot refused the hub's connection, so it cannot sync; staff must reconnect Cobot.".into());
     }
     if hub.client_secret.is_none() {
         problems.push("The hub has no OAuth client secret, so members cannot sign in.".into());
@@ -362,7 +385,7 @@ async fn health(State(hub): State<Arc<Hub>>) -> Response {
         "problems": problems,
         "snapshot_age_secs": snapshot_age,
         "last_sync_ok": last_sync_ok,
-        "doors": hub.rules.doors().len(),
+        "doors": hub.rules().doors().len(),
         "storage": storage,
         "version": env!("CARGO_PKG_VERSION"),
     });
@@ -457,7 +480,11 @@ fn check_in_status(hub: &Hub, row: &CheckInRow) -> CheckInStatus {
         .valid_from
         .as_deref()
         .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-        .map(|t| t.to_zoned(hub.rules.time_zone().clone()).strftime("%H:%M").to_string());
+        .map(|t| {
+            t.to_zoned(hub.rules().time_zone().clone())
+                .strftime("%H:%M")
+                .to_string()
+        });
     let (state, message) = match row.state.as_str() {
         "checked_in" => (
             CheckInState::CheckedIn,
@@ -500,10 +527,12 @@ async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<MyAc
     let snapshot = hub.snapshot();
     let now = (hub.now)();
     let member = session.membership_id.as_deref().and_then(|id| snapshot.member(id));
-    let names = hub.rules.door_names();
+    // One set of rules for the whole answer, even if staff change them meanwhile.
+    let rules = hub.rules();
+    let names = rules.door_names();
     let (plans, mut doors, name) = match member {
         Some(m) => {
-            let access = hub.rules.member_access(&m.access(), now);
+            let access = rules.member_access(&m.access(), now);
             let status = match &access.inactive {
                 None => match m.canceled_to {
                     Some(d) => format!("active, ends after {d}"),
@@ -541,7 +570,7 @@ async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<MyAc
     if session.staff {
         // Staff may open every door, whatever their plan says.
         let staff_reason = format!("Staff of {} may open every door", hub.config.space.name);
-        for door in hub.rules.doors() {
+        for door in rules.doors() {
             match doors.iter_mut().find(|d| d.id == door.id.0) {
                 Some(d) if d.allowed => {}
                 Some(d) => {

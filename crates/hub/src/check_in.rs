@@ -110,7 +110,7 @@ pub async fn process_due(hub: &Hub) -> Option<Duration> {
 /// The space's day `day` as `[00:00, next 00:00)` in its time zone.
 fn day_window(hub: &Hub, day: &str) -> Option<(Timestamp, Timestamp)> {
     let date: jiff::civil::Date = day.parse().ok()?;
-    let tz = hub.rules.time_zone().clone();
+    let tz = hub.rules().time_zone().clone();
     let start = date.to_zoned(tz.clone()).ok()?.timestamp();
     let end = date.checked_add(1.day()).ok()?.to_zoned(tz).ok()?.timestamp();
     Some((start, end))
@@ -164,6 +164,9 @@ async fn attempt(hub: &Hub, row: &CheckInRow) {
             }
         }
         Err(e) => {
+            if matches!(e, cobot::Error::SignInAgain) {
+                crate::plug::note_refused(hub, &token);
+            }
             retry(format!("could not read the day's check-ins: {e}"), None);
             return;
         }
@@ -199,10 +202,13 @@ async fn attempt(hub: &Hub, row: &CheckInRow) {
             }
         }
         // The hub's token no longer works: only staff can fix that; try again rarely.
-        Err(cobot::Error::SignInAgain) => retry(
-            "Cobot no longer accepts the hub's token; staff must connect Cobot again".into(),
-            Some(hub.check_in_backoff.max),
-        ),
+        Err(cobot::Error::SignInAgain) => {
+            crate::plug::note_refused(hub, &token);
+            retry(
+                "Cobot no longer accepts the hub's token; staff must connect Cobot again".into(),
+                Some(hub.check_in_backoff.max),
+            )
+        }
         // Anything else may or may not have reached Cobot: the next attempt reads first.
         Err(e) => retry(e.to_string(), None),
     }

@@ -271,6 +271,33 @@ pub struct Cobot {
     /// Scopes asked of members at sign-in.
     #[serde(default = "default_member_scopes")]
     pub scopes: Vec<String>,
+    /// Scopes asked of the admin who connects the space's Cobot account in the console (the
+    /// plug); `openid` is always added, so the ID token says who connected. The default is the
+    /// SmartSpace sync app's set plus webhooks and check-ins ([`DEFAULT_SYNC_SCOPES`]).
+    #[serde(default = "default_sync_scopes")]
+    pub sync_scopes: Vec<String>,
+}
+
+/// The scopes the plug asks for by default: Cobot's SmartSpace (Sensorberg) sync app's
+/// `navigation read read_custom_fields read_memberships read_plans read_user write
+/// write_custom_fields`, plus what webhooks and check-ins need.
+pub const DEFAULT_SYNC_SCOPES: &[&str] = &[
+    "navigation",
+    "read",
+    "read_custom_fields",
+    "read_memberships",
+    "read_plans",
+    "read_user",
+    "write",
+    "write_custom_fields",
+    "read_subscriptions",
+    "write_subscriptions",
+    "read_check_ins",
+    "checkin",
+];
+
+fn default_sync_scopes() -> Vec<String> {
+    DEFAULT_SYNC_SCOPES.iter().map(|s| s.to_string()).collect()
 }
 
 /// The secret of cobot-sim's seeded `frontdoor-hub` client, used by `--demo` only (cobot-sim's
@@ -366,6 +393,10 @@ fn default_pulse_seconds() -> f64 {
 pub struct GroupConfig {
     /// External identifier (as staff type it in the custom field).
     pub id: Spanned<String>,
+    /// Display name in the staff console (default: the identifier). Read only when the hub's
+    /// database has no access setup yet, like the rest of `[[groups]]`.
+    #[serde(default)]
+    pub name: Option<String>,
     /// Doors the group opens.
     #[serde(default)]
     pub doors: Vec<Spanned<String>>,
@@ -481,6 +512,9 @@ impl Config {
         }
         if !config.cobot.scopes.iter().any(|s| s == "openid") {
             return Err("cobot.scopes must include \"openid\": the hub verifies who signed in by the ID token".into());
+        }
+        if !config.cobot.sync_scopes.iter().any(|s| s == "read_user") {
+            return Err("cobot.sync_scopes must include \"read_user\": the hub checks that whoever connects Cobot is an admin of the space".into());
         }
         if config.unlock.per_minute == 0 {
             return Err("unlock.per_minute must be at least 1 (0 would lock everyone out)".into());
@@ -821,5 +855,17 @@ mod tests {
     fn the_demo_configuration_is_valid() {
         let config = Config::demo(&Url::parse("http://127.0.0.1:8480").unwrap());
         assert_eq!(config.rules().unwrap().doors().len(), 3);
+    }
+
+    #[test]
+    fn the_plug_asks_for_the_smartspace_sync_scopes_unless_told_and_always_for_read_user() {
+        let config = Config::parse(HEAD).unwrap();
+        assert_eq!(config.cobot.sync_scopes, DEFAULT_SYNC_SCOPES);
+        let told = Config::parse(&format!("{HEAD}sync_scopes = [\"read_user\", \"read_memberships\"]\n")).unwrap();
+        assert_eq!(told.cobot.sync_scopes, ["read_user", "read_memberships"]);
+        check(
+            "sync_scopes = [\"read_memberships\"]\n",
+            "cobot.sync_scopes must include \"read_user\": the hub checks that whoever connects Cobot is an admin of the space",
+        );
     }
 }

@@ -318,7 +318,7 @@ impl Hub {
         let snapshot = self.snapshot();
         match snapshot.member_of_user(user_id) {
             Some(m) => {
-                let access = self.rules.member_access(&m.access(), now);
+                let access = self.rules().member_access(&m.access(), now);
                 let ended = matches!(access.inactive, Some(frontdoor_core::access::Inactive::Ended { .. }));
                 (Some(m.membership_id.clone()), !ended)
             }

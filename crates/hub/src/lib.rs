@@ -15,12 +15,16 @@ pub mod device;
 pub mod doors;
 pub mod journal;
 pub mod log;
+pub mod members;
+pub mod plug;
 pub mod seal;
 pub mod serve;
+pub mod setup;
 pub mod sign_in;
 pub mod snapshot;
 pub mod store;
 pub mod sync;
+pub mod sync_panel;
 pub mod throttle;
 pub mod tls;
 pub mod unlock;
@@ -47,6 +51,8 @@ pub const COBOT_SCOPES: &[&str] = &[
     "read_memberships",
     "read_plans",
     "read_custom_fields",
+    // Turning extra groups on adds the custom field; staff edit members' extra groups.
+    "write_custom_fields",
     "read_subscriptions",
     "write_subscriptions",
     "read_check_ins",
@@ -125,8 +131,9 @@ impl Setup {
 pub struct Hub {
     /// Its configuration.
     pub config: Config,
-    /// The access rules built from it.
-    pub rules: Arc<Rules>,
+    /// The access setup in force and the rules built from it, swapped when staff change it
+    /// ([`setup`]); read through [`Hub::rules`].
+    pub access: Arc<setup::Live>,
     /// The store.
     pub store: Arc<Store>,
     /// The current snapshot (`None` inside until a first sync or a stored one).
@@ -166,14 +173,19 @@ pub struct Hub {
     pub check_ins: check_in::CheckIns,
     /// How failed check-ins back off.
     pub check_in_backoff: check_in::Backoff,
+    /// The space's Cobot connection made in the console, and the environment's token.
+    pub plug: plug::Plug,
+    /// How often the scheduler syncs, and when next.
+    pub schedule: sync_panel::Schedule,
 }
 
 impl Hub {
-    /// Builds the hub: rules from the configuration, the last snapshot from the store.
+    /// Builds the hub: the access setup from the store (imported from the configuration on the
+    /// first start), the last snapshot from the store.
     pub fn new(config: Config, setup: Setup) -> Result<Arc<Hub>, String> {
-        let rules = Arc::new(config.rules()?);
         let doors = doors::build(&config, &setup.secrets)?;
         let store = Arc::new(setup.store);
+        let access = Arc::new(setup::Live::start(&config, &store, (setup.now)())?);
         let interrupted = store
             .recover_interrupted(Timestamp::now().as_millisecond())
             .map_err(|e| e.to_string())?;
@@ -187,21 +199,22 @@ impl Hub {
         let http = frontdoor_core::auth::http_client_with_timeout(setup.cobot_timeout);
         let cobot = Cobot::new(http.clone(), config.hosts()).with_retry(setup.retry);
         let cobot_now = Cobot::new(http.clone(), config.hosts()).with_retry(RetryPolicy::immediate());
-        // `rules()` above refused any entry without exactly one of id and name.
-        let assignments = config.plans.iter().filter_map(|p| p.plan_match()).collect();
+        // A connection made in the console wins over the environment's token.
+        let plug = plug::Plug::load(&store, &setup.seal_key, setup.cobot_token)?;
+        let interval = store.sync_interval().map_err(|e| e.to_string())?;
+        let schedule = sync_panel::Schedule::new(interval.unwrap_or(config.sync.interval_minutes));
         let syncer = Syncer::new(
             cobot.clone(),
-            setup.cobot_token,
+            plug.token(),
             config.space.subdomain.clone(),
-            rules.clone(),
-            assignments,
+            access.clone(),
             store.clone(),
             snapshot.clone(),
             setup.now,
         );
         Ok(Arc::new(Hub {
             config,
-            rules,
+            access,
             store,
             snapshot,
             syncer,
@@ -221,6 +234,8 @@ impl Hub {
             unlocks: unlock::Unlocks::default(),
             check_ins: check_in::CheckIns::default(),
             check_in_backoff: setup.check_in_backoff,
+            plug,
+            schedule,
         }))
     }
 
@@ -259,6 +274,12 @@ impl Hub {
             .map_err(|e| api::Error::internal(format!("a database task failed: {e}")))
     }
 
+    /// The access rules in force now; a change in the console swaps them, so take them once per
+    /// decision.
+    pub fn rules(&self) -> Arc<Rules> {
+        self.access.rules()
+    }
+
     /// The current snapshot.
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.snapshot.read().unwrap_or_else(|p| p.into_inner()).clone()
@@ -283,6 +304,8 @@ impl RunningHub {
     /// it, up to the drain time.
     pub async fn stop(&mut self) {
         let _ = self.stop.send(true);
+        // Event streams would otherwise hold the drain open until their own end.
+        self.hub.schedule.stop_followers();
         for task in self.tasks.drain(..) {
             let _ = tokio::time::timeout(serve::Limits::default().drain_timeout + Duration::from_secs(10), task).await;
         }
@@ -292,6 +315,7 @@ impl RunningHub {
 impl Drop for RunningHub {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
+        self.hub.schedule.stop_followers();
     }
 }
 
@@ -327,7 +351,6 @@ pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::
     if scheduled {
         let hub = hub.clone();
         let mut sync_stop = stopped.clone();
-        let every = Duration::from_secs(hub.config.sync.interval_minutes.max(1) * 60);
         tasks.push(tokio::spawn(async move {
             if let Some(public_url) = hub.config.hub.public_url.clone() {
                 match hub.syncer.subscribe(&public_url).await {
@@ -340,9 +363,9 @@ pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::
                     _ = hub.syncer.full() => {}
                     _ = sync_stop.wait_for(|s| *s) => return,
                 }
-                tokio::select! {
-                    _ = tokio::time::sleep(every) => {}
-                    _ = sync_stop.wait_for(|s| *s) => return,
+                // Re-planned at once when staff change the interval.
+                if !sync_panel::wait_for_next(&hub, &mut sync_stop).await {
+                    return;
                 }
             }
         }));

@@ -12,6 +12,10 @@
 //! 4. The app redeems the ticket with its proof (`POST /api/v1/sign_in/redeem`) and gets a hub
 //!    session and a refresh token ([`crate::device`]).
 //!
+//! The same callback finishes the staff console's Cobot connection ([`crate::plug`]): a pending
+//! sign-in has a kind, and a plug's comes back to the console with `?connected=1` instead of a
+//! ticket.
+//!
 //! Architecture Invariant: nothing that crosses the browser or the OS opens anything by itself.
 //! A ticket is good once, for [`TICKET_SECS`], and only with the proof of the app that began the
 //! sign-in; a pending sign-in is good once, for [`PENDING_SECS`]; a replayed or forged callback
@@ -48,10 +52,18 @@ pub const CALLBACK_PATH: &str = "auth/callback";
 /// A sign-in waiting for Cobot's callback.
 struct Begun {
     login: PendingLogin,
-    app_state: String,
-    challenge: String,
+    kind: Kind,
     return_to: Url,
     expires_at: i64,
+}
+
+/// What a pending sign-in is for. Both come back to the hub's one redirect URI.
+enum Kind {
+    /// A person signing in to the app: the result goes to the app holding the proof.
+    Member { app_state: String, challenge: String },
+    /// Staff connecting the space's Cobot account ([`crate::plug`]), begun in the console by this
+    /// person (user id, name).
+    Plug { user_id: String, name: String },
 }
 
 /// A verified sign-in waiting for the app to redeem its ticket.
@@ -78,10 +90,11 @@ struct Ticket {
 pub struct SignIns {
     begun: Mutex<HashMap<String, Begun>>,
     tickets: Mutex<HashMap<String, Ticket>>,
-    client: tokio::sync::Mutex<Option<OidcClient>>,
+    /// Discovered clients by issuer: members sign in at the configured issuer, the plug at www's.
+    clients: tokio::sync::Mutex<HashMap<String, OidcClient>>,
     /// When discovery last failed: anonymous sign-in attempts do not make the hub ask Cobot again
     /// within [`DISCOVERY_RETRY`].
-    discovery_failed: Mutex<Option<std::time::Instant>>,
+    discovery_failed: Mutex<HashMap<String, std::time::Instant>>,
 }
 
 /// How long a failed discovery is remembered.
@@ -94,6 +107,29 @@ impl SignIns {
 
     fn tickets(&self) -> std::sync::MutexGuard<'_, HashMap<String, Ticket>> {
         self.tickets.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Keeps a begun sign-in until its callback, unless [`MAX_PENDING`] are waiting already.
+    fn hold(&self, login: PendingLogin, kind: Kind, return_to: Url, now: i64) -> Result<(), Error> {
+        let mut begun = self.begun();
+        begun.retain(|_, b| b.expires_at > now);
+        if begun.len() >= MAX_PENDING {
+            return Err(Error::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Code::SlowDown,
+                "Too many sign-ins are under way at this hub. Try again in a minute.",
+            ));
+        }
+        begun.insert(
+            login.state().to_string(),
+            Begun {
+                login,
+                kind,
+                return_to,
+                expires_at: now + PENDING_SECS,
+            },
+        );
+        Ok(())
     }
 
     /// Takes out the ticket with this hash if `proof` answers its challenge. A wrong proof leaves
@@ -156,8 +192,13 @@ impl Hub {
         self.public_base().join(CALLBACK_PATH).expect("a base URL takes a path")
     }
 
-    /// The OIDC client, discovered once (and again after a failure).
+    /// The OIDC client members sign in with.
     async fn oidc(&self) -> Result<OidcClient, Error> {
+        self.oidc_at(self.config.sign_in_issuer()).await
+    }
+
+    /// The OIDC client at `issuer`, discovered once (and again after a failure).
+    pub(crate) async fn oidc_at(&self, issuer: Url) -> Result<OidcClient, Error> {
         let Some(secret) = self.client_secret.clone() else {
             return Err(Error::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -172,17 +213,24 @@ impl Hub {
                 "Cobot's sign-in cannot be reached right now. Try again in a few minutes.",
             )
         };
-        let mut slot = self.sign_ins.client.lock().await;
-        if let Some(client) = slot.as_ref() {
+        let key = issuer.as_str().trim_end_matches('/').to_string();
+        let mut clients = self.sign_ins.clients.lock().await;
+        if let Some(client) = clients.get(&key) {
             return Ok(client.clone());
         }
-        let failed = *self.sign_ins.discovery_failed.lock().unwrap_or_else(|p| p.into_inner());
+        let failed = self
+            .sign_ins
+            .discovery_failed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .copied();
         if failed.is_some_and(|at| at.elapsed() < DISCOVERY_RETRY) {
             return Err(unavailable());
         }
         let client = OidcClient::discover(
             self.http.clone(),
-            &self.config.sign_in_issuer(),
+            &issuer,
             ClientCredentials {
                 id: self.config.cobot.client_id.clone(),
                 secret,
@@ -194,10 +242,14 @@ impl Hub {
             if crate::log::budgeted(&LOG, "Cobot's sign-in settings could not be read", 5).admit() {
                 tracing::warn!("Cobot's sign-in settings could not be read: {e}");
             }
-            *self.sign_ins.discovery_failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
+            self.sign_ins
+                .discovery_failed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key.clone(), std::time::Instant::now());
             unavailable()
         })?;
-        *slot = Some(client.clone());
+        clients.insert(key, client.clone());
         Ok(client)
     }
 }
@@ -241,30 +293,30 @@ pub(crate) async fn begin(
     let now = (hub.now)().as_second();
     let scopes: Vec<&str> = hub.config.cobot.scopes.iter().map(String::as_str).collect();
     let (authorize_url, login) = client.begin(&hub.redirect_uri(), &scopes, None);
-    let mut begun = hub.sign_ins.begun();
-    begun.retain(|_, b| b.expires_at > now);
-    if begun.len() >= MAX_PENDING {
-        return Err(Error::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            Code::SlowDown,
-            "Too many sign-ins are under way at this hub. Try again in a minute.",
-        ));
-    }
-    let expires_at = now + PENDING_SECS;
-    begun.insert(
-        login.state().to_string(),
-        Begun {
-            login,
-            app_state: request.state,
-            challenge: request.challenge,
-            return_to: request.return_to,
-            expires_at,
-        },
-    );
+    let kind = Kind::Member {
+        app_state: request.state,
+        challenge: request.challenge,
+    };
+    hub.sign_ins.hold(login, kind, request.return_to, now)?;
     Ok(axum::Json(SignInStarted {
         authorize_url,
-        expires_at,
+        expires_at: now + PENDING_SECS,
     }))
+}
+
+/// Begins the plug for staff member `user_id` (`name`): Cobot's authorization URL at the plug's
+/// issuer with the sync scopes and `openid`, coming back to the same callback as sign-ins.
+/// `return_to` was checked by the caller.
+pub(crate) async fn begin_plug(hub: &Hub, return_to: Url, user_id: String, name: String) -> Result<Url, Error> {
+    let client = hub.oidc_at(crate::plug::issuer(&hub.config)).await?;
+    let now = (hub.now)().as_second();
+    // `openid` first: the ID token says who connected.
+    let scopes: Vec<&str> = std::iter::once("openid")
+        .chain(hub.config.cobot.sync_scopes.iter().map(String::as_str))
+        .collect();
+    let (authorize_url, login) = client.begin(&hub.redirect_uri(), &scopes, None);
+    hub.sign_ins.hold(login, Kind::Plug { user_id, name }, return_to, now)?;
+    Ok(authorize_url)
 }
 
 /// What Cobot's redirect carries.
@@ -322,8 +374,29 @@ pub(crate) async fn callback(
             state: Some(state),
         },
     };
-    let result = finish(&hub, begun.login, callback, now).await;
     let mut back = begun.return_to.clone();
+    let (app_state, challenge) = match begun.kind {
+        Kind::Member { app_state, challenge } => (app_state, challenge),
+        Kind::Plug { user_id, name } => {
+            let title = match crate::plug::finish(&hub, begun.login, callback, now, (user_id, name)).await {
+                Ok(()) => {
+                    back.query_pairs_mut().append_pair("connected", "1");
+                    "Cobot connected"
+                }
+                Err((error, words)) => {
+                    tracing::info!("connecting Cobot failed at the callback: {words}");
+                    // The app reads descriptions up to 1,024 bytes.
+                    let words: String = words.chars().take(300).collect();
+                    back.query_pairs_mut()
+                        .append_pair("error", error)
+                        .append_pair("error_description", &words);
+                    "Cobot was not connected"
+                }
+            };
+            return handover(&back, title);
+        }
+    };
+    let result = finish(&hub, begun.login, callback, now).await;
     match result {
         Ok(verified) => {
             let ticket = auth_random();
@@ -331,13 +404,13 @@ pub(crate) async fn callback(
                 token_hash(&ticket),
                 Ticket {
                     verified,
-                    challenge: begun.challenge,
+                    challenge,
                     expires_at: now + TICKET_SECS,
                 },
             );
             back.query_pairs_mut()
                 .append_pair("code", &ticket)
-                .append_pair("state", &begun.app_state);
+                .append_pair("state", &app_state);
         }
         Err((error, words)) => {
             static LOG: std::sync::OnceLock<crate::log::LogBudget> = std::sync::OnceLock::new();
@@ -347,10 +420,10 @@ pub(crate) async fn callback(
             back.query_pairs_mut()
                 .append_pair("error", error)
                 .append_pair("error_description", &words)
-                .append_pair("state", &begun.app_state);
+                .append_pair("state", &app_state);
         }
     }
-    handover(&back)
+    handover(&back, "Signed in with Cobot")
 }
 
 /// Redeems the code, verifies the ID token, reads the user. Errors as an OAuth error name for
@@ -412,13 +485,13 @@ pub(crate) fn auth_random() -> String {
 
 /// Sends the browser on to the app: a redirect, with a page and a link for browsers that stop
 /// at a custom scheme.
-fn handover(back: &Url) -> Response {
+fn handover(back: &Url, title: &str) -> Response {
     let href = html_escape(back.as_str());
     let body = format!(
         "<!doctype html><meta charset=utf-8><title>Back to Frontdoor</title>\
          <meta name=viewport content=\"width=device-width\">\
          <body style=\"font-family:sans-serif;max-width:30em;margin:3em auto;text-align:center\">\
-         <h1>Signed in with Cobot</h1><p>Returning you to Frontdoor…</p>\
+         <h1>{title}</h1><p>Returning you to Frontdoor…</p>\
          <p><a href=\"{href}\" style=\"font-size:1.2em\">Open Frontdoor</a></p></body>"
     );
     let mut response = (StatusCode::SEE_OTHER, Html(body)).into_response();

@@ -179,9 +179,70 @@ ALTER TABLE audit ADD COLUMN last_at TEXT;
 CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
 ";
 
+/// The access setup staff edit in the console (see [`crate::setup`]): groups, plan → groups
+/// assignments, the extra-groups switch and its version in one row, the plan catalogue of the
+/// last full sync, and the trail of changes. Empty until the first start imports the TOML file.
+const ACCESS_SETUP: &str = "
+CREATE TABLE access_setup (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL,
+    extra_groups INTEGER NOT NULL
+);
+CREATE TABLE access_groups (
+    position INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    doors TEXT NOT NULL,
+    schedule TEXT
+);
+CREATE UNIQUE INDEX access_groups_key ON access_groups(lower(trim(id)));
+CREATE TABLE access_plans (
+    position INTEGER PRIMARY KEY,
+    plan_id TEXT,
+    plan_name TEXT,
+    groups TEXT NOT NULL,
+    CHECK ((plan_id IS NULL) <> (plan_name IS NULL))
+);
+CREATE TABLE plan_catalogue (
+    position INTEGER PRIMARY KEY,
+    plan_id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL
+);
+CREATE TABLE access_changes (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    by_user TEXT NOT NULL,
+    by_name TEXT NOT NULL,
+    what TEXT NOT NULL,
+    before TEXT NOT NULL,
+    after TEXT NOT NULL
+);
+";
+
 /// The schema's history, oldest first; a database at `user_version` N gets migrations N+1….
-/// Append only: a released migration is never edited.
-pub const MIGRATIONS: &[M<'static>] = &[M::up(SCHEMA), M::up(AUDIT_COUNT)];
+/// Append only: a released migration is never edited, and numbers are never reused.
+pub const MIGRATIONS: &[M<'static>] = &[
+    M::up(SCHEMA),
+    M::up(AUDIT_COUNT),
+    // 3: the access setup (staff console).
+    M::up(ACCESS_SETUP),
+    // 4: the Cobot connection made in the console (the plug).
+    M::up(COBOT_CONNECTION),
+];
+
+/// The space's Cobot connection made in the staff console ([`crate::plug`]): one row, the
+/// space-owned token sealed (its key is never in the database). The sync interval staff set
+/// lives in `meta` (`sync_interval_minutes`).
+const COBOT_CONNECTION: &str = "
+CREATE TABLE cobot_connection (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    since TEXT NOT NULL,
+    by_user TEXT NOT NULL,
+    by_name TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    token BLOB NOT NULL
+);
+";
 
 /// A hub session as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

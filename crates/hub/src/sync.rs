@@ -7,13 +7,17 @@
 //!   unsigned): the hub fetches only URLs on the space's own Cobot host, under
 //!   `api/memberships/<id>`, with its own token, and spends one request per event.
 //!
+//! - The token is swappable: staff connect and disconnect Cobot in the console ([`crate::plug`]);
+//!   a 401 from Cobot marks it refused until a sync with it succeeds. A full sync reports its
+//!   phases to [`crate::sync_panel::Progress`] for the console's live view.
+//!
 //! Architecture Invariant: at most one sync runs at a time; the in-memory snapshot is swapped
 //! only after the store committed it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
-use frontdoor_core::access::{PlanMatch, Rules};
+use frontdoor_core::access::PlanMatch;
 use frontdoor_core::cobot::{self, Cobot};
 use frontdoor_core::links::Subdomain;
 use frontdoor_core::secret::AccessToken;
@@ -76,10 +80,13 @@ pub enum Error {
 /// The sync engine of one space.
 pub struct Syncer {
     cobot: Cobot,
-    token: Option<AccessToken>,
+    /// Swapped when staff connect or disconnect Cobot in the console ([`crate::plug`]).
+    token: crate::plug::TokenSlot,
+    /// What a full sync is doing, for the console ([`crate::sync_panel`]).
+    progress: crate::sync_panel::Progress,
     space: Subdomain,
-    rules: Arc<Rules>,
-    assignments: Vec<PlanMatch>,
+    /// The access setup in force: read at each sync, so a change in the console counts at once.
+    access: Arc<crate::setup::Live>,
     store: Arc<Store>,
     snapshot: Arc<RwLock<Arc<Snapshot>>>,
     running: tokio::sync::Mutex<()>,
@@ -89,7 +96,32 @@ pub struct Syncer {
 impl Syncer {
     /// The space's Cobot token, for the other space-level calls (check-ins).
     pub fn token(&self) -> Option<AccessToken> {
-        self.token.clone()
+        self.token.get()
+    }
+
+    /// The token's slot: swapped by the plug, marked refused on Cobot's 401.
+    pub fn token_slot(&self) -> &crate::plug::TokenSlot {
+        &self.token
+    }
+
+    /// The progress of full syncs.
+    pub fn progress(&self) -> &crate::sync_panel::Progress {
+        &self.progress
+    }
+
+    /// Notes how Cobot answered `token`: a 401 marks it refused (staff reconnect), any answer
+    /// that got through clears that.
+    fn answered(&self, token: Option<&AccessToken>, error: Option<&Error>) {
+        let Some(token) = token else { return };
+        match error {
+            Some(Error::Cobot(cobot::Error::SignInAgain)) => {
+                if self.token.refused(token, (self.now)()) {
+                    tracing::warn!("Cobot refused the hub's token; staff must reconnect Cobot in the console");
+                }
+            }
+            Some(Error::Cobot(_) | Error::NotConnected) => {}
+            _ => self.token.accepted(token),
+        }
     }
 
     /// A sync engine; without a token every sync fails with [`Error::NotConnected`].
@@ -98,18 +130,17 @@ impl Syncer {
         cobot: Cobot,
         token: Option<AccessToken>,
         space: Subdomain,
-        rules: Arc<Rules>,
-        assignments: Vec<PlanMatch>,
+        access: Arc<crate::setup::Live>,
         store: Arc<Store>,
         snapshot: Arc<RwLock<Arc<Snapshot>>>,
         now: fn() -> Timestamp,
     ) -> Syncer {
         Syncer {
             cobot,
-            token,
+            token: crate::plug::TokenSlot::new(token),
+            progress: Default::default(),
             space,
-            rules,
-            assignments,
+            access,
             store,
             snapshot,
             running: tokio::sync::Mutex::new(()),
@@ -128,31 +159,41 @@ impl Syncer {
     /// Reads the whole space from Cobot and replaces the snapshot.
     pub async fn full(&self) -> Result<SyncReport, Error> {
         let _one_at_a_time = self.running.lock().await;
+        // However this sync ends (an answer, a stopping hub dropping it, a panic), whoever
+        // follows its progress hears of it.
+        let mut ending = crate::sync_panel::Ending::new(&self.progress);
+        self.progress.begin();
         let started = (self.now)();
         let mut report = SyncReport {
             kind: "full".into(),
             started_at: started.to_string(),
             ..SyncReport::default()
         };
-        let result = self.full_inner(&mut report).await;
-        self.finish(started, &mut report, result.as_ref().err())?;
+        let token = self.token.get();
+        let result = self.full_inner(token.as_ref(), &mut report).await;
+        self.answered(token.as_ref(), result.as_ref().err());
+        let recorded = self.finish(started, &mut report, result.as_ref().err());
+        ending.end(&report, result.as_ref().err().or(recorded.as_ref().err()));
+        recorded?;
         result.map(|_| report)
     }
 
-    async fn full_inner(&self, report: &mut SyncReport) -> Result<(), Error> {
-        let token = self.token.as_ref().ok_or(Error::NotConnected)?;
+    async fn full_inner(&self, token: Option<&AccessToken>, report: &mut SyncReport) -> Result<(), Error> {
+        let token = token.ok_or(Error::NotConnected)?;
         let mut calls = 0;
+        let progress = &self.progress;
         let outcome = async {
             calls += 1;
             let plans = self.cobot.plans(token, &self.space).await?;
+            progress.read("plans", plans.len(), "memberships");
             calls += 1;
             let memberships = self.cobot.memberships(token, &self.space).await?;
-            let fields = if self.rules.extra_groups_enabled() {
-                calls += 1;
-                self.cobot.custom_fields(token, &self.space).await?
-            } else {
-                Vec::new()
-            };
+            progress.read("memberships", memberships.len(), "custom_fields");
+            // Read whatever the switch says, so turning extra groups on in the console counts
+            // at once, with values no older than this sync.
+            calls += 1;
+            let fields = self.cobot.custom_fields(token, &self.space).await?;
+            progress.read("custom_fields", fields.len(), "");
             Ok::<_, Error>((plans, memberships, fields))
         }
         .await;
@@ -169,7 +210,7 @@ impl Syncer {
             }
             members.push(record);
         }
-        for a in &self.assignments {
+        for a in &self.access.assignments() {
             let known = plans.iter().any(|p| match a {
                 PlanMatch::Id(id) => &p.id == id,
                 PlanMatch::Name(name) => p.name.trim().eq_ignore_ascii_case(name.trim()),
@@ -181,13 +222,25 @@ impl Syncer {
                 });
             }
         }
+        self.progress.applying(members.len());
         let next = Arc::new(Snapshot::new((self.now)(), members));
         self.compare(&self.current(), &next, report);
         // The transaction runs off the async workers: requests keep being answered meanwhile.
+        let catalogue: Vec<crate::setup::CataloguePlan> = plans
+            .iter()
+            .map(|p| crate::setup::CataloguePlan {
+                plan_id: p.id.clone(),
+                name: p.name.clone(),
+            })
+            .collect();
         let (store, written) = (self.store.clone(), next.clone());
-        tokio::task::spawn_blocking(move || store.replace(&written))
-            .await
-            .map_err(|e| Error::Task(e.to_string()))??;
+        tokio::task::spawn_blocking(move || {
+            store.replace(&written)?;
+            // The console lists Cobot's plans as of the last full sync.
+            store.put_plan_catalogue(&catalogue)
+        })
+        .await
+        .map_err(|e| Error::Task(e.to_string()))??;
         self.swap(Arc::unwrap_or_clone(next));
         Ok(())
     }
@@ -202,13 +255,23 @@ impl Syncer {
             started_at: started.to_string(),
             ..SyncReport::default()
         };
-        let result = self.targeted_inner(event, &membership_id, &mut report).await;
+        let token = self.token.get();
+        let result = self
+            .targeted_inner(token.as_ref(), event, &membership_id, &mut report)
+            .await;
+        self.answered(token.as_ref(), result.as_ref().err());
         self.finish(started, &mut report, result.as_ref().err())?;
         result.map(|_| report)
     }
 
-    async fn targeted_inner(&self, event: &str, id: &str, report: &mut SyncReport) -> Result<(), Error> {
-        let token = self.token.as_ref().ok_or(Error::NotConnected)?;
+    async fn targeted_inner(
+        &self,
+        token: Option<&AccessToken>,
+        event: &str,
+        id: &str,
+        report: &mut SyncReport,
+    ) -> Result<(), Error> {
+        let token = token.ok_or(Error::NotConnected)?;
         let current = self.current();
         let old = current.member(id).cloned();
         // Every event is a hint, a deletion too: Cobot is asked, and only its 404 removes anyone.
@@ -255,7 +318,7 @@ impl Syncer {
     /// Subscribes `<public_url>/api/v1/cobot/webhooks/<secret>/<event>` to every event the hub
     /// follows that is not subscribed yet. Returns the events newly subscribed.
     pub async fn subscribe(&self, public_url: &Url) -> Result<Vec<String>, Error> {
-        let token = self.token.as_ref().ok_or(Error::NotConnected)?;
+        let token = &self.token.get().ok_or(Error::NotConnected)?;
         let secret = self.store.webhook_secret()?;
         let existing = self.cobot.subscriptions(token, &self.space).await?;
         let mut added = Vec::new();
@@ -290,13 +353,14 @@ impl Syncer {
     }
 
     fn compare(&self, old: &Snapshot, next: &Snapshot, report: &mut SyncReport) {
+        let rules = self.access.rules();
         for m in next.members() {
             match old.member(&m.membership_id) {
                 None => report.added.push(m.membership_id.clone()),
                 Some(o) if o != m => report.changed.push(m.membership_id.clone()),
                 Some(_) => {}
             }
-            let unknown = self.rules.member_groups(&m.access()).unknown;
+            let unknown = rules.member_groups(&m.access()).unknown;
             if !unknown.is_empty() {
                 report.unknown_groups.insert(label(m), unknown);
             }

@@ -332,7 +332,7 @@ impl Hub {
                 );
                 return self.refuse(audit, error, Vec::new()).await;
             };
-            let verdict = self.rules.evaluate(&member.access(), &door.id, now);
+            let verdict = self.rules().evaluate(&member.access(), &door.id, now);
             let reasons: Vec<String> = verdict.reasons.iter().map(ToString::to_string).collect();
             if !verdict.allowed {
                 let error = Error::new(
@@ -564,7 +564,7 @@ impl Hub {
 
     /// The space's calendar day at `now` (ISO date), which the once-a-day rule counts in.
     pub fn space_day(&self, now: Timestamp) -> String {
-        now.to_zoned(self.rules.time_zone().clone()).date().to_string()
+        now.to_zoned(self.rules().time_zone().clone()).date().to_string()
     }
 }
 

@@ -1,6 +1,6 @@
 //! The values that cross between the Rust shell (`src-tauri`) and the Yew UI (`ui`).
 //!
-//! Architecture Invariant: this crate depends on `serde` only, so the wasm UI never pulls in
+//! Architecture Invariant: this crate depends on `serde` (and `serde_json`) only, so the wasm UI never pulls in
 //! `frontdoor-core`, `reqwest` or `tauri`. Errors cross as `{code, message}`; the UI decides what
 //! to show by matching [`ErrorCode`], never by reading the message.
 #![warn(missing_docs)]
@@ -35,6 +35,9 @@ pub struct AppView {
     pub access: Option<AccessView>,
     /// A door link waiting for the person to confirm ("Open Front door at …?").
     pub pending_open: Option<OpenOffer>,
+    /// Grows whenever the staff console should load again (e.g. Cobot was just connected).
+    #[serde(default)]
+    pub console_epoch: u64,
 }
 
 /// A door link (`frontdoor://open?space=…&door=…`) waiting for confirmation. Only offered for a
@@ -393,4 +396,201 @@ mod tests {
         let json = serde_json::to_value(TokenStorage::MemoryOnly { reason: "r".into() }).unwrap();
         assert_eq!(json, serde_json::json!({"kind": "memory_only", "reason": "r"}));
     }
+}
+
+/// Name of the event the shell emits with a [`SyncProgressDto`] while a sync it started runs.
+pub const SYNC_PROGRESS_EVENT: &str = "frontdoor://sync-progress";
+
+/// The staff console as the shell last loaded it from the hub (staff only). Each part is `None`
+/// when it could not be loaded; `errors` says why, in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ConsoleView {
+    /// Groups, plans and their groups, the extra-groups switch, doors.
+    pub access: Option<AccessSetupDto>,
+    /// The space's Cobot connection.
+    pub cobot: Option<CobotConnectionDto>,
+    /// Sync runs, schedule, the sync under way.
+    pub sync: Option<SyncPanelDto>,
+    /// Every synced member with groups and door verdicts.
+    pub members: Vec<MemberRowDto>,
+    /// The setup's change trail, newest first.
+    pub changes: Vec<SetupChangeDto>,
+    /// Parts that could not be loaded.
+    pub errors: Vec<ErrorDto>,
+}
+
+/// A user group (mirrors the hub's `GroupSetup`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct GroupDto {
+    /// External identifier.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Door ids.
+    pub doors: Vec<String>,
+    /// Weekly schedule, or `None` for always.
+    pub schedule: Option<String>,
+}
+
+/// A Cobot plan with its groups.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanDto {
+    /// Cobot plan id.
+    pub plan_id: String,
+    /// Name.
+    pub name: String,
+    /// Members on it.
+    pub members: u32,
+    /// Groups it gives.
+    pub groups: Vec<String>,
+}
+
+/// A door for picking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoorRefDto {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+}
+
+/// The access setup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessSetupDto {
+    /// Groups.
+    pub groups: Vec<GroupDto>,
+    /// Plans.
+    pub plans: Vec<PlanDto>,
+    /// Assignments naming plans Cobot lacks.
+    pub unknown_plans: Vec<String>,
+    /// The extra-groups switch.
+    pub extra_groups: bool,
+    /// Doors.
+    pub doors: Vec<DoorRefDto>,
+    /// The space's time zone.
+    pub time_zone: String,
+    /// The version changes are made on.
+    pub version: u64,
+}
+
+/// One change of the setup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupChangeDto {
+    /// RFC 3339.
+    pub at: String,
+    /// Cobot user id.
+    pub by: String,
+    /// Name.
+    pub by_name: String,
+    /// What.
+    pub what: String,
+    /// Before (JSON).
+    pub before: serde_json::Value,
+    /// After (JSON).
+    pub after: serde_json::Value,
+}
+
+/// The Cobot connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CobotConnectionDto {
+    /// `not_connected`, `connected`, `refused`.
+    pub state: String,
+    /// `console` or `environment`.
+    pub source: Option<String>,
+    /// Since (RFC 3339).
+    pub since: Option<String>,
+    /// By whom.
+    pub by: Option<String>,
+    /// Scopes granted.
+    pub scopes: Vec<String>,
+    /// In words.
+    pub message: String,
+}
+
+/// A sync run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRunDto {
+    /// `full` or the webhook event.
+    pub kind: String,
+    /// RFC 3339.
+    pub started_at: String,
+    /// RFC 3339.
+    pub finished_at: String,
+    /// Applied.
+    pub ok: bool,
+    /// The report (JSON).
+    pub report: serde_json::Value,
+}
+
+/// The sync panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncPanelDto {
+    /// Newest first.
+    pub runs: Vec<SyncRunDto>,
+    /// Next scheduled run.
+    pub next_at: Option<String>,
+    /// Minutes between syncs.
+    pub interval_minutes: u64,
+    /// The sync under way.
+    pub running: Option<SyncProgressDto>,
+}
+
+/// A sync's progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncProgressDto {
+    /// Phase.
+    pub phase: String,
+    /// Done in this phase.
+    pub done: u64,
+    /// Expected.
+    pub total: Option<u64>,
+    /// In words.
+    pub message: String,
+}
+
+/// Where a group comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupGrantDto {
+    /// Group id.
+    pub group: String,
+    /// Source in words.
+    pub from: String,
+}
+
+/// One door for one member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoorVerdictDto {
+    /// Door id.
+    pub door: String,
+    /// Name.
+    pub name: String,
+    /// Opens now.
+    pub allowed: bool,
+    /// Why.
+    pub reasons: Vec<String>,
+}
+
+/// A synced member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRowDto {
+    /// Membership id.
+    pub membership_id: String,
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Plans.
+    pub plans: Vec<String>,
+    /// Active now.
+    pub active: bool,
+    /// Status in words.
+    pub status: String,
+    /// Groups with sources.
+    pub groups: Vec<GroupGrantDto>,
+    /// Unknown custom-field identifiers.
+    pub unknown_extra_groups: Vec<String>,
+    /// Raw custom-field value.
+    pub extra_groups: Option<String>,
+    /// Doors now.
+    pub doors: Vec<DoorVerdictDto>,
 }

@@ -11,7 +11,9 @@
 pub mod api1;
 pub mod api2;
 pub mod check_ins;
+pub mod custom_fields;
 pub mod limit;
+pub mod tokens;
 pub mod webhooks;
 
 use std::time::Duration;

@@ -1,0 +1,118 @@
+//! API 1 space lookup and token utilities (cobot-api.md §1, §9): what the hub needs to turn an
+//! admin's personal token into a **space-owned** one, which keeps working when that admin leaves
+//! (it moves to the space owner).
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::limit::COBOT_PER_USER;
+use super::{encode, read_json, token_key, Cobot, Error};
+use crate::links::Subdomain;
+use crate::secret::AccessToken;
+
+/// `GET https://www.cobot.me/api/spaces/:subdomain`, the parts the hub uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Space {
+    /// The space id (`space-co-up`), which `POST /api/access_tokens/:token/space` takes.
+    #[serde(deserialize_with = "string_or_number")]
+    pub id: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The subdomain.
+    #[serde(default)]
+    pub subdomain: Option<String>,
+}
+
+/// The answer to `POST /api/access_tokens/:token/space`: a space-owned token with the same
+/// scopes as the one it was made from.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SpaceToken {
+    /// The granted scopes. Cobot documents a list; a space-separated string is read too.
+    #[serde(default, deserialize_with = "scope_list")]
+    pub scope: Vec<String>,
+    /// The new token.
+    pub token: AccessToken,
+    /// The OAuth client it belongs to.
+    #[serde(default)]
+    pub client_id: Option<String>,
+}
+
+impl Cobot {
+    /// `GET https://www.cobot.me/api/spaces/:subdomain` (no scope needed; the token only keys the
+    /// limiter and is harmless to send).
+    pub async fn space(&self, token: &AccessToken, subdomain: &Subdomain) -> Result<Space, Error> {
+        let url = self
+            .hosts
+            .www
+            .join(&format!("api/spaces/{}", encode(subdomain.as_str())))
+            .map_err(|e| Error::Malformed(e.to_string()))?;
+        self.get(token, url, COBOT_PER_USER, "the space").await
+    }
+
+    /// `POST https://www.cobot.me/api/access_tokens/:token/space` with `{"space_id": …}`, the
+    /// token itself as bearer: a space-owned copy of `token`. A write, so it is sent once and never
+    /// retried (a lost answer leaves Cobot holding a token the hub never saw; the admin connects
+    /// again).
+    pub async fn space_token(&self, token: &AccessToken, space_id: &str) -> Result<SpaceToken, Error> {
+        let url = self
+            .hosts
+            .www
+            .join(&format!("api/access_tokens/{}/space", encode(token.secret())))
+            .map_err(|e| Error::Malformed(e.to_string()))?;
+        self.limiter
+            .acquire(&format!("{}:api", token_key(token)), COBOT_PER_USER)
+            .await;
+        let response = self
+            .http
+            .post(url)
+            .bearer_auth(token.secret())
+            .header("Accept", "application/json")
+            .json(&serde_json::json!({ "space_id": space_id }))
+            .send()
+            .await
+            .map_err(Error::Unreachable)?;
+        read_json(response, "a space-owned token").await
+    }
+}
+
+fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) if !s.is_empty() => Ok(s),
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        other => Err(serde::de::Error::custom(format!("not a space id: {other}"))),
+    }
+}
+
+fn scope_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        Some(serde_json::Value::Array(items)) => items
+            .into_iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
+        Some(serde_json::Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
+        _ => Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_space_token_answer_reads_as_cobot_documents_it_and_with_a_scope_string() {
+        let t: SpaceToken =
+            serde_json::from_str(r#"{"scope":["read_user","read_memberships"],"token":"abc","client_id":"c"}"#)
+                .unwrap();
+        assert_eq!(t.scope, ["read_user", "read_memberships"]);
+        assert_eq!(t.token.secret(), "abc");
+        let t: SpaceToken = serde_json::from_str(r#"{"scope":"read_user checkin","token":"abc"}"#).unwrap();
+        assert_eq!(t.scope, ["read_user", "checkin"]);
+    }
+
+    #[test]
+    fn a_space_id_may_be_a_number() {
+        let s: Space = serde_json::from_str(r#"{"id":42,"name":"Co-Up","subdomain":"co-up"}"#).unwrap();
+        assert_eq!(s.id, "42");
+        assert!(serde_json::from_str::<Space>(r#"{"id":""}"#).is_err());
+    }
+}

@@ -1,0 +1,1363 @@
+//! The access setup staff edit in the console: user groups (identifier, name, doors, weekly
+//! schedule), which groups each Cobot plan gives, and whether the membership custom field
+//! `smart_spaces_access_additional_units` adds groups.
+//!
+//! The hub's database holds it. On the first start (no setup stored yet) the configuration
+//! file's `[[groups]]`, `[[plans]]` and `sync.extra_groups` are imported once; from then on the
+//! database is the truth and those TOML entries are ignored (doors stay in the file).
+//!
+//! Architecture Invariant: a change is checked as a whole (the complete new [`Rules`] are built)
+//! before anything is written; it is committed in one transaction with its row in the change
+//! trail, and only then swapped in, under one lock, so the next access decision uses either the
+//! old rules or the new ones and the version in memory always equals the one in the database.
+//! A refused change (invalid, stale version, Cobot unreachable) changes nothing.
+//!
+//! Every endpoint is for staff only ([`crate::api::staff_only`]).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::Router;
+use frontdoor_core::access::{
+    Assignment, Door, DoorId, Group, GroupId, PlanMatch, Rules, Schedule, EXTRA_GROUPS_FIELD,
+};
+use frontdoor_core::cobot::custom_fields::FieldDefinition;
+use frontdoor_core::console::{
+    AccessSetup, DoorRef, ExtraGroupsChange, GroupChange, GroupSetup, PlanChange, PlanSetup, SetupChange,
+};
+use frontdoor_core::hub::Code;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::api::{staff_only, Error, Json, Path, Query};
+use crate::config::Config;
+use crate::store::{ctx, SessionRow, Store};
+use crate::Hub;
+
+/// Groups a setup may hold: far more than any space uses, few enough that every change can
+/// rewrite the whole setup in one small transaction.
+pub const MAX_GROUPS: usize = 200;
+/// Changes the trail answers at most.
+pub const MAX_CHANGES_LISTED: u32 = 200;
+/// The longest group identifier: staff type it into a Cobot field by hand.
+pub const MAX_ID_CHARS: usize = 64;
+/// The longest group name.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// A plan → groups assignment as stored: by Cobot's plan id (what the console writes), or by
+/// name (only entries imported from the TOML file that named their plan).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanAssignment {
+    /// Which plan.
+    pub plan: PlanMatch,
+    /// Group identifiers, as the groups spell them.
+    pub groups: Vec<String>,
+}
+
+/// The whole access setup as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredSetup {
+    /// User groups, in the order staff see them.
+    pub groups: Vec<GroupSetup>,
+    /// Plan assignments.
+    pub plans: Vec<PlanAssignment>,
+    /// Whether the custom field adds groups.
+    pub extra_groups: bool,
+    /// Grows by one with every change.
+    pub version: u64,
+}
+
+/// A plan Cobot listed at the last full sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CataloguePlan {
+    /// Cobot's plan id.
+    pub plan_id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// The setup in force and the rules built from it.
+#[derive(Debug)]
+pub struct Active {
+    /// The rules every access decision uses.
+    pub rules: Arc<Rules>,
+    /// What they were built from.
+    pub setup: StoredSetup,
+}
+
+/// Who made a change and what it was, for the change trail.
+#[derive(Debug, Clone)]
+pub struct Trail {
+    /// When.
+    pub at: Timestamp,
+    /// The staff member's Cobot user id.
+    pub by: String,
+    /// Their device, whose row has their name.
+    pub device_id: String,
+    /// What changed, in words.
+    pub what: String,
+    /// Before (`null` when created).
+    pub before: Value,
+    /// After (`null` when removed).
+    pub after: Value,
+}
+
+/// Why a change was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    /// Someone changed the setup since the change's version was read.
+    #[error(
+        "The access setup changed since you loaded it (you edited version {yours}, it is now version {current}). \
+         Reload it and make your change again."
+    )]
+    Conflict {
+        /// The version the change was made on.
+        yours: u64,
+        /// The version in force.
+        current: u64,
+    },
+    /// The new rules could not be built.
+    #[error("{message}")]
+    Invalid {
+        /// The whole problem in words.
+        message: String,
+        /// Per field.
+        fields: BTreeMap<String, String>,
+    },
+    /// The database failed; nothing changed.
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
+}
+
+impl From<ChangeError> for Error {
+    fn from(e: ChangeError) -> Error {
+        match e {
+            ChangeError::Conflict { .. } => Error::new(StatusCode::CONFLICT, Code::Conflict, e.to_string()),
+            ChangeError::Invalid { message, fields } => Error::invalid(message, fields),
+            ChangeError::Store(e) => Error::internal(e),
+        }
+    }
+}
+
+/// The access setup in force, swappable at run time. The hub's access decisions, `/api/v1/me`,
+/// the sync's reports and the console all read it here.
+pub struct Live {
+    current: RwLock<Arc<Active>>,
+    /// Held from the version check to the swap: commits and swaps happen in the same order.
+    changing: Mutex<()>,
+    time_zone: TimeZone,
+    doors: Vec<Door>,
+}
+
+impl Live {
+    /// The setup stored in `store`, or — on the first start — the configuration file's, imported
+    /// and stored now. The doors and time zone come from the configuration.
+    pub fn start(config: &Config, store: &Store, now: Timestamp) -> Result<Live, String> {
+        let base = config.rules()?;
+        let (time_zone, doors) = (base.time_zone().clone(), base.doors().to_vec());
+        let setup = match store.access_setup().map_err(|e| e.to_string())? {
+            Some(setup) => {
+                if !config.groups.is_empty() || !config.plans.is_empty() {
+                    tracing::info!(
+                        version = setup.version,
+                        "the access setup is kept in the hub's database; [[groups]] and [[plans]] in the \
+                         configuration file were imported once and are now ignored (edit them in the staff console)"
+                    );
+                }
+                setup
+            }
+            None => {
+                let setup = import(config);
+                store.import_access_setup(&setup, now).map_err(|e| e.to_string())?;
+                tracing::info!(
+                    groups = setup.groups.len(),
+                    plans = setup.plans.len(),
+                    "imported the access setup from the configuration file; from now on the hub's database holds it"
+                );
+                setup
+            }
+        };
+        for g in &setup.groups {
+            let gone: Vec<&str> = g
+                .doors
+                .iter()
+                .filter(|d| !doors.iter().any(|k| &k.id.0 == *d))
+                .map(String::as_str)
+                .collect();
+            if !gone.is_empty() {
+                tracing::warn!(
+                    "the group “{}” names door(s) {} that the configuration file no longer has; they open nothing \
+                     until the group is edited in the staff console",
+                    g.id,
+                    gone.join(", ")
+                );
+            }
+        }
+        let rules = build_rules(&setup, &time_zone, &doors)
+            .map_err(|e| format!("the access setup in the hub's database cannot be used: {e}"))?;
+        Ok(Live {
+            current: RwLock::new(Arc::new(Active {
+                rules: Arc::new(rules),
+                setup,
+            })),
+            changing: Mutex::new(()),
+            time_zone,
+            doors,
+        })
+    }
+
+    /// The setup in force.
+    pub fn current(&self) -> Arc<Active> {
+        self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The rules in force.
+    pub fn rules(&self) -> Arc<Rules> {
+        self.current().rules.clone()
+    }
+
+    /// The plans the assignments name, for the sync report's "plans Cobot lacks".
+    pub fn assignments(&self) -> Vec<PlanMatch> {
+        self.current().setup.plans.iter().map(|a| a.plan.clone()).collect()
+    }
+
+    /// Builds the rules `next` describes (refusing it if they cannot be built), then — if the
+    /// setup in force is still at `version` — writes `next` as version + 1 with `trail` in one
+    /// transaction and swaps it in. Runs on a blocking thread (it writes the database).
+    pub fn commit(
+        &self,
+        store: &Store,
+        version: u64,
+        mut next: StoredSetup,
+        trail: Trail,
+    ) -> Result<Arc<Active>, ChangeError> {
+        let _one_change_at_a_time = self.changing.lock().unwrap_or_else(|p| p.into_inner());
+        let current = self.current();
+        if current.setup.version != version {
+            return Err(ChangeError::Conflict {
+                yours: version,
+                current: current.setup.version,
+            });
+        }
+        next.version = version + 1;
+        let rules = build_rules(&next, &self.time_zone, &self.doors).map_err(|message| ChangeError::Invalid {
+            message: format!("The change would leave the access setup unusable: {message}"),
+            fields: BTreeMap::from([("groups".to_string(), message)]),
+        })?;
+        store.write_access_setup(&next, &trail)?;
+        let active = Arc::new(Active {
+            rules: Arc::new(rules),
+            setup: next,
+        });
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = active.clone();
+        Ok(active)
+    }
+}
+
+/// The configuration file's groups, plans and switch, as the first stored setup (version 1). A
+/// group's name is its `name`, else its identifier.
+pub fn import(config: &Config) -> StoredSetup {
+    StoredSetup {
+        groups: config
+            .groups
+            .iter()
+            .map(|g| GroupSetup {
+                id: g.id.get_ref().trim().to_string(),
+                name: g.name.clone().unwrap_or_else(|| g.id.get_ref().trim().to_string()),
+                doors: g.doors.iter().map(|d| d.get_ref().clone()).collect(),
+                schedule: g.schedule.as_ref().map(|s| s.get_ref().clone()),
+            })
+            .collect(),
+        // `Config::parse` refused any entry without exactly one of id and name.
+        plans: config
+            .plans
+            .iter()
+            .filter_map(|p| {
+                Some(PlanAssignment {
+                    plan: p.plan_match()?,
+                    groups: p.groups.iter().map(|g| g.get_ref().clone()).collect(),
+                })
+            })
+            .collect(),
+        extra_groups: config.sync.extra_groups,
+        version: 1,
+    }
+}
+
+/// The rules a setup describes. Doors the configuration no longer has are left out (a group
+/// opens nothing there: fail closed); anything else wrong is an error in words.
+pub fn build_rules(setup: &StoredSetup, time_zone: &TimeZone, doors: &[Door]) -> Result<Rules, String> {
+    let mut groups = Vec::with_capacity(setup.groups.len());
+    for g in &setup.groups {
+        let schedule = match g.schedule.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(text) => Some(Schedule::parse(text).map_err(|e| format!("group “{}”: {e}", g.id))?),
+            None => None,
+        };
+        groups.push(Group {
+            id: GroupId(g.id.clone()),
+            doors: g
+                .doors
+                .iter()
+                .filter(|d| doors.iter().any(|k| &k.id.0 == *d))
+                .map(|d| DoorId(d.clone()))
+                .collect(),
+            schedule,
+        });
+    }
+    let assignments: Vec<Assignment> = setup
+        .plans
+        .iter()
+        .map(|a| Assignment {
+            plan: a.plan.clone(),
+            groups: a.groups.iter().map(|g| GroupId(g.clone())).collect(),
+        })
+        .collect();
+    Rules::new(
+        time_zone.clone(),
+        doors.to_vec(),
+        groups,
+        &assignments,
+        setup.extra_groups,
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn key(id: &str) -> String {
+    GroupId(id.to_string()).key()
+}
+
+fn fold(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+// ---- Storage ----
+
+impl Store {
+    /// The stored access setup; `None` before the first start imported one.
+    pub fn access_setup(&self) -> Result<Option<StoredSetup>, crate::store::Error> {
+        let conn = self.conn();
+        let head: Option<(i64, bool)> = conn
+            .query_row("SELECT version, extra_groups FROM access_setup WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(ctx("reading the access setup"))?;
+        let Some((version, extra_groups)) = head else {
+            return Ok(None);
+        };
+        let list = |text: String| serde_json::from_str::<Vec<String>>(&text).unwrap_or_default();
+        let mut stmt = conn
+            .prepare("SELECT id, name, doors, schedule FROM access_groups ORDER BY position")
+            .map_err(ctx("reading the groups"))?;
+        let groups = stmt
+            .query_map([], |r| {
+                Ok(GroupSetup {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    doors: list(r.get(2)?),
+                    schedule: r.get(3)?,
+                })
+            })
+            .map_err(ctx("reading the groups"))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ctx("reading the groups"))?;
+        let mut stmt = conn
+            .prepare("SELECT plan_id, plan_name, groups FROM access_plans ORDER BY position")
+            .map_err(ctx("reading the plan assignments"))?;
+        let plans = stmt
+            .query_map([], |r| {
+                let (id, name): (Option<String>, Option<String>) = (r.get(0)?, r.get(1)?);
+                Ok((id, name, list(r.get(2)?)))
+            })
+            .map_err(ctx("reading the plan assignments"))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ctx("reading the plan assignments"))?
+            .into_iter()
+            .filter_map(|(id, name, groups)| {
+                // The table's CHECK keeps exactly one of the two.
+                let plan = match (id, name) {
+                    (Some(id), _) => PlanMatch::Id(id),
+                    (None, Some(name)) => PlanMatch::Name(name),
+                    (None, None) => return None,
+                };
+                Some(PlanAssignment { plan, groups })
+            })
+            .collect();
+        Ok(Some(StoredSetup {
+            groups,
+            plans,
+            extra_groups,
+            version: version as u64,
+        }))
+    }
+
+    /// Stores the first setup, imported from the configuration file, with its trail row. Does
+    /// nothing if a setup is stored already (two starts racing).
+    pub fn import_access_setup(&self, setup: &StoredSetup, now: Timestamp) -> Result<(), crate::store::Error> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction()
+            .map_err(ctx("starting the import of the access setup"))?;
+        let exists: bool = tx
+            .query_row("SELECT EXISTS (SELECT 1 FROM access_setup)", [], |r| r.get(0))
+            .map_err(ctx("reading the access setup"))?;
+        if exists {
+            return Ok(());
+        }
+        write_setup(&tx, setup)?;
+        insert_change(
+            &tx,
+            now,
+            "",
+            "the hub's configuration file (first start)",
+            "imported the access setup",
+            &Value::Null,
+            &serde_json::to_value(setup).unwrap_or(Value::Null),
+        )?;
+        tx.commit().map_err(ctx("committing the import of the access setup"))
+    }
+
+    /// Replaces the setup with `setup` and records `trail`, in one transaction.
+    pub fn write_access_setup(&self, setup: &StoredSetup, trail: &Trail) -> Result<(), crate::store::Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(ctx("starting an access setup change"))?;
+        write_setup(&tx, setup)?;
+        let by_name = device_name(&tx, &trail.device_id)?;
+        insert_change(
+            &tx,
+            trail.at,
+            &trail.by,
+            &by_name,
+            &trail.what,
+            &trail.before,
+            &trail.after,
+        )?;
+        tx.commit().map_err(ctx("committing an access setup change"))
+    }
+
+    /// Records a change made outside the setup (a member's extra groups, written to Cobot).
+    pub fn record_access_change(&self, trail: &Trail) -> Result<(), crate::store::Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(ctx("starting a change record"))?;
+        let by_name = device_name(&tx, &trail.device_id)?;
+        insert_change(
+            &tx,
+            trail.at,
+            &trail.by,
+            &by_name,
+            &trail.what,
+            &trail.before,
+            &trail.after,
+        )?;
+        tx.commit().map_err(ctx("committing a change record"))
+    }
+
+    /// The change trail, newest first.
+    pub fn access_changes(&self, limit: u32) -> Result<Vec<SetupChange>, crate::store::Error> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT at, by_user, by_name, what, before, after FROM access_changes ORDER BY id DESC LIMIT ?1")
+            .map_err(ctx("reading the change trail"))?;
+        let json = |text: String| serde_json::from_str(&text).unwrap_or(Value::Null);
+        let rows = stmt
+            .query_map([limit], |r| {
+                Ok(SetupChange {
+                    at: r.get(0)?,
+                    by: r.get(1)?,
+                    by_name: r.get(2)?,
+                    what: r.get(3)?,
+                    before: json(r.get(4)?),
+                    after: json(r.get(5)?),
+                })
+            })
+            .map_err(ctx("reading the change trail"))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ctx("reading the change trail"))?;
+        Ok(rows)
+    }
+
+    /// The plans Cobot listed at the last full sync.
+    pub fn plan_catalogue(&self) -> Result<Vec<CataloguePlan>, crate::store::Error> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT plan_id, name FROM plan_catalogue ORDER BY position")
+            .map_err(ctx("reading the plan catalogue"))?;
+        let plans = stmt
+            .query_map([], |r| {
+                Ok(CataloguePlan {
+                    plan_id: r.get(0)?,
+                    name: r.get(1)?,
+                })
+            })
+            .map_err(ctx("reading the plan catalogue"))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ctx("reading the plan catalogue"))?;
+        Ok(plans)
+    }
+
+    /// Stores the plans a full sync read, unless the stored catalogue is the same already.
+    pub fn put_plan_catalogue(&self, plans: &[CataloguePlan]) -> Result<(), crate::store::Error> {
+        if self.plan_catalogue()? == plans {
+            return Ok(());
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(ctx("starting the plan catalogue"))?;
+        tx.execute("DELETE FROM plan_catalogue", [])
+            .map_err(ctx("clearing the plan catalogue"))?;
+        {
+            let mut insert = tx
+                .prepare("INSERT OR IGNORE INTO plan_catalogue (position, plan_id, name) VALUES (?1, ?2, ?3)")
+                .map_err(ctx("writing the plan catalogue"))?;
+            for (i, p) in plans.iter().enumerate() {
+                insert
+                    .execute(params![i as i64, p.plan_id, p.name])
+                    .map_err(ctx("writing the plan catalogue"))?;
+            }
+        }
+        tx.commit().map_err(ctx("committing the plan catalogue"))
+    }
+}
+
+fn write_setup(tx: &rusqlite::Transaction<'_>, setup: &StoredSetup) -> Result<(), crate::store::Error> {
+    tx.execute(
+        "INSERT INTO access_setup (id, version, extra_groups) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version, extra_groups = excluded.extra_groups",
+        params![setup.version as i64, setup.extra_groups],
+    )
+    .map_err(ctx("writing the access setup"))?;
+    tx.execute("DELETE FROM access_groups", [])
+        .map_err(ctx("writing the groups"))?;
+    tx.execute("DELETE FROM access_plans", [])
+        .map_err(ctx("writing the plan assignments"))?;
+    let list = |items: &[String]| serde_json::to_string(items).expect("a list of strings serialises");
+    {
+        let mut insert = tx
+            .prepare("INSERT INTO access_groups (position, id, name, doors, schedule) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .map_err(ctx("writing the groups"))?;
+        for (i, g) in setup.groups.iter().enumerate() {
+            insert
+                .execute(params![i as i64, g.id, g.name, list(&g.doors), g.schedule])
+                .map_err(ctx("writing the groups"))?;
+        }
+    }
+    let mut insert = tx
+        .prepare("INSERT INTO access_plans (position, plan_id, plan_name, groups) VALUES (?1, ?2, ?3, ?4)")
+        .map_err(ctx("writing the plan assignments"))?;
+    for (i, a) in setup.plans.iter().enumerate() {
+        let (id, name) = match &a.plan {
+            PlanMatch::Id(id) => (Some(id), None),
+            PlanMatch::Name(name) => (None, Some(name)),
+        };
+        insert
+            .execute(params![i as i64, id, name, list(&a.groups)])
+            .map_err(ctx("writing the plan assignments"))?;
+    }
+    Ok(())
+}
+
+fn device_name(tx: &rusqlite::Transaction<'_>, device_id: &str) -> Result<String, crate::store::Error> {
+    Ok(tx
+        .query_row("SELECT name FROM devices WHERE id = ?1", [device_id], |r| r.get(0))
+        .optional()
+        .map_err(ctx("reading who made a change"))?
+        .unwrap_or_default())
+}
+
+fn insert_change(
+    tx: &rusqlite::Transaction<'_>,
+    at: Timestamp,
+    by: &str,
+    by_name: &str,
+    what: &str,
+    before: &Value,
+    after: &Value,
+) -> Result<(), crate::store::Error> {
+    tx.execute(
+        "INSERT INTO access_changes (at, by_user, by_name, what, before, after) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![at.to_string(), by, by_name, what, before.to_string(), after.to_string()],
+    )
+    .map(|_| ())
+    .map_err(ctx("recording a change"))
+}
+
+// ---- HTTP ----
+
+/// The console's access-setup routes (bodies capped like every admin route by the caller).
+pub fn routes() -> Router<Arc<Hub>> {
+    Router::new()
+        .route("/api/v1/admin/access", get(get_setup))
+        .route("/api/v1/admin/access/export", get(export))
+        .route("/api/v1/admin/access/changes", get(changes))
+        .route("/api/v1/admin/access/groups/{id}", put(put_group).delete(delete_group))
+        .route("/api/v1/admin/access/plans/{plan_id}", put(put_plan))
+        .route("/api/v1/admin/access/extra_groups", put(put_extra_groups))
+}
+
+const WHAT: &str = "change the access setup";
+
+/// The setup as the console shows it: the groups, Cobot's plans (as last synced) with their
+/// groups and member counts, the doors.
+pub async fn answer(hub: &Hub) -> Result<AccessSetup, Error> {
+    let catalogue = hub.db(|store| store.plan_catalogue()).await?.map_err(Error::internal)?;
+    let active = hub.access.current();
+    let snapshot = hub.snapshot();
+    let setup = &active.setup;
+    let plans = catalogue
+        .iter()
+        .map(|p| {
+            let members = snapshot
+                .members()
+                .iter()
+                .filter(|m| match &m.plan_id {
+                    Some(id) => *id == p.plan_id,
+                    None => m.plan_name.as_deref().map(fold) == Some(fold(&p.name)),
+                })
+                .count();
+            PlanSetup {
+                plan_id: p.plan_id.clone(),
+                name: p.name.clone(),
+                members: members.min(u32::MAX as usize) as u32,
+                groups: groups_of_plan(setup, p),
+            }
+        })
+        .collect();
+    let unknown_plans = setup
+        .plans
+        .iter()
+        .filter(|a| !catalogue.iter().any(|p| matches_plan(&a.plan, p)))
+        .map(|a| describe(&a.plan))
+        .collect();
+    Ok(AccessSetup {
+        groups: setup.groups.clone(),
+        plans,
+        unknown_plans,
+        extra_groups: setup.extra_groups,
+        doors: active
+            .rules
+            .doors()
+            .iter()
+            .map(|d| DoorRef {
+                id: d.id.0.clone(),
+                name: d.name.clone(),
+            })
+            .collect(),
+        time_zone: hub.config.space.time_zone.clone(),
+        version: setup.version,
+    })
+}
+
+fn matches_plan(plan: &PlanMatch, p: &CataloguePlan) -> bool {
+    match plan {
+        PlanMatch::Id(id) => *id == p.plan_id,
+        PlanMatch::Name(name) => fold(name) == fold(&p.name),
+    }
+}
+
+fn describe(plan: &PlanMatch) -> String {
+    match plan {
+        PlanMatch::Id(id) => format!("plan id {id}"),
+        PlanMatch::Name(name) => format!("plan “{name}”"),
+    }
+}
+
+/// The groups a catalogue plan gives: its id's assignment and any imported by its name.
+fn groups_of_plan(setup: &StoredSetup, p: &CataloguePlan) -> Vec<String> {
+    let mut groups: Vec<String> = Vec::new();
+    for a in setup.plans.iter().filter(|a| matches_plan(&a.plan, p)) {
+        for g in &a.groups {
+            if !groups.iter().any(|o| key(o) == key(g)) {
+                groups.push(g.clone());
+            }
+        }
+    }
+    groups
+}
+
+async fn get_setup(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<AccessSetup>, Error> {
+    staff_only(&hub, &headers, "see the access setup").await?;
+    Ok(Json(answer(&hub).await?))
+}
+
+/// `GET /api/v1/admin/access/export`: the setup as TOML, for backup.
+async fn export(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Response, Error> {
+    staff_only(&hub, &headers, "export the access setup").await?;
+    let catalogue = hub.db(|store| store.plan_catalogue()).await?.map_err(Error::internal)?;
+    let text = to_toml(
+        &hub.access.current().setup,
+        &catalogue,
+        &hub.config.space.name,
+        (hub.now)(),
+    );
+    Ok(([("content-type", "application/toml; charset=utf-8")], text).into_response())
+}
+
+/// The setup as TOML: `extra_groups` and `version` at the top, then `[[groups]]` and
+/// `[[plans]]` as the configuration file writes them (plans by id carry their name as a comment).
+pub fn to_toml(setup: &StoredSetup, catalogue: &[CataloguePlan], space: &str, at: Timestamp) -> String {
+    let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let list = |items: &[String]| format!("[{}]", items.iter().map(|i| quote(i)).collect::<Vec<_>>().join(", "));
+    let mut out = format!(
+        "# Frontdoor access setup of {space}, version {}, exported {at}.\n\
+         # In the hub's configuration file, extra_groups is sync.extra_groups.\n\
+         extra_groups = {}\nversion = {}\n",
+        setup.version, setup.extra_groups, setup.version
+    );
+    for g in &setup.groups {
+        out.push_str(&format!(
+            "\n[[groups]]\nid = {}\nname = {}\ndoors = {}\n",
+            quote(&g.id),
+            quote(&g.name),
+            list(&g.doors)
+        ));
+        if let Some(schedule) = &g.schedule {
+            out.push_str(&format!("schedule = {}\n", quote(schedule)));
+        }
+    }
+    for a in &setup.plans {
+        out.push_str("\n[[plans]]\n");
+        match &a.plan {
+            PlanMatch::Id(id) => {
+                if let Some(p) = catalogue.iter().find(|p| &p.plan_id == id) {
+                    out.push_str(&format!("# {}\n", p.name.replace('\n', " ")));
+                }
+                out.push_str(&format!("id = {}\n", quote(id)));
+            }
+            PlanMatch::Name(name) => out.push_str(&format!("name = {}\n", quote(name))),
+        }
+        out.push_str(&format!("groups = {}\n", list(&a.groups)));
+    }
+    out
+}
+
+async fn changes(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<Vec<SetupChange>>, Error> {
+    staff_only(&hub, &headers, "see the access setup's changes").await?;
+    Ok(Json(
+        hub.db(|store| store.access_changes(MAX_CHANGES_LISTED))
+            .await?
+            .map_err(Error::internal)?,
+    ))
+}
+
+fn stale(setup: &StoredSetup, version: u64) -> Result<(), Error> {
+    if setup.version != version {
+        return Err(ChangeError::Conflict {
+            yours: version,
+            current: setup.version,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn unknown_item(message: String) -> Error {
+    Error::new(StatusCode::NOT_FOUND, Code::UnknownItem, message)
+}
+
+/// Writes `next` (made on `version`) with its trail row and answers the new setup; a `next`
+/// equal to the setup in force changes nothing.
+async fn apply(
+    hub: &Arc<Hub>,
+    session: &SessionRow,
+    version: u64,
+    next: StoredSetup,
+    what: String,
+    before: Value,
+    after: Value,
+) -> Result<Json<AccessSetup>, Error> {
+    if next == hub.access.current().setup {
+        return Ok(Json(answer(hub).await?));
+    }
+    let trail = Trail {
+        at: (hub.now)(),
+        by: session.user_id.clone(),
+        device_id: session.device_id.clone(),
+        what,
+        before,
+        after,
+    };
+    let live = hub.access.clone();
+    hub.db(move |store| live.commit(store, version, next, trail)).await??;
+    Ok(Json(answer(hub).await?))
+}
+
+fn words(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("“{i}”")).collect();
+    match quoted.len() {
+        0 => String::new(),
+        1 => quoted[0].clone(),
+        n => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
+}
+
+fn invalid(fields: BTreeMap<String, String>) -> Error {
+    let message = format!(
+        "The change was not made: {}",
+        fields.values().cloned().collect::<Vec<_>>().join(" ")
+    );
+    Error::invalid(message, fields)
+}
+
+/// What is wrong with a group identifier, if anything.
+fn id_problem(id: &str) -> Option<String> {
+    if id.trim().is_empty() {
+        return Some("A group needs an identifier, like “Members”.".into());
+    }
+    if id.trim() != id {
+        return Some(format!(
+            "“{id}” starts or ends with a space; identifiers are typed into Cobot by hand, so leave it out."
+        ));
+    }
+    if id.chars().count() > MAX_ID_CHARS {
+        return Some(format!("An identifier has at most {MAX_ID_CHARS} characters."));
+    }
+    if id.contains(',') {
+        return Some(format!(
+            "“{id}” contains a comma, which separates identifiers in Cobot's custom field; leave it out."
+        ));
+    }
+    if id.chars().any(char::is_control) {
+        return Some("An identifier cannot contain line breaks or other control characters.".into());
+    }
+    None
+}
+
+/// `setup` with `group` put at the address `path` (create or replace), or the fields' problems.
+fn with_group(
+    setup: &StoredSetup,
+    path: &str,
+    group: GroupSetup,
+    doors: &[Door],
+) -> Result<(StoredSetup, Option<GroupSetup>), BTreeMap<String, String>> {
+    let mut fields = BTreeMap::new();
+    let existing = setup.groups.iter().position(|g| g.id == path);
+    if let Some(problem) = id_problem(&group.id) {
+        fields.insert("group.id".to_string(), problem);
+    } else if let Some(i) = existing {
+        if key(&group.id) != key(&setup.groups[i].id) {
+            fields.insert(
+                "group.id".into(),
+                format!(
+                    "The identifier “{}” cannot become “{}”: members' custom fields in Cobot name groups by it. \
+                     Create a group “{}” and delete this one instead.",
+                    setup.groups[i].id, group.id, group.id
+                ),
+            );
+        }
+    } else if group.id != path {
+        fields.insert(
+            "group.id".into(),
+            format!(
+                "The identifier “{}” differs from the one in the address, “{path}”; they must be the same.",
+                group.id
+            ),
+        );
+    } else if let Some(other) = setup.groups.iter().find(|g| key(&g.id) == key(&group.id)) {
+        fields.insert(
+            "group.id".into(),
+            format!(
+                "There is already a group “{}”; identifiers are compared without case, so “{}” would be the same \
+                 group. Choose another identifier or edit “{}”.",
+                other.id, group.id, other.id
+            ),
+        );
+    } else if setup.groups.len() >= MAX_GROUPS {
+        fields.insert(
+            "group.id".into(),
+            format!("The setup holds at most {MAX_GROUPS} groups; delete one first."),
+        );
+    }
+    let name = group.name.trim().to_string();
+    if name.is_empty() {
+        fields.insert("group.name".into(), "A group needs a name, like “Members”.".into());
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        fields.insert(
+            "group.name".into(),
+            format!("A name has at most {MAX_NAME_CHARS} characters."),
+        );
+    } else if name.chars().any(char::is_control) {
+        fields.insert(
+            "group.name".into(),
+            "A name cannot contain line breaks or other control characters.".into(),
+        );
+    }
+    let mut door_ids: Vec<String> = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
+    for d in &group.doors {
+        if !doors.iter().any(|k| &k.id.0 == d) {
+            unknown.push(d.clone());
+        } else if !door_ids.contains(d) {
+            door_ids.push(d.clone());
+        }
+    }
+    if !unknown.is_empty() {
+        let known: Vec<String> = doors.iter().map(|d| d.id.0.clone()).collect();
+        fields.insert(
+            "group.doors".into(),
+            format!(
+                "{} {} not a door of this hub; its doors are {}.",
+                words(&unknown),
+                if unknown.len() == 1 { "is" } else { "are" },
+                if known.is_empty() {
+                    "none yet".to_string()
+                } else {
+                    words(&known)
+                }
+            ),
+        );
+    }
+    let schedule = group
+        .schedule
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    if let Some(text) = &schedule {
+        if let Err(e) = Schedule::parse(text) {
+            let e = e.to_string();
+            let e = e.strip_prefix("schedule: ").unwrap_or(&e);
+            fields.insert("group.schedule".into(), format!("“{text}”: {e}"));
+        }
+    }
+    if !fields.is_empty() {
+        return Err(fields);
+    }
+    let new = GroupSetup {
+        id: group.id,
+        name,
+        doors: door_ids,
+        schedule,
+    };
+    let mut next = setup.clone();
+    let before = match existing {
+        Some(i) => {
+            let old = std::mem::replace(&mut next.groups[i], new.clone());
+            // A change of case only: assignments follow the new spelling.
+            for a in &mut next.plans {
+                for g in &mut a.groups {
+                    if key(g) == key(&new.id) {
+                        g.clone_from(&new.id);
+                    }
+                }
+            }
+            Some(old)
+        }
+        None => {
+            next.groups.push(new);
+            None
+        }
+    };
+    Ok((next, before))
+}
+
+async fn put_group(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(change): Json<GroupChange>,
+) -> Result<Json<AccessSetup>, Error> {
+    let session = staff_only(&hub, &headers, WHAT).await?;
+    let active = hub.access.current();
+    stale(&active.setup, change.version)?;
+    let (next, before) = with_group(&active.setup, &id, change.group, active.rules.doors()).map_err(invalid)?;
+    let after = next.groups.iter().find(|g| key(&g.id) == key(&id)).cloned();
+    let what = format!("group {}", after.as_ref().map_or(id.as_str(), |g| g.id.as_str()));
+    apply(&hub, &session, change.version, next, what, json(&before), json(&after)).await
+}
+
+fn json<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+#[derive(Deserialize)]
+struct VersionQuery {
+    version: u64,
+}
+
+async fn delete_group(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<VersionQuery>,
+) -> Result<Json<AccessSetup>, Error> {
+    let session = staff_only(&hub, &headers, WHAT).await?;
+    let active = hub.access.current();
+    stale(&active.setup, q.version)?;
+    let setup = &active.setup;
+    let Some(i) = setup.groups.iter().position(|g| key(&g.id) == key(&id)) else {
+        return Err(unknown_item(format!(
+            "There is no group “{id}”; it may have been deleted meanwhile. Reload the access setup."
+        )));
+    };
+    let gone = setup.groups[i].clone();
+    let users: Vec<&PlanAssignment> = setup
+        .plans
+        .iter()
+        .filter(|a| a.groups.iter().any(|g| key(g) == key(&gone.id)))
+        .collect();
+    if !users.is_empty() {
+        let catalogue = hub.db(|store| store.plan_catalogue()).await?.map_err(Error::internal)?;
+        let names: Vec<String> = users
+            .iter()
+            .map(|a| match &a.plan {
+                PlanMatch::Id(id) => catalogue
+                    .iter()
+                    .find(|p| &p.plan_id == id)
+                    .map_or_else(|| format!("plan id {id}"), |p| p.name.clone()),
+                PlanMatch::Name(name) => name.clone(),
+            })
+            .collect();
+        return Err(invalid(BTreeMap::from([(
+            "group.id".to_string(),
+            format!(
+                "The group “{}” is still given by the plan{} {}; take it off {} first.",
+                gone.id,
+                if names.len() == 1 { "" } else { "s" },
+                words(&names),
+                if names.len() == 1 { "that plan" } else { "those plans" }
+            ),
+        )])));
+    }
+    let mut next = setup.clone();
+    next.groups.remove(i);
+    apply(
+        &hub,
+        &session,
+        q.version,
+        next,
+        format!("group {}", gone.id),
+        json(&gone),
+        Value::Null,
+    )
+    .await
+}
+
+async fn put_plan(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(plan_id): Path<String>,
+    Json(change): Json<PlanChange>,
+) -> Result<Json<AccessSetup>, Error> {
+    let session = staff_only(&hub, &headers, WHAT).await?;
+    let active = hub.access.current();
+    stale(&active.setup, change.version)?;
+    let catalogue = hub.db(|store| store.plan_catalogue()).await?.map_err(Error::internal)?;
+    let Some(plan) = catalogue.iter().find(|p| p.plan_id == plan_id).cloned() else {
+        return Err(unknown_item(format!(
+            "Cobot had no plan with the id “{plan_id}” at the last sync. If it is new, resync and try again."
+        )));
+    };
+    let setup = &active.setup;
+    let mut groups: Vec<String> = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
+    for g in &change.groups {
+        match setup.groups.iter().find(|o| key(&o.id) == key(g)) {
+            Some(o) if !groups.contains(&o.id) => groups.push(o.id.clone()),
+            Some(_) => {}
+            None => unknown.push(g.trim().to_string()),
+        }
+    }
+    if !unknown.is_empty() {
+        let known: Vec<String> = setup.groups.iter().map(|g| g.id.clone()).collect();
+        return Err(invalid(BTreeMap::from([(
+            "groups".to_string(),
+            format!(
+                "{} {} not a group; the groups are {}.",
+                words(&unknown),
+                if unknown.len() == 1 { "is" } else { "are" },
+                if known.is_empty() {
+                    "none yet (create one first)".to_string()
+                } else {
+                    words(&known)
+                }
+            ),
+        )])));
+    }
+    let before = groups_of_plan(setup, &plan);
+    let mut next = setup.clone();
+    // Entries imported by name become entries by id: for this plan with the new groups, for
+    // other plans of the same name with the groups they had.
+    let by_name: Vec<PlanAssignment> = next
+        .plans
+        .iter()
+        .filter(|a| matches!(&a.plan, PlanMatch::Name(n) if fold(n) == fold(&plan.name)))
+        .cloned()
+        .collect();
+    next.plans.retain(|a| {
+        !matches!(&a.plan, PlanMatch::Name(n) if fold(n) == fold(&plan.name))
+            && a.plan != PlanMatch::Id(plan.plan_id.clone())
+    });
+    for other in catalogue
+        .iter()
+        .filter(|p| p.plan_id != plan.plan_id && fold(&p.name) == fold(&plan.name))
+    {
+        let mut kept = groups_of_plan(
+            &StoredSetup {
+                plans: by_name.clone(),
+                ..setup.clone()
+            },
+            other,
+        );
+        let at = next
+            .plans
+            .iter()
+            .position(|a| a.plan == PlanMatch::Id(other.plan_id.clone()));
+        match at {
+            Some(at) => {
+                for g in kept.drain(..) {
+                    if !next.plans[at].groups.iter().any(|o| key(o) == key(&g)) {
+                        next.plans[at].groups.push(g);
+                    }
+                }
+            }
+            None if !kept.is_empty() => next.plans.push(PlanAssignment {
+                plan: PlanMatch::Id(other.plan_id.clone()),
+                groups: kept,
+            }),
+            None => {}
+        }
+    }
+    if !groups.is_empty() {
+        next.plans.push(PlanAssignment {
+            plan: PlanMatch::Id(plan.plan_id.clone()),
+            groups: groups.clone(),
+        });
+    }
+    apply(
+        &hub,
+        &session,
+        change.version,
+        next,
+        format!("plan {}", plan.name),
+        json(&before),
+        json(&groups),
+    )
+    .await
+}
+
+async fn put_extra_groups(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Json(change): Json<ExtraGroupsChange>,
+) -> Result<Json<AccessSetup>, Error> {
+    let session = staff_only(&hub, &headers, WHAT).await?;
+    let active = hub.access.current();
+    stale(&active.setup, change.version)?;
+    if change.enabled == active.setup.extra_groups {
+        return Ok(Json(answer(&hub).await?));
+    }
+    if change.enabled {
+        ensure_field(&hub).await?;
+    }
+    let mut next = active.setup.clone();
+    next.extra_groups = change.enabled;
+    apply(
+        &hub,
+        &session,
+        change.version,
+        next,
+        "extra groups".into(),
+        Value::Bool(!change.enabled),
+        Value::Bool(change.enabled),
+    )
+    .await
+}
+
+/// Makes sure the space's Cobot has the custom field extra groups are read from. Cobot replaces
+/// field definitions as a whole, so the list goes back with every field it had, plus this one.
+async fn ensure_field(hub: &Hub) -> Result<(), Error> {
+    let token = hub.syncer.token().ok_or_else(|| {
+        Error::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Code::NotConnected,
+            format!(
+                "Extra groups stay off: the hub is not connected to Cobot, so it cannot make sure the custom field \
+                 {EXTRA_GROUPS_FIELD} exists. Connect Cobot first."
+            ),
+        )
+    })?;
+    let space = &hub.config.space.subdomain;
+    let refused = |e: frontdoor_core::cobot::Error| cobot_refused(e, "Extra groups stay off", EXTRA_GROUPS_FIELD);
+    let mut fields = hub.cobot_now.field_definitions(&token, space).await.map_err(refused)?;
+    if fields.iter().any(|f| f.label == EXTRA_GROUPS_FIELD) {
+        return Ok(());
+    }
+    fields.push(FieldDefinition {
+        id: None,
+        label: EXTRA_GROUPS_FIELD.into(),
+    });
+    let written = hub
+        .cobot_now
+        .put_field_definitions(&token, space, &fields)
+        .await
+        .map_err(refused)?;
+    if !written.iter().any(|f| f.label == EXTRA_GROUPS_FIELD) {
+        return Err(Error::new(
+            StatusCode::BAD_GATEWAY,
+            Code::CobotUnavailable,
+            format!(
+                "Extra groups stay off: Cobot did not keep the custom field {EXTRA_GROUPS_FIELD}. Add it in Cobot's \
+                 membership settings and try again."
+            ),
+        ));
+    }
+    tracing::info!("added the custom field {EXTRA_GROUPS_FIELD} to the space's Cobot");
+    Ok(())
+}
+
+/// A Cobot failure during a console change, in words that say nothing changed.
+pub(crate) fn cobot_refused(e: frontdoor_core::cobot::Error, outcome: &str, field: &str) -> Error {
+    use frontdoor_core::cobot::Error as C;
+    tracing::warn!("a console change was refused by or could not reach Cobot: {e}");
+    match e {
+        C::SignInAgain => Error::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Code::NotConnected,
+            format!("{outcome}: Cobot no longer accepts the hub's connection. Reconnect Cobot, then try again."),
+        ),
+        C::Forbidden(_) => Error::new(
+            StatusCode::BAD_GATEWAY,
+            Code::Forbidden,
+            format!(
+                "{outcome}: Cobot did not let the hub change the custom field {field}. The space's Cobot connection \
+                 needs the right to edit custom fields (write_custom_fields); reconnect Cobot with it."
+            ),
+        ),
+        C::Refused(words) => Error::new(
+            StatusCode::BAD_GATEWAY,
+            Code::CobotUnavailable,
+            format!("{outcome}: Cobot refused the change of {field}: {words}"),
+        ),
+        C::RateLimited { retry_after_secs } => Error::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Code::CobotBusy,
+            format!("{outcome}: Cobot is busy; try again in {retry_after_secs} seconds."),
+        ),
+        other => Error::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Code::CobotUnavailable,
+            format!("{outcome}: {other}"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doors() -> Vec<Door> {
+        ["front", "workshop"]
+            .iter()
+            .map(|d| Door {
+                id: DoorId(d.to_string()),
+                name: d.to_string(),
+            })
+            .collect()
+    }
+
+    fn setup() -> StoredSetup {
+        StoredSetup {
+            groups: vec![GroupSetup {
+                id: "Staff".into(),
+                name: "Staff".into(),
+                doors: vec!["front".into()],
+                schedule: None,
+            }],
+            plans: vec![PlanAssignment {
+                plan: PlanMatch::Name("Flex Desk".into()),
+                groups: vec!["staff".into()],
+            }],
+            extra_groups: true,
+            version: 4,
+        }
+    }
+
+    fn group(id: &str, doors: &[&str], schedule: Option<&str>) -> GroupSetup {
+        GroupSetup {
+            id: id.into(),
+            name: "A group".into(),
+            doors: doors.iter().map(|d| d.to_string()).collect(),
+            schedule: schedule.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn a_new_group_is_checked_field_by_field_in_words() {
+        let fields = with_group(
+            &setup(),
+            "Night",
+            group("Night", &["front", "garage", "attic"], Some("Mon-Fri 25:00-26:00")),
+            &doors(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            fields["group.doors"],
+            "“garage” and “attic” are not a door of this hub; its doors are “front” and “workshop”."
+        );
+        assert_eq!(
+            fields["group.schedule"],
+            "“Mon-Fri 25:00-26:00”: “25:00” is not a time; use HH:MM"
+        );
+        let fields = with_group(&setup(), "staff", group("staff", &[], None), &doors()).unwrap_err();
+        assert!(
+            fields["group.id"].starts_with("There is already a group “Staff”"),
+            "{fields:?}"
+        );
+        let fields = with_group(&setup(), "A,B", group("A,B", &[], None), &doors()).unwrap_err();
+        assert!(fields["group.id"].contains("comma"), "{fields:?}");
+        let fields = with_group(&setup(), "Staff", group("Team", &[], None), &doors()).unwrap_err();
+        assert!(fields["group.id"].contains("cannot become “Team”"), "{fields:?}");
+    }
+
+    #[test]
+    fn a_change_of_case_respells_the_group_in_its_plans() {
+        let (next, before) = with_group(
+            &setup(),
+            "Staff",
+            group("STAFF", &["front", "front"], Some(" ")),
+            &doors(),
+        )
+        .unwrap();
+        assert_eq!(before.unwrap().id, "Staff");
+        assert_eq!(next.groups[0].id, "STAFF");
+        assert_eq!(next.groups[0].doors, vec!["front".to_string()], "doors listed once");
+        assert_eq!(next.groups[0].schedule, None, "an empty schedule means always");
+        assert_eq!(next.plans[0].groups, vec!["STAFF".to_string()]);
+    }
+
+    #[test]
+    fn doors_the_configuration_dropped_open_nothing_but_the_rules_still_build() {
+        let mut s = setup();
+        s.groups[0].doors.push("gone".into());
+        let rules = build_rules(&s, &TimeZone::UTC, &doors()).unwrap();
+        assert_eq!(rules.doors().len(), 2);
+    }
+
+    #[test]
+    fn the_export_is_toml_that_reads_back_the_same_setup() {
+        let mut s = setup();
+        s.groups[0].schedule = Some("Mon-Fri 07:00-22:00".into());
+        s.plans.push(PlanAssignment {
+            plan: PlanMatch::Id("plan-fixed".into()),
+            groups: vec!["Staff".into()],
+        });
+        let catalogue = vec![CataloguePlan {
+            plan_id: "plan-fixed".into(),
+            name: "Fixed \"Desk\"".into(),
+        }];
+        let text = to_toml(&s, &catalogue, "Lighthouse", Timestamp::UNIX_EPOCH);
+        let value: toml::Value = toml::from_str(&text).unwrap();
+        assert_eq!(value["extra_groups"].as_bool(), Some(true));
+        assert_eq!(value["version"].as_integer(), Some(4));
+        assert_eq!(value["groups"][0]["schedule"].as_str(), Some("Mon-Fri 07:00-22:00"));
+        assert_eq!(value["plans"][0]["name"].as_str(), Some("Flex Desk"));
+        assert_eq!(value["plans"][1]["id"].as_str(), Some("plan-fixed"));
+        assert!(text.contains("# Fixed \"Desk\"\nid = \"plan-fixed\""), "{text}");
+    }
+}

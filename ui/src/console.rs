@@ -1,0 +1,805 @@
+//! The staff console: Members, Access and Cobot, for the admins of the space. The hub refuses
+//! every console call for anyone else; the window shows the console only to people the hub said
+//! are staff. Changes go to the shell, which sends them to the hub; a refused change comes back
+//! with words per field, shown beside the fields.
+
+use std::collections::BTreeSet;
+
+use frontdoor_ipc::{
+    ConsoleView, ErrorDto, GroupDto, MemberRowDto, PlanDto, SyncProgressDto, SyncRunDto, SYNC_PROGRESS_EVENT,
+};
+use serde::Serialize;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::tauri;
+
+/// The console's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// Every synced member.
+    Members,
+    /// Groups, plans, extra groups.
+    Access,
+    /// Cobot connection and sync.
+    Cobot,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ConsoleProps {
+    /// Which tab.
+    pub tab: Tab,
+    /// Grows when the console should load again.
+    pub epoch: u64,
+}
+
+#[derive(Serialize)]
+struct NoArgs {}
+
+/// What the console holds between answers.
+#[derive(Clone, PartialEq, Default)]
+struct State {
+    view: Option<ConsoleView>,
+    error: Option<ErrorDto>,
+    busy: bool,
+    progress: Option<SyncProgressDto>,
+}
+
+type Handle = UseStateHandle<State>;
+
+/// Sends a console command; its answer (a fresh [`ConsoleView`]) replaces the console, its
+/// refusal is shown (with field errors for forms). `done` runs after a success.
+fn act<A: Serialize + 'static>(state: &Handle, cmd: &'static str, args: A, done: Option<Callback<()>>) {
+    let state = state.clone();
+    state.set(State {
+        busy: true,
+        error: None,
+        ..(*state).clone()
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        match tauri::call::<_, ConsoleView>(cmd, &args).await {
+            Ok(view) => {
+                state.set(State {
+                    view: Some(view),
+                    error: None,
+                    busy: false,
+                    progress: state.progress.clone(),
+                });
+                if let Some(done) = done {
+                    done.emit(());
+                }
+            }
+            Err(error) => state.set(State {
+                error: Some(error),
+                busy: false,
+                ..(*state).clone()
+            }),
+        }
+    });
+}
+
+#[function_component(Console)]
+pub fn console(props: &ConsoleProps) -> Html {
+    let state = use_state(State::default);
+    {
+        let state = state.clone();
+        use_effect_with(props.epoch, move |_| {
+            act(&state, "console", NoArgs {}, None);
+        });
+    }
+    {
+        let state = state.clone();
+        use_effect_with((), move |_| {
+            tauri::listen::<SyncProgressDto>(SYNC_PROGRESS_EVENT, move |p| {
+                let finished = matches!(p.phase.as_str(), "done" | "failed");
+                state.set(State {
+                    progress: Some(p),
+                    ..(*state).clone()
+                });
+                if finished {
+                    act(&state, "console", NoArgs {}, None);
+                }
+            });
+        });
+    }
+    let Some(view) = state.view.clone() else {
+        return html! {
+            <section id="console" class="console">
+                if let Some(error) = &state.error {
+                    <p id="console-error" class="field-error">{ &error.message }</p>
+                } else {
+                    <p class="muted">{"Loading the console…"}</p>
+                }
+            </section>
+        };
+    };
+    let body = match props.tab {
+        Tab::Members => html! { <Members view={view.clone()} state={state.clone()} /> },
+        Tab::Access => html! { <AccessTab view={view.clone()} state={state.clone()} /> },
+        Tab::Cobot => html! { <CobotTab view={view.clone()} state={state.clone()} /> },
+    };
+    html! {
+        <section id="console" class={classes!("console", state.busy.then_some("busy"))}>
+            if let Some(error) = &state.error {
+                <div id="console-error" class="banner" data-code={serde_json::to_string(&error.code).unwrap_or_default().trim_matches('"').to_string()}>
+                    <p class="message">{ &error.message }</p>
+                </div>
+            }
+            { for view.errors.iter().map(|e| html! { <p class="muted console-part-error">{ &e.message }</p> }) }
+            { body }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct TabProps {
+    view: ConsoleView,
+    state: Handle,
+}
+
+/// The words for a field, if the last refusal named it.
+fn field_error(state: &Handle, field: &str) -> Html {
+    match state.error.as_ref().and_then(|e| e.fields.get(field)) {
+        Some(words) => html! { <span class="field-error" data-field={field.to_string()}>{ words }</span> },
+        None => html! {},
+    }
+}
+
+// ---------------- Members ----------------
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MemberSort {
+    Name,
+    Plan,
+    Status,
+}
+
+#[function_component(Members)]
+fn members(props: &TabProps) -> Html {
+    let query = use_state(String::new);
+    let sort = use_state(|| (MemberSort::Name, false));
+    let picked = use_state(|| None::<String>);
+    let q = query.to_lowercase();
+    let mut rows: Vec<MemberRowDto> = props
+        .view
+        .members
+        .iter()
+        .filter(|m| {
+            q.is_empty()
+                || m.name.to_lowercase().contains(&q)
+                || m.email.as_deref().unwrap_or_default().to_lowercase().contains(&q)
+                || m.plans.iter().any(|p| p.to_lowercase().contains(&q))
+                || m.groups.iter().any(|g| g.group.to_lowercase().contains(&q))
+        })
+        .cloned()
+        .collect();
+    let (by, descending) = *sort;
+    rows.sort_by(|a, b| {
+        let order = match by {
+            MemberSort::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+            MemberSort::Plan => a.plans.join(",").cmp(&b.plans.join(",")),
+            MemberSort::Status => a.status.cmp(&b.status),
+        };
+        if descending {
+            order.reverse()
+        } else {
+            order
+        }
+    });
+    let on_search = {
+        let query = query.clone();
+        Callback::from(move |e: InputEvent| query.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let header = |label: &'static str, column: MemberSort, id: &'static str| {
+        let sort = sort.clone();
+        let arrow = match *sort {
+            (c, false) if c == column => " ▲",
+            (c, true) if c == column => " ▼",
+            _ => "",
+        };
+        let onclick = Callback::from(move |_| {
+            let (c, d) = *sort;
+            sort.set((column, c == column && !d));
+        });
+        html! { <th id={id} class="sortable" {onclick}>{ label }{ arrow }</th> }
+    };
+    let chosen = picked
+        .as_ref()
+        .and_then(|id| props.view.members.iter().find(|m| &m.membership_id == id))
+        .cloned();
+    html! {
+        <div id="members-tab">
+            <input id="member-search" type="search" placeholder="Search name, email, plan or group" value={(*query).clone()} oninput={on_search} />
+            <p class="muted" id="member-count">{ format!("{} of {} members", rows.len(), props.view.members.len()) }</p>
+            <table id="members" class="table">
+                <thead><tr>
+                    { header("Name", MemberSort::Name, "sort-name") }
+                    { header("Plans", MemberSort::Plan, "sort-plan") }
+                    { header("Status", MemberSort::Status, "sort-status") }
+                    <th>{"Groups"}</th>
+                    <th>{"Doors now"}</th>
+                </tr></thead>
+                <tbody>
+                    { for rows.iter().map(|m| {
+                        let picked = picked.clone();
+                        let id = m.membership_id.clone();
+                        let onclick = Callback::from(move |_| picked.set(Some(id.clone())));
+                        let open: Vec<&str> = m.doors.iter().filter(|d| d.allowed).map(|d| d.name.as_str()).collect();
+                        html! {
+                            <tr data-membership={m.membership_id.clone()} class={classes!((!m.active).then_some("inactive"))} {onclick}>
+                                <td class="name">{ &m.name }<br/><span class="muted">{ m.email.clone().unwrap_or_default() }</span></td>
+                                <td>{ m.plans.join(", ") }</td>
+                                <td>{ &m.status }</td>
+                                <td>{ m.groups.iter().map(|g| g.group.clone()).collect::<Vec<_>>().join(", ") }
+                                    if !m.unknown_extra_groups.is_empty() {
+                                        <span class="warning unknown-groups">{ format!(" unknown: {}", m.unknown_extra_groups.join(", ")) }</span>
+                                    }
+                                </td>
+                                <td class="doors-now">{ if open.is_empty() { "none".to_string() } else { open.join(", ") } }</td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+            if let Some(member) = chosen {
+                <MemberDetail member={member} view={props.view.clone()} state={props.state.clone()} />
+            }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct MemberDetailProps {
+    member: MemberRowDto,
+    view: ConsoleView,
+    state: Handle,
+}
+
+#[derive(Serialize)]
+struct MemberExtraArgs {
+    #[serde(rename = "membershipId")]
+    membership_id: String,
+    groups: Vec<String>,
+}
+
+#[function_component(MemberDetail)]
+fn member_detail(props: &MemberDetailProps) -> Html {
+    let m = &props.member;
+    let from_field: BTreeSet<String> = m
+        .extra_groups
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let chosen = use_state(|| from_field.clone());
+    {
+        let chosen = chosen.clone();
+        use_effect_with(from_field.clone(), move |f| chosen.set(f.clone()));
+    }
+    let groups = props.view.access.as_ref().map(|a| a.groups.clone()).unwrap_or_default();
+    let save = {
+        let (state, chosen, id) = (props.state.clone(), chosen.clone(), m.membership_id.clone());
+        Callback::from(move |_| {
+            act(
+                &state,
+                "console_member_extra_groups",
+                MemberExtraArgs {
+                    membership_id: id.clone(),
+                    groups: chosen.iter().cloned().collect(),
+                },
+                None,
+            )
+        })
+    };
+    html! {
+        <div id="member-detail" class="card" data-membership={m.membership_id.clone()}>
+            <h3>{ &m.name }</h3>
+            <p class="muted">{ format!("{} · {}", m.plans.join(", "), m.status) }</p>
+            <h4>{"Groups"}</h4>
+            <ul class="grants">
+                { for m.groups.iter().map(|g| html! { <li><strong>{ &g.group }</strong>{ format!(" — {}", g.from) }</li> }) }
+            </ul>
+            if !m.unknown_extra_groups.is_empty() {
+                <p class="warning" id="member-unknown-groups">{ format!("The membership's field names groups the hub does not have: {}. They open nothing.", m.unknown_extra_groups.join(", ")) }</p>
+            }
+            <h4>{"Doors now"}</h4>
+            <table class="table" id="member-doors">
+                <tbody>
+                    { for m.doors.iter().map(|d| html! {
+                        <tr data-door={d.door.clone()} class={if d.allowed { "open" } else { "closed" }}>
+                            <td>{ &d.name }</td>
+                            <td class="verdict">{ if d.allowed { "opens" } else { "closed" } }</td>
+                            <td class="muted">{ d.reasons.join("; ") }</td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+            <h4>{"Extra groups (written to Cobot's custom field)"}</h4>
+            <div class="checks">
+                { for groups.iter().map(|g| {
+                    let chosen = chosen.clone();
+                    let id = g.id.clone();
+                    let checked = chosen.contains(&g.id);
+                    let onchange = Callback::from(move |_| {
+                        let mut next = (*chosen).clone();
+                        if !next.remove(&id) { next.insert(id.clone()); }
+                        chosen.set(next);
+                    });
+                    html! { <label class="check"><input type="checkbox" class="member-extra" data-group={g.id.clone()} {checked} {onchange} />{ &g.id }</label> }
+                }) }
+            </div>
+            { field_error(&props.state, "groups") }
+            <button id="save-member-extra" class="primary" onclick={save}>{"Save extra groups"}</button>
+        </div>
+    }
+}
+
+// ---------------- Access ----------------
+
+#[derive(Serialize)]
+struct GroupArgs {
+    group: GroupDto,
+    version: u64,
+}
+
+#[derive(Serialize)]
+struct DeleteArgs {
+    id: String,
+    version: u64,
+}
+
+#[derive(Serialize)]
+struct PlanArgs {
+    #[serde(rename = "planId")]
+    plan_id: String,
+    groups: Vec<String>,
+    version: u64,
+}
+
+#[derive(Serialize)]
+struct ExtraArgs {
+    enabled: bool,
+    version: u64,
+}
+
+#[function_component(AccessTab)]
+fn access_tab(props: &TabProps) -> Html {
+    let editing = use_state(|| None::<GroupDto>);
+    let Some(access) = props.view.access.clone() else {
+        return html! { <p class="muted">{"The access setup could not be loaded."}</p> };
+    };
+    let version = access.version;
+    let new_group = {
+        let editing = editing.clone();
+        Callback::from(move |_| editing.set(Some(GroupDto::default())))
+    };
+    let extra = {
+        let state = props.state.clone();
+        let enabled = access.extra_groups;
+        Callback::from(move |_| {
+            act(
+                &state,
+                "console_extra_groups",
+                ExtraArgs {
+                    enabled: !enabled,
+                    version,
+                },
+                None,
+            )
+        })
+    };
+    html! {
+        <div id="access-tab">
+            <div class="card">
+                <h3>{"User groups"}</h3>
+                <table id="groups" class="table">
+                    <thead><tr><th>{"Identifier"}</th><th>{"Name"}</th><th>{"Doors"}</th><th>{"When"}</th><th></th></tr></thead>
+                    <tbody>
+                        { for access.groups.iter().map(|g| {
+                            let edit = { let (editing, g) = (editing.clone(), g.clone()); Callback::from(move |_| editing.set(Some(g.clone()))) };
+                            let delete = { let (state, id) = (props.state.clone(), g.id.clone()); Callback::from(move |_| act(&state, "console_delete_group", DeleteArgs { id: id.clone(), version }, None)) };
+                            html! {
+                                <tr data-group={g.id.clone()}>
+                                    <td><strong>{ &g.id }</strong></td>
+                                    <td>{ &g.name }</td>
+                                    <td>{ g.doors.join(", ") }</td>
+                                    <td>{ g.schedule.clone().unwrap_or_else(|| "always".into()) }</td>
+                                    <td class="actions">
+                                        <button class="link edit-group" onclick={edit}>{"Edit"}</button>
+                                        {" "}
+                                        <button class="link delete-group" onclick={delete}>{"Delete"}</button>
+                                    </td>
+                                </tr>
+                            }
+                        }) }
+                    </tbody>
+                </table>
+                if editing.is_none() {
+                    <button id="new-group" onclick={new_group}>{"New group"}</button>
+                }
+                if let Some(group) = (*editing).clone() {
+                    <GroupForm group={group} doors={access.doors.clone()} time_zone={access.time_zone.clone()} version={version} state={props.state.clone()} editing={editing.clone()} />
+                }
+            </div>
+            <div class="card">
+                <h3>{"Plans from Cobot"}</h3>
+                <p class="muted">{"Which groups each plan gives its members."}</p>
+                <table id="plans-setup" class="table">
+                    <thead><tr><th>{"Plan"}</th><th>{"Members"}</th><th>{"Groups"}</th><th></th></tr></thead>
+                    <tbody>
+                        { for access.plans.iter().map(|p| html! {
+                            <PlanRow plan={p.clone()} groups={access.groups.iter().map(|g| g.id.clone()).collect::<Vec<_>>()} version={version} state={props.state.clone()} />
+                        }) }
+                    </tbody>
+                </table>
+                if access.plans.is_empty() {
+                    <p class="muted">{"No plans yet: connect Cobot and sync first."}</p>
+                }
+                if !access.unknown_plans.is_empty() {
+                    <p class="warning">{ format!("Assignments naming plans Cobot does not have: {}", access.unknown_plans.join(", ")) }</p>
+                }
+            </div>
+            <div class="card">
+                <h3>{"Extra groups from the membership"}</h3>
+                <label class="check">
+                    <input id="extra-groups" type="checkbox" checked={access.extra_groups} onchange={extra} />
+                    {"Read smart_spaces_access_additional_units from each membership (the field is created in Cobot when missing)"}
+                </label>
+            </div>
+            <div class="card">
+                <h3>{"Recent changes"}</h3>
+                <ul id="changes" class="changes">
+                    { for props.view.changes.iter().take(10).map(|c| html! {
+                        <li><span class="muted">{ &c.at }</span>{ format!(" {} changed {}", c.by_name, c.what) }</li>
+                    }) }
+                </ul>
+            </div>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct GroupFormProps {
+    group: GroupDto,
+    doors: Vec<frontdoor_ipc::DoorRefDto>,
+    time_zone: String,
+    version: u64,
+    state: Handle,
+    editing: UseStateHandle<Option<GroupDto>>,
+}
+
+/// Checks a form before it is sent, in words; the hub checks everything again.
+fn check_group(group: &GroupDto) -> Vec<(&'static str, String)> {
+    let mut wrong = Vec::new();
+    if group.id.trim().is_empty() {
+        wrong.push(("group.id", "Give the group an identifier, e.g. Members.".to_string()));
+    } else if !group
+        .id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_-. ".contains(c))
+    {
+        wrong.push((
+            "group.id",
+            "Use letters, digits, spaces, '-', '_' or '.' only.".to_string(),
+        ));
+    }
+    if group.doors.is_empty() {
+        wrong.push(("group.doors", "Pick at least one door.".to_string()));
+    }
+    wrong
+}
+
+#[function_component(GroupForm)]
+fn group_form(props: &GroupFormProps) -> Html {
+    let draft = use_state(|| props.group.clone());
+    let local = use_state(Vec::<(&'static str, String)>::new);
+    let creating = props.group.id.is_empty();
+    let text = |field: &'static str| {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            let value = e.target_unchecked_into::<HtmlInputElement>().value();
+            let mut next = (*draft).clone();
+            match field {
+                "id" => next.id = value,
+                "name" => next.name = value,
+                _ => next.schedule = Some(value).filter(|s| !s.trim().is_empty()),
+            }
+            draft.set(next);
+        })
+    };
+    let save = {
+        let (draft, local, state, editing, version) = (
+            draft.clone(),
+            local.clone(),
+            props.state.clone(),
+            props.editing.clone(),
+            props.version,
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let wrong = check_group(&draft);
+            if !wrong.is_empty() {
+                local.set(wrong);
+                return;
+            }
+            local.set(Vec::new());
+            let editing = editing.clone();
+            act(
+                &state,
+                "console_save_group",
+                GroupArgs {
+                    group: (*draft).clone(),
+                    version,
+                },
+                Some(Callback::from(move |_| editing.set(None))),
+            );
+        })
+    };
+    let cancel = {
+        let editing = props.editing.clone();
+        Callback::from(move |_| editing.set(None))
+    };
+    let error_for = |field: &'static str| -> Html {
+        if let Some((_, words)) = local.iter().find(|(f, _)| *f == field) {
+            return html! { <span class="field-error" data-field={field}>{ words }</span> };
+        }
+        field_error(&props.state, field)
+    };
+    html! {
+        <form id="group-form" onsubmit={save}>
+            <h4>{ if creating { "New group" } else { "Edit group" } }</h4>
+            <label>{"Identifier (staff type it into the membership's extra-groups field)"}
+                <input id="group-id" value={draft.id.clone()} oninput={text("id")} disabled={!creating} />
+            </label>
+            { error_for("group.id") }
+            <label>{"Name"}<input id="group-name" value={draft.name.clone()} oninput={text("name")} /></label>
+            { error_for("group.name") }
+            <fieldset><legend>{"Doors"}</legend>
+                { for props.doors.iter().map(|d| {
+                    let draft = draft.clone();
+                    let id = d.id.clone();
+                    let checked = draft.doors.contains(&d.id);
+                    let onchange = Callback::from(move |_| {
+                        let mut next = (*draft).clone();
+                        if let Some(i) = next.doors.iter().position(|x| x == &id) { next.doors.remove(i); } else { next.doors.push(id.clone()); }
+                        draft.set(next);
+                    });
+                    html! { <label class="check"><input type="checkbox" class="group-door" data-door={d.id.clone()} {checked} {onchange} />{ &d.name }</label> }
+                }) }
+            </fieldset>
+            { error_for("group.doors") }
+            <label>{ format!("When (in {}; empty for always), e.g. Mon-Fri 07:00-22:00; Sat 10:00-16:00", props.time_zone) }
+                <input id="group-schedule" value={draft.schedule.clone().unwrap_or_default()} oninput={text("schedule")} />
+            </label>
+            { error_for("group.schedule") }
+            <button id="save-group" type="submit">{"Save group"}</button>
+            {" "}
+            <button type="button" onclick={cancel}>{"Cancel"}</button>
+        </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PlanRowProps {
+    plan: PlanDto,
+    groups: Vec<String>,
+    version: u64,
+    state: Handle,
+}
+
+#[function_component(PlanRow)]
+fn plan_row(props: &PlanRowProps) -> Html {
+    let chosen = use_state(|| props.plan.groups.iter().cloned().collect::<BTreeSet<String>>());
+    {
+        let chosen = chosen.clone();
+        use_effect_with(props.plan.groups.clone(), move |g| {
+            chosen.set(g.iter().cloned().collect())
+        });
+    }
+    let changed = *chosen != props.plan.groups.iter().cloned().collect::<BTreeSet<_>>();
+    let save = {
+        let (state, chosen, plan_id, version) = (
+            props.state.clone(),
+            chosen.clone(),
+            props.plan.plan_id.clone(),
+            props.version,
+        );
+        Callback::from(move |_| {
+            act(
+                &state,
+                "console_assign_plan",
+                PlanArgs {
+                    plan_id: plan_id.clone(),
+                    groups: chosen.iter().cloned().collect(),
+                    version,
+                },
+                None,
+            )
+        })
+    };
+    html! {
+        <tr data-plan={props.plan.plan_id.clone()}>
+            <td>{ &props.plan.name }</td>
+            <td>{ props.plan.members }</td>
+            <td class="checks">
+                { for props.groups.iter().map(|g| {
+                    let chosen = chosen.clone();
+                    let id = g.clone();
+                    let checked = chosen.contains(g);
+                    let onchange = Callback::from(move |_| {
+                        let mut next = (*chosen).clone();
+                        if !next.remove(&id) { next.insert(id.clone()); }
+                        chosen.set(next);
+                    });
+                    html! { <label class="check"><input type="checkbox" class="plan-group" data-group={g.clone()} {checked} {onchange} />{ g }</label> }
+                }) }
+            </td>
+            <td><button class="save-plan" disabled={!changed} onclick={save}>{"Save"}</button></td>
+        </tr>
+    }
+}
+
+// ---------------- Cobot ----------------
+
+#[derive(Serialize)]
+struct IntervalArgs {
+    minutes: u64,
+}
+
+#[function_component(CobotTab)]
+fn cobot_tab(props: &TabProps) -> Html {
+    let interval = use_state(|| {
+        props
+            .view
+            .sync
+            .as_ref()
+            .map(|s| s.interval_minutes.to_string())
+            .unwrap_or_default()
+    });
+    let connect = {
+        let state = props.state.clone();
+        Callback::from(move |_| act(&state, "console_connect_cobot", NoArgs {}, None))
+    };
+    let disconnect = {
+        let state = props.state.clone();
+        Callback::from(move |_| act(&state, "console_disconnect_cobot", NoArgs {}, None))
+    };
+    let sync_now = {
+        let state = props.state.clone();
+        Callback::from(move |_| {
+            state.set(State {
+                progress: Some(SyncProgressDto {
+                    phase: "starting".into(),
+                    done: 0,
+                    total: None,
+                    message: "Starting the sync…".into(),
+                }),
+                ..(*state).clone()
+            });
+            act(&state, "console_sync_now", NoArgs {}, None)
+        })
+    };
+    let set_interval = {
+        let (state, interval) = (props.state.clone(), interval.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            match interval.trim().parse::<u64>() {
+                Ok(minutes) => act(&state, "console_sync_interval", IntervalArgs { minutes }, None),
+                Err(_) => state.set(State {
+                    error: Some({
+                        let mut e = ErrorDto::new(frontdoor_ipc::ErrorCode::Invalid, "Please check the form.");
+                        e.fields
+                            .insert("minutes".into(), "Give a whole number of minutes, 5 to 1440.".into());
+                        e
+                    }),
+                    ..(*state).clone()
+                }),
+            }
+        })
+    };
+    let on_interval = {
+        let interval = interval.clone();
+        Callback::from(move |e: InputEvent| interval.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let cobot = props.view.cobot.clone();
+    let progress = props
+        .state
+        .progress
+        .clone()
+        .or_else(|| props.view.sync.as_ref().and_then(|s| s.running.clone()));
+    html! {
+        <div id="cobot-tab">
+            <div class="card" id="cobot-connection">
+                <h3>{"Cobot connection"}</h3>
+                if let Some(c) = &cobot {
+                    <p id="cobot-state" data-state={c.state.clone()}><strong>{ match c.state.as_str() {
+                        "connected" => "Connected",
+                        "refused" => "Refused by Cobot — reconnect",
+                        _ => "Not connected",
+                    } }</strong></p>
+                    <p class="muted" id="cobot-message">{ &c.message }</p>
+                    if let Some(since) = &c.since {
+                        <p class="muted">{ format!("Since {since}{}", c.by.as_ref().map(|b| format!(", by {b}")).unwrap_or_default()) }</p>
+                    }
+                    if !c.scopes.is_empty() {
+                        <p class="muted scopes">{ format!("Scopes: {}", c.scopes.join(" ")) }</p>
+                    }
+                    <button id="connect-cobot" class="primary" onclick={connect}>{ if c.state == "connected" { "Reconnect Cobot" } else { "Connect Cobot" } }</button>
+                    if c.state == "connected" && c.source.as_deref() == Some("console") {
+                        {" "}<button id="disconnect-cobot" onclick={disconnect}>{"Disconnect"}</button>
+                    }
+                }
+            </div>
+            <div class="card" id="sync-panel">
+                <h3>{"Sync with Cobot"}</h3>
+                if let Some(sync) = &props.view.sync {
+                    <p class="muted" id="next-sync">{ match &sync.next_at { Some(at) => format!("Next scheduled sync: {at}"), None => "No sync is scheduled.".into() } }</p>
+                    <form id="interval-form" class="inline" onsubmit={set_interval}>
+                        <label>{"Every (minutes)"}<input id="sync-interval" inputmode="numeric" value={(*interval).clone()} oninput={on_interval} /></label>
+                        <button type="submit">{"Save"}</button>
+                    </form>
+                    { field_error(&props.state, "minutes") }
+                }
+                <button id="sync-now" class="primary" onclick={sync_now} disabled={progress.as_ref().is_some_and(|p| !matches!(p.phase.as_str(), "done" | "failed"))}>{"Sync now"}</button>
+                if let Some(p) = &progress {
+                    <div id="sync-progress" data-phase={p.phase.clone()}>
+                        <progress max={p.total.unwrap_or(0).max(1).to_string()} value={p.done.to_string()}></progress>
+                        <span>{ format!(" {}: {}", p.phase, p.message) }</span>
+                    </div>
+                }
+                if let Some(sync) = &props.view.sync {
+                    <table id="sync-runs" class="table">
+                        <thead><tr><th>{"Started"}</th><th>{"Kind"}</th><th>{"Result"}</th><th>{"Report"}</th></tr></thead>
+                        <tbody>{ for sync.runs.iter().map(run_row) }</tbody>
+                    </table>
+                }
+            </div>
+        </div>
+    }
+}
+
+/// One sync run with its report in words.
+fn run_row(run: &SyncRunDto) -> Html {
+    let r = &run.report;
+    let count = |k: &str| r.get(k).and_then(|v| v.as_u64()).map(|n| n.to_string());
+    let list = |k: &str| {
+        r.get(k)
+            .and_then(|v| v.as_array())
+            .filter(|a| !a.is_empty())
+            .map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", "))
+    };
+    let mut words = Vec::new();
+    if let Some(n) = count("members") {
+        words.push(format!("{n} members"));
+    }
+    for (key, label) in [("added", "added"), ("removed", "removed"), ("changed", "changed")] {
+        if let Some(items) = list(key) {
+            words.push(format!("{label}: {items}"));
+        } else if let Some(n) = count(key) {
+            words.push(format!("{n} {label}"));
+        }
+    }
+    for (key, label) in [
+        ("unknown_groups", "unknown group identifiers"),
+        ("without_user", "without a Cobot user"),
+        ("plans_without_assignment", "plans without an assignment"),
+        ("unknown_plans", "assignments naming plans Cobot lacks"),
+    ] {
+        if let Some(items) = list(key) {
+            words.push(format!("{label}: {items}"));
+        }
+    }
+    if let Some(error) = r.get("error").and_then(|v| v.as_str()) {
+        words.push(error.to_string());
+    }
+    html! {
+        <tr class={if run.ok { "ok" } else { "failed" }}>
+            <td>{ &run.started_at }</td>
+            <td>{ &run.kind }</td>
+            <td>{ if run.ok { "applied" } else { "failed" } }</td>
+            <td class="report">{ words.join(" · ") }</td>
+        </tr>
+    }
+}
