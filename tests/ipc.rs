@@ -1014,10 +1014,21 @@ fn staff_load_the_console_and_a_member_is_refused_it() {
     s.signed_in_as("sam@example.com");
     let console = s.invoke("console", json!({})).unwrap();
     assert_eq!(console["errors"], json!([]), "{console}");
-    assert!(console["access"]["groups"].as_array().unwrap().iter().any(|g| g["id"] == "Members"));
+    assert!(console["access"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["id"] == "Members"));
     assert_eq!(console["cobot"]["state"], json!("connected"));
-    assert!(console["members"].as_array().unwrap().iter().any(|m| m["name"] == "Alex Morgan"));
-    assert!(!console["sync"]["runs"].as_array().unwrap().is_empty(), "the first sync's report");
+    assert!(console["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["name"] == "Alex Morgan"));
+    assert!(
+        !console["sync"]["runs"].as_array().unwrap().is_empty(),
+        "the first sync's report"
+    );
 
     let m = setup();
     m.signed_in_as("alex@example.com");
@@ -1038,8 +1049,14 @@ fn a_refused_group_comes_back_with_words_for_each_field_and_a_good_one_is_saved(
         )
         .unwrap_err();
     assert_eq!(refused["code"], json!("invalid"), "{refused}");
-    assert!(refused["fields"]["group.doors"].as_str().unwrap().contains("nowhere"), "{refused}");
-    assert!(refused["fields"]["group.schedule"].as_str().unwrap().contains("25:00"), "{refused}");
+    assert!(
+        refused["fields"]["group.doors"].as_str().unwrap().contains("nowhere"),
+        "{refused}"
+    );
+    assert!(
+        refused["fields"]["group.schedule"].as_str().unwrap().contains("25:00"),
+        "{refused}"
+    );
     let unchanged = s.invoke("console", json!({})).unwrap();
     assert_eq!(unchanged["access"]["version"], json!(version), "nothing changed");
 
@@ -1049,6 +1066,14 @@ fn a_refused_group_comes_back_with_words_for_each_field_and_a_good_one_is_saved(
             json!({"group": {"id": "Evenings", "name": "Evenings", "doors": ["workshop"], "schedule": "Mon-Fri 18:00-22:00"}, "version": version}),
         )
         .unwrap();
-    assert!(saved["access"]["groups"].as_array().unwrap().iter().any(|g| g["id"] == "Evenings"));
-    assert!(saved["changes"][0]["what"].as_str().unwrap().contains("Evenings"), "{}", saved["changes"]);
+    assert!(saved["access"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["id"] == "Evenings"));
+    assert!(
+        saved["changes"][0]["what"].as_str().unwrap().contains("Evenings"),
+        "{}",
+        saved["changes"]
+    );
 }

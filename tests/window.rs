@@ -532,6 +532,8 @@ async fn staff_connect_cobot_sync_and_set_up_access_from_the_console() {
     )
     .await;
     h.find("#welcome").await;
+    // Staff work at a reception desk: a desktop-sized window.
+    h.client.set_window_size(1280, 860).await.unwrap();
     let join = format!(
         "frontdoor://join?space=lighthouse&hub={}",
         h.hub.base_url.as_str().trim_end_matches('/')
@@ -556,8 +558,10 @@ async fn staff_connect_cobot_sync_and_set_up_access_from_the_console() {
     );
     let tokens = h.sim_tokens("user-sam").await;
     assert!(
-        tokens.iter().any(|t| !t["space"].is_null()),
-        "the hub holds a space-owned token: {tokens:?}"
+        tokens
+            .iter()
+            .any(|t| t["space"] == json!("lighthouse") && t["revoked"] == json!(false)),
+        "the hub holds a live space-owned token: {tokens:?}"
     );
 
     // The first sync, with its progress pushed from the hub and its report.
@@ -666,7 +670,7 @@ async fn staff_connect_cobot_sync_and_set_up_access_from_the_console() {
     }
     h.find("#tab-cobot").await.click().await.unwrap();
     h.find("#tab-members").await.click().await.unwrap();
-    h.find("#members tr[data-membership=mem-alex]")
+    h.find("#members tr[data-membership=mem-alex] td.name")
         .await
         .click()
         .await

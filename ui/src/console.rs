@@ -82,8 +82,9 @@ fn act<A: Serialize + 'static>(state: &Handle, cmd: &'static str, args: A, done:
 pub fn console(props: &ConsoleProps) -> Html {
     let state = use_state(State::default);
     {
+        // Fresh from the hub whenever staff open a tab, and when the shell says so.
         let state = state.clone();
-        use_effect_with(props.epoch, move |_| {
+        use_effect_with((props.epoch, props.tab), move |_| {
             act(&state, "console", NoArgs {}, None);
         });
     }
@@ -452,7 +453,7 @@ fn access_tab(props: &TabProps) -> Html {
                 <h3>{"Recent changes"}</h3>
                 <ul id="changes" class="changes">
                     { for props.view.changes.iter().take(10).map(|c| html! {
-                        <li><span class="muted">{ &c.at }</span>{ format!(" {} changed {}", c.by_name, c.what) }</li>
+                        <li><span class="muted">{ when(&c.at) }</span>{ format!(" {} changed {}", c.by_name, c.what) }</li>
                     }) }
                 </ul>
             </div>
@@ -720,9 +721,6 @@ fn cobot_tab(props: &TabProps) -> Html {
                         _ => "Not connected",
                     } }</strong></p>
                     <p class="muted" id="cobot-message">{ &c.message }</p>
-                    if let Some(since) = &c.since {
-                        <p class="muted">{ format!("Since {since}{}", c.by.as_ref().map(|b| format!(", by {b}")).unwrap_or_default()) }</p>
-                    }
                     if !c.scopes.is_empty() {
                         <p class="muted scopes">{ format!("Scopes: {}", c.scopes.join(" ")) }</p>
                     }
@@ -735,7 +733,7 @@ fn cobot_tab(props: &TabProps) -> Html {
             <div class="card" id="sync-panel">
                 <h3>{"Sync with Cobot"}</h3>
                 if let Some(sync) = &props.view.sync {
-                    <p class="muted" id="next-sync">{ match &sync.next_at { Some(at) => format!("Next scheduled sync: {at}"), None => "No sync is scheduled.".into() } }</p>
+                    <p class="muted" id="next-sync">{ match &sync.next_at { Some(at) => format!("Next scheduled sync: {}", when(at)), None => "No sync is scheduled.".into() } }</p>
                     <form id="interval-form" class="inline" onsubmit={set_interval}>
                         <label>{"Every (minutes)"}<input id="sync-interval" inputmode="numeric" value={(*interval).clone()} oninput={on_interval} /></label>
                         <button type="submit">{"Save"}</button>
@@ -757,6 +755,15 @@ fn cobot_tab(props: &TabProps) -> Html {
                 }
             </div>
         </div>
+    }
+}
+
+/// An RFC 3339 time as people read it: `2026-11-30 09:47 UTC`.
+fn when(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(day), Some(time)) if rfc3339.ends_with('Z') => format!("{day} {time} UTC"),
+        (Some(day), Some(time)) => format!("{day} {time}"),
+        _ => rfc3339.to_string(),
     }
 }
 
@@ -796,7 +803,7 @@ fn run_row(run: &SyncRunDto) -> Html {
     }
     html! {
         <tr class={if run.ok { "ok" } else { "failed" }}>
-            <td>{ &run.started_at }</td>
+            <td>{ when(&run.started_at) }</td>
             <td>{ &run.kind }</td>
             <td>{ if run.ok { "applied" } else { "failed" } }</td>
             <td class="report">{ words.join(" · ") }</td>

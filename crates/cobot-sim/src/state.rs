@@ -120,6 +120,9 @@ pub struct TokenInfo {
     pub issued_at: i64,
     /// Whether the token was revoked (DELETE /api/access_tokens/:token or a replayed code).
     pub revoked: bool,
+    /// The space that owns the token (`POST /api/access_tokens/:token/space`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub space: Option<String>,
 }
 
 pub(crate) struct State {
@@ -276,6 +279,7 @@ impl Sim {
                 scopes: t.scopes.clone(),
                 issued_at: t.issued_at.as_second(),
                 revoked: t.revoked_at.is_some(),
+                space: t.space.clone(),
             })
             .collect();
         tokens.sort_by(|a, b| {
