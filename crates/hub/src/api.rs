@@ -356,8 +356,8 @@ async fn health(State(hub): State<Arc<Hub>>) -> Response {
     if hub.syncer.token_slot().refused_at().is_some() {
         problems.push("Cobot refused the hub's connection, so it cannot sync; staff must reconnect Cobot.".into());
     }
-    if hub.client_secret.is_none() {
-        problems.push("The hub has no OAuth client secret, so members cannot sign in.".into());
+    if hub.client_secret.is_none() || hub.config.cobot.client_id.trim().is_empty() {
+        problems.push("The hub has no OAuth client id and secret, so members cannot sign in.".into());
     }
     let last_sync = hub.db(|store| store.last_sync()).await;
     let last_sync_ok = match last_sync {

@@ -16,7 +16,10 @@ use url::Url;
 pub struct Config {
     /// The space this hub serves.
     pub space: Space,
-    /// Where Cobot is and how the app signs in.
+    /// Where Cobot is and how the app signs in. Optional: the defaults are the real Cobot, and
+    /// the client id may come from `FRONTDOOR_HUB_COBOT_CLIENT_ID` (or the credential
+    /// `cobot-client-id`) like its secret.
+    #[serde(default)]
     pub cobot: Cobot,
     /// Sync settings.
     #[serde(default)]
@@ -250,6 +253,19 @@ pub struct Space {
     pub time_zone: String,
 }
 
+impl Default for Cobot {
+    fn default() -> Self {
+        Cobot {
+            www: default_www(),
+            space_template: default_space_template(),
+            client_id: String::new(),
+            issuer: None,
+            scopes: default_member_scopes(),
+            sync_scopes: default_sync_scopes(),
+        }
+    }
+}
+
 /// `[cobot]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -263,6 +279,7 @@ pub struct Cobot {
     /// The OAuth client id registered at Cobot for Frontdoor. The hub is this client (its secret
     /// comes from `FRONTDOOR_HUB_COBOT_CLIENT_SECRET` or the credential `cobot-client-secret`);
     /// its redirect URI at Cobot is `<hub.public_url>/auth/callback`.
+    #[serde(default)]
     pub client_id: String,
     /// Where members sign in: `"space"` (default; the space's own host, which Cobot documents
     /// with extra membership claims), `"www"`, or the issuer URL of a custom domain.
@@ -500,9 +517,7 @@ impl Config {
         if !config.cobot.space_template.contains("{subdomain}") {
             return Err("cobot.space_template must contain {subdomain}".into());
         }
-        if config.cobot.client_id.trim().is_empty() {
-            return Err("cobot.client_id must not be empty".into());
-        }
+
         if let Some(issuer) = config.cobot.issuer.as_deref().map(str::trim) {
             if !matches!(issuer, "space" | "www") && Url::parse(issuer).is_err() {
                 return Err(format!(
@@ -755,6 +770,18 @@ groups = ["Residents"]
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_hub_needs_no_more_than_its_space_and_itself_in_the_file() {
+        let config = Config::parse(
+            "[space]\nsubdomain = \"lighthouse\"\nname = \"Lighthouse\"\n[hub]\npublic_url = \"https://hub.lighthouse.example\"\n",
+        )
+        .expect("the rest comes from the console, the environment and defaults");
+        assert_eq!(config.cobot.www.as_str(), "https://www.cobot.me/");
+        assert_eq!(config.sign_in_issuer().as_str(), "https://lighthouse.cobot.me/");
+        assert!(config.cobot.client_id.is_empty(), "given by FRONTDOOR_HUB_COBOT_CLIENT_ID then");
+        assert!(config.rules().is_ok());
+    }
+
     use super::*;
 
     const HEAD: &str = "[space]\nsubdomain = \"lighthouse\"\nname = \"L\"\n[cobot]\nclient_id = \"c\"\n";

@@ -118,6 +118,13 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(1);
         }
     };
+    let mut config = config;
+    if config.cobot.client_id.trim().is_empty() {
+        // Not secret, but it belongs with its secret: a space can keep both out of the file.
+        if let Some(id) = credential("FRONTDOOR_HUB_COBOT_CLIENT_ID", "cobot-client-id") {
+            config.cobot.client_id = id;
+        }
+    }
     let token = credential("FRONTDOOR_HUB_COBOT_TOKEN", "cobot-token").map(AccessToken::new);
     if token.is_none() {
         say_err!("frontdoor-hub: no Cobot token (FRONTDOOR_HUB_COBOT_TOKEN): members can join but the hub cannot sync");

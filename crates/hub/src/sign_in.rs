@@ -199,11 +199,15 @@ impl Hub {
 
     /// The OIDC client at `issuer`, discovered once (and again after a failure).
     pub(crate) async fn oidc_at(&self, issuer: Url) -> Result<OidcClient, Error> {
-        let Some(secret) = self.client_secret.clone() else {
+        let secret = self
+            .client_secret
+            .clone()
+            .filter(|_| !self.config.cobot.client_id.trim().is_empty());
+        let Some(secret) = secret else {
             return Err(Error::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 Code::SignInNotConfigured,
-                "This hub has no Cobot sign-in set up yet. Staff: give the hub the client secret of the space's Frontdoor app at Cobot.",
+                "This hub has no Cobot sign-in set up yet. Staff: give the hub the client id and secret of the space's Frontdoor app at Cobot.",
             ));
         };
         let unavailable = || {
