@@ -778,7 +778,10 @@ mod tests {
         .expect("the rest comes from the console, the environment and defaults");
         assert_eq!(config.cobot.www.as_str(), "https://www.cobot.me/");
         assert_eq!(config.sign_in_issuer().as_str(), "https://lighthouse.cobot.me/");
-        assert!(config.cobot.client_id.is_empty(), "given by FRONTDOOR_HUB_COBOT_CLIENT_ID then");
+        assert!(
+            config.cobot.client_id.is_empty(),
+            "given by FRONTDOOR_HUB_COBOT_CLIENT_ID then"
+        );
         assert!(config.rules().is_ok());
     }
 
