@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use frontdoor_core::access::{Inactive, Reason};
+use frontdoor_core::access::Reason;
 use frontdoor_core::cobot;
 use frontdoor_core::hub::{
     ApiError, CheckInState, CheckInStatus, Code, DoorStatus, HubInfo, MyAccess, PlanStatus, SignInInfo, SpaceInfo,
@@ -533,15 +533,7 @@ async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<MyAc
     let (plans, mut doors, name) = match member {
         Some(m) => {
             let access = rules.member_access(&m.access(), now);
-            let status = match &access.inactive {
-                None => match m.canceled_to {
-                    Some(d) => format!("active, ends after {d}"),
-                    None => "active".into(),
-                },
-                Some(Inactive::NotConfirmed) => "not confirmed yet".into(),
-                Some(Inactive::NotStarted { starts_at }) => format!("starts on {starts_at}"),
-                Some(Inactive::Ended { canceled_to }) => format!("ended on {canceled_to}"),
-            };
+            let status = crate::members::standing(access.inactive.as_ref(), m.canceled_to);
             let plans = m
                 .plan_name
                 .iter()

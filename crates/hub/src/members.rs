@@ -36,19 +36,25 @@ pub fn routes() -> Router<Arc<Hub>> {
     )
 }
 
-/// How a member stands with `rules` at `now`, as staff see it.
-pub fn row(rules: &Rules, m: &MemberRecord, now: Timestamp) -> MemberRow {
-    let access = rules.member_access(&m.access(), now);
-    let names = rules.door_names();
-    let status = match &access.inactive {
-        None => match m.canceled_to {
+/// A membership's standing in words: "active", "active, ends after …", "not confirmed yet",
+/// "starts on …", "ended on …" — the same words for the member and for staff.
+pub fn standing(inactive: Option<&Inactive>, canceled_to: Option<jiff::civil::Date>) -> String {
+    match inactive {
+        None => match canceled_to {
             Some(d) => format!("active, ends after {d}"),
             None => "active".into(),
         },
         Some(Inactive::NotConfirmed) => "not confirmed yet".into(),
         Some(Inactive::NotStarted { starts_at }) => format!("starts on {starts_at}"),
         Some(Inactive::Ended { canceled_to }) => format!("ended on {canceled_to}"),
-    };
+    }
+}
+
+/// How a member stands with `rules` at `now`, as staff see it.
+pub fn row(rules: &Rules, m: &MemberRecord, now: Timestamp) -> MemberRow {
+    let access = rules.member_access(&m.access(), now);
+    let names = rules.door_names();
+    let status = standing(access.inactive.as_ref(), m.canceled_to);
     MemberRow {
         membership_id: m.membership_id.clone(),
         name: m.name.clone().unwrap_or_default(),
