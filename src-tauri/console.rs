@@ -175,23 +175,47 @@ impl Frontdoor {
         let space = self.signed_in_space()?;
         let app = Arc::clone(self);
         tokio::spawn(async move {
+            // The hub ends each event stream after a minute (its connections are bounded); a
+            // long sync is followed again until it says `done` or `failed`. Reads are bounded,
+            // the stream as a whole is not: the hub sends a keep-alive every 15 s.
+            let http = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(std::time::Duration::from_secs(5))
+                .read_timeout(std::time::Duration::from_secs(40))
+                .build()
+                .expect("a client with these settings builds");
             let hub_url = space.hub.clone();
-            let followed = app
-                .with_hub_session(&space, |session| {
-                    let (http, hub_url) = (app.http.clone(), hub_url.clone());
-                    let progress = &progress;
-                    async move {
-                        admin::follow_sync(&http, &hub_url, &session, 10_000, |p| {
-                            if let Ok(dto) = mirror::<_, SyncProgressDto>(&p) {
-                                progress(dto);
-                            }
-                        })
-                        .await
+            for _ in 0..30 {
+                let followed = app
+                    .with_hub_session(&space, |session| {
+                        let (http, hub_url) = (http.clone(), hub_url.clone());
+                        let progress = &progress;
+                        async move {
+                            admin::follow_sync(&http, &hub_url, &session, 10_000, |p| {
+                                if let Ok(dto) = mirror::<_, SyncProgressDto>(&p) {
+                                    progress(dto);
+                                }
+                            })
+                            .await
+                        }
+                    })
+                    .await;
+                match followed {
+                    Ok(Some(last)) if matches!(last.phase.as_str(), "done" | "failed") => break,
+                    Ok(_) => continue,
+                    Err(e) => {
+                        tracing::info!("following the sync's progress ended: {e}");
+                        progress(SyncProgressDto {
+                            phase: "failed".into(),
+                            done: 0,
+                            total: None,
+                            message: format!(
+                                "The sync's progress could not be followed ({e}); reload to see how it ended."
+                            ),
+                        });
+                        break;
                     }
-                })
-                .await;
-            if let Err(e) = followed {
-                tracing::info!("following the sync's progress ended: {e}");
+                }
             }
         });
         self.console().await

@@ -286,6 +286,8 @@ impl From<Error> for ErrorDto {
 
 struct SignInRun {
     subdomain: Subdomain,
+    /// The hub that began it: the ticket and the proof go to this hub and no other.
+    hub: HubUrl,
     view: SigningInView,
     loopback: Option<AbortHandle>,
 }
@@ -559,6 +561,15 @@ impl Frontdoor {
                 // The old hub's credentials stay with the old hub: forgotten here, never sent on.
                 self.end_session_here(&mut inner, old);
             }
+            if !replaced.is_empty() {
+                // A sign-in still running with the old hub ends here too.
+                inner.slot.cancel();
+                if let Some(run) = inner.signing_in.take() {
+                    if let Some(task) = run.loopback {
+                        task.abort();
+                    }
+                }
+            }
             inner.saved.spaces.retain(|s| s.subdomain != space.subdomain);
             inner.saved.current = Some(space.subdomain.clone());
             inner.saved.spaces.push(space);
@@ -634,6 +645,7 @@ impl Frontdoor {
             inner.notice = None;
             inner.signing_in = Some(SignInRun {
                 subdomain: space.subdomain.clone(),
+                hub: space.hub.clone(),
                 view: SigningInView {
                     subdomain: space.subdomain.to_string(),
                     redirect: self.settings.redirect,
@@ -684,7 +696,7 @@ impl Frontdoor {
     /// this sign-in's proof, keeps the refresh token in the vault (bound to that hub), and loads
     /// the plans and doors.
     async fn callback(self: &Arc<Self>, callback: Callback) -> Result<AppView, Error> {
-        let (pending, subdomain) = {
+        let (pending, subdomain, began_at) = {
             let mut inner = self.lock();
             // A forged or stale callback leaves a running sign-in untouched.
             let pending = inner.slot.take_for(&callback)?;
@@ -696,11 +708,16 @@ impl Frontdoor {
                     task.abort();
                 }
             }
-            (pending, run.subdomain)
+            (pending, run.subdomain, run.hub)
         };
         let finished = async {
             let (ticket, proof) = pending.finish(callback)?;
             let space = self.space(&subdomain)?;
+            if space.hub != began_at {
+                // The space was moved to another hub meanwhile: this hub's proof is for the hub
+                // that began the sign-in, and goes nowhere else.
+                return Err(Error::Auth(auth::Error::StateMismatch));
+            }
             let request = RedeemRequest {
                 ticket,
                 proof: SignInProof::new(proof.secret()),
@@ -874,12 +891,19 @@ impl Frontdoor {
         let _one_at_a_time = self.refreshing.lock().await;
         let refresh = {
             let inner = self.lock();
-            if let Some(current) = inner.hub_sessions.get(&space.subdomain) {
+            // The space may have moved to another hub since `space` was read: a refresh token
+            // is only ever shown to the hub that issued it.
+            let same_hub = inner
+                .saved
+                .spaces
+                .iter()
+                .any(|s| s.subdomain == space.subdomain && s.hub == space.hub);
+            if let Some(current) = inner.hub_sessions.get(&space.subdomain).filter(|_| same_hub) {
                 if Some(current) != stale {
                     return Ok(current.clone());
                 }
             }
-            inner.tokens.get(&space.subdomain).cloned()
+            inner.tokens.get(&space.subdomain).filter(|_| same_hub).cloned()
         };
         let Some(refresh) = refresh else {
             return Err(hub::CallError::Refused(

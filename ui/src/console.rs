@@ -59,11 +59,20 @@ fn act<A: Serialize + 'static>(state: &Handle, cmd: &'static str, args: A, done:
     wasm_bindgen_futures::spawn_local(async move {
         match tauri::call::<_, ConsoleView>(cmd, &args).await {
             Ok(view) => {
+                // The hub's view says whether a sync runs now; a pushed phase is kept only as the
+                // outcome of one that ended ("done: …"), never as a sync still under way.
+                let running = view.sync.as_ref().and_then(|s| s.running.clone());
+                let progress = running.or_else(|| {
+                    state
+                        .progress
+                        .clone()
+                        .filter(|p| matches!(p.phase.as_str(), "done" | "failed"))
+                });
                 state.set(State {
                     view: Some(view),
                     error: None,
                     busy: false,
-                    progress: state.progress.clone(),
+                    progress,
                 });
                 if let Some(done) = done {
                     done.emit(());

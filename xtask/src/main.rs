@@ -78,7 +78,9 @@ fn build_ui(release: bool) -> Result<(), String> {
         std::fs::copy(root.join("ui/static").join(file), dist.join(file))
             .map_err(|e| format!("cannot copy {file}: {e}"))?;
     }
-    let size = std::fs::metadata(dist.join("frontdoor_ui_bg.wasm")).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(dist.join("frontdoor_ui_bg.wasm"))
+        .map(|m| m.len())
+        .unwrap_or(0);
     println!("UI built into {} ({} KiB of wasm)", dist.display(), size / 1024);
     Ok(())
 }

@@ -278,6 +278,123 @@ pub struct ExtraGroupsOfMember {
     pub groups: Vec<String>,
 }
 
+// ---- Activity: `GET /api/v1/admin/activity`, `…/activity.csv`, remote opens, latency ----
+
+/// One row of the audit log as staff see it (`GET /api/v1/admin/activity`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityRow {
+    /// The row's id; newer rows have larger ids (the key for paging).
+    pub id: i64,
+    /// When the request came (RFC 3339).
+    pub at: String,
+    /// When the last request of a burst came (RFC 3339), for `count` > 1.
+    pub last_at: Option<String>,
+    /// The Cobot user id, when the request had a valid session.
+    pub user_id: Option<String>,
+    /// Their name from the members snapshot, when known.
+    pub who: Option<String>,
+    /// Whether they were staff.
+    pub staff: bool,
+    /// The door id as asked for.
+    pub door: String,
+    /// The door's name (`None` for a door the hub does not have).
+    pub door_name: Option<String>,
+    /// `opened`, `refused`, `failed`, `merged`, `opening` (under way) or `interrupted`.
+    pub outcome: String,
+    /// The hub's code for a refusal or failure (`no_access`, `slow_down`, …).
+    pub code: Option<String>,
+    /// Why, in words; a staff remote open has `staff_remote` and staff's reason here.
+    pub reasons: Vec<String>,
+    /// What the door's driver reported.
+    pub driver_result: Option<String>,
+    /// The hub's handling time in milliseconds (relay round trip included).
+    pub latency_ms: f64,
+    /// Requests the row stands for (a burst of one person's same refusal within a minute).
+    pub count: u32,
+    /// What happened about checking in (`queued`, `already_today`, …).
+    pub check_in: Option<String>,
+}
+
+/// A page of the audit log, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityPage {
+    /// The rows.
+    pub rows: Vec<ActivityRow>,
+    /// Pass as `before_id` for the next (older) page; `None` when this was the last.
+    pub next_before_id: Option<i64>,
+}
+
+/// `POST /api/v1/admin/doors/{door}/open`: staff open a door remotely (for a visitor).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteOpen {
+    /// Why, for the audit log: 1 to 200 characters.
+    pub reason: String,
+}
+
+/// One door's opening times (`GET /api/v1/admin/doors/latency`), over its last
+/// [`LATENCY_WINDOW`] `opened` audit rows; nearest-rank percentiles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoorLatency {
+    /// Door id.
+    pub door: String,
+    /// Door name.
+    pub name: String,
+    /// The `opened` rows the figures come from (at most [`LATENCY_WINDOW`]).
+    pub count: u32,
+    /// Median handling time in microseconds; `None` without rows.
+    pub p50_us: Option<u64>,
+    /// 95th percentile in microseconds; `None` without rows.
+    pub p95_us: Option<u64>,
+}
+
+/// How many of a door's latest `opened` rows its latency figures cover.
+pub const LATENCY_WINDOW: u32 = 200;
+
+// ---- Check-ins: `GET /api/v1/admin/check_ins`, retry, policy ----
+
+/// One check-in of the outbox as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckInView {
+    /// Cobot membership id.
+    pub membership_id: String,
+    /// The member's name from the snapshot, when known.
+    pub name: Option<String>,
+    /// The space's calendar day (ISO date).
+    pub day: String,
+    /// `pending` (also while its door is opening), `checked_in`, `refused` or `missed`.
+    pub state: String,
+    /// Why, in words: Cobot's own words for a refusal, the last failure for a pending one.
+    pub why: Option<String>,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// When a pending one is tried next (RFC 3339).
+    pub next_attempt_at: Option<String>,
+    /// Checked in since (RFC 3339), once done.
+    pub since: Option<String>,
+    /// Whether staff may make it due now (refused or pending, and its day has not ended).
+    pub retryable: bool,
+}
+
+/// `GET /api/v1/admin/check_ins`: a day's check-ins and the policy in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckInsView {
+    /// The day shown (ISO date, the space's time zone).
+    pub day: String,
+    /// The space's today (ISO date).
+    pub today: String,
+    /// `once-per-day` or `off`.
+    pub policy: String,
+    /// The day's rows.
+    pub rows: Vec<CheckInView>,
+}
+
+/// `PUT /api/v1/admin/check_ins/policy`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckInPolicyChange {
+    /// `once-per-day` or `off`.
+    pub policy: String,
+}
+
 // ---- The app's client for these endpoints ----
 
 use crate::hub::{call, CallError};

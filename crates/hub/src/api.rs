@@ -59,7 +59,6 @@ pub fn router(hub: Arc<Hub>) -> Router {
         )
         .route("/api/v1/admin/cobot/connect", post(crate::plug::connect))
         .route("/api/v1/admin/audit", get(audit))
-        .route("/api/v1/admin/check_ins", get(check_ins))
         .route("/api/v1/admin/devices", get(crate::device::list))
         .route(
             "/api/v1/admin/devices/{id}",
@@ -68,6 +67,9 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/api/v1/cobot/webhooks/{secret}/{event}", post(webhook))
         .merge(crate::setup::routes())
         .merge(crate::members::routes())
+        .merge(crate::qr::routes())
+        .merge(crate::activity::routes())
+        .merge(crate::check_ins_view::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(sign_in)
         .fallback(not_found)
@@ -466,12 +468,6 @@ async fn audit(
             .await?
             .map_err(Error::internal)?,
     ))
-}
-
-/// The check-in outbox, newest day first (staff): what is done, pending or refused.
-async fn check_ins(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<Vec<CheckInRow>>, Error> {
-    staff_only(&hub, &headers, "see check-ins").await?;
-    Ok(Json(hub.db(|store| store.check_ins()).await?.map_err(Error::internal)?))
 }
 
 /// A member-facing view of an outbox row.

@@ -368,6 +368,10 @@ pub struct HubSection {
     /// speaks plain http and belongs behind a TLS-terminating reverse proxy.
     #[serde(default)]
     pub tls: Option<TlsConfig>,
+    /// Addresses of reverse proxies in front of the hub: requests from them are attributed to
+    /// the client they name in `X-Forwarded-For` (for per-address limits).
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// `[hub.tls]`

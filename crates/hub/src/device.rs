@@ -5,7 +5,7 @@
 //! - A **refresh token** is good once. Each refresh re-checks the person: the membership in the
 //!   snapshot (an ended or vanished membership ends the device, unless the person is staff),
 //!   and with Cobot (`GET /api/user` with the person's own token) at every refresh of a staff
-//!   device and at least every [`REVALIDATE_SECS`] for members. A token Cobot no longer accepts
+//!   device and at least every [`REVALIDATE_SECS`] (an hour) for members. A token Cobot no longer accepts
 //!   ends the device; a lost `admin_of` ends staff rights there.
 //! - **Reuse** of a refresh token that was already used ends the device's whole chain: one of
 //!   the two holders is not the app it was issued to.
@@ -36,8 +36,10 @@ use crate::Hub;
 /// How long a hub session lasts: minutes, so an ended membership or a lost admin right stops
 /// working soon, through the refresh that follows.
 pub const SESSION_SECS: i64 = 10 * 60;
-/// A member's device is re-validated with Cobot at least this often.
-pub const REVALIDATE_SECS: i64 = 24 * 3600;
+/// A member's device is re-validated with Cobot at least this often (while it is used).
+pub const REVALIDATE_SECS: i64 = 3600;
+/// A device not refreshed for this long is signed out at its next refresh (its token expired).
+pub const UNUSED_DEVICE_SECS: i64 = 90 * 24 * 3600;
 /// Staff rights are kept without Cobot's word for at most this long (Cobot unreachable).
 pub const STAFF_GRACE_SECS: i64 = 3600;
 
@@ -135,7 +137,10 @@ impl Store {
         tx.commit().map_err(ctx("adding a device"))
     }
 
-    /// Uses up a refresh token. A reused one ends its device's chain in the same transaction.
+    /// What a presented refresh token is, without using it up: a reused one ends its device's
+    /// chain at once (in the same transaction); a fresh one is only used up by [`Store::renew`],
+    /// after the refresh's checks, so a refresh that fails half-way (Cobot slow, the request
+    /// dropped) leaves the device its token.
     pub fn rotate(&self, refresh_hash: &str, now: i64) -> Result<Rotation, crate::store::Error> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(ctx("rotating a refresh token"))?;
@@ -164,38 +169,66 @@ impl Store {
         if ended_at.is_some() {
             return Ok(Rotation::Ended);
         }
+        if now - device.last_seen_at > UNUSED_DEVICE_SECS {
+            // A device nobody used for months: its refresh token has expired.
+            end(&tx, &device_id, "not used for 90 days", now)?;
+            tx.commit().map_err(ctx("ending a device"))?;
+            return Ok(Rotation::Ended);
+        }
         if used_at.is_some() {
             end(&tx, &device_id, "a refresh token was used twice", now)?;
             tx.commit().map_err(ctx("ending a device"))?;
             return Ok(Rotation::Reused);
         }
-        tx.execute(
-            "UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1",
-            params![refresh_hash, now],
-        )
-        .map_err(ctx("using a refresh token"))?;
-        tx.commit().map_err(ctx("using a refresh token"))?;
         Ok(Rotation::Fresh(device))
     }
 
-    /// Gives a device its next refresh token and session, with what the refresh found.
+    /// In one transaction: uses up the presented refresh token (`used`), records what the
+    /// refresh found, and issues the next refresh token and session. Nothing is issued when the
+    /// token was used meanwhile (a second refresh raced this one: the chain ends, as for any
+    /// reuse) or the device was signed out meanwhile.
     pub fn renew(
         &self,
         device: &DeviceRow,
+        used: &str,
         refresh_hash: &str,
         session_hash: &str,
         session: &SessionRow,
         now: i64,
-    ) -> Result<(), crate::store::Error> {
+    ) -> Result<Rotation, crate::store::Error> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(ctx("renewing a device"))?;
+        let spent = tx
+            .execute(
+                "UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL",
+                params![used, now],
+            )
+            .map_err(ctx("using a refresh token"))?;
+        if spent == 0 {
+            end(&tx, &device.id, "a refresh token was used twice", now)?;
+            tx.commit().map_err(ctx("ending a device"))?;
+            return Ok(Rotation::Reused);
+        }
+        let live = tx
+            .execute(
+                "UPDATE devices SET staff = ?2, last_seen_at = ?3, validated_at = ?4 WHERE id = ?1 AND ended_at IS NULL",
+                params![device.id, device.staff, now, device.validated_at],
+            )
+            .map_err(ctx("renewing a device"))?;
+        if live == 0 {
+            // Signed out while this refresh was checking: nothing for it (rolled back).
+            return Ok(Rotation::Ended);
+        }
+        // Used tokens are kept a day (long enough to recognise a replay of a recent one), not
+        // forever.
         tx.execute(
-            "UPDATE devices SET staff = ?2, last_seen_at = ?3, validated_at = ?4 WHERE id = ?1 AND ended_at IS NULL",
-            params![device.id, device.staff, now, device.validated_at],
+            "DELETE FROM refresh_tokens WHERE device_id = ?1 AND used_at IS NOT NULL AND used_at < ?2",
+            params![device.id, now - 24 * 3600],
         )
-        .map_err(ctx("renewing a device"))?;
+        .map_err(ctx("forgetting old refresh tokens"))?;
         issue(&tx, &device.id, refresh_hash, session_hash, session, now)?;
-        tx.commit().map_err(ctx("renewing a device"))
+        tx.commit().map_err(ctx("renewing a device"))?;
+        Ok(Rotation::Fresh(device.clone()))
     }
 
     /// Ends a device: no session or refresh token of it works any more. Returns its sealed Cobot
@@ -331,7 +364,7 @@ impl Hub {
         &self,
         device: &DeviceRow,
         membership_id: Option<String>,
-        first: bool,
+        used: Option<String>,
     ) -> Result<SessionResponse, Error> {
         let now = (self.now)().as_second();
         let refresh = auth_random();
@@ -345,15 +378,23 @@ impl Hub {
         };
         let (stored, refresh_hash, session_hash, stored_row) =
             (device.clone(), token_hash(&refresh), token_hash(&session), row.clone());
-        self.db(move |store| {
-            if first {
-                store.add_device(&stored, &refresh_hash, &session_hash, &stored_row)
-            } else {
-                store.renew(&stored, &refresh_hash, &session_hash, &stored_row, now)
+        let outcome = self
+            .db(move |store| match used {
+                None => store
+                    .add_device(&stored, &refresh_hash, &session_hash, &stored_row)
+                    .map(|()| Rotation::Fresh(stored)),
+                Some(used) => store.renew(&stored, &used, &refresh_hash, &session_hash, &stored_row, now),
+            })
+            .await?
+            .map_err(Error::internal)?;
+        match outcome {
+            Rotation::Fresh(_) => {}
+            Rotation::Reused => {
+                tracing::warn!("a refresh token was used twice; its device was signed out");
+                return Err(signed_out());
             }
-        })
-        .await?
-        .map_err(Error::internal)?;
+            Rotation::Unknown | Rotation::Ended => return Err(signed_out()),
+        }
         Ok(SessionResponse {
             session_token: HubSessionToken::new(session),
             expires_at: row.expires_at,
@@ -446,7 +487,7 @@ pub(crate) async fn redeem(
         validated_at: now.as_second(),
     };
     tracing::info!(user = %device.user_id, staff, "signed in a device");
-    hub.open_session(&device, membership_id, true).await.map(axum::Json)
+    hub.open_session(&device, membership_id, None).await.map(axum::Json)
 }
 
 /// `POST /api/v1/session/refresh`.
@@ -461,6 +502,7 @@ pub(crate) async fn refresh(
     let now = (hub.now)();
     let hash = token_hash(request.refresh_token.secret());
     let at = now.as_second();
+    let used = hash.clone();
     let rotation = hub.db(move |store| store.rotate(&hash, at)).await?;
     let mut device = match rotation.map_err(Error::internal)? {
         Rotation::Fresh(device) => device,
@@ -470,6 +512,9 @@ pub(crate) async fn refresh(
         }
         Rotation::Unknown | Rotation::Ended => return Err(signed_out()),
     };
+    // Staff at every refresh; members at least hourly. Without Cobot's answer `validated_at`
+    // stays old, so a device whose staff rights lapsed for want of it is asked again at every
+    // refresh until Cobot answers.
     let due = device.staff || now.as_second() - device.validated_at >= REVALIDATE_SECS;
     if due {
         let token = device
@@ -489,9 +534,10 @@ pub(crate) async fn refresh(
             Some(Err(cobot::Error::SignInAgain)) | None => {
                 // Cobot no longer accepts the person's token (or the hub cannot read it any
                 // more): the device ends here.
+                let (id, at) = (device.id.clone(), now.as_second());
                 let _ = hub
-                    .store
-                    .end_device(&device.id, "Cobot no longer accepts the sign-in", now.as_second());
+                    .db(move |store| store.end_device(&id, "Cobot no longer accepts the sign-in", at))
+                    .await;
                 return Err(Error::new(
                     StatusCode::UNAUTHORIZED,
                     Code::SignInAgain,
@@ -513,15 +559,21 @@ pub(crate) async fn refresh(
         let _ = hub.sign_out_device(&device.id, why).await;
         return Err(membership_ended(&hub));
     }
-    hub.open_session(&device, membership_id, false).await.map(axum::Json)
+    hub.open_session(&device, membership_id, Some(used))
+        .await
+        .map(axum::Json)
 }
 
 /// `POST /api/v1/sign_out`: by the bearer session, or by the refresh token in the body.
 pub(crate) async fn sign_out(
     State(hub): State<Arc<Hub>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Json(request): Json<SignOutRequest>,
 ) -> Result<axum::Json<serde_json::Value>, Error> {
+    if !hub.throttles.tokens.admit(peer.ip()) {
+        return Err(crate::sign_in::throttled());
+    }
     let now = (hub.now)();
     let by_session = match bearer(&headers) {
         Some(token) => crate::api::session_of(&hub, Some(token), now)
@@ -531,10 +583,12 @@ pub(crate) async fn sign_out(
         None => None,
     };
     let by_refresh = match &request.refresh_token {
-        Some(token) => hub
-            .store
-            .device_of_refresh(&token_hash(token.secret()))
-            .map_err(Error::internal)?,
+        Some(token) => {
+            let hash = token_hash(token.secret());
+            hub.db(move |store| store.device_of_refresh(&hash))
+                .await?
+                .map_err(Error::internal)?
+        }
         None => None,
     };
     let Some(device_id) = by_session.or(by_refresh) else {
@@ -582,3 +636,6 @@ pub(crate) async fn remove(
         serde_json::json!({"signed_out": true, "cobot_revoked": revoked}),
     ))
 }
+
+#[cfg(test)]
+mod tests;

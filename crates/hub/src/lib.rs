@@ -8,8 +8,10 @@
 //! through an outbox that survives restarts ([`check_in`]).
 #![warn(missing_docs)]
 
+pub mod activity;
 pub mod api;
 pub mod check_in;
+pub mod check_ins_view;
 pub mod config;
 pub mod device;
 pub mod doors;
@@ -17,6 +19,7 @@ pub mod journal;
 pub mod log;
 pub mod members;
 pub mod plug;
+pub mod qr;
 pub mod seal;
 pub mod serve;
 pub mod setup;
@@ -177,6 +180,8 @@ pub struct Hub {
     pub plug: plug::Plug,
     /// How often the scheduler syncs, and when next.
     pub schedule: sync_panel::Schedule,
+    /// The check-in policy in force: staff's, else `[check_in] policy`.
+    pub check_in_policy: check_ins_view::PolicySlot,
 }
 
 impl Hub {
@@ -203,6 +208,8 @@ impl Hub {
         let plug = plug::Plug::load(&store, &setup.seal_key, setup.cobot_token)?;
         let interval = store.sync_interval().map_err(|e| e.to_string())?;
         let schedule = sync_panel::Schedule::new(interval.unwrap_or(config.sync.interval_minutes));
+        let policy = store.check_in_policy().map_err(|e| e.to_string())?;
+        let check_in_policy = check_ins_view::PolicySlot::new(policy.unwrap_or(config.check_in.policy));
         let syncer = Syncer::new(
             cobot.clone(),
             plug.token(),
@@ -236,6 +243,7 @@ impl Hub {
             check_in_backoff: setup.check_in_backoff,
             plug,
             schedule,
+            check_in_policy,
         }))
     }
 
@@ -331,7 +339,10 @@ pub async fn spawn(config: Config, addr: SocketAddr) -> std::io::Result<RunningH
 pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::io::Result<RunningHub> {
     let scheduled = setup.scheduled_sync;
     let check_in_worker = setup.check_in_worker;
-    let limits = setup.limits.clone().fitted();
+    let mut limits = setup.limits.clone().fitted();
+    limits
+        .trusted_proxies
+        .extend(config.hub.trusted_proxies.iter().map(|a| a.to_canonical()));
     let tls = match &config.hub.tls {
         Some(tls) => Some(tls::server_config(tls).map_err(std::io::Error::other)?),
         None => None,

@@ -51,6 +51,10 @@ pub struct Limits {
     pub idle_timeout: Duration,
     /// Time requests under way get to finish at a stop.
     pub drain_timeout: Duration,
+    /// Reverse proxies in front of the hub (`[hub] trusted_proxies`): a request from one of them
+    /// is the client named last in `X-Forwarded-For`, and the proxy is not held to one
+    /// address's share of connections (it carries everyone's).
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for Limits {
@@ -64,6 +68,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             drain_timeout: Duration::from_secs(20),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -117,7 +122,7 @@ impl Slot {
     fn take(counts: &Arc<Mutex<Counts>>, peer: IpAddr, limits: &Limits) -> Option<Slot> {
         let mut c = counts.lock().unwrap_or_else(|p| p.into_inner());
         let from_peer = c.per_peer.get(&peer).copied().unwrap_or(0);
-        if from_peer >= limits.per_peer {
+        if from_peer >= limits.per_peer && !limits.trusted_proxies.contains(&peer) {
             return None;
         }
         // A connection that has not been given its task yet (no abort handle) cannot be
@@ -190,11 +195,18 @@ where
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut refused = 0u64;
     let mut refused_since = tokio::time::Instant::now();
+    let mut sweep = tokio::time::interval(limits.idle_timeout / 4);
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let (io, peer) = tokio::select! {
             accepted = listener.accept() => accepted,
+            _ = sweep.tick() => {
+                end_idle(&counts, limits.idle_timeout);
+                continue;
+            }
             _ = stop.wait_for(|s| *s) => break,
         };
+        let peer = SocketAddr::new(peer.ip().to_canonical(), peer.port());
         let Some(slot) = Slot::take(&counts, peer.ip(), &limits) else {
             // Closed at once. Counted, and logged at most once a minute.
             refused += 1;
@@ -209,8 +221,10 @@ where
         let app = app.clone();
         let request_timeout = limits.request_timeout;
         let (counts_for_requests, id) = (counts.clone(), slot.id);
+        let trusted = limits.trusted_proxies.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(peer));
+            let client = client_address(peer, request.headers(), &trusted);
+            request.extensions_mut().insert(ConnectInfo(client));
             let app = app.clone();
             let counts = counts_for_requests.clone();
             async move {
@@ -238,10 +252,11 @@ where
             .keep_alive(true);
         let connection = builder.serve_connection(TokioIo::new(io), service);
         let connection = graceful.watch(connection);
-        let idle = limits.idle_timeout;
+        // The connection lives as long as it is used: requests are bounded by their own timeout,
+        // heads by hyper's header timeout, and idle connections are ended by the sweep — never
+        // one with a request under way.
         let task = tokio::spawn(async move {
-            // An idle or stuck connection ends at the latest after the idle time plus one request.
-            let _ = tokio::time::timeout(idle + request_timeout, connection).await;
+            let _ = connection.await;
         });
         slot.bind(task.abort_handle());
         tokio::spawn(async move {
@@ -259,6 +274,40 @@ where
             "some requests did not finish within {:?} of the stop",
             limits.drain_timeout
         );
+    }
+}
+
+/// Who a request is from: the peer, or — when the peer is a trusted reverse proxy — the client
+/// it names last in `X-Forwarded-For` (the rightmost address not itself a trusted proxy; the
+/// ones before it could be made up by the client).
+pub fn client_address(peer: SocketAddr, headers: &axum::http::HeaderMap, trusted: &[IpAddr]) -> SocketAddr {
+    if !trusted.contains(&peer.ip()) {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter_map(|a| a.parse::<IpAddr>().ok())
+        .map(|a| a.to_canonical())
+        .collect::<Vec<_>>();
+    match forwarded.iter().rev().find(|a| !trusted.contains(a)) {
+        Some(client) => SocketAddr::new(*client, 0),
+        None => peer,
+    }
+}
+
+/// Ends every connection that has had no request under way for longer than `idle`.
+fn end_idle(counts: &Mutex<Counts>, idle: Duration) {
+    let mut c = counts.lock().unwrap_or_else(|p| p.into_inner());
+    for open in c.open.values_mut() {
+        if open.busy == 0 && open.since.elapsed() > idle {
+            if let Some(end) = open.end.take() {
+                end.abort();
+            }
+        }
     }
 }
 

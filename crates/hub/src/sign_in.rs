@@ -55,7 +55,13 @@ struct Begun {
     kind: Kind,
     return_to: Url,
     expires_at: i64,
+    /// Who asked (for the per-address share of pending sign-ins).
+    from: Option<std::net::IpAddr>,
 }
+
+/// Pending sign-ins one address may hold at once: enough for a family behind one router, far
+/// from the [`MAX_PENDING`] that everyone shares.
+pub const MAX_PENDING_PER_ADDRESS: usize = 16;
 
 /// What a pending sign-in is for. Both come back to the hub's one redirect URI.
 enum Kind {
@@ -110,9 +116,20 @@ impl SignIns {
     }
 
     /// Keeps a begun sign-in until its callback, unless [`MAX_PENDING`] are waiting already.
-    fn hold(&self, login: PendingLogin, kind: Kind, return_to: Url, now: i64) -> Result<(), Error> {
+    fn hold(
+        &self,
+        login: PendingLogin,
+        kind: Kind,
+        return_to: Url,
+        now: i64,
+        from: Option<std::net::IpAddr>,
+    ) -> Result<(), Error> {
         let mut begun = self.begun();
         begun.retain(|_, b| b.expires_at > now);
+        let from_there = begun.values().filter(|b| from.is_some() && b.from == from).count();
+        if from_there >= MAX_PENDING_PER_ADDRESS {
+            return Err(throttled());
+        }
         if begun.len() >= MAX_PENDING {
             return Err(Error::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -127,6 +144,7 @@ impl SignIns {
                 kind,
                 return_to,
                 expires_at: now + PENDING_SECS,
+                from,
             },
         );
         Ok(())
@@ -301,7 +319,8 @@ pub(crate) async fn begin(
         app_state: request.state,
         challenge: request.challenge,
     };
-    hub.sign_ins.hold(login, kind, request.return_to, now)?;
+    hub.sign_ins
+        .hold(login, kind, request.return_to, now, Some(peer.ip().to_canonical()))?;
     Ok(axum::Json(SignInStarted {
         authorize_url,
         expires_at: now + PENDING_SECS,
@@ -319,7 +338,9 @@ pub(crate) async fn begin_plug(hub: &Hub, return_to: Url, user_id: String, name:
         .chain(hub.config.cobot.sync_scopes.iter().map(String::as_str))
         .collect();
     let (authorize_url, login) = client.begin(&hub.redirect_uri(), &scopes, None);
-    hub.sign_ins.hold(login, Kind::Plug { user_id, name }, return_to, now)?;
+    // Staff, signed in: held to the hub-wide bound only.
+    hub.sign_ins
+        .hold(login, Kind::Plug { user_id, name }, return_to, now, None)?;
     Ok(authorize_url)
 }
 

@@ -228,7 +228,16 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(ACCESS_SETUP),
     // 4: the Cobot connection made in the console (the plug).
     M::up(COBOT_CONNECTION),
+    // 5: the console's activity view and door latencies (staff console, part 2).
+    M::up(AUDIT_BY_DOOR),
 ];
+
+/// The console reads one door's rows of one outcome, newest first (its activity filter and its
+/// latency figures over the last 200 openings): an index instead of a scan of the whole log. The
+/// check-in policy staff set lives in `meta` (`check_in_policy`), like the sync interval.
+const AUDIT_BY_DOOR: &str = "
+CREATE INDEX IF NOT EXISTS audit_by_door ON audit(door_id, decision, id);
+";
 
 /// The space's Cobot connection made in the staff console ([`crate::plug`]): one row, the
 /// space-owned token sealed (its key is never in the database). The sync interval staff set
@@ -301,7 +310,7 @@ impl Store {
     }
 
     /// The connection for plain reads: the reader when there is one.
-    fn read(&self) -> std::sync::MutexGuard<'_, Connection> {
+    pub(crate) fn read(&self) -> std::sync::MutexGuard<'_, Connection> {
         match &self.reader {
             Some(reader) => reader.lock().unwrap_or_else(|p| p.into_inner()),
             None => self.conn(),
@@ -453,7 +462,11 @@ impl Store {
         let conn = self.read();
         let mut stmt = conn
             .prepare_cached(
-                "SELECT user_id, membership_id, staff, expires_at, device_id FROM hub_sessions WHERE token_hash = ?1 AND expires_at > ?2",
+                // A session of a device that was signed out is no session, even if a refresh
+                // raced the sign-out (sessions made by `put_session` have no device row).
+                "SELECT s.user_id, s.membership_id, s.staff, s.expires_at, s.device_id FROM hub_sessions s \
+                 LEFT JOIN devices d ON d.id = s.device_id \
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND d.ended_at IS NULL",
             )
             .map_err(ctx("reading a session"))?;
         stmt.query_row(params![token_hash, now], |r| {

@@ -29,7 +29,7 @@ impl Throttle {
 
     /// Whether `peer` may make one more request now.
     pub fn admit(&self, peer: IpAddr) -> bool {
-        let key = block_of(peer);
+        let key = block_of(peer.to_canonical());
         if self.limiter.len() >= MAX_KEYS {
             self.limiter.retain_recent();
             self.limiter.shrink_to_fit();

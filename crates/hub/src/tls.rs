@@ -193,11 +193,15 @@ impl Drop for TlsListener {
     }
 }
 
+/// Handshakes under way at once.
+pub const MAX_HANDSHAKES: usize = 512;
+
 async fn accept_loop(
     listener: TcpListener,
     acceptor: TlsAcceptor,
     ready: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
 ) {
+    let handshakes = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_HANDSHAKES));
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -214,9 +218,17 @@ async fn accept_loop(
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!(%peer, "could not set TCP_NODELAY: {e}");
         }
+        // At most MAX_HANDSHAKES at once: each holds a descriptor for up to HANDSHAKE_TIMEOUT,
+        // and a flood of silent clients must not exhaust them before the connection cap (which
+        // counts finished handshakes) can act.
+        let Ok(permit) = handshakes.clone().try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
         let acceptor = acceptor.clone();
         let ready = ready.clone();
         tokio::spawn(async move {
+            let _permit = permit;
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                 Ok(Ok(tls)) => {
                     // Fails only when the listener is gone; the connection is dropped then.

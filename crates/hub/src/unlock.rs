@@ -17,6 +17,11 @@
 //!    open) — again one commit, before the answer and before Cobot is called;
 //! 8. the check-in worker ([`crate::check_in`]) is woken; the door never waits for Cobot.
 //!
+//! Staff's remote open from the console ([`Hub::open_remotely`], for a visitor) takes the same
+//! path: refused for anyone but staff, audited with `staff_remote` and staff's reason, merged
+//! with a tap under way like any tap, and it queues no check-in. Whether an entrance checks in is
+//! staff's check-in policy ([`crate::check_ins_view`]), read at every opening.
+//!
 //! Steps 6 to 8 run in their own task: a person who walks away (the request is dropped) cannot
 //! cut an opening off between its pulse and its record. A hub that dies there leaves an
 //! `opening` entry and a held check-in, which the next start marks `interrupted` and queues.
@@ -50,6 +55,16 @@ use crate::Hub;
 
 /// Requests without a valid session audited per minute; more are refused without an entry.
 pub const ANONYMOUS_AUDITS_PER_MINUTE: u32 = 120;
+
+/// The first reasons of a staff remote open's audit entry: the marker and staff's reason.
+pub const STAFF_REMOTE: &str = "staff_remote";
+
+fn remote_reasons(remote: Option<&str>) -> Vec<String> {
+    match remote {
+        Some(reason) => vec![STAFF_REMOTE.to_string(), reason.to_string()],
+        None => Vec::new(),
+    }
+}
 
 /// What one unlock request ends in, shared with taps merged into it.
 type Answer = Result<UnlockResponse, Error>;
@@ -174,6 +189,17 @@ fn micros(d: Duration) -> u64 {
 impl Hub {
     /// Handles one unlock request end to end; see the module documentation.
     pub async fn unlock(self: &Arc<Self>, bearer: Option<&str>, door_id: &str) -> Answer {
+        self.open_door(bearer, door_id, None).await
+    }
+
+    /// Staff open a door from the console for a visitor, with `reason` (checked by the caller):
+    /// the same eight steps as a tap, refused for anyone but staff, audited with `staff_remote`
+    /// and the reason, and never a check-in (the person opening is not the one entering).
+    pub async fn open_remotely(self: &Arc<Self>, bearer: Option<&str>, door_id: &str, reason: &str) -> Answer {
+        self.open_door(bearer, door_id, Some(reason)).await
+    }
+
+    async fn open_door(self: &Arc<Self>, bearer: Option<&str>, door_id: &str, remote: Option<&str>) -> Answer {
         let started = Instant::now();
         let now = (self.now)();
         let shown_id: String = door_id.chars().take(64).collect();
@@ -216,6 +242,16 @@ impl Hub {
         audit.entry.user_id = Some(session.user_id.clone());
         audit.entry.membership_id = session.membership_id.clone();
         audit.entry.staff = session.staff;
+        if remote.is_some() && !session.staff {
+            let error = Error::new(
+                StatusCode::FORBIDDEN,
+                Code::NotStaff,
+                "Only the space's staff can open doors remotely.",
+            );
+            let mut reasons = remote_reasons(remote);
+            reasons.push(error.message().to_string());
+            return self.refuse(audit, error, reasons).await;
+        }
 
         // 2. How often (before anything else is looked at, so no path escapes the limit).
         if let Err(wait) = self
@@ -272,13 +308,16 @@ impl Hub {
                 key: key.clone(),
                 answer,
             },
-            Err(first) => return self.merged(audit, first).await,
+            Err(first) => return self.merged(audit, first, remote).await,
         };
 
         // 5.–8. In a task of its own: once a pulse may happen, its record is always written.
         let hub = self.clone();
+        let remote = remote.map(str::to_string);
         let opening = tokio::spawn(async move {
-            let answer = hub.decide_and_open(audit, &session, &door, now).await;
+            let answer = hub
+                .decide_and_open(audit, &session, &door, now, remote.as_deref())
+                .await;
             if let Ok(response) = &answer {
                 // Only a confirmed opening holds later taps off: after an unconfirmed one the
                 // person is told to tap again, and that tap must pulse.
@@ -306,11 +345,14 @@ impl Hub {
         session: &SessionRow,
         door: &DoorRuntime,
         now: Timestamp,
+        remote: Option<&str>,
     ) -> Answer {
         let snapshot = self.snapshot();
         let member = session.membership_id.as_deref().and_then(|id| snapshot.member(id));
         let reasons = if session.staff {
-            vec![format!("Staff of {} may open every door", self.config.space.name)]
+            let mut reasons = remote_reasons(remote);
+            reasons.push(format!("Staff of {} may open every door", self.config.space.name));
+            reasons
         } else {
             if snapshot.as_of == Timestamp::default() {
                 let error = Error::new(
@@ -357,9 +399,12 @@ impl Hub {
             return self.refuse(audit, error, reasons).await;
         };
 
-        // 6. Record first: the audit entry and today's check-in, held, in one commit.
+        // 6. Record first: the audit entry and today's check-in, held, in one commit. The policy is
+        // staff's, read now, so a change applies from the next opening on.
         let intent = match &session.membership_id {
-            Some(membership_id) if door.entrance && self.config.check_in.policy == CheckInPolicy::OncePerDay => {
+            Some(membership_id)
+                if door.entrance && remote.is_none() && self.check_in_policy.get() == CheckInPolicy::OncePerDay =>
+            {
                 Some(CheckInIntent {
                     membership_id: membership_id.clone(),
                     user_id: session.user_id.clone(),
@@ -538,13 +583,22 @@ impl Hub {
     }
 
     /// A tap that joined one under way: the first one's answer, marked merged, audited as such.
-    async fn merged(&self, mut audit: Audit, mut first: watch::Receiver<Option<Answer>>) -> Answer {
+    async fn merged(
+        &self,
+        mut audit: Audit,
+        mut first: watch::Receiver<Option<Answer>>,
+        remote: Option<&str>,
+    ) -> Answer {
         let waited = first.wait_for(Option::is_some).await.map(|a| a.clone()).ok().flatten();
         let answer = waited
             .or_else(|| first.borrow().clone())
             .unwrap_or_else(|| Err(Error::internal("the first tap ended without an answer")));
         audit.entry.decision = "merged".into();
-        audit.entry.reasons = vec!["A second tap while the first was opening this door: not pulsed again".into()];
+        audit.entry.reasons = remote_reasons(remote);
+        audit
+            .entry
+            .reasons
+            .push("A second tap while the first was opening this door: not pulsed again".into());
         audit.entry.latency_us = micros(audit.started.elapsed());
         if let Err(e) = &answer {
             audit.entry.code = Some(e.code().as_str().into());

@@ -444,3 +444,62 @@ async fn every_rejection_is_a_code_and_words() {
     )
     .await;
 }
+
+fn slow_user_reads(w: &World, ms: u64) {
+    w.sim
+        .sim
+        .add_fault(cobot_sim::Fault {
+            path: "/api/user".into(),
+            kind: cobot_sim::FaultKind::Slow,
+            status: None,
+            delay_ms: Some(ms),
+            retry_after_secs: None,
+            times: 1,
+        })
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_refresh_given_up_half_way_leaves_the_device_its_token() {
+    let w = World::start(monday).await;
+    let sam = sign_in(&w.http, w.url(), "user-sam").await.unwrap();
+    let token = sam["refresh_token"].as_str().unwrap();
+    // Staff are re-validated with Cobot at each refresh; Cobot is slow and the app gives up.
+    slow_user_reads(&w, 1500);
+    let impatient = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let gave_up = impatient
+        .post(w.url().join("api/v1/session/refresh").unwrap())
+        .json(&json!({"refresh_token": token}))
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the app gave up waiting");
+    // Its retry with the same token is no theft: the token was never spent.
+    let (status, body) = refresh(&w.http, w.url(), token).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn a_device_signed_out_while_its_refresh_was_checking_gets_no_session() {
+    let w = World::start(monday).await;
+    let sam = sign_in(&w.http, w.url(), "user-sam").await.unwrap();
+    let (token, device) = (
+        sam["refresh_token"].as_str().unwrap().to_string(),
+        sam["device_id"].as_str().unwrap().to_string(),
+    );
+    slow_user_reads(&w, 800);
+    let (http, url) = (w.http.clone(), w.url().clone());
+    let refreshing = tokio::spawn(async move { refresh(&http, &url, &token).await });
+    // Staff end the device (a lost phone) while the hub is waiting for Cobot.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    w.hub.hub.sign_out_device(&device, "lost phone").await.unwrap();
+    let (status, body) = refreshing.await.unwrap();
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        body["code"] == json!("device_signed_out") || body["code"] == json!("sign_in_again"),
+        "signed out (the sign-out also revoked the Cobot token being checked): {body}"
+    );
+    assert!(body["session_token"].is_null(), "no session for an ended device");
+}

@@ -75,3 +75,48 @@ async fn a_half_sent_connection_makes_room_before_an_idle_one_that_has_served() 
     assert!(!member_task.is_finished(), "the member keeps its connection");
     member_task.abort();
 }
+
+#[tokio::test(start_paused = true)]
+async fn only_connections_idle_past_the_limit_are_ended_never_one_with_a_request_under_way() {
+    let counts = Arc::new(Mutex::new(Counts::default()));
+    let limits = Limits::default();
+    let peer: IpAddr = "10.0.0.1".parse().unwrap();
+    let idle = Slot::take(&counts, peer, &limits).unwrap();
+    let idle_task = tokio::spawn(std::future::pending::<()>());
+    idle.bind(idle_task.abort_handle());
+    let busy = Slot::take(&counts, peer, &limits).unwrap();
+    let busy_task = tokio::spawn(std::future::pending::<()>());
+    busy.bind(busy_task.abort_handle());
+    Slot::busy(&counts, busy.id, 1);
+    tokio::time::advance(Duration::from_secs(30)).await;
+    end_idle(&counts, Duration::from_secs(60));
+    assert!(!idle_task.is_finished(), "not idle long enough yet");
+    tokio::time::advance(Duration::from_secs(40)).await;
+    end_idle(&counts, Duration::from_secs(60));
+    assert!(idle_task.await.unwrap_err().is_cancelled());
+    assert!(
+        !busy_task.is_finished(),
+        "a request under way, however long, is never cut"
+    );
+    busy_task.abort();
+}
+
+#[test]
+fn behind_a_trusted_proxy_the_client_is_the_last_address_it_forwarded() {
+    let proxy: SocketAddr = "10.0.0.9:4000".parse().unwrap();
+    let trusted = ["10.0.0.9".parse().unwrap()];
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert("x-forwarded-for", "6.6.6.6, 192.0.2.7".parse().unwrap());
+    assert_eq!(
+        client_address(proxy, &headers, &trusted).ip().to_string(),
+        "192.0.2.7",
+        "the first entries could be made up by the client; the proxy appended the last"
+    );
+    let stranger: SocketAddr = "192.0.2.50:5000".parse().unwrap();
+    assert_eq!(
+        client_address(stranger, &headers, &trusted),
+        stranger,
+        "only a trusted proxy is believed"
+    );
+    assert_eq!(client_address(proxy, &axum::http::HeaderMap::new(), &trusted), proxy);
+}
