@@ -42,8 +42,12 @@ struct State {
     view: Option<ConsoleView>,
     error: Option<ErrorDto>,
     busy: bool,
-    progress: Option<SyncProgressDto>,
 }
+
+/// The sync's progress as the hub pushed it (through the shell), kept apart from the answers:
+/// only the hub's events and the Sync-now button write it. The shell follows a sync until it
+/// reports `done` or `failed`, so the last phase shown is never a stale one.
+type Progress = UseStateHandle<Option<SyncProgressDto>>;
 
 type Handle = UseStateHandle<State>;
 
@@ -59,20 +63,10 @@ fn act<A: Serialize + 'static>(state: &Handle, cmd: &'static str, args: A, done:
     wasm_bindgen_futures::spawn_local(async move {
         match tauri::call::<_, ConsoleView>(cmd, &args).await {
             Ok(view) => {
-                // The hub's view says whether a sync runs now; a pushed phase is kept only as the
-                // outcome of one that ended ("done: …"), never as a sync still under way.
-                let running = view.sync.as_ref().and_then(|s| s.running.clone());
-                let progress = running.or_else(|| {
-                    state
-                        .progress
-                        .clone()
-                        .filter(|p| matches!(p.phase.as_str(), "done" | "failed"))
-                });
                 state.set(State {
                     view: Some(view),
                     error: None,
                     busy: false,
-                    progress,
                 });
                 if let Some(done) = done {
                     done.emit(());
@@ -90,6 +84,7 @@ fn act<A: Serialize + 'static>(state: &Handle, cmd: &'static str, args: A, done:
 #[function_component(Console)]
 pub fn console(props: &ConsoleProps) -> Html {
     let state = use_state(State::default);
+    let progress: Progress = use_state(|| None);
     {
         // Fresh from the hub whenever staff open a tab, and when the shell says so.
         let state = state.clone();
@@ -98,14 +93,11 @@ pub fn console(props: &ConsoleProps) -> Html {
         });
     }
     {
-        let state = state.clone();
+        let (state, progress) = (state.clone(), progress.clone());
         use_effect_with((), move |_| {
             tauri::listen::<SyncProgressDto>(SYNC_PROGRESS_EVENT, move |p| {
                 let finished = matches!(p.phase.as_str(), "done" | "failed");
-                state.set(State {
-                    progress: Some(p),
-                    ..(*state).clone()
-                });
+                progress.set(Some(p));
                 if finished {
                     act(&state, "console", NoArgs {}, None);
                 }
@@ -126,7 +118,7 @@ pub fn console(props: &ConsoleProps) -> Html {
     let body = match props.tab {
         Tab::Members => html! { <Members view={view.clone()} state={state.clone()} /> },
         Tab::Access => html! { <AccessTab view={view.clone()} state={state.clone()} /> },
-        Tab::Cobot => html! { <CobotTab view={view.clone()} state={state.clone()} /> },
+        Tab::Cobot => html! { <CobotTab view={view.clone()} state={state.clone()} progress={progress.clone()} /> },
     };
     html! {
         <section id="console" class={classes!("console", state.busy.then_some("busy"))}>
@@ -658,8 +650,15 @@ struct IntervalArgs {
     minutes: u64,
 }
 
+#[derive(Properties, PartialEq)]
+struct CobotProps {
+    view: ConsoleView,
+    state: Handle,
+    progress: Progress,
+}
+
 #[function_component(CobotTab)]
-fn cobot_tab(props: &TabProps) -> Html {
+fn cobot_tab(props: &CobotProps) -> Html {
     let interval = use_state(|| {
         props
             .view
@@ -677,17 +676,14 @@ fn cobot_tab(props: &TabProps) -> Html {
         Callback::from(move |_| act(&state, "console_disconnect_cobot", NoArgs {}, None))
     };
     let sync_now = {
-        let state = props.state.clone();
+        let (state, progress) = (props.state.clone(), props.progress.clone());
         Callback::from(move |_| {
-            state.set(State {
-                progress: Some(SyncProgressDto {
-                    phase: "starting".into(),
-                    done: 0,
-                    total: None,
-                    message: "Starting the sync…".into(),
-                }),
-                ..(*state).clone()
-            });
+            progress.set(Some(SyncProgressDto {
+                phase: "starting".into(),
+                done: 0,
+                total: None,
+                message: "Starting the sync…".into(),
+            }));
             act(&state, "console_sync_now", NoArgs {}, None)
         })
     };
@@ -714,9 +710,7 @@ fn cobot_tab(props: &TabProps) -> Html {
         Callback::from(move |e: InputEvent| interval.set(e.target_unchecked_into::<HtmlInputElement>().value()))
     };
     let cobot = props.view.cobot.clone();
-    let progress = props
-        .state
-        .progress
+    let progress = (*props.progress)
         .clone()
         .or_else(|| props.view.sync.as_ref().and_then(|s| s.running.clone()));
     html! {
