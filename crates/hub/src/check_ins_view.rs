@@ -111,19 +111,8 @@ fn insert_trail(tx: &rusqlite::Transaction<'_>, t: &TrailRow<'_>) -> Result<(), 
         .optional()
         .map_err(ctx("reading who made a change"))?
         .unwrap_or_default();
-    tx.execute(
-        "INSERT INTO access_changes (at, by_user, by_name, what, before, after) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            t.at.to_string(),
-            t.by,
-            by_name,
-            t.what,
-            t.before.to_string(),
-            t.after.to_string()
-        ],
-    )
-    .map(|_| ())
-    .map_err(ctx("recording a change"))
+    // One trail for every staff change, with its bound.
+    crate::setup::insert_change(tx, t.at, t.by, &by_name, &t.what, &t.before, &t.after)
 }
 
 const COLUMNS: &str = "membership_id, day, user_id, state, queued_at, attempts, next_attempt_ms, last_error, cobot_id, valid_from, valid_until";

@@ -570,7 +570,12 @@ fn device_name(tx: &rusqlite::Transaction<'_>, device_id: &str) -> Result<String
         .unwrap_or_default())
 }
 
-fn insert_change(
+/// Staff changes kept in the trail; older ones are forgotten as new ones come.
+pub const MAX_CHANGES: i64 = 10_000;
+
+/// Writes one row of the staff change trail (in the change's own transaction), keeping the
+/// newest [`MAX_CHANGES`].
+pub(crate) fn insert_change(
     tx: &rusqlite::Transaction<'_>,
     at: Timestamp,
     by: &str,
@@ -583,8 +588,13 @@ fn insert_change(
         "INSERT INTO access_changes (at, by_user, by_name, what, before, after) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![at.to_string(), by, by_name, what, before.to_string(), after.to_string()],
     )
+    .map_err(ctx("recording a change"))?;
+    tx.execute(
+        "DELETE FROM access_changes WHERE id <= (SELECT id FROM access_changes ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+        [MAX_CHANGES],
+    )
     .map(|_| ())
-    .map_err(ctx("recording a change"))
+    .map_err(ctx("forgetting old changes"))
 }
 
 // ---- HTTP ----
@@ -1249,6 +1259,34 @@ pub(crate) fn cobot_refused(e: frontdoor_core::cobot::Error, outcome: &str, fiel
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_change_trail_keeps_the_newest_changes_and_forgets_older_ones() {
+        let store = crate::store::Store::in_memory().unwrap();
+        let mut conn = store.conn();
+        let tx = conn.transaction().unwrap();
+        let at: jiff::Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+        for i in 0..(super::MAX_CHANGES + 5) {
+            super::insert_change(
+                &tx,
+                at,
+                "user-sam",
+                "Sam",
+                &format!("change {i}"),
+                &serde_json::Value::Null,
+                &serde_json::Value::Null,
+            )
+            .unwrap();
+        }
+        let count: i64 = tx
+            .query_row("SELECT COUNT(*) FROM access_changes", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, super::MAX_CHANGES);
+        let first_kept: String = tx
+            .query_row("SELECT what FROM access_changes ORDER BY id LIMIT 1", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(first_kept, "change 5", "the five oldest went");
+    }
     use super::*;
 
     fn doors() -> Vec<Door> {

@@ -403,7 +403,18 @@ pub(crate) async fn callback(
     let (app_state, challenge) = match begun.kind {
         Kind::Member { app_state, challenge } => (app_state, challenge),
         Kind::Plug { user_id, name } => {
-            let title = match crate::plug::finish(&hub, begun.login, callback, now, (user_id, name)).await {
+            // In a task of its own: once Cobot has issued a token, the hub stores or revokes it
+            // even if the browser's request is dropped half-way (the request only waits for it).
+            let finishing = {
+                let hub = hub.clone();
+                tokio::spawn(
+                    async move { crate::plug::finish(&hub, begun.login, callback, now, (user_id, name)).await },
+                )
+            };
+            let finished = finishing
+                .await
+                .unwrap_or_else(|e| Err(("server_error", format!("connecting Cobot stopped half-way ({e})"))));
+            let title = match finished {
                 Ok(()) => {
                     back.query_pairs_mut().append_pair("connected", "1");
                     "Cobot connected"
