@@ -429,16 +429,7 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(ctx("starting an access setup change"))?;
         write_setup(&tx, setup)?;
-        let by_name = device_name(&tx, &trail.device_id)?;
-        insert_change(
-            &tx,
-            trail.at,
-            &trail.by,
-            &by_name,
-            &trail.what,
-            &trail.before,
-            &trail.after,
-        )?;
+        record(&tx, trail)?;
         tx.commit().map_err(ctx("committing an access setup change"))
     }
 
@@ -446,16 +437,7 @@ impl Store {
     pub fn record_access_change(&self, trail: &Trail) -> Result<(), crate::store::Error> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(ctx("starting a change record"))?;
-        let by_name = device_name(&tx, &trail.device_id)?;
-        insert_change(
-            &tx,
-            trail.at,
-            &trail.by,
-            &by_name,
-            &trail.what,
-            &trail.before,
-            &trail.after,
-        )?;
+        record(&tx, trail)?;
         tx.commit().map_err(ctx("committing a change record"))
     }
 
@@ -568,6 +550,20 @@ fn device_name(tx: &rusqlite::Transaction<'_>, device_id: &str) -> Result<String
         .optional()
         .map_err(ctx("reading who made a change"))?
         .unwrap_or_default())
+}
+
+/// Writes `trail` inside the change's transaction, naming the staff member by their device.
+fn record(tx: &rusqlite::Transaction<'_>, trail: &Trail) -> Result<(), crate::store::Error> {
+    let by_name = device_name(tx, &trail.device_id)?;
+    insert_change(
+        tx,
+        trail.at,
+        &trail.by,
+        &by_name,
+        &trail.what,
+        &trail.before,
+        &trail.after,
+    )
 }
 
 /// Staff changes kept in the trail; older ones are forgotten as new ones come.

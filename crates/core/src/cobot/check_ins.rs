@@ -7,7 +7,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::{api1, encode, read_json, token_key, Cobot, Error};
+use super::{api1, encode, read_json, Cobot, Error};
 use crate::cobot::limit::COBOT_PER_USER;
 use crate::links::Subdomain;
 use crate::secret::AccessToken;
@@ -100,17 +100,7 @@ impl Cobot {
             space,
             &format!("api/memberships/{}/work_sessions", encode(membership_id)),
         )?;
-        self.limiter
-            .acquire(&format!("{}:api", token_key(token)), COBOT_PER_USER)
-            .await;
-        let response = self
-            .http
-            .post(url)
-            .bearer_auth(token.secret())
-            .header("Accept", "application/json")
-            .send()
-            .await
-            .map_err(Error::Unreachable)?;
+        let response = self.send_once(token, reqwest::Method::POST, url, None::<&()>).await?;
         read_json(response, "the check-in").await
     }
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api1::{FieldValue, MembershipFields};
 use super::limit::COBOT_PER_USER;
-use super::{encode, read_json, token_key, Cobot, Error};
+use super::{encode, read_json, Cobot, Error};
 use crate::links::Subdomain;
 use crate::secret::AccessToken;
 
@@ -49,18 +49,9 @@ impl Cobot {
         definitions: &[FieldDefinition],
     ) -> Result<Vec<FieldDefinition>, Error> {
         let url = self.space_url(space, "api/space/custom_fields")?;
-        self.limiter
-            .acquire(&format!("{}:api", token_key(token)), COBOT_PER_USER)
-            .await;
         let response = self
-            .http
-            .put(url)
-            .bearer_auth(token.secret())
-            .header("Accept", "application/json")
-            .json(definitions)
-            .send()
-            .await
-            .map_err(Error::Unreachable)?;
+            .send_once(token, reqwest::Method::PUT, url, Some(definitions))
+            .await?;
         read_json(response, "the space's custom fields").await
     }
 
@@ -79,18 +70,8 @@ impl Cobot {
             space,
             &format!("api/memberships/{}/custom_fields", encode(membership_id)),
         )?;
-        self.limiter
-            .acquire(&format!("{}:api", token_key(token)), COBOT_PER_USER)
-            .await;
-        let response = self
-            .http
-            .put(url)
-            .bearer_auth(token.secret())
-            .header("Accept", "application/json")
-            .json(&serde_json::json!({ "fields": values }))
-            .send()
-            .await
-            .map_err(Error::Unreachable)?;
+        let body = serde_json::json!({ "fields": values });
+        let response = self.send_once(token, reqwest::Method::PUT, url, Some(&body)).await?;
         read_json(response, "that membership's custom fields").await
     }
 }

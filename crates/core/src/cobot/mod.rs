@@ -404,6 +404,31 @@ fn refusal(format: Format, body: &[u8]) -> String {
     format.detail(body)
 }
 
+impl Cobot {
+    /// Sends one write to Cobot, once: writes are never retried (Cobot has no idempotency keys;
+    /// callers reconcile by reading). Counted against the token's per-user limit.
+    pub(crate) async fn send_once<B: serde::Serialize + ?Sized>(
+        &self,
+        token: &AccessToken,
+        method: reqwest::Method,
+        url: Url,
+        body: Option<&B>,
+    ) -> Result<reqwest::Response, Error> {
+        self.limiter
+            .acquire(&format!("{}:api", token_key(token)), COBOT_PER_USER)
+            .await;
+        let mut request = self
+            .http
+            .request(method, url)
+            .bearer_auth(token.secret())
+            .header("Accept", "application/json");
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.map_err(Error::Unreachable)
+    }
+}
+
 async fn read_json<T: for<'de> Deserialize<'de>>(response: reqwest::Response, what: &str) -> Result<T, Error> {
     read_as(response, what, Format::Json).await
 }

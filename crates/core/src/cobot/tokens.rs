@@ -5,7 +5,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::limit::COBOT_PER_USER;
-use super::{encode, read_json, token_key, Cobot, Error};
+use super::{encode, read_json, Cobot, Error};
 use crate::links::Subdomain;
 use crate::secret::AccessToken;
 
@@ -59,18 +59,8 @@ impl Cobot {
             .www
             .join(&format!("api/access_tokens/{}/space", encode(token.secret())))
             .map_err(|e| Error::Malformed(e.to_string()))?;
-        self.limiter
-            .acquire(&format!("{}:api", token_key(token)), COBOT_PER_USER)
-            .await;
-        let response = self
-            .http
-            .post(url)
-            .bearer_auth(token.secret())
-            .header("Accept", "application/json")
-            .json(&serde_json::json!({ "space_id": space_id }))
-            .send()
-            .await
-            .map_err(Error::Unreachable)?;
+        let body = serde_json::json!({ "space_id": space_id });
+        let response = self.send_once(token, reqwest::Method::POST, url, Some(&body)).await?;
         read_json(response, "a space-owned token").await
     }
 }

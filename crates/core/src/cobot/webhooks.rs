@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::limit::COBOT_PER_USER;
-use super::{read_json, token_key, Cobot, Error};
+use super::{read_json, Cobot, Error};
 use crate::links::Subdomain;
 use crate::secret::AccessToken;
 
@@ -51,18 +51,8 @@ impl Cobot {
         callback: &Url,
     ) -> Result<(), Error> {
         let url = self.space_url(space, "api/subscriptions")?;
-        self.limiter
-            .acquire(&format!("{}:api", token_key(token)), COBOT_PER_USER)
-            .await;
-        let response = self
-            .http
-            .post(url)
-            .bearer_auth(token.secret())
-            .header("Accept", "application/json")
-            .json(&serde_json::json!({"event": event, "callback_url": callback.as_str()}))
-            .send()
-            .await
-            .map_err(Error::Unreachable)?;
+        let body = serde_json::json!({"event": event, "callback_url": callback.as_str()});
+        let response = self.send_once(token, reqwest::Method::POST, url, Some(&body)).await?;
         if response.status().as_u16() == 409 {
             return Ok(());
         }
