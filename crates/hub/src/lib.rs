@@ -14,6 +14,7 @@ pub mod check_in;
 pub mod check_ins_view;
 pub mod config;
 pub mod device;
+pub mod door_admin;
 pub mod doors;
 pub mod journal;
 pub mod log;
@@ -166,8 +167,6 @@ pub struct Hub {
     pub throttles: Throttles,
     /// The clock.
     pub now: fn() -> Timestamp,
-    /// The doors with their drivers.
-    pub doors: doors::Doors,
     /// Group commit for audit entries and check-ins.
     pub journal: journal::Journal,
     /// The unlock path's rate limits and double-tap memory.
@@ -188,9 +187,9 @@ impl Hub {
     /// Builds the hub: the access setup from the store (imported from the configuration on the
     /// first start), the last snapshot from the store.
     pub fn new(config: Config, setup: Setup) -> Result<Arc<Hub>, String> {
-        let doors = doors::build(&config, &setup.secrets)?;
         let store = Arc::new(setup.store);
-        let access = Arc::new(setup::Live::start(&config, &store, (setup.now)())?);
+        let workshop = doors::Workshop::new(setup.secrets.clone(), setup.seal_key.clone(), config.mqtt.clone());
+        let access = Arc::new(setup::Live::start(&config, &store, (setup.now)(), workshop)?);
         let interrupted = store
             .recover_interrupted(Timestamp::now().as_millisecond())
             .map_err(|e| e.to_string())?;
@@ -236,7 +235,6 @@ impl Hub {
             db_jobs: Arc::new(tokio::sync::Semaphore::new(DB_JOBS)),
             throttles: Throttles::default(),
             now: setup.now,
-            doors,
             journal,
             unlocks: unlock::Unlocks::default(),
             check_ins: check_in::CheckIns::default(),
@@ -286,6 +284,12 @@ impl Hub {
     /// decision.
     pub fn rules(&self) -> Arc<Rules> {
         self.access.rules()
+    }
+
+    /// The doors with their drivers now; a change in the console swaps them, so take them once
+    /// per request.
+    pub fn doors(&self) -> Arc<doors::Doors> {
+        self.access.doors()
     }
 
     /// The current snapshot.

@@ -107,7 +107,7 @@ pub fn join_link(hub: &Hub) -> Result<String, Error> {
 
 /// `frontdoor://open?space=<subdomain>&door=<door>`, for a door the hub has.
 pub fn door_link(hub: &Hub, door: &str) -> Result<String, Error> {
-    if !hub.doors.contains_key(door) {
+    if !hub.doors().contains_key(door) {
         return Err(unknown_door(hub, door));
     }
     let door = DoorId::parse(door).map_err(|e| {

@@ -4,7 +4,8 @@
 //!
 //! The hub's database holds it. On the first start (no setup stored yet) the configuration
 //! file's `[[groups]]`, `[[plans]]` and `sync.extra_groups` are imported once; from then on the
-//! database is the truth and those TOML entries are ignored (doors stay in the file).
+//! database is the truth and those TOML entries are ignored. The doors, imported the same way,
+//! live here too ([`Live::commit_door`], edited through [`crate::door_admin`]).
 //!
 //! Architecture Invariant: a change is checked as a whole (the complete new [`Rules`] are built)
 //! before anything is written; it is committed in one transaction with its row in the change
@@ -38,6 +39,7 @@ use serde_json::Value;
 
 use crate::api::{staff_only, Error, Json, Path, Query};
 use crate::config::Config;
+use crate::doors::{Doors, StoredDoor, Workshop};
 use crate::store::{ctx, SessionRow, Store};
 use crate::Hub;
 
@@ -83,13 +85,16 @@ pub struct CataloguePlan {
     pub name: String,
 }
 
-/// The setup in force and the rules built from it.
-#[derive(Debug)]
+/// The setup in force, the doors, and the rules built from both.
 pub struct Active {
     /// The rules every access decision uses.
     pub rules: Arc<Rules>,
     /// What they were built from.
     pub setup: StoredSetup,
+    /// The doors as stored, in the order staff see them.
+    pub stored_doors: Arc<Vec<StoredDoor>>,
+    /// The doors with their drivers.
+    pub doors: Arc<Doors>,
 }
 
 /// Who made a change and what it was, for the change trail.
@@ -146,22 +151,56 @@ impl From<ChangeError> for Error {
     }
 }
 
-/// The access setup in force, swappable at run time. The hub's access decisions, `/api/v1/me`,
-/// the sync's reports and the console all read it here.
+/// The access setup and the doors in force, swappable at run time. The hub's access decisions,
+/// its unlock path, `/api/v1/me`, the sync's reports and the console all read them here.
 pub struct Live {
     current: RwLock<Arc<Active>>,
     /// Held from the version check to the swap: commits and swaps happen in the same order.
     changing: Mutex<()>,
     time_zone: TimeZone,
-    doors: Vec<Door>,
+    /// Builds doors' drivers.
+    pub workshop: Workshop,
+}
+
+/// The doors the rules know: id and name.
+fn door_list(stored: &[StoredDoor]) -> Vec<Door> {
+    stored
+        .iter()
+        .map(|d| Door {
+            id: DoorId(d.setup.id.clone()),
+            name: d.setup.name.clone(),
+        })
+        .collect()
 }
 
 impl Live {
-    /// The setup stored in `store`, or — on the first start — the configuration file's, imported
-    /// and stored now. The doors and time zone come from the configuration.
-    pub fn start(config: &Config, store: &Store, now: Timestamp) -> Result<Live, String> {
+    /// The setup and doors stored in `store`, or — on the first start — the configuration
+    /// file's, imported and stored now. The time zone comes from the configuration. A door whose
+    /// driver cannot be built stays shut and says why ([`crate::doors::DoorRuntime::problem`]).
+    pub fn start(config: &Config, store: &Store, now: Timestamp, workshop: Workshop) -> Result<Live, String> {
         let base = config.rules()?;
-        let (time_zone, doors) = (base.time_zone().clone(), base.doors().to_vec());
+        let time_zone = base.time_zone().clone();
+        let stored_doors = match store.doors().map_err(|e| e.to_string())? {
+            Some(doors) => {
+                if !config.doors.is_empty() {
+                    tracing::info!(
+                        "the doors are kept in the hub's database; [[doors]] in the configuration file were imported \
+                         once and are now ignored (edit them in the staff console)"
+                    );
+                }
+                doors
+            }
+            None => {
+                let doors = crate::doors::import(config);
+                store.import_doors(&doors, now).map_err(|e| e.to_string())?;
+                doors
+            }
+        };
+        let doors = door_list(&stored_doors);
+        let runtimes: Doors = stored_doors
+            .iter()
+            .map(|d| (d.setup.id.clone(), Arc::new(workshop.build(d))))
+            .collect();
         let setup = match store.access_setup().map_err(|e| e.to_string())? {
             Some(setup) => {
                 if !config.groups.is_empty() || !config.plans.is_empty() {
@@ -193,7 +232,7 @@ impl Live {
                 .collect();
             if !gone.is_empty() {
                 tracing::warn!(
-                    "the group “{}” names door(s) {} that the configuration file no longer has; they open nothing \
+                    "the group “{}” names door(s) {} that the hub no longer has; they open nothing \
                      until the group is edited in the staff console",
                     g.id,
                     gone.join(", ")
@@ -206,11 +245,80 @@ impl Live {
             current: RwLock::new(Arc::new(Active {
                 rules: Arc::new(rules),
                 setup,
+                stored_doors: Arc::new(stored_doors),
+                doors: Arc::new(runtimes),
             })),
             changing: Mutex::new(()),
             time_zone,
-            doors,
+            workshop,
         })
+    }
+
+    /// The doors with their drivers.
+    pub fn doors(&self) -> Arc<Doors> {
+        self.current().doors.clone()
+    }
+
+    /// Adds, replaces (`next` is `Some`) or removes (`None`) the door `id`: checks that the rules
+    /// still build, writes the doors with `trail` in one transaction, and swaps them in with the
+    /// door's new driver. Runs on a blocking thread inside the runtime (it writes the database and
+    /// may start the MQTT broker connection).
+    pub fn commit_door(
+        &self,
+        store: &Store,
+        id: &str,
+        next: Option<StoredDoor>,
+        trail: Trail,
+    ) -> Result<Arc<Active>, ChangeError> {
+        let _one_change_at_a_time = self.changing.lock().unwrap_or_else(|p| p.into_inner());
+        let current = self.current();
+        let mut stored: Vec<StoredDoor> = current.stored_doors.as_ref().clone();
+        let mut runtimes: Doors = current.doors.as_ref().clone();
+        match next {
+            Some(door) => {
+                runtimes.insert(id.to_string(), Arc::new(self.workshop.build(&door)));
+                match stored.iter_mut().find(|d| d.setup.id == id) {
+                    Some(slot) => *slot = door,
+                    None => stored.push(door),
+                }
+            }
+            None => {
+                let users: Vec<&str> = current
+                    .setup
+                    .groups
+                    .iter()
+                    .filter(|g| g.doors.iter().any(|d| d == id))
+                    .map(|g| g.name.as_str())
+                    .collect();
+                if !users.is_empty() {
+                    let message = format!(
+                        "The group(s) {} open this door. Take it out of them on the Access tab first.",
+                        users.join(", ")
+                    );
+                    return Err(ChangeError::Invalid {
+                        message: message.clone(),
+                        fields: BTreeMap::from([("id".to_string(), message)]),
+                    });
+                }
+                stored.retain(|d| d.setup.id != id);
+                runtimes.remove(id);
+            }
+        }
+        let rules = build_rules(&current.setup, &self.time_zone, &door_list(&stored)).map_err(|message| {
+            ChangeError::Invalid {
+                message: format!("The change would leave the access setup unusable: {message}"),
+                fields: BTreeMap::from([("id".to_string(), message)]),
+            }
+        })?;
+        store.write_doors(&stored, &trail)?;
+        let active = Arc::new(Active {
+            rules: Arc::new(rules),
+            setup: current.setup.clone(),
+            stored_doors: Arc::new(stored),
+            doors: Arc::new(runtimes),
+        });
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = active.clone();
+        Ok(active)
     }
 
     /// The setup in force.
@@ -247,14 +355,18 @@ impl Live {
             });
         }
         next.version = version + 1;
-        let rules = build_rules(&next, &self.time_zone, &self.doors).map_err(|message| ChangeError::Invalid {
-            message: format!("The change would leave the access setup unusable: {message}"),
-            fields: BTreeMap::from([("groups".to_string(), message)]),
+        let rules = build_rules(&next, &self.time_zone, &door_list(&current.stored_doors)).map_err(|message| {
+            ChangeError::Invalid {
+                message: format!("The change would leave the access setup unusable: {message}"),
+                fields: BTreeMap::from([("groups".to_string(), message)]),
+            }
         })?;
         store.write_access_setup(&next, &trail)?;
         let active = Arc::new(Active {
             rules: Arc::new(rules),
             setup: next,
+            stored_doors: current.stored_doors.clone(),
+            doors: current.doors.clone(),
         });
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = active.clone();
         Ok(active)
@@ -291,7 +403,7 @@ pub fn import(config: &Config) -> StoredSetup {
     }
 }
 
-/// The rules a setup describes. Doors the configuration no longer has are left out (a group
+/// The rules a setup describes. Doors the hub no longer has are left out (a group
 /// opens nothing there: fail closed); anything else wrong is an error in words.
 pub fn build_rules(setup: &StoredSetup, time_zone: &TimeZone, doors: &[Door]) -> Result<Rules, String> {
     let mut groups = Vec::with_capacity(setup.groups.len());
@@ -553,7 +665,7 @@ fn device_name(tx: &rusqlite::Transaction<'_>, device_id: &str) -> Result<String
 }
 
 /// Writes `trail` inside the change's transaction, naming the staff member by their device.
-fn record(tx: &rusqlite::Transaction<'_>, trail: &Trail) -> Result<(), crate::store::Error> {
+pub(crate) fn record(tx: &rusqlite::Transaction<'_>, trail: &Trail) -> Result<(), crate::store::Error> {
     let by_name = device_name(tx, &trail.device_id)?;
     insert_change(
         tx,

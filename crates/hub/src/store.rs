@@ -44,6 +44,9 @@ pub enum Error {
     /// by a newer hub).
     #[error("the hub's database could not be brought to this version's schema: {0}")]
     Migration(#[source] rusqlite_migration::Error),
+    /// A stored value does not have the shape this version writes.
+    #[error("the hub's database holds a value this hub cannot read: {0}")]
+    Corrupt(String),
 }
 
 impl Error {
@@ -53,7 +56,7 @@ impl Error {
     pub fn is_full(&self) -> bool {
         match self {
             Error::Sqlite { source, .. } => is_full(source),
-            Error::Migration(_) => false,
+            Error::Migration(_) | Error::Corrupt(_) => false,
         }
     }
 }
@@ -230,7 +233,23 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(COBOT_CONNECTION),
     // 5: the console's activity view and door latencies (staff console, part 2).
     M::up(AUDIT_BY_DOOR),
+    // 6: the doors staff edit in the console (staff console, part 2).
+    M::up(DOORS),
 ];
+
+/// The doors ([`crate::doors::StoredDoor`]): the setup as JSON, the configuration file's
+/// credential name for imported doors, the secret entered in the console sealed (its key is never
+/// in the database). `meta.doors_imported` marks that the first start imported the file's doors,
+/// so a space that removed every door does not get them back.
+const DOORS: &str = "
+CREATE TABLE doors (
+    position INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    setup TEXT NOT NULL,
+    credential TEXT,
+    secret BLOB
+);
+";
 
 /// The console reads one door's rows of one outcome, newest first (its activity filter and its
 /// latency figures over the last 200 openings): an index instead of a scan of the whole log. The

@@ -58,10 +58,21 @@ pub const ANONYMOUS_AUDITS_PER_MINUTE: u32 = 120;
 
 /// The first reasons of a staff remote open's audit entry: the marker and staff's reason.
 pub const STAFF_REMOTE: &str = "staff_remote";
+/// The first reason of a door test from the console.
+pub const STAFF_TEST: &str = "staff_test";
 
-fn remote_reasons(remote: Option<&str>) -> Vec<String> {
+/// An opening staff make from the console rather than at the door.
+#[derive(Debug, Clone)]
+pub struct StaffOpen {
+    /// [`STAFF_REMOTE`] or [`STAFF_TEST`].
+    pub marker: &'static str,
+    /// Staff's reason.
+    pub reason: String,
+}
+
+fn remote_reasons(remote: Option<&StaffOpen>) -> Vec<String> {
     match remote {
-        Some(reason) => vec![STAFF_REMOTE.to_string(), reason.to_string()],
+        Some(open) => vec![open.marker.to_string(), open.reason.clone()],
         None => Vec::new(),
     }
 }
@@ -196,10 +207,24 @@ impl Hub {
     /// the same eight steps as a tap, refused for anyone but staff, audited with `staff_remote`
     /// and the reason, and never a check-in (the person opening is not the one entering).
     pub async fn open_remotely(self: &Arc<Self>, bearer: Option<&str>, door_id: &str, reason: &str) -> Answer {
-        self.open_door(bearer, door_id, Some(reason)).await
+        let open = StaffOpen {
+            marker: STAFF_REMOTE,
+            reason: reason.to_string(),
+        };
+        self.open_door(bearer, door_id, Some(&open)).await
     }
 
-    async fn open_door(self: &Arc<Self>, bearer: Option<&str>, door_id: &str, remote: Option<&str>) -> Answer {
+    /// Staff test a door from the console: a real pulse through the same path as a remote open,
+    /// audited with `staff_test`.
+    pub async fn test_door(self: &Arc<Self>, bearer: Option<&str>, door_id: &str) -> Answer {
+        let open = StaffOpen {
+            marker: STAFF_TEST,
+            reason: "a door test from the staff console".into(),
+        };
+        self.open_door(bearer, door_id, Some(&open)).await
+    }
+
+    async fn open_door(self: &Arc<Self>, bearer: Option<&str>, door_id: &str, remote: Option<&StaffOpen>) -> Answer {
         let started = Instant::now();
         let now = (self.now)();
         let shown_id: String = door_id.chars().take(64).collect();
@@ -267,7 +292,7 @@ impl Hub {
         }
 
         // 3. Which door.
-        let Some(door) = self.doors.get(door_id).cloned() else {
+        let Some(door) = self.doors().get(door_id).cloned() else {
             let error = Error::new(
                 StatusCode::NOT_FOUND,
                 Code::UnknownDoor,
@@ -313,11 +338,9 @@ impl Hub {
 
         // 5.–8. In a task of its own: once a pulse may happen, its record is always written.
         let hub = self.clone();
-        let remote = remote.map(str::to_string);
+        let remote = remote.cloned();
         let opening = tokio::spawn(async move {
-            let answer = hub
-                .decide_and_open(audit, &session, &door, now, remote.as_deref())
-                .await;
+            let answer = hub.decide_and_open(audit, &session, &door, now, remote.as_ref()).await;
             if let Ok(response) = &answer {
                 // Only a confirmed opening holds later taps off: after an unconfirmed one the
                 // person is told to tap again, and that tap must pulse.
@@ -345,7 +368,7 @@ impl Hub {
         session: &SessionRow,
         door: &DoorRuntime,
         now: Timestamp,
-        remote: Option<&str>,
+        remote: Option<&StaffOpen>,
     ) -> Answer {
         let snapshot = self.snapshot();
         let member = session.membership_id.as_deref().and_then(|id| snapshot.member(id));
@@ -394,7 +417,12 @@ impl Hub {
                 Code::DoorNotConnected,
                 format!("{} has no relay connected to the hub yet. Ask staff.", door.name),
             );
-            let reasons = std::mem::take(&mut audit.entry.reasons);
+            let mut reasons = std::mem::take(&mut audit.entry.reasons);
+            // Staff see in Activity why the door has no driver; the person at the door is told to
+            // ask them.
+            if let Some(problem) = &door.problem {
+                reasons.push(format!("the door's driver cannot be used: {problem}"));
+            }
             audit.entry.decision = "failed".into();
             return self.refuse(audit, error, reasons).await;
         };
@@ -539,7 +567,7 @@ impl Hub {
         // A person's refusals with the same code on the same door within a minute are one row.
         // Door ids the hub does not have share one key, so inventing names makes no new rows.
         let burst = entry.user_id.clone().map(|user| {
-            let door = if self.doors.contains_key(&entry.door_id) {
+            let door = if self.doors().contains_key(&entry.door_id) {
                 entry.door_id.clone()
             } else {
                 String::new()
@@ -587,7 +615,7 @@ impl Hub {
         &self,
         mut audit: Audit,
         mut first: watch::Receiver<Option<Answer>>,
-        remote: Option<&str>,
+        remote: Option<&StaffOpen>,
     ) -> Answer {
         let waited = first.wait_for(Option::is_some).await.map(|a| a.clone()).ok().flatten();
         let answer = waited

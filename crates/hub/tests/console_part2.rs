@@ -27,7 +27,7 @@ struct World {
     relay: ShellyDouble,
     hub: RunningHub,
     http: reqwest::Client,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     sam: String,
     alex: String,
 }
@@ -73,7 +73,7 @@ impl World {
             relay,
             hub,
             http,
-            _dir: dir,
+            dir,
             sam,
             alex,
         }
@@ -214,6 +214,14 @@ async fn every_new_console_call_refuses_members_and_requests_without_a_session()
             Some(json!({"reason": "visitor"})),
         ),
         (Method::GET, "api/v1/admin/check_ins", None),
+        (Method::GET, "api/v1/admin/doors", None),
+        (
+            Method::PUT,
+            "api/v1/admin/doors/front",
+            Some(json!({"door": {"id": "front", "name": "x", "entrance": false, "pulse_ms": 3000, "driver": null}})),
+        ),
+        (Method::DELETE, "api/v1/admin/doors/front", None),
+        (Method::POST, "api/v1/admin/doors/front/test", None),
         (Method::POST, "api/v1/admin/check_ins/mem-alex/2026-11-23/retry", None),
         (
             Method::PUT,
@@ -233,6 +241,11 @@ async fn every_new_console_call_refuses_members_and_requests_without_a_session()
         assert!(body_seen["message"].as_str().unwrap().contains("staff"), "{body_seen}");
     }
     assert!(w.relay.pulses().is_empty(), "nobody but staff opened anything");
+    assert_eq!(
+        w.get("api/v1/admin/doors").await["doors"][0]["door"]["name"],
+        "Front door",
+        "a member's door change changed nothing"
+    );
     let (_, policy) = w.json(Method::GET, "api/v1/admin/check_ins", Some(&w.sam), None).await;
     assert_eq!(
         policy["policy"], "once-per-day",
@@ -245,6 +258,7 @@ async fn every_new_console_call_refuses_members_and_requests_without_a_session()
         "api/v1/admin/activity",
         "api/v1/admin/activity.csv",
         "api/v1/admin/doors/latency",
+        "api/v1/admin/doors",
         "api/v1/admin/check_ins",
     ] {
         let (status, _, text) = w.call(Method::GET, path, Some(&w.sam), None).await;
@@ -882,4 +896,300 @@ async fn check_ins_are_listed_retried_once_refused_and_stop_when_the_policy_is_o
         w.hub.hub.store.check_in_policy().unwrap(),
         Some(frontdoor_hub::config::CheckInPolicy::Off)
     );
+}
+
+/// Adds `door` to the group `group` through the console, as staff.
+async fn add_to_group(w: &World, group: &str, door: &str) {
+    let access = w.get("api/v1/admin/access").await;
+    let mut g = access["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == group)
+        .unwrap()
+        .clone();
+    g["doors"].as_array_mut().unwrap().push(json!(door));
+    let (status, answer) = w
+        .json(
+            Method::PUT,
+            &format!("api/v1/admin/access/groups/{group}"),
+            Some(&w.sam),
+            Some(json!({"version": access["version"], "group": g})),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+}
+
+fn side_door(url: &str, name: &str) -> Value {
+    json!({"id": "side", "name": name, "entrance": false, "pulse_ms": 2000,
+           "driver": {"kind": "shelly-gen2", "url": url, "channel": 0}})
+}
+
+#[tokio::test]
+async fn a_door_added_in_the_console_opens_for_a_member_without_a_restart_and_its_secret_never_comes_back() {
+    const SECRET: &str = "s3cret-shelly-pw-7731";
+    let w = World::start().await;
+    let side = ShellyDouble::start().await.with_password(SECRET);
+    let put = |body: Value, session: Option<&str>| {
+        let session = session.map(str::to_string);
+        let w = &w;
+        async move {
+            w.json(Method::PUT, "api/v1/admin/doors/side", session.as_deref(), Some(body))
+                .await
+        }
+    };
+
+    // Only staff, and every wrong field named.
+    let (status, answer) = put(json!({"door": side_door(side.url().as_str(), "Side")}), None).await;
+    assert_eq!((status, answer["code"].as_str()), (401, Some("not_signed_in")));
+    let (status, answer) = put(json!({"door": side_door(side.url().as_str(), "Side")}), Some(&w.alex)).await;
+    assert_eq!((status, answer["code"].as_str()), (403, Some("not_staff")));
+    let mut bad = side_door("not a url", " ");
+    bad["pulse_ms"] = json!(0);
+    let (status, answer) = put(json!({"door": bad}), Some(&w.sam)).await;
+    assert_invalid(status, &answer, &["driver.url", "name", "pulse_ms"]);
+    let mut renamed = side_door(side.url().as_str(), "Side");
+    renamed["id"] = json!("side-2");
+    let (status, answer) = put(json!({"door": renamed}), Some(&w.sam)).await;
+    assert_invalid(status, &answer, &["id"]);
+    let (status, answer) = put(
+        json!({"door": {"id": "side", "name": "Side", "entrance": false, "pulse_ms": 2000,
+                        "driver": {"kind": "webhook", "url": "https://relay.example/open"}}}),
+        Some(&w.sam),
+    )
+    .await;
+    assert_invalid(status, &answer, &["secret"]);
+    assert!(
+        answer["fields"]["secret"].as_str().unwrap().contains("whsec_"),
+        "{answer}"
+    );
+    let doors = w.get("api/v1/admin/doors").await;
+    assert!(
+        doors["doors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["door"]["id"] != "side"),
+        "nothing refused was stored"
+    );
+
+    // Added with its password, entered once.
+    let (status, answer) = put(
+        json!({"door": side_door(side.url().as_str(), "Side door"), "secret": SECRET}),
+        Some(&w.sam),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(
+        !answer.to_string().contains(SECRET),
+        "the answer never holds the secret"
+    );
+    let row = answer["doors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["door"]["id"] == "side")
+        .unwrap()
+        .clone();
+    assert_eq!(row["secret"]["from"], "stored");
+    assert_eq!(row["door"]["name"], "Side door");
+    assert_eq!(
+        row["reach"]["state"], "unknown",
+        "an HTTP device is only known by trying"
+    );
+
+    // A member whose group gets the door opens it, on the running hub.
+    let (status, answer) = w.unlock(&w.alex, "side").await;
+    assert_eq!((status, answer["code"].as_str()), (403, Some("no_access")), "{answer}");
+    add_to_group(&w, "Members", "side").await;
+    let (status, answer) = w.unlock(&w.alex, "side").await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["outcome"], "opened", "the password reached the device: {answer}");
+    assert_eq!(side.pulses().len(), 1);
+    assert_eq!(side.pulses()[0].seconds, Some(2.0));
+
+    // Edited without re-entering the secret: it is kept, and the door still opens.
+    let (status, answer) = put(
+        json!({"door": side_door(side.url().as_str(), "Side entrance")}),
+        Some(&w.sam),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (status, answer) = w
+        .json(Method::POST, "api/v1/admin/doors/side/test", Some(&w.sam), None)
+        .await;
+    assert_eq!((status, answer["outcome"].as_str()), (200, Some("opened")), "{answer}");
+    assert_eq!(side.pulses().len(), 2, "a test pulses the door for real, once");
+    let tested = w.get("api/v1/admin/activity?door=side&outcome=opened").await;
+    assert_eq!(tested["rows"][0]["reasons"][0], "staff_test");
+    assert_eq!(tested["rows"][0]["door_name"], "Side entrance");
+    let (status, answer) = w
+        .json(Method::POST, "api/v1/admin/doors/side/test", Some(&w.alex), None)
+        .await;
+    assert_eq!((status, answer["code"].as_str()), (403, Some("not_staff")));
+    assert_eq!(side.pulses().len(), 2, "members cannot test doors");
+
+    // The secret is nowhere: not in the list, the change trail, the database file or its log.
+    let listed = w.call(Method::GET, "api/v1/admin/doors", Some(&w.sam), None).await.2;
+    let trail = w
+        .call(Method::GET, "api/v1/admin/access/changes", Some(&w.sam), None)
+        .await
+        .2;
+    assert!(!listed.contains(SECRET) && !trail.contains(SECRET));
+    assert!(trail.contains("added door side"), "{trail}");
+    for file in ["hub.sqlite", "hub.sqlite-wal"] {
+        if let Ok(bytes) = std::fs::read(w.dir.path().join(file)) {
+            assert!(
+                !bytes.windows(SECRET.len()).any(|win| win == SECRET.as_bytes()),
+                "{file} holds the secret in the clear"
+            );
+        }
+    }
+
+    // The per-door figures are the audit log's.
+    let doors = w.get("api/v1/admin/doors").await;
+    let row = doors["doors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["door"]["id"] == "side")
+        .unwrap()
+        .clone();
+    let opened = w.get("api/v1/admin/activity?door=side&outcome=opened").await;
+    let mut us: Vec<u64> = opened["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["latency_ms"].as_f64().unwrap() * 1000.0).round() as u64)
+        .collect();
+    us.sort_unstable();
+    assert_eq!(row["latency"]["count"], 2);
+    let p50 = row["latency"]["p50_us"].as_u64().unwrap();
+    assert!(p50.abs_diff(nearest_rank(&us, 50.0)) <= 1, "{p50} vs {us:?}");
+    assert!(row["last_opened_at"].is_string());
+    assert_eq!(row["groups"], json!(["Members"]));
+
+    // Removing: refused while a group opens it, then gone for everyone.
+    let (status, answer) = w
+        .json(Method::DELETE, "api/v1/admin/doors/side", Some(&w.sam), None)
+        .await;
+    assert_invalid(status, &answer, &["id"]);
+    assert!(answer["message"].as_str().unwrap().contains("Members"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_door_that_fails_shows_its_last_error_and_a_removed_door_opens_nothing() {
+    let w = World::start().await;
+    // Port 9 on loopback: nothing listens.
+    let (status, answer) = w
+        .json(
+            Method::PUT,
+            "api/v1/admin/doors/side",
+            Some(&w.sam),
+            Some(json!({"door": side_door("http://127.0.0.1:9/", "Side")})),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = w
+        .json(Method::POST, "api/v1/admin/doors/side/test", Some(&w.sam), None)
+        .await;
+    assert_eq!(status, 502, "{answer}");
+    let doors = w.get("api/v1/admin/doors").await;
+    let row = doors["doors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["door"]["id"] == "side")
+        .unwrap()
+        .clone();
+    assert!(row["last_error"]["what"].as_str().unwrap().len() > 10, "{row}");
+    assert!(row["last_opened_at"].is_null());
+
+    let (status, answer) = w
+        .json(Method::DELETE, "api/v1/admin/doors/side", Some(&w.sam), None)
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = w
+        .json(Method::POST, "api/v1/admin/doors/side/test", Some(&w.sam), None)
+        .await;
+    assert_eq!((status, answer["code"].as_str()), (404, Some("unknown_door")));
+    let (status, answer) = w
+        .json(Method::GET, "api/v1/admin/qr/doors/side.svg", Some(&w.sam), None)
+        .await;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (404, Some("unknown_door")),
+        "no sticker for it either"
+    );
+    let trail = w.get("api/v1/admin/access/changes").await.to_string();
+    assert!(trail.contains("removed door side"), "{trail}");
+}
+
+#[tokio::test]
+async fn an_mqtt_doors_state_follows_its_last_will() {
+    use frontdoor_hub::config::MqttConfig;
+    use relay_sim::mosquitto::Mosquitto;
+    use relay_sim::mqtt::Device;
+
+    let broker = Mosquitto::start().await;
+    let (host, port) = (broker.host().to_string(), broker.port());
+    let w = World::start_with(|c| {
+        c.mqtt = Some(MqttConfig {
+            host: host.clone(),
+            port,
+            username: None,
+            password_credential: None,
+        })
+    })
+    .await;
+    let device = Device::tasmota(broker.host(), broker.port(), "side-strike").await;
+    device.until_ready().await;
+    let (status, answer) = w
+        .json(
+            Method::PUT,
+            "api/v1/admin/doors/side",
+            Some(&w.sam),
+            Some(
+                json!({"door": {"id": "side", "name": "Side", "entrance": false, "pulse_ms": 3000,
+                                  "driver": {"kind": "mqtt", "profile": "tasmota", "topic": "side-strike"}}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["mqtt_broker"], format!("{host}:{port}"));
+    let until = |wanted: &'static str| {
+        let w = &w;
+        async move {
+            for _ in 0..100 {
+                if door_state(w, "side").await == wanted {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            panic!("the door's state never became {wanted}");
+        }
+    };
+    until("online").await;
+    let (status, answer) = w
+        .json(Method::POST, "api/v1/admin/doors/side/test", Some(&w.sam), None)
+        .await;
+    assert_eq!((status, answer["outcome"].as_str()), (200, Some("opened")), "{answer}");
+    assert_eq!(device.pulses().len(), 1);
+    // The device drops off the network: the broker publishes its Last Will.
+    drop(device);
+    until("offline").await;
+}
+
+async fn door_state(w: &World, door: &str) -> String {
+    let doors = w.get("api/v1/admin/doors").await;
+    doors["doors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["door"]["id"] == door)
+        .unwrap()["reach"]["state"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }

@@ -62,6 +62,25 @@ pub trait DoorDriver: Send + Sync {
     /// What this driver talks to, for logs and the audit trail: kind, address, channel. Never
     /// contains credentials.
     fn describe(&self) -> String;
+
+    /// Whether the device can be reached, as far as the driver knows without sending anything
+    /// (an MQTT device's availability and Last Will). HTTP drivers only learn it by trying.
+    fn reach(&self) -> Reach {
+        Reach::Unknown
+    }
+}
+
+/// What a driver knows about its device's reachability without trying it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// The device announced itself online.
+    Online,
+    /// The device, or its Last Will, says it is offline.
+    Offline,
+    /// The connection the driver needs (the MQTT broker) is down, with the reason in words.
+    LinkDown(String),
+    /// Nothing known (yet).
+    Unknown,
 }
 
 /// How sure the driver is that the door opened (doors.md §2.2).

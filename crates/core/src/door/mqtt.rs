@@ -1131,6 +1131,17 @@ impl DoorDriver for MqttRelay {
             Profile::Shelly { prefix, switch_id } => format!("mqtt shelly {prefix} switch {switch_id} via {via}"),
         }
     }
+
+    fn reach(&self) -> super::Reach {
+        if let Link::Down(why) = self.broker.link() {
+            return super::Reach::LinkDown(why);
+        }
+        match self.availability() {
+            Availability::Online => super::Reach::Online,
+            Availability::Offline => super::Reach::Offline,
+            Availability::Unknown => super::Reach::Unknown,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,314 @@
+//! The console's doors: staff list, add, edit, remove and test the doors the hub opens.
+//!
+//! - `GET /api/v1/admin/doors` — every door: its setup, where its secret comes from (never the
+//!   secret), whether its device can be reached (an MQTT device's availability and Last Will), its
+//!   last failed opening, and p50/p95 of its recent openings from the audit log.
+//! - `PUT /api/v1/admin/doors/{door}` ([`DoorChange`]) — adds or replaces a door. Every field is
+//!   checked per driver ([`crate::doors::plan`]) and wrong ones are named; a secret is entered once,
+//!   stored sealed, and never answered. The door opens with its new driver from the next request:
+//!   no restart.
+//! - `DELETE /api/v1/admin/doors/{door}` — refused while a group opens it.
+//! - `POST /api/v1/admin/doors/{door}/test` — pulses the door for real through the unlock path,
+//!   audited as a staff test (`staff_test`).
+//!
+//! Every change is written with a row in the staff change trail. A door's id is part of its QR
+//! sticker's link, so it cannot be changed: staff add a door under the new id instead.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post, put};
+use axum::Router;
+use frontdoor_core::console::{DoorChange, DoorFailure, DoorLatency, DoorReach, DoorView, DoorsView, LATENCY_WINDOW};
+use frontdoor_core::door::Reach;
+use frontdoor_core::hub::{Code, UnlockResponse};
+use rusqlite::OptionalExtension;
+use serde_json::Value;
+
+use crate::activity::percentile;
+use crate::api::{bearer, staff_only, Error, Json, Path};
+use crate::doors::StoredDoor;
+use crate::setup::Trail;
+use crate::store::{ctx, Store};
+use crate::Hub;
+
+/// Door ids the console's own addresses use.
+pub const RESERVED_IDS: &[&str] = &["latency"];
+
+/// The console's door routes.
+pub fn routes() -> Router<Arc<Hub>> {
+    Router::new()
+        .route("/api/v1/admin/doors", get(list))
+        .route("/api/v1/admin/doors/{door}", put(save).delete(remove))
+        .route("/api/v1/admin/doors/{door}/test", post(test))
+}
+
+/// What the audit log says about one door.
+#[derive(Debug, Default)]
+pub struct DoorHistory {
+    /// Its last failed opening: when, and what the driver (or the hub) said.
+    pub last_failure: Option<(String, String)>,
+    /// When it last opened.
+    pub last_opened_at: Option<String>,
+    /// Handling times of its latest openings, in microseconds.
+    pub latencies_us: Vec<u64>,
+}
+
+impl Store {
+    /// One door's history from the audit log (read through its door index).
+    pub fn door_history(&self, door: &str) -> Result<DoorHistory, crate::store::Error> {
+        let last_failure = {
+            let conn = self.read();
+            conn.query_row(
+                "SELECT at, driver_result, reasons FROM audit WHERE door_id = ?1 AND decision = 'failed' \
+                 ORDER BY id DESC LIMIT 1",
+                [door],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(ctx("reading a door's last failure"))?
+        };
+        let last_failure = last_failure.map(|(at, driver_result, reasons)| {
+            let reasons: Vec<String> = serde_json::from_str(&reasons).unwrap_or_default();
+            let what = driver_result
+                .or_else(|| reasons.last().cloned())
+                .unwrap_or_else(|| "the opening failed".into());
+            (at, what)
+        });
+        let last_opened_at = {
+            let conn = self.read();
+            conn.query_row(
+                "SELECT at FROM audit WHERE door_id = ?1 AND decision = 'opened' ORDER BY id DESC LIMIT 1",
+                [door],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+            .map_err(ctx("reading a door's last opening"))?
+        };
+        Ok(DoorHistory {
+            last_failure,
+            last_opened_at,
+            latencies_us: self.opened_latencies(door, LATENCY_WINDOW)?,
+        })
+    }
+}
+
+/// Every door as the console shows it.
+pub async fn view(hub: &Arc<Hub>) -> Result<DoorsView, Error> {
+    let active = hub.access.current();
+    let ids: Vec<String> = active.stored_doors.iter().map(|d| d.setup.id.clone()).collect();
+    let histories = hub
+        .db(move |store| {
+            ids.iter()
+                .map(|id| store.door_history(id))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?
+        .map_err(Error::internal)?;
+    let doors = active
+        .stored_doors
+        .iter()
+        .zip(histories)
+        .map(|(stored, history)| {
+            let runtime = active.doors.get(&stored.setup.id);
+            let reach = match runtime.and_then(|r| r.driver.as_ref()) {
+                None => DoorReach::NoDriver,
+                Some(driver) => match driver.reach() {
+                    Reach::Online => DoorReach::Online,
+                    Reach::Offline => DoorReach::Offline,
+                    Reach::LinkDown(why) => DoorReach::BrokerDown { why },
+                    Reach::Unknown => DoorReach::Unknown,
+                },
+            };
+            // A driver that cannot be built is the door's current failure, newer than any opening.
+            let last_error = match runtime.and_then(|r| r.problem.clone()) {
+                Some(problem) => Some(DoorFailure {
+                    at: (hub.now)().to_string(),
+                    what: format!("The hub cannot use this door's driver: {problem}"),
+                }),
+                None => history.last_failure.map(|(at, what)| DoorFailure { at, what }),
+            };
+            let mut us = history.latencies_us;
+            us.sort_unstable();
+            DoorView {
+                door: stored.setup.clone(),
+                secret: stored.secret_state(),
+                reach,
+                last_error,
+                last_opened_at: history.last_opened_at,
+                latency: DoorLatency {
+                    door: stored.setup.id.clone(),
+                    name: stored.setup.name.clone(),
+                    count: us.len() as u32,
+                    p50_us: percentile(&us, 50),
+                    p95_us: percentile(&us, 95),
+                },
+                groups: active
+                    .setup
+                    .groups
+                    .iter()
+                    .filter(|g| g.doors.contains(&stored.setup.id))
+                    .map(|g| g.name.clone())
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok(DoorsView {
+        doors,
+        mqtt_broker: hub.access.workshop.mqtt_broker(),
+    })
+}
+
+const WHAT: &str = "manage the doors";
+
+async fn list(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<DoorsView>, Error> {
+    staff_only(&hub, &headers, WHAT).await?;
+    Ok(Json(view(&hub).await?))
+}
+
+fn invalid(fields: BTreeMap<String, String>) -> Error {
+    let message = format!(
+        "The door was not saved: {}",
+        fields.values().cloned().collect::<Vec<_>>().join(" ")
+    );
+    Error::invalid(message, fields)
+}
+
+async fn save(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(change): Json<DoorChange>,
+) -> Result<Json<DoorsView>, Error> {
+    let session = staff_only(&hub, &headers, WHAT).await?;
+    let DoorChange { mut door, secret } = change;
+    door.name = door.name.trim().to_string();
+    let mut fields = BTreeMap::new();
+    if door.id != id {
+        fields.insert(
+            "id".to_string(),
+            "A door's id is part of its printed QR sticker and cannot change. Add a door with the new id and \
+             remove this one."
+                .to_string(),
+        );
+    }
+    if RESERVED_IDS.contains(&id.as_str()) {
+        fields.insert(
+            "id".to_string(),
+            format!("“{id}” is a word the console's own addresses use; pick another id."),
+        );
+    }
+    let active = hub.access.current();
+    let before = active.stored_doors.iter().find(|d| d.setup.id == id).cloned();
+    if before.is_none() && active.stored_doors.len() >= crate::setup::MAX_GROUPS {
+        fields.insert(
+            "id".to_string(),
+            format!("The hub opens at most {} doors.", crate::setup::MAX_GROUPS),
+        );
+    }
+    // The secret the door will have: the one entered now, else the one it has.
+    let (sealed, credential, effective) = match secret.as_deref() {
+        Some("") => (None, None, None),
+        Some(entered) => (
+            Some(hub.access.workshop.seal(&id, entered)),
+            None,
+            Some(entered.to_string()),
+        ),
+        None => match &before {
+            Some(b) => {
+                let effective = hub.access.workshop.secret_of(b).ok().flatten();
+                (b.sealed.clone(), b.credential.clone(), effective)
+            }
+            None => (None, None, None),
+        },
+    };
+    if let Err(more) = crate::doors::plan(&door, effective.as_deref(), hub.access.workshop.mqtt_broker().is_some()) {
+        for (field, why) in more {
+            fields.entry(field).or_insert(why);
+        }
+    }
+    if !fields.is_empty() {
+        return Err(invalid(fields));
+    }
+    // A driver that needs no secret keeps none.
+    let keeps_secret = !matches!(
+        door.driver,
+        None | Some(frontdoor_core::console::DoorDriverSetup::Mqtt { .. })
+    );
+    let next = StoredDoor {
+        setup: door,
+        credential: credential.filter(|_| keeps_secret),
+        sealed: sealed.filter(|_| keeps_secret),
+    };
+    if before.as_ref() == Some(&next) {
+        return Ok(Json(view(&hub).await?));
+    }
+    let what = match &before {
+        Some(_) => format!("door {id}"),
+        None => format!("added door {id}"),
+    };
+    let trail = Trail {
+        at: (hub.now)(),
+        by: session.user_id.clone(),
+        device_id: session.device_id.clone(),
+        what,
+        before: before.as_ref().map_or(Value::Null, StoredDoor::trail_value),
+        after: next.trail_value(),
+    };
+    let live = hub.access.clone();
+    hub.db(move |store| live.commit_door(store, &id, Some(next), trail))
+        .await??;
+    Ok(Json(view(&hub).await?))
+}
+
+async fn remove(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<DoorsView>, Error> {
+    let session = staff_only(&hub, &headers, WHAT).await?;
+    let Some(before) = hub
+        .access
+        .current()
+        .stored_doors
+        .iter()
+        .find(|d| d.setup.id == id)
+        .cloned()
+    else {
+        let shown: String = id.chars().take(64).collect();
+        return Err(Error::new(
+            StatusCode::NOT_FOUND,
+            Code::UnknownDoor,
+            format!("There is no door “{shown}”; it may have been removed meanwhile. Reload the doors."),
+        ));
+    };
+    let trail = Trail {
+        at: (hub.now)(),
+        by: session.user_id.clone(),
+        device_id: session.device_id.clone(),
+        what: format!("removed door {id}"),
+        before: before.trail_value(),
+        after: Value::Null,
+    };
+    let live = hub.access.clone();
+    hub.db(move |store| live.commit_door(store, &id, None, trail)).await??;
+    Ok(Json(view(&hub).await?))
+}
+
+async fn test(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(door): Path<String>,
+) -> Result<Json<UnlockResponse>, Error> {
+    staff_only(&hub, &headers, "test doors").await?;
+    // An unknown door is refused (and audited) by the unlock path like any other.
+    hub.test_door(bearer(&headers), &door).await.map(Json)
+}
