@@ -69,6 +69,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .merge(crate::members::routes())
         .merge(crate::qr::routes())
         .merge(crate::door_admin::routes())
+        .merge(crate::glance::routes())
         .merge(crate::activity::routes())
         .merge(crate::check_ins_view::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -22,7 +22,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
 use axum::Router;
 use frontdoor_core::console::{DoorChange, DoorFailure, DoorLatency, DoorReach, DoorView, DoorsView, LATENCY_WINDOW};
-use frontdoor_core::door::Reach;
+use frontdoor_core::door::{DoorDriver, Reach};
 use frontdoor_core::hub::{Code, UnlockResponse};
 use rusqlite::OptionalExtension;
 use serde_json::Value;
@@ -101,6 +101,16 @@ impl Store {
     }
 }
 
+/// What a driver knows about its device, as the console says it.
+pub fn reach_of(driver: &dyn DoorDriver) -> DoorReach {
+    match driver.reach() {
+        Reach::Online => DoorReach::Online,
+        Reach::Offline => DoorReach::Offline,
+        Reach::LinkDown(why) => DoorReach::BrokerDown { why },
+        Reach::Unknown => DoorReach::Unknown,
+    }
+}
+
 /// Every door as the console shows it.
 pub async fn view(hub: &Arc<Hub>) -> Result<DoorsView, Error> {
     let active = hub.access.current();
@@ -121,12 +131,7 @@ pub async fn view(hub: &Arc<Hub>) -> Result<DoorsView, Error> {
             let runtime = active.doors.get(&stored.setup.id);
             let reach = match runtime.and_then(|r| r.driver.as_ref()) {
                 None => DoorReach::NoDriver,
-                Some(driver) => match driver.reach() {
-                    Reach::Online => DoorReach::Online,
-                    Reach::Offline => DoorReach::Offline,
-                    Reach::LinkDown(why) => DoorReach::BrokerDown { why },
-                    Reach::Unknown => DoorReach::Unknown,
-                },
+                Some(driver) => reach_of(driver.as_ref()),
             };
             // A driver that cannot be built is the door's current failure, newer than any opening.
             let last_error = match runtime.and_then(|r| r.problem.clone()) {

@@ -16,6 +16,7 @@ pub mod config;
 pub mod device;
 pub mod door_admin;
 pub mod doors;
+pub mod glance;
 pub mod journal;
 pub mod log;
 pub mod members;

@@ -1176,9 +1176,70 @@ async fn an_mqtt_doors_state_follows_its_last_will() {
         .await;
     assert_eq!((status, answer["outcome"].as_str()), (200, Some("opened")), "{answer}");
     assert_eq!(device.pulses().len(), 1);
+    let glance = w.get("api/v1/admin/glance").await;
+    assert_eq!(glance["doors"]["ok"], true, "{glance}");
     // The device drops off the network: the broker publishes its Last Will.
     drop(device);
     until("offline").await;
+    let glance = w.get("api/v1/admin/glance").await;
+    assert_eq!(glance["doors"], json!({"ok": false, "words": "1 door offline: Side"}));
+}
+
+#[tokio::test]
+async fn the_status_strip_lights_say_what_is_wrong_in_words() {
+    let w = World::start().await;
+    let glance = w.get("api/v1/admin/glance").await;
+    assert_eq!(
+        glance,
+        json!({
+            "cobot": {"ok": true, "words": "Cobot connected"},
+            "sync": {"ok": true, "words": "Last sync just now"},
+            "doors": {"ok": true, "words": "3 doors ready"},
+            "check_ins": {"ok": true, "words": "Check-ins fine today"},
+        })
+    );
+    let (status, answer) = w.json(Method::GET, "api/v1/admin/glance", Some(&w.alex), None).await;
+    assert_eq!((status, answer["code"].as_str()), (403, Some("not_staff")));
+    // A door added with every field right is ready too.
+    let (status, answer) = w
+        .json(
+            Method::PUT,
+            "api/v1/admin/doors/side",
+            Some(&w.sam),
+            Some(
+                json!({"door": {"id": "side", "name": "Side", "entrance": false, "pulse_ms": 3000,
+                                  "driver": {"kind": "home-assistant", "url": "http://127.0.0.1:9/",
+                                             "service": "lock.unlock", "entity_id": "lock.side"}},
+                        "secret": "token"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let glance = w.get("api/v1/admin/glance").await;
+    assert_eq!(glance["doors"]["ok"], true);
+    // A check-in Cobot refused today.
+    w.hub
+        .hub
+        .store
+        .insert_check_in_for_tests(&CheckInRow {
+            membership_id: "mem-alex".into(),
+            day: TODAY.into(),
+            user_id: Some("user-alex".into()),
+            state: "refused".into(),
+            queued_at: MONDAY.into(),
+            attempts: 1,
+            next_attempt_ms: 0,
+            last_error: Some("No more check-ins on this plan today.".into()),
+            cobot_id: None,
+            valid_from: None,
+            valid_until: None,
+        })
+        .unwrap();
+    let glance = w.get("api/v1/admin/glance").await;
+    assert_eq!(
+        glance["check_ins"],
+        json!({"ok": false, "words": "1 check-in failing today: see Check-ins"})
+    );
 }
 
 async fn door_state(w: &World, door: &str) -> String {
