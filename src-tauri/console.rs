@@ -4,7 +4,16 @@
 //!
 //! The hub's console types (`frontdoor_core::console`) cross to the UI as their `frontdoor-ipc`
 //! mirrors: the same JSON shapes, converted by [`mirror`] and pinned by the IPC tests.
+//!
+//! The tabs that load on their own when opened live beside this file: [`activity`],
+//! [`check_ins`] and [`qr`]. Files staff save from them go through [`crate::downloads`].
 
+mod activity;
+mod check_ins;
+mod doors;
+mod qr;
+
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use frontdoor_core::console::{
@@ -12,13 +21,21 @@ use frontdoor_core::console::{
     ExtraGroupsOfMember, GroupChange, GroupSetup, IntervalChange, MemberRow, PlanChange, SetupChange, SyncPanel,
 };
 use frontdoor_core::hub::Code;
-use frontdoor_ipc::{ConsoleView, ErrorDto, GroupDto, RedirectKind, SyncProgressDto};
+use frontdoor_ipc::{ConsoleView, ErrorDto, GroupDto, RedirectKind, SavedFileDto, SyncProgressDto};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use url::Url;
 
+use crate::downloads::Downloads;
 use crate::frontdoor::{Error, Frontdoor, DEEP_LINK_REDIRECT};
+
+/// The most the app keeps in memory of one file from the hub: a whole activity export (at most
+/// 100,000 rows) fits; a QR code or a sticker sheet is far smaller.
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// How many saved files the app remembers for opening.
+const REMEMBERED_FILES: usize = 100;
 
 /// Converts a hub type into its IPC mirror (or back): the same JSON shape.
 pub fn mirror<A: Serialize, B: DeserializeOwned>(value: &A) -> Result<B, Error> {
@@ -59,6 +76,51 @@ impl Frontdoor {
             })
             .await;
         result.map_err(Error::HubCall)
+    }
+
+    /// Fetches a file (not JSON) from the hub's admin API with the device's session, through
+    /// `http` (an export needs a longer timeout than other calls).
+    async fn admin_file(&self, http: &reqwest::Client, path: &str) -> Result<Vec<u8>, Error> {
+        let space = self.signed_in_space()?;
+        let hub_url = &space.hub;
+        self.with_hub_session(&space, |session| async move {
+            admin::get_file(http, hub_url, &session, path, MAX_FILE_BYTES).await
+        })
+        .await
+        .map_err(Error::HubCall)
+    }
+
+    /// Saves `bytes` in `to` as `<stem>.<extension>` (never over another file) and remembers it
+    /// for [`Frontdoor::open_saved`].
+    fn save_file(&self, to: &Downloads, stem: &str, extension: &str, bytes: &[u8]) -> Result<SavedFileDto, Error> {
+        let path = to.save(stem, extension, bytes)?;
+        let mut inner = self.lock();
+        inner.saved_files.push(path.clone());
+        let excess = inner.saved_files.len().saturating_sub(REMEMBERED_FILES);
+        inner.saved_files.drain(..excess);
+        Ok(SavedFileDto {
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            path: path.display().to_string(),
+            bytes: bytes.len() as u64,
+        })
+    }
+
+    /// Opens a file this app saved (a sticker sheet, to print it) with the system's browser. Any
+    /// other path is refused: the window cannot make the app open arbitrary files.
+    pub fn open_saved(&self, path: &str) -> Result<(), Error> {
+        let wanted = Path::new(path);
+        let known: Option<PathBuf> = self.lock().saved_files.iter().find(|p| *p == wanted).cloned();
+        let Some(known) = known else {
+            return Err(Error::UnknownFile);
+        };
+        let url = Url::from_file_path(&known).map_err(|()| Error::UnknownFile)?;
+        self.browser.open(&url).map_err(|reason| Error::NotOpened {
+            path: known.display().to_string(),
+            reason,
+        })
     }
 
     /// Everything the console shows, loaded side by side. A part the hub refuses is left out and

@@ -166,6 +166,20 @@ pub enum Error {
     /// Connecting the space's Cobot account did not finish.
     #[error("Cobot was not connected: {0}")]
     ConnectFailed(String),
+    /// A file for staff (an export, a sticker sheet, a code) could not be saved.
+    #[error(transparent)]
+    NotSaved(#[from] crate::downloads::Error),
+    /// A saved file could not be shown (no browser or program for it).
+    #[error("The saved file could not be opened ({reason}). Open {path} from your file manager to print it.")]
+    NotOpened {
+        /// The file.
+        path: String,
+        /// What the system said.
+        reason: String,
+    },
+    /// Asked to open a file this app did not save in this session.
+    #[error("Frontdoor opens only files it saved itself since it started. Save the file again, then open it.")]
+    UnknownFile,
     /// A bug or a broken device.
     #[error("Something went wrong inside Frontdoor: {0}")]
     Internal(String),
@@ -195,7 +209,10 @@ impl Error {
             Error::UnknownDoor { .. } => ErrorCode::UnknownDoor,
             Error::NoPendingOpen => ErrorCode::NoPendingOpen,
             Error::ConnectFailed(_) => ErrorCode::SignInRefused,
-            Error::Browser(_) | Error::Internal(_) => ErrorCode::Internal,
+            Error::NotSaved(_) => ErrorCode::NotSaved,
+            Error::Browser(_) | Error::NotOpened { .. } | Error::UnknownFile | Error::Internal(_) => {
+                ErrorCode::Internal
+            }
         }
     }
 }
@@ -306,6 +323,8 @@ pub(crate) struct Inner {
     pending_open: Option<PendingOpen>,
     /// Grows each time the console should be reloaded (the hub said Cobot was connected).
     pub(crate) console_epoch: u64,
+    /// Files saved for staff since the app started, newest last: the only ones it opens.
+    pub(crate) saved_files: Vec<std::path::PathBuf>,
 }
 
 /// A door link the person has not yet confirmed.
@@ -1195,7 +1214,7 @@ fn check_in_view(c: hub::CheckInStatus) -> CheckInView {
     }
 }
 
-fn unlock_view(r: hub::UnlockResponse) -> UnlockView {
+pub(crate) fn unlock_view(r: hub::UnlockResponse) -> UnlockView {
     let (check_in, check_in_message) = match r.check_in {
         hub::CheckInNote::CheckingIn => (CheckInNote::CheckingIn, Some("Checking you in with Cobot…")),
         hub::CheckInNote::AlreadyToday => (CheckInNote::AlreadyToday, Some("You are already checked in today.")),

@@ -4,6 +4,7 @@
 //! `{code, message}` ([`frontdoor_ipc::ErrorDto`]).
 
 pub mod console;
+pub mod downloads;
 pub mod frontdoor;
 pub mod vault;
 
@@ -11,13 +12,16 @@ use std::sync::Arc;
 
 use frontdoor_core::auth::IssuerPolicy;
 use frontdoor_ipc::{
-    AppView, ConsoleView, ErrorDto, GroupDto, RedirectKind, UnlockAnswer, SYNC_PROGRESS_EVENT, VIEW_CHANGED_EVENT,
+    ActivityFilterDto, ActivityPageDto, AppView, CheckInsDto, ConsoleView, DoorLatencyDto, DoorSetupDto, DoorsDto,
+    ErrorDto, GlanceDto, GroupDto, QrCodesDto, RedirectKind, Role, SavedFileDto, UnlockAnswer, UnlockView,
+    GLANCE_EVENT, SYNC_PROGRESS_EVENT, VIEW_CHANGED_EVENT,
 };
 use tauri::{Emitter, Manager, Runtime};
 use url::Url;
 
+use downloads::Downloads;
 pub use frontdoor::Frontdoor;
-use frontdoor::{Browser, Prefs, Saved, Settings};
+use frontdoor::{Browser, Error, Prefs, Saved, Settings};
 
 type App<'a> = tauri::State<'a, Arc<Frontdoor>>;
 
@@ -149,6 +153,113 @@ async fn console_disconnect_cobot(app: App<'_>) -> Result<ConsoleView, ErrorDto>
     Ok(app.disconnect_cobot().await?)
 }
 
+#[tauri::command]
+async fn console_activity(
+    app: App<'_>,
+    filter: ActivityFilterDto,
+    before_id: Option<i64>,
+) -> Result<ActivityPageDto, ErrorDto> {
+    Ok(app.activity(&filter, before_id).await?)
+}
+
+#[tauri::command]
+async fn console_door_latency(app: App<'_>) -> Result<Vec<DoorLatencyDto>, ErrorDto> {
+    Ok(app.door_latency().await?)
+}
+
+#[tauri::command]
+async fn console_doors(app: App<'_>) -> Result<DoorsDto, ErrorDto> {
+    Ok(app.doors().await?)
+}
+
+#[tauri::command]
+async fn console_save_door(app: App<'_>, door: DoorSetupDto, secret: Option<String>) -> Result<DoorsDto, ErrorDto> {
+    Ok(app.save_door(door, secret).await?)
+}
+
+#[tauri::command]
+async fn console_remove_door(app: App<'_>, id: String) -> Result<DoorsDto, ErrorDto> {
+    Ok(app.remove_door(&id).await?)
+}
+
+#[tauri::command]
+async fn console_test_door(app: App<'_>, id: String) -> Result<UnlockView, ErrorDto> {
+    Ok(app.test_door(&id).await?)
+}
+
+#[tauri::command]
+async fn console_glance(app: App<'_>) -> Result<GlanceDto, ErrorDto> {
+    Ok(app.glance().await?)
+}
+
+#[tauri::command]
+async fn console_remote_open(app: App<'_>, door: String, reason: String) -> Result<UnlockView, ErrorDto> {
+    Ok(app.remote_open(&door, &reason).await?)
+}
+
+#[tauri::command]
+async fn console_export_activity<R: Runtime>(
+    handle: tauri::AppHandle<R>,
+    app: App<'_>,
+    filter: ActivityFilterDto,
+) -> Result<SavedFileDto, ErrorDto> {
+    Ok(app.export_activity(&filter, &downloads_of(&handle)?).await?)
+}
+
+#[tauri::command]
+async fn console_check_ins(app: App<'_>, day: Option<String>) -> Result<CheckInsDto, ErrorDto> {
+    Ok(app.check_ins(day.as_deref()).await?)
+}
+
+#[tauri::command]
+async fn console_retry_check_in(app: App<'_>, membership_id: String, day: String) -> Result<CheckInsDto, ErrorDto> {
+    Ok(app.retry_check_in(&membership_id, &day).await?)
+}
+
+#[tauri::command]
+async fn console_check_in_policy(app: App<'_>, policy: String, day: Option<String>) -> Result<CheckInsDto, ErrorDto> {
+    Ok(app.set_check_in_policy(&policy, day.as_deref()).await?)
+}
+
+#[tauri::command]
+async fn console_qr_codes(app: App<'_>) -> Result<QrCodesDto, ErrorDto> {
+    Ok(app.qr_codes().await?)
+}
+
+#[tauri::command]
+async fn console_save_stickers<R: Runtime>(
+    handle: tauri::AppHandle<R>,
+    app: App<'_>,
+    paper: String,
+) -> Result<SavedFileDto, ErrorDto> {
+    Ok(app.save_sticker_sheet(&paper, &downloads_of(&handle)?).await?)
+}
+
+#[tauri::command]
+async fn console_save_qr_code<R: Runtime>(
+    handle: tauri::AppHandle<R>,
+    app: App<'_>,
+    door: Option<String>,
+) -> Result<SavedFileDto, ErrorDto> {
+    Ok(app.save_qr_code(door.as_deref(), &downloads_of(&handle)?).await?)
+}
+
+#[tauri::command]
+fn console_open_saved(app: App<'_>, path: String) -> Result<(), ErrorDto> {
+    Ok(app.open_saved(&path)?)
+}
+
+/// Where saved files go on this device: `FRONTDOOR_DOWNLOAD_DIR`, else Downloads, else home.
+fn downloads_of<R: Runtime>(handle: &tauri::AppHandle<R>) -> Result<Downloads, ErrorDto> {
+    let paths = handle.path();
+    Downloads::choose(
+        std::env::var_os(downloads::DOWNLOAD_DIR_ENV),
+        paths.download_dir().ok(),
+        paths.home_dir().ok(),
+    )
+    .map_err(|e| ErrorDto::from(Error::from(e)))
+}
+
 /// The command table, shared by the app and the IPC tests.
 pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
@@ -174,8 +285,63 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         console_sync_interval,
         console_sync_now,
         console_connect_cobot,
-        console_disconnect_cobot
+        console_disconnect_cobot,
+        console_activity,
+        console_door_latency,
+        console_remote_open,
+        console_export_activity,
+        console_check_ins,
+        console_retry_check_in,
+        console_check_in_policy,
+        console_qr_codes,
+        console_save_stickers,
+        console_save_qr_code,
+        console_open_saved,
+        console_doors,
+        console_save_door,
+        console_remove_door,
+        console_test_door,
+        console_glance
     ]
+}
+
+/// How often staff's app asks the hub for the space's health.
+const GLANCE_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Whether the view's signed-in person is staff of the space they signed in through.
+fn is_staff(view: &AppView) -> bool {
+    view.session.as_ref().is_some_and(|s| {
+        s.memberships
+            .iter()
+            .any(|m| m.subdomain == s.subdomain && matches!(m.role, Role::Admin | Role::MemberAndAdmin))
+    })
+}
+
+/// While staff are signed in, asks the hub for the space's health every half minute, hands it
+/// to the window (the status strip), and tells staff with a desktop notification when a light
+/// turns bad. A failed look changes nothing: the last lights stay, and nothing is told twice.
+async fn watch_glance<R: Runtime>(handle: tauri::AppHandle<R>, app: Arc<Frontdoor>) {
+    use tauri_plugin_notification::NotificationExt;
+    let mut last: Option<GlanceDto> = None;
+    loop {
+        if is_staff(&app.view()) {
+            match app.glance().await {
+                Ok(glance) => {
+                    for words in glance.newly_bad(last.as_ref()) {
+                        if let Err(e) = handle.notification().builder().title("Frontdoor").body(&words).show() {
+                            tracing::info!("no desktop notification ({e}): {words}");
+                        }
+                    }
+                    let _ = handle.emit(GLANCE_EVENT, &glance);
+                    last = Some(glance);
+                }
+                Err(e) => tracing::debug!("the space's health could not be read: {e}"),
+            }
+        } else {
+            last = None;
+        }
+        tokio::time::sleep(GLANCE_EVERY).await;
+    }
 }
 
 /// Sign-in hosts trusted besides Cobot: `FRONTDOOR_TRUST_COBOT`, comma-separated origins (the
@@ -287,6 +453,7 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(invoke_handler())
         .setup(|app| {
             use tauri_plugin_deep_link::DeepLinkExt;
@@ -318,6 +485,7 @@ pub fn run() {
                 }),
             );
             app.manage(Arc::clone(&frontdoor));
+            tauri::async_runtime::spawn(watch_glance(app.handle().clone(), Arc::clone(&frontdoor)));
             let on_link = Arc::clone(&frontdoor);
             app.deep_link().on_open_url(move |event| {
                 for url in event.urls() {

@@ -1077,3 +1077,337 @@ fn a_refused_group_comes_back_with_words_for_each_field_and_a_good_one_is_saved(
         saved["changes"]
     );
 }
+
+/// The folder every test's saved files go to. `FRONTDOOR_DOWNLOAD_DIR` belongs to the whole
+/// process, so it is set once, before the first save, and never changed; every saved file has its
+/// own name there (a save never replaces a file), so tests sharing it cannot disturb each other.
+fn download_dir() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        std::env::set_var(frontdoor_app::downloads::DOWNLOAD_DIR_ENV, dir.path());
+        dir
+    })
+    .path()
+}
+
+/// A file the app says it saved: where it is, and what it holds.
+fn saved(answer: &Value) -> (std::path::PathBuf, String) {
+    let path = std::path::PathBuf::from(answer["path"].as_str().expect("a saved file's path"));
+    assert_eq!(
+        path.parent(),
+        Some(download_dir()),
+        "saved into FRONTDOOR_DOWNLOAD_DIR: {answer}"
+    );
+    assert_eq!(path.file_name().unwrap().to_str(), answer["name"].as_str());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(answer["bytes"].as_u64(), Some(text.len() as u64));
+    (path, text)
+}
+
+#[test]
+fn staff_read_the_activity_with_filters_and_open_a_door_remotely_with_a_reason() {
+    let s = setup_doors();
+    s.signed_in_as("sam@example.com");
+
+    let refused = s
+        .invoke("console_remote_open", json!({"door": "workshop", "reason": "  "}))
+        .unwrap_err();
+    assert_eq!(refused["code"], json!("invalid"), "{refused}");
+    assert!(
+        refused["fields"]["reason"].is_string(),
+        "the words go beside the reason: {refused}"
+    );
+    assert_eq!(s.pulses(), 0, "no reason, no opening");
+
+    let opened = s
+        .invoke(
+            "console_remote_open",
+            json!({"door": "workshop", "reason": "Courier for Alex"}),
+        )
+        .unwrap();
+    assert_eq!(
+        (&opened["door_id"], &opened["outcome"], &opened["check_in"]),
+        (&json!("workshop"), &json!("opened"), &json!("none")),
+        "{opened}"
+    );
+    assert_eq!(s.pulses_on(WORKSHOP), 1);
+    s.invoke("unlock", json!({"door": "front"})).unwrap();
+
+    let everything = s
+        .invoke("console_activity", json!({"filter": {}, "beforeId": null}))
+        .unwrap();
+    let rows = everything["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{everything}");
+    assert_eq!(rows[0]["door"], json!("front"), "newest first");
+    assert_eq!(everything["next_before_id"], Value::Null, "one page holds it all");
+
+    let workshop = s
+        .invoke("console_activity", json!({"filter": {"door": "workshop"}}))
+        .unwrap();
+    let row = &workshop["rows"][0];
+    assert_eq!(workshop["rows"].as_array().unwrap().len(), 1, "{workshop}");
+    assert_eq!(
+        (&row["reasons"][0], &row["reasons"][1]),
+        (&json!("staff_remote"), &json!("Courier for Alex")),
+        "{row}"
+    );
+    assert_eq!((&row["who"], &row["staff"]), (&json!("Sam Rivera"), &json!(true)));
+    assert_eq!(row["door_name"], json!("Workshop"));
+    assert_eq!(
+        s.invoke(
+            "console_activity",
+            json!({"filter": {"person": "sam", "outcome": "opened"}, "beforeId": rows[0]["id"]}),
+        )
+        .unwrap()["rows"],
+        json!([row]),
+        "an older page holds only older rows"
+    );
+
+    let refused = s
+        .invoke(
+            "console_activity",
+            json!({"filter": {"outcome": "sideways", "from": "yesterday"}}),
+        )
+        .unwrap_err();
+    assert_eq!(refused["code"], json!("invalid"), "{refused}");
+    assert!(refused["fields"]["outcome"].is_string(), "{refused}");
+    assert!(refused["fields"]["from"].is_string(), "{refused}");
+
+    let latency = s.invoke("console_door_latency", json!({})).unwrap();
+    let doors: Vec<&str> = latency
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["door"].as_str().unwrap())
+        .collect();
+    assert_eq!(doors, ["front", "workshop", "office"]);
+    assert_eq!(latency[1]["count"], json!(1), "{latency}");
+    assert!(latency[1]["p50_us"].is_u64(), "{latency}");
+    assert_eq!(latency[2]["p95_us"], Value::Null, "the office never opened");
+}
+
+#[test]
+fn staff_export_the_activity_to_downloads_and_a_second_export_never_overwrites_the_first() {
+    download_dir();
+    let s = setup_doors();
+    s.signed_in_as("sam@example.com");
+    s.invoke(
+        "console_remote_open",
+        json!({"door": "workshop", "reason": "Courier for Alex"}),
+    )
+    .unwrap();
+    s.invoke("unlock", json!({"door": "front"})).unwrap();
+
+    let filter = json!({"filter": {"door": "workshop"}});
+    let first = s.invoke("console_export_activity", filter.clone()).unwrap();
+    let (first_path, csv) = saved(&first);
+    let name = first["name"].as_str().unwrap();
+    assert!(
+        name.starts_with("frontdoor-activity-lighthouse-20261123-090000Z") && name.ends_with(".csv"),
+        "names the space and the app's time: {name}"
+    );
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,at,last_at,user_id,who,staff,door,door_name,outcome,code,reasons,driver_result,latency_ms,count,check_in"
+    );
+    assert_eq!(lines.len(), 2, "only the filtered door: {csv}");
+    assert!(
+        lines[1].contains(",user-sam,Sam Rivera,true,workshop,Workshop,opened,,staff_remote; Courier for Alex;"),
+        "{csv}"
+    );
+
+    let second = s.invoke("console_export_activity", filter).unwrap();
+    let (second_path, again) = saved(&second);
+    assert_ne!(second_path, first_path, "a second export gets a name of its own");
+    assert_eq!(again, csv);
+    assert_eq!(
+        std::fs::read_to_string(&first_path).unwrap(),
+        csv,
+        "the first file is untouched"
+    );
+}
+
+#[test]
+fn staff_see_a_days_check_ins_retry_a_refused_one_and_set_the_policy() {
+    let s = setup_doors();
+    s.signed_in_as("sam@example.com");
+    let row = |day: &str, state: &str| frontdoor_hub::store::CheckInRow {
+        membership_id: "mem-alex".into(),
+        day: day.into(),
+        user_id: Some("user-alex".into()),
+        state: state.into(),
+        queued_at: format!("{day}T08:00:00Z"),
+        attempts: 1,
+        next_attempt_ms: 0,
+        last_error: Some("No time passes left.".into()),
+        cobot_id: None,
+        valid_from: None,
+        valid_until: None,
+    };
+    let store = &s.hub.hub.store;
+    store.insert_check_in_for_tests(&row("2026-11-23", "refused")).unwrap();
+    store.insert_check_in_for_tests(&row("2026-11-20", "refused")).unwrap();
+
+    let today = s.invoke("console_check_ins", json!({})).unwrap();
+    assert_eq!(
+        (&today["day"], &today["today"], &today["policy"]),
+        (&json!("2026-11-23"), &json!("2026-11-23"), &json!("once-per-day"))
+    );
+    assert_eq!(
+        today["rows"],
+        json!([{"membership_id": "mem-alex", "name": "Alex Morgan", "day": "2026-11-23", "state": "refused",
+                "why": "No time passes left.", "attempts": 1, "next_attempt_at": null, "since": null,
+                "retryable": true}]),
+        "Cobot's own words"
+    );
+
+    let friday = s.invoke("console_check_ins", json!({"day": "2026-11-20"})).unwrap();
+    assert_eq!(friday["rows"][0]["retryable"], json!(false), "{friday}");
+    let ended = s
+        .invoke(
+            "console_retry_check_in",
+            json!({"membershipId": "mem-alex", "day": "2026-11-20"}),
+        )
+        .unwrap_err();
+    assert_eq!(ended["code"], json!("conflict"), "{ended}");
+    assert!(ended["message"].as_str().unwrap().contains("has ended"), "{ended}");
+    let wrong = s.invoke("console_check_ins", json!({"day": "yesterday"})).unwrap_err();
+    assert!(wrong["fields"]["day"].is_string(), "{wrong}");
+
+    let retried = s
+        .invoke(
+            "console_retry_check_in",
+            json!({"membershipId": "mem-alex", "day": "2026-11-23"}),
+        )
+        .unwrap();
+    assert_eq!(retried["day"], json!("2026-11-23"), "the same day again");
+    let state = retried["rows"][0]["state"].as_str().unwrap();
+    // The hub's worker may already have checked Alex in by the time the day is read again.
+    assert!(["pending", "checked_in"].contains(&state), "{retried}");
+
+    let wrong = s
+        .invoke("console_check_in_policy", json!({"policy": "twice"}))
+        .unwrap_err();
+    assert!(wrong["fields"]["policy"].is_string(), "{wrong}");
+    let off = s
+        .invoke("console_check_in_policy", json!({"policy": "off", "day": "2026-11-20"}))
+        .unwrap();
+    assert_eq!((&off["policy"], &off["day"]), (&json!("off"), &json!("2026-11-20")));
+    assert_eq!(
+        s.invoke("console_check_ins", json!({})).unwrap()["policy"],
+        json!("off")
+    );
+}
+
+#[test]
+fn staff_get_the_qr_codes_and_save_the_sticker_sheet_and_single_codes() {
+    download_dir();
+    let s = setup_doors();
+    s.signed_in_as("sam@example.com");
+
+    let codes = s.invoke("console_qr_codes", json!({})).unwrap();
+    let hub: String =
+        url::form_urlencoded::byte_serialize(s.hub.base_url.as_str().trim_end_matches('/').as_bytes()).collect();
+    assert_eq!(
+        codes["join_link"],
+        json!(format!("frontdoor://join?space=lighthouse&hub={hub}")),
+        "the link the code holds, as the app's links are written"
+    );
+    assert!(codes["join_svg"].as_str().unwrap().contains("<svg"), "{codes}");
+    let doors: Vec<(&str, &str)> = codes["doors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["door"].as_str().unwrap(), d["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        doors,
+        [
+            ("front", "Front door"),
+            ("workshop", "Workshop"),
+            ("office", "Staff office")
+        ]
+    );
+    assert!(codes["doors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["svg"].as_str().unwrap().contains("<svg")));
+
+    let a4 = s.invoke("console_save_stickers", json!({"paper": "a4"})).unwrap();
+    let (a4_path, page) = saved(&a4);
+    assert!(
+        a4["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("frontdoor-stickers-lighthouse-a4-20261123-090000Z"),
+        "{a4}"
+    );
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(page.contains("size: A4"));
+    assert_eq!(page.matches("<svg").count(), 4, "three doors and the join code");
+    let letter = s.invoke("console_save_stickers", json!({"paper": "letter"})).unwrap();
+    assert!(saved(&letter).1.contains("size: letter"));
+    let refused = s
+        .invoke("console_save_stickers", json!({"paper": "legal"}))
+        .unwrap_err();
+    assert!(refused["fields"]["paper"].is_string(), "{refused}");
+
+    let front = s.invoke("console_save_qr_code", json!({"door": "front"})).unwrap();
+    assert!(front["name"]
+        .as_str()
+        .unwrap()
+        .starts_with("frontdoor-door-lighthouse-front-"));
+    assert!(saved(&front).1.contains("<svg"));
+    let join = s.invoke("console_save_qr_code", json!({})).unwrap();
+    assert!(join["name"].as_str().unwrap().starts_with("frontdoor-join-lighthouse-"));
+    assert_eq!(saved(&join).1, codes["join_svg"].as_str().unwrap());
+
+    s.invoke("console_open_saved", json!({"path": a4["path"]})).unwrap();
+    assert_eq!(
+        s.browser.0.lock().unwrap().last(),
+        Some(&Url::from_file_path(&a4_path).unwrap()),
+        "the sheet opens to print"
+    );
+    let opened = s.browser.0.lock().unwrap().len();
+    let refused = s
+        .invoke("console_open_saved", json!({"path": "/etc/passwd"}))
+        .unwrap_err();
+    assert_eq!(refused["code"], json!("internal"), "{refused}");
+    assert_eq!(
+        s.browser.0.lock().unwrap().len(),
+        opened,
+        "the window cannot make the app open any file"
+    );
+}
+
+#[test]
+fn a_member_is_refused_the_activity_the_check_ins_and_the_codes() {
+    // Other tests save into the same folder at the same time, so it is not counted here: a save
+    // writes only the hub's answer, and a refusal has none (the answer below is the refusal).
+    download_dir();
+    let s = setup_doors();
+    s.signed_in_as("alex@example.com");
+    let calls = [
+        ("console_activity", json!({"filter": {}})),
+        ("console_door_latency", json!({})),
+        ("console_remote_open", json!({"door": "front", "reason": "Let me in"})),
+        ("console_export_activity", json!({"filter": {}})),
+        ("console_check_ins", json!({})),
+        (
+            "console_retry_check_in",
+            json!({"membershipId": "mem-alex", "day": "2026-11-23"}),
+        ),
+        ("console_check_in_policy", json!({"policy": "off"})),
+        ("console_qr_codes", json!({})),
+        ("console_save_stickers", json!({"paper": "a4"})),
+        ("console_save_qr_code", json!({"door": "front"})),
+    ];
+    for (cmd, args) in calls {
+        let refused = s.invoke(cmd, args).unwrap_err();
+        assert_eq!(refused["code"], json!("not_staff"), "{cmd}: {refused}");
+    }
+    assert_eq!(s.pulses(), 0, "a member opens nothing remotely");
+}

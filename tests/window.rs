@@ -11,6 +11,9 @@ use std::time::Duration;
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
+/// The hub's own test helpers: a member's sign-in at the hub, as the member's phone does it.
+#[path = "../crates/hub/tests/util/mod.rs"]
+mod hub_util;
 mod util;
 
 const APP: &str = env!("CARGO_BIN_EXE_frontdoor");
@@ -100,6 +103,7 @@ impl Harness {
             ("FRONTDOOR_E2E_APP".into(), APP.into()),
             ("FRONTDOOR_E2E_USER".into(), email.into()),
             ("FRONTDOOR_E2E_LOG".into(), log.display().to_string()),
+            ("FRONTDOOR_DOWNLOAD_DIR".into(), dir("downloads")),
         ];
         if let Some(redirect) = options.redirect {
             env.push(("FRONTDOOR_REDIRECT".into(), redirect.into()));
@@ -678,5 +682,171 @@ async fn staff_connect_cobot_sync_and_set_up_access_from_the_console() {
     let unknown = h.text("#member-unknown-groups").await;
     assert!(unknown.contains("Nightowls"), "{unknown}");
     h.shot("console-members").await;
+    h.stop().await;
+}
+
+/// The file a console button saved, as its "Saved to" note names it.
+async fn saved_file(h: &Harness, note: &str) -> String {
+    let path = h
+        .find(note)
+        .await
+        .attr("data-path")
+        .await
+        .unwrap()
+        .expect("the note names the file");
+    assert!(
+        path.starts_with(&h.home.path().join("downloads").display().to_string()),
+        "{path} is in the Downloads folder"
+    );
+    std::fs::read_to_string(&path).unwrap()
+}
+
+#[tokio::test]
+#[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
+async fn staff_add_a_door_test_it_see_a_members_opening_in_activity_export_it_and_print_its_sticker() {
+    let h = Harness::start_as(DEEP_LINK, "sam@example.com").await;
+    h.find("#welcome").await;
+    h.client.set_window_size(1280, 860).await.unwrap();
+    let join = format!(
+        "frontdoor://join?space=lighthouse&hub={}",
+        h.hub.base_url.as_str().trim_end_matches('/')
+    );
+    h.second_launch(&join);
+    h.find("#confirm-join-button").await.click().await.unwrap();
+    assert_eq!(h.text("#session-name").await, "Sam Rivera");
+
+    // The status strip: every light is fine on a freshly synced hub.
+    h.find("#tab-doors").await.click().await.unwrap();
+    h.find("#status-strip").await;
+    for light in ["cobot", "sync", "doors", "check_ins"] {
+        let li = h.find(&format!("#status-strip li[data-light={light}]")).await;
+        assert_eq!(li.attr("data-ok").await.unwrap().as_deref(), Some("true"), "{light}");
+    }
+    h.find("#doors-table tr[data-door=front]").await;
+    h.shot("console-doors").await;
+
+    // A new door on a relay of its own: the form checks the address as Sam types it.
+    let side = relay_sim::ShellyDouble::start().await;
+    h.find("#door-add").await.click().await.unwrap();
+    h.find("#door-id").await.send_keys("side").await.unwrap();
+    h.find("#door-name").await.send_keys("Side door").await.unwrap();
+    let pulse = h.find("#door-pulse").await;
+    pulse.clear().await.unwrap();
+    pulse.send_keys("2000").await.unwrap();
+    h.find("#door-url").await.send_keys("192.168.1.20").await.unwrap();
+    let why = h.text(".field-error[data-field='driver.url']").await;
+    assert!(why.contains("http://"), "{why}");
+    h.shot("console-door-form-inline-error").await;
+    let url = h.find("#door-url").await;
+    url.clear().await.unwrap();
+    url.send_keys(side.url().as_str()).await.unwrap();
+    h.find("#door-save").await.click().await.unwrap();
+    h.find("#doors-table tr[data-door=side]").await;
+
+    // Test door: exactly one real pulse.
+    h.find("#doors-table tr[data-door=side] .door-test")
+        .await
+        .click()
+        .await
+        .unwrap();
+    h.find("#door-test-result").await;
+    assert_eq!(side.pulses().len(), 1, "the test pulsed the door once");
+
+    // Staff give the Members group the door (on the hub, as another of Sam's devices), and Alex
+    // opens it from the phone.
+    let http = reqwest::Client::new();
+    let sam = hub_util::sign_in(&http, &h.hub.base_url, "user-sam").await.unwrap();
+    let sam = sam["session_token"].as_str().unwrap();
+    let access: Value = http
+        .get(h.hub.base_url.join("api/v1/admin/access").unwrap())
+        .bearer_auth(sam)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut members = access["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == "Members")
+        .unwrap()
+        .clone();
+    members["doors"].as_array_mut().unwrap().push(json!("side"));
+    // Any day, any hour: the test must not depend on when it runs.
+    members["schedule"] = Value::Null;
+    let r = http
+        .put(h.hub.base_url.join("api/v1/admin/access/groups/Members").unwrap())
+        .bearer_auth(sam)
+        .json(&json!({"version": access["version"], "group": members}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let alex = hub_util::sign_in(&http, &h.hub.base_url, "user-alex").await.unwrap();
+    let opened: Value = http
+        .post(h.hub.base_url.join("api/v1/doors/side/unlock").unwrap())
+        .bearer_auth(alex["session_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(opened["outcome"], "opened", "{opened}");
+    assert_eq!(side.pulses().len(), 2);
+
+    // Activity shows Alex's opening with its latency, and exports it.
+    h.find("#tab-activity").await.click().await.unwrap();
+    let row = h
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath(
+            "//table[@id='activity-table']//tr[@data-outcome='opened'][td[contains(@class,'who')][contains(.,'Alex')]]",
+        ))
+        .await
+        .expect("Alex's opening is listed");
+    let row_text = row.text().await.unwrap();
+    assert!(row_text.contains("Side door"), "{row_text}");
+    let latency = row.find(Locator::Css(".latency")).await.unwrap().text().await.unwrap();
+    assert!(latency.contains("ms"), "{latency}");
+    h.shot("console-activity").await;
+    h.find("#activity-export").await.click().await.unwrap();
+    let csv = saved_file(&h, "#activity-saved").await;
+    let line = csv
+        .lines()
+        .find(|l| l.contains("Alex") && l.contains("side") && l.contains("opened"))
+        .unwrap_or_else(|| panic!("Alex's opening is in the CSV:\n{csv}"));
+    assert!(line.contains("user-alex"), "{line}");
+
+    // The Doors tab has the door's figures from those two openings.
+    h.find("#tab-doors").await.click().await.unwrap();
+    let count = h.text("#doors-table tr[data-door=side] .door-count").await;
+    assert_eq!(count, "2");
+    assert!(h.text("#doors-table tr[data-door=side] .door-p50").await.contains("ms"));
+    h.shot("console-doors-after").await;
+
+    // The sticker sheet: one code per door, and the join code.
+    h.find("#tab-qr").await.click().await.unwrap();
+    h.find(".qr-door[data-door=side]").await;
+    let doors = h.hub.hub.doors().len();
+    let shown = h.client.find_all(Locator::Css(".qr-door")).await.unwrap().len();
+    assert_eq!(shown, doors, "one code per door");
+    h.shot("console-qr").await;
+    h.find("#qr-stickers-a4").await.click().await.unwrap();
+    let page = saved_file(&h, "#qr-saved").await;
+    assert_eq!(
+        page.matches("<svg").count(),
+        doors + 1,
+        "a sticker per door and the join code"
+    );
+    assert!(page.contains("Side door"));
+
+    // Check-ins: the tab answers for today.
+    h.find("#tab-check-ins").await.click().await.unwrap();
+    h.find("#check-ins-table").await;
+    h.shot("console-check-ins").await;
     h.stop().await;
 }

@@ -1,12 +1,22 @@
-//! The staff console: Members, Access and Cobot, for the admins of the space. The hub refuses
-//! every console call for anyone else; the window shows the console only to people the hub said
-//! are staff. Changes go to the shell, which sends them to the hub; a refused change comes back
-//! with words per field, shown beside the fields.
+//! The staff console: Members, Access, Cobot, Activity, Check-ins and QR codes, for the admins
+//! of the space. The hub refuses every console call for anyone else; the window shows the console
+//! only to people the hub said are staff. Changes go to the shell, which sends them to the hub; a
+//! refused change comes back with words per field, shown beside the fields.
+//!
+//! Members, Access and Cobot share one load of the whole console ([`ConsoleView`]); Activity,
+//! Check-ins and QR codes (in `console/`) each load their own data when opened.
+
+mod activity;
+mod check_ins;
+mod doors;
+pub mod glance;
+mod qr;
 
 use std::collections::BTreeSet;
 
 use frontdoor_ipc::{
-    ConsoleView, ErrorDto, GroupDto, MemberRowDto, PlanDto, SyncProgressDto, SyncRunDto, SYNC_PROGRESS_EVENT,
+    ConsoleView, ErrorDto, GroupDto, MemberRowDto, PlanDto, SavedFileDto, SyncProgressDto, SyncRunDto,
+    SYNC_PROGRESS_EVENT,
 };
 use serde::Serialize;
 use web_sys::HtmlInputElement;
@@ -23,6 +33,14 @@ pub enum Tab {
     Access,
     /// Cobot connection and sync.
     Cobot,
+    /// The doors: add, edit, test, state.
+    Doors,
+    /// The audit log, door latencies, remote open.
+    Activity,
+    /// A day's check-ins and the check-in policy.
+    CheckIns,
+    /// The join code and the doors' sticker codes.
+    Qr,
 }
 
 #[derive(Properties, PartialEq)]
@@ -81,8 +99,21 @@ fn act<A: Serialize + 'static>(state: &Handle, cmd: &'static str, args: A, done:
     });
 }
 
+/// The console: the tabs with their own loads, or the tabs sharing the whole console's.
 #[function_component(Console)]
 pub fn console(props: &ConsoleProps) -> Html {
+    match props.tab {
+        Tab::Doors => html! { <section id="console" class="console"><doors::DoorsTab /></section> },
+        Tab::Activity => html! { <section id="console" class="console"><activity::ActivityTab /></section> },
+        Tab::CheckIns => html! { <section id="console" class="console"><check_ins::CheckInsTab /></section> },
+        Tab::Qr => html! { <section id="console" class="console"><qr::QrTab /></section> },
+        Tab::Members | Tab::Access | Tab::Cobot => html! { <Setup tab={props.tab} epoch={props.epoch} /> },
+    }
+}
+
+/// Members, Access and Cobot, drawn from one load of the whole console.
+#[function_component(Setup)]
+fn setup(props: &ConsoleProps) -> Html {
     let state = use_state(State::default);
     let progress: Progress = use_state(|| None);
     {
@@ -119,6 +150,8 @@ pub fn console(props: &ConsoleProps) -> Html {
         Tab::Members => html! { <Members view={view.clone()} state={state.clone()} /> },
         Tab::Access => html! { <AccessTab view={view.clone()} state={state.clone()} /> },
         Tab::Cobot => html! { <CobotTab view={view.clone()} state={state.clone()} progress={progress.clone()} /> },
+        // Drawn by `Console` without this load.
+        Tab::Doors | Tab::Activity | Tab::CheckIns | Tab::Qr => html! {},
     };
     html! {
         <section id="console" class={classes!("console", state.busy.then_some("busy"))}>
@@ -141,10 +174,29 @@ struct TabProps {
 
 /// The words for a field, if the last refusal named it.
 fn field_error(state: &Handle, field: &str) -> Html {
-    match state.error.as_ref().and_then(|e| e.fields.get(field)) {
+    field_words(state.error.as_ref(), field)
+}
+
+/// The words `error` has for `field`, beside the field.
+fn field_words(error: Option<&ErrorDto>, field: &str) -> Html {
+    match error.and_then(|e| e.fields.get(field)) {
         Some(words) => html! { <span class="field-error" data-field={field.to_string()}>{ words }</span> },
         None => html! {},
     }
+}
+
+/// A refusal of a tab that loads on its own, with its code for tests and its words for people.
+fn error_banner(id: &'static str, error: &ErrorDto) -> Html {
+    html! {
+        <div id={id} class="banner" role="alert" data-code={serde_json::to_string(&error.code).unwrap_or_default().trim_matches('"').to_string()}>
+            <p class="message">{ &error.message }</p>
+        </div>
+    }
+}
+
+/// "Saved to <path>", after a file was saved for staff.
+fn saved_note(id: &'static str, saved: &SavedFileDto) -> Html {
+    html! { <p id={id} class="saved" data-path={saved.path.clone()}>{ format!("Saved to {}", saved.path) }</p> }
 }
 
 // ---------------- Members ----------------

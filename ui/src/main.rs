@@ -158,6 +158,7 @@ fn title(code: ErrorCode) -> &'static str {
         ErrorCode::Invalid => "Please check the form",
         ErrorCode::Conflict => "Someone else changed this",
         ErrorCode::UnknownItem => "Not found",
+        ErrorCode::NotSaved => "File not saved",
         ErrorCode::InvalidIdToken | ErrorCode::SignInRefused | ErrorCode::NoSignInInProgress => "Sign-in failed",
         ErrorCode::Internal => "Something went wrong",
     }
@@ -354,6 +355,10 @@ fn signed_in(props: &ScreenProps) -> Html {
                 { item("Members", "tab-members", Some(console::Tab::Members)) }
                 { item("Access", "tab-access", Some(console::Tab::Access)) }
                 { item("Cobot", "tab-cobot", Some(console::Tab::Cobot)) }
+                { item("Doors", "tab-doors", Some(console::Tab::Doors)) }
+                { item("Activity", "tab-activity", Some(console::Tab::Activity)) }
+                { item("Check-ins", "tab-check-ins", Some(console::Tab::CheckIns)) }
+                { item("QR codes", "tab-qr", Some(console::Tab::Qr)) }
             </nav>
         }
     });
@@ -361,6 +366,7 @@ fn signed_in(props: &ScreenProps) -> Html {
         return html! {
             <section id="session" class="staff">
                 { nav.unwrap_or_default() }
+                <console::glance::StatusStrip />
                 <console::Console tab={t} epoch={props.view.console_epoch} />
             </section>
         };

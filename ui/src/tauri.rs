@@ -1,5 +1,5 @@
 //! The two things the UI needs from Tauri: `invoke` a command, `listen` to an event; and a
-//! timer, through the window.
+//! sleep and a repeating timer, through the window.
 //! Uses the `window.__TAURI__` global (`app.withGlobalTauri`), so no npm package is needed.
 
 use frontdoor_ipc::{AppView, ErrorCode, ErrorDto};
@@ -76,4 +76,29 @@ pub fn listen<T: DeserializeOwned + 'static>(event: &'static str, cb: impl Fn(T)
         tauri_listen(event, &handler).await;
         handler.forget();
     });
+}
+
+/// A repeating timer (the window's `setInterval`); stops when dropped.
+pub struct Interval {
+    id: Option<i32>,
+    _tick: Closure<dyn FnMut()>,
+}
+
+/// Calls `tick` every `ms` milliseconds until the returned [`Interval`] is dropped. Without a
+/// window it never ticks.
+pub fn every(ms: i32, tick: impl FnMut() + 'static) -> Interval {
+    let closure = Closure::<dyn FnMut()>::new(tick);
+    let id = web_sys::window().and_then(|w| {
+        w.set_interval_with_callback_and_timeout_and_arguments_0(closure.as_ref().unchecked_ref(), ms)
+            .ok()
+    });
+    Interval { id, _tick: closure }
+}
+
+impl Drop for Interval {
+    fn drop(&mut self) {
+        if let (Some(window), Some(id)) = (web_sys::window(), self.id) {
+            window.clear_interval_with_handle(id);
+        }
+    }
 }

@@ -360,6 +360,8 @@ pub enum ErrorCode {
     Conflict,
     /// No such group, plan or member.
     UnknownItem,
+    /// A file could not be saved on this device (no Downloads folder, or it cannot be written).
+    NotSaved,
 }
 
 impl ErrorDto {
@@ -392,11 +394,32 @@ mod tests {
     }
 
     #[test]
+    fn a_file_that_could_not_be_saved_has_its_own_code() {
+        let json = serde_json::to_value(ErrorDto::new(ErrorCode::NotSaved, "m")).unwrap();
+        assert_eq!(json, serde_json::json!({"code": "not_saved", "message": "m"}));
+    }
+
+    #[test]
+    fn activity_filters_may_leave_any_filter_out() {
+        let filter: ActivityFilterDto = serde_json::from_value(serde_json::json!({"door": "front"})).unwrap();
+        assert_eq!(
+            filter,
+            ActivityFilterDto {
+                door: Some("front".into()),
+                ..ActivityFilterDto::default()
+            }
+        );
+    }
+
+    #[test]
     fn token_storage_json_is_tagged() {
         let json = serde_json::to_value(TokenStorage::MemoryOnly { reason: "r".into() }).unwrap();
         assert_eq!(json, serde_json::json!({"kind": "memory_only", "reason": "r"}));
     }
 }
+
+mod doors;
+pub use doors::*;
 
 /// Name of the event the shell emits with a [`SyncProgressDto`] while a sync it started runs.
 pub const SYNC_PROGRESS_EVENT: &str = "frontdoor://sync-progress";
@@ -593,4 +616,152 @@ pub struct MemberRowDto {
     pub extra_groups: Option<String>,
     /// Doors now.
     pub doors: Vec<DoorVerdictDto>,
+}
+
+/// Filters of the console's activity view, as staff set them; an empty or missing one means any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ActivityFilterDto {
+    /// A name (or part of one) or a Cobot user id.
+    #[serde(default)]
+    pub person: Option<String>,
+    /// A door id.
+    #[serde(default)]
+    pub door: Option<String>,
+    /// `opened`, `refused`, `failed`, `merged`, `opening` or `interrupted`.
+    #[serde(default)]
+    pub outcome: Option<String>,
+    /// From this instant on (RFC 3339 with its offset).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Before this instant (RFC 3339 with its offset).
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+/// One row of the audit log (mirrors the hub's `ActivityRow`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityRowDto {
+    /// Row id; newer rows have larger ids.
+    pub id: i64,
+    /// When (RFC 3339).
+    pub at: String,
+    /// The last request of a burst (RFC 3339).
+    pub last_at: Option<String>,
+    /// Cobot user id.
+    pub user_id: Option<String>,
+    /// Name, when known.
+    pub who: Option<String>,
+    /// Staff.
+    pub staff: bool,
+    /// Door id.
+    pub door: String,
+    /// Door name.
+    pub door_name: Option<String>,
+    /// `opened`, `refused`, `failed`, `merged`, `opening`, `interrupted`.
+    pub outcome: String,
+    /// The hub's code for a refusal or failure.
+    pub code: Option<String>,
+    /// Why, in words (`staff_remote` and the reason for a remote open).
+    pub reasons: Vec<String>,
+    /// What the door's driver reported.
+    pub driver_result: Option<String>,
+    /// Handling time in milliseconds.
+    pub latency_ms: f64,
+    /// Requests the row stands for.
+    pub count: u32,
+    /// What happened about checking in.
+    pub check_in: Option<String>,
+}
+
+/// A page of the audit log, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ActivityPageDto {
+    /// Rows.
+    pub rows: Vec<ActivityRowDto>,
+    /// The `before_id` of the next (older) page; `None` on the last.
+    pub next_before_id: Option<i64>,
+}
+
+/// A door's opening times over its latest openings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoorLatencyDto {
+    /// Door id.
+    pub door: String,
+    /// Door name.
+    pub name: String,
+    /// Openings the figures come from.
+    pub count: u32,
+    /// Median in microseconds.
+    pub p50_us: Option<u64>,
+    /// 95th percentile in microseconds.
+    pub p95_us: Option<u64>,
+}
+
+/// One check-in as staff see it (mirrors the hub's console `CheckInView`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffCheckInDto {
+    /// Cobot membership id.
+    pub membership_id: String,
+    /// The member's name, when known.
+    pub name: Option<String>,
+    /// The space's day (ISO date).
+    pub day: String,
+    /// `pending`, `checked_in`, `refused` or `missed`.
+    pub state: String,
+    /// Why, in words (Cobot's own for a refusal).
+    pub why: Option<String>,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// Next attempt of a pending one (RFC 3339).
+    pub next_attempt_at: Option<String>,
+    /// Checked in since (RFC 3339).
+    pub since: Option<String>,
+    /// Staff may retry it now.
+    pub retryable: bool,
+}
+
+/// A day's check-ins and the policy in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct CheckInsDto {
+    /// The day shown (ISO date).
+    pub day: String,
+    /// The space's today (ISO date).
+    pub today: String,
+    /// `once-per-day` or `off`.
+    pub policy: String,
+    /// The day's rows.
+    pub rows: Vec<StaffCheckInDto>,
+}
+
+/// The space's QR codes, as SVG documents drawn by the hub.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct QrCodesDto {
+    /// The join link the code holds (`frontdoor://join?space=…&hub=…`).
+    pub join_link: String,
+    /// The join code.
+    pub join_svg: String,
+    /// One sticker code per door.
+    pub doors: Vec<DoorCodeDto>,
+}
+
+/// A door's sticker code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoorCodeDto {
+    /// Door id.
+    pub door: String,
+    /// Door name.
+    pub name: String,
+    /// The code (SVG).
+    pub svg: String,
+}
+
+/// A file the app saved for the person (an export, a sticker sheet, a code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedFileDto {
+    /// Where it is, in full.
+    pub path: String,
+    /// Its name.
+    pub name: String,
+    /// Its size in bytes.
+    pub bytes: u64,
 }

@@ -1,0 +1,806 @@
+//! The Activity tab: the hub's audit log with filters, older pages and live updates while the
+//! tab is shown, sortable columns, the doors' opening times, staff's remote open, and the CSV
+//! export saved to Downloads.
+//!
+//! The log is a reducer ([`Log`]) so plain tests drive how pages and live updates combine.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use frontdoor_ipc::{
+    ActivityFilterDto, ActivityPageDto, ActivityRowDto, DoorLatencyDto, ErrorCode, ErrorDto, SavedFileDto, UnlockView,
+};
+use serde::Serialize;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use super::{error_banner, field_words, saved_note, NoArgs};
+use crate::tauri;
+
+/// How often the newest page is asked for again while the tab is shown.
+const POLL_MS: i32 = 5_000;
+/// The outcomes an audit row can have, as the hub names them.
+pub const OUTCOMES: &[&str] = &["opened", "refused", "failed", "merged", "opening", "interrupted"];
+/// The longest reason for a remote open (the hub's limit).
+pub const MAX_REASON_CHARS: usize = 200;
+
+/// The audit log as loaded so far.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Log {
+    /// Rows, newest first.
+    pub rows: Vec<ActivityRowDto>,
+    /// Where the next older page starts; `None` when the oldest row is loaded.
+    pub next_before_id: Option<i64>,
+    /// Staff loaded older pages: live updates then add to the top instead of replacing.
+    pub older_loaded: bool,
+    /// The filters the rows were read with.
+    pub filter: ActivityFilterDto,
+    /// Grows with every change of filters; answers for older filters are dropped.
+    pub generation: u64,
+    /// A page is on its way.
+    pub loading: bool,
+    /// Why the last load failed (with words per filter for a bad one).
+    pub error: Option<ErrorDto>,
+}
+
+/// What can happen to the log.
+#[derive(Debug, Clone)]
+pub enum LogAction {
+    /// Staff applied filters: read again from the newest.
+    Filter(ActivityFilterDto),
+    /// The newest page (first load or a live update).
+    Newest {
+        /// The filters' generation it was asked for.
+        generation: u64,
+        /// The page.
+        page: ActivityPageDto,
+    },
+    /// Staff asked for the older page.
+    LoadingOlder,
+    /// The older page.
+    Older {
+        /// The filters' generation it was asked for.
+        generation: u64,
+        /// The page.
+        page: ActivityPageDto,
+    },
+    /// A load failed.
+    Failed {
+        /// The filters' generation it was asked for.
+        generation: u64,
+        /// Why.
+        error: ErrorDto,
+    },
+}
+
+impl Reducible for Log {
+    type Action = LogAction;
+
+    fn reduce(self: Rc<Self>, action: LogAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            LogAction::Filter(filter) => {
+                next.filter = filter;
+                next.generation += 1;
+                next.loading = true;
+                next.error = None;
+            }
+            LogAction::Newest { generation, page } if generation == self.generation => {
+                next.loading = false;
+                next.error = None;
+                merge_newest(&mut next, page);
+            }
+            LogAction::LoadingOlder => next.loading = true,
+            LogAction::Older { generation, page } if generation == self.generation => {
+                next.loading = false;
+                next.error = None;
+                let oldest = next.rows.last().map(|r| r.id).unwrap_or(i64::MAX);
+                next.rows.extend(page.rows.into_iter().filter(|r| r.id < oldest));
+                next.next_before_id = page.next_before_id;
+                next.older_loaded = true;
+            }
+            LogAction::Failed { generation, error } if generation == self.generation => {
+                next.loading = false;
+                next.error = Some(error);
+            }
+            // An answer for filters no longer in force.
+            LogAction::Newest { .. } | LogAction::Older { .. } | LogAction::Failed { .. } => return self,
+        }
+        Rc::new(next)
+    }
+}
+
+/// Puts the newest page on top of what is loaded. Without older pages loaded it simply replaces
+/// the rows. With them, the fresh rows replace their older copies (a burst's count grows, an
+/// opening under way finishes) and the older rows below stay — unless the fresh page does not
+/// reach down to them (more new rows than a page), when the log starts again from the newest.
+pub fn merge_newest(log: &mut Log, page: ActivityPageDto) {
+    if !log.older_loaded {
+        log.rows = page.rows;
+        log.next_before_id = page.next_before_id;
+        return;
+    }
+    let reaches_down = page.next_before_id.is_none() || page.rows.iter().any(|r| log.rows.iter().any(|o| o.id == r.id));
+    if !reaches_down {
+        log.rows = page.rows;
+        log.next_before_id = page.next_before_id;
+        log.older_loaded = false;
+        return;
+    }
+    let Some(oldest_fresh) = page.rows.last().map(|r| r.id) else {
+        return;
+    };
+    let below: Vec<ActivityRowDto> = log.rows.iter().filter(|r| r.id < oldest_fresh).cloned().collect();
+    log.rows = page.rows;
+    log.rows.extend(below);
+}
+
+/// The columns staff sort by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// When (the row id: newer rows have larger ids).
+    When,
+    /// Who.
+    Who,
+    /// Door.
+    Door,
+    /// Outcome.
+    Outcome,
+    /// Latency.
+    Latency,
+}
+
+/// `rows` sorted by `column`, descending or not; equal rows keep the log's order.
+pub fn sorted(rows: &[ActivityRowDto], column: Column, descending: bool) -> Vec<ActivityRowDto> {
+    let mut rows = rows.to_vec();
+    rows.sort_by(|a, b| {
+        let order = match column {
+            Column::When => a.id.cmp(&b.id),
+            Column::Who => who(a).to_lowercase().cmp(&who(b).to_lowercase()),
+            Column::Door => door(a).to_lowercase().cmp(&door(b).to_lowercase()),
+            Column::Outcome => a.outcome.cmp(&b.outcome),
+            Column::Latency => a.latency_ms.total_cmp(&b.latency_ms),
+        };
+        if descending {
+            order.reverse()
+        } else {
+            order
+        }
+    });
+    rows
+}
+
+/// Who made the request, in words.
+pub fn who(row: &ActivityRowDto) -> String {
+    match (&row.who, &row.user_id) {
+        (Some(name), _) => name.clone(),
+        (None, Some(user)) => user.clone(),
+        (None, None) => "no session".to_string(),
+    }
+}
+
+/// The door, by name when the hub has it.
+pub fn door(row: &ActivityRowDto) -> String {
+    row.door_name.clone().unwrap_or_else(|| row.door.clone())
+}
+
+/// The code and reasons in words; a staff remote open says so, with staff's reason.
+pub fn reasons(row: &ActivityRowDto) -> String {
+    let words = match row.reasons.split_first() {
+        Some((first, rest)) if first == "staff_remote" => {
+            format!("Opened remotely by staff: {}", rest.join("; "))
+        }
+        _ => row.reasons.join("; "),
+    };
+    match (&row.code, words.is_empty()) {
+        (Some(code), true) => code.clone(),
+        (Some(code), false) => format!("{code}: {words}"),
+        (None, _) => words,
+    }
+}
+
+/// An RFC 3339 time to the second, as people read it: `2026-11-23 09:00:05 UTC`.
+pub fn moment(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..19)) {
+        (Some(day), Some(time)) if rfc3339.ends_with('Z') => format!("{day} {time} UTC"),
+        (Some(day), Some(time)) => format!("{day} {time}"),
+        _ => rfc3339.to_string(),
+    }
+}
+
+/// Microseconds as milliseconds for people: `12.3 ms`, or `—` without openings.
+pub fn ms(us: Option<u64>) -> String {
+    match us {
+        Some(us) => format!("{:.1} ms", us as f64 / 1000.0),
+        None => "—".to_string(),
+    }
+}
+
+/// Checks a remote open's reason as the hub will: one line of 1 to 200 characters.
+pub fn check_reason(reason: &str) -> Result<String, String> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        Err("Say why the door is opened remotely (for example “courier for Alex”).".to_string())
+    } else if reason.chars().count() > MAX_REASON_CHARS {
+        Err(format!("Use at most {MAX_REASON_CHARS} characters."))
+    } else if reason.chars().any(char::is_control) {
+        Err("Use one line of text.".to_string())
+    } else {
+        Ok(reason.to_string())
+    }
+}
+
+/// A `datetime-local` value (the person's local time) as the hub wants it: RFC 3339 with its
+/// offset. Text the window cannot read is passed on as it is, so the hub says what is wrong.
+fn instant(local: &str) -> Option<String> {
+    let local = local.trim();
+    if local.is_empty() {
+        return None;
+    }
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(local));
+    if date.get_time().is_nan() {
+        return Some(local.to_string());
+    }
+    Some(String::from(date.to_iso_string()))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageArgs {
+    filter: ActivityFilterDto,
+    before_id: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct ExportArgs {
+    filter: ActivityFilterDto,
+}
+
+#[derive(Serialize)]
+struct OpenArgs {
+    door: String,
+    reason: String,
+}
+
+/// Reads the page `before_id` (the newest when `None`) for the log's filters and hands it to the
+/// log; `done` runs when the answer is in.
+fn load(log: &UseReducerHandle<Log>, before_id: Option<i64>, done: Option<Rc<Cell<bool>>>) {
+    let (log, generation, filter) = (log.clone(), log.generation, log.filter.clone());
+    wasm_bindgen_futures::spawn_local(async move {
+        let answer = tauri::call::<_, ActivityPageDto>("console_activity", &PageArgs { filter, before_id }).await;
+        match (answer, before_id) {
+            (Ok(page), None) => log.dispatch(LogAction::Newest { generation, page }),
+            (Ok(page), Some(_)) => log.dispatch(LogAction::Older { generation, page }),
+            (Err(error), _) => log.dispatch(LogAction::Failed { generation, error }),
+        }
+        if let Some(done) = done {
+            done.set(false);
+        }
+    });
+}
+
+fn load_latency(latency: &UseStateHandle<Vec<DoorLatencyDto>>) {
+    let latency = latency.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Ok(doors) = tauri::call::<_, Vec<DoorLatencyDto>>("console_door_latency", &NoArgs {}).await {
+            latency.set(doors);
+        }
+    });
+}
+
+/// The filters as staff type them, before they are applied.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Draft {
+    person: String,
+    door: String,
+    outcome: String,
+    from: String,
+    to: String,
+}
+
+impl Draft {
+    fn filter(&self) -> ActivityFilterDto {
+        let text = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+        ActivityFilterDto {
+            person: text(&self.person),
+            door: text(&self.door),
+            outcome: text(&self.outcome),
+            from: instant(&self.from),
+            to: instant(&self.to),
+        }
+    }
+}
+
+#[function_component(ActivityTab)]
+pub fn activity_tab() -> Html {
+    let log = use_reducer(|| Log {
+        loading: true,
+        ..Log::default()
+    });
+    let latency = use_state(Vec::<DoorLatencyDto>::new);
+    let draft = use_state(Draft::default);
+    let sort = use_state(|| (Column::When, true));
+    let saved = use_state(|| None::<SavedFileDto>);
+    let export_error = use_state(|| None::<ErrorDto>);
+    {
+        // The newest page now and every few seconds, for the filters in force, while the tab is
+        // shown: the interval ends when the filters change or the tab closes.
+        let log = log.clone();
+        use_effect_with(log.generation, move |_| {
+            load(&log, None, None);
+            let in_flight = Rc::new(Cell::new(false));
+            let interval = tauri::every(POLL_MS, move || {
+                if !in_flight.replace(true) {
+                    load(&log, None, Some(in_flight.clone()));
+                }
+            });
+            move || drop(interval)
+        });
+    }
+    {
+        let latency = latency.clone();
+        use_effect_with((), move |_| load_latency(&latency));
+    }
+    let apply = {
+        let (log, draft) = (log.clone(), draft.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            log.dispatch(LogAction::Filter(draft.filter()));
+        })
+    };
+    let clear = {
+        let (log, draft) = (log.clone(), draft.clone());
+        Callback::from(move |_| {
+            draft.set(Draft::default());
+            log.dispatch(LogAction::Filter(ActivityFilterDto::default()));
+        })
+    };
+    let older = {
+        let log = log.clone();
+        Callback::from(move |_| {
+            if let Some(before) = log.next_before_id {
+                log.dispatch(LogAction::LoadingOlder);
+                load(&log, Some(before), None);
+            }
+        })
+    };
+    let export = {
+        let (log, saved, export_error) = (log.clone(), saved.clone(), export_error.clone());
+        Callback::from(move |_| {
+            let (saved, export_error) = (saved.clone(), export_error.clone());
+            let filter = log.filter.clone();
+            saved.set(None);
+            export_error.set(None);
+            wasm_bindgen_futures::spawn_local(async move {
+                match tauri::call::<_, SavedFileDto>("console_export_activity", &ExportArgs { filter }).await {
+                    Ok(file) => saved.set(Some(file)),
+                    Err(error) => export_error.set(Some(error)),
+                }
+            });
+        })
+    };
+    let edit = |field: fn(&mut Draft, String)| {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            let value = e.target_unchecked_into::<HtmlInputElement>().value();
+            let mut next = (*draft).clone();
+            field(&mut next, value);
+            draft.set(next);
+        })
+    };
+    let pick = |field: fn(&mut Draft, String)| {
+        let draft = draft.clone();
+        Callback::from(move |e: Event| {
+            let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+            let mut next = (*draft).clone();
+            field(&mut next, value);
+            draft.set(next);
+        })
+    };
+    let header = |label: &'static str, column: Column, id: &'static str| {
+        let sort = sort.clone();
+        let arrow = match *sort {
+            (c, false) if c == column => " ▲",
+            (c, true) if c == column => " ▼",
+            _ => "",
+        };
+        let onclick = Callback::from(move |_| {
+            let (c, d) = *sort;
+            sort.set((column, c == column && !d));
+        });
+        html! { <th id={id} class="sortable" {onclick}>{ label }{ arrow }</th> }
+    };
+    let (by, descending) = *sort;
+    let rows = sorted(&log.rows, by, descending);
+    let error = log.error.as_ref();
+    let on_opened = {
+        let (log, latency) = (log.clone(), latency.clone());
+        Callback::from(move |()| {
+            load(&log, None, None);
+            load_latency(&latency);
+        })
+    };
+    html! {
+        <div id="activity-tab">
+            <form id="activity-filters" class="card filters" onsubmit={apply}>
+                <label>{"Person (name or Cobot user id)"}
+                    <input id="activity-person" type="search" value={draft.person.clone()} oninput={edit(|d, v| d.person = v)} />
+                </label>
+                { field_words(error, "person") }
+                <label>{"Door"}
+                    <select id="activity-door" onchange={pick(|d, v| d.door = v)}>
+                        <option value="" selected={draft.door.is_empty()}>{"Any door"}</option>
+                        { for latency.iter().map(|d| html! {
+                            <option value={d.door.clone()} selected={draft.door == d.door}>{ &d.name }</option>
+                        }) }
+                    </select>
+                </label>
+                { field_words(error, "door") }
+                <label>{"Outcome"}
+                    <select id="activity-outcome" onchange={pick(|d, v| d.outcome = v)}>
+                        <option value="" selected={draft.outcome.is_empty()}>{"Any outcome"}</option>
+                        { for OUTCOMES.iter().map(|o| html! {
+                            <option value={*o} selected={draft.outcome == *o}>{ *o }</option>
+                        }) }
+                    </select>
+                </label>
+                { field_words(error, "outcome") }
+                <label>{"From"}
+                    <input id="activity-from" type="datetime-local" value={draft.from.clone()} oninput={edit(|d, v| d.from = v)} />
+                </label>
+                { field_words(error, "from") }
+                <label>{"To"}
+                    <input id="activity-to" type="datetime-local" value={draft.to.clone()} oninput={edit(|d, v| d.to = v)} />
+                </label>
+                { field_words(error, "to") }
+                <button id="activity-apply" type="submit">{"Show"}</button>
+                {" "}
+                <button id="activity-clear" type="button" onclick={clear}>{"Clear filters"}</button>
+                {" "}
+                <button id="activity-export" type="button" onclick={export}>{"Export CSV"}</button>
+            </form>
+            if let Some(file) = &*saved {
+                { saved_note("activity-saved", file) }
+            }
+            if let Some(e) = &*export_error {
+                { error_banner("activity-export-error", e) }
+            }
+            if let Some(e) = error {
+                { error_banner("activity-error", e) }
+            }
+            <p class="muted" id="activity-count">
+                { format!("{} rows, newest first; updated every few seconds while this tab is open.", log.rows.len()) }
+            </p>
+            <table id="activity-table" class="table">
+                <thead><tr>
+                    { header("When", Column::When, "activity-sort-when") }
+                    { header("Who", Column::Who, "activity-sort-who") }
+                    { header("Door", Column::Door, "activity-sort-door") }
+                    { header("Outcome", Column::Outcome, "activity-sort-outcome") }
+                    <th>{"Code / reasons"}</th>
+                    { header("Latency", Column::Latency, "activity-sort-latency") }
+                    <th>{"Check-in"}</th>
+                </tr></thead>
+                <tbody>
+                    { for rows.iter().map(row) }
+                </tbody>
+            </table>
+            if log.rows.is_empty() && !log.loading && error.is_none() {
+                <p class="muted" id="activity-empty">{"Nothing recorded for these filters."}</p>
+            }
+            if log.next_before_id.is_some() {
+                <button id="activity-older" onclick={older} disabled={log.loading}>{"Older"}</button>
+            }
+            <div class="card" id="door-latency">
+                <h3>{"Opening times per door (latest 200 openings)"}</h3>
+                <table class="table">
+                    <thead><tr><th>{"Door"}</th><th>{"Openings"}</th><th>{"p50"}</th><th>{"p95"}</th></tr></thead>
+                    <tbody>
+                        { for latency.iter().map(|d| html! {
+                            <tr data-door={d.door.clone()}>
+                                <td>{ &d.name }</td>
+                                <td class="count">{ d.count }</td>
+                                <td class="p50">{ ms(d.p50_us) }</td>
+                                <td class="p95">{ ms(d.p95_us) }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            </div>
+            <RemoteOpen doors={(*latency).clone()} on_opened={on_opened} />
+        </div>
+    }
+}
+
+/// One audit row.
+fn row(r: &ActivityRowDto) -> Html {
+    let count = (r.count > 1).then(|| format!(" ×{}", r.count));
+    html! {
+        <tr data-id={r.id.to_string()} data-outcome={r.outcome.clone()} class={classes!("activity-row", format!("outcome-{}", r.outcome))}>
+            <td class="when">{ moment(&r.at) }{ count.unwrap_or_default() }</td>
+            <td class="who">{ who(r) }
+                if r.staff { <span class="badge staff">{"staff"}</span> }
+            </td>
+            <td class="door">{ door(r) }</td>
+            <td class="outcome"><span class={classes!("badge", format!("outcome-{}", r.outcome))}>{ &r.outcome }</span></td>
+            <td class="reasons">{ reasons(r) }</td>
+            <td class="latency">{ format!("{:.1}", r.latency_ms) }</td>
+            <td class="check-in">{ r.check_in.clone().unwrap_or_default() }</td>
+        </tr>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RemoteOpenProps {
+    doors: Vec<DoorLatencyDto>,
+    on_opened: Callback<()>,
+}
+
+/// Staff open a door for a visitor: a door, a reason for the log, and the hub's answer.
+#[function_component(RemoteOpen)]
+fn remote_open(props: &RemoteOpenProps) -> Html {
+    let door = use_state(String::new);
+    let reason = use_state(String::new);
+    let local = use_state(|| None::<String>);
+    let answer = use_state(|| None::<Result<UnlockView, ErrorDto>>);
+    let busy = use_state(|| false);
+    let chosen = if door.is_empty() {
+        props.doors.first().map(|d| d.door.clone()).unwrap_or_default()
+    } else {
+        (*door).clone()
+    };
+    let submit = {
+        let (reason, local, answer, busy, chosen, on_opened) = (
+            reason.clone(),
+            local.clone(),
+            answer.clone(),
+            busy.clone(),
+            chosen.clone(),
+            props.on_opened.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let reason = match check_reason(&reason) {
+                Ok(reason) => reason,
+                Err(words) => {
+                    local.set(Some(words));
+                    return;
+                }
+            };
+            local.set(None);
+            answer.set(None);
+            busy.set(true);
+            let (answer, busy, on_opened, door) = (answer.clone(), busy.clone(), on_opened.clone(), chosen.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let got = tauri::call::<_, UnlockView>("console_remote_open", &OpenArgs { door, reason }).await;
+                busy.set(false);
+                if got.is_ok() {
+                    on_opened.emit(());
+                }
+                answer.set(Some(got));
+            });
+        })
+    };
+    let on_door = {
+        let door = door.clone();
+        Callback::from(move |e: Event| door.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+    };
+    let on_reason = {
+        let (reason, local) = (reason.clone(), local.clone());
+        Callback::from(move |e: InputEvent| {
+            let value = e.target_unchecked_into::<HtmlInputElement>().value();
+            // Inline: the words go as soon as the reason is fine again.
+            if local.is_some() && check_reason(&value).is_ok() {
+                local.set(None);
+            }
+            reason.set(value);
+        })
+    };
+    let refused = match &*answer {
+        Some(Err(e)) => Some(e),
+        _ => None,
+    };
+    html! {
+        <form id="remote-open" class="card" onsubmit={submit}>
+            <h3>{"Open a door remotely"}</h3>
+            <p class="muted">{"For a visitor or a courier. The door opens like a member's tap; the log keeps your name and reason."}</p>
+            <label>{"Door"}
+                <select id="remote-door" onchange={on_door}>
+                    { for props.doors.iter().map(|d| html! {
+                        <option value={d.door.clone()} selected={chosen == d.door}>{ &d.name }</option>
+                    }) }
+                </select>
+            </label>
+            <label>{"Reason (for the log)"}
+                <input id="remote-reason" maxlength="200" value={(*reason).clone()} oninput={on_reason}
+                    placeholder="Courier for Alex" />
+            </label>
+            if let Some(words) = &*local {
+                <span class="field-error" data-field="reason">{ words }</span>
+            } else {
+                { field_words(refused, "reason") }
+            }
+            <button id="remote-open-button" class="primary" type="submit" disabled={*busy || chosen.is_empty()}>
+                { if *busy { "Opening…" } else { "Open the door" } }
+            </button>
+            { match &*answer {
+                Some(Ok(unlock)) => html! {
+                    <p id="remote-result" class="door-result opened" role="status">{ &unlock.message }</p>
+                },
+                Some(Err(e)) if e.code != ErrorCode::Invalid || e.fields.is_empty() => html! {
+                    <p id="remote-result" class="door-result failed" role="alert"
+                        data-code={serde_json::to_string(&e.code).unwrap_or_default().trim_matches('"').to_string()}>
+                        { &e.message }
+                    </p>
+                },
+                Some(Err(_)) | None => html! {},
+            } }
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, outcome: &str) -> ActivityRowDto {
+        ActivityRowDto {
+            id,
+            at: format!("2026-11-23T09:{:02}:00Z", id % 60),
+            last_at: None,
+            user_id: Some("user-alex".into()),
+            who: Some("Alex Morgan".into()),
+            staff: false,
+            door: "front".into(),
+            door_name: Some("Front door".into()),
+            outcome: outcome.into(),
+            code: None,
+            reasons: vec![],
+            driver_result: None,
+            latency_ms: id as f64,
+            count: 1,
+            check_in: None,
+        }
+    }
+
+    fn page(ids: &[i64], next: Option<i64>) -> ActivityPageDto {
+        ActivityPageDto {
+            rows: ids.iter().map(|&id| row(id, "opened")).collect(),
+            next_before_id: next,
+        }
+    }
+
+    fn ids(log: &Log) -> Vec<i64> {
+        log.rows.iter().map(|r| r.id).collect()
+    }
+
+    fn reduce(log: Log, action: LogAction) -> Log {
+        (*Rc::new(log).reduce(action)).clone()
+    }
+
+    #[test]
+    fn without_older_pages_a_live_update_replaces_the_rows() {
+        let log = reduce(
+            Log::default(),
+            LogAction::Newest {
+                generation: 0,
+                page: page(&[5, 4], None),
+            },
+        );
+        let log = reduce(
+            log,
+            LogAction::Newest {
+                generation: 0,
+                page: page(&[7, 6, 5], Some(5)),
+            },
+        );
+        assert_eq!(ids(&log), vec![7, 6, 5]);
+        assert_eq!(log.next_before_id, Some(5), "Older continues below the newest page");
+    }
+
+    #[test]
+    fn with_older_pages_a_live_update_adds_to_the_top_and_keeps_the_older_rows() {
+        let log = reduce(
+            Log::default(),
+            LogAction::Newest {
+                generation: 0,
+                page: page(&[9, 8], Some(8)),
+            },
+        );
+        let log = reduce(
+            log,
+            LogAction::Older {
+                generation: 0,
+                page: page(&[7, 6], Some(6)),
+            },
+        );
+        assert_eq!(ids(&log), vec![9, 8, 7, 6]);
+        let mut fresh = page(&[10, 9], Some(9));
+        fresh.rows[1].count = 3;
+        let log = reduce(
+            log,
+            LogAction::Newest {
+                generation: 0,
+                page: fresh,
+            },
+        );
+        assert_eq!(ids(&log), vec![10, 9, 8, 7, 6], "nothing lost, nothing twice");
+        assert_eq!(log.rows[1].count, 3, "a changed row is shown as it is now");
+        assert_eq!(log.next_before_id, Some(6), "Older still continues where it was");
+    }
+
+    #[test]
+    fn a_live_update_that_does_not_reach_the_loaded_rows_starts_again_from_the_newest() {
+        let mut log = Log {
+            rows: page(&[5, 4], None).rows,
+            next_before_id: Some(4),
+            older_loaded: true,
+            ..Log::default()
+        };
+        merge_newest(&mut log, page(&[20, 19], Some(19)));
+        assert_eq!(ids(&log), vec![20, 19], "no gap is shown as if it were complete");
+        assert!(!log.older_loaded);
+    }
+
+    #[test]
+    fn answers_for_filters_no_longer_in_force_are_dropped() {
+        let log = reduce(Log::default(), LogAction::Filter(ActivityFilterDto::default()));
+        assert_eq!(log.generation, 1);
+        let after = reduce(
+            log.clone(),
+            LogAction::Newest {
+                generation: 0,
+                page: page(&[3], None),
+            },
+        );
+        assert_eq!(after, log);
+        let after = reduce(
+            log,
+            LogAction::Failed {
+                generation: 1,
+                error: ErrorDto::new(ErrorCode::Invalid, "bad"),
+            },
+        );
+        assert_eq!(after.error.map(|e| e.message), Some("bad".into()));
+        assert!(!after.loading);
+    }
+
+    #[test]
+    fn columns_sort_both_ways() {
+        let mut rows = vec![row(1, "refused"), row(3, "opened"), row(2, "merged")];
+        rows[0].who = Some("zoe".into());
+        rows[1].who = Some("Alex".into());
+        rows[2].who = Some("bea".into());
+        let order =
+            |column, descending| -> Vec<i64> { sorted(&rows, column, descending).iter().map(|r| r.id).collect() };
+        assert_eq!(order(Column::When, true), vec![3, 2, 1]);
+        assert_eq!(order(Column::Who, false), vec![3, 2, 1], "names without regard to case");
+        assert_eq!(order(Column::Outcome, false), vec![2, 3, 1]);
+        assert_eq!(order(Column::Latency, true), vec![3, 2, 1]);
+    }
+
+    #[test]
+    fn a_remote_open_reads_as_such_and_codes_come_first() {
+        let mut r = row(1, "opened");
+        r.reasons = vec!["staff_remote".into(), "Courier for Alex".into()];
+        assert_eq!(reasons(&r), "Opened remotely by staff: Courier for Alex");
+        r.reasons = vec!["Closed on Sundays".into()];
+        r.code = Some("no_access".into());
+        assert_eq!(reasons(&r), "no_access: Closed on Sundays");
+        r.who = None;
+        r.user_id = None;
+        assert_eq!(who(&r), "no session");
+        assert_eq!(ms(Some(12_345)), "12.3 ms");
+        assert_eq!(ms(None), "—");
+        assert_eq!(moment("2026-11-23T09:00:05.123Z"), "2026-11-23 09:00:05 UTC");
+    }
+
+    #[test]
+    fn a_reason_is_one_line_of_one_to_two_hundred_characters() {
+        assert_eq!(check_reason("  Courier  "), Ok("Courier".to_string()));
+        assert!(check_reason("   ").is_err());
+        assert!(check_reason(&"x".repeat(201)).is_err());
+        assert!(check_reason(&"é".repeat(200)).is_ok(), "characters, not bytes");
+        assert!(check_reason("a\nb").is_err());
+    }
+}

@@ -1,0 +1,268 @@
+//! The Check-ins tab: a day's check-ins through Frontdoor (today by default, in the space's time
+//! zone), each with its state and why, a Retry for the ones the hub can still make, and the
+//! check-in policy.
+
+use frontdoor_ipc::{CheckInsDto, ErrorDto, StaffCheckInDto};
+use serde::Serialize;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use super::{error_banner, field_words, when};
+use crate::tauri;
+
+/// The policies, as the hub names them, with their words.
+pub const POLICIES: &[(&str, &str)] = &[
+    (
+        "once-per-day",
+        "Once per day: the member's first entry of the day checks them in",
+    ),
+    ("off", "Off: Frontdoor checks nobody in"),
+];
+
+/// A check-in's state as a badge: its class and its words.
+pub fn badge(state: &str) -> (&'static str, &'static str) {
+    match state {
+        "pending" => ("state-pending", "Pending"),
+        "checked_in" => ("state-checked-in", "Checked in"),
+        "refused" => ("state-refused", "Refused by Cobot"),
+        "missed" => ("state-missed", "Missed"),
+        _ => ("state-unknown", "Unknown"),
+    }
+}
+
+/// What the Why column says: the hub's words, or for a check-in Cobot has, since when.
+pub fn why(row: &StaffCheckInDto) -> String {
+    match (&row.why, &row.since) {
+        (Some(why), _) => why.clone(),
+        (None, Some(since)) => format!("Since {}", when(since)),
+        (None, None) => String::new(),
+    }
+}
+
+#[derive(Serialize)]
+struct DayArgs {
+    day: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RetryArgs {
+    membership_id: String,
+    day: String,
+}
+
+#[derive(Serialize)]
+struct PolicyArgs {
+    policy: String,
+    day: Option<String>,
+}
+
+/// What the tab holds between answers.
+#[derive(Clone, PartialEq, Default)]
+struct State {
+    view: Option<CheckInsDto>,
+    error: Option<ErrorDto>,
+    busy: bool,
+}
+
+/// Sends a check-ins command; its answer (the day's check-ins) replaces the table.
+fn act<A: Serialize + 'static>(state: &UseStateHandle<State>, cmd: &'static str, args: A) {
+    let state = state.clone();
+    state.set(State {
+        busy: true,
+        error: None,
+        ..(*state).clone()
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        match tauri::call::<_, CheckInsDto>(cmd, &args).await {
+            Ok(view) => state.set(State {
+                view: Some(view),
+                error: None,
+                busy: false,
+            }),
+            Err(error) => state.set(State {
+                error: Some(error),
+                busy: false,
+                ..(*state).clone()
+            }),
+        }
+    });
+}
+
+#[function_component(CheckInsTab)]
+pub fn check_ins_tab() -> Html {
+    let state = use_state(State::default);
+    let policy = use_state(String::new);
+    {
+        let state = state.clone();
+        use_effect_with((), move |_| act(&state, "console_check_ins", DayArgs { day: None }));
+    }
+    {
+        // The policy select follows the hub's answer.
+        let policy = policy.clone();
+        let from_hub = state.view.as_ref().map(|v| v.policy.clone()).unwrap_or_default();
+        use_effect_with(from_hub, move |p| policy.set(p.clone()));
+    }
+    let shown_day = state.view.as_ref().map(|v| v.day.clone());
+    let on_day = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let day = e.target_unchecked_into::<HtmlInputElement>().value();
+            act(&state, "console_check_ins", DayArgs { day: Some(day) });
+        })
+    };
+    let today = {
+        let state = state.clone();
+        Callback::from(move |_| act(&state, "console_check_ins", DayArgs { day: None }))
+    };
+    let on_policy = {
+        let policy = policy.clone();
+        Callback::from(move |e: Event| policy.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+    };
+    let save_policy = {
+        let (state, policy, day) = (state.clone(), policy.clone(), shown_day.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            act(
+                &state,
+                "console_check_in_policy",
+                PolicyArgs {
+                    policy: (*policy).clone(),
+                    day: day.clone(),
+                },
+            )
+        })
+    };
+    let error = state.error.as_ref();
+    let Some(view) = state.view.clone() else {
+        return html! {
+            <div id="check-ins-tab">
+                if let Some(e) = error {
+                    { error_banner("check-ins-error", e) }
+                } else {
+                    <p class="muted">{"Loading check-ins…"}</p>
+                }
+            </div>
+        };
+    };
+    html! {
+        <div id="check-ins-tab" class={classes!(state.busy.then_some("busy"))}>
+            if let Some(e) = error {
+                if e.fields.is_empty() {
+                    { error_banner("check-ins-error", e) }
+                }
+            }
+            <div class="card">
+                <form class="inline" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
+                    <label>{"Day (the space's time zone)"}
+                        <input id="check-ins-day" type="date" value={view.day.clone()} max={view.today.clone()} onchange={on_day} />
+                    </label>
+                    <button id="check-ins-today" type="button" onclick={today} disabled={view.day == view.today}>{"Today"}</button>
+                </form>
+                { field_words(error, "day") }
+                <table id="check-ins-table" class="table" data-day={view.day.clone()}>
+                    <thead><tr>
+                        <th>{"Member"}</th><th>{"State"}</th><th>{"Why"}</th><th>{"Attempts"}</th><th>{"Next attempt"}</th><th></th>
+                    </tr></thead>
+                    <tbody>
+                        { for view.rows.iter().map(|r| html! { <Row row={r.clone()} state={state.clone()} /> }) }
+                    </tbody>
+                </table>
+                if view.rows.is_empty() {
+                    <p class="muted" id="check-ins-empty">{ format!("Nobody was checked in through Frontdoor on {}.", view.day) }</p>
+                }
+            </div>
+            <form id="check-in-policy-form" class="card" onsubmit={save_policy}>
+                <h3>{"Check-in policy"}</h3>
+                <label>{"When Frontdoor checks members in with Cobot"}
+                    <select id="check-in-policy" onchange={on_policy}>
+                        { for POLICIES.iter().map(|(value, words)| html! {
+                            <option value={*value} selected={*policy == *value}>{ *words }</option>
+                        }) }
+                    </select>
+                </label>
+                { field_words(error, "policy") }
+                <p class="muted" id="check-in-policy-now">{ format!("In force: {}", view.policy) }</p>
+                <button id="save-check-in-policy" type="submit" disabled={*policy == view.policy || state.busy}>{"Save policy"}</button>
+            </form>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RowProps {
+    row: StaffCheckInDto,
+    state: UseStateHandle<State>,
+}
+
+/// One check-in, with Retry when the hub can still make it.
+#[function_component(Row)]
+fn row(props: &RowProps) -> Html {
+    let r = &props.row;
+    let (class, words) = badge(&r.state);
+    let retry = {
+        let (state, membership_id, day) = (props.state.clone(), r.membership_id.clone(), r.day.clone());
+        Callback::from(move |_| {
+            act(
+                &state,
+                "console_retry_check_in",
+                RetryArgs {
+                    membership_id: membership_id.clone(),
+                    day: day.clone(),
+                },
+            )
+        })
+    };
+    html! {
+        <tr data-membership={r.membership_id.clone()} data-state={r.state.clone()}>
+            <td class="member">{ r.name.clone().unwrap_or_else(|| r.membership_id.clone()) }</td>
+            <td><span class={classes!("badge", class)}>{ words }</span></td>
+            <td class="why">{ why(r) }</td>
+            <td class="attempts">{ r.attempts }</td>
+            <td class="next-attempt">{ r.next_attempt_at.as_deref().map(when).unwrap_or_default() }</td>
+            <td class="actions">
+                if r.retryable {
+                    <button class="retry-check-in" onclick={retry} disabled={props.state.busy}>{"Retry"}</button>
+                }
+            </td>
+        </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_state_has_a_badge_in_words() {
+        let table = [
+            ("pending", "state-pending", "Pending"),
+            ("checked_in", "state-checked-in", "Checked in"),
+            ("refused", "state-refused", "Refused by Cobot"),
+            ("missed", "state-missed", "Missed"),
+            ("held", "state-unknown", "Unknown"),
+        ];
+        for (state, class, words) in table {
+            assert_eq!(badge(state), (class, words), "{state}");
+        }
+    }
+
+    #[test]
+    fn why_is_cobots_words_or_since_when() {
+        let mut row = StaffCheckInDto {
+            membership_id: "mem-alex".into(),
+            name: Some("Alex Morgan".into()),
+            day: "2026-11-23".into(),
+            state: "refused".into(),
+            why: Some("No time passes left.".into()),
+            attempts: 1,
+            next_attempt_at: None,
+            since: None,
+            retryable: true,
+        };
+        assert_eq!(why(&row), "No time passes left.");
+        row.why = None;
+        row.since = Some("2026-11-23T09:00:00Z".into());
+        assert_eq!(why(&row), "Since 2026-11-23 09:00 UTC");
+    }
+}

@@ -1,0 +1,799 @@
+//! The Doors tab: every door the hub opens, with its state (online, offline from the device's
+//! Last Will, broker down), its last failure and its opening times; a form to add or edit a door
+//! with the fields its driver needs, checked as staff type and again by the hub; a secret typed
+//! once and never shown again; Test (a real pulse, audited as a staff test) and Remove.
+
+use std::collections::BTreeMap;
+
+use frontdoor_ipc::{
+    DoorDriverDto, DoorReachDto, DoorRowDto, DoorSecretDto, DoorSetupDto, DoorsDto, ErrorDto, UnlockView,
+};
+use serde::Serialize;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use super::activity::{moment, ms};
+use super::{error_banner, field_words, NoArgs};
+use crate::tauri;
+
+/// How often the tab looks at the doors' state while it is shown.
+const POLL_MS: i32 = 10_000;
+
+/// The driver kinds, as the hub names them, with their words.
+pub const KINDS: &[(&str, &str)] = &[
+    ("", "No driver yet"),
+    ("shelly-gen2", "Shelly Gen2+ / Gen3 (HTTP)"),
+    ("shelly-gen1", "Shelly Gen1 (HTTP)"),
+    ("home-assistant", "Home Assistant"),
+    ("mqtt", "MQTT relay (Tasmota, Zigbee2MQTT, Shelly)"),
+    ("webhook", "Signed webhook"),
+];
+
+/// A door's state as a badge: its class and its words.
+pub fn reach_badge(reach: &DoorReachDto) -> (&'static str, String) {
+    match reach {
+        DoorReachDto::Online => ("state-online", "Online".into()),
+        DoorReachDto::Offline => ("state-offline", "Offline (its Last Will)".into()),
+        DoorReachDto::BrokerDown { why } => ("state-offline", format!("Broker down: {why}")),
+        DoorReachDto::Unknown => ("state-unknown", "Known when used".into()),
+        DoorReachDto::NoDriver => ("state-missed", "No driver".into()),
+    }
+}
+
+/// The door's driver in a few words.
+pub fn driver_words(driver: &Option<DoorDriverDto>) -> String {
+    match driver {
+        None => "—".into(),
+        Some(DoorDriverDto::ShellyGen2 { url, channel }) => format!("Shelly Gen2 {url} switch {channel}"),
+        Some(DoorDriverDto::ShellyGen1 { url, relay, .. }) => format!("Shelly Gen1 {url} relay {relay}"),
+        Some(DoorDriverDto::HomeAssistant { service, entity_id, .. }) => {
+            format!("Home Assistant {service} {entity_id}")
+        }
+        Some(DoorDriverDto::Mqtt {
+            profile,
+            topic,
+            device,
+            prefix,
+            ..
+        }) => format!(
+            "MQTT {profile} {}",
+            topic
+                .as_deref()
+                .or(device.as_deref())
+                .or(prefix.as_deref())
+                .unwrap_or("")
+        ),
+        Some(DoorDriverDto::Webhook { url }) => format!("Webhook {url}"),
+    }
+}
+
+/// What the form holds, as staff type it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Draft {
+    /// Editing an existing door (its id cannot change).
+    pub editing: bool,
+    /// The existing door has a secret.
+    pub has_secret: bool,
+    pub id: String,
+    pub name: String,
+    pub entrance: bool,
+    pub pulse_ms: String,
+    pub kind: String,
+    pub url: String,
+    /// Shelly channel / relay, Tasmota relay, Shelly-over-MQTT switch id.
+    pub number: String,
+    pub user: String,
+    pub service: String,
+    pub entity_id: String,
+    pub self_off: bool,
+    pub profile: String,
+    /// Tasmota topic, Zigbee2MQTT device, or Shelly prefix.
+    pub topic: String,
+    pub base_topic: String,
+    /// Typed now; empty keeps the stored one.
+    pub secret: String,
+    /// Remove the stored secret.
+    pub clear_secret: bool,
+}
+
+impl Draft {
+    /// A new door.
+    pub fn new_door() -> Draft {
+        Draft {
+            pulse_ms: "3000".into(),
+            kind: "shelly-gen2".into(),
+            number: "0".into(),
+            service: "lock.unlock".into(),
+            profile: "tasmota".into(),
+            ..Draft::default()
+        }
+    }
+
+    /// The form for an existing door.
+    pub fn of(row: &DoorRowDto) -> Draft {
+        let d = &row.door;
+        let mut draft = Draft {
+            editing: true,
+            has_secret: row.secret != DoorSecretDto::None,
+            id: d.id.clone(),
+            name: d.name.clone(),
+            entrance: d.entrance,
+            pulse_ms: d.pulse_ms.to_string(),
+            ..Draft::new_door()
+        };
+        draft.kind = String::new();
+        match &d.driver {
+            None => {}
+            Some(DoorDriverDto::ShellyGen2 { url, channel }) => {
+                draft.kind = "shelly-gen2".into();
+                draft.url = url.clone();
+                draft.number = channel.to_string();
+            }
+            Some(DoorDriverDto::ShellyGen1 { url, relay, user }) => {
+                draft.kind = "shelly-gen1".into();
+                draft.url = url.clone();
+                draft.number = relay.to_string();
+                draft.user = user.clone().unwrap_or_default();
+            }
+            Some(DoorDriverDto::HomeAssistant {
+                url,
+                service,
+                entity_id,
+                switch_turns_itself_off,
+            }) => {
+                draft.kind = "home-assistant".into();
+                draft.url = url.clone();
+                draft.service = service.clone();
+                draft.entity_id = entity_id.clone();
+                draft.self_off = *switch_turns_itself_off;
+            }
+            Some(DoorDriverDto::Mqtt {
+                profile,
+                topic,
+                relay,
+                device,
+                base_topic,
+                prefix,
+                switch_id,
+            }) => {
+                draft.kind = "mqtt".into();
+                draft.profile = profile.clone();
+                draft.topic = topic.clone().or(device.clone()).or(prefix.clone()).unwrap_or_default();
+                draft.base_topic = base_topic.clone().unwrap_or_default();
+                draft.number = relay.or(*switch_id).map(|n| n.to_string()).unwrap_or_default();
+            }
+            Some(DoorDriverDto::Webhook { url }) => {
+                draft.kind = "webhook".into();
+                draft.url = url.clone();
+            }
+        }
+        draft
+    }
+
+    /// Whether the kind takes a secret, and what it is called.
+    pub fn secret_label(&self) -> Option<&'static str> {
+        match self.kind.as_str() {
+            "shelly-gen2" | "shelly-gen1" => Some("Device password (if it has one)"),
+            "home-assistant" => Some("Long-lived access token"),
+            "webhook" => Some("Signing secret (whsec_…)"),
+            _ => None,
+        }
+    }
+
+    /// The door this form describes, or the words for every field that is wrong (named as the hub
+    /// names them).
+    pub fn setup(&self) -> Result<DoorSetupDto, BTreeMap<String, String>> {
+        let mut fields = BTreeMap::new();
+        let id = self.id.trim();
+        if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            fields.insert(
+                "id".into(),
+                "Use 1 to 64 letters, digits, '_' or '-'; the id is part of the door's QR link.".into(),
+            );
+        }
+        if self.name.trim().is_empty() {
+            fields.insert("name".into(), "Give the door a name people know it by.".into());
+        }
+        let pulse_ms = match self.pulse_ms.trim().parse::<u32>() {
+            Ok(ms) if (500..=30_000).contains(&ms) => ms,
+            _ => {
+                fields.insert(
+                    "pulse_ms".into(),
+                    "Release the strike for 500 to 30,000 milliseconds (3,000 is usual).".into(),
+                );
+                0
+            }
+        };
+        let number = |fields: &mut BTreeMap<String, String>| -> Option<u32> {
+            let text = self.number.trim();
+            if text.is_empty() {
+                return None;
+            }
+            match text.parse() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    fields.insert("driver.number".into(), "Use a whole number.".into());
+                    None
+                }
+            }
+        };
+        let url = |fields: &mut BTreeMap<String, String>| {
+            let url = self.url.trim().to_string();
+            let fits = (url.starts_with("http://") || url.starts_with("https://")) && url.len() > "https://".len();
+            if !fits {
+                fields.insert(
+                    "driver.url".into(),
+                    "Enter the device's address as http://… or https://…, e.g. http://192.168.1.20/".into(),
+                );
+            }
+            url
+        };
+        let text = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+        let driver = match self.kind.as_str() {
+            "" => None,
+            "shelly-gen2" => Some(DoorDriverDto::ShellyGen2 {
+                url: url(&mut fields),
+                channel: number(&mut fields).unwrap_or(0),
+            }),
+            "shelly-gen1" => Some(DoorDriverDto::ShellyGen1 {
+                url: url(&mut fields),
+                relay: number(&mut fields).unwrap_or(0),
+                user: text(&self.user),
+            }),
+            "home-assistant" => {
+                let url = url(&mut fields);
+                if self.service == "switch.turn_on" && !self.self_off {
+                    fields.insert(
+                        "driver.switch_turns_itself_off".into(),
+                        "switch.turn_on leaves the door open unless the device turns itself off; set that up, then tick this."
+                            .into(),
+                    );
+                }
+                if self.entity_id.trim().is_empty() {
+                    fields.insert(
+                        "driver.entity_id".into(),
+                        "Enter the entity, e.g. lock.front_door.".into(),
+                    );
+                }
+                if !self.has_secret && self.secret.is_empty() {
+                    fields.insert(
+                        "secret".into(),
+                        "Enter the Home Assistant long-lived access token.".into(),
+                    );
+                }
+                Some(DoorDriverDto::HomeAssistant {
+                    url,
+                    service: self.service.clone(),
+                    entity_id: self.entity_id.trim().to_string(),
+                    switch_turns_itself_off: self.self_off,
+                })
+            }
+            "mqtt" => {
+                let topic = text(&self.topic);
+                if topic.is_none() {
+                    fields.insert(
+                        "driver.topic".into(),
+                        match self.profile.as_str() {
+                            "zigbee2mqtt" => "Enter the device's Zigbee2MQTT friendly name.",
+                            "shelly" => "Enter the Shelly's MQTT topic prefix.",
+                            _ => "Enter the device's Tasmota topic.",
+                        }
+                        .into(),
+                    );
+                }
+                let n = number(&mut fields);
+                let profile = self.profile.clone();
+                Some(DoorDriverDto::Mqtt {
+                    topic: (profile == "tasmota").then(|| topic.clone()).flatten(),
+                    relay: (profile == "tasmota").then_some(n).flatten(),
+                    device: (profile == "zigbee2mqtt").then(|| topic.clone()).flatten(),
+                    base_topic: (profile == "zigbee2mqtt").then(|| text(&self.base_topic)).flatten(),
+                    prefix: (profile == "shelly").then(|| topic.clone()).flatten(),
+                    switch_id: (profile == "shelly").then_some(n).flatten(),
+                    profile,
+                })
+            }
+            "webhook" => {
+                let url = url(&mut fields);
+                let secret = self.secret.trim();
+                if secret.is_empty() && !self.has_secret {
+                    fields.insert("secret".into(), "Enter the webhook's signing secret (whsec_…).".into());
+                } else if !secret.is_empty() && !secret.starts_with("whsec_") {
+                    fields.insert("secret".into(), "A signing secret starts with whsec_.".into());
+                }
+                Some(DoorDriverDto::Webhook { url })
+            }
+            _ => {
+                fields.insert("driver.kind".into(), "Pick how the hub opens this door.".into());
+                None
+            }
+        };
+        if !fields.is_empty() {
+            return Err(fields);
+        }
+        Ok(DoorSetupDto {
+            id: id.to_string(),
+            name: self.name.trim().to_string(),
+            entrance: self.entrance,
+            pulse_ms,
+            driver,
+        })
+    }
+
+    /// The secret to send: typed now, removed, or `None` to keep the stored one.
+    pub fn secret(&self) -> Option<String> {
+        if self.clear_secret {
+            Some(String::new())
+        } else if self.secret.is_empty() {
+            None
+        } else {
+            Some(self.secret.clone())
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SaveArgs {
+    door: DoorSetupDto,
+    secret: Option<String>,
+}
+
+#[derive(Serialize)]
+struct IdArgs {
+    id: String,
+}
+
+/// What the tab holds between answers.
+#[derive(Clone, PartialEq, Default)]
+struct State {
+    view: Option<DoorsDto>,
+    error: Option<ErrorDto>,
+    busy: bool,
+}
+
+fn load(state: &UseStateHandle<State>) {
+    let state = state.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        match tauri::call::<_, DoorsDto>("console_doors", &NoArgs {}).await {
+            Ok(view) => state.set(State {
+                view: Some(view),
+                error: None,
+                busy: false,
+            }),
+            Err(error) => state.set(State {
+                error: Some(error),
+                busy: false,
+                ..(*state).clone()
+            }),
+        }
+    });
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sort {
+    Name,
+    State,
+    P50,
+}
+
+#[function_component(DoorsTab)]
+pub fn doors_tab() -> Html {
+    let state = use_state(State::default);
+    let draft = use_state(|| None::<Draft>);
+    let form_error = use_state(|| None::<ErrorDto>);
+    let tested = use_state(|| None::<Result<UnlockView, ErrorDto>>);
+    let filter = use_state(String::new);
+    let sort = use_state(|| (Sort::Name, false));
+    {
+        let state = state.clone();
+        use_effect_with((), move |_| {
+            load(&state);
+            let interval = tauri::every(POLL_MS, move || load(&state));
+            move || drop(interval)
+        });
+    }
+    let Some(view) = state.view.clone() else {
+        return html! {
+            <div id="doors-tab">
+                if let Some(error) = &state.error { { error_banner("doors-error", error) } }
+                else { <p class="muted">{"Loading the doors…"}</p> }
+            </div>
+        };
+    };
+    let add = {
+        let (draft, form_error) = (draft.clone(), form_error.clone());
+        Callback::from(move |_| {
+            form_error.set(None);
+            draft.set(Some(Draft::new_door()));
+        })
+    };
+    let needle = filter.to_lowercase();
+    let mut rows: Vec<DoorRowDto> = view
+        .doors
+        .iter()
+        .filter(|r| {
+            needle.is_empty()
+                || r.door.name.to_lowercase().contains(&needle)
+                || r.door.id.to_lowercase().contains(&needle)
+        })
+        .cloned()
+        .collect();
+    let (by, descending) = *sort;
+    rows.sort_by(|a, b| match by {
+        Sort::Name => a.door.name.to_lowercase().cmp(&b.door.name.to_lowercase()),
+        Sort::State => reach_badge(&a.reach).1.cmp(&reach_badge(&b.reach).1),
+        Sort::P50 => a.latency.p50_us.cmp(&b.latency.p50_us),
+    });
+    if descending {
+        rows.reverse();
+    }
+    let header = |label: &'static str, column: Sort, id: &'static str| {
+        let sort = sort.clone();
+        let arrow = match *sort {
+            (c, false) if c == column => " ▲",
+            (c, true) if c == column => " ▼",
+            _ => "",
+        };
+        let onclick = Callback::from(move |_| {
+            let (c, d) = *sort;
+            sort.set((column, c == column && !d));
+        });
+        html! { <th id={id} class="sortable" {onclick}>{ label }{ arrow }</th> }
+    };
+    let on_filter = {
+        let filter = filter.clone();
+        Callback::from(move |e: InputEvent| filter.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let row = |r: &DoorRowDto| {
+        let id = r.door.id.clone();
+        let (class, words) = reach_badge(&r.reach);
+        let test = {
+            let (tested, state, id) = (tested.clone(), state.clone(), id.clone());
+            Callback::from(move |_| {
+                let (tested, state, id) = (tested.clone(), state.clone(), id.clone());
+                tested.set(None);
+                wasm_bindgen_futures::spawn_local(async move {
+                    let answer = tauri::call::<_, UnlockView>("console_test_door", &IdArgs { id }).await;
+                    tested.set(Some(answer));
+                    load(&state);
+                });
+            })
+        };
+        let edit = {
+            let (draft, form_error, row) = (draft.clone(), form_error.clone(), r.clone());
+            Callback::from(move |_| {
+                form_error.set(None);
+                draft.set(Some(Draft::of(&row)));
+            })
+        };
+        let remove = {
+            let (state, form_error, id) = (state.clone(), form_error.clone(), id.clone());
+            Callback::from(move |_| {
+                let (state, form_error, id) = (state.clone(), form_error.clone(), id.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    match tauri::call::<_, DoorsDto>("console_remove_door", &IdArgs { id }).await {
+                        Ok(view) => {
+                            form_error.set(None);
+                            state.set(State {
+                                view: Some(view),
+                                error: None,
+                                busy: false,
+                            });
+                        }
+                        Err(error) => form_error.set(Some(error)),
+                    }
+                });
+            })
+        };
+        let secret = match &r.secret {
+            DoorSecretDto::None => "—".to_string(),
+            DoorSecretDto::Stored => "Stored (sealed)".to_string(),
+            DoorSecretDto::Credential { name } => format!("Credential {name}"),
+        };
+        html! {
+            <tr data-door={id.clone()}>
+                <td class="door-name">{ &r.door.name }<br/><span class="muted">{ &r.door.id }{ if r.door.entrance { " · entrance" } else { "" } }</span></td>
+                <td class="door-driver">{ driver_words(&r.door.driver) }<br/><span class="muted">{ secret }</span></td>
+                <td><span class={classes!("badge", "door-state", class)}>{ words }</span></td>
+                <td class="door-last-error">{ r.last_error.as_ref().map(|e| format!("{} — {}", moment(&e.at), e.what)).unwrap_or_else(|| "—".into()) }</td>
+                <td class="door-last-opened">{ r.last_opened_at.as_deref().map(moment).unwrap_or_else(|| "—".into()) }</td>
+                <td class="door-p50 num">{ ms(r.latency.p50_us) }</td>
+                <td class="door-p95 num">{ ms(r.latency.p95_us) }</td>
+                <td class="door-count num">{ r.latency.count }</td>
+                <td>{ r.groups.join(", ") }</td>
+                <td class="actions">
+                    <button class="door-test" onclick={test} disabled={r.door.driver.is_none()}>{"Test"}</button>
+                    <button class="door-edit" onclick={edit}>{"Edit"}</button>
+                    <button class="door-remove danger" onclick={remove}>{"Remove"}</button>
+                </td>
+            </tr>
+        }
+    };
+    let saved = {
+        let (state, draft, form_error) = (state.clone(), draft.clone(), form_error.clone());
+        Callback::from(move |view: DoorsDto| {
+            form_error.set(None);
+            draft.set(None);
+            state.set(State {
+                view: Some(view),
+                error: None,
+                busy: false,
+            });
+        })
+    };
+    html! {
+        <div id="doors-tab">
+            if let Some(error) = &state.error { { error_banner("doors-error", error) } }
+            <div class="toolbar">
+                <input id="doors-filter" type="search" placeholder="Filter doors by name or id" value={(*filter).clone()} oninput={on_filter} />
+                <button id="door-add" onclick={add}>{"Add a door"}</button>
+            </div>
+            if let Some(result) = &*tested {
+                { match result {
+                    Ok(open) => html! { <p id="door-test-result" class="ok" data-outcome={format!("{:?}", open.outcome)}>{ &open.message }</p> },
+                    Err(e) => html! { <p id="door-test-result" class="field-error" data-outcome="failed">{ &e.message }</p> },
+                } }
+            }
+            if let Some(error) = (*form_error).as_ref().filter(|_| draft.is_none()) {
+                { error_banner("door-remove-error", error) }
+            }
+            if let Some(d) = &*draft {
+                <DoorForm draft={d.clone()} mqtt_broker={view.mqtt_broker.clone()} error={(*form_error).clone()}
+                    on_change={ let draft = draft.clone(); Callback::from(move |d: Draft| draft.set(Some(d))) }
+                    on_cancel={ let draft = draft.clone(); Callback::from(move |_| draft.set(None)) }
+                    on_error={ let form_error = form_error.clone(); Callback::from(move |e: ErrorDto| form_error.set(Some(e))) }
+                    on_saved={saved} />
+            }
+            <table id="doors-table" class="table">
+                <thead><tr>
+                    { header("Door", Sort::Name, "doors-sort-name") }
+                    <th>{"Driver"}</th>
+                    { header("State", Sort::State, "doors-sort-state") }
+                    <th>{"Last error"}</th>
+                    <th>{"Last opened"}</th>
+                    { header("p50", Sort::P50, "doors-sort-p50") }
+                    <th>{"p95"}</th>
+                    <th>{"Openings"}</th>
+                    <th>{"Groups"}</th>
+                    <th></th>
+                </tr></thead>
+                <tbody>{ for rows.iter().map(row) }</tbody>
+            </table>
+            <p class="muted">{"p50 and p95: the hub's handling time of the door's latest openings (up to 200), relay round trip included, from the audit log."}</p>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FormProps {
+    draft: Draft,
+    mqtt_broker: Option<String>,
+    error: Option<ErrorDto>,
+    on_change: Callback<Draft>,
+    on_cancel: Callback<()>,
+    on_error: Callback<ErrorDto>,
+    on_saved: Callback<DoorsDto>,
+}
+
+#[function_component(DoorForm)]
+fn door_form(props: &FormProps) -> Html {
+    let d = props.draft.clone();
+    // The words for each field: the form's own checks as staff type, else the hub's last refusal.
+    let local = d.setup().err().unwrap_or_default();
+    let touched = use_state(|| false);
+    let words = |field: &str| -> Html {
+        if *touched {
+            if let Some(w) = local.get(field) {
+                return html! { <span class="field-error" data-field={field.to_string()}>{ w }</span> };
+            }
+        }
+        field_words(props.error.as_ref(), field)
+    };
+    let text = |set: fn(&mut Draft, String)| {
+        let (d, on_change, touched) = (d.clone(), props.on_change.clone(), touched.clone());
+        Callback::from(move |e: InputEvent| {
+            let mut next = d.clone();
+            set(&mut next, e.target_unchecked_into::<HtmlInputElement>().value());
+            touched.set(true);
+            on_change.emit(next);
+        })
+    };
+    let pick = |set: fn(&mut Draft, String)| {
+        let (d, on_change) = (d.clone(), props.on_change.clone());
+        Callback::from(move |e: Event| {
+            let mut next = d.clone();
+            set(&mut next, e.target_unchecked_into::<HtmlSelectElement>().value());
+            on_change.emit(next);
+        })
+    };
+    let tick = |set: fn(&mut Draft, bool)| {
+        let (d, on_change) = (d.clone(), props.on_change.clone());
+        Callback::from(move |e: Event| {
+            let mut next = d.clone();
+            set(&mut next, e.target_unchecked_into::<HtmlInputElement>().checked());
+            on_change.emit(next);
+        })
+    };
+    let submit = {
+        let (d, touched) = (d.clone(), touched.clone());
+        let (on_error, on_saved) = (props.on_error.clone(), props.on_saved.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            touched.set(true);
+            let Ok(door) = d.setup() else {
+                return;
+            };
+            let args = SaveArgs {
+                door,
+                secret: d.secret(),
+            };
+            let (on_error, on_saved) = (on_error.clone(), on_saved.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match tauri::call::<_, DoorsDto>("console_save_door", &args).await {
+                    Ok(view) => on_saved.emit(view),
+                    Err(error) => on_error.emit(error),
+                }
+            });
+        })
+    };
+    let cancel = {
+        let on_cancel = props.on_cancel.clone();
+        Callback::from(move |_| on_cancel.emit(()))
+    };
+    let kind_fields = match d.kind.as_str() {
+        "shelly-gen2" | "shelly-gen1" => html! {
+            <>
+                <label>{"Device address"}<input id="door-url" value={d.url.clone()} placeholder="http://192.168.1.20/" oninput={text(|d, v| d.url = v)} />{ words("driver.url") }</label>
+                <label>{ if d.kind == "shelly-gen2" { "Switch id" } else { "Relay" } }<input id="door-number" value={d.number.clone()} oninput={text(|d, v| d.number = v)} />{ words("driver.number") }</label>
+                if d.kind == "shelly-gen1" {
+                    <label>{"Login (default admin)"}<input id="door-user" value={d.user.clone()} oninput={text(|d, v| d.user = v)} /></label>
+                }
+            </>
+        },
+        "home-assistant" => html! {
+            <>
+                <label>{"Home Assistant address"}<input id="door-url" value={d.url.clone()} placeholder="http://homeassistant.local:8123/" oninput={text(|d, v| d.url = v)} />{ words("driver.url") }</label>
+                <label>{"Service"}
+                    <select id="door-service" onchange={pick(|d, v| d.service = v)}>
+                        { for ["lock.unlock", "lock.open", "button.press", "switch.turn_on"].iter().map(|s| html! { <option value={*s} selected={d.service == *s}>{ *s }</option> }) }
+                    </select>{ words("driver.service") }</label>
+                <label>{"Entity"}<input id="door-entity" value={d.entity_id.clone()} placeholder="lock.front_door" oninput={text(|d, v| d.entity_id = v)} />{ words("driver.entity_id") }</label>
+                if d.service == "switch.turn_on" {
+                    <label class="check"><input id="door-self-off" type="checkbox" checked={d.self_off} onchange={tick(|d, v| d.self_off = v)} />{"The switch's device turns itself off (Shelly auto-off, Tasmota PulseTime)"}{ words("driver.switch_turns_itself_off") }</label>
+                }
+            </>
+        },
+        "mqtt" => html! {
+            <>
+                if let Some(broker) = &props.mqtt_broker {
+                    <p class="muted">{ format!("On the hub's broker {broker}.") }</p>
+                } else {
+                    <p class="field-error">{"The hub has no MQTT broker: add an [mqtt] section to its configuration file first."}</p>
+                }
+                <label>{"Profile"}
+                    <select id="door-profile" onchange={pick(|d, v| d.profile = v)}>
+                        { for ["tasmota", "zigbee2mqtt", "shelly"].iter().map(|s| html! { <option value={*s} selected={d.profile == *s}>{ *s }</option> }) }
+                    </select>{ words("driver.profile") }</label>
+                <label>{ match d.profile.as_str() { "zigbee2mqtt" => "Friendly name", "shelly" => "Topic prefix", _ => "Topic" } }
+                    <input id="door-topic" value={d.topic.clone()} oninput={text(|d, v| d.topic = v)} />{ words("driver.topic") }{ words("driver.device") }{ words("driver.prefix") }</label>
+                if d.profile != "zigbee2mqtt" {
+                    <label>{ if d.profile == "shelly" { "Switch id" } else { "Relay" } }<input id="door-number" value={d.number.clone()} oninput={text(|d, v| d.number = v)} />{ words("driver.number") }</label>
+                } else {
+                    <label>{"Base topic (default zigbee2mqtt)"}<input id="door-base-topic" value={d.base_topic.clone()} oninput={text(|d, v| d.base_topic = v)} /></label>
+                }
+                { words("driver.kind") }
+            </>
+        },
+        "webhook" => html! {
+            <label>{"Receiver address"}<input id="door-url" value={d.url.clone()} placeholder="https://door.example/open" oninput={text(|d, v| d.url = v)} />{ words("driver.url") }</label>
+        },
+        _ => html! {},
+    };
+    let secret = d.secret_label().map(|label| {
+        let placeholder = if d.has_secret {
+            "Stored — type a new one to replace it"
+        } else {
+            "Typed once; never shown again"
+        };
+        html! {
+            <>
+                <label>{ label }<input id="door-secret" type="password" autocomplete="off" value={d.secret.clone()} placeholder={placeholder} oninput={text(|d, v| d.secret = v)} />{ words("secret") }</label>
+                if d.has_secret {
+                    <label class="check"><input id="door-clear-secret" type="checkbox" checked={d.clear_secret} onchange={tick(|d, v| d.clear_secret = v)} />{"Remove the stored secret"}</label>
+                }
+            </>
+        }
+    });
+    html! {
+        <form id="door-form" class="card form" onsubmit={submit} novalidate=true>
+            <h3>{ if d.editing { format!("Edit {}", d.name) } else { "Add a door".to_string() } }</h3>
+            if let Some(error) = &props.error {
+                <p id="door-form-error" class="field-error">{ &error.message }</p>
+            }
+            <label>{"Id (in the door's QR link)"}<input id="door-id" value={d.id.clone()} disabled={d.editing} placeholder="side-door" oninput={text(|d, v| d.id = v)} />{ words("id") }</label>
+            <label>{"Name"}<input id="door-name" value={d.name.clone()} placeholder="Side door" oninput={text(|d, v| d.name = v)} />{ words("name") }</label>
+            <label class="check"><input id="door-entrance" type="checkbox" checked={d.entrance} onchange={tick(|d, v| d.entrance = v)} />{"Entering here checks members in"}</label>
+            <label>{"Release the strike for (ms)"}<input id="door-pulse" inputmode="numeric" value={d.pulse_ms.clone()} oninput={text(|d, v| d.pulse_ms = v)} />{ words("pulse_ms") }</label>
+            <label>{"How the hub opens it"}
+                <select id="door-kind" onchange={pick(|d, v| d.kind = v)}>
+                    { for KINDS.iter().map(|(k, w)| html! { <option value={*k} selected={d.kind == *k}>{ *w }</option> }) }
+                </select>{ words("driver.kind") }</label>
+            { kind_fields }
+            { secret.unwrap_or_default() }
+            <div class="actions">
+                <button id="door-save" type="submit">{"Save door"}</button>
+                <button id="door-cancel" type="button" onclick={cancel}>{"Cancel"}</button>
+            </div>
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_form_names_each_wrong_field_as_the_hub_does() {
+        let mut d = Draft::new_door();
+        d.id = "side door".into();
+        d.pulse_ms = "100".into();
+        let fields = d.setup().unwrap_err();
+        assert_eq!(
+            fields.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["driver.url", "id", "name", "pulse_ms"]
+        );
+        d.id = "side".into();
+        d.name = "Side".into();
+        d.pulse_ms = "2000".into();
+        d.url = "http://10.0.0.9/".into();
+        let door = d.setup().unwrap();
+        assert_eq!(
+            door.driver,
+            Some(DoorDriverDto::ShellyGen2 {
+                url: "http://10.0.0.9/".into(),
+                channel: 0
+            })
+        );
+        assert_eq!(d.secret(), None, "an empty secret keeps the stored one");
+        d.kind = "webhook".into();
+        assert!(d.setup().unwrap_err().contains_key("secret"));
+        d.secret = "hunter2".into();
+        assert!(d.setup().unwrap_err()["secret"].contains("whsec_"));
+    }
+
+    #[test]
+    fn an_existing_door_round_trips_through_the_form() {
+        let row = DoorRowDto {
+            door: DoorSetupDto {
+                id: "cellar".into(),
+                name: "Cellar".into(),
+                entrance: true,
+                pulse_ms: 1500,
+                driver: Some(DoorDriverDto::Mqtt {
+                    profile: "shelly".into(),
+                    topic: None,
+                    relay: None,
+                    device: None,
+                    base_topic: None,
+                    prefix: Some("shellies/cellar".into()),
+                    switch_id: Some(1),
+                }),
+            },
+            secret: DoorSecretDto::None,
+            reach: DoorReachDto::Online,
+            last_error: None,
+            last_opened_at: None,
+            latency: frontdoor_ipc::DoorLatencyDto {
+                door: "cellar".into(),
+                name: "Cellar".into(),
+                count: 0,
+                p50_us: None,
+                p95_us: None,
+            },
+            groups: vec![],
+        };
+        let d = Draft::of(&row);
+        assert!(d.editing);
+        assert_eq!(d.setup().unwrap(), row.door);
+    }
+}
