@@ -366,7 +366,7 @@ fn signed_in(props: &ScreenProps) -> Html {
         return html! {
             <section id="session" class="staff">
                 { nav.unwrap_or_default() }
-                <console::glance::StatusStrip />
+                <console::glance::StatusStrip tab={Some(t)} />
                 <console::Console tab={t} epoch={props.view.console_epoch} />
             </section>
         };

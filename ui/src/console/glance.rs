@@ -8,19 +8,29 @@ use yew::prelude::*;
 use super::NoArgs;
 use crate::tauri;
 
+#[derive(Properties, PartialEq)]
+pub struct StripProps {
+    /// Looked at again whenever this changes (staff moving between tabs, after a change).
+    pub tab: Option<super::Tab>,
+}
+
 #[function_component(StatusStrip)]
-pub fn status_strip() -> Html {
+pub fn status_strip(props: &StripProps) -> Html {
     let glance = use_state(|| None::<GlanceDto>);
     {
         let glance = glance.clone();
         use_effect_with((), move |_| {
-            let first = glance.clone();
+            tauri::listen::<GlanceDto>(GLANCE_EVENT, move |g| glance.set(Some(g)));
+        });
+    }
+    {
+        let glance = glance.clone();
+        use_effect_with(props.tab, move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 if let Ok(g) = tauri::call::<_, GlanceDto>("console_glance", &NoArgs {}).await {
-                    first.set(Some(g));
+                    glance.set(Some(g));
                 }
             });
-            tauri::listen::<GlanceDto>(GLANCE_EVENT, move |g| glance.set(Some(g)));
         });
     }
     let Some(g) = &*glance else {
