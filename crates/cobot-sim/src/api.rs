@@ -184,7 +184,7 @@ pub(crate) async fn user(
                 "space_subdomain": sub,
                 "space_name": space_name(sub),
                 "space_link": format!("{base}/api/spaces/{sub}"),
-                "link": format!("{base}/sub/{sub}/api/memberships/{}", m.id),
+                "link": crate::membership::api1_url(&state, m),
             })
         })
         .collect();
@@ -317,7 +317,7 @@ pub(crate) async fn space(State(sim): State<Sim>, Path(subdomain): Path<String>)
         "id": space.id,
         "name": space.name,
         "subdomain": space.subdomain,
-        "url": format!("{}/sub/{}", state.issuer, space.subdomain),
+        "url": state.space_base(&space.subdomain),
         "email": space.email,
         "description": space.description,
         "owner_id": space.owner_id,

@@ -487,7 +487,8 @@ impl Sim {
     }
 
     /// Adds or replaces plan `plan.id` in the catalogue of `plan.space_subdomain`. Memberships on
-    /// it show the new details (see `membership::plan_json`). No webhook: Cobot has no plan events.
+    /// it show the new details (see `membership::plan_json`); a new name reaches their copies of
+    /// the plan only with [`crate::PlanCopyNames::Follow`]. No webhook: Cobot has no plan events.
     pub fn upsert_plan(&self, plan: SeedPlan) -> Result<Upserted, ChangeError> {
         let mut state = self.lock();
         state.today_of(&plan.space_subdomain)?;
@@ -500,6 +501,13 @@ impl Sim {
                 "a plan needs a name, a decimal price_per_cycle such as \"180.0\" and a cycle_duration of at least 1"
                     .into(),
             ));
+        }
+        let renamed_from = state
+            .plan(&plan.space_subdomain, &plan.id)
+            .filter(|old| old.name != plan.name)
+            .map(|old| old.name.clone());
+        if let Some(old_name) = renamed_from {
+            state.freeze_plan_name(&plan.space_subdomain, &plan.id, &old_name);
         }
         match state
             .seed

@@ -2,20 +2,24 @@
 //!
 //! # Rules
 //!
-//! * A check-in is valid from now (whole seconds) until the end of the space's *Cobot day*: the
-//!   next 03:59:59 in the space's time zone (the §6 sample checks in at 08:37 and is valid until
-//!   03:59:59 the next morning; the simulator reads that time as local, so in Berlin in winter it
-//!   is `02:59:59 +0000`). A check-in made before 04:00 local ends at 03:59:59 the same morning.
+//! * A check-in is valid from now (whole seconds) until its pass ends ([`crate::time_passes`]):
+//!   without passes (an unlimited plan) and with a day pass, until the end of the space's *Cobot
+//!   day*: the next 03:59:59 in the space's time zone (the §6 sample checks in at 08:37 and is
+//!   valid until 03:59:59 the next morning; the simulator reads that time as local, so in Berlin in
+//!   winter it is `02:59:59 +0000`); a check-in made before 04:00 local ends at 03:59:59 the same
+//!   morning. A duration pass ends after its duration, a fixed-span pass with its span.
 //!   "Checked in now" ⇔ `valid_from <= now < valid_until`.
-//! * A check-in is refused (API 1: 422 `{"base":…}`, see [`ApiError::base`]; API 2: 422 JSON:API
-//!   error with pointer `/data/attributes/base`), checked in this order:
+//! * A check-in is refused (API 1: 422 with Cobot's words in `errors.base`, or bare `base` with
+//!   `POST /_sim/config {"check_in_refusal":"base"}`, see [`RefusalBody`]; API 2: 422 JSON:API error
+//!   with pointer `/data/attributes/base`), checked in this order:
 //!   1. "Membership not active." — pending (unconfirmed), not started yet, or ended (by the
 //!      simulated clock, in the space's calendar);
 //!   2. "Already checked in." — only with `POST /_sim/config {"repeat_check_in":"reject"}`. The
 //!      default `"new"` creates another check-in, a duplicate a careless client would produce
-//!      (Cobot's behaviour is [U]);
-//!   3. "No time passes left." — the membership's `time_passes_left` is `Some(0)`. With `Some(n)`
-//!      a check-in uses one pass and shows `"time_pass":{"id":…}`; `None` is unlimited.
+//!      (Cobot: "a second check-in the same day is allowed and uses another pass", help center);
+//!   3. no pass to check in with ([`crate::time_passes`]): "No time passes left." when none is
+//!      left, or the [U] words for passes that are not valid at this time or on this day. A check-in
+//!      with a pass uses one and shows `"time_pass":{"id":…}`; an unlimited plan uses none.
 //! * Check-out sets `valid_until` to now on every current check-in of the membership (several
 //!   only in `"new"` mode) and answers with the most recent; it is no longer current.
 //! * Check-in and check-out fire `created_checkin` / `created_checkout` (see [`crate::webhooks`]).
@@ -23,8 +27,11 @@
 //! # API 1 (`{base}/sub/{subdomain}/api/…`, API 1 times `YYYY/MM/DD HH:MM:SS +0000`)
 //!
 //! * `POST /memberships/{id}/work_sessions` (no body): 201 with the check-in. The member whose
-//!   user owns the membership or an admin of the space, scope `checkin` or `write` ([U] which:
-//!   both are accepted). Another member's membership is 403.
+//!   user owns the membership or an admin of the space. Scope: [U] which one Cobot requires;
+//!   [`CheckInScope`] (`SimConfig::check_in_scope`, `POST /_sim/config {"check_in_scope":…}`)
+//!   makes the simulator require exactly `checkin` or exactly `write`, or take either (the
+//!   default); without it, 403 `{"error":"insufficient scope","required":…}`. Another member's
+//!   membership is 403.
 //! * `DELETE /memberships/{id}/check_ins/current`: 200 with the checked-out check-in ([U]: status
 //!   and body; 204 is as likely), 404 `{"error":"not found"}` when not checked in. Same callers
 //!   and scopes as POST.
@@ -74,6 +81,7 @@ use crate::membership::has_ended;
 use crate::params::Params;
 use crate::seed::{SeedMembership, SeedSpace};
 use crate::state::{self, random_hex, TokenRecord};
+use crate::time_passes::{self, NoPass};
 use crate::webhooks::{Event, Notification};
 use crate::Sim;
 
@@ -88,6 +96,44 @@ pub enum RepeatCheckIn {
     New,
     /// Refuse with 422 "Already checked in.".
     Reject,
+}
+
+/// Which scope `POST …/work_sessions` and `DELETE …/check_ins/current` require (Cobot: [U]; the
+/// SmartSpace sync app checks members in with `write` and no `checkin`, cobot-api.md §8).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckInScope {
+    /// `checkin` or `write` (the default: Cobot's rule is unknown).
+    #[default]
+    Either,
+    /// Exactly `checkin`; a token with only `write` is 403.
+    Checkin,
+    /// Exactly `write`; a token with only `checkin` is 403.
+    Write,
+}
+
+impl CheckInScope {
+    fn scopes(self) -> &'static [&'static str] {
+        match self {
+            CheckInScope::Either => &["checkin", "write"],
+            CheckInScope::Checkin => &["checkin"],
+            CheckInScope::Write => &["write"],
+        }
+    }
+}
+
+/// How an API 1 check-in refusal (422) carries Cobot's words (`POST /_sim/config`
+/// `check_in_refusal`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalBody {
+    /// `{"errors":{"base":"No time passes left."}}`: what Cobot's own captive portal reads on
+    /// `POST /api/check_ins` (cobot-api.md §10, [C]).
+    #[default]
+    ErrorsBase,
+    /// `{"base":"No time passes left."}`: what a door integration reads on `work_sessions` [O]
+    /// (chimera/doorlock).
+    Base,
 }
 
 /// One check-in as the simulator holds it (`GET /_sim/spaces/{sub}/check_ins`,
@@ -123,12 +169,12 @@ impl CheckIn {
     }
 }
 
-/// Why a check-in was refused; the messages are Cobot's.
+/// Why a check-in was refused; the messages are Cobot's where known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Refusal {
     NotActive,
     AlreadyCheckedIn,
-    NoTimePassesLeft,
+    NoPass(NoPass),
 }
 
 impl Refusal {
@@ -136,7 +182,7 @@ impl Refusal {
         match self {
             Refusal::NotActive => "Membership not active.",
             Refusal::AlreadyCheckedIn => "Already checked in.",
-            Refusal::NoTimePassesLeft => "No time passes left.",
+            Refusal::NoPass(why) => why.message(),
         }
     }
 }
@@ -181,17 +227,25 @@ impl state::State {
         if checked_in && self.settings.repeat_check_in == RepeatCheckIn::Reject {
             return Err(Refusal::AlreadyCheckedIn);
         }
-        if m.time_passes_left == Some(0) {
-            return Err(Refusal::NoTimePassesLeft);
-        }
         let name = m.name.clone();
-        let m = self.membership_in_mut(subdomain, id).ok_or(Refusal::NotActive)?;
-        let time_pass_id = match &mut m.time_passes_left {
-            Some(left) => {
-                *left -= 1;
-                Some(random_hex(5))
+        let left = m.time_passes_left;
+        let zone = TimeZone::get(&space.time_zone).unwrap_or(TimeZone::UTC);
+        let passes = self.time_passes.get(id).filter(|p| !p.is_empty());
+        let (valid_until, time_pass_id) = match (passes, left) {
+            (Some(passes), _) => {
+                let (index, until) = time_passes::choose(passes, &zone, now).map_err(Refusal::NoPass)?;
+                if let Some(pass) = self.time_passes.get_mut(id).and_then(|p| p.get_mut(index)) {
+                    pass.left -= 1;
+                }
+                (until, Some(random_hex(5)))
             }
-            None => None,
+            (None, Some(0)) => return Err(Refusal::NoPass(NoPass::NoneLeft)),
+            (None, Some(_)) => {
+                let m = self.membership_in_mut(subdomain, id).ok_or(Refusal::NotActive)?;
+                m.time_passes_left = m.time_passes_left.map(|n| n.saturating_sub(1));
+                (valid_until, Some(random_hex(5)))
+            }
+            (None, None) => (valid_until, None),
         };
         let check_in = CheckIn {
             id: random_hex(5),
@@ -310,12 +364,16 @@ pub(crate) async fn create(
             &id,
             &headers,
             uri.query(),
-            &["checkin", "write"],
+            state.settings.check_in_scope.scopes(),
             CHECK_IN_REFUSAL,
         )?;
+        let refusal_body = state.settings.check_in_refusal;
         let c = state
             .create_check_in(&subdomain, &id, 1)
-            .map_err(|r| ApiError::base(r.message()))?;
+            .map_err(|r| match refusal_body {
+                RefusalBody::ErrorsBase => ApiError::errors_base(r.message()),
+                RefusalBody::Base => ApiError::base(r.message()),
+            })?;
         (api1_json(&c), state.check_in_notifications(Event::CreatedCheckin, &c))
     };
     sim.deliver(notes);
@@ -337,7 +395,7 @@ pub(crate) async fn check_out(
             &id,
             &headers,
             uri.query(),
-            &["checkin", "write"],
+            state.settings.check_in_scope.scopes(),
             CHECK_IN_REFUSAL,
         )?;
         let c = state

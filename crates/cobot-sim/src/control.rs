@@ -145,6 +145,12 @@ pub(crate) struct ConfigPatch {
     auto_login_hint: Option<bool>,
     webhook_retry_base_ms: Option<u64>,
     repeat_check_in: Option<crate::check_ins::RepeatCheckIn>,
+    webhook_encoding: Option<crate::WebhookEncoding>,
+    custom_field_webhook_url: Option<crate::CustomFieldUrl>,
+    plan_copy_names: Option<crate::PlanCopyNames>,
+    parent_plan_ids: Option<crate::ParentPlanIds>,
+    check_in_scope: Option<crate::check_ins::CheckInScope>,
+    check_in_refusal: Option<crate::check_ins::RefusalBody>,
 }
 
 /// `GET /_sim/config`: the current switches.
@@ -153,7 +159,12 @@ pub(crate) async fn config(State(sim): State<Sim>) -> Json<Value> {
 }
 
 /// `POST /_sim/config` `{code_ttl_secs?, require_pkce?, auto_login_hint?, webhook_retry_base_ms?,
-/// repeat_check_in?}` → the new switches. `repeat_check_in` is `"new"` (default) or `"reject"`.
+/// repeat_check_in?, check_in_scope?, check_in_refusal?}` → the new switches. `repeat_check_in` is
+/// `"new"` (default) or `"reject"`; `check_in_scope` `"either"` (default), `"checkin"` or
+/// `"write"`; `check_in_refusal` `"errors_base"` (default) or `"base"`.
+/// Also `webhook_encoding` (`"json"`, `"form"`), `custom_field_webhook_url` (`"membership"`,
+/// `"custom_fields"`), `plan_copy_names` (`"frozen"`, `"follow"`) and `parent_plan_ids`
+/// (`"catalogue"`, `"unrelated"`): see [`crate::Variants`].
 pub(crate) async fn update_config(State(sim): State<Sim>, Json(patch): Json<ConfigPatch>) -> Json<Value> {
     let mut state = sim.lock();
     if let Some(secs) = patch.code_ttl_secs {
@@ -170,6 +181,19 @@ pub(crate) async fn update_config(State(sim): State<Sim>, Json(patch): Json<Conf
     }
     if let Some(mode) = patch.repeat_check_in {
         state.settings.repeat_check_in = mode;
+    }
+    let variants = &mut state.settings.variants;
+    variants.webhook_encoding = patch.webhook_encoding.unwrap_or(variants.webhook_encoding);
+    variants.custom_field_webhook_url = patch
+        .custom_field_webhook_url
+        .unwrap_or(variants.custom_field_webhook_url);
+    variants.plan_copy_names = patch.plan_copy_names.unwrap_or(variants.plan_copy_names);
+    variants.parent_plan_ids = patch.parent_plan_ids.unwrap_or(variants.parent_plan_ids);
+    if let Some(scope) = patch.check_in_scope {
+        state.settings.check_in_scope = scope;
+    }
+    if let Some(body) = patch.check_in_refusal {
+        state.settings.check_in_refusal = body;
     }
     tracing::info!(settings = ?state.settings, "config changed");
     Json(json!(state.settings))

@@ -62,11 +62,17 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, json!({"errors": {field: message}}))
     }
 
-    /// 422 `{"base": message}`: a check-in refused for a reason about the whole record. One
-    /// client reads `response.data.base` (cobot-api.md §6 [O]), i.e. Rails' `errors` rendered
-    /// bare; whether Cobot wraps it in `{"errors":…}` here is [U].
+    /// 422 `{"base": message}`: a check-in refused for a reason about the whole record, bare. A
+    /// door integration reads `response.data.base` on `work_sessions` (cobot-api.md §6 [O]);
+    /// Cobot's own captive portal reads `errors.base` ([`ApiError::errors_base`]).
     pub(crate) fn base(message: &str) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, json!({"base": message}))
+    }
+
+    /// 422 `{"errors":{"base": message}}`: a check-in refused, as Cobot's own captive portal reads
+    /// it (`errors.base`, cobot-api.md §10).
+    pub(crate) fn errors_base(message: &str) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, json!({"errors": {"base": message}}))
     }
 
     /// 429 with `Retry-After` (cobot-api.md §7; the body shape is the simulator's choice).

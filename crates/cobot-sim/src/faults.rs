@@ -90,6 +90,10 @@ pub struct RequestRecord {
     pub status: Option<u16>,
     /// The user of the presented token, if it was live.
     pub user_id: Option<String>,
+    /// The `Host` the request was sent to: tells a space's own domain
+    /// ([`Sim::serve_custom_domain`]) from the simulator's base.
+    #[serde(default)]
+    pub host: Option<String>,
 }
 
 impl Sim {
@@ -163,6 +167,11 @@ pub(crate) async fn record(State(sim): State<Sim>, request: Request, next: Next)
     }
     let method = request.method().to_string();
     let query = request.uri().query().map(redact_query);
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string);
     let user_id = {
         let state = sim.lock();
         presented_token(request.headers(), request.uri().query())
@@ -180,6 +189,7 @@ pub(crate) async fn record(State(sim): State<Sim>, request: Request, next: Next)
         query,
         status,
         user_id,
+        host,
     });
     response
 }

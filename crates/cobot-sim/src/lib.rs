@@ -58,7 +58,12 @@
 //! `POST …/memberships/{id}/plan`, `POST …/memberships/{id}/cancel`,
 //! `POST …/memberships/{id}/confirm`, `PUT …/memberships/{id}/custom_fields/{label}`,
 //! `PUT /_sim/spaces/{sub}/plans/{id}`. The same operations exist as methods on [`Sim`].
-//! `GET /_sim/spaces/{sub}/check_ins` lists every check-in held ([`Sim::check_ins`]).
+//! `PUT|DELETE /_sim/spaces/{sub}/memberships/{id}/raw` makes a membership's API 1 record
+//! malformed ([`Sim::garble_membership`]); [`Sim::serve_custom_domain`] puts a space on a domain of
+//! its own; [`Variants`] choose Cobot's behaviour where it is unknown.
+//! `GET /_sim/spaces/{sub}/check_ins` lists every check-in held ([`Sim::check_ins`]);
+//! `GET|PUT /_sim/spaces/{sub}/memberships/{id}/time_passes` reads and sets a membership's time
+//! passes ([`time_passes`]).
 //!
 //! # Use from tests
 //!
@@ -104,14 +109,17 @@ mod redirect_uri;
 mod register;
 pub mod seed;
 mod state;
+pub mod time_passes;
 mod token;
+pub mod variants;
 pub mod webhooks;
 
 pub use changes::{ChangeError, MembershipPatch, Upserted};
-pub use check_ins::{CheckIn, RepeatCheckIn};
+pub use check_ins::{CheckIn, CheckInScope, RefusalBody, RepeatCheckIn};
 pub use faults::{Fault, FaultKind, RequestRecord};
 pub use seed::{demo, large, Seed};
 pub use state::{Error, Sim, TokenInfo};
+pub use variants::{CustomDomain, CustomFieldUrl, ParentPlanIds, PlanCopyNames, Variants, WebhookEncoding};
 pub use webhooks::{Delivery, DeliveryOutcome, Event};
 
 /// How a simulator behaves. `Default` is Cobot's behaviour as documented.
@@ -135,6 +143,15 @@ pub struct SimConfig {
     /// Wait before the first webhook retry; retry *n* waits `base * 2^(n-1)`. Default 70 s, which
     /// spreads Cobot's 10 retries over ~20 hours; tests use milliseconds.
     pub webhook_retry_base: Duration,
+    /// Answers where Cobot's behaviour is unknown (webhook encoding, plan copies, …); the default
+    /// is the simulator's best reading of Cobot ([`Variants`]).
+    pub variants: Variants,
+    /// The window of the rate limits (60 requests per user and 6 memberships lists per window).
+    /// Cobot's is a minute; tests shrink it to spend a minute's budget in seconds.
+    pub rate_limit_window: Duration,
+    /// The scope API 1 check-ins require: `checkin`, `write`, or either (the default, as Cobot's
+    /// rule is unknown; see [`CheckInScope`]).
+    pub check_in_scope: CheckInScope,
 }
 
 impl Default for SimConfig {
@@ -145,7 +162,10 @@ impl Default for SimConfig {
             require_pkce: false,
             auto_login_hint: true,
             webhook_retry_base: Duration::from_secs(70),
+            variants: Variants::default(),
+            rate_limit_window: Duration::from_secs(60),
             start_at: None,
+            check_in_scope: CheckInScope::default(),
         }
     }
 }
@@ -234,7 +254,15 @@ pub fn app(sim: Sim) -> Router {
             put(control::put_custom_field),
         )
         .route("/spaces/{subdomain}/plans/{id}", put(control::put_plan))
-        .route("/spaces/{subdomain}/check_ins", get(control::check_ins));
+        .route(
+            "/spaces/{subdomain}/memberships/{id}/raw",
+            put(variants::put_raw).delete(variants::delete_raw),
+        )
+        .route("/spaces/{subdomain}/check_ins", get(control::check_ins))
+        .route(
+            "/spaces/{subdomain}/memberships/{id}/time_passes",
+            get(time_passes::get).put(time_passes::put),
+        );
     Router::new()
         .route("/.well-known/openid-configuration", get(discovery::www))
         .route("/.well-known/oauth-authorization-server", get(discovery::www))
@@ -324,9 +352,10 @@ impl RunningSim {
         self.base_url.as_str().trim_end_matches('/').to_string()
     }
 
-    /// The URL of a space, as Cobot's `https://<subdomain>.cobot.me`: `{base}/sub/{subdomain}`.
+    /// The URL of a space, as Cobot's `https://<subdomain>.cobot.me`: `{base}/sub/{subdomain}`,
+    /// or its own domain ([`Sim::serve_custom_domain`]).
     pub fn space_url(&self, subdomain: &str) -> String {
-        format!("{}/sub/{subdomain}", self.issuer())
+        self.sim.lock().space_base(subdomain)
     }
 
     /// Stops accepting connections, lets in-flight requests finish, and waits for the server.

@@ -11,7 +11,7 @@ use std::collections::{HashMap, VecDeque};
 use axum::http::Method;
 use jiff::{SignedDuration, Timestamp};
 
-/// Length of the window.
+/// Length of the window: Cobot's limits are per minute.
 const WINDOW: SignedDuration = SignedDuration::from_secs(60);
 
 /// Cobot's default: 60 requests per minute per user.
@@ -52,6 +52,8 @@ pub(crate) enum Decision {
 pub(crate) struct RateLimiter {
     per_minute: u32,
     overrides: Vec<Override>,
+    /// A minute, unless a test shrinks it (`SimConfig::rate_limit_window`).
+    window: SignedDuration,
     log: HashMap<String, VecDeque<Timestamp>>,
 }
 
@@ -60,8 +62,17 @@ impl RateLimiter {
         RateLimiter {
             per_minute,
             overrides,
+            window: WINDOW,
             log: HashMap::new(),
         }
+    }
+
+    /// The same limits per `window` instead of per minute (at least a millisecond).
+    pub(crate) fn with_window(mut self, window: std::time::Duration) -> Self {
+        self.window = SignedDuration::try_from(window)
+            .unwrap_or(WINDOW)
+            .max(SignedDuration::from_millis(1));
+        self
     }
 
     /// Counts one request by `subject` (`user:<id>` or `ip:<addr>`) to `route` at `now`.
@@ -73,15 +84,16 @@ impl RateLimiter {
             }
         }
         let mut wait = None;
+        let window = self.window;
         for (key, limit) in &buckets {
             let log = self.log.entry(key.clone()).or_default();
-            while log.front().is_some_and(|t| *t + WINDOW <= now) {
+            while log.front().is_some_and(|t| *t + window <= now) {
                 log.pop_front();
             }
             if log.len() >= *limit as usize {
                 // The slot frees when the oldest request that keeps us at the limit leaves the window.
                 let oldest = log[log.len() - *limit as usize];
-                let secs = (oldest + WINDOW).duration_since(now).as_secs_f64().ceil().max(1.0) as u64;
+                let secs = (oldest + window).duration_since(now).as_secs_f64().ceil().max(1.0) as u64;
                 wait = Some(wait.map_or(secs, |w: u64| w.max(secs)));
             }
         }

@@ -43,7 +43,7 @@ pub(crate) fn email(state: &State, m: &SeedMembership) -> Option<String> {
 
 /// `{space}/api/memberships/{id}`: the membership's API 1 URL, as webhooks and `/api/user` link it.
 pub(crate) fn api1_url(state: &State, m: &SeedMembership) -> String {
-    format!("{}/sub/{}/api/memberships/{}", state.issuer, m.space_subdomain, m.id)
+    format!("{}/api/memberships/{}", state.space_base(&m.space_subdomain), m.id)
 }
 
 /// A catalogue plan as `GET /api/plans` lists it; `welcome_message` only for `read_plans`.
@@ -71,18 +71,21 @@ pub(crate) fn catalogue_json(plan: &SeedPlan, with_private: bool) -> Value {
     v
 }
 
-/// A membership's plan (API 1 `plan` / `upcoming_plan`). Plan identity is `parent_plan.id`, the
-/// catalogue id. Cobot copies the plan into the membership; the simulator renders the catalogue
-/// entry, so `PUT /_sim/spaces/{sub}/plans/{id}` changes it for every member on it, like
-/// applying a plan edit to existing members in Cobot.
-fn plan_json(state: &State, subdomain: &str, period: &SeedPlanPeriod) -> Value {
-    let Some(plan) = state.plan(subdomain, &period.plan_id) else {
-        return json!({"parent_plan": {"id": period.plan_id}});
+/// A membership's plan (API 1 `plan` / `upcoming_plan`): the membership's own copy of a catalogue
+/// plan, with an `id` of its own, the copy's `name` and `parent_plan.id` naming the catalogue
+/// plan (both as [`crate::variants::Variants`] say, where Cobot is [U]). The other details
+/// render the catalogue entry, so `PUT /_sim/spaces/{sub}/plans/{id}` changes prices for every
+/// member on it, like applying a plan edit to existing members in Cobot.
+fn plan_json(state: &State, m: &SeedMembership, period: &SeedPlanPeriod) -> Value {
+    let copy = state.plan_copy(m, period);
+    let Some(plan) = state.plan(&m.space_subdomain, &period.plan_id) else {
+        return json!({"id": copy.id, "parent_plan": {"id": copy.parent_id}});
     };
     json!({
-        "name": plan.name,
+        "id": copy.id,
+        "name": copy.name.unwrap_or_else(|| plan.name.clone()),
         "description": plan.description,
-        "parent_plan": {"id": plan.id},
+        "parent_plan": {"id": copy.parent_id},
         "price_per_cycle": plan.price_per_cycle,
         "cycle_duration": plan.cycle_duration,
         "currency": plan.currency,
@@ -104,7 +107,7 @@ pub(crate) fn api1_json(state: &State, space: &SeedSpace, m: &SeedMembership, to
     let email = email(state, m);
     let period = period_at(m, today);
     let upcoming = upcoming_period(m, today).map(|p| {
-        let mut plan = plan_json(state, &space.subdomain, p);
+        let mut plan = plan_json(state, m, p);
         plan["starts_at"] = json!(api1_date(p.starts_at));
         plan
     });
@@ -117,7 +120,7 @@ pub(crate) fn api1_json(state: &State, space: &SeedSpace, m: &SeedMembership, to
             .map(api1_date),
         _ => None,
     };
-    json!({
+    let mut json = json!({
         "id": m.id,
         "name": m.name,
         "email": email,
@@ -133,14 +136,16 @@ pub(crate) fn api1_json(state: &State, space: &SeedSpace, m: &SeedMembership, to
         "billing_emails": [],
         "charge_taxes": true,
         "customer_number": null,
-        "plan": plan_json(state, &space.subdomain, period),
+        "plan": plan_json(state, m, period),
         "upcoming_plan": upcoming,
         "payment_method": {"name": "cash", "automated": false},
         "confirmed_at": m.confirmed_at.map(api1_time),
         "starts_at": api1_date(m.starts_at),
         "canceled_to": m.canceled_to.map(api1_date),
         "next_invoice_at": next_invoice_at,
-    })
+    });
+    state.garble(&m.id, &mut json);
+    json
 }
 
 /// One membership's custom field values: every definition of the space, `value` `null` where

@@ -31,6 +31,9 @@ pub struct Seed {
     pub admins: Vec<SeedAdmin>,
     /// Registered OAuth clients.
     pub clients: Vec<SeedClient>,
+    /// Time passes by membership id ([`crate::time_passes`]); a membership without an entry
+    /// follows its `time_passes_left`.
+    pub time_passes: BTreeMap<String, Vec<crate::time_passes::TimePass>>,
 }
 
 /// A space, with the fields of API 1 `GET /api/spaces/:subdomain` and API 2 `GET /spaces/{id}`
@@ -534,6 +537,7 @@ pub fn demo() -> Seed {
                 scopes: strings(&OIDC_SCOPES).into_iter().chain(strings(&HUB_SCOPES)).collect(),
             },
         ],
+        time_passes: BTreeMap::new(),
     }
 }
 
@@ -664,6 +668,10 @@ impl Seed {
             if let Some(id) = m.custom_fields.keys().find(|id| !fields.contains(&(sub, id.as_str()))) {
                 return Err(format!("membership `{}` sets unknown custom field `{id}`", m.id));
             }
+        }
+        let membership_ids: HashSet<&str> = self.memberships.iter().map(|m| m.id.as_str()).collect();
+        if let Some(id) = self.time_passes.keys().find(|id| !membership_ids.contains(id.as_str())) {
+            return Err(format!("time passes name unknown membership `{id}`"));
         }
         for a in &self.admins {
             if !users.contains(a.user_id.as_str()) || !spaces.contains(a.space_subdomain.as_str()) {

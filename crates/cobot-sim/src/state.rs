@@ -44,6 +44,13 @@ pub(crate) struct Settings {
     pub(crate) webhook_retry_base: Duration,
     /// What a check-in while already checked in does (Cobot: [U]).
     pub(crate) repeat_check_in: crate::check_ins::RepeatCheckIn,
+    /// Webhook encoding, plan copies and the like, where Cobot's behaviour is [U].
+    #[serde(flatten)]
+    pub(crate) variants: crate::variants::Variants,
+    /// The scope API 1 check-ins require (Cobot: [U]).
+    pub(crate) check_in_scope: crate::check_ins::CheckInScope,
+    /// How an API 1 check-in refusal carries Cobot's words.
+    pub(crate) check_in_refusal: crate::check_ins::RefusalBody,
 }
 
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -59,16 +66,6 @@ fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
 pub(crate) enum Site {
     Www,
     Space(String),
-}
-
-impl Site {
-    /// Path prefix under the base URL: `` or `/sub/{subdomain}`.
-    pub(crate) fn prefix(&self) -> String {
-        match self {
-            Site::Www => String::new(),
-            Site::Space(sub) => format!("/sub/{sub}"),
-        }
-    }
 }
 
 /// An issued authorization code and everything it is bound to.
@@ -151,6 +148,14 @@ pub(crate) struct State {
     pub(crate) deliveries: Vec<Delivery>,
     /// Every check-in of every space, oldest first; check-outs shorten `valid_until`.
     pub(crate) check_ins: Vec<crate::check_ins::CheckIn>,
+    /// Each membership's time passes, by membership id ([`crate::time_passes`]).
+    pub(crate) time_passes: HashMap<String, Vec<crate::time_passes::TimePass>>,
+    /// Spaces served on a domain of their own: subdomain → base URL without a trailing slash.
+    pub(crate) custom_domains: crate::variants::CustomDomains,
+    /// Raw API 1 fields replacing a membership's own, by membership id (a malformed record).
+    pub(crate) garbled: crate::variants::Garbled,
+    /// Plan-copy names kept from before a rename, by (membership, plan, first day on it).
+    pub(crate) frozen_plan_names: crate::variants::FrozenPlanNames,
     /// `seed.users` position by user id.
     users_by_id: HashMap<String, usize>,
     /// `seed.memberships` position by membership id.
@@ -187,6 +192,7 @@ impl Sim {
         seed.validate().map_err(Error::InvalidSeed)?;
         let key = KeyPair::generate().map_err(Error::KeyGeneration)?;
         let clients = seed.clients.iter().map(|c| (c.client_id.clone(), c.clone())).collect();
+        let time_passes = seed.time_passes.clone().into_iter().collect();
         let mut state = State {
             issuer: base_url.as_str().trim_end_matches('/').to_string(),
             settings: Settings {
@@ -195,13 +201,17 @@ impl Sim {
                 auto_login_hint: config.auto_login_hint,
                 webhook_retry_base: config.webhook_retry_base,
                 repeat_check_in: crate::check_ins::RepeatCheckIn::default(),
+                variants: config.variants,
+                check_in_scope: config.check_in_scope,
+                check_in_refusal: crate::check_ins::RefusalBody::default(),
             },
             seed,
             clients,
             keys: vec![key],
             grants: HashMap::new(),
             tokens: HashMap::new(),
-            limiter: RateLimiter::new(limit::DEFAULT_PER_MINUTE, limit::cobot_overrides()),
+            limiter: RateLimiter::new(limit::DEFAULT_PER_MINUTE, limit::cobot_overrides())
+                .with_window(config.rate_limit_window),
             skew: config
                 .start_at
                 .map_or(SignedDuration::ZERO, |start| start.duration_since(Timestamp::now())),
@@ -211,6 +221,10 @@ impl Sim {
             requests: Vec::new(),
             deliveries: Vec::new(),
             check_ins: Vec::new(),
+            time_passes,
+            custom_domains: Default::default(),
+            garbled: Default::default(),
+            frozen_plan_names: Default::default(),
             users_by_id: HashMap::new(),
             memberships_by_id: HashMap::new(),
         };
@@ -310,7 +324,10 @@ impl State {
     }
 
     pub(crate) fn issuer_of(&self, site: &Site) -> String {
-        format!("{}{}", self.issuer, site.prefix())
+        match site {
+            Site::Www => self.issuer.clone(),
+            Site::Space(subdomain) => self.space_base(subdomain),
+        }
     }
 
     pub(crate) fn space(&self, subdomain: &str) -> Option<&SeedSpace> {

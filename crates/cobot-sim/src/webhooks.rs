@@ -2,8 +2,12 @@
 //!
 //! Delivery is Cobot's documented behaviour: an HTTP POST of `{"url":"<space>/api/memberships/<id>"}`
 //! (a pointer to re-fetch with your own token) to every active subscription for the event;
-//! `deleted_membership` carries the whole deleted membership object instead (plus its `url`,
-//! [U] whether Cobot adds it). Any 2xx acknowledges; 410 deactivates the subscription at once;
+//! `deleted_membership` carries the whole deleted membership object under `membership` beside
+//! the `url` (cobot-api.md §10, Cobot's Zapier app). As JSON, or as form data (`url=…`,
+//! `membership[name]=…`) with [`crate::WebhookEncoding::Form`] ([U] which Cobot sends);
+//! `updated_custom_field` points at the membership or, with
+//! [`crate::CustomFieldUrl::CustomFields`], at its `/custom_fields` ([U]). Any 2xx acknowledges;
+//! 410 deactivates the subscription at once;
 //! anything else (other statuses, redirects — never followed —, connection errors, timeouts
 //! after 10 s) is retried up to 10 times, waiting `webhook_retry_base * 2^(n-1)` before retry
 //! *n* (default base 70 s: ~20 h in all, as Cobot says), then the subscription is deactivated.
@@ -121,11 +125,12 @@ pub(crate) struct Subscription {
 }
 
 impl Subscription {
-    fn json(&self, issuer: &str) -> Value {
+    /// As Cobot lists it; `base` is the space's host.
+    fn json(&self, base: &str) -> Value {
         json!({
             "id": self.id,
             "event": self.event,
-            "url": format!("{issuer}/sub/{}/api/subscriptions/{}", self.space, self.id),
+            "url": format!("{base}/api/subscriptions/{}", self.id),
             "active": self.active,
             "callback_url": self.callback_url,
         })
@@ -186,9 +191,12 @@ impl SimState {
         for &event in events {
             let body = match event {
                 Event::DeletedMembership => {
-                    let mut body = api1_json(self, space, m, self.today(space));
-                    body["url"] = json!(url);
-                    body
+                    json!({"url": url, "membership": api1_json(self, space, m, self.today(space))})
+                }
+                Event::UpdatedCustomField
+                    if self.settings.variants.custom_field_webhook_url == crate::CustomFieldUrl::CustomFields =>
+                {
+                    json!({"url": format!("{url}/custom_fields")})
                 }
                 _ => json!({"url": url}),
             };
@@ -257,10 +265,21 @@ impl Sim {
 async fn deliver_one(sim: Sim, note: Notification) {
     let base = sim.lock().settings.webhook_retry_base;
     for attempt in 1..=MAX_ATTEMPTS {
-        if !sim.lock().subscription_active(&note.subscription_id) {
-            return;
-        }
-        let result = sim.http().post(&note.callback_url).json(&note.body).send().await;
+        let encoding = {
+            let state = sim.lock();
+            if !state.subscription_active(&note.subscription_id) {
+                return;
+            }
+            state.settings.variants.webhook_encoding
+        };
+        let request = sim.http().post(&note.callback_url);
+        let request = match encoding {
+            crate::WebhookEncoding::Json => request.json(&note.body),
+            crate::WebhookEncoding::Form => request
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(crate::variants::form_encode(&note.body)),
+        };
+        let result = request.send().await;
         let (status, error) = match result {
             Ok(response) => (Some(response.status().as_u16()), None),
             Err(e) => (None, Some(error_chain(&e))),
@@ -365,7 +384,7 @@ pub(crate) async fn create(
         client_id: record.client_id,
         active: true,
     };
-    let body = subscription.json(&state.issuer);
+    let body = subscription.json(&state.space_base(&subscription.space));
     tracing::info!(id = %subscription.id, event = %subscription.event, "subscribed");
     state.subscriptions.push(subscription);
     Ok((StatusCode::CREATED, Json(body)))
@@ -385,7 +404,7 @@ pub(crate) async fn list(
         .subscriptions
         .iter()
         .filter(|s| s.space == subdomain && s.user_id == record.user_id && s.client_id == record.client_id)
-        .map(|s| s.json(&state.issuer))
+        .map(|s| s.json(&state.space_base(&subdomain)))
         .collect();
     Ok(Json(Value::Array(list)))
 }
@@ -404,7 +423,7 @@ pub(crate) async fn show(
         .subscriptions
         .iter()
         .find(|s| s.id == id && s.space == subdomain && s.user_id == record.user_id && s.client_id == record.client_id)
-        .map(|s| Json(s.json(&state.issuer)))
+        .map(|s| Json(s.json(&state.space_base(&subdomain))))
         .ok_or_else(ApiError::not_found)
 }
 

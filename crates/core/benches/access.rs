@@ -57,6 +57,7 @@ fn members() -> Vec<Member> {
             plan: Some(PlanRef {
                 id: None,
                 name: format!("Plan {}", i % 7),
+                names: None,
             }),
             confirmed: i % 41 != 0,
             starts_at: Some(Date::constant(2025, 1, 1)),

@@ -90,12 +90,21 @@ pub struct Assignment {
 }
 
 /// A Cobot plan as a membership carries it.
+///
+/// Id assignments match `id`. Name assignments match `name` only while the plan is not known by
+/// id: once the hub identified the catalogue plan (by its `parent_plan.id`), `names` says which
+/// names assignments gave that plan, and the membership's own copy of the name (which drifts
+/// when staff rename a plan) no longer counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanRef {
-    /// The plan's id, when known.
+    /// The catalogue plan's id, when known.
     pub id: Option<String>,
     /// The plan's name.
     pub name: String,
+    /// `None`: name assignments match `name`. `Some`: the plan was identified by id, and name
+    /// assignments match these names (empty: none does).
+    #[serde(default)]
+    pub names: Option<Vec<String>>,
 }
 
 /// What the access model needs to know about a membership.
@@ -529,7 +538,11 @@ impl Rules {
         let mut indices: Vec<usize> = Vec::new();
         if let Some(plan) = &member.plan {
             let by_id = plan.id.as_ref().and_then(|id| self.by_plan_id.get(id));
-            let by_name = self.by_plan_name.get(&fold(&plan.name));
+            let names: &[String] = match &plan.names {
+                Some(names) => names,
+                None => std::slice::from_ref(&plan.name),
+            };
+            let by_name = names.iter().filter_map(|n| self.by_plan_name.get(&fold(n)));
             for &gi in by_id.into_iter().chain(by_name).flatten() {
                 if !indices.contains(&gi) {
                     indices.push(gi);
@@ -783,6 +796,7 @@ mod tests {
             plan: Some(PlanRef {
                 id: (plan == "Fixed Desk").then(|| "plan-fixed".into()),
                 name: plan.into(),
+                names: None,
             }),
             confirmed: true,
             starts_at: Some(Date::constant(2026, 1, 5)),
@@ -854,6 +868,31 @@ mod tests {
             "closed: your plan gives no door access",
         );
         check(&flex, "garage", "2026-11-23 09:00", "closed: this door is not set up");
+    }
+
+    #[test]
+    fn a_plan_known_by_id_matches_name_assignments_only_by_the_names_given_to_that_plan() {
+        // The copy still says "Flex Desk", but the catalogue plan it points at is called
+        // "Flex Space" now and another plan took the old name: the copy's name must not count.
+        let mut drifted = member("Flex Desk", "");
+        drifted.plan.as_mut().unwrap().id = Some("plan-flex".into());
+        drifted.plan.as_mut().unwrap().names = Some(vec![]);
+        check(
+            &drifted,
+            "front",
+            "2026-11-23 09:00",
+            "closed: your plan gives no door access",
+        );
+        // Renamed in Cobot, the plan keeps the name its assignment gave it.
+        let mut renamed = member("Flex Space", "");
+        renamed.plan.as_mut().unwrap().id = Some("plan-flex".into());
+        renamed.plan.as_mut().unwrap().names = Some(vec!["Flex Desk".into()]);
+        check(
+            &renamed,
+            "front",
+            "2026-11-23 09:00",
+            "open: Plan Flex Space → group Members, Mon–Fri 07:00–22:00",
+        );
     }
 
     #[test]

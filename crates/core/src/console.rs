@@ -556,6 +556,31 @@ pub struct Glance {
     pub check_ins: Light,
 }
 
+// ---- Doctor: `GET /api/v1/admin/doctor` ----
+
+/// One assumption about the space's Cobot, checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoctorCheck {
+    /// Stable id (`discovery`, `id_token`, `token`, `scopes`, `space`, `webhooks`,
+    /// `work_sessions`, `rate_limit`).
+    pub id: String,
+    /// What was checked.
+    pub title: String,
+    /// `ok`, `warn`, `fail` or `unknown`.
+    pub verdict: String,
+    /// What was found and what to do, in words.
+    pub words: String,
+}
+
+/// Every check, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoctorReport {
+    /// When (RFC 3339).
+    pub at: String,
+    /// The checks.
+    pub checks: Vec<DoctorCheck>,
+}
+
 // ---- Check-ins: `GET /api/v1/admin/check_ins`, retry, policy ----
 
 /// One check-in of the outbox as staff see it.
@@ -577,7 +602,8 @@ pub struct CheckInView {
     pub next_attempt_at: Option<String>,
     /// Checked in since (RFC 3339), once done.
     pub since: Option<String>,
-    /// Whether staff may make it due now (refused or pending, and its day has not ended).
+    /// Whether staff may make it due now (refused or pending, and its entry's Cobot day — until
+    /// 04:00 the next morning — has not ended).
     pub retryable: bool,
 }
 
@@ -590,6 +616,10 @@ pub struct CheckInsView {
     pub today: String,
     /// `once-per-day` or `off`.
     pub policy: String,
+    /// A member without a usable time pass: `open-anyway` (the door opens, Cobot's refusal is
+    /// shown) or `refuse` (the door stays shut with Cobot's words).
+    #[serde(default)]
+    pub no_pass: String,
     /// The day's rows.
     pub rows: Vec<CheckInView>,
 }
@@ -599,6 +629,10 @@ pub struct CheckInsView {
 pub struct CheckInPolicyChange {
     /// `once-per-day` or `off`.
     pub policy: String,
+    /// `open-anyway` or `refuse`: what the door does for a member Cobot will not check in;
+    /// `None` leaves it as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_pass: Option<String>,
 }
 
 // ---- The app's client for these endpoints ----

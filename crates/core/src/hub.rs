@@ -401,6 +401,8 @@ pub enum Code {
     DoorNotConnected,
     /// The hub has no copy of Cobot's memberships yet.
     NoMembershipData,
+    /// The hub's copy of Cobot is older than the space allows for members (Cobot unreachable).
+    MembershipDataTooOld,
     /// A hub restart interrupted the opening.
     Interrupted,
     /// The audit log cannot be written, so the door stays shut.
@@ -466,6 +468,7 @@ impl Code {
             Code::DoorFailed => "door_failed",
             Code::DoorNotConnected => "door_not_connected",
             Code::NoMembershipData => "no_membership_data",
+            Code::MembershipDataTooOld => "membership_data_too_old",
             Code::Interrupted => "interrupted",
             Code::AuditUnavailable => "audit_unavailable",
             Code::ForeignUrl => "foreign_url",

@@ -16,6 +16,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod clock;
 pub mod cobot;
 pub mod console;
 pub mod door;

@@ -7,6 +7,15 @@
 //! frontdoor://open?space=<subdomain>&door=<door id>
 //! ```
 //!
+//! Printed codes carry the hub's web pages instead, which every phone camera opens and which hand
+//! over to the app by the links above (or say how to get the app); the app reads them too
+//! ([`DeepLink::read`]):
+//!
+//! ```text
+//! <hub>/join?space=<subdomain>                 = frontdoor://join?space=<subdomain>&hub=<hub>
+//! <hub>/open?space=<subdomain>&door=<door id>  = frontdoor://open?space=<subdomain>&door=<door id>
+//! ```
+//!
 //! Links arrive from QR codes, chat messages and other apps, so parsing is strict: a length limit
 //! before anything else, each parameter at most once, no unknown parameters (except the standard
 //! extras an OAuth server may add to a callback), every value checked against its own grammar.
@@ -21,6 +30,10 @@ use crate::secret::AuthCode;
 
 /// The scheme Frontdoor registers with the operating system.
 pub const SCHEME: &str = "frontdoor";
+/// The path of the hub's join page, below its base URL.
+pub const JOIN_PAGE: &str = "join";
+/// The path of the hub's door page, below its base URL.
+pub const DOOR_PAGE: &str = "open";
 /// Longest link accepted, in bytes. Real links are well under 600 bytes.
 pub const MAX_LINK_LEN: usize = 2048;
 const MAX_HUB_LEN: usize = 512;
@@ -342,6 +355,9 @@ pub enum LinkError {
     /// A parameter this kind of link does not have.
     #[error("This link has an unexpected part “{0}”, so it can't be trusted.")]
     Unexpected(String),
+    /// A web address that is not one of a hub's join or door pages.
+    #[error("This web address is not a Frontdoor join or door page. Scan the space's Frontdoor QR code, or ask staff for the join link.")]
+    NotAPage,
     /// A part that does not follow its grammar.
     #[error("The {part} in this link is not valid: {reason}.")]
     Invalid {
@@ -393,6 +409,70 @@ impl DeepLink {
             ("", _) => Err(LinkError::Malformed),
             (kind, "") => Err(LinkError::UnknownKind(kind.to_string())),
             (kind, path) => Err(LinkError::UnknownKind(format!("{kind}{path}"))),
+        }
+    }
+}
+
+/// The hub's join page for `space`: what the printed join code holds.
+pub fn join_page(hub: &HubUrl, space: &Subdomain) -> Url {
+    let mut url = hub.join(JOIN_PAGE);
+    url.query_pairs_mut().append_pair("space", space.as_str());
+    url
+}
+
+/// The hub's page for one door: what the door's printed sticker holds.
+pub fn door_page(hub: &HubUrl, space: &Subdomain, door: &DoorId) -> Url {
+    let mut url = hub.join(DOOR_PAGE);
+    url.query_pairs_mut()
+        .append_pair("space", space.as_str())
+        .append_pair("door", door.as_str());
+    url
+}
+
+impl DeepLink {
+    /// Reads what a person or the system hands the app: a `frontdoor://` link ([`Self::parse`]),
+    /// or the address of a hub's join or door page ([`join_page`], [`door_page`]) — what printed
+    /// codes carry, and what an App Link or Universal Link delivers. A join page names its hub
+    /// by its own address (`https://`, or `http://` on loopback, like every hub address).
+    pub fn read(input: &str) -> Result<DeepLink, LinkError> {
+        if input.len() > MAX_LINK_LEN {
+            return Err(LinkError::TooLong);
+        }
+        let input = input.trim();
+        let web = ["https://", "http://"]
+            .iter()
+            .any(|p| input.get(..p.len()).is_some_and(|s| s.eq_ignore_ascii_case(p)));
+        if !web {
+            return DeepLink::parse(input);
+        }
+        if input.bytes().any(|b| b.is_ascii_control() || b == b' ') {
+            return Err(LinkError::Malformed);
+        }
+        let url = Url::parse(input).map_err(|_| LinkError::Malformed)?;
+        if url.fragment().is_some() {
+            return Err(LinkError::Malformed);
+        }
+        let (base, page) = match url.path().rsplit_once('/') {
+            Some((base, page)) => (format!("{base}/"), page),
+            None => return Err(LinkError::NotAPage),
+        };
+        let mut hub = url.clone();
+        hub.set_path(&base);
+        hub.set_query(None);
+        let hub = HubUrl::parse(hub.as_str())?;
+        match page {
+            JOIN_PAGE => {
+                let mut params = Params::read(&url, &["space"])?;
+                let space = Subdomain::parse(&params.take("space").ok_or(LinkError::Missing("space"))?)?;
+                Ok(DeepLink::Join { space, hub })
+            }
+            DOOR_PAGE => {
+                let mut params = Params::read(&url, &["space", "door"])?;
+                let space = Subdomain::parse(&params.take("space").ok_or(LinkError::Missing("space"))?)?;
+                let door = DoorId::parse(&params.take("door").ok_or(LinkError::Missing("door"))?)?;
+                Ok(DeepLink::Open { space, door })
+            }
+            _ => Err(LinkError::NotAPage),
         }
     }
 }
@@ -619,6 +699,69 @@ mod tests {
         );
         assert_eq!(hub.to_string(), "https://example.com/lighthouse");
     }
+
+    /// What the app makes of a printed code or a delivered web address, as the link it stands
+    /// for (or the words it shows).
+    fn check_read(input: &str, expected: Result<&str, &str>) {
+        match (DeepLink::read(input), expected) {
+            (Ok(link), Ok(display)) => assert_eq!(link.to_string(), display, "input: {input}"),
+            (Err(e), Err(message)) => assert_eq!(e.to_string(), message, "input: {input}"),
+            (got, expected) => panic!("input {input}: got {got:?}, expected {expected:?}"),
+        }
+    }
+
+    #[test]
+    fn the_hubs_join_and_door_pages_read_as_the_links_they_stand_for() {
+        check_read(
+            "https://hub.lighthouse.example/join?space=lighthouse",
+            Ok("frontdoor://join?space=lighthouse&hub=https%3A%2F%2Fhub.lighthouse.example"),
+        );
+        check_read(
+            "https://example.com/lighthouse/join?space=Lighthouse",
+            Ok("frontdoor://join?space=lighthouse&hub=https%3A%2F%2Fexample.com%2Flighthouse"),
+        );
+        check_read(
+            "HTTPS://hub.lighthouse.example/open?space=lighthouse&door=front",
+            Ok("frontdoor://open?space=lighthouse&door=front"),
+        );
+        check_read(
+            "http://127.0.0.1:8481/join?space=lighthouse",
+            Ok("frontdoor://join?space=lighthouse&hub=http%3A%2F%2F127.0.0.1%3A8481"),
+        );
+        // The frontdoor:// links themselves still read as before.
+        check_read(
+            "frontdoor://open?space=lighthouse&door=front",
+            Ok("frontdoor://open?space=lighthouse&door=front"),
+        );
+    }
+
+    #[test]
+    fn other_web_addresses_are_refused_with_a_reason() {
+        check_read(
+            "http://hub.lighthouse.example/join?space=lighthouse",
+            Err("The hub address in this link is not valid: it must use https:// (plain http is only allowed on this machine)."),
+        );
+        check_read(
+            "https://hub.lighthouse.example/api/v1/hub?space=lighthouse",
+            Err("This web address is not a Frontdoor join or door page. Scan the space's Frontdoor QR code, or ask staff for the join link."),
+        );
+        check_read(
+            "https://hub.lighthouse.example/join?space=lighthouse&hub=https://evil.example",
+            Err("This link has an unexpected part “hub”, so it can't be trusted."),
+        );
+        check_read(
+            "https://hub.lighthouse.example/open?space=lighthouse",
+            Err("This link is missing its door."),
+        );
+        check_read(
+            "https://user:pw@hub.lighthouse.example/join?space=lighthouse",
+            Err("The hub address in this link is not valid: it must not contain a user name or password."),
+        );
+        check_read(
+            "https://hub.lighthouse.example/join?space=lighthouse#x",
+            Err("This link is damaged and can't be read."),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -653,6 +796,30 @@ mod properties {
             for link in links {
                 prop_assert_eq!(DeepLink::parse(&link.to_string()).unwrap(), link);
             }
+        }
+
+        /// The hub's page for a link reads back as that link: a printed code means to the app
+        /// exactly what the `frontdoor://` link would.
+        #[test]
+        fn page_addresses_read_back_as_their_links(space in subdomain(), door in "[A-Za-z0-9_-]{1,64}", port in 1u16.., path in "(/[a-z0-9-]{1,12}){0,2}") {
+            let hub = HubUrl::parse(&format!("http://127.0.0.1:{port}{path}")).unwrap();
+            let space = Subdomain::parse(&space).unwrap();
+            let door = DoorId::parse(&door).unwrap();
+            prop_assert_eq!(
+                DeepLink::read(join_page(&hub, &space).as_str()).unwrap(),
+                DeepLink::Join { space: space.clone(), hub: hub.clone() }
+            );
+            prop_assert_eq!(
+                DeepLink::read(door_page(&hub, &space, &door).as_str()).unwrap(),
+                DeepLink::Open { space, door }
+            );
+        }
+
+        /// Whatever web address arrives, the reader answers and never panics.
+        #[test]
+        fn any_web_address_gets_an_answer(input in "\\PC{0,300}") {
+            let _ = DeepLink::read(&format!("https://{input}"));
+            let _ = DeepLink::read(&format!("https://h/join?{input}"));
         }
 
         /// Anything over the limit is refused as too long, before any other parsing.

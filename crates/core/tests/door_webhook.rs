@@ -104,7 +104,7 @@ async fn a_driver_whose_clock_is_a_minute_off_is_refused_by_the_receiver() {
     let double = WebhookDouble::start(secret()).await;
 
     let error = driver(&double, secret())
-        .with_clock(a_minute_slow)
+        .with_clock(frontdoor_core::clock::Clock::from_fn(a_minute_slow))
         .pulse(PULSE)
         .await
         .expect_err("refused");
@@ -189,7 +189,7 @@ async fn describe_and_debug_never_show_the_secret() {
     let double = WebhookDouble::start(secret()).await;
     let driver = driver(&double, secret());
     let refused = Webhook::new(http_client(), double.url(), DoorId("front".into()), secret())
-        .with_clock(|| jiff::Timestamp::UNIX_EPOCH)
+        .with_clock(frontdoor_core::clock::Clock::manual(jiff::Timestamp::UNIX_EPOCH).0)
         .pulse(PULSE)
         .await
         .expect_err("refused");

@@ -433,7 +433,7 @@ async fn csv(
     };
     filters.limit = CSV_PAGE.min(total);
     let names = Arc::new(Names::of(&hub));
-    let day = hub.space_day((hub.now)());
+    let day = hub.space_day(hub.clock.now());
     let filename = format!("frontdoor-activity-{}-{day}.csv", hub.config.space.subdomain);
 
     // State: the next page's filters and how many rows are still wanted; `None` when done.

@@ -68,8 +68,10 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .merge(crate::setup::routes())
         .merge(crate::members::routes())
         .merge(crate::qr::routes())
+        .merge(crate::phone_pages::routes())
         .merge(crate::door_admin::routes())
         .merge(crate::glance::routes())
+        .merge(crate::doctor::routes())
         .merge(crate::activity::routes())
         .merge(crate::check_ins_view::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -311,7 +313,7 @@ impl From<sync::Error> for Error {
                 crate::plug::refused_words(),
             ),
             sync::Error::Cobot(e) => e.into(),
-            sync::Error::ForeignUrl(_) => Error::new(StatusCode::UNPROCESSABLE_ENTITY, Code::ForeignUrl, e.to_string()),
+            sync::Error::ForeignUrl(e) => e.into(),
             sync::Error::NotConnected => Error::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 Code::NotConnected,
@@ -342,7 +344,7 @@ async fn info(State(hub): State<Arc<Hub>>) -> axum::Json<HubInfo> {
 /// `GET /api/v1/health`: whether the hub can do its job, for monitoring and staff. Names
 /// problems in words; holds no personal data and no secret, so it needs no session.
 async fn health(State(hub): State<Arc<Hub>>) -> Response {
-    let now = (hub.now)();
+    let now = hub.clock.now();
     let snapshot = hub.snapshot();
     let mut problems = Vec::new();
     let snapshot_age =
@@ -414,7 +416,7 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 async fn signed_in(hub: &Hub, headers: &HeaderMap) -> Result<SessionRow, Error> {
-    session_of(hub, bearer(headers), (hub.now)()).await
+    session_of(hub, bearer(headers), hub.clock.now()).await
 }
 
 /// The live session a bearer token names at `now`; "not signed in" for none, an empty, forged or
@@ -472,23 +474,35 @@ async fn audit(
     ))
 }
 
-/// A member-facing view of an outbox row.
-fn check_in_status(hub: &Hub, row: &CheckInRow) -> CheckInStatus {
-    let since = row
-        .valid_from
-        .as_deref()
-        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-        .map(|t| {
+/// Whether an outbox row is a check-in Cobot still counts at `now` (its `valid_until` ahead).
+fn is_running(row: &CheckInRow, now: jiff::Timestamp) -> bool {
+    row.state == "checked_in"
+        && row
+            .valid_until
+            .as_deref()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            .is_some_and(|until| until > now)
+}
+
+/// A member-facing view of an outbox row at `now`.
+fn check_in_status(hub: &Hub, row: &CheckInRow, now: jiff::Timestamp) -> CheckInStatus {
+    let local = |t: Option<&str>| {
+        t.and_then(|t| t.parse::<jiff::Timestamp>().ok()).map(|t| {
             t.to_zoned(hub.rules().time_zone().clone())
                 .strftime("%H:%M")
                 .to_string()
-        });
+        })
+    };
+    let since = local(row.valid_from.as_deref());
+    let until = local(row.valid_until.as_deref());
     let (state, message) = match row.state.as_str() {
         "checked_in" => (
             CheckInState::CheckedIn,
-            match &since {
-                Some(since) => format!("Checked in since {since}"),
-                None => "Checked in".to_string(),
+            match (&since, &until) {
+                (Some(since), _) if is_running(row, now) => format!("Checked in since {since}"),
+                (Some(since), Some(until)) => format!("Checked in from {since} until {until}"),
+                (Some(since), None) => format!("Checked in since {since}"),
+                (None, _) => "Checked in".to_string(),
             },
         ),
         "refused" => (
@@ -523,7 +537,7 @@ fn check_in_status(hub: &Hub, row: &CheckInRow) -> CheckInStatus {
 async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<MyAccess>, Error> {
     let session = signed_in(&hub, &headers).await?;
     let snapshot = hub.snapshot();
-    let now = (hub.now)();
+    let now = hub.clock.now();
     let member = session.membership_id.as_deref().and_then(|id| snapshot.member(id));
     // One set of rules for the whole answer, even if staff change them meanwhile.
     let rules = hub.rules();
@@ -557,6 +571,13 @@ async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<MyAc
         }
         None => (Vec::new(), Vec::new(), None),
     };
+    if let (false, Some(words)) = (session.staff, crate::freshness::too_old(&hub, now)) {
+        // Past the space's bound the copy opens nothing for members; the reason comes first.
+        for door in &mut doors {
+            door.allowed = false;
+            door.reasons.insert(0, words.clone());
+        }
+    }
     if session.staff {
         // Staff may open every door, whatever their plan says.
         let staff_reason = format!("Staff of {} may open every door", hub.config.space.name);
@@ -586,8 +607,14 @@ async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<MyAc
         None => Vec::new(),
     };
     let today = hub.space_day(now);
-    let recent_check_ins: Vec<CheckInStatus> = recent.iter().map(|r| check_in_status(&hub, r)).collect();
-    let check_in = recent_check_ins.iter().find(|c| c.day == today).cloned();
+    let recent_check_ins: Vec<CheckInStatus> = recent.iter().map(|r| check_in_status(&hub, r, now)).collect();
+    // The member's check-in now: a running one (after midnight, the evening's), else today's
+    // newest, whatever became of it.
+    let check_in = recent
+        .iter()
+        .position(|r| is_running(r, now))
+        .or_else(|| recent.iter().position(|r| r.day == today))
+        .map(|i| recent_check_ins[i].clone());
     Ok(Json(MyAccess {
         as_of: snapshot.as_of.to_string(),
         evaluated_at: now.to_string(),
@@ -604,7 +631,7 @@ async fn sync_now(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Jso
     staff_only(&hub, &headers, "resync").await?;
     let report = hub.syncer.full().await?;
     // Cobot answered: a good moment for check-ins that were waiting on it.
-    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let now_ms = crate::check_in::outbox_ms();
     if matches!(hub.db(move |store| store.check_ins_due_now(now_ms)).await, Ok(Ok(_))) {
         hub.check_ins.wake();
     }
@@ -623,11 +650,6 @@ async fn last_sync(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Re
     }
 }
 
-#[derive(serde::Deserialize)]
-struct WebhookBody {
-    url: String,
-}
-
 /// The Cobot events the hub follows (membership and custom-field changes).
 pub const EVENTS: &[&str] = &[
     "created_membership",
@@ -644,12 +666,15 @@ pub const EVENTS: &[&str] = &[
     "connected_user",
 ];
 
-/// Cobot's webhook: the event comes from our own callback path, the URL from the body. The body
-/// is unsigned, so it is only a hint of what to re-read.
+/// Cobot's webhook: the event comes from our own callback path, the membership from the body
+/// (JSON or form data, [`crate::webhook`]). The body is unsigned, so it is only a hint of what to
+/// re-read; the hub answers at once (202) and re-reads in the background, so a slow Cobot never
+/// makes the delivery time out and count as failed.
 async fn webhook(
     State(hub): State<Arc<Hub>>,
     Path((secret, event)): Path<(String, String)>,
-    Json(body): Json<WebhookBody>,
+    headers: HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<StatusCode, Error> {
     // Held in memory since start: a wrong secret costs no database call.
     let expected = hub.webhook_secret.as_str();
@@ -668,6 +693,25 @@ async fn webhook(
             "The hub does not follow that event.",
         ));
     }
-    hub.syncer.targeted(&event, &body.url).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Error::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Code::PayloadTooLarge,
+                "The request is larger than the hub takes here.",
+            )
+        } else {
+            Error::new(
+                StatusCode::BAD_REQUEST,
+                Code::BadRequest,
+                format!("The hub could not read the request: {}", rejection.body_text()),
+            )
+        }
+    })?;
+    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+    let named = crate::webhook::read_body(content_type, &body)?;
+    // Checked before answering: a post naming anything else costs no Cobot request.
+    let membership_id = crate::webhook::membership_id(&named, hub.syncer.webhook_hosts())?;
+    hub.followups.push(&hub, &event, membership_id);
+    Ok(StatusCode::ACCEPTED)
 }

@@ -3,12 +3,14 @@
 //!
 //! - `GET /api/v1/admin/check_ins?day=YYYY-MM-DD&state=` — a day's rows (default: today in the
 //!   space's time zone), newest first, with members' names from the snapshot.
-//! - `POST /api/v1/admin/check_ins/{membership_id}/{day}/retry` — a refused or pending row of
-//!   today made due now and the worker woken. A row whose day has ended is never retried: Cobot
-//!   checks in "now", so it would check the member in on the wrong day.
-//! - `PUT /api/v1/admin/check_ins/policy` `{policy: "once-per-day" | "off"}` — kept in the
-//!   database (`meta`, like the sync interval); `[check_in] policy` is only the default. The unlock
-//!   path reads it at every opening ([`PolicySlot`]), so a change applies without a restart.
+//! - `POST /api/v1/admin/check_ins/{membership_id}/{day}/retry` — the member's newest check-in
+//!   of that day, refused or pending, made due now and the worker woken. One whose entry's Cobot
+//!   day has ended (04:00 the next morning) is never retried: Cobot checks in "now", so it would
+//!   check the member in on the wrong day.
+//! - `PUT /api/v1/admin/check_ins/policy` `{policy?: "once-per-day" | "off", no_pass?:
+//!   "open-anyway" | "refuse"}` — kept in the database (`meta`, like the sync interval);
+//!   `[check_in] policy` and `no_pass` are only the defaults. The unlock path reads both at every
+//!   opening ([`PolicySlot`]), so a change applies without a restart.
 //!
 //! Staff's retries and policy changes go into the change trail
 //! (`GET /api/v1/admin/access/changes`), in the same transaction as the change itself.
@@ -22,15 +24,16 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
 use axum::Router;
-use frontdoor_core::console::{CheckInPolicyChange, CheckInView, CheckInsView};
+use frontdoor_core::console::{CheckInView, CheckInsView};
 use frontdoor_core::hub::Code;
+use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use rusqlite::{params, OptionalExtension};
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::api::{staff_only, Error, Json, Path, Query};
-use crate::config::CheckInPolicy;
+use crate::config::{CheckInPolicy, NoPass};
 use crate::store::{ctx, CheckInRow, Store};
 use crate::Hub;
 
@@ -39,28 +42,67 @@ pub const MAX_ROWS: u32 = 10_000;
 /// The states staff can filter by (`held`, an opening under way, shows as `pending`).
 pub const STATES: &[&str] = &["pending", "checked_in", "refused", "missed"];
 const POLICY_KEY: &str = "check_in_policy";
+const NO_PASS_KEY: &str = "check_in_no_pass";
 
-/// The check-in policy in force, read by every opening and swapped when staff change it.
+/// The check-in policy and the no-pass rule in force, read by every opening and swapped when
+/// staff change them.
 #[derive(Debug)]
-pub struct PolicySlot(AtomicBool);
+pub struct PolicySlot {
+    check_in: AtomicBool,
+    refuse_without_pass: AtomicBool,
+}
 
 impl PolicySlot {
-    /// Starts with `policy`.
-    pub fn new(policy: CheckInPolicy) -> PolicySlot {
-        PolicySlot(AtomicBool::new(policy == CheckInPolicy::OncePerDay))
+    /// Starts with `policy` and `no_pass`.
+    pub fn new(policy: CheckInPolicy, no_pass: NoPass) -> PolicySlot {
+        PolicySlot {
+            check_in: AtomicBool::new(policy == CheckInPolicy::OncePerDay),
+            refuse_without_pass: AtomicBool::new(no_pass == NoPass::Refuse),
+        }
     }
 
     /// The policy now.
     pub fn get(&self) -> CheckInPolicy {
-        if self.0.load(Ordering::Acquire) {
+        if self.check_in.load(Ordering::Acquire) {
             CheckInPolicy::OncePerDay
         } else {
             CheckInPolicy::Off
         }
     }
 
+    /// What happens to a member without a pass now.
+    pub fn no_pass(&self) -> NoPass {
+        if self.refuse_without_pass.load(Ordering::Acquire) {
+            NoPass::Refuse
+        } else {
+            NoPass::OpenAnyway
+        }
+    }
+
     fn set(&self, policy: CheckInPolicy) {
-        self.0.store(policy == CheckInPolicy::OncePerDay, Ordering::Release);
+        self.check_in
+            .store(policy == CheckInPolicy::OncePerDay, Ordering::Release);
+    }
+
+    fn set_no_pass(&self, no_pass: NoPass) {
+        self.refuse_without_pass
+            .store(no_pass == NoPass::Refuse, Ordering::Release);
+    }
+}
+
+/// The no-pass rule's name on the wire and in the database.
+pub fn no_pass_name(no_pass: NoPass) -> &'static str {
+    match no_pass {
+        NoPass::OpenAnyway => "open-anyway",
+        NoPass::Refuse => "refuse",
+    }
+}
+
+fn parse_no_pass(text: &str) -> Option<NoPass> {
+    match text.trim() {
+        "open-anyway" | "open_anyway" => Some(NoPass::OpenAnyway),
+        "refuse" => Some(NoPass::Refuse),
+        _ => None,
     }
 }
 
@@ -87,7 +129,7 @@ pub enum Retry {
     Due(Box<CheckInRow>),
     /// No such row.
     Unknown,
-    /// Its day is not the space's today.
+    /// Its entry's Cobot day has ended.
     DayEnded,
     /// Cobot already has it.
     CheckedIn,
@@ -144,13 +186,32 @@ impl Store {
         Ok(text.as_deref().and_then(parse_policy))
     }
 
+    /// What staff said happens to a member without a pass, if they did.
+    pub fn check_in_no_pass(&self) -> Result<Option<NoPass>, crate::store::Error> {
+        let text: Option<String> = self
+            .read()
+            .query_row("SELECT value FROM meta WHERE key = ?1", [NO_PASS_KEY], |r| r.get(0))
+            .optional()
+            .map_err(ctx("reading the no-pass rule"))?;
+        Ok(text.as_deref().and_then(parse_no_pass))
+    }
+
     /// Stores the policy with its row in the change trail, in one transaction.
     fn put_check_in_policy(&self, policy: CheckInPolicy, trail: &TrailRow<'_>) -> Result<(), crate::store::Error> {
+        self.put_meta_with_trail(POLICY_KEY, policy_name(policy), trail)
+    }
+
+    /// Stores the no-pass rule with its row in the change trail, in one transaction.
+    fn put_check_in_no_pass(&self, no_pass: NoPass, trail: &TrailRow<'_>) -> Result<(), crate::store::Error> {
+        self.put_meta_with_trail(NO_PASS_KEY, no_pass_name(no_pass), trail)
+    }
+
+    fn put_meta_with_trail(&self, key: &str, value: &str, trail: &TrailRow<'_>) -> Result<(), crate::store::Error> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(ctx("changing the check-in policy"))?;
         tx.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-            params![POLICY_KEY, policy_name(policy)],
+            params![key, value],
         )
         .map_err(ctx("changing the check-in policy"))?;
         insert_trail(&tx, trail)?;
@@ -168,7 +229,7 @@ impl Store {
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM check_ins WHERE day = ?1 AND state IN (SELECT value FROM json_each(?2)) \
-                 ORDER BY queued_at DESC, membership_id LIMIT ?3"
+                 ORDER BY rowid DESC LIMIT ?3"
             ))
             .map_err(ctx("reading the check-in outbox"))?;
         let list = serde_json::to_string(&states).unwrap_or_else(|_| "[]".into());
@@ -179,13 +240,15 @@ impl Store {
             .map_err(ctx("reading the check-in outbox"))
     }
 
-    /// Makes a refused or pending check-in of `today` due at `now_ms`, with its trail row, in one
-    /// transaction (so two staff retrying at once both see a consistent row).
+    /// Makes the member's newest check-in of `day`, if refused or pending and its entry's Cobot day
+    /// has not ended by `now` (in `zone`), due at `now_ms`, with its trail row, in one transaction
+    /// (so two staff retrying at once both see a consistent row).
     fn retry_check_in(
         &self,
         membership_id: &str,
         day: &str,
-        today: &str,
+        now: Timestamp,
+        zone: &TimeZone,
         now_ms: i64,
         trail: &TrailRow<'_>,
     ) -> Result<Retry, crate::store::Error> {
@@ -193,7 +256,9 @@ impl Store {
         let tx = conn.transaction().map_err(ctx("retrying a check-in"))?;
         let row = tx
             .query_row(
-                &format!("SELECT {COLUMNS} FROM check_ins WHERE membership_id = ?1 AND day = ?2"),
+                &format!(
+                    "SELECT {COLUMNS} FROM check_ins WHERE membership_id = ?1 AND day = ?2 ORDER BY rowid DESC LIMIT 1"
+                ),
                 params![membership_id, day],
                 read_row,
             )
@@ -205,13 +270,13 @@ impl Store {
         match row.state.as_str() {
             "checked_in" => return Ok(Retry::CheckedIn),
             "held" => return Ok(Retry::Opening),
-            _ if day != today || row.state == "missed" => return Ok(Retry::DayEnded),
+            _ if !day_still_open(&row, now, zone) || row.state == "missed" => return Ok(Retry::DayEnded),
             _ => {}
         }
         tx.execute(
-            "UPDATE check_ins SET state = 'pending', next_attempt_ms = ?3, last_error = NULL \
-             WHERE membership_id = ?1 AND day = ?2",
-            params![membership_id, day, now_ms],
+            "UPDATE check_ins SET state = 'pending', next_attempt_ms = ?4, last_error = NULL \
+             WHERE membership_id = ?1 AND day = ?2 AND queued_at = ?3",
+            params![membership_id, day, row.queued_at, now_ms],
         )
         .map_err(ctx("retrying a check-in"))?;
         // The row's state before the retry is only known here, inside the transaction.
@@ -267,8 +332,16 @@ pub fn routes() -> Router<Arc<Hub>> {
         .route("/api/v1/admin/check_ins/policy", put(policy))
 }
 
-/// A staff view of an outbox row; `today` is the space's.
-pub fn view(hub: &Hub, row: &CheckInRow, today: &str) -> CheckInView {
+/// Whether the Cobot day of the row's entry (until 04:00 the next morning) is still on at `now`:
+/// only then may it still be posted.
+fn day_still_open(row: &CheckInRow, now: Timestamp, zone: &TimeZone) -> bool {
+    row.queued_at
+        .parse::<Timestamp>()
+        .is_ok_and(|entry| now < crate::check_in::cobot_day_end(zone, entry))
+}
+
+/// A staff view of an outbox row at `now`.
+pub fn view(hub: &Hub, row: &CheckInRow, now: Timestamp) -> CheckInView {
     let snapshot = hub.snapshot();
     let state = if row.state == "held" {
         "pending"
@@ -297,7 +370,8 @@ pub fn view(hub: &Hub, row: &CheckInRow, today: &str) -> CheckInView {
             .flatten()
             .map(|t| t.to_string()),
         since: row.valid_from.clone(),
-        retryable: matches!(row.state.as_str(), "pending" | "refused") && row.day == today,
+        retryable: matches!(row.state.as_str(), "pending" | "refused")
+            && day_still_open(row, now, hub.rules().time_zone()),
     }
 }
 
@@ -322,7 +396,7 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<CheckInsView>, Error> {
     staff_only(&hub, &headers, "see check-ins").await?;
-    let today = hub.space_day((hub.now)());
+    let today = hub.space_day(hub.clock.now());
     let mut fields = BTreeMap::new();
     let day = match q.day.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         None => today.clone(),
@@ -353,11 +427,13 @@ async fn list(
         .db(move |store| store.check_ins_of_day(&shown, state.as_deref()))
         .await?
         .map_err(Error::internal)?;
+    let now = hub.clock.now();
     Ok(Json(CheckInsView {
-        rows: rows.iter().map(|r| view(&hub, r, &today)).collect(),
+        rows: rows.iter().map(|r| view(&hub, r, now)).collect(),
         day,
         today,
         policy: policy_name(hub.check_in_policy.get()).to_string(),
+        no_pass: no_pass_name(hub.check_in_policy.no_pass()).to_string(),
     }))
 }
 
@@ -374,14 +450,14 @@ async fn retry(
             BTreeMap::from([("day".to_string(), words)]),
         )
     })?;
-    let today = hub.space_day((hub.now)());
     let name = hub
         .snapshot()
         .member(&membership_id)
         .and_then(|m| m.name.clone())
         .unwrap_or_else(|| membership_id.clone());
-    let (id, d, t) = (membership_id.clone(), day.clone(), today.clone());
-    let at = (hub.now)();
+    let (id, d) = (membership_id.clone(), day.clone());
+    let at = hub.clock.now();
+    let zone = hub.rules().time_zone().clone();
     let what = format!("check-in of {name} ({membership_id}) on {day}: retried");
     let done = hub
         .db(move |store| {
@@ -394,7 +470,7 @@ async fn retry(
                 after: serde_json::json!({"state": "pending"}),
             };
             // The worker's clock: it compares due times with the wall clock.
-            store.retry_check_in(&id, &d, &t, Timestamp::now().as_millisecond(), &trail)
+            store.retry_check_in(&id, &d, at, &zone, crate::check_in::outbox_ms(), &trail)
         })
         .await?
         .map_err(Error::internal)?;
@@ -402,7 +478,7 @@ async fn retry(
     match done {
         Retry::Due(row) => {
             hub.check_ins.wake();
-            Ok(Json(view(&hub, &row, &today)))
+            Ok(Json(view(&hub, &row, at)))
         }
         Retry::Unknown => Err(Error::new(
             StatusCode::NOT_FOUND,
@@ -410,8 +486,8 @@ async fn retry(
             format!("There is no check-in of {name} on {day} to retry."),
         )),
         Retry::DayEnded => Err(conflict(format!(
-            "{day} has ended, so {name} cannot be checked in for it any more: Cobot checks in for the moment it \
-             is asked, which would be the wrong day."
+            "{day} has ended (Cobot's day ends at 04:00 the next morning), so {name} cannot be checked in for it \
+             any more: Cobot checks in for the moment it is asked, which would be the wrong day."
         ))),
         Retry::CheckedIn => Err(conflict(format!(
             "{name} is already checked in on {day}; nothing to retry."
@@ -426,26 +502,71 @@ async fn retry(
 struct PolicyBody {
     #[serde(default)]
     policy: Option<String>,
+    #[serde(default)]
+    no_pass: Option<String>,
 }
 
-/// `PUT /api/v1/admin/check_ins/policy`: stored with its trail row, then in force for the next
-/// opening.
+/// The answer to a policy change: both rules now in force (a superset of
+/// [`frontdoor_core::console::CheckInPolicyChange`], which the app reads).
+#[derive(Debug, serde::Serialize)]
+struct PolicyNow {
+    policy: String,
+    no_pass: String,
+}
+
+const POLICY_WORDS: &str =
+    "Choose “once-per-day” (an entry checks the member in unless Cobot has them checked in already) or “off”.";
+const NO_PASS_WORDS: &str = "Choose “open-anyway” (the door opens and Cobot's refusal is shown, as Cobot's own door \
+     integrations do) or “refuse” (the door stays shut with Cobot's words).";
+
+/// `PUT /api/v1/admin/check_ins/policy` `{policy?, no_pass?}`: each change stored with its trail
+/// row, then in force for the next opening. Nothing changes unless everything given is valid.
 async fn policy(
     State(hub): State<Arc<Hub>>,
     headers: HeaderMap,
     Json(body): Json<PolicyBody>,
-) -> Result<Json<CheckInPolicyChange>, Error> {
+) -> Result<Json<PolicyNow>, Error> {
     let session = staff_only(&hub, &headers, "change the check-in policy").await?;
-    let Some(policy) = body.policy.as_deref().and_then(parse_policy) else {
-        let words = "Choose “once-per-day” (the first entry of the day checks the member in) or “off”.";
-        return Err(Error::invalid(
-            format!("The check-in policy was not changed. {words}"),
-            BTreeMap::from([("policy".to_string(), words.to_string())]),
-        ));
+    let mut fields = BTreeMap::new();
+    let policy = match body.policy.as_deref() {
+        Some(text) => parse_policy(text).or_else(|| {
+            fields.insert("policy".to_string(), POLICY_WORDS.to_string());
+            None
+        }),
+        None => None,
     };
-    let before = hub.check_in_policy.get();
-    if before != policy {
-        let at = (hub.now)();
+    let no_pass = match body.no_pass.as_deref() {
+        Some(text) => parse_no_pass(text).or_else(|| {
+            fields.insert("no_pass".to_string(), NO_PASS_WORDS.to_string());
+            None
+        }),
+        None => None,
+    };
+    if body.policy.is_none() && body.no_pass.is_none() {
+        fields.insert("policy".to_string(), POLICY_WORDS.to_string());
+    }
+    if !fields.is_empty() {
+        let words: Vec<&str> = fields.values().map(String::as_str).collect();
+        return Err(Error::invalid(
+            format!("The check-in policy was not changed. {}", words.join(" ")),
+            fields,
+        ));
+    }
+    let at = hub.clock.now();
+    let trail = |what: &str, before: &str, after: &str| {
+        (
+            what.to_string(),
+            Value::String(before.to_string()),
+            Value::String(after.to_string()),
+        )
+    };
+    if let Some(policy) = policy.filter(|p| *p != hub.check_in_policy.get()) {
+        let (what, before, after) = trail(
+            "check-in policy",
+            policy_name(hub.check_in_policy.get()),
+            policy_name(policy),
+        );
+        let session = session.clone();
         hub.db(move |store| {
             store.put_check_in_policy(
                 policy,
@@ -453,9 +574,9 @@ async fn policy(
                     at,
                     by: &session.user_id,
                     device_id: &session.device_id,
-                    what: "check-in policy".into(),
-                    before: Value::String(policy_name(before).into()),
-                    after: Value::String(policy_name(policy).into()),
+                    what,
+                    before,
+                    after,
                 },
             )
         })
@@ -464,8 +585,32 @@ async fn policy(
         // Only after the commit: an opening never follows a policy the database does not hold.
         hub.check_in_policy.set(policy);
     }
-    Ok(Json(CheckInPolicyChange {
-        policy: policy_name(policy).to_string(),
+    if let Some(no_pass) = no_pass.filter(|n| *n != hub.check_in_policy.no_pass()) {
+        let (what, before, after) = trail(
+            "members without a time pass",
+            no_pass_name(hub.check_in_policy.no_pass()),
+            no_pass_name(no_pass),
+        );
+        hub.db(move |store| {
+            store.put_check_in_no_pass(
+                no_pass,
+                &TrailRow {
+                    at,
+                    by: &session.user_id,
+                    device_id: &session.device_id,
+                    what,
+                    before,
+                    after,
+                },
+            )
+        })
+        .await?
+        .map_err(Error::internal)?;
+        hub.check_in_policy.set_no_pass(no_pass);
+    }
+    Ok(Json(PolicyNow {
+        policy: policy_name(hub.check_in_policy.get()).to_string(),
+        no_pass: no_pass_name(hub.check_in_policy.no_pass()).to_string(),
     }))
 }
 
@@ -495,8 +640,12 @@ mod tests {
         };
         store.put_check_in_policy(CheckInPolicy::Off, &trail).unwrap();
         assert_eq!(store.check_in_policy().unwrap(), Some(CheckInPolicy::Off));
-        let slot = PolicySlot::new(CheckInPolicy::OncePerDay);
+        assert_eq!(store.check_in_no_pass().unwrap(), None);
+        store.put_check_in_no_pass(NoPass::Refuse, &trail).unwrap();
+        assert_eq!(store.check_in_no_pass().unwrap(), Some(NoPass::Refuse));
+        let slot = PolicySlot::new(CheckInPolicy::OncePerDay, NoPass::OpenAnyway);
         slot.set(CheckInPolicy::Off);
-        assert_eq!(slot.get(), CheckInPolicy::Off);
+        slot.set_no_pass(NoPass::Refuse);
+        assert_eq!((slot.get(), slot.no_pass()), (CheckInPolicy::Off, NoPass::Refuse));
     }
 }

@@ -48,6 +48,10 @@ pub struct Config {
     /// The MQTT broker that doors with `kind = "mqtt"` drivers are reached through.
     #[serde(default)]
     pub mqtt: Option<MqttConfig>,
+    /// `[phone]`: the store links the join and door pages offer, and a space's own app build
+    /// whose App Links / Universal Links open them (see [`crate::phone_pages`]).
+    #[serde(default)]
+    pub phone: crate::phone_pages::PhoneConfig,
 }
 
 /// `[mqtt]`: one broker connection shared by every MQTT door.
@@ -75,16 +79,25 @@ fn default_mqtt_port() -> u16 {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckInConfig {
-    /// `once-per-day` (default): the first entry through an entrance door on a day (in the
-    /// space's time zone) checks the member in; `off`: the hub never checks anyone in.
+    /// `once-per-day` (default): an entry through an entrance door checks the member in unless
+    /// Cobot already has them checked in (a check-in whose `valid_until` is still ahead: until
+    /// 03:59 the next morning for a day pass or an unlimited plan, until a duration or fixed-span
+    /// pass ends); `off`: the hub never checks anyone in.
     #[serde(default)]
     pub policy: CheckInPolicy,
+    /// A member without a usable time pass: `open-anyway` (default, as Cobot's own door
+    /// integrations: the door opens and Cobot's refusal is reported) or `refuse` (the hub checks
+    /// the member in with Cobot *before* the door, and a refusal keeps it shut with Cobot's
+    /// words). Staff can change it in the console; this is the default.
+    #[serde(default)]
+    pub no_pass: NoPass,
 }
 
 impl Default for CheckInConfig {
     fn default() -> Self {
         CheckInConfig {
             policy: CheckInPolicy::OncePerDay,
+            no_pass: NoPass::OpenAnyway,
         }
     }
 }
@@ -93,11 +106,25 @@ impl Default for CheckInConfig {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckInPolicy {
-    /// At most one check-in per member per space per day.
+    /// An entry checks the member in unless a check-in of theirs is still running at Cobot (the
+    /// name is older than the rule: Cobot's day, not the calendar's, and passes shorter than it).
     #[default]
     OncePerDay,
     /// Never check in.
     Off,
+}
+
+/// See [`CheckInConfig::no_pass`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoPass {
+    /// Open, check in afterwards, and show Cobot's refusal to staff and the member.
+    #[default]
+    #[serde(alias = "open_anyway")]
+    OpenAnyway,
+    /// Check in before the door; Cobot's refusal keeps the door shut. If Cobot does not answer
+    /// in time, the door opens as with `open-anyway`.
+    Refuse,
 }
 
 /// `[unlock]`
@@ -260,8 +287,10 @@ impl Default for Cobot {
             space_template: default_space_template(),
             client_id: String::new(),
             issuer: None,
+            space_url: None,
             scopes: default_member_scopes(),
             sync_scopes: default_sync_scopes(),
+            check_in_scope: CheckInScope::default(),
         }
     }
 }
@@ -276,6 +305,11 @@ pub struct Cobot {
     /// Space host template; default `https://{subdomain}.cobot.me`.
     #[serde(default = "default_space_template")]
     pub space_template: String,
+    /// The space's own address when it is on a custom domain (`https://members.lighthouse.example`):
+    /// the hub reads API 1 there, members sign in there (`issuer = "space"`), and webhooks
+    /// naming it (or the `space_template` host) are followed. Default: the `space_template` host.
+    #[serde(default)]
+    pub space_url: Option<Url>,
     /// The OAuth client id registered at Cobot for Frontdoor. The hub is this client (its secret
     /// comes from `FRONTDOOR_HUB_COBOT_CLIENT_SECRET` or the credential `cobot-client-secret`);
     /// its redirect URI at Cobot is `<hub.public_url>/auth/callback`.
@@ -293,11 +327,58 @@ pub struct Cobot {
     /// SmartSpace sync app's set plus webhooks and check-ins ([`DEFAULT_SYNC_SCOPES`]).
     #[serde(default = "default_sync_scopes")]
     pub sync_scopes: Vec<String>,
+    /// The scope the plug asks for so the hub may check members in
+    /// (`POST /api/memberships/:id/work_sessions`): `"write"` (default) or `"checkin"`. Added to
+    /// `sync_scopes` when they lack it. Cobot does not document which one that endpoint needs
+    /// (cobot-api.md §6). The default is `write` because the one door integration Cobot itself
+    /// documents as checking members in on every unlock, SmartSpace (Sensorberg), is registered
+    /// with `write` and without `checkin` (§8), so a space's connection with `write` is known to
+    /// be enough there; `checkin` is the other candidate the API 1 scope list names. A space whose
+    /// check-ins come back "Frontdoor lacks the permission" switches this and reconnects Cobot.
+    #[serde(default)]
+    pub check_in_scope: CheckInScope,
+}
+
+/// See [`Cobot::check_in_scope`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckInScope {
+    /// API 1's general write scope, as SmartSpace has it.
+    #[default]
+    Write,
+    /// API 1's `checkin` scope.
+    Checkin,
+}
+
+impl CheckInScope {
+    /// The scope's name at Cobot.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckInScope::Write => "write",
+            CheckInScope::Checkin => "checkin",
+        }
+    }
+}
+
+impl Cobot {
+    /// Every scope the plug asks Cobot for (besides `openid`): `sync_scopes`, plus
+    /// `check_in_scope` when they lack it.
+    pub fn requested_scopes(&self) -> Vec<String> {
+        let mut scopes = self.sync_scopes.clone();
+        let check_in = self.check_in_scope.as_str();
+        if !scopes.iter().any(|s| s == check_in) {
+            scopes.push(check_in.to_string());
+        }
+        scopes
+    }
 }
 
 /// The scopes the plug asks for by default: Cobot's SmartSpace (Sensorberg) sync app's
 /// `navigation read read_custom_fields read_memberships read_plans read_user write
-/// write_custom_fields`, plus what webhooks and check-ins need.
+/// write_custom_fields` without `write`, plus what webhooks and reading check-ins need. The
+/// scope that lets the hub check members in is added by [`Cobot::check_in_scope`] (`write` by
+/// default, which makes the SmartSpace set whole); a space that sets it to `checkin` grants no
+/// `write`, which Frontdoor uses for nothing else.
 pub const DEFAULT_SYNC_SCOPES: &[&str] = &[
     "navigation",
     "read",
@@ -305,12 +386,10 @@ pub const DEFAULT_SYNC_SCOPES: &[&str] = &[
     "read_memberships",
     "read_plans",
     "read_user",
-    "write",
     "write_custom_fields",
     "read_subscriptions",
     "write_subscriptions",
     "read_check_ins",
-    "checkin",
 ];
 
 fn default_sync_scopes() -> Vec<String> {
@@ -338,6 +417,22 @@ pub struct Sync {
     /// Read extra groups from the membership custom field `smart_spaces_access_additional_units`.
     #[serde(default)]
     pub extra_groups: bool,
+    /// How old the hub's copy of Cobot may grow (hours without reaching Cobot) before it stops
+    /// opening doors for members; staff still open every door. 1 to 720; default
+    /// [`DEFAULT_MAX_AGE_HOURS`].
+    #[serde(default = "default_max_age_hours")]
+    pub max_age_hours: u32,
+}
+
+/// The default bound on the copy's age: 72 hours. Long enough that a Cobot or internet outage
+/// over a whole weekend (Friday evening to Monday morning, ~60 h) never locks members out on
+/// Monday; short enough that a member canceled in Cobot during an outage keeps access for at most
+/// three days. Kisi lets a reader work 36 h offline (too short for a weekend); Avigilon Alta keeps
+/// opening for 30 days, which admits revoked members for a month.
+pub const DEFAULT_MAX_AGE_HOURS: u32 = 72;
+
+fn default_max_age_hours() -> u32 {
+    DEFAULT_MAX_AGE_HOURS
 }
 
 impl Default for Sync {
@@ -345,6 +440,7 @@ impl Default for Sync {
         Sync {
             interval_minutes: default_interval(),
             extra_groups: false,
+            max_age_hours: DEFAULT_MAX_AGE_HOURS,
         }
     }
 }
@@ -521,6 +617,18 @@ impl Config {
         if !config.cobot.space_template.contains("{subdomain}") {
             return Err("cobot.space_template must contain {subdomain}".into());
         }
+        if let Some(url) = &config.cobot.space_url {
+            if !matches!(url.scheme(), "https" | "http")
+                || url.host_str().is_none()
+                || url.query().is_some()
+                || url.fragment().is_some()
+            {
+                return Err(format!(
+                    "cobot.space_url must be the space's own address, like https://members.lighthouse.example, not {:?}",
+                    url.as_str()
+                ));
+            }
+        }
 
         if let Some(issuer) = config.cobot.issuer.as_deref().map(str::trim) {
             if !matches!(issuer, "space" | "www") && Url::parse(issuer).is_err() {
@@ -537,6 +645,13 @@ impl Config {
         }
         if config.unlock.per_minute == 0 {
             return Err("unlock.per_minute must be at least 1 (0 would lock everyone out)".into());
+        }
+        if !(1..=720).contains(&config.sync.max_age_hours) {
+            return Err(format!(
+                "sync.max_age_hours must be 1 to 720 (30 days); {} is outside. It is how long members still get in \
+                 while the hub cannot reach Cobot",
+                config.sync.max_age_hours
+            ));
         }
         if config.audit.keep_days == 0 {
             return Err("audit.keep_days must be at least 1 (0 would delete every record at once)".into());
@@ -754,8 +869,16 @@ groups = ["Residents"]
         }
     }
 
-    /// The space's own issuer (its host).
+    /// The space's own issuer (its host): `[cobot] space_url`, else the template's host.
     pub fn issuer(&self) -> Url {
+        match &self.cobot.space_url {
+            Some(url) => url.clone(),
+            None => self.template_host(),
+        }
+    }
+
+    /// The space's host as `space_template` makes it (`https://lighthouse.cobot.me`).
+    fn template_host(&self) -> Url {
         let text = self
             .cobot
             .space_template
@@ -763,11 +886,25 @@ groups = ["Residents"]
         Url::parse(&text).unwrap_or_else(|_| self.cobot.www.clone())
     }
 
-    /// Where Cobot lives, for the core client.
+    /// Where Cobot lives, for the core client. A space on a custom domain has its address in
+    /// place of the template (it has no `{subdomain}` to fill in).
     pub fn hosts(&self) -> frontdoor_core::CobotHosts {
         frontdoor_core::CobotHosts {
             www: self.cobot.www.clone(),
-            space_template: self.cobot.space_template.clone(),
+            space_template: match &self.cobot.space_url {
+                Some(url) => url.as_str().trim_end_matches('/').to_string(),
+                None => self.cobot.space_template.clone(),
+            },
+        }
+    }
+
+    /// The other address a webhook may name for this space: with a custom domain, Cobot may still
+    /// name the space's `<subdomain>.cobot.me` host ([U]); the hub re-reads from its own host
+    /// either way.
+    pub fn other_space_hosts(&self) -> Vec<Url> {
+        match &self.cobot.space_url {
+            Some(_) => vec![self.template_host()],
+            None => Vec::new(),
         }
     }
 }
@@ -838,6 +975,27 @@ mod tests {
     }
 
     #[test]
+    fn a_space_on_its_own_domain_is_read_and_signed_in_there() {
+        let config = Config::parse(&format!("{HEAD}space_url = \"https://members.lighthouse.example\"\n")).unwrap();
+        assert_eq!(config.issuer().as_str(), "https://members.lighthouse.example/");
+        assert_eq!(config.sign_in_issuer().as_str(), "https://members.lighthouse.example/");
+        let space = frontdoor_core::links::Subdomain::parse("lighthouse").unwrap();
+        assert_eq!(
+            config.hosts().space(&space).unwrap().as_str(),
+            "https://members.lighthouse.example/"
+        );
+        assert_eq!(
+            config.other_space_hosts(),
+            vec![Url::parse("https://lighthouse.cobot.me").unwrap()]
+        );
+        let bad = Config::parse(&format!("{HEAD}space_url = \"ftp://members.lighthouse.example\"\n")).unwrap_err();
+        assert!(
+            bad.starts_with("cobot.space_url must be the space's own address"),
+            "{bad}"
+        );
+    }
+
+    #[test]
     fn a_minimal_config_defaults_to_real_cobot() {
         let config = Config::parse(HEAD).unwrap();
         assert_eq!(config.issuer().as_str(), "https://lighthouse.cobot.me/");
@@ -901,5 +1059,47 @@ mod tests {
             "sync_scopes = [\"read_memberships\"]\n",
             "cobot.sync_scopes must include \"read_user\": the hub checks that whoever connects Cobot is an admin of the space",
         );
+    }
+
+    #[test]
+    fn the_check_in_scope_is_write_unless_told_and_is_always_asked_for() {
+        let config = Config::parse(HEAD).unwrap();
+        assert_eq!(config.cobot.check_in_scope, CheckInScope::Write);
+        let asked = config.cobot.requested_scopes();
+        assert_eq!(asked.iter().filter(|s| *s == "write").count(), 1, "{asked:?}");
+        assert!(!asked.iter().any(|s| s == "checkin"), "{asked:?}");
+
+        let told = Config::parse(&format!("{HEAD}check_in_scope = \"checkin\"\n")).unwrap();
+        let asked = told.cobot.requested_scopes();
+        assert_eq!(asked.last().map(String::as_str), Some("checkin"), "{asked:?}");
+        assert!(
+            !asked.iter().any(|s| s == "write"),
+            "nothing else needs write: {asked:?}"
+        );
+        let narrow = Config::parse(&format!(
+            "{HEAD}sync_scopes = [\"read_user\"]\ncheck_in_scope = \"checkin\"\n"
+        ))
+        .unwrap();
+        assert_eq!(narrow.cobot.requested_scopes(), ["read_user", "checkin"]);
+        let err = Config::parse(&format!("{HEAD}check_in_scope = \"write_check_ins\"\n")).unwrap_err();
+        assert!(
+            err.contains("check_in_scope") || err.contains("write_check_ins"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_member_without_a_pass_is_let_in_unless_the_space_says_refuse() {
+        let config = Config::parse(HEAD).unwrap();
+        assert_eq!(config.check_in.no_pass, NoPass::OpenAnyway);
+        for (text, expected) in [
+            ("open-anyway", NoPass::OpenAnyway),
+            ("open_anyway", NoPass::OpenAnyway),
+            ("refuse", NoPass::Refuse),
+        ] {
+            let config = Config::parse(&format!("{HEAD}[check_in]\nno_pass = \"{text}\"\n")).unwrap();
+            assert_eq!(config.check_in.no_pass, expected, "{text}");
+        }
+        assert!(Config::parse(&format!("{HEAD}[check_in]\nno_pass = \"lock\"\n")).is_err());
     }
 }

@@ -366,7 +366,7 @@ impl Hub {
         membership_id: Option<String>,
         used: Option<String>,
     ) -> Result<SessionResponse, Error> {
-        let now = (self.now)().as_second();
+        let now = self.clock.now().as_second();
         let refresh = auth_random();
         let session = auth_random();
         let row = SessionRow {
@@ -412,7 +412,7 @@ impl Hub {
 
     /// Ends `device_id` and revokes its Cobot token at Cobot. Whether Cobot confirmed.
     pub async fn sign_out_device(&self, device_id: &str, why: &str) -> Result<bool, Error> {
-        let now = (self.now)().as_second();
+        let now = self.clock.now().as_second();
         let (id, why) = (device_id.to_string(), why.to_string());
         let ended = self.db(move |store| store.end_device(&id, &why, now)).await?;
         let Some(sealed) = ended.map_err(Error::internal)? else {
@@ -445,7 +445,7 @@ pub(crate) async fn redeem(
     if !hub.throttles.tokens.admit(peer.ip()) {
         return Err(crate::sign_in::throttled());
     }
-    let now = (hub.now)();
+    let now = hub.clock.now();
     let verified: Verified = hub
         .sign_ins
         .redeem(&request.ticket, request.proof.secret(), now.as_second())?;
@@ -499,7 +499,7 @@ pub(crate) async fn refresh(
     if !hub.throttles.tokens.admit(peer.ip()) {
         return Err(crate::sign_in::throttled());
     }
-    let now = (hub.now)();
+    let now = hub.clock.now();
     let hash = token_hash(request.refresh_token.secret());
     let at = now.as_second();
     let used = hash.clone();
@@ -574,7 +574,7 @@ pub(crate) async fn sign_out(
     if !hub.throttles.tokens.admit(peer.ip()) {
         return Err(crate::sign_in::throttled());
     }
-    let now = (hub.now)();
+    let now = hub.clock.now();
     let by_session = match bearer(&headers) {
         Some(token) => crate::api::session_of(&hub, Some(token), now)
             .await

@@ -136,7 +136,7 @@ pub async fn view(hub: &Arc<Hub>) -> Result<DoorsView, Error> {
             // A driver that cannot be built is the door's current failure, newer than any opening.
             let last_error = match runtime.and_then(|r| r.problem.clone()) {
                 Some(problem) => Some(DoorFailure {
-                    at: (hub.now)().to_string(),
+                    at: hub.clock.now().to_string(),
                     what: format!("The hub cannot use this door's driver: {problem}"),
                 }),
                 None => history.last_failure.map(|(at, what)| DoorFailure { at, what }),
@@ -261,7 +261,7 @@ async fn save(
         None => format!("added door {id}"),
     };
     let trail = Trail {
-        at: (hub.now)(),
+        at: hub.clock.now(),
         by: session.user_id.clone(),
         device_id: session.device_id.clone(),
         what,
@@ -296,7 +296,7 @@ async fn remove(
         ));
     };
     let trail = Trail {
-        at: (hub.now)(),
+        at: hub.clock.now(),
         by: session.user_id.clone(),
         device_id: session.device_id.clone(),
         what: format!("removed door {id}"),

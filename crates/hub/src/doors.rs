@@ -527,16 +527,23 @@ pub struct Workshop {
     seal: SealKey,
     mqtt: Option<MqttConfig>,
     broker: Mutex<Option<Broker>>,
+    clock: frontdoor_core::clock::Clock,
 }
 
 impl Workshop {
     /// A workshop with these credentials, this seal key and this broker.
-    pub fn new(secrets: Secrets, seal: SealKey, mqtt: Option<MqttConfig>) -> Workshop {
+    pub fn new(
+        secrets: Secrets,
+        seal: SealKey,
+        mqtt: Option<MqttConfig>,
+        clock: frontdoor_core::clock::Clock,
+    ) -> Workshop {
         Workshop {
             secrets,
             seal,
             mqtt,
             broker: Mutex::new(None),
+            clock,
         }
     }
 
@@ -628,7 +635,9 @@ impl Workshop {
                 let broker = self.broker()?;
                 Some(Arc::new(MqttRelay::new(&broker, profile).map_err(|e| e.to_string())?))
             }
-            Plan::Webhook(url, secret) => Some(Arc::new(Webhook::new(http_client(), url, DoorId(id.clone()), secret))),
+            Plan::Webhook(url, secret) => Some(Arc::new(
+                Webhook::new(http_client(), url, DoorId(id.clone()), secret).with_clock(self.clock.clone()),
+            )),
         })
     }
 
@@ -664,7 +673,12 @@ impl Workshop {
 /// imports them). Fails, naming the door, when one cannot be built.
 /// Must run inside a Tokio runtime when a door uses MQTT (the broker connection is a task).
 pub fn build(config: &Config, secrets: &Secrets) -> Result<Doors, String> {
-    let workshop = Workshop::new(secrets.clone(), SealKey::random(), config.mqtt.clone());
+    let workshop = Workshop::new(
+        secrets.clone(),
+        SealKey::random(),
+        config.mqtt.clone(),
+        frontdoor_core::clock::Clock::system(),
+    );
     let mut doors = HashMap::new();
     for door in import(config) {
         let runtime = workshop.build(&door);
@@ -774,7 +788,12 @@ mod tests {
 
     #[test]
     fn a_secret_opens_only_for_its_door_and_a_missing_one_is_named() {
-        let workshop = Workshop::new(no_secrets(), SealKey::random(), None);
+        let workshop = Workshop::new(
+            no_secrets(),
+            SealKey::random(),
+            None,
+            frontdoor_core::clock::Clock::system(),
+        );
         let sealed = workshop.seal("side", "pw");
         let mut door = StoredDoor {
             setup: setup(Some(DoorDriverSetup::ShellyGen2 {

@@ -47,7 +47,7 @@ fn light(ok: bool, words: impl Into<String>) -> Light {
 
 /// The four lights now.
 pub async fn now(hub: &Arc<Hub>) -> Result<Glance, Error> {
-    let at = (hub.now)();
+    let at = hub.clock.now();
     let connection = crate::plug::describe(hub);
     let cobot = match connection.state {
         ConnectionState::Connected => light(true, "Cobot connected"),
@@ -75,7 +75,15 @@ pub async fn now(hub: &Arc<Hub>) -> Result<Glance, Error> {
                 .map(|t| (at - t).get_seconds())
                 .unwrap_or(i64::MAX);
             let when = age(seconds);
-            if !run.ok {
+            if crate::freshness::too_old(hub, at).is_some() {
+                light(
+                    false,
+                    format!(
+                        "Cobot last reached {}: members' doors stay shut until the hub reaches it again",
+                        crate::freshness::copy_age(hub, at).map(age).unwrap_or(when)
+                    ),
+                )
+            } else if !run.ok {
                 light(false, format!("The last sync failed ({when}); see the Cobot tab"))
             } else if sync_is_late(seconds, hub.schedule.interval_minutes()) {
                 light(false, format!("Last sync {when}: late"))

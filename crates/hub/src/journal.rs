@@ -371,7 +371,7 @@ fn attempt(conn: &mut Connection, batch: &mut [Box<dyn Job>], last: bool) -> Att
 pub async fn run_retention(hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
     loop {
         let store = hub.store.clone();
-        let (now, keep_days, max_rows) = ((hub.now)(), hub.config.audit.keep_days, hub.config.audit.max_rows);
+        let (now, keep_days, max_rows) = (hub.clock.now(), hub.config.audit.keep_days, hub.config.audit.max_rows);
         match tokio::task::spawn_blocking(move || store.prune_audit(now, keep_days, max_rows)).await {
             Ok(Ok(pruned)) if pruned.by_age + pruned.by_count > 0 => tracing::info!(
                 by_age = pruned.by_age,

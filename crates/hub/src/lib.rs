@@ -14,12 +14,16 @@ pub mod check_in;
 pub mod check_ins_view;
 pub mod config;
 pub mod device;
+pub mod doctor;
 pub mod door_admin;
 pub mod doors;
+pub mod freshness;
 pub mod glance;
 pub mod journal;
 pub mod log;
 pub mod members;
+pub mod phone_pages;
+pub mod plans;
 pub mod plug;
 pub mod qr;
 pub mod seal;
@@ -33,15 +37,16 @@ pub mod sync_panel;
 pub mod throttle;
 pub mod tls;
 pub mod unlock;
+pub mod webhook;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use frontdoor_core::access::Rules;
+pub use frontdoor_core::clock::{Clock, ClockHand};
 use frontdoor_core::cobot::{Cobot, RetryPolicy};
 use frontdoor_core::secret::{AccessToken, ClientSecret};
-use jiff::Timestamp;
 use url::Url;
 
 pub use config::Config;
@@ -50,7 +55,8 @@ use store::Store;
 use sync::Syncer;
 
 /// The scopes the space's Cobot token needs: who the token is, the memberships with their
-/// plans and custom fields, and webhook subscriptions. Staff grant these when they connect Cobot.
+/// plans and custom fields, webhook subscriptions, reading check-ins, and checking members in
+/// with the default `[cobot] check_in_scope` (`write`). Staff grant these when they connect Cobot.
 pub const COBOT_SCOPES: &[&str] = &[
     "read_user",
     "read_memberships",
@@ -61,7 +67,7 @@ pub const COBOT_SCOPES: &[&str] = &[
     "read_subscriptions",
     "write_subscriptions",
     "read_check_ins",
-    "checkin",
+    "write",
 ];
 
 /// Per-address limits of the endpoints anyone may call.
@@ -96,8 +102,8 @@ pub struct Setup {
     pub seal_key: seal::SealKey,
     /// Run a full sync at start and then every `sync.interval_minutes`.
     pub scheduled_sync: bool,
-    /// The clock.
-    pub now: fn() -> Timestamp,
+    /// The one clock of the hub ([`Clock`]): the system's in production.
+    pub clock: Clock,
     /// How reads from Cobot are retried.
     pub retry: RetryPolicy,
     /// How long one request to Cobot may take.
@@ -108,8 +114,13 @@ pub struct Setup {
     pub check_in_worker: bool,
     /// How failed check-ins back off.
     pub check_in_backoff: check_in::Backoff,
+    /// How long an opening waits for Cobot to check the member in before the door, when members
+    /// without a pass are refused (`[check_in] no_pass = "refuse"`); then the door opens anyway.
+    pub door_check_in_timeout: Duration,
     /// Connection and request bounds.
     pub limits: serve::Limits,
+    /// The budgets every request to Cobot keeps to (Cobot's; tests shrink the window).
+    pub cobot_limits: frontdoor_core::cobot::limit::Limits,
 }
 
 impl Setup {
@@ -121,13 +132,15 @@ impl Setup {
             client_secret: None,
             seal_key: seal::SealKey::random(),
             scheduled_sync: false,
-            now: Timestamp::now,
+            clock: Clock::system(),
             retry: RetryPolicy::default(),
             cobot_timeout: Duration::from_secs(15),
             secrets: doors::no_secrets(),
             check_in_worker: true,
             check_in_backoff: check_in::Backoff::default(),
+            door_check_in_timeout: check_in::DOOR_CHECK_IN_TIMEOUT,
             limits: serve::Limits::default(),
+            cobot_limits: frontdoor_core::cobot::limit::Limits::cobot(),
         }
     }
 }
@@ -166,8 +179,8 @@ pub struct Hub {
     db_jobs: Arc<tokio::sync::Semaphore>,
     /// Per-address limits of the endpoints callable without a session.
     pub throttles: Throttles,
-    /// The clock.
-    pub now: fn() -> Timestamp,
+    /// The one clock every decision of the hub reads.
+    pub clock: Clock,
     /// Group commit for audit entries and check-ins.
     pub journal: journal::Journal,
     /// The unlock path's rate limits and double-tap memory.
@@ -176,12 +189,17 @@ pub struct Hub {
     pub check_ins: check_in::CheckIns,
     /// How failed check-ins back off.
     pub check_in_backoff: check_in::Backoff,
+    /// How long an opening waits for a check-in at the door (`[check_in] no_pass = "refuse"`).
+    pub door_check_in_timeout: Duration,
     /// The space's Cobot connection made in the console, and the environment's token.
     pub plug: plug::Plug,
     /// How often the scheduler syncs, and when next.
     pub schedule: sync_panel::Schedule,
-    /// The check-in policy in force: staff's, else `[check_in] policy`.
+    /// The check-in policy in force (staff's, else `[check_in] policy`) and what happens to a
+    /// member without a pass (staff's, else `[check_in] no_pass`).
     pub check_in_policy: check_ins_view::PolicySlot,
+    /// The re-reads Cobot's webhooks asked for, done in the background ([`webhook`]).
+    pub followups: webhook::Followups,
 }
 
 impl Hub {
@@ -189,10 +207,15 @@ impl Hub {
     /// first start), the last snapshot from the store.
     pub fn new(config: Config, setup: Setup) -> Result<Arc<Hub>, String> {
         let store = Arc::new(setup.store);
-        let workshop = doors::Workshop::new(setup.secrets.clone(), setup.seal_key.clone(), config.mqtt.clone());
-        let access = Arc::new(setup::Live::start(&config, &store, (setup.now)(), workshop)?);
+        let workshop = doors::Workshop::new(
+            setup.secrets.clone(),
+            setup.seal_key.clone(),
+            config.mqtt.clone(),
+            setup.clock.clone(),
+        );
+        let access = Arc::new(setup::Live::start(&config, &store, setup.clock.now(), workshop)?);
         let interrupted = store
-            .recover_interrupted(Timestamp::now().as_millisecond())
+            .recover_interrupted(crate::check_in::outbox_ms())
             .map_err(|e| e.to_string())?;
         if interrupted > 0 {
             tracing::warn!("{interrupted} door opening(s) were interrupted when the hub last stopped; audited as such");
@@ -202,14 +225,21 @@ impl Hub {
         let snapshot = store.load().map_err(|e| e.to_string())?.unwrap_or_default();
         let snapshot = Arc::new(RwLock::new(Arc::new(snapshot)));
         let http = frontdoor_core::auth::http_client_with_timeout(setup.cobot_timeout);
-        let cobot = Cobot::new(http.clone(), config.hosts()).with_retry(setup.retry);
-        let cobot_now = Cobot::new(http.clone(), config.hosts()).with_retry(RetryPolicy::immediate());
+        let cobot = Cobot::new(http.clone(), config.hosts())
+            .with_retry(setup.retry)
+            .with_limits(setup.cobot_limits);
+        // A clone: one limiter, so every request to Cobot counts against the same budgets.
+        let cobot_now = cobot.clone().with_retry(RetryPolicy::immediate());
         // A connection made in the console wins over the environment's token.
         let plug = plug::Plug::load(&store, &setup.seal_key, setup.cobot_token)?;
         let interval = store.sync_interval().map_err(|e| e.to_string())?;
         let schedule = sync_panel::Schedule::new(interval.unwrap_or(config.sync.interval_minutes));
         let policy = store.check_in_policy().map_err(|e| e.to_string())?;
-        let check_in_policy = check_ins_view::PolicySlot::new(policy.unwrap_or(config.check_in.policy));
+        let no_pass = store.check_in_no_pass().map_err(|e| e.to_string())?;
+        let check_in_policy = check_ins_view::PolicySlot::new(
+            policy.unwrap_or(config.check_in.policy),
+            no_pass.unwrap_or(config.check_in.no_pass),
+        );
         let syncer = Syncer::new(
             cobot.clone(),
             plug.token(),
@@ -217,8 +247,9 @@ impl Hub {
             access.clone(),
             store.clone(),
             snapshot.clone(),
-            setup.now,
-        );
+            setup.clock.clone(),
+        )
+        .also_following(config.other_space_hosts());
         Ok(Arc::new(Hub {
             config,
             access,
@@ -235,14 +266,16 @@ impl Hub {
             webhook_secret,
             db_jobs: Arc::new(tokio::sync::Semaphore::new(DB_JOBS)),
             throttles: Throttles::default(),
-            now: setup.now,
+            clock: setup.clock,
             journal,
             unlocks: unlock::Unlocks::default(),
             check_ins: check_in::CheckIns::default(),
             check_in_backoff: setup.check_in_backoff,
+            door_check_in_timeout: setup.door_check_in_timeout,
             plug,
             schedule,
             check_in_policy,
+            followups: webhook::Followups::default(),
         }))
     }
 
@@ -368,15 +401,10 @@ pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::
         let hub = hub.clone();
         let mut sync_stop = stopped.clone();
         tasks.push(tokio::spawn(async move {
-            if let Some(public_url) = hub.config.hub.public_url.clone() {
-                match hub.syncer.subscribe(&public_url).await {
-                    Ok(added) => tracing::info!(?added, "subscribed to Cobot's webhooks"),
-                    Err(e) => tracing::warn!("could not subscribe to Cobot's webhooks; scheduled syncs only: {e}"),
-                }
-            }
             loop {
+                // Each run first renews the webhook subscriptions Cobot turned off.
                 tokio::select! {
-                    _ = hub.syncer.full() => {}
+                    _ = hub.syncer.scheduled(hub.config.hub.public_url.as_ref()) => {}
                     _ = sync_stop.wait_for(|s| *s) => return,
                 }
                 // Re-planned at once when staff change the interval.

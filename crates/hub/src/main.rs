@@ -33,25 +33,38 @@ use url::Url;
 #[derive(Parser, Debug)]
 #[command(version, verbatim_doc_comment)]
 struct Args {
+    /// What to do besides serving.
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8481")]
     listen: SocketAddr,
     /// Configuration file (TOML) with [space], [cobot], [sync], [[doors]], [[groups]], [[plans]].
-    #[arg(long, conflicts_with = "demo", required_unless_present = "demo")]
+    #[arg(long, global = true, conflicts_with = "demo")]
     config: Option<PathBuf>,
     /// Serve the demo space `lighthouse` from cobot-sim instead of a configuration file.
-    #[arg(long)]
+    #[arg(long, global = true)]
     demo: bool,
     /// cobot-sim's base URL, with --demo.
-    #[arg(long, default_value = "http://127.0.0.1:8480")]
+    #[arg(long, global = true, default_value = "http://127.0.0.1:8480")]
     cobot_url: Url,
     /// With --demo: the simulated Shelly Pro 3 (relay-sim) whose switches 0, 1, 2 open the
     /// front door, the workshop and the office. Without it the demo doors cannot be unlocked.
     #[arg(long, requires = "demo")]
     relay_url: Option<Url>,
     /// The SQLite database (created if missing).
-    #[arg(long, default_value = "frontdoor-hub.sqlite")]
+    #[arg(long, global = true, default_value = "frontdoor-hub.sqlite")]
     db: PathBuf,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Checks, against the configured Cobot, every assumption Frontdoor makes (sign-in discovery,
+    /// the ID token's claims at the last sign-in, the space's token and its scopes, the space's
+    /// time zone, webhook subscriptions, whether check-ins of the whole space are visible) and
+    /// prints each in words. Exits 1 when a check fails. Uses the same configuration, database
+    /// and credentials as the hub; it does not need the hub to be stopped.
+    Doctor,
 }
 
 /// A secret from the environment variable `env`, or the systemd credential `name`.
@@ -109,7 +122,13 @@ async fn main() -> std::process::ExitCode {
                 return std::process::ExitCode::from(2);
             }
         },
-        None => Config::demo_with_relay(&args.cobot_url, args.relay_url.as_ref()),
+        None if args.demo => Config::demo_with_relay(&args.cobot_url, args.relay_url.as_ref()),
+        None => {
+            say_err!(
+                "frontdoor-hub: give the configuration file with --config hub.toml (or --demo to serve the demo space)"
+            );
+            return std::process::ExitCode::from(2);
+        }
     };
     let store = match Store::open(&args.db) {
         Ok(s) => s,
@@ -159,6 +178,22 @@ async fn main() -> std::process::ExitCode {
         secrets: frontdoor_hub::doors::environment_secrets(),
         ..Setup::detached()
     };
+    if let Some(Command::Doctor) = args.command {
+        let hub = match frontdoor_hub::Hub::new(config, setup) {
+            Ok(h) => h,
+            Err(e) => {
+                say_err!("frontdoor-hub doctor: {e}");
+                return std::process::ExitCode::from(1);
+            }
+        };
+        let report = frontdoor_hub::doctor::run(&hub).await;
+        let healthy = frontdoor_hub::doctor::print(&report, &mut std::io::stdout());
+        return if healthy {
+            std::process::ExitCode::SUCCESS
+        } else {
+            std::process::ExitCode::from(1)
+        };
+    }
     let hub = match frontdoor_hub::spawn_with(config.clone(), setup, args.listen).await {
         Ok(h) => h,
         Err(e) => {

@@ -119,7 +119,7 @@ async fn list(
             BTreeMap::from([("q".to_string(), format!("At most {MAX_QUERY_CHARS} characters."))]),
         ));
     }
-    let (rules, snapshot, now) = (hub.rules(), hub.snapshot(), (hub.now)());
+    let (rules, snapshot, now) = (hub.rules(), hub.snapshot(), hub.clock.now());
     let mut rows: Vec<MemberRow> = snapshot
         .members()
         .iter()
@@ -188,7 +188,7 @@ async fn put_extra_groups(
     }
     let value = (!groups.is_empty()).then(|| groups.join(", "));
     if value == member.extra_groups {
-        return Ok(Json(row(&hub.rules(), &member, (hub.now)())));
+        return Ok(Json(row(&hub.rules(), &member, hub.clock.now())));
     }
     let token = hub.syncer.token().ok_or_else(|| {
         Error::new(
@@ -220,7 +220,7 @@ async fn put_extra_groups(
     // Cobot has the new value: the trail says so whether or not the read-back below works.
     let name = member.name.clone().unwrap_or_else(|| membership_id.clone());
     let trail = Trail {
-        at: (hub.now)(),
+        at: hub.clock.now(),
         by: session.user_id.clone(),
         device_id: session.device_id.clone(),
         what: format!("extra groups of {name} ({membership_id})"),
@@ -247,5 +247,5 @@ async fn put_extra_groups(
     }
     let snapshot = hub.snapshot();
     let member = snapshot.member(&membership_id).unwrap_or(&member);
-    Ok(Json(row(&hub.rules(), member, (hub.now)())))
+    Ok(Json(row(&hub.rules(), member, hub.clock.now())))
 }

@@ -3,7 +3,7 @@
 //! 1. Staff ask to connect (`POST /api/v1/admin/cobot/connect` with where the browser comes back
 //!    to). The hub, as the space's confidential OAuth client, begins an authorization-code flow
 //!    at www's issuer (or the configured custom domain) with the sync scopes
-//!    (`[cobot] sync_scopes`) and `openid`, through [`crate::sign_in`]'s pending sign-ins with
+//!    (`[cobot] sync_scopes`, plus `check_in_scope`) and `openid`, through [`crate::sign_in`]'s pending sign-ins with
 //!    their kind set to "plug" and the staff member remembered.
 //! 2. Cobot sends the browser to the hub's one redirect URI, `<public_url>/auth/callback`; the
 //!    callback finishes either kind. For the plug ([`finish`]): it redeems the code, verifies the
@@ -248,11 +248,17 @@ impl Plug {
 }
 
 /// Where the plug signs in: www's issuer, as Cobot's sync integrations do; a space on its own
-/// domain (`[cobot] issuer = "https://…"`) uses that, as its admins may not be signed in at www.
+/// domain (`[cobot] issuer = "https://…"`, or `space_url` unless `issuer = "www"`) uses that, as
+/// its admins may not be signed in at www.
 pub fn issuer(config: &crate::Config) -> Url {
     match config.cobot.issuer.as_deref().map(str::trim) {
         Some(custom) if custom.contains("://") => Url::parse(custom).unwrap_or_else(|_| config.cobot.www.clone()),
-        _ => config.cobot.www.clone(),
+        Some("www") => config.cobot.www.clone(),
+        _ => config
+            .cobot
+            .space_url
+            .clone()
+            .unwrap_or_else(|| config.cobot.www.clone()),
     }
 }
 
@@ -277,8 +283,24 @@ fn doors_meanwhile(hub: &Hub) -> String {
     }
 }
 
-/// Where the connection stands now.
+/// Where the connection stands now, with Cobot's refusal to let the hub check members in, if
+/// the current token met one.
 pub fn describe(hub: &Hub) -> CobotConnection {
+    let mut connection = describe_token(hub);
+    let token = hub.syncer.token();
+    if let Some((at, words)) = hub.check_ins.permission(token.as_ref()) {
+        connection.message.push_str(&format!(
+            " Cobot did not let the hub check members in on {} (Cobot said: {words}): the connection lacks that \
+             permission. Reconnect Cobot and allow everything it asks for (the hub asks for “{}” to check members \
+             in). Check-ins wait until then; doors open as usual.",
+            local(hub, at),
+            hub.config.cobot.check_in_scope.as_str()
+        ));
+    }
+    connection
+}
+
+fn describe_token(hub: &Hub) -> CobotConnection {
     let console = hub.plug.console().clone();
     let refused_at = hub.syncer.token_slot().refused_at();
     let state = if refused_at.is_some() {
@@ -295,10 +317,8 @@ pub fn describe(hub: &Hub) -> CobotConnection {
                     doors_meanwhile(hub)
                 ),
                 None => {
-                    let missing: Vec<&str> = hub
-                        .config
-                        .cobot
-                        .sync_scopes
+                    let requested = hub.config.cobot.requested_scopes();
+                    let missing: Vec<&str> = requested
                         .iter()
                         .map(String::as_str)
                         .filter(|s| !c.scopes.iter().any(|g| g == s))
@@ -492,9 +512,9 @@ pub(crate) async fn finish(
     } else {
         format!("{} (started by {started_name})", owned.name)
     };
-    let since = (hub.now)();
+    let since = hub.clock.now();
     let scopes = if owned.token.scope.is_empty() {
-        hub.config.cobot.sync_scopes.clone()
+        hub.config.cobot.requested_scopes()
     } else {
         owned.token.scope.clone()
     };
@@ -606,7 +626,7 @@ pub fn refused_words() -> &'static str {
 
 /// Marks the hub's token refused after Cobot answered 401 to it.
 pub fn note_refused(hub: &Hub, token: &AccessToken) {
-    if hub.syncer.token_slot().refused(token, (hub.now)()) {
+    if hub.syncer.token_slot().refused(token, hub.clock.now()) {
         tracing::warn!("Cobot refused the hub's token; staff must reconnect Cobot in the console");
     }
 }

@@ -1,9 +1,14 @@
-//! The space's QR codes for staff to print: the join code (`frontdoor://join?space=…&hub=…`),
-//! one sticker code per door (`frontdoor://open?space=…&door=…`), and a printable sticker sheet.
+//! The space's QR codes for staff to print: the join code (the hub's join page,
+//! `<hub>/join?space=…`), one sticker code per door (its door page, `<hub>/open?space=…&door=…`),
+//! and a printable sticker sheet.
 //!
-//! Every link is written by [`DeepLink`]'s own `Display`, so a printed code holds exactly what
-//! the app's `DeepLink::parse` accepts. The codes come from the `qrcode` crate (error correction
-//! Q, a four-module quiet zone, black on white) and are never drawn by hand.
+//! A code holds the hub's https page rather than the `frontdoor://` link itself, because every
+//! phone camera opens a web address, and the page hands over to the app by its `frontdoor://`
+//! link or says how to get the app ([`crate::phone_pages`]); a space's own app build opens the
+//! page directly as an App Link. The addresses are written by `links::join_page` and
+//! `links::door_page`, so a printed code holds exactly what the app's `DeepLink::read` accepts.
+//! The codes come from the `qrcode` crate (error correction Q, a four-module quiet zone, black on
+//! white) and are never drawn by hand.
 //!
 //! Every endpoint is for staff only ([`crate::api::staff_only`]).
 
@@ -17,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use frontdoor_core::hub::Code;
-use frontdoor_core::links::{DeepLink, DoorId, HubUrl};
+use frontdoor_core::links::{self, DoorId, HubUrl};
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
 use serde::Deserialize;
@@ -82,7 +87,7 @@ pub fn routes() -> Router<Arc<Hub>> {
 }
 
 /// The hub as the app's links name it: its public base URL, which the app must accept.
-fn hub_url(hub: &Hub) -> Result<HubUrl, Error> {
+pub(crate) fn hub_url(hub: &Hub) -> Result<HubUrl, Error> {
     let base = hub.public_base();
     HubUrl::parse(base.as_str()).map_err(|e| {
         Error::new(
@@ -96,16 +101,14 @@ fn hub_url(hub: &Hub) -> Result<HubUrl, Error> {
     })
 }
 
+/// The join page, `<public base URL>join?space=<subdomain>`: the app reads it as
 /// `frontdoor://join?space=<subdomain>&hub=<public base URL>`.
 pub fn join_link(hub: &Hub) -> Result<String, Error> {
-    Ok(DeepLink::Join {
-        space: hub.config.space.subdomain.clone(),
-        hub: hub_url(hub)?,
-    }
-    .to_string())
+    Ok(links::join_page(&hub_url(hub)?, &hub.config.space.subdomain).to_string())
 }
 
-/// `frontdoor://open?space=<subdomain>&door=<door>`, for a door the hub has.
+/// A door's page, `<public base URL>open?space=<subdomain>&door=<door>`, for a door the hub has:
+/// the app reads it as `frontdoor://open?space=<subdomain>&door=<door>`.
 pub fn door_link(hub: &Hub, door: &str) -> Result<String, Error> {
     if !hub.doors().contains_key(door) {
         return Err(unknown_door(hub, door));
@@ -117,11 +120,7 @@ pub fn door_link(hub: &Hub, door: &str) -> Result<String, Error> {
             format!("The door id “{door}” cannot be put in a link the app reads ({e}). Rename the door."),
         )
     })?;
-    Ok(DeepLink::Open {
-        space: hub.config.space.subdomain.clone(),
-        door,
-    }
-    .to_string())
+    Ok(links::door_page(&hub_url(hub)?, &hub.config.space.subdomain, &door).to_string())
 }
 
 fn unknown_door(hub: &Hub, door: &str) -> Error {
@@ -310,7 +309,7 @@ body {{ margin: 0; font-family: system-ui, -apple-system, "Segoe UI", sans-serif
                 let _ = writeln!(
                     html,
                     "<div class=\"sticker\"><h2>{name}</h2><div class=\"code\">{code}</div>\
-                     <div class=\"space\">{space}</div><div class=\"hint\">Scan with Frontdoor to open</div></div>",
+                     <div class=\"space\">{space}</div><div class=\"hint\">Scan with your phone to open</div></div>",
                     name = escape(name),
                     code = inline(code),
                 );
@@ -355,16 +354,16 @@ mod tests {
         assert_eq!(page.matches("class=\"sheet\"").count(), 2);
         assert_eq!(page.matches("class=\"sticker\"").count(), 7);
         assert_eq!(page.matches("class=\"row\"").count(), 4);
-        assert_eq!(page.matches("Scan with Frontdoor to open").count(), 7);
+        assert_eq!(page.matches("Scan with your phone to open").count(), 7);
         assert!(page.contains("@media print"));
         assert!(page.contains("size: A4"));
     }
 
     #[test]
     fn a_code_is_black_on_white_with_a_quiet_zone() {
-        let svg = svg("frontdoor://open?space=lighthouse&door=front").unwrap();
+        let svg = svg("https://hub.lighthouse.example/open?space=lighthouse&door=front").unwrap();
         assert!(svg.contains("fill=\"#000000\"") && svg.contains("fill=\"#ffffff\""));
-        let (width, modules) = matrix("frontdoor://open?space=lighthouse&door=front").unwrap();
+        let (width, modules) = matrix("https://hub.lighthouse.example/open?space=lighthouse&door=front").unwrap();
         assert_eq!(modules.len(), width * width);
         // Quiet zone of 4 modules on each side.
         assert!(svg.contains(&format!("width=\"{}\"", (width as u32 + 8) * MODULE_PX)));

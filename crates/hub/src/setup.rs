@@ -811,7 +811,7 @@ async fn export(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Respo
         &hub.access.current().setup,
         &catalogue,
         &hub.config.space.name,
-        (hub.now)(),
+        hub.clock.now(),
     );
     Ok(([("content-type", "application/toml; charset=utf-8")], text).into_response())
 }
@@ -893,7 +893,7 @@ async fn apply(
         return Ok(Json(answer(hub).await?));
     }
     let trail = Trail {
-        at: (hub.now)(),
+        at: hub.clock.now(),
         by: session.user_id.clone(),
         device_id: session.device_id.clone(),
         what,

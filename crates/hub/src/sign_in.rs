@@ -312,7 +312,7 @@ pub(crate) async fn begin(
         ));
     }
     let client = hub.oidc().await?;
-    let now = (hub.now)().as_second();
+    let now = hub.clock.now().as_second();
     let scopes: Vec<&str> = hub.config.cobot.scopes.iter().map(String::as_str).collect();
     let (authorize_url, login) = client.begin(&hub.redirect_uri(), &scopes, None);
     let kind = Kind::Member {
@@ -328,14 +328,16 @@ pub(crate) async fn begin(
 }
 
 /// Begins the plug for staff member `user_id` (`name`): Cobot's authorization URL at the plug's
-/// issuer with the sync scopes and `openid`, coming back to the same callback as sign-ins.
+/// issuer with the requested scopes (`[cobot] sync_scopes` and `check_in_scope`) and `openid`, coming back to the same callback as sign-ins.
 /// `return_to` was checked by the caller.
 pub(crate) async fn begin_plug(hub: &Hub, return_to: Url, user_id: String, name: String) -> Result<Url, Error> {
     let client = hub.oidc_at(crate::plug::issuer(&hub.config)).await?;
-    let now = (hub.now)().as_second();
-    // `openid` first: the ID token says who connected.
+    let now = hub.clock.now().as_second();
+    // `openid` first: the ID token says who connected. Then the sync scopes and the one that
+    // lets the hub check members in (`[cobot] check_in_scope`).
+    let requested = hub.config.cobot.requested_scopes();
     let scopes: Vec<&str> = std::iter::once("openid")
-        .chain(hub.config.cobot.sync_scopes.iter().map(String::as_str))
+        .chain(requested.iter().map(String::as_str))
         .collect();
     let (authorize_url, login) = client.begin(&hub.redirect_uri(), &scopes, None);
     // Staff, signed in: held to the hub-wide bound only.
@@ -368,7 +370,7 @@ pub(crate) async fn callback(
             "Wait a minute, then sign in again from Frontdoor.",
         );
     }
-    let now = (hub.now)().as_second();
+    let now = hub.clock.now().as_second();
     let begun = {
         let mut begun = hub.sign_ins.begun();
         begun.retain(|_, b| b.expires_at > now);
@@ -474,7 +476,27 @@ async fn finish(
         .oidc()
         .await
         .map_err(|e| ("temporarily_unavailable", e.message().to_string()))?;
-    let signed_in = client.finish(login, callback, now).await.map_err(|e| {
+    let finished = client.finish(login, callback, now).await;
+    // What Cobot's ID tokens carry is only known from real sign-ins: `frontdoor-hub doctor` reads it.
+    let outcome = match &finished {
+        Ok(_) => Some(crate::doctor::SignInOutcome {
+            at: hub.clock.now().to_string(),
+            ok: true,
+            problem: None,
+        }),
+        Err(auth::Error::IdToken(e)) => Some(crate::doctor::SignInOutcome {
+            at: hub.clock.now().to_string(),
+            ok: false,
+            problem: Some(e.to_string()),
+        }),
+        Err(_) => None,
+    };
+    if let Some(outcome) = outcome {
+        if let Ok(Err(e)) = hub.db(move |store| store.record_sign_in_outcome(&outcome)).await {
+            tracing::warn!("the sign-in's outcome was not recorded for the doctor: {e}");
+        }
+    }
+    let signed_in = finished.map_err(|e| {
         let name = match &e {
             auth::Error::ConsentDenied => "access_denied",
             auth::Error::ExpiredCode => "invalid_grant",

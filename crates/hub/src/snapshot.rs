@@ -20,10 +20,15 @@ pub struct MemberRecord {
     pub name: Option<String>,
     /// Email on the membership.
     pub email: Option<String>,
-    /// Space plan id, when Cobot sends `parent_plan`.
+    /// The catalogue plan's id: `parent_plan.id` when the catalogue has it, else the catalogue
+    /// plan of the same name, else whatever `parent_plan.id` Cobot sent.
     pub plan_id: Option<String>,
-    /// Plan name.
+    /// Plan name (the membership's copy: it may lag behind a rename in the catalogue).
     pub plan_name: Option<String>,
+    /// Once the hub found the catalogue plan, the names name-assignments recognise it by (its
+    /// name and former names in the catalogue); `None` while it matches by `plan_name` alone.
+    /// Derived from the plan catalogue ([`crate::plans`]), not stored.
+    pub plan_names: Option<Vec<String>>,
     /// Confirmed by the space.
     pub confirmed: bool,
     /// First day.
@@ -48,6 +53,7 @@ impl MemberRecord {
                 .and_then(|p| p.parent_plan.as_ref())
                 .map(|p| p.id.clone()),
             plan_name: m.plan.as_ref().map(|p| p.name.clone()),
+            plan_names: None,
             confirmed: m.confirmed_at.is_some(),
             starts_at: m.starts_at,
             canceled_to: m.canceled_to,
@@ -64,6 +70,7 @@ impl MemberRecord {
             plan: self.plan_name.as_ref().map(|name| PlanRef {
                 id: self.plan_id.clone(),
                 name: name.clone(),
+                names: self.plan_names.clone(),
             }),
             confirmed: self.confirmed,
             starts_at: self.starts_at,
@@ -117,6 +124,13 @@ impl Snapshot {
     /// The member a Cobot user holds in this space.
     pub fn member_of_user(&self, user_id: &str) -> Option<&MemberRecord> {
         self.by_user.get(user_id).map(|&i| &self.members[i])
+    }
+
+    /// A copy with `change` applied to every member (the plan names after a catalogue change).
+    pub fn with_each(&self, mut change: impl FnMut(&mut MemberRecord)) -> Snapshot {
+        let mut members = self.members.clone();
+        members.iter_mut().for_each(&mut change);
+        Snapshot::new(self.as_of, members)
     }
 
     /// A copy with one member replaced, added or (with `None`) removed.

@@ -8,8 +8,10 @@
 //! - an unlock's audit entry and its check-in intent are committed together, in one transaction,
 //!   before the member gets an answer and before Cobot is called; `synchronous = FULL` makes that
 //!   commit survive a power cut, not only a crash;
-//! - the outbox holds at most one check-in per membership and day (its primary key), so no
-//!   number of taps, retries or restarts can check a member in twice.
+//! - the outbox holds one check-in per entry (membership, day, entry), and an entry queues one
+//!   only when none of the member's is running or on its way — decided inside the journal's
+//!   transaction, one at a time — so no number of taps, retries or restarts checks a member in
+//!   twice for one stay.
 //!
 //! The schema is versioned (`PRAGMA user_version`, through `rusqlite_migration`): [`MIGRATIONS`]
 //! brings any earlier database forward when it opens, in one transaction, keeping its data.
@@ -235,7 +237,37 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(AUDIT_BY_DOOR),
     // 6: the doors staff edit in the console (staff console, part 2).
     M::up(DOORS),
+    // 7: a check-in per entry, not per day (Cobot's day and its time passes).
+    M::up(CHECK_INS_PER_ENTRY),
 ];
+
+/// The check-in outbox keyed by the entry that queued a check-in — (membership, day, entry) —
+/// instead of (membership, day): an hourly pass ends, and the member's next entry that day is
+/// checked in again. Rows keep their order (`rowid`, newest last).
+const CHECK_INS_PER_ENTRY: &str = "
+CREATE TABLE check_ins_per_entry (
+    membership_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    user_id TEXT,
+    state TEXT NOT NULL,
+    queued_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL,
+    last_error TEXT,
+    cobot_id TEXT,
+    valid_from TEXT,
+    valid_until TEXT,
+    PRIMARY KEY (membership_id, day, queued_at)
+);
+INSERT INTO check_ins_per_entry (membership_id, day, user_id, state, queued_at, attempts, next_attempt_ms,
+    last_error, cobot_id, valid_from, valid_until)
+    SELECT membership_id, day, user_id, state, queued_at, attempts, next_attempt_ms, last_error, cobot_id,
+        valid_from, valid_until FROM check_ins ORDER BY day, queued_at;
+DROP TABLE check_ins;
+ALTER TABLE check_ins_per_entry RENAME TO check_ins;
+CREATE INDEX check_ins_due ON check_ins(state, next_attempt_ms);
+CREATE INDEX check_ins_of_member ON check_ins(membership_id);
+";
 
 /// The doors ([`crate::doors::StoredDoor`]): the setup as JSON, the configuration file's
 /// credential name for imported doors, the secret entered in the console sealed (its key is never
@@ -358,6 +390,7 @@ impl Store {
                     email: r.get(3)?,
                     plan_id: r.get(4)?,
                     plan_name: r.get(5)?,
+                    plan_names: None,
                     confirmed: r.get(6)?,
                     starts_at: r.get::<_, Option<String>>(7)?.and_then(|d| d.parse().ok()),
                     canceled_to: r.get::<_, Option<String>>(8)?.and_then(|d| d.parse().ok()),
@@ -548,18 +581,54 @@ pub struct AuditRow {
     pub last_at: Option<Timestamp>,
 }
 
-/// A check-in to queue with an audit entry: the member and the space's calendar day.
+/// A check-in to queue with an audit entry: the member, the entry, and what stands for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckInIntent {
     /// The membership to check in.
     pub membership_id: String,
     /// The Cobot user.
     pub user_id: String,
-    /// The space's calendar day (ISO date).
+    /// The space's calendar day of the entry (ISO date), by which staff look check-ins up.
     pub day: String,
+    /// The entry: the opening's instant (its audit entry's `at`); the row's `queued_at`.
+    pub at: Timestamp,
+    /// The start of the entry's Cobot day (04:00 local): a check-in still pending from before it
+    /// is on its way to `missed` and does not stand in for this entry.
+    pub stale_before: Timestamp,
+    /// A check-in Cobot made for this entry before the door opened (`no_pass = "refuse"`).
+    pub known: Option<KnownCheckIn>,
 }
 
-/// One row of the check-in outbox.
+impl CheckInIntent {
+    /// The row's `queued_at`: the entry, as text.
+    pub fn queued_at(&self) -> String {
+        self.at.to_string()
+    }
+}
+
+/// A check-in as Cobot answered it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownCheckIn {
+    /// Cobot's id.
+    pub cobot_id: String,
+    /// When it began.
+    pub valid_from: Timestamp,
+    /// When it ends.
+    pub valid_until: Timestamp,
+}
+
+/// Which outbox row: the member, the day, and the entry that queued it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckInKey<'a> {
+    /// The membership.
+    pub membership_id: &'a str,
+    /// The space's calendar day (ISO date).
+    pub day: &'a str,
+    /// The entry (RFC 3339), as stored.
+    pub queued_at: &'a str,
+}
+
+/// One row of the check-in outbox: one entry's check-in.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CheckInRow {
     /// The membership.
@@ -570,7 +639,7 @@ pub struct CheckInRow {
     pub user_id: Option<String>,
     /// `held` (its door is opening), `pending`, `checked_in`, `refused` or `missed`.
     pub state: String,
-    /// When the first entry of the day queued it.
+    /// The entry that queued it (RFC 3339); with the member and day, its key.
     pub queued_at: String,
     /// Attempts so far.
     pub attempts: u32,
@@ -584,6 +653,17 @@ pub struct CheckInRow {
     pub valid_from: Option<String>,
     /// Cobot's `valid_until` (RFC 3339), once done.
     pub valid_until: Option<String>,
+}
+
+impl CheckInRow {
+    /// The row's key.
+    pub fn key(&self) -> CheckInKey<'_> {
+        CheckInKey {
+            membership_id: &self.membership_id,
+            day: &self.day,
+            queued_at: &self.queued_at,
+        }
+    }
 }
 
 const CHECK_IN_COLUMNS: &str = "membership_id, day, user_id, state, queued_at, attempts, next_attempt_ms, last_error, cobot_id, valid_from, valid_until";
@@ -762,66 +842,163 @@ fn insert_audit(conn: &Connection, entry: &AuditEntry) -> Result<i64, Error> {
 /// pending anyway (the hub could not record the pulse's end).
 pub const HELD_FOR_MS: i64 = 60_000;
 
-/// Today's check-in as an opening found or made it.
+/// What an opening found or did about checking the member in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Intent {
-    /// This opening queued it (held until the pulse ends).
+    /// This opening queued a check-in (held until the pulse ends).
     Queued,
-    /// An earlier entry today queued it; Cobot has not confirmed it yet.
+    /// An earlier entry's check-in is on its way; Cobot has not confirmed it yet.
     StillPending,
-    /// Cobot has today's check-in.
-    Done,
-    /// Cobot refused today's check-in, or the day passed without one.
+    /// A check-in of the member is still running (its `valid_until` is ahead).
+    Running,
+    /// Cobot checked the member in for this entry before the door opened.
+    CheckedInAtDoor,
+    /// This very entry's check-in (the same instant) was refused or missed.
     Refused,
 }
 
+/// Whether a check-in of the member stands for an entry at `at`: one still running (its
+/// `valid_until` after `at`), or one on its way (held or pending, queued since `stale_before`).
+/// Reads the newest rows only: a member's rows are made one at a time, newest last.
+pub(crate) fn standing_check_in(
+    conn: &Connection,
+    membership_id: &str,
+    at: Timestamp,
+    stale_before: Timestamp,
+) -> Result<Option<Intent>, Error> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT state, queued_at, valid_until FROM check_ins WHERE membership_id = ?1 ORDER BY rowid DESC LIMIT 20",
+        )
+        .map_err(ctx("reading the check-in outbox"))?;
+    let rows = stmt
+        .query_map([membership_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })
+        .map_err(ctx("reading the check-in outbox"))?;
+    for row in rows {
+        let (state, queued_at, valid_until) = row.map_err(ctx("reading the check-in outbox"))?;
+        let queued = queued_at.parse::<Timestamp>().ok();
+        let until = valid_until.and_then(|t| t.parse::<Timestamp>().ok());
+        match state.as_str() {
+            "held" | "pending" if queued.is_some_and(|q| q >= stale_before) => return Ok(Some(Intent::StillPending)),
+            "checked_in" if until.is_some_and(|u| u > at) => return Ok(Some(Intent::Running)),
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
 /// Phase one of an opening, **before** the pulse: the audit entry (decision `opening`, "may have
-/// opened") and, on an entrance, today's check-in held until the pulse ends. If this cannot be
-/// committed, the door is not opened.
+/// opened") and, on an entrance, the entry's check-in — held until the pulse ends, unless a
+/// check-in of the member still runs or is on its way ([`standing_check_in`]); one Cobot made
+/// before the door is recorded as done. In one transaction with the other writes of the
+/// journal's batch, which runs one at a time, so two openings never both queue one. If this
+/// cannot be committed, the door is not opened.
 pub(crate) fn record_opening(
     conn: &Connection,
     entry: &AuditEntry,
     check_in: Option<&CheckInIntent>,
     wall_ms: i64,
 ) -> Result<(i64, Option<Intent>), Error> {
-    let intent =
-        match check_in {
-            Some(c) => {
-                let added = conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO check_ins (membership_id, day, user_id, state, queued_at, next_attempt_ms) \
-                     VALUES (?1, ?2, ?3, 'held', ?4, ?5)",
-                )
-                .map_err(ctx("queueing a check-in"))?
-                .execute(params![c.membership_id, c.day, c.user_id, entry.at.to_string(), wall_ms + HELD_FOR_MS])
-                .map_err(ctx("queueing a check-in"))?;
-                if added == 1 {
-                    Some(Intent::Queued)
-                } else {
-                    let state: String = conn
-                        .query_row(
-                            "SELECT state FROM check_ins WHERE membership_id = ?1 AND day = ?2",
-                            params![c.membership_id, c.day],
-                            |r| r.get(0),
-                        )
-                        .map_err(ctx("reading the check-in outbox"))?;
-                    Some(match state.as_str() {
-                        "checked_in" => Intent::Done,
-                        "pending" | "held" => Intent::StillPending,
-                        _ => Intent::Refused,
-                    })
-                }
-            }
-            None => None,
-        };
+    let intent = match check_in {
+        Some(c) => Some(queue_check_in(conn, c, wall_ms)?),
+        None => None,
+    };
     let mut entry = entry.clone();
     entry.check_in = match intent {
         Some(Intent::Queued) => Some("queued".into()),
-        Some(Intent::StillPending | Intent::Done) => Some("already_today".into()),
-        Some(Intent::Refused) => Some("refused_today".into()),
+        Some(Intent::StillPending) => Some("pending".into()),
+        Some(Intent::Running) => Some("already_checked_in".into()),
+        Some(Intent::CheckedInAtDoor) => Some("checked_in_at_door".into()),
+        Some(Intent::Refused) => Some("refused".into()),
         None => entry.check_in,
     };
     Ok((insert_audit(conn, &entry)?, intent))
+}
+
+fn queue_check_in(conn: &Connection, c: &CheckInIntent, wall_ms: i64) -> Result<Intent, Error> {
+    if let Some(known) = &c.known {
+        conn.prepare_cached(
+            "INSERT OR REPLACE INTO check_ins (membership_id, day, user_id, state, queued_at, attempts, next_attempt_ms, \
+             cobot_id, valid_from, valid_until) VALUES (?1, ?2, ?3, 'checked_in', ?4, 1, ?5, ?6, ?7, ?8)",
+        )
+        .map_err(ctx("recording a check-in"))?
+        .execute(params![
+            c.membership_id,
+            c.day,
+            c.user_id,
+            c.queued_at(),
+            wall_ms,
+            known.cobot_id,
+            known.valid_from.to_string(),
+            known.valid_until.to_string()
+        ])
+        .map_err(ctx("recording a check-in"))?;
+        return Ok(Intent::CheckedInAtDoor);
+    }
+    if let Some(standing) = standing_check_in(conn, &c.membership_id, c.at, c.stale_before)? {
+        return Ok(standing);
+    }
+    let added = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO check_ins (membership_id, day, user_id, state, queued_at, next_attempt_ms) \
+             VALUES (?1, ?2, ?3, 'held', ?4, ?5)",
+        )
+        .map_err(ctx("queueing a check-in"))?
+        .execute(params![
+            c.membership_id,
+            c.day,
+            c.user_id,
+            c.queued_at(),
+            wall_ms + HELD_FOR_MS
+        ])
+        .map_err(ctx("queueing a check-in"))?;
+    if added == 1 {
+        return Ok(Intent::Queued);
+    }
+    // The same member, day and instant (a clock that stands still): that row is this entry's.
+    let state: String = conn
+        .query_row(
+            "SELECT state FROM check_ins WHERE membership_id = ?1 AND day = ?2 AND queued_at = ?3",
+            params![c.membership_id, c.day, c.queued_at()],
+            |r| r.get(0),
+        )
+        .map_err(ctx("reading the check-in outbox"))?;
+    Ok(match state.as_str() {
+        "checked_in" => Intent::Running,
+        "pending" | "held" => Intent::StillPending,
+        _ => Intent::Refused,
+    })
+}
+
+/// Records a check-in Cobot refused before the door (`no_pass = "refuse"`): the entry's row,
+/// refused with Cobot's words, so staff and the member see why the door stayed shut.
+pub(crate) fn record_refused_check_in(
+    conn: &Connection,
+    c: &CheckInIntent,
+    reason: &str,
+    wall_ms: i64,
+) -> Result<(), Error> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO check_ins (membership_id, day, user_id, state, queued_at, attempts, next_attempt_ms, \
+         last_error) VALUES (?1, ?2, ?3, 'refused', ?4, 1, ?5, ?6)",
+    )
+    .map_err(ctx("recording a refused check-in"))?
+    .execute(params![
+        c.membership_id,
+        c.day,
+        c.user_id,
+        c.queued_at(),
+        wall_ms,
+        reason
+    ])
+    .map_err(ctx("recording a refused check-in"))?;
+    Ok(())
 }
 
 /// Phase two, after the pulse: the audit entry's outcome, and the held check-in released to the
@@ -851,17 +1028,19 @@ pub(crate) fn finish_opening(
     if let Some(c) = queued {
         if check_in_now {
             conn.prepare_cached(
-                "UPDATE check_ins SET state = 'pending', next_attempt_ms = ?3 \
-                 WHERE membership_id = ?1 AND day = ?2 AND state = 'held'",
+                "UPDATE check_ins SET state = 'pending', next_attempt_ms = ?4 \
+                 WHERE membership_id = ?1 AND day = ?2 AND queued_at = ?3 AND state = 'held'",
             )
             .map_err(ctx("queueing a check-in"))?
-            .execute(params![c.membership_id, c.day, wall_ms])
+            .execute(params![c.membership_id, c.day, c.queued_at(), wall_ms])
             .map_err(ctx("queueing a check-in"))?;
         } else {
-            conn.prepare_cached("DELETE FROM check_ins WHERE membership_id = ?1 AND day = ?2 AND state = 'held'")
-                .map_err(ctx("dropping a check-in"))?
-                .execute(params![c.membership_id, c.day])
-                .map_err(ctx("dropping a check-in"))?;
+            conn.prepare_cached(
+                "DELETE FROM check_ins WHERE membership_id = ?1 AND day = ?2 AND queued_at = ?3 AND state = 'held'",
+            )
+            .map_err(ctx("dropping a check-in"))?
+            .execute(params![c.membership_id, c.day, c.queued_at()])
+            .map_err(ctx("dropping a check-in"))?;
         }
     }
     Ok(())
@@ -1061,7 +1240,7 @@ impl Store {
         let conn = self.read();
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT {CHECK_IN_COLUMNS} FROM check_ins ORDER BY day DESC, queued_at DESC"
+                "SELECT {CHECK_IN_COLUMNS} FROM check_ins ORDER BY day DESC, rowid DESC"
             ))
             .map_err(ctx("reading the check-in outbox"))?;
         let rows = stmt
@@ -1071,12 +1250,12 @@ impl Store {
             .map_err(ctx("reading the check-in outbox"))
     }
 
-    /// A membership's check-ins, newest day first, at most `limit`.
+    /// A membership's check-ins, newest first, at most `limit`.
     pub fn check_ins_of(&self, membership_id: &str, limit: u32) -> Result<Vec<CheckInRow>, Error> {
         let conn = self.read();
         let mut stmt = conn
             .prepare_cached(&format!(
-                "SELECT {CHECK_IN_COLUMNS} FROM check_ins WHERE membership_id = ?1 ORDER BY day DESC LIMIT ?2"
+                "SELECT {CHECK_IN_COLUMNS} FROM check_ins WHERE membership_id = ?1 ORDER BY day DESC, rowid DESC LIMIT ?2"
             ))
             .map_err(ctx("reading check-ins"))?;
         let rows = stmt
@@ -1085,37 +1264,44 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(ctx("reading check-ins"))
     }
 
-    /// Marks a check-in done: Cobot has it (made now, or found already there).
-    pub fn check_in_done(
-        &self,
-        membership_id: &str,
-        day: &str,
-        cobot_id: &str,
-        valid_from: Timestamp,
-        valid_until: Timestamp,
-    ) -> Result<(), Error> {
+    /// Marks an entry's check-in done: Cobot has it (made now, or found already there).
+    pub fn check_in_done(&self, key: &CheckInKey<'_>, check_in: &KnownCheckIn) -> Result<(), Error> {
         self.conn()
             .execute(
-                "UPDATE check_ins SET state = 'checked_in', attempts = attempts + 1, last_error = NULL, cobot_id = ?3, \
-                 valid_from = ?4, valid_until = ?5 WHERE membership_id = ?1 AND day = ?2",
+                "UPDATE check_ins SET state = 'checked_in', attempts = attempts + 1, last_error = NULL, cobot_id = ?4, \
+                 valid_from = ?5, valid_until = ?6 WHERE membership_id = ?1 AND day = ?2 AND queued_at = ?3",
                 params![
-                    membership_id,
-                    day,
-                    cobot_id,
-                    valid_from.to_string(),
-                    valid_until.to_string()
+                    key.membership_id,
+                    key.day,
+                    key.queued_at,
+                    check_in.cobot_id,
+                    check_in.valid_from.to_string(),
+                    check_in.valid_until.to_string()
                 ],
             )
             .map(|_| ())
             .map_err(ctx("recording a check-in"))
     }
 
-    /// Marks a check-in refused by Cobot (final: a refusal is not retried).
+    /// Marks an entry's check-in refused by Cobot (final for that entry: a later entry asks
+    /// again).
+    pub fn check_in_refused_entry(&self, key: &CheckInKey<'_>, reason: &str) -> Result<(), Error> {
+        self.conn()
+            .execute(
+                "UPDATE check_ins SET state = 'refused', attempts = attempts + 1, last_error = ?4 \
+                 WHERE membership_id = ?1 AND day = ?2 AND queued_at = ?3",
+                params![key.membership_id, key.day, key.queued_at, reason],
+            )
+            .map(|_| ())
+            .map_err(ctx("recording a refused check-in"))
+    }
+
+    /// Marks the member's newest check-in of `day` refused by Cobot (staff tools and tests).
     pub fn check_in_refused(&self, membership_id: &str, day: &str, reason: &str) -> Result<(), Error> {
         self.conn()
             .execute(
                 "UPDATE check_ins SET state = 'refused', attempts = attempts + 1, last_error = ?3 \
-                 WHERE membership_id = ?1 AND day = ?2",
+                 WHERE rowid = (SELECT MAX(rowid) FROM check_ins WHERE membership_id = ?1 AND day = ?2)",
                 params![membership_id, day, reason],
             )
             .map(|_| ())
@@ -1144,34 +1330,41 @@ impl Store {
         Ok(interrupted)
     }
 
-    /// Marks a check-in of a day that ended before Cobot could be told (final: Cobot checks in
-    /// "now", so posting it later would check the member in on the wrong day).
-    pub fn check_in_missed(&self, membership_id: &str, day: &str, reason: &str) -> Result<(), Error> {
+    /// Marks an entry's check-in whose Cobot day ended before Cobot could be told (final: Cobot
+    /// checks in "now", so posting it later would check the member in on the wrong day).
+    pub fn check_in_missed(&self, key: &CheckInKey<'_>, reason: &str) -> Result<(), Error> {
         self.conn()
             .execute(
-                "UPDATE check_ins SET state = 'missed', last_error = ?3 WHERE membership_id = ?1 AND day = ?2",
-                params![membership_id, day, reason],
+                "UPDATE check_ins SET state = 'missed', last_error = ?4 \
+                 WHERE membership_id = ?1 AND day = ?2 AND queued_at = ?3",
+                params![key.membership_id, key.day, key.queued_at, reason],
             )
             .map(|_| ())
             .map_err(ctx("recording a missed check-in"))
     }
 
     /// Records a failed attempt and when to try again.
-    pub fn check_in_retry(
-        &self,
-        membership_id: &str,
-        day: &str,
-        next_attempt_ms: i64,
-        error: &str,
-    ) -> Result<(), Error> {
+    pub fn check_in_retry(&self, key: &CheckInKey<'_>, next_attempt_ms: i64, error: &str) -> Result<(), Error> {
         self.conn()
             .execute(
-                "UPDATE check_ins SET state = 'pending', attempts = attempts + 1, next_attempt_ms = ?3, \
-                 last_error = ?4 WHERE membership_id = ?1 AND day = ?2 AND state IN ('pending', 'held')",
-                params![membership_id, day, next_attempt_ms, error],
+                "UPDATE check_ins SET state = 'pending', attempts = attempts + 1, next_attempt_ms = ?4, \
+                 last_error = ?5 WHERE membership_id = ?1 AND day = ?2 AND queued_at = ?3 \
+                 AND state IN ('pending', 'held')",
+                params![key.membership_id, key.day, key.queued_at, next_attempt_ms, error],
             )
             .map(|_| ())
             .map_err(ctx("recording a check-in attempt"))
+    }
+
+    /// Whether a check-in of the member stands for an entry at `at` ([`standing_check_in`]), from
+    /// the read-only connection: what an opening checks before asking Cobot at the door.
+    pub fn standing_check_in(
+        &self,
+        membership_id: &str,
+        at: Timestamp,
+        stale_before: Timestamp,
+    ) -> Result<Option<Intent>, Error> {
+        standing_check_in(&self.read(), membership_id, at, stale_before)
     }
 
     /// Makes every pending check-in due now (staff asked, or Cobot is back).
@@ -1255,6 +1448,48 @@ mod tests {
         // Opening again changes nothing.
         let store = Store::open(&path).unwrap();
         assert_eq!(store.audit(10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn check_ins_from_before_one_per_entry_keep_their_rows_and_a_second_entry_the_same_day_fits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.sqlite");
+        {
+            // A hub at migration 6: one check-in per member and day.
+            let mut conn = Connection::open(&path).unwrap();
+            Migrations::from_slice(&MIGRATIONS[..6]).to_latest(&mut conn).unwrap();
+            conn.execute(
+                "INSERT INTO check_ins (membership_id, day, user_id, state, queued_at, attempts, next_attempt_ms, \
+                 cobot_id, valid_from, valid_until) VALUES ('mem-alex', '2026-11-23', 'user-alex', 'checked_in', \
+                 '2026-11-23T09:00:00Z', 1, 0, 'c1', '2026-11-23T09:00:00Z', '2026-11-23T10:00:00Z')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let rows = store.check_ins().unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0].state.as_str(), rows[0].cobot_id.as_deref()),
+            ("checked_in", Some("c1"))
+        );
+
+        // The hourly pass ended at 10:00: an entry at 12:00 the same day queues its own.
+        let intent = CheckInIntent {
+            membership_id: "mem-alex".into(),
+            user_id: "user-alex".into(),
+            day: "2026-11-23".into(),
+            at: "2026-11-23T11:00:00Z".parse().unwrap(),
+            stale_before: "2026-11-23T03:00:00Z".parse().unwrap(),
+            known: None,
+        };
+        let conn = store.conn();
+        let (_, queued) = record_opening(&conn, &entry("2026-11-23T11:00:00Z"), Some(&intent), 0).unwrap();
+        assert_eq!(queued, Some(Intent::Queued));
+        let (_, again) = record_opening(&conn, &entry("2026-11-23T11:00:05Z"), Some(&intent), 0).unwrap();
+        assert_eq!(again, Some(Intent::StillPending), "one on its way is enough");
+        drop(conn);
+        assert_eq!(store.check_ins().unwrap().len(), 2);
     }
 
     #[test]

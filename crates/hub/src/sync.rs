@@ -3,9 +3,17 @@
 //! - **Full sync** reads three whole-space lists — plans, memberships, custom fields — so its cost
 //!   does not grow with the number of members, then replaces the snapshot atomically. If any read
 //!   fails the last good snapshot stays in place and the failure is recorded.
-//! - **Targeted sync** follows a Cobot webhook. The webhook body is only a hint (`{"url": …}`,
-//!   unsigned): the hub fetches only URLs on the space's own Cobot host, under
-//!   `api/memberships/<id>`, with its own token, and spends one request per event.
+//! - **Targeted sync** follows a Cobot webhook ([`crate::webhook`]). The webhook body is only a
+//!   hint (`{"url": …}`, unsigned): the hub re-reads only memberships on the space's own Cobot
+//!   host, from that host, with its own token, and spends one request per event.
+//! - **One bad record never blocks a sync**: a membership (or plan, or custom-field entry) that
+//!   does not read is skipped and reported by name; a skipped membership keeps what the last sync
+//!   knew of it, and the rest applies.
+//! - **Plans by id** ([`crate::plans`]): a membership's plan is its own copy; the hub files it
+//!   under the catalogue plan its `parent_plan.id` names, by name only when that says nothing,
+//!   and reports members whose plan matches no catalogue plan.
+//! - **Webhooks that stay alive**: the scheduled sync ([`Syncer::scheduled`]) first re-reads the
+//!   subscriptions and renews any Cobot turned off after failed deliveries.
 //!
 //! - The token is swappable: staff connect and disconnect Cobot in the console ([`crate::plug`]);
 //!   a 401 from Cobot marks it refused until a sync with it succeeds. A full sync reports its
@@ -25,6 +33,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use url::Url;
 
+use crate::plans::{Found, PlanBook};
 use crate::snapshot::{MemberRecord, Snapshot};
 use crate::store::Store;
 
@@ -53,8 +62,45 @@ pub struct SyncReport {
     pub without_user: Vec<String>,
     /// Configured plan assignments that name plans Cobot does not have.
     pub unknown_plans: Vec<String>,
+    /// Assignments naming a plan by a name it no longer has in Cobot: they still work (the hub
+    /// follows the plan's id), but should be renamed.
+    pub renamed_plans: Vec<String>,
+    /// Members whose plan matches no plan in Cobot's catalogue (neither by its parent plan's id
+    /// nor by name): they get only what assignments by that very name give.
+    pub unmatched_plans: Vec<String>,
+    /// Records Cobot sent that the hub could not read, by name and why. A skipped membership
+    /// keeps what the last sync knew of it (or stays out, if it is new).
+    pub skipped: Vec<String>,
+    /// Webhook subscriptions renewed or added before this sync, in words.
+    pub webhooks: Vec<String>,
     /// Why the sync failed, if it did.
     pub error: Option<String>,
+}
+
+/// What [`Syncer::subscribe`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Subscribed {
+    /// Events subscribed that had no subscription of the hub's.
+    pub added: Vec<String>,
+    /// Events whose subscription Cobot had turned off (after failed deliveries), renewed.
+    pub renewed: Vec<String>,
+}
+
+impl Subscribed {
+    /// The sync report's words for it.
+    pub fn words(&self) -> Vec<String> {
+        let mut words = Vec::new();
+        if !self.renewed.is_empty() {
+            words.push(format!(
+                "Renewed the webhooks Cobot had turned off after failed deliveries: {}.",
+                self.renewed.join(", ")
+            ));
+        }
+        if !self.added.is_empty() {
+            words.push(format!("Subscribed to Cobot's webhooks: {}.", self.added.join(", ")));
+        }
+        words
+    }
 }
 
 /// Why a sync failed.
@@ -67,8 +113,8 @@ pub enum Error {
     #[error(transparent)]
     Store(#[from] crate::store::Error),
     /// A webhook pointed somewhere it must not.
-    #[error("the webhook names {0}, which is not a membership on this space's Cobot host; ignored")]
-    ForeignUrl(String),
+    #[error(transparent)]
+    ForeignUrl(#[from] crate::webhook::Error),
     /// The hub has no Cobot token.
     #[error("the hub is not connected to Cobot (no token)")]
     NotConnected,
@@ -89,8 +135,13 @@ pub struct Syncer {
     access: Arc<crate::setup::Live>,
     store: Arc<Store>,
     snapshot: Arc<RwLock<Arc<Snapshot>>>,
+    /// The plan catalogue of the last full sync, with its plans' former names.
+    plans: RwLock<Arc<PlanBook>>,
+    /// Where a webhook may point: the space's own host, and with a custom domain its `cobot.me`
+    /// host too.
+    webhook_hosts: Vec<Url>,
     running: tokio::sync::Mutex<()>,
-    now: fn() -> Timestamp,
+    clock: frontdoor_core::clock::Clock,
 }
 
 impl Syncer {
@@ -115,7 +166,7 @@ impl Syncer {
         let Some(token) = token else { return };
         match error {
             Some(Error::Cobot(cobot::Error::SignInAgain)) => {
-                if self.token.refused(token, (self.now)()) {
+                if self.token.refused(token, self.clock.now()) {
                     tracing::warn!("Cobot refused the hub's token; staff must reconnect Cobot in the console");
                 }
             }
@@ -124,7 +175,8 @@ impl Syncer {
         }
     }
 
-    /// A sync engine; without a token every sync fails with [`Error::NotConnected`].
+    /// A sync engine; without a token every sync fails with [`Error::NotConnected`]. Files the
+    /// members of `snapshot` under the plan catalogue the store keeps.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         cobot: Cobot,
@@ -133,9 +185,15 @@ impl Syncer {
         access: Arc<crate::setup::Live>,
         store: Arc<Store>,
         snapshot: Arc<RwLock<Arc<Snapshot>>>,
-        now: fn() -> Timestamp,
+        clock: frontdoor_core::clock::Clock,
     ) -> Syncer {
-        Syncer {
+        // Without a readable catalogue the members match by their plans' names until the next
+        // full sync, as before plans were filed by id.
+        let catalogue = store.plan_catalogue().unwrap_or_default();
+        let former = store.former_plan_names().unwrap_or_default();
+        let plans = PlanBook::new(&catalogue, former);
+        let webhook_hosts = cobot.space_base(&space).into_iter().collect();
+        let syncer = Syncer {
             cobot,
             token: crate::plug::TokenSlot::new(token),
             progress: Default::default(),
@@ -143,9 +201,32 @@ impl Syncer {
             access,
             store,
             snapshot,
+            plans: RwLock::new(Arc::new(plans)),
+            webhook_hosts,
             running: tokio::sync::Mutex::new(()),
-            now,
+            clock,
+        };
+        let book = syncer.plan_book();
+        let filed = syncer.current().with_each(|m| m.plan_names = names_of(&book, m));
+        syncer.swap(filed);
+        syncer
+    }
+
+    /// The same engine also following webhooks that name `hosts` (a custom-domain space's
+    /// `cobot.me` host, [`crate::Config::other_space_hosts`]).
+    pub fn also_following(mut self, hosts: Vec<Url>) -> Syncer {
+        for mut host in hosts {
+            if !host.path().ends_with('/') {
+                let path = format!("{}/", host.path());
+                host.set_path(&path);
+            }
+            self.webhook_hosts.push(host);
         }
+        self
+    }
+
+    fn plan_book(&self) -> Arc<PlanBook> {
+        self.plans.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn current(&self) -> Arc<Snapshot> {
@@ -156,17 +237,46 @@ impl Syncer {
         *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
     }
 
+    /// What the scheduler runs: re-reads the webhook subscriptions and renews any Cobot turned
+    /// off (when the hub has a public address), then a full sync, whose report says what was
+    /// renewed. A failed renewal is logged and the sync still runs.
+    pub async fn scheduled(&self, public_url: Option<&Url>) -> Result<SyncReport, Error> {
+        let mut notes = Vec::new();
+        if let Some(public_url) = public_url {
+            match self.subscribe(public_url).await {
+                Ok(done) => {
+                    if !done.added.is_empty() || !done.renewed.is_empty() {
+                        tracing::info!(added = ?done.added, renewed = ?done.renewed, "Cobot's webhooks");
+                    }
+                    notes = done.words();
+                }
+                // The sync says so in its own words.
+                Err(Error::NotConnected) => {}
+                Err(e) => {
+                    tracing::warn!("could not check Cobot's webhook subscriptions; scheduled syncs only: {e}");
+                    notes.push(format!("Could not check Cobot's webhook subscriptions: {e}"));
+                }
+            }
+        }
+        self.full_noting(notes).await
+    }
+
     /// Reads the whole space from Cobot and replaces the snapshot.
     pub async fn full(&self) -> Result<SyncReport, Error> {
+        self.full_noting(Vec::new()).await
+    }
+
+    async fn full_noting(&self, webhooks: Vec<String>) -> Result<SyncReport, Error> {
         let _one_at_a_time = self.running.lock().await;
         // However this sync ends (an answer, a stopping hub dropping it, a panic), whoever
         // follows its progress hears of it.
         let mut ending = crate::sync_panel::Ending::new(&self.progress);
         self.progress.begin();
-        let started = (self.now)();
+        let started = self.clock.now();
         let mut report = SyncReport {
             kind: "full".into(),
             started_at: started.to_string(),
+            webhooks,
             ..SyncReport::default()
         };
         let token = self.token.get();
@@ -185,71 +295,153 @@ impl Syncer {
         let outcome = async {
             calls += 1;
             let plans = self.cobot.plans(token, &self.space).await?;
-            progress.read("plans", plans.len(), "memberships");
+            progress.read("plans", plans.items.len(), "memberships");
             calls += 1;
             let memberships = self.cobot.memberships(token, &self.space).await?;
-            progress.read("memberships", memberships.len(), "custom_fields");
+            progress.read("memberships", memberships.items.len(), "custom_fields");
             // Read whatever the switch says, so turning extra groups on in the console counts
             // at once, with values no older than this sync.
             calls += 1;
             let fields = self.cobot.custom_fields(token, &self.space).await?;
-            progress.read("custom_fields", fields.len(), "");
+            progress.read("custom_fields", fields.items.len(), "");
             Ok::<_, Error>((plans, memberships, fields))
         }
         .await;
         report.cobot_requests = calls;
         let (plans, memberships, fields) = outcome?;
-        let fields: HashMap<&str, &cobot::api1::MembershipFields> =
-            fields.iter().map(|f| (f.membership_id.as_str(), f)).collect();
+        let current = self.current();
+        report.skipped.extend(plans.skipped.iter().map(|p| format!("plan {p}")));
+        // A catalogue plan is known by id: plans sent twice count once.
+        let mut catalogue: Vec<crate::setup::CataloguePlan> = Vec::with_capacity(plans.items.len());
+        for p in &plans.items {
+            if !catalogue.iter().any(|c| c.plan_id == p.id) {
+                catalogue.push(crate::setup::CataloguePlan {
+                    plan_id: p.id.clone(),
+                    name: p.name.clone(),
+                });
+            }
+        }
+        let book = Arc::new(self.plan_book().next(&catalogue));
+        let fields_by_id: HashMap<&str, &cobot::api1::MembershipFields> =
+            fields.items.iter().map(|f| (f.membership_id.as_str(), f)).collect();
+        // Custom fields that did not read: those members keep the extra groups they had.
+        let mut unread_fields = std::collections::HashSet::new();
+        for f in &fields.skipped {
+            report.skipped.push(format!("custom fields of {f}"));
+            unread_fields.extend(f.id.clone());
+        }
         let mut members = Vec::new();
-        for m in &memberships {
-            let record = MemberRecord::from_cobot(m, fields.get(m.id.as_str()).copied());
+        for m in &memberships.items {
+            let mut record = MemberRecord::from_cobot(m, fields_by_id.get(m.id.as_str()).copied());
+            if unread_fields.contains(&m.id) {
+                record.extra_groups = current.member(&m.id).and_then(|o| o.extra_groups.clone());
+            }
             if record.user_id.is_none() {
                 report.without_user.push(label(&record));
                 continue;
             }
+            self.file_plan(&book, m, &mut record, report);
             members.push(record);
         }
+        // A membership that did not read keeps what the last sync knew; a new one stays out.
+        for skipped in &memberships.skipped {
+            let kept = skipped
+                .id
+                .as_deref()
+                .and_then(|id| current.member(id))
+                .filter(|old| !members.iter().any(|m| m.membership_id == old.membership_id));
+            match kept {
+                Some(old) => {
+                    let mut old = old.clone();
+                    old.plan_names = names_of(&book, &old);
+                    members.push(old);
+                    report
+                        .skipped
+                        .push(format!("{skipped} — kept as the last sync knew it"));
+                }
+                None => report.skipped.push(format!("{skipped} — not in the hub's copy")),
+            }
+        }
         for a in &self.access.assignments() {
-            let known = plans.iter().any(|p| match a {
-                PlanMatch::Id(id) => &p.id == id,
+            let known = catalogue.iter().any(|p| match a {
+                PlanMatch::Id(id) => &p.plan_id == id,
                 PlanMatch::Name(name) => p.name.trim().eq_ignore_ascii_case(name.trim()),
             });
-            if !known {
-                report.unknown_plans.push(match a {
-                    PlanMatch::Id(id) => format!("plan id {id}"),
-                    PlanMatch::Name(name) => format!("plan “{name}”"),
-                });
+            if known {
+                continue;
+            }
+            match a {
+                PlanMatch::Name(name) => match book.renamed(name) {
+                    Some((_, now)) => report.renamed_plans.push(format!(
+                        "An assignment names the plan “{name}”, which is called “{now}” in Cobot now; its members keep their groups, but rename the assignment."
+                    )),
+                    None => report.unknown_plans.push(format!("plan “{name}”")),
+                },
+                PlanMatch::Id(id) => report.unknown_plans.push(format!("plan id {id}")),
             }
         }
         self.progress.applying(members.len());
-        let next = Arc::new(Snapshot::new((self.now)(), members));
-        self.compare(&self.current(), &next, report);
+        let next = Arc::new(Snapshot::new(self.clock.now(), members));
+        self.compare(&current, &next, report);
         // The transaction runs off the async workers: requests keep being answered meanwhile.
-        let catalogue: Vec<crate::setup::CataloguePlan> = plans
-            .iter()
-            .map(|p| crate::setup::CataloguePlan {
-                plan_id: p.id.clone(),
-                name: p.name.clone(),
-            })
-            .collect();
-        let (store, written) = (self.store.clone(), next.clone());
+        let (store, written, former) = (self.store.clone(), next.clone(), book.former().clone());
         tokio::task::spawn_blocking(move || {
             store.replace(&written)?;
             // The console lists Cobot's plans as of the last full sync.
-            store.put_plan_catalogue(&catalogue)
+            store.put_plan_catalogue(&catalogue)?;
+            store.put_former_plan_names(&former)
         })
         .await
         .map_err(|e| Error::Task(e.to_string()))??;
+        *self.plans.write().unwrap_or_else(|p| p.into_inner()) = book;
         self.swap(Arc::unwrap_or_clone(next));
         Ok(())
     }
 
-    /// Follows one webhook: `event` from the hub's own callback path, `url` from the body.
+    /// Files `record`'s plan under the catalogue plan its copy stands for, and reports it when
+    /// there is none.
+    fn file_plan(
+        &self,
+        book: &PlanBook,
+        m: &cobot::api1::Membership,
+        record: &mut MemberRecord,
+        report: &mut SyncReport,
+    ) {
+        let Some(plan) = &m.plan else { return };
+        if book.is_empty() {
+            return;
+        }
+        let resolved = book.resolve(plan);
+        if resolved.found == Found::Nowhere {
+            report.unmatched_plans.push(format!(
+                "{}: plan “{}” matches no plan in Cobot's plan list",
+                label(record),
+                plan.name
+            ));
+        }
+        record.plan_id = resolved.plan_id;
+        record.plan_names = resolved.names;
+    }
+
+    /// Follows one webhook at once: `event` from the hub's own callback path, `url` from the
+    /// body (only a membership on the space's host is followed).
     pub async fn targeted(&self, event: &str, url: &str) -> Result<SyncReport, Error> {
-        let membership_id = self.membership_in(url)?;
+        let membership_id =
+            crate::webhook::membership_id(&crate::webhook::Named::Url(url.to_string()), &self.webhook_hosts)?;
+        self.reread(event, &membership_id).await
+    }
+
+    /// The space hosts a webhook may name ([`crate::webhook::membership_id`]).
+    pub fn webhook_hosts(&self) -> &[Url] {
+        &self.webhook_hosts
+    }
+
+    /// Re-reads membership `membership_id` (its custom fields for `updated_custom_field`) and
+    /// puts it into the snapshot; Cobot's 404 removes it.
+    pub async fn reread(&self, event: &str, membership_id: &str) -> Result<SyncReport, Error> {
+        let membership_id = membership_id.to_string();
         let _one_at_a_time = self.running.lock().await;
-        let started = (self.now)();
+        let started = self.clock.now();
         let mut report = SyncReport {
             kind: event.to_string(),
             started_at: started.to_string(),
@@ -297,6 +489,7 @@ impl Syncer {
                             report.without_user.push(label(&record));
                             None
                         } else {
+                            self.file_plan(&self.plan_book(), &m, &mut record, report);
                             Some(record)
                         }
                     }
@@ -305,7 +498,7 @@ impl Syncer {
                 }
             }
         };
-        let next = current.with_member(id, next_record.clone(), (self.now)());
+        let next = current.with_member(id, next_record.clone(), self.clock.now());
         self.compare(&current, &next, report);
         let (store, id_owned, as_of) = (self.store.clone(), id.to_string(), next.as_of);
         tokio::task::spawn_blocking(move || store.put_member(&id_owned, next_record.as_ref(), as_of))
@@ -316,40 +509,36 @@ impl Syncer {
     }
 
     /// Subscribes `<public_url>/api/v1/cobot/webhooks/<secret>/<event>` to every event the hub
-    /// follows that is not subscribed yet. Returns the events newly subscribed.
-    pub async fn subscribe(&self, public_url: &Url) -> Result<Vec<String>, Error> {
+    /// follows that has no active subscription of the hub's, first deleting one Cobot turned off
+    /// (whether Cobot would refuse a new one beside it as a duplicate is [U]; deleting first
+    /// works either way). Cobot has no idempotency keys, so each write is sent once and the
+    /// next run reconciles by reading the list again.
+    pub async fn subscribe(&self, public_url: &Url) -> Result<Subscribed, Error> {
         let token = &self.token.get().ok_or(Error::NotConnected)?;
-        let secret = self.store.webhook_secret()?;
+        let store = self.store.clone();
+        let secret = tokio::task::spawn_blocking(move || store.webhook_secret())
+            .await
+            .map_err(|e| Error::Task(e.to_string()))??;
         let existing = self.cobot.subscriptions(token, &self.space).await?;
-        let mut added = Vec::new();
+        let mut done = Subscribed::default();
         for event in crate::api::EVENTS {
             let callback = webhook_url(public_url, &secret, event);
-            if existing
-                .iter()
-                .any(|s| s.active && s.event == *event && s.callback_url == callback.as_str())
-            {
+            let ours = |s: &&cobot::webhooks::Subscription| s.event == *event && s.callback_url == callback.as_str();
+            if existing.iter().filter(ours).any(|s| s.active) {
                 continue;
             }
+            let dead: Vec<_> = existing.iter().filter(ours).filter(|s| !s.active).collect();
+            for s in &dead {
+                self.cobot.unsubscribe(token, &self.space, &s.id).await?;
+            }
             self.cobot.subscribe(token, &self.space, event, &callback).await?;
-            added.push(event.to_string());
+            if dead.is_empty() {
+                done.added.push(event.to_string());
+            } else {
+                done.renewed.push(event.to_string());
+            }
         }
-        Ok(added)
-    }
-
-    /// The membership id a webhook URL names, if the URL is on this space's own Cobot host.
-    fn membership_in(&self, url: &str) -> Result<String, Error> {
-        let foreign = || Error::ForeignUrl(url.chars().take(200).collect());
-        let url = Url::parse(url).map_err(|_| foreign())?;
-        let base = self.cobot.space_base(&self.space).map_err(|_| foreign())?;
-        if url.origin() != base.origin() || url.query().is_some() || url.fragment().is_some() {
-            return Err(foreign());
-        }
-        let rest = url.path().strip_prefix(base.path()).ok_or_else(foreign)?;
-        let id = rest.strip_prefix("api/memberships/").ok_or_else(foreign)?;
-        if id.is_empty() || id.len() > 128 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            return Err(foreign());
-        }
-        Ok(id.to_string())
+        Ok(done)
     }
 
     fn compare(&self, old: &Snapshot, next: &Snapshot, report: &mut SyncReport) {
@@ -374,7 +563,7 @@ impl Syncer {
     }
 
     fn finish(&self, started: Timestamp, report: &mut SyncReport, error: Option<&Error>) -> Result<(), Error> {
-        report.finished_at = (self.now)().to_string();
+        report.finished_at = self.clock.now().to_string();
         report.error = error.map(|e| e.to_string());
         if let Some(e) = error {
             tracing::warn!(kind = %report.kind, "sync failed, keeping the last snapshot: {e}");
@@ -383,9 +572,14 @@ impl Syncer {
         }
         let json = serde_json::to_string(report).expect("a report always serialises");
         self.store
-            .record_sync(&report.kind, started, (self.now)(), error.is_none(), &json)?;
+            .record_sync(&report.kind, started, self.clock.now(), error.is_none(), &json)?;
         Ok(())
     }
+}
+
+/// The names name-assignments recognise a synced member's plan by, under `book`.
+fn names_of(book: &PlanBook, m: &MemberRecord) -> Option<Vec<String>> {
+    m.plan_id.as_deref().and_then(|id| book.names_of(id))
 }
 
 fn label(m: &MemberRecord) -> String {

@@ -243,6 +243,18 @@ pub fn done_words(report: &crate::sync::SyncReport) -> String {
             report.without_user.len()
         ));
     }
+    if !report.skipped.is_empty() {
+        words.push_str(&format!(
+            " {} record(s) Cobot sent could not be read and were skipped; the report names them.",
+            report.skipped.len()
+        ));
+    }
+    if !report.unmatched_plans.is_empty() {
+        words.push_str(&format!(
+            " {} member(s) are on a plan that matches none in Cobot's plan list; the report names them.",
+            report.unmatched_plans.len()
+        ));
+    }
     words
 }
 
@@ -314,7 +326,7 @@ impl Schedule {
 /// re-planned whenever staff change the interval (a shorter one that has already passed runs at
 /// once). False when the hub stops.
 pub(crate) async fn wait_for_next(hub: &Hub, stop: &mut watch::Receiver<bool>) -> bool {
-    let ended_at = (hub.now)();
+    let ended_at = hub.clock.now();
     let ended = tokio::time::Instant::now();
     let mut interval = hub.schedule.interval.subscribe();
     loop {
@@ -367,7 +379,7 @@ pub fn start_full(hub: &Arc<Hub>, subscribe: bool) -> bool {
 
 /// Cobot answered: a good moment for check-ins that were waiting on it.
 pub(crate) async fn after_sync(hub: &Hub) {
-    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let now_ms = crate::check_in::outbox_ms();
     if matches!(hub.db(move |store| store.check_ins_due_now(now_ms)).await, Ok(Ok(_))) {
         hub.check_ins.wake();
     }

@@ -10,8 +10,12 @@
 //!    that is active, a group that grants the door, and that group's schedule open now — the
 //!    pure [`Rules::evaluate`](frontdoor_core::access::Rules::evaluate) verdict;
 //! 6. **before** the pulse, the audit entry (`opening`, "may have opened") and, on an entrance,
-//!    today's check-in (held) are committed in one transaction ([`crate::journal`]); if that
-//!    commit fails, the door stays shut;
+//!    the entry's check-in (held) — unless a check-in of the member still runs at Cobot or is on
+//!    its way ([`crate::check_in`]) — are committed in one transaction ([`crate::journal`]); if
+//!    that commit fails, the door stays shut. Where the space refuses members without a pass
+//!    (`[check_in] no_pass = "refuse"`), a member (not staff) with no running check-in is first
+//!    checked in with Cobot ([`crate::check_in::check_in_at_the_door`], bounded by a timeout):
+//!    Cobot's refusal keeps the door shut in Cobot's words; no answer in time opens it as usual;
 //! 7. the driver pulses the relay (the device closes the door by itself); then the entry gets its
 //!    outcome and the held check-in goes to the outbox (or is dropped when the door surely did not
 //!    open) — again one commit, before the answer and before Cobot is called;
@@ -34,7 +38,7 @@
 //!   without a log line each: one line a minute says how many there were ([`LogBudget`]);
 //! - every other log line a request can cause here is budgeted the same way.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use frontdoor_core::hub::Code;
 use std::sync::{Arc, Mutex};
@@ -47,10 +51,11 @@ use jiff::Timestamp;
 use tokio::sync::watch;
 
 use crate::api::{session_of, Error};
-use crate::config::CheckInPolicy;
+use crate::check_in::AtTheDoor;
+use crate::config::{CheckInPolicy, NoPass};
 use crate::doors::DoorRuntime;
 use crate::log::LogBudget;
-use crate::store::{self, AuditEntry, CheckInIntent, Intent, SessionRow};
+use crate::store::{self, AuditEntry, CheckInIntent, Intent, KnownCheckIn, SessionRow};
 use crate::Hub;
 
 /// Requests without a valid session audited per minute; more are refused without an entry.
@@ -105,6 +110,11 @@ pub struct Unlocks {
     anonymous_refused: LogBudget,
     /// Refusals whose audit entry could not be written (a full disk): anonymous ones too.
     unrecorded: LogBudget,
+    /// Members being checked in at the door right now: a second opening by the same member
+    /// meanwhile (another door) does not ask Cobot again.
+    door_checks: Mutex<HashSet<String>>,
+    /// Check-ins at the door Cobot gave no answer to (the door opened anyway).
+    door_check_unanswered: LogBudget,
 }
 
 impl Default for Unlocks {
@@ -121,6 +131,11 @@ impl Default for Unlocks {
                 0,
             ),
             unrecorded: LogBudget::per_minute("unlock requests whose audit entry could not be written", 6),
+            door_checks: Mutex::default(),
+            door_check_unanswered: LogBudget::per_minute(
+                "check-ins at the door Cobot did not answer in time; those doors opened as usual",
+                6,
+            ),
         }
     }
 }
@@ -170,6 +185,33 @@ impl Drop for UnderWay {
                 "The first tap on this door was interrupted. Tap Unlock again.",
             ))));
         }
+    }
+}
+
+/// A member being checked in at the door; the mark goes when this is dropped, however the check
+/// ends.
+struct DoorCheck<'a> {
+    unlocks: &'a Unlocks,
+    membership_id: String,
+}
+
+impl<'a> DoorCheck<'a> {
+    fn begin(unlocks: &'a Unlocks, membership_id: &str) -> Option<DoorCheck<'a>> {
+        let mut checks = unlocks.door_checks.lock().unwrap_or_else(|p| p.into_inner());
+        checks.insert(membership_id.to_string()).then(|| DoorCheck {
+            unlocks,
+            membership_id: membership_id.to_string(),
+        })
+    }
+}
+
+impl Drop for DoorCheck<'_> {
+    fn drop(&mut self) {
+        self.unlocks
+            .door_checks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.membership_id);
     }
 }
 
@@ -226,7 +268,7 @@ impl Hub {
 
     async fn open_door(self: &Arc<Self>, bearer: Option<&str>, door_id: &str, remote: Option<&StaffOpen>) -> Answer {
         let started = Instant::now();
-        let now = (self.now)();
+        let now = self.clock.now();
         let shown_id: String = door_id.chars().take(64).collect();
         let mut audit = Audit {
             entry: AuditEntry {
@@ -386,6 +428,10 @@ impl Hub {
                 );
                 return self.refuse(audit, error, Vec::new()).await;
             }
+            if let Some(words) = crate::freshness::too_old(self, now) {
+                let error = Error::new(StatusCode::SERVICE_UNAVAILABLE, Code::MembershipDataTooOld, words);
+                return self.refuse(audit, error, Vec::new()).await;
+            }
             let Some(member) = member else {
                 let error = Error::new(
                     StatusCode::FORBIDDEN,
@@ -427,9 +473,9 @@ impl Hub {
             return self.refuse(audit, error, reasons).await;
         };
 
-        // 6. Record first: the audit entry and today's check-in, held, in one commit. The policy is
-        // staff's, read now, so a change applies from the next opening on.
-        let intent = match &session.membership_id {
+        // 6. Record first: the audit entry and the entry's check-in, held, in one commit. The policy
+        // is staff's, read now, so a change applies from the next opening on.
+        let mut intent = match &session.membership_id {
             Some(membership_id)
                 if door.entrance && remote.is_none() && self.check_in_policy.get() == CheckInPolicy::OncePerDay =>
             {
@@ -437,19 +483,57 @@ impl Hub {
                     membership_id: membership_id.clone(),
                     user_id: session.user_id.clone(),
                     day: self.space_day(now),
+                    at: now,
+                    stale_before: crate::check_in::cobot_day_start(self.rules().time_zone(), now),
+                    known: None,
                 })
             }
             _ => None,
         };
+        // A member without a pass, where the space refuses them: Cobot decides before the door.
+        if let Some(c) = intent.as_mut() {
+            if !session.staff && self.check_in_policy.no_pass() == NoPass::Refuse {
+                match self.check_in_before_the_door(c).await {
+                    Ok(known) => c.known = known,
+                    Err(words) => {
+                        let refused = c.clone();
+                        let noted = words.clone();
+                        let recorded = self
+                            .journal
+                            .write(move |conn| {
+                                store::record_refused_check_in(conn, &refused, &noted, crate::check_in::outbox_ms())
+                            })
+                            .await;
+                        if let Err(e) = recorded {
+                            if self.unlocks.unrecorded.admit() {
+                                tracing::error!("a check-in Cobot refused at the door could not be recorded: {e}");
+                            }
+                        }
+                        let error = Error::new(
+                            StatusCode::FORBIDDEN,
+                            Code::NoAccess,
+                            format!(
+                                "{} stays shut: Cobot did not check you in ({words}). {} lets members in with a \
+                                 valid time pass; get one in Cobot or ask staff.",
+                                door.name, self.config.space.name
+                            ),
+                        );
+                        let mut reasons = std::mem::take(&mut audit.entry.reasons);
+                        reasons.push(format!("Cobot did not check the member in: {words}"));
+                        reasons.push("The space lets in no member without a valid time pass".into());
+                        audit.entry.check_in = Some("refused_at_door".into());
+                        return self.refuse(audit, error, reasons).await;
+                    }
+                }
+            }
+        }
         audit.entry.decision = "opening".into();
         audit.entry.may_have_opened = true;
         let first = audit.entry.clone();
         let first_intent = intent.clone();
         let recorded = self
             .journal
-            .write(move |conn| {
-                store::record_opening(conn, &first, first_intent.as_ref(), Timestamp::now().as_millisecond())
-            })
+            .write(move |conn| store::record_opening(conn, &first, first_intent.as_ref(), crate::check_in::outbox_ms()))
             .await;
         let (audit_id, intent_state) = match recorded {
             Ok(recorded) => recorded,
@@ -514,7 +598,7 @@ impl Hub {
                     &entry,
                     queued.as_ref(),
                     check_in_now,
-                    Timestamp::now().as_millisecond(),
+                    crate::check_in::outbox_ms(),
                 )
             })
             .await;
@@ -549,11 +633,37 @@ impl Hub {
             merged: false,
             latency_ms: audit.started.elapsed().as_secs_f64() * 1000.0,
             check_in: match intent_state {
-                Some(Intent::Queued | Intent::StillPending) => CheckInNote::CheckingIn,
-                Some(Intent::Done) => CheckInNote::AlreadyToday,
+                // Made at the door: the app's next look shows it checked in.
+                Some(Intent::Queued | Intent::StillPending | Intent::CheckedInAtDoor) => CheckInNote::CheckingIn,
+                Some(Intent::Running) => CheckInNote::AlreadyToday,
                 Some(Intent::Refused) | None => CheckInNote::None,
             },
         })
+    }
+
+    /// Checks the member in with Cobot before the door (`no_pass = "refuse"`): `Ok(None)` when a
+    /// check-in of theirs already runs or is on its way (the hub knows it), or when Cobot gives no
+    /// answer in time (the door opens and the outbox follows up); `Ok(Some(_))` with the check-in
+    /// Cobot has for this entry; `Err(Cobot's words)` when Cobot refuses.
+    async fn check_in_before_the_door(&self, c: &CheckInIntent) -> Result<Option<KnownCheckIn>, String> {
+        let (id, at, stale) = (c.membership_id.clone(), c.at, c.stale_before);
+        if let Ok(Ok(Some(_))) = self.db(move |store| store.standing_check_in(&id, at, stale)).await {
+            return Ok(None);
+        }
+        // One check at the door per member at a time; a second opening meanwhile goes ahead.
+        let Some(_checking) = DoorCheck::begin(&self.unlocks, &c.membership_id) else {
+            return Ok(None);
+        };
+        match crate::check_in::check_in_at_the_door(self, &c.membership_id, c.at).await {
+            AtTheDoor::CheckedIn(known) => Ok(Some(known)),
+            AtTheDoor::Refused(words) => Err(words),
+            AtTheDoor::NoAnswer(why) => {
+                if self.unlocks.door_check_unanswered.admit() {
+                    tracing::warn!(membership = %c.membership_id, "no check-in at the door, so it opens as usual: {why}");
+                }
+                Ok(None)
+            }
+        }
     }
 
     /// Audits a refusal (no pulse) and answers it.
@@ -644,7 +754,7 @@ impl Hub {
         })
     }
 
-    /// The space's calendar day at `now` (ISO date), which the once-a-day rule counts in.
+    /// The space's calendar day at `now` (ISO date), by which staff look check-ins up.
     pub fn space_day(&self, now: Timestamp) -> String {
         now.to_zoned(self.rules().time_zone().clone()).date().to_string()
     }

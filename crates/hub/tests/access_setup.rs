@@ -171,7 +171,7 @@ async fn start_hub(
         store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
         cobot_token: Some(AccessToken::new(token)),
         client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
-        now: monday_morning,
+        clock: frontdoor_hub::Clock::from_fn(monday_morning),
         check_in_worker: false,
         ..Setup::detached()
     };
@@ -299,6 +299,7 @@ async fn every_console_call_is_for_staff_and_refused_to_members_and_strangers_wi
             "plan Day Pass",
             "group Night",
             "imported the access setup",
+            "imported the doors",
         ],
         "newest first"
     );
@@ -444,7 +445,11 @@ async fn invalid_changes_are_answered_field_by_field_in_words_and_change_nothing
         .call(Method::GET, "api/v1/admin/access/changes", Some(&sam), None)
         .await
         .1;
-    assert_eq!(changes.as_array().unwrap().len(), 1, "only the import: {changes}");
+    assert_eq!(
+        changes.as_array().unwrap().len(),
+        2,
+        "only the imports of the doors and the access setup: {changes}"
+    );
     assert_eq!(w.member_row(&sam, "alex").await["extra_groups"], Value::Null);
 }
 
@@ -856,7 +861,9 @@ async fn an_unknown_identifier_typed_in_cobot_shows_as_unknown_and_grants_nothin
     })
     .await
     .expect("Cobot delivers the change");
-    assert_eq!(delivery.status, Some(204), "the hub re-read the member: {delivery:?}");
+    assert_eq!(delivery.status, Some(202), "the hub took the hint: {delivery:?}");
+    // It re-reads the member right after answering.
+    w.hub.hub.followups.settled().await;
 
     let row = w.member_row(&sam, "alex").await;
     assert_eq!(row["extra_groups"], json!("Mystery"));

@@ -196,7 +196,7 @@ async fn hub_on(
         store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
         cobot_token: environment.map(AccessToken::new),
         client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
-        now: monday,
+        clock: frontdoor_hub::Clock::from_fn(monday),
         check_in_worker: false,
         scheduled_sync: scheduled,
         ..Setup::detached()
@@ -359,7 +359,8 @@ async fn staff_connect_cobot_in_the_console_and_the_hub_syncs_with_a_token_the_s
         "{before}"
     );
 
-    // The authorization URL is www's, with the sync scopes and openid.
+    // The authorization URL is www's, with the sync scopes, the check-in scope (`write` unless
+    // configured) and openid.
     let (status, started) = w
         .call(
             reqwest::Method::POST,
@@ -380,7 +381,7 @@ async fn staff_connect_cobot_in_the_console_and_the_hub_syncs_with_a_token_the_s
         "read_memberships",
         "read_custom_fields",
         "write_subscriptions",
-        "checkin",
+        "write",
     ] {
         assert!(scopes.contains(&wanted), "{wanted} in {scopes:?}");
     }
@@ -475,7 +476,7 @@ async fn a_connection_survives_a_restart_of_the_hub() {
     let setup = Setup {
         store: Store::open(&w.dir.path().join("hub.sqlite")).unwrap(),
         seal_key: seal,
-        now: monday,
+        clock: frontdoor_hub::Clock::from_fn(monday),
         ..Setup::detached()
     };
     let again = frontdoor_hub::spawn_with(Config::demo(&w.sim.base_url), setup, "127.0.0.1:0".parse().unwrap())
@@ -779,4 +780,168 @@ async fn a_changed_interval_moves_the_next_sync_at_once_and_is_kept() {
     drop(hub);
     let again = hub_on(&w.sim, &w.dir, w.environment.clone(), false).await;
     assert_eq!(again.hub.schedule.interval_minutes(), 15);
+}
+
+/// A connected hub that knows its own address (so it subscribes to Cobot's webhooks there), with a
+/// Cobot token granted `scopes`, on `config`.
+async fn doctor_world(scopes: Option<Vec<String>>, change: impl FnOnce(&mut Config)) -> (World, url::Url) {
+    let sim = cobot_sim::spawn(
+        cobot_sim::SimConfig {
+            start_at: Some(monday()),
+            ..cobot_sim::SimConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let http = reqwest::Client::new();
+    let mut config = Config::demo(&sim.base_url);
+    let scopes = scopes.unwrap_or_else(|| config.cobot.requested_scopes());
+    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    let token = mint(&http, &sim, "user-sam", "frontdoor-hub", &scopes).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let public = url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+    config.hub.public_url = Some(public.clone());
+    change(&mut config);
+    let dir = tempfile::tempdir().unwrap();
+    let setup = Setup {
+        store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
+        cobot_token: Some(AccessToken::new(token.clone())),
+        client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
+        clock: frontdoor_hub::Clock::from_fn(monday),
+        check_in_worker: false,
+        ..Setup::detached()
+    };
+    let hub = frontdoor_hub::spawn_with(config, setup, format!("127.0.0.1:{port}").parse().unwrap())
+        .await
+        .unwrap();
+    // A token without the sync's scopes cannot sync; the doctor says why.
+    let _ = hub.hub.syncer.full().await;
+    (
+        World {
+            sim,
+            hub,
+            http,
+            dir,
+            environment: Some(token),
+        },
+        public,
+    )
+}
+
+fn verdicts(report: &Value) -> std::collections::BTreeMap<String, (String, String)> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                (
+                    c["verdict"].as_str().unwrap().to_string(),
+                    c["words"].as_str().unwrap().to_string(),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_doctor_checks_each_assumption_against_cobot_and_says_what_it_found() {
+    let (w, public) = doctor_world(None, |_| {}).await;
+    let sam = w.session("user-sam").await;
+    let alex = w.session("user-alex").await;
+    let (status, body) = w.get("api/v1/admin/doctor", &alex).await;
+    assert_eq!((status, code(&body)), (403, "not_staff"));
+
+    // Before the hub subscribed: every subscription is missing.
+    let (status, report) = w.get("api/v1/admin/doctor", &sam).await;
+    assert_eq!(status, 200, "{report}");
+    let v = verdicts(&report);
+    assert_eq!(v["discovery"].0, "ok", "{v:?}");
+    assert_eq!(v["id_token"].0, "ok", "Sam just signed in: {v:?}");
+    assert_eq!(v["token"].0, "ok", "{v:?}");
+    assert!(v["token"].1.contains("Sam Rivera"), "{v:?}");
+    assert_eq!(v["scopes"].0, "ok", "{v:?}");
+    assert_eq!(v["space"].0, "ok", "{v:?}");
+    assert_eq!(v["webhooks"].0, "fail", "{v:?}");
+    assert!(v["webhooks"].1.contains("created_membership"), "{v:?}");
+    assert_ne!(v["work_sessions"].0, "fail", "{v:?}");
+    assert_eq!(v["rate_limit"].0, "ok", "{v:?}");
+    assert!(v["rate_limit"].1.contains("of the 58 requests"), "{v:?}");
+
+    w.hub.hub.syncer.subscribe(&public).await.unwrap();
+    let (_, report) = w.get("api/v1/admin/doctor", &sam).await;
+    let v = verdicts(&report);
+    assert_eq!(v["webhooks"].0, "ok", "{v:?}");
+}
+
+#[tokio::test]
+async fn the_doctor_names_a_missing_scope_and_a_time_zone_cobot_does_not_share() {
+    let (w, _) = doctor_world(Some(vec!["read_user".into(), "read_memberships".into()]), |c| {
+        c.space.time_zone = "Europe/London".into();
+    })
+    .await;
+    let sam = w.session("user-sam").await;
+    let (_, report) = w.get("api/v1/admin/doctor", &sam).await;
+    let v = verdicts(&report);
+    assert_eq!(v["scopes"].0, "fail", "{v:?}");
+    assert!(v["scopes"].1.contains("read_plans (for the sync)"), "{v:?}");
+    assert_eq!(v["space"].0, "fail", "{v:?}");
+    assert!(v["space"].1.contains("time_zone = \"Europe/Berlin\""), "{v:?}");
+}
+
+#[tokio::test]
+async fn frontdoor_hub_doctor_prints_every_check_and_fails_without_a_token() {
+    const HUB: &str = env!("CARGO_BIN_EXE_frontdoor-hub");
+    let (w, _) = doctor_world(None, |_| {}).await;
+    // Off the test's runtime: cobot-sim answers the doctor from it meanwhile.
+    let run = |token: Option<String>| {
+        let (sim, db) = (w.sim.base_url.to_string(), w.dir.path().join("doctor.sqlite"));
+        tokio::task::spawn_blocking(move || {
+            let mut command = std::process::Command::new(HUB);
+            command
+                .args(["doctor", "--demo", "--cobot-url", &sim, "--db"])
+                .arg(db)
+                .env_remove("FRONTDOOR_HUB_COBOT_TOKEN")
+                .env_remove("CREDENTIALS_DIRECTORY");
+            if let Some(t) = token {
+                command.env("FRONTDOOR_HUB_COBOT_TOKEN", t);
+            }
+            command.output().unwrap()
+        })
+    };
+    let out = run(w.environment.clone()).await.unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for title in [
+        "Sign-in discovery",
+        "ID token claims",
+        "The space's Cobot token",
+        "Scopes Cobot granted",
+        "The space's time zone",
+        "Webhook subscriptions",
+        "Check-ins Cobot shows the hub",
+        "Rate-limit headroom",
+    ] {
+        assert!(text.contains(title), "{title} missing from:\n{text}");
+    }
+    assert!(text.contains("unknown ID token claims: Nobody has signed in"), "{text}");
+    // The demo has no public address: no webhooks, a warning, not a failure.
+    assert!(text.contains("WARN    Webhook subscriptions"), "{text}");
+    assert!(out.status.success(), "nothing failed:\n{text}");
+    let out = run(None).await.unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("FAIL    The space's Cobot token: The hub has no Cobot token"),
+        "{text}"
+    );
 }

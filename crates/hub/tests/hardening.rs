@@ -48,7 +48,7 @@ impl World {
             store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
             cobot_token: Some(AccessToken::new(token)),
             client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
-            now: monday,
+            clock: frontdoor_hub::Clock::from_fn(monday),
             check_in_worker: false,
             ..Setup::detached()
         };
@@ -246,6 +246,7 @@ async fn a_forged_deleted_membership_webhook_removes_no_one() {
         .await
         .unwrap();
     assert!(r.status().is_success());
+    w.hub.hub.followups.settled().await;
     assert!(
         w.hub.hub.snapshot().member("mem-alex").is_some(),
         "Cobot still has the membership, so the hub keeps it"
@@ -269,6 +270,7 @@ async fn a_forged_deleted_membership_webhook_removes_no_one() {
         .await
         .unwrap();
     assert!(r.status().is_success());
+    w.hub.hub.followups.settled().await;
     assert!(w.hub.hub.snapshot().member("mem-alex").is_none());
 }
 

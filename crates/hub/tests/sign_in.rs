@@ -43,7 +43,7 @@ impl World {
             store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
             cobot_token: Some(AccessToken::new(token)),
             client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
-            now: clock,
+            clock: frontdoor_hub::Clock::from_fn(clock),
             check_in_worker: false,
             ..Setup::detached()
         };

@@ -206,7 +206,7 @@ async fn start_hub(
         cobot_token: Some(AccessToken::new(token)),
         client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
         scheduled_sync: false,
-        now: clock,
+        clock: frontdoor_hub::Clock::from_fn(clock),
         retry: RetryPolicy {
             attempts: 2,
             base: Duration::from_millis(5),
@@ -579,7 +579,7 @@ async fn a_cobot_outage_still_opens_the_door_from_the_last_snapshot_and_the_chec
 }
 
 #[tokio::test]
-async fn a_check_in_still_pending_when_the_day_ends_is_never_posted_late() {
+async fn a_check_in_still_pending_when_cobots_day_ends_is_never_posted_late() {
     let w = World::start_with(Options {
         check_in_worker: false,
         ..Options::default()
@@ -588,7 +588,7 @@ async fn a_check_in_still_pending_when_the_day_ends_is_never_posted_late() {
     let alex = w.session("user-alex").await;
     let (status, _) = w.unlock(Some(&alex), "front").await;
     assert_eq!(status, 200);
-    // The outbox row says yesterday: the hub (or Cobot) was down until the day ended.
+    // The outbox row says yesterday: the hub (or Cobot) was down until Cobot's day ended (04:00).
     assert_eq!(w.hub.hub.store.check_ins().unwrap().len(), 1);
     rewrite_day(&w, "2026-11-22");
 
@@ -605,10 +605,15 @@ async fn a_check_in_still_pending_when_the_day_ends_is_never_posted_late() {
     );
 }
 
-/// Moves the only outbox row to another day (tests only: a hub never rewrites days).
+/// Moves the only outbox row, entry and all, to another day's morning (tests only: a hub never
+/// rewrites days).
 fn rewrite_day(w: &World, day: &str) {
     let conn = rusqlite::Connection::open(w.dir.path().join("hub.sqlite")).unwrap();
-    conn.execute("UPDATE check_ins SET day = ?1", [day]).unwrap();
+    conn.execute(
+        "UPDATE check_ins SET day = ?1, queued_at = ?2",
+        [day, &format!("{day}T09:00:00Z")],
+    )
+    .unwrap();
 }
 
 #[tokio::test]
@@ -747,7 +752,7 @@ async fn a_door_on_mqtt_opens_through_a_real_mosquitto_confirmed_by_the_devices_
         store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
         cobot_token: Some(AccessToken::new(token)),
         client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
-        now: monday_morning,
+        clock: frontdoor_hub::Clock::from_fn(monday_morning),
         ..Setup::detached()
     };
     let hub = frontdoor_hub::spawn_with(config, setup, "127.0.0.1:0".parse().unwrap())

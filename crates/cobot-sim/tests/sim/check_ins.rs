@@ -4,7 +4,9 @@
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::util::{is_api1_time, next_delivery, start, Cobot, Receiver, SPACE, SPACE_ID};
+use cobot_sim::{CheckInScope, SimConfig};
+
+use crate::util::{is_api1_time, next_delivery, start, start_with, Cobot, Receiver, SPACE, SPACE_ID};
 
 /// The window of the pinned day, in §6's format (the `+` escaped).
 const WINDOW: &str = "from=2026-11-23%2000:00:00%20%2B0000&to=2026-11-24%2000:00:00%20%2B0000";
@@ -165,7 +167,7 @@ async fn an_inactive_membership_is_refused_with_cobots_message() {
         let response = cobot.check_in(membership, &sam).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{membership}");
         let body: Value = response.json().await.unwrap();
-        assert_eq!(body, json!({"base": "Membership not active."}));
+        assert_eq!(body, json!({"errors": {"base": "Membership not active."}}));
     }
     // Confirmed but not started yet.
     let response = cobot
@@ -197,7 +199,7 @@ async fn check_ins_use_up_time_passes_then_are_refused() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         response.json::<Value>().await.unwrap(),
-        json!({"base": "No time passes left."})
+        json!({"errors": {"base": "No time passes left."}})
     );
     assert_eq!(cobot.sim_check_ins().await.len(), 1);
 }
@@ -218,7 +220,7 @@ async fn a_repeat_check_in_creates_another_by_default_and_is_refused_in_reject_m
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         response.json::<Value>().await.unwrap(),
-        json!({"base": "Already checked in."})
+        json!({"errors": {"base": "Already checked in."}})
     );
     assert_eq!(cobot.sim_check_ins().await.len(), 2);
 
@@ -421,4 +423,179 @@ async fn check_ins_count_against_the_rate_limit() {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(response.headers().contains_key("retry-after"));
     assert!(cobot.sim_check_ins().await.is_empty());
+}
+
+#[tokio::test]
+async fn the_check_in_scope_is_either_by_default_and_exactly_one_when_configured() {
+    // (configured, scopes the token has, what the POST answers)
+    let cases = [
+        (CheckInScope::Either, "checkin", StatusCode::CREATED),
+        (CheckInScope::Either, "write", StatusCode::CREATED),
+        (CheckInScope::Checkin, "checkin", StatusCode::CREATED),
+        (CheckInScope::Checkin, "write", StatusCode::FORBIDDEN),
+        (CheckInScope::Write, "write", StatusCode::CREATED),
+        (CheckInScope::Write, "checkin", StatusCode::FORBIDDEN),
+    ];
+    for (required, has, expected) in cases {
+        let cobot = start_with(SimConfig {
+            check_in_scope: required,
+            ..SimConfig::default()
+        })
+        .await;
+        let token = cobot
+            .token_for("user-sam", "frontdoor-hub", &[has, "read_check_ins"])
+            .await;
+        let response = cobot.check_in("mem-alex", &token).await;
+        assert_eq!(response.status(), expected, "{required:?} with {has}");
+        if expected == StatusCode::FORBIDDEN {
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["error"], "insufficient scope", "{body}");
+            assert!(cobot.sim_check_ins().await.is_empty());
+            assert_eq!(
+                cobot.check_out("mem-alex", &token).await.status(),
+                StatusCode::FORBIDDEN,
+                "check-out takes the same scope"
+            );
+        }
+    }
+    // And at run time.
+    let cobot = start().await;
+    let response = cobot.control("/config", json!({"check_in_scope": "checkin"})).await;
+    assert_eq!(response.json::<Value>().await.unwrap()["check_in_scope"], "checkin");
+    let write_only = cobot.token_for("user-sam", "frontdoor-hub", &["write"]).await;
+    assert_eq!(
+        cobot.check_in("mem-alex", &write_only).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn a_refusal_carries_cobots_words_in_errors_base_or_bare_when_configured() {
+    let cobot = start().await;
+    let sam = cobot.hub_token("user-sam").await;
+    let response = cobot.check_in("mem-riley", &sam).await;
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"errors": {"base": "Membership not active."}})
+    );
+    cobot.control("/config", json!({"check_in_refusal": "base"})).await;
+    let response = cobot.check_in("mem-riley", &sam).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"base": "Membership not active."})
+    );
+}
+
+/// Sets Alex's time passes through the control API.
+async fn alex_passes(cobot: &Cobot, passes: Value) {
+    let response = cobot
+        .control_put("/spaces/lighthouse/memberships/mem-alex/time_passes", passes)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "{:?}", response.text().await);
+}
+
+#[tokio::test]
+async fn an_hourly_pass_ends_after_its_hour_and_the_next_check_in_uses_another() {
+    let cobot = start().await;
+    alex_passes(
+        &cobot,
+        json!([{"id": "tp-hour", "name": "1 Hour Pass", "validity": {"duration_minutes": 60}, "left": 2}]),
+    )
+    .await;
+    let sam = cobot.hub_token("user-sam").await;
+
+    let first: Value = cobot.check_in("mem-alex", &sam).await.json().await.unwrap();
+    assert_eq!(
+        (first["valid_from"].as_str(), first["valid_until"].as_str()),
+        (Some("2026/11/23 09:00:00 +0000"), Some("2026/11/23 10:00:00 +0000")),
+        "an hour from the check-in"
+    );
+    assert!(first["time_pass"]["id"].is_string());
+
+    cobot
+        .running
+        .sim
+        .advance_clock(std::time::Duration::from_secs(2 * 3600));
+    let second: Value = cobot.check_in("mem-alex", &sam).await.json().await.unwrap();
+    assert_eq!(second["valid_until"], "2026/11/23 12:00:00 +0000");
+    assert_eq!(cobot.running.sim.time_passes("mem-alex")[0].left, 0);
+
+    let response = cobot.check_in("mem-alex", &sam).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"errors": {"base": "No time passes left."}})
+    );
+    let read: Value = cobot
+        .get_json("/_sim/spaces/lighthouse/memberships/mem-alex/time_passes")
+        .await;
+    assert_eq!(read[0]["left"], 0);
+}
+
+#[tokio::test]
+async fn a_fixed_span_pass_ends_with_its_span_and_refuses_outside_it() {
+    let cobot = start().await;
+    // 10:00 in Berlin at the pinned clock.
+    alex_passes(
+        &cobot,
+        json!([{"id": "tp-morning", "name": "Morning", "validity": {"spans": [{"from": "08:00", "to": "12:00"}]},
+                "left": 5}]),
+    )
+    .await;
+    let sam = cobot.hub_token("user-sam").await;
+    let made: Value = cobot.check_in("mem-alex", &sam).await.json().await.unwrap();
+    assert_eq!(made["valid_until"], "2026/11/23 11:00:00 +0000", "12:00 in Berlin");
+
+    cobot
+        .running
+        .sim
+        .advance_clock(std::time::Duration::from_secs(3 * 3600));
+    let response = cobot.check_in("mem-alex", &sam).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"errors": {"base": "None of your time passes is valid at this time of day."}})
+    );
+    assert_eq!(
+        cobot.running.sim.time_passes("mem-alex")[0].left,
+        4,
+        "a refusal spends nothing"
+    );
+}
+
+#[tokio::test]
+async fn weekday_and_expiry_limits_refuse_in_words() {
+    let cobot = start().await;
+    let sam = cobot.hub_token("user-sam").await;
+    // Monday: a weekend pass does not fit.
+    alex_passes(
+        &cobot,
+        json!([{"id": "tp-weekend", "name": "Weekend", "validity": {"duration_minutes": 480},
+                "weekdays": ["sat", "sun"], "left": 1}]),
+    )
+    .await;
+    let response = cobot.check_in("mem-alex", &sam).await;
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["errors"]["base"],
+        "None of your time passes is valid on this day of the week."
+    );
+    // An expired pass is gone, as Cobot removes it.
+    alex_passes(
+        &cobot,
+        json!([{"id": "tp-week", "name": "Week", "validity": {"duration_minutes": 1440}, "left": 3,
+                "expires_at": "2026-11-20T00:00:00Z"}]),
+    )
+    .await;
+    let response = cobot.check_in("mem-alex", &sam).await;
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["errors"]["base"],
+        "No time passes left."
+    );
+    assert!(cobot.sim_check_ins().await.is_empty());
+    // Unknown memberships are 404.
+    let response = cobot
+        .control_put("/spaces/lighthouse/memberships/mem-nobody/time_passes", json!([]))
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }

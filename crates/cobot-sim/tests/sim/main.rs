@@ -18,4 +18,5 @@ mod members;
 mod register;
 mod requests;
 mod token;
+mod variants;
 mod webhooks;

@@ -19,12 +19,13 @@ async fn the_log_records_api_requests_with_status_user_and_redacted_query() {
     cobot.get("/api2/user").await;
 
     let log = cobot.request_log().await;
+    let host = cobot.running.local_addr().to_string();
     assert_eq!(
         log,
         vec![
-            json!({"method": "GET", "path": "/sub/lighthouse/api/memberships", "query": null, "status": 200, "user_id": "user-sam"}),
-            json!({"method": "GET", "path": "/sub/lighthouse/api/memberships/mem-alex", "query": "access_token=[redacted]", "status": 200, "user_id": "user-sam"}),
-            json!({"method": "GET", "path": "/api2/user", "query": null, "status": 401, "user_id": null}),
+            json!({"method": "GET", "path": "/sub/lighthouse/api/memberships", "query": null, "status": 200, "user_id": "user-sam", "host": host}),
+            json!({"method": "GET", "path": "/sub/lighthouse/api/memberships/mem-alex", "query": "access_token=[redacted]", "status": 200, "user_id": "user-sam", "host": host}),
+            json!({"method": "GET", "path": "/api2/user", "query": null, "status": 401, "user_id": null, "host": host}),
         ],
         "discovery, keys and the control API are not logged; tokens never are"
     );

@@ -419,8 +419,15 @@ fn shaped(s: &str, pattern: &str) -> bool {
 /// (200 once the queue is empty).
 pub struct Receiver {
     pub url: String,
-    posts: tokio::sync::mpsc::UnboundedReceiver<(String, Value)>,
+    posts: tokio::sync::mpsc::UnboundedReceiver<Post>,
     hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// One POST a [`Receiver`] got.
+pub struct Post {
+    pub path: String,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
 }
 
 impl Receiver {
@@ -430,18 +437,25 @@ impl Receiver {
         use axum::response::IntoResponse;
 
         type Shared = (
-            tokio::sync::mpsc::UnboundedSender<(String, Value)>,
+            tokio::sync::mpsc::UnboundedSender<Post>,
             std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<u16>>>,
             std::sync::Arc<std::sync::atomic::AtomicUsize>,
         );
         async fn hook(
             State((tx, statuses, hits)): State<Shared>,
             uri: Uri,
+            headers: axum::http::HeaderMap,
             body: axum::body::Bytes,
         ) -> axum::response::Response {
             hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            let _ = tx.send((uri.path().to_string(), json));
+            let _ = tx.send(Post {
+                path: uri.path().to_string(),
+                content_type: headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string),
+                body: body.to_vec(),
+            });
             let status = statuses.lock().unwrap().pop_front().unwrap_or(200);
             let status = AxumStatus::from_u16(status).unwrap();
             if status.is_redirection() {
@@ -463,8 +477,14 @@ impl Receiver {
         Receiver { url, posts, hits }
     }
 
-    /// The next POST's (path, JSON body); fails after 10 s.
+    /// The next POST's (path, JSON body; `null` if not JSON); fails after 10 s.
     pub async fn next(&mut self) -> (String, Value) {
+        let post = self.next_post().await;
+        (post.path, serde_json::from_slice(&post.body).unwrap_or(Value::Null))
+    }
+
+    /// The next POST as it came; fails after 10 s.
+    pub async fn next_post(&mut self) -> Post {
         tokio::time::timeout(std::time::Duration::from_secs(10), self.posts.recv())
             .await
             .expect("a webhook arrives within 10 s")

@@ -54,9 +54,13 @@ pub struct MembershipUser {
     pub email: Option<String>,
 }
 
-/// `membership.plan`.
+/// `membership.plan`: the membership's own copy of a plan (cobot-api.md §3). Its name is the
+/// copy's and may differ from the catalogue's; `parent_plan.id` names the catalogue plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MembershipPlan {
+    /// The copy's own id, when Cobot sends one; never a catalogue id.
+    #[serde(default)]
+    pub id: Option<String>,
     /// The plan's name.
     pub name: String,
     /// `parent_plan.id`: the space plan it derives from, when Cobot sends it.
@@ -98,6 +102,67 @@ impl MembershipFields {
             .iter()
             .find(|f| f.label == label)
             .and_then(|f| f.value.as_deref())
+    }
+}
+
+/// A whole-space list read record by record: a record that does not read (an unparseable
+/// date, a field of the wrong type) is set aside with why, and the rest is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lenient<T> {
+    /// The records that read.
+    pub items: Vec<T>,
+    /// The records that did not, in the list's order.
+    pub skipped: Vec<Unreadable>,
+}
+
+/// A record of a list that Frontdoor could not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    /// Its `id` (or `membership_id`), if that much read.
+    pub id: Option<String>,
+    /// Its `name`, if that much read.
+    pub name: Option<String>,
+    /// Which field failed and how (`starts_at: not an API 1 date: "31.12.2026"`).
+    pub reason: String,
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.name, &self.id) {
+            (Some(name), Some(id)) => write!(f, "{name} ({id}): {}", self.reason),
+            (Some(name), None) => write!(f, "{name}: {}", self.reason),
+            (None, Some(id)) => write!(f, "{id}: {}", self.reason),
+            (None, None) => write!(f, "a record without name or id: {}", self.reason),
+        }
+    }
+}
+
+impl<'de, T: for<'a> Deserialize<'a>> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // The list itself must be a list; only its records are read one by one.
+        let raw: Vec<serde_json::Value> = Vec::deserialize(d)?;
+        let mut items = Vec::with_capacity(raw.len());
+        let mut skipped = Vec::new();
+        for record in raw {
+            match serde_path_to_error::deserialize::<_, T>(&record) {
+                Ok(item) => items.push(item),
+                Err(e) => {
+                    let text = |key: &str| record.get(key).and_then(|v| v.as_str()).map(str::to_string);
+                    let path = e.path().to_string();
+                    let reason = if path == "." {
+                        e.inner().to_string()
+                    } else {
+                        format!("{path}: {}", e.inner())
+                    };
+                    skipped.push(Unreadable {
+                        id: text("id").or_else(|| text("membership_id")),
+                        name: text("name"),
+                        reason,
+                    });
+                }
+            }
+        }
+        Ok(Lenient { items, skipped })
     }
 }
 
@@ -178,6 +243,31 @@ mod tests {
     fn a_wrong_date_is_an_error_not_a_silent_none() {
         let e = serde_json::from_str::<Membership>(r#"{"id":"m","starts_at":"01.02.2026"}"#).unwrap_err();
         assert!(e.to_string().contains("not an API 1 date"), "{e}");
+    }
+
+    #[test]
+    fn one_unreadable_record_is_set_aside_with_its_name_and_the_field_and_the_rest_is_kept() {
+        let list: Lenient<Membership> = serde_json::from_str(
+            r#"[{"id":"a","name":"Ann","starts_at":"2026/01/05"},
+                {"id":"b","name":"Bo","starts_at":"31.12.2026"},
+                {"id":"c","name":"Cy","user":{"id":7}},
+                {"id":"d"}]"#,
+        )
+        .unwrap();
+        let kept: Vec<&str> = list.items.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(kept, ["a", "d"]);
+        let skipped: Vec<String> = list.skipped.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            skipped,
+            [
+                r#"Bo (b): starts_at: not an API 1 date: "31.12.2026""#,
+                "Cy (c): user.id: invalid type: integer `7`, expected a string",
+            ]
+        );
+        assert!(
+            serde_json::from_str::<Lenient<Membership>>(r#"{"error":"x"}"#).is_err(),
+            "a list that is not a list is still an error"
+        );
     }
 
     #[test]

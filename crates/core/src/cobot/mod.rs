@@ -26,7 +26,7 @@ use url::Url;
 use crate::auth::CobotHosts;
 use crate::links::Subdomain;
 use crate::secret::AccessToken;
-use limit::{Limit, Limiter, COBOT_MEMBERSHIPS, COBOT_PER_USER};
+use limit::{Limit, Limiter, Limits, COBOT_MEMBERSHIPS, COBOT_PER_USER};
 
 /// Cobot API failures.
 #[derive(Debug, thiserror::Error)]
@@ -127,7 +127,8 @@ pub struct RetryPolicy {
 
 impl RetryPolicy {
     /// One attempt and no waiting: for calls made while a person's request is open, which must
-    /// answer "Cobot is busy" at once rather than hold the request through a `Retry-After`.
+    /// answer "Cobot is busy" at once rather than hold the request through a `Retry-After` — or
+    /// until the client's own budget has room again (shared with the sync's).
     pub fn immediate() -> RetryPolicy {
         RetryPolicy {
             attempts: 1,
@@ -147,12 +148,14 @@ impl Default for RetryPolicy {
     }
 }
 
-/// A Cobot API client: an HTTP client, where Cobot lives, a limiter and a retry policy.
+/// A Cobot API client: an HTTP client, where Cobot lives, a limiter and a retry policy. Clones
+/// share the limiter, so every clone's requests count against the same budgets.
 #[derive(Debug, Clone)]
 pub struct Cobot {
     http: reqwest::Client,
     hosts: CobotHosts,
     limiter: Limiter,
+    limits: Limits,
     retry: RetryPolicy,
     /// API 2's base URL, with a trailing slash (`https://api.cobot.me/`).
     api2: Url,
@@ -165,6 +168,7 @@ impl Cobot {
             http,
             hosts,
             limiter: Limiter::default(),
+            limits: Limits::cobot(),
             retry: RetryPolicy::default(),
             api2: Url::parse(api2::COBOT_API2).expect("constant URL"),
         }
@@ -173,6 +177,13 @@ impl Cobot {
     /// The same client with another retry policy.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Cobot {
         self.retry = retry;
+        self
+    }
+
+    /// The same client keeping to other budgets (Cobot's are [`Limits::cobot`]; tests shrink
+    /// the window). The limiter stays shared with the clones made before.
+    pub fn with_limits(mut self, limits: Limits) -> Cobot {
+        self.limits = limits;
         self
     }
 
@@ -198,8 +209,8 @@ impl Cobot {
         self.get(token, url, COBOT_PER_USER, "your user").await
     }
 
-    /// `GET https://<sub>.cobot.me/api/plans`.
-    pub async fn plans(&self, token: &AccessToken, space: &Subdomain) -> Result<Vec<api1::Plan>, Error> {
+    /// `GET https://<sub>.cobot.me/api/plans`; a plan that does not read is set aside.
+    pub async fn plans(&self, token: &AccessToken, space: &Subdomain) -> Result<api1::Lenient<api1::Plan>, Error> {
         self.get(
             token,
             self.space_url(space, "api/plans")?,
@@ -210,8 +221,13 @@ impl Cobot {
     }
 
     /// `GET https://<sub>.cobot.me/api/memberships` (admin, `read_memberships`, 6/min): every
-    /// current membership in one answer.
-    pub async fn memberships(&self, token: &AccessToken, space: &Subdomain) -> Result<Vec<api1::Membership>, Error> {
+    /// current membership in one answer; one that does not read (an unparseable date) is set
+    /// aside with why, and the rest is kept.
+    pub async fn memberships(
+        &self,
+        token: &AccessToken,
+        space: &Subdomain,
+    ) -> Result<api1::Lenient<api1::Membership>, Error> {
         self.get(
             token,
             self.space_url(space, "api/memberships")?,
@@ -222,12 +238,12 @@ impl Cobot {
     }
 
     /// `GET https://<sub>.cobot.me/api/custom_fields` (admin, `read_custom_fields`): every
-    /// membership's custom fields in one answer.
+    /// membership's custom fields in one answer; an entry that does not read is set aside.
     pub async fn custom_fields(
         &self,
         token: &AccessToken,
         space: &Subdomain,
-    ) -> Result<Vec<api1::MembershipFields>, Error> {
+    ) -> Result<api1::Lenient<api1::MembershipFields>, Error> {
         self.get(
             token,
             self.space_url(space, "api/custom_fields")?,
@@ -297,19 +313,12 @@ impl Cobot {
         what: &str,
         format: Format,
     ) -> Result<T, Error> {
-        let key = format!(
-            "{}:{}",
-            token_key(token),
-            if limit == COBOT_MEMBERSHIPS {
-                "memberships"
-            } else {
-                "api"
-            }
-        );
+        // `limit` names the class of endpoint; the budgets themselves are `self.limits`.
+        let budgets = self.budgets(token, limit == COBOT_MEMBERSHIPS);
         let mut attempt = 0;
         loop {
             attempt += 1;
-            self.limiter.acquire(&key, limit).await;
+            let permit = self.permit(&budgets).await?;
             let sent = self
                 .http
                 .get(url.clone())
@@ -321,15 +330,20 @@ impl Cobot {
                 Ok(response) => read_as(response, what, format).await,
                 Err(e) => Err(Error::Unreachable(e)),
             };
+            // Answered: the slots age from now.
+            drop(permit);
             match result {
                 Err(Error::RateLimited { retry_after_secs })
                     if attempt < self.retry.attempts
                         && Duration::from_secs(retry_after_secs) <= self.retry.max_retry_after =>
                 {
                     tracing::info!(what, retry_after_secs, "Cobot rate limit; holding requests");
+                    // The request's own class holds (a list's 429 need not stop every other
+                    // call); should the per-user budget be what Cobot counted, the next other
+                    // request hears its own 429 and holds that.
+                    let (key, limit) = &budgets[0];
                     self.limiter
-                        .back_off(&key, limit, Duration::from_secs(retry_after_secs))
-                        .await;
+                        .back_off(key, *limit, Duration::from_secs(retry_after_secs));
                 }
                 Err(Error::Unreachable(_) | Error::Down(_)) if attempt < self.retry.attempts => {
                     let base = self.retry.base * 2u32.pow(attempt - 1);
@@ -340,6 +354,49 @@ impl Cobot {
                 other => return other,
             }
         }
+    }
+}
+
+impl Cobot {
+    /// A slot in `budgets`: waited for, unless the retry policy waits for nothing
+    /// ([`RetryPolicy::immediate`]), which answers "slow down" at once instead.
+    async fn permit(&self, budgets: &[(String, Limit)]) -> Result<limit::Permit, Error> {
+        if !self.retry.max_retry_after.is_zero() {
+            return Ok(self.limiter.acquire_all(budgets).await);
+        }
+        self.limiter
+            .try_acquire_all(budgets)
+            .map_err(|wait| Error::RateLimited {
+                retry_after_secs: wait.map_or(1, |w| w.as_secs_f64().ceil().max(1.0) as u64),
+            })
+    }
+
+    /// How much of `token`'s budgets counts now: (requests, per-user limit) and (memberships
+    /// lists, their limit).
+    pub fn budget_in_use(&self, token: &AccessToken) -> ((usize, usize), (usize, usize)) {
+        let key = token_key(token);
+        (
+            (
+                self.limiter.in_use(&format!("{key}:api"), self.limits.per_user),
+                self.limits.per_user.requests,
+            ),
+            (
+                self.limiter
+                    .in_use(&format!("{key}:memberships"), self.limits.memberships),
+                self.limits.memberships.requests,
+            ),
+        )
+    }
+
+    /// The budgets one request of `token` spends: the per-user one, and for a memberships list
+    /// also the list's own (Cobot counts it in both).
+    fn budgets(&self, token: &AccessToken, memberships_list: bool) -> Vec<(String, Limit)> {
+        let key = token_key(token);
+        let mut budgets = vec![(format!("{key}:api"), self.limits.per_user)];
+        if memberships_list {
+            budgets.insert(0, (format!("{key}:memberships"), self.limits.memberships));
+        }
+        budgets
     }
 }
 
@@ -414,9 +471,7 @@ impl Cobot {
         url: Url,
         body: Option<&B>,
     ) -> Result<reqwest::Response, Error> {
-        self.limiter
-            .acquire(&format!("{}:api", token_key(token)), COBOT_PER_USER)
-            .await;
+        let _answered = self.permit(&self.budgets(token, false)).await?;
         let mut request = self
             .http
             .request(method, url)
@@ -460,5 +515,64 @@ async fn read_as<T: for<'de> Deserialize<'de>>(
             format.detail(&body)
         ))),
         _ => Err(Error::Malformed(format!("{what}: unexpected HTTP {status}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_reads_cobots_words_from_errors_base_bare_base_or_json_api() {
+        let cases: [(Format, &str, &str); 5] = [
+            (
+                Format::Json,
+                r#"{"errors":{"base":"No time passes left."}}"#,
+                "No time passes left.",
+            ),
+            (
+                Format::Json,
+                r#"{"errors":{"base":["No time passes left."]}}"#,
+                "No time passes left.",
+            ),
+            (
+                Format::Json,
+                r#"{"base":"Membership not active."}"#,
+                "Membership not active.",
+            ),
+            (
+                Format::JsonApi,
+                r#"{"errors":[{"detail":"No time passes left.","source":{"pointer":"/data/attributes/base"}}]}"#,
+                "No time passes left.",
+            ),
+            (Format::Json, "not json", "not json"),
+        ];
+        for (format, body, words) in cases {
+            assert_eq!(refusal(format, body.as_bytes()), words, "{body}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_memberships_list_spends_the_per_user_budget_and_a_persons_call_never_waits_for_it() {
+        let limits = Limits {
+            per_user: Limit::per_minute(2),
+            memberships: Limit::per_minute(1),
+        };
+        let sync = Cobot::new(reqwest::Client::new(), CobotHosts::cobot()).with_limits(limits);
+        let now = sync.clone().with_retry(RetryPolicy::immediate());
+        let token = AccessToken::new("space-token");
+        // One other request and one memberships list fill the per-user budget of two.
+        drop(sync.permit(&sync.budgets(&token, false)).await.unwrap());
+        drop(sync.permit(&sync.budgets(&token, true)).await.unwrap());
+        // A person's request through the immediate client shares that budget, and is told to
+        // slow down at once instead of waiting for it.
+        match now.permit(&now.budgets(&token, false)).await {
+            Err(Error::RateLimited { retry_after_secs }) => assert_eq!(retry_after_secs, 60),
+            other => panic!("expected to be told to slow down, got {other:?}"),
+        }
+        // The sync's client waits for the slot instead.
+        let start = tokio::time::Instant::now();
+        drop(sync.permit(&sync.budgets(&token, false)).await.unwrap());
+        assert_eq!(start.elapsed(), Duration::from_secs(60));
     }
 }

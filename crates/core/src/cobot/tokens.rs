@@ -21,6 +21,17 @@ pub struct Space {
     /// The subdomain.
     #[serde(default)]
     pub subdomain: Option<String>,
+    /// The space's IANA time zone (`Europe/Berlin`): the zone Cobot's day runs in.
+    #[serde(default)]
+    pub time_zone_name: Option<String>,
+}
+
+/// `GET https://www.cobot.me/api/access_tokens/:token`: what the token may do.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TokenInfo {
+    /// The granted scopes (a list, or a space-separated string).
+    #[serde(default, deserialize_with = "scope_list")]
+    pub scope: Vec<String>,
 }
 
 /// The answer to `POST /api/access_tokens/:token/space`: a space-owned token with the same
@@ -47,6 +58,17 @@ impl Cobot {
             .join(&format!("api/spaces/{}", encode(subdomain.as_str())))
             .map_err(|e| Error::Malformed(e.to_string()))?;
         self.get(token, url, COBOT_PER_USER, "the space").await
+    }
+
+    /// `GET https://www.cobot.me/api/access_tokens/:token`, the token itself as bearer: the scopes
+    /// Cobot granted it (cobot-api.md §1, confirmed).
+    pub async fn token_info(&self, token: &AccessToken) -> Result<TokenInfo, Error> {
+        let url = self
+            .hosts
+            .www
+            .join(&format!("api/access_tokens/{}", encode(token.secret())))
+            .map_err(|e| Error::Malformed(e.to_string()))?;
+        self.get(token, url, COBOT_PER_USER, "the token's scopes").await
     }
 
     /// `POST https://www.cobot.me/api/access_tokens/:token/space` with `{"space_id": …}`, the

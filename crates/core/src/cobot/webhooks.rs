@@ -1,5 +1,6 @@
 //! API 1 webhook subscriptions (cobot-api.md §8): the hub subscribes its own callback URL per
-//! event, so it can tell events apart by path (Cobot's delivery body is only `{"url": …}`).
+//! event, so it can tell events apart by path (Cobot's delivery body is only `{"url": …}`), and
+//! renews one Cobot turned off (delete, then subscribe again).
 
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -59,5 +60,18 @@ impl Cobot {
         read_json::<serde_json::Value>(response, "the webhook subscription")
             .await
             .map(|_| ())
+    }
+
+    /// `DELETE https://<sub>.cobot.me/api/subscriptions/:id` (`write_subscriptions`): 204. Sent
+    /// once; a 404 (already gone) counts as success.
+    pub async fn unsubscribe(&self, token: &AccessToken, space: &Subdomain, id: &str) -> Result<(), Error> {
+        let url = self.space_url(space, &format!("api/subscriptions/{}", super::encode(id)))?;
+        let response = self.send_once::<()>(token, reqwest::Method::DELETE, url, None).await?;
+        match response.status().as_u16() {
+            200..=299 | 404 => Ok(()),
+            _ => read_json::<serde_json::Value>(response, "the webhook subscription")
+                .await
+                .map(|_| ()),
+        }
     }
 }

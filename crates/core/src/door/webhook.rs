@@ -114,7 +114,7 @@ pub struct Webhook {
     door: DoorId,
     secret: WebhookSecret,
     timeout: Duration,
-    clock: fn() -> jiff::Timestamp,
+    clock: crate::clock::Clock,
 }
 
 impl fmt::Debug for Webhook {
@@ -140,7 +140,7 @@ impl Webhook {
             door,
             secret,
             timeout: DEFAULT_TIMEOUT,
-            clock: jiff::Timestamp::now,
+            clock: crate::clock::Clock::system(),
         }
     }
 
@@ -153,7 +153,7 @@ impl Webhook {
 
     /// The same driver with another clock for `webhook-timestamp` (tests, a hub with its own time
     /// source).
-    pub fn with_clock(mut self, clock: fn() -> jiff::Timestamp) -> Webhook {
+    pub fn with_clock(mut self, clock: crate::clock::Clock) -> Webhook {
         self.clock = clock;
         self
     }
@@ -167,7 +167,7 @@ impl Webhook {
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()
         );
-        let timestamp = (self.clock)().as_second();
+        let timestamp = self.clock.now().as_second();
         let body = json!({
             "door": self.door.0,
             "action": "pulse",

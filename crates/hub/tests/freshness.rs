@@ -1,0 +1,185 @@
+//! How fresh the hub's copy of Cobot is: the bound after which it no longer opens doors for
+//! members (`[sync] max_age_hours`), and how fast a change in Cobot reaches the next decision.
+
+mod util;
+
+use cobot_sim::seed::HUB_CLIENT_SECRET;
+use frontdoor_core::secret::{AccessToken, ClientSecret};
+use frontdoor_hub::store::Store;
+use frontdoor_hub::{Config, RunningHub, Setup};
+use jiff::Timestamp;
+use serde_json::Value;
+use util::*;
+
+const MONDAY: i64 = 1_795_424_400; // 2026-11-23T09:00:00Z
+
+fn monday() -> Timestamp {
+    Timestamp::from_second(MONDAY).unwrap()
+}
+
+struct World {
+    sim: cobot_sim::RunningSim,
+    _relay: relay_sim::ShellyDouble,
+    hub: RunningHub,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+    /// Moves the hub's clock.
+    hand: frontdoor_hub::ClockHand,
+}
+
+impl World {
+    async fn start(change: impl FnOnce(&mut Config)) -> World {
+        let (clock, hand) = frontdoor_hub::Clock::manual(monday());
+        let sim = cobot_sim::spawn(
+            cobot_sim::SimConfig {
+                start_at: Some(monday()),
+                ..cobot_sim::SimConfig::default()
+            },
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let http = reqwest::Client::new();
+        let dir = tempfile::tempdir().unwrap();
+        let relay = relay_sim::ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 3).await;
+        let mut config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
+        change(&mut config);
+        let scopes = config.cobot.requested_scopes();
+        let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+        let token = mint(&http, &sim, "user-sam", "frontdoor-hub", &scopes).await;
+        let setup = Setup {
+            store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
+            cobot_token: Some(AccessToken::new(token)),
+            client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
+            clock,
+            check_in_worker: false,
+            ..Setup::detached()
+        };
+        let hub = frontdoor_hub::spawn_with(config, setup, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        hub.hub.syncer.full().await.unwrap();
+        World {
+            sim,
+            _relay: relay,
+            hub,
+            http,
+            _dir: dir,
+            hand,
+        }
+    }
+
+    /// Moves the hub's and cobot-sim's clocks on together (each side has its own, as the hub and
+    /// Cobot do), without any sync in between: no test sleeps through the hours.
+    fn advance_hours(&self, hours: u64) {
+        let by = std::time::Duration::from_secs(hours * 3600);
+        self.hand.advance(by);
+        self.sim.sim.advance_clock(by);
+    }
+
+    async fn session(&self, user: &str) -> String {
+        let r = sign_in(&self.http, &self.hub.base_url, user)
+            .await
+            .unwrap_or_else(|e| panic!("{user} could not sign in: {e:?}"));
+        r["session_token"].as_str().unwrap().to_string()
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, session: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .request(method, self.hub.base_url.join(path).unwrap())
+            .bearer_auth(session)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    async fn unlock(&self, session: &str, door: &str) -> (u16, Value) {
+        self.call(reqwest::Method::POST, &format!("api/v1/doors/{door}/unlock"), session)
+            .await
+    }
+}
+
+#[tokio::test]
+async fn past_the_spaces_bound_a_members_door_stays_shut_with_the_reason_and_staff_still_open() {
+    let w = World::start(|c| {
+        c.sync.max_age_hours = 48;
+        // A short pulse: each tap below comes after the last one's strike closed again (a tap
+        // while it is still open joins that opening).
+        c.doors[0].pulse_seconds = 0.5;
+    })
+    .await;
+    let closed = || tokio::time::sleep(std::time::Duration::from_millis(600));
+    let alex = w.session("user-alex").await;
+    let (status, answer) = w.unlock(&alex, "front").await;
+    assert_eq!((status, answer["outcome"].as_str()), (200, Some("opened")), "{answer}");
+
+    // Cobot cannot be reached for 47 hours: still within the bound (Wednesday 08:00 UTC).
+    w.advance_hours(47);
+    closed().await;
+    let alex = w.session("user-alex").await;
+    let (status, answer) = w.unlock(&alex, "front").await;
+    assert_eq!(status, 200, "within the bound: {answer}");
+
+    // Two more hours: past it.
+    w.advance_hours(2);
+    closed().await;
+    let alex = w.session("user-alex").await;
+    let (status, answer) = w.unlock(&alex, "front").await;
+    assert_eq!(status, 503, "{answer}");
+    assert_eq!(answer["code"], "membership_data_too_old");
+    let words = answer["message"].as_str().unwrap();
+    assert!(words.contains("last reached Cobot 2 days ago"), "{words}");
+    assert!(
+        words.contains("(48 hours)") && words.contains("Staff can still let you in"),
+        "{words}"
+    );
+    let (_, me) = w.call(reqwest::Method::GET, "api/v1/me", &alex).await;
+    for door in me["doors"].as_array().unwrap() {
+        assert_eq!(door["allowed"], false, "{door}");
+        assert!(
+            door["reasons"][0].as_str().unwrap().contains("last reached Cobot"),
+            "{door}"
+        );
+    }
+    let sam = w.session("user-sam").await;
+    let (status, answer) = w.unlock(&sam, "front").await;
+    assert_eq!(
+        (status, answer["outcome"].as_str()),
+        (200, Some("opened")),
+        "staff still open: {answer}"
+    );
+    let (_, glance) = w.call(reqwest::Method::GET, "api/v1/admin/glance", &sam).await;
+    assert_eq!(glance["sync"]["ok"], false, "{glance}");
+    assert!(
+        glance["sync"]["words"]
+            .as_str()
+            .unwrap()
+            .contains("members' doors stay shut"),
+        "{glance}"
+    );
+    let audit = w.hub.hub.store.audit(10).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.entry.code.as_deref() == Some("membership_data_too_old")),
+        "the refusal is audited"
+    );
+
+    // Cobot is reached again: the next sync opens the doors again.
+    w.hub.hub.syncer.full().await.unwrap();
+    closed().await;
+    let (status, answer) = w.unlock(&alex, "front").await;
+    assert_eq!((status, answer["outcome"].as_str()), (200, Some("opened")), "{answer}");
+}
+
+#[test]
+fn the_bound_is_one_hour_to_thirty_days_and_seventy_two_hours_by_default() {
+    let base = "[space]\nsubdomain = \"l\"\nname = \"L\"\n[cobot]\nclient_id = \"c\"\n";
+    assert_eq!(Config::parse(base).unwrap().sync.max_age_hours, 72);
+    let err = Config::parse(&format!("{base}[sync]\nmax_age_hours = 0\n")).unwrap_err();
+    assert!(err.contains("1 to 720"), "{err}");
+    let err = Config::parse(&format!("{base}[sync]\nmax_age_hours = 721\n")).unwrap_err();
+    assert!(err.contains("1 to 720"), "{err}");
+}
