@@ -23,7 +23,7 @@ for _ in $(seq 50); do curl -sf "http://$SIM_ADDR/.well-known/openid-configurati
 # The space's own Cobot token: in a real space staff connect Cobot; the demo asks the simulator
 # for Sam's (staff) token. It goes to the hub through its environment, never a file.
 FRONTDOOR_HUB_COBOT_TOKEN=$(curl -sf -X POST "http://$SIM_ADDR/_sim/tokens" -H 'Content-Type: application/json' \
-  -d '{"user_id":"user-sam","client_id":"frontdoor-hub","scopes":["read_user","read_memberships","read_plans","read_custom_fields","read_subscriptions","write_subscriptions","read_check_ins","checkin"]}' \
+  -d '{"user_id":"user-sam","client_id":"frontdoor-hub","scopes":["read_user","read_memberships","read_plans","read_custom_fields","read_subscriptions","write_subscriptions","read_check_ins","write"]}' \
   | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
 export FRONTDOOR_HUB_COBOT_TOKEN
 "$target/relay-sim" --listen "$RELAY_ADDR" &

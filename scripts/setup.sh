@@ -14,6 +14,7 @@ APT_PACKAGES=(
   webkit2gtk-driver xvfb xauth dbus dbus-x11 xdg-utils libglib2.0-bin
   gnome-keyring libsecret-tools
   mosquitto nodejs npm desktop-file-utils
+  clang llvm
 )
 
 missing=()
@@ -44,6 +45,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "rustup target add wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
+# The phone build's compile-check (CI): Debian's clang and llvm-ar stand in for the NDK's C
+# compiler for `ring` (see scripts/test.sh).
+if ! rustup target list --installed | grep -qx aarch64-linux-android; then
+  log "rustup target add aarch64-linux-android"
+  rustup target add aarch64-linux-android
+fi
 for c in rustfmt clippy; do
   rustup component list --installed | grep -q "^$c" || rustup component add "$c"
 done
@@ -58,5 +65,11 @@ if [ -f tests/peers/package.json ]; then
     log "npm ci (tests/peers)"
     (cd tests/peers && npm ci --no-audit --no-fund --silent)
   fi
+fi
+# Build tools from npm, pinned by tools/package-lock.json: binaryen's wasm-opt (the release UI)
+# and the Tauri CLI (phone icon sets, the .deb, the phone projects).
+if [ ! -d tools/node_modules ] || [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
+  log "npm ci (tools)"
+  (cd tools && npm ci --no-audit --no-fund --silent)
 fi
 log "ready"

@@ -4,8 +4,8 @@
 //! Architecture Invariant: tokens live only in the [`Vault`] (OS keychain, or memory when there
 //! is none); [`Prefs`] — a plain file — holds spaces and the non-secret profile for offline view.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use frontdoor_core::auth::{self, loopback::LoopbackRedirect, AppSignIn, IssuerPolicy, LoginSlot};
@@ -14,8 +14,8 @@ use frontdoor_core::links::{Callback, DeepLink, DoorId, HubUrl, LinkError, Subdo
 use frontdoor_core::secret::{HubSessionToken, RefreshToken, SignInProof};
 use frontdoor_ipc::{
     AccessView, AppView, CheckInNote, CheckInState, CheckInView, DoorView, ErrorCode, ErrorDto, JoinOffer,
-    MembershipView, OpenOffer, PlanView, RedirectKind, Role, SessionView, SigningInView, SpaceView, UnlockAnswer,
-    UnlockOutcome, UnlockView,
+    MembershipView, OpenOffer, PhoneView, PlanView, RedirectKind, Role, SessionView, SigningInView, SpaceView,
+    UnlockAnswer, UnlockOutcome, UnlockView,
 };
 use serde::{Deserialize, Serialize};
 use tokio::task::AbortHandle;
@@ -38,10 +38,14 @@ pub struct StoredSpace {
     pub cobot_www: Url,
     /// OAuth client id.
     pub client_id: String,
+    /// The space's own domain (a space on a custom domain signs in there), as Cobot itself named
+    /// it (`GET <www>/api/spaces/<subdomain>` → `url`) when the space was joined.
+    #[serde(default)]
+    pub custom_domain: Option<Url>,
 }
 
 impl StoredSpace {
-    fn from_info(hub: HubUrl, info: HubInfo) -> StoredSpace {
+    fn from_info(hub: HubUrl, info: HubInfo, custom_domain: Option<Url>) -> StoredSpace {
         StoredSpace {
             subdomain: info.space.subdomain,
             name: info.space.name,
@@ -49,6 +53,7 @@ impl StoredSpace {
             issuer: info.sign_in.issuer,
             cobot_www: info.sign_in.cobot_www,
             client_id: info.sign_in.client_id,
+            custom_domain,
         }
     }
 
@@ -100,6 +105,10 @@ pub struct Saved {
     /// The hub's last answer about the member's plans and doors, per space (the offline view).
     #[serde(default)]
     pub access: BTreeMap<Subdomain, AccessView>,
+    /// The people (`<space>/<Cobot user id>`) who confirm with fingerprint or face before a door
+    /// opens. Kept across sign-outs: it is the person's choice on this phone.
+    #[serde(default)]
+    pub confirm_unlock: BTreeSet<String>,
 }
 
 /// Where non-secret state is kept (tauri-plugin-store in the app).
@@ -108,6 +117,15 @@ pub trait Prefs: Send + Sync {
     fn load(&self) -> Saved;
     /// Saves the state.
     fn save(&self, saved: &Saved) -> Result<(), String>;
+}
+
+/// The phone's own check that the person holding it is its owner (fingerprint or face), asked
+/// before a door opens when the person turned that on.
+pub trait Presence: Send + Sync {
+    /// How the person can confirm ("fingerprint or face"), or why they cannot now.
+    fn available(&self) -> Result<String, String>;
+    /// Asks the person, showing `reason`; blocks until they answered. `Err` has the system's words.
+    fn confirm(&self, reason: &str) -> Result<(), String>;
 }
 
 /// Opens the system browser.
@@ -180,6 +198,9 @@ pub enum Error {
     /// Asked to open a file this app did not save in this session.
     #[error("Frontdoor opens only files it saved itself since it started. Save the file again, then open it.")]
     UnknownFile,
+    /// The person did not confirm with fingerprint or face (or cannot now).
+    #[error("{0}")]
+    NotConfirmed(String),
     /// A bug or a broken device.
     #[error("Something went wrong inside Frontdoor: {0}")]
     Internal(String),
@@ -210,6 +231,7 @@ impl Error {
             Error::NoPendingOpen => ErrorCode::NoPendingOpen,
             Error::ConnectFailed(_) => ErrorCode::SignInRefused,
             Error::NotSaved(_) => ErrorCode::NotSaved,
+            Error::NotConfirmed(_) => ErrorCode::NotConfirmed,
             Error::Browser(_) | Error::NotOpened { .. } | Error::UnknownFile | Error::Internal(_) => {
                 ErrorCode::Internal
             }
@@ -247,6 +269,7 @@ pub fn code_of(code: Code) -> ErrorCode {
         Code::DoorFailed => ErrorCode::DoorFailed,
         Code::DoorNotConnected => ErrorCode::DoorNotConnected,
         Code::NoMembershipData => ErrorCode::NoMembershipData,
+        Code::MembershipDataTooOld => ErrorCode::MembershipDataTooOld,
         Code::Interrupted => ErrorCode::UnlockInterrupted,
         Code::AuditUnavailable => ErrorCode::AuditUnavailable,
         Code::SignInNotConfigured | Code::NotConnected | Code::NeverSynced => ErrorCode::HubNotReady,
@@ -372,6 +395,11 @@ pub struct Frontdoor {
     /// Held while a refresh token is exchanged: two at once would present the same token twice,
     /// which the hub rightly takes for theft and ends the device.
     refreshing: tokio::sync::Mutex<()>,
+    /// The phone's fingerprint or face check; none on a desktop.
+    presence: OnceLock<Arc<dyn Presence>>,
+    /// How the person can confirm, as the phone last said (asked at start and at each confirm,
+    /// never while drawing a view).
+    presence_words: Mutex<Option<String>>,
 }
 
 /// Where the hub hands a sign-in back to by deep link.
@@ -419,7 +447,82 @@ impl Frontdoor {
             notify,
             revision: std::sync::atomic::AtomicU64::new(0),
             refreshing: tokio::sync::Mutex::new(()),
+            presence: OnceLock::new(),
+            presence_words: Mutex::new(None),
         })
+    }
+
+    /// Gives the app the phone's fingerprint or face check (once, at start, on phones).
+    pub fn set_presence(&self, presence: Arc<dyn Presence>) {
+        if self.presence.set(presence).is_err() {
+            tracing::warn!("the fingerprint or face check was given twice; the first stays");
+        }
+        let _ = self.look_at_presence();
+    }
+
+    /// Asks the phone how the person can confirm now, and remembers it for the view.
+    fn look_at_presence(&self) -> Result<String, String> {
+        let now = match self.presence.get() {
+            Some(presence) => presence.available(),
+            None => Err("this device has no fingerprint or face check".into()),
+        };
+        *self.presence_words.lock().unwrap_or_else(|p| p.into_inner()) = now.as_ref().ok().cloned();
+        now
+    }
+
+    /// The key of the signed-in person of the current space in [`Saved::confirm_unlock`].
+    fn person_key(inner: &Inner) -> Option<String> {
+        let current = inner.saved.current.as_ref()?;
+        inner.tokens.contains_key(current).then_some(())?;
+        let profile = inner.saved.profiles.get(current)?;
+        Some(format!("{current}/{}", profile.user_id))
+    }
+
+    /// Asks the phone's fingerprint or face check, off the async workers.
+    async fn confirm_presence(self: &Arc<Self>, reason: String) -> Result<(), Error> {
+        let Some(presence) = self.presence.get().cloned() else {
+            return Err(Error::NotConfirmed(
+                "This device cannot confirm with fingerprint or face.".into(),
+            ));
+        };
+        if let Err(why) = self.look_at_presence() {
+            return Err(Error::NotConfirmed(format!(
+                "Fingerprint or face is not available on this phone now ({why}). Set it up in the phone's settings, \
+                 or turn off “Confirm before opening” in Frontdoor."
+            )));
+        }
+        tokio::task::spawn_blocking(move || presence.confirm(&reason))
+            .await
+            .map_err(|e| Error::Internal(format!("the fingerprint or face check stopped: {e}")))?
+            .map_err(|why| Error::NotConfirmed(format!("Not confirmed, so nothing happened ({why}).")))
+    }
+
+    /// Turns "confirm with fingerprint or face before a door opens" on or off for the signed-in
+    /// person. Either way the person confirms first (someone else holding the unlocked phone must
+    /// not turn it off); turning it off needs no confirm only when the phone has no way to.
+    pub async fn set_confirm_unlock(self: &Arc<Self>, enabled: bool) -> Result<AppView, Error> {
+        let key = {
+            let inner = self.lock();
+            let space = inner.current_space()?;
+            Self::person_key(&inner).ok_or(Error::NotSignedIn(space.name))?
+        };
+        let can_confirm = self.look_at_presence().is_ok();
+        if enabled || can_confirm {
+            let reason = if enabled {
+                "Confirm it's you before every door opens"
+            } else {
+                "Stop confirming before doors open"
+            };
+            self.confirm_presence(reason.to_string()).await?;
+        }
+        let mut inner = self.lock();
+        if enabled {
+            inner.saved.confirm_unlock.insert(key);
+        } else {
+            inner.saved.confirm_unlock.remove(&key);
+        }
+        self.persist(&inner);
+        Ok(self.view_of(&inner))
     }
 
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -484,6 +587,11 @@ impl Frontdoor {
                 door_id: p.door.to_string(),
                 door_name: p.door_name.clone(),
             }),
+            phone: self.presence.get().map(|_| PhoneView {
+                scan: true,
+                confirm_with: self.presence_words.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+                confirm_unlock: Self::person_key(inner).is_some_and(|k| inner.saved.confirm_unlock.contains(&k)),
+            }),
         }
     }
 
@@ -498,9 +606,10 @@ impl Frontdoor {
         }
     }
 
-    /// Handles a `frontdoor://` link (from the OS, a QR code, or pasted).
+    /// Handles a `frontdoor://` link or a hub's join or door page address (from the OS, a QR
+    /// code scanned in the app or with the camera, an App Link, or pasted).
     pub async fn open_link(self: &Arc<Self>, text: &str) -> Result<AppView, Error> {
-        match DeepLink::parse(text)? {
+        match DeepLink::read(text)? {
             DeepLink::Join { space, hub } => self.join(space, hub).await,
             DeepLink::CobotConnected => {
                 {
@@ -532,6 +641,36 @@ impl Frontdoor {
         self.changed();
     }
 
+    /// Whether `url` may be used to sign in to `space`: Cobot (or the trusted test origins), or
+    /// the space's own domain as Cobot named it.
+    fn trusts(&self, space: &StoredSpace, url: &Url) -> bool {
+        self.settings.policy.allows(url) || space.custom_domain.as_ref().is_some_and(|d| d.origin() == url.origin())
+    }
+
+    /// Asks Cobot (`GET <www>/api/spaces/<subdomain>`, public) for the space's address and
+    /// accepts `issuer` only when it is that address, with Cobot's own scheme.
+    async fn confirm_custom_domain(&self, www: &Url, space: &Subdomain, issuer: &Url) -> Result<Url, Error> {
+        let untrusted = || Error::UntrustedSignIn(issuer.origin().ascii_serialization());
+        let url = www
+            .join(&format!("api/spaces/{}", space.as_str()))
+            .map_err(|_| untrusted())?;
+        let response = self.http.get(url).send().await.map_err(|_| untrusted())?;
+        if !response.status().is_success() {
+            return Err(untrusted());
+        }
+        let body: serde_json::Value = response.json().await.map_err(|_| untrusted())?;
+        let named = body
+            .get("url")
+            .and_then(|u| u.as_str())
+            .and_then(|u| Url::parse(u).ok())
+            .ok_or_else(untrusted)?;
+        if named.origin() == issuer.origin() && named.scheme() == www.scheme() {
+            Ok(named)
+        } else {
+            Err(untrusted())
+        }
+    }
+
     /// Joins a space typed by hand.
     pub async fn join_typed(self: &Arc<Self>, subdomain: &str, hub: &str) -> Result<AppView, Error> {
         let space = Subdomain::parse(subdomain)?;
@@ -543,10 +682,20 @@ impl Frontdoor {
     /// through the same hub is simply selected.
     async fn join(self: &Arc<Self>, space: Subdomain, hub: HubUrl) -> Result<AppView, Error> {
         let info = hub::fetch_info(&self.http, &hub, &space).await?;
-        if !self.settings.policy.allows(&info.sign_in.issuer) || !self.settings.policy.allows(&info.sign_in.cobot_www) {
+        if !self.settings.policy.allows(&info.sign_in.cobot_www) {
             return Err(Error::UntrustedSignIn(info.sign_in.issuer.to_string()));
         }
-        let offered = StoredSpace::from_info(hub, info);
+        // A space on a domain of its own signs in there; trusted only when Cobot itself names
+        // that domain as the space's address.
+        let custom_domain = if self.settings.policy.allows(&info.sign_in.issuer) {
+            None
+        } else {
+            Some(
+                self.confirm_custom_domain(&info.sign_in.cobot_www, &space, &info.sign_in.issuer)
+                    .await?,
+            )
+        };
+        let offered = StoredSpace::from_info(hub, info, custom_domain);
         let mut inner = self.lock();
         inner.notice = None;
         if let Some(known) = inner
@@ -608,7 +757,7 @@ impl Frontdoor {
     /// at Cobot) and the system browser shows Cobot's page.
     pub async fn sign_in(self: &Arc<Self>) -> Result<AppView, Error> {
         let space = self.lock().current_space()?;
-        if !self.settings.policy.allows(&space.issuer) {
+        if !self.trusts(&space, &space.issuer) {
             return Err(Error::UntrustedSignIn(space.issuer.to_string()));
         }
         let (return_to, listener) = match self.settings.redirect {
@@ -632,7 +781,7 @@ impl Frontdoor {
         )
         .await?;
         // The hub names where the browser goes; it must be Cobot's sign-in, like the issuer.
-        if !self.settings.policy.allows(&started.authorize_url) {
+        if !self.trusts(&space, &started.authorize_url) {
             return Err(Error::UntrustedSignIn(
                 started.authorize_url.origin().ascii_serialization(),
             ));
@@ -1040,6 +1189,20 @@ impl Frontdoor {
     }
 
     async fn unlock_with(self: &Arc<Self>, space: StoredSpace, door: DoorId) -> Result<UnlockAnswer, Error> {
+        let confirm_first = {
+            let inner = self.lock();
+            Self::person_key(&inner).is_some_and(|k| inner.saved.confirm_unlock.contains(&k))
+        };
+        if confirm_first {
+            let name = self
+                .lock()
+                .saved
+                .access
+                .get(&space.subdomain)
+                .and_then(|a| a.doors.iter().find(|d| d.id == door.as_str()).map(|d| d.name.clone()))
+                .unwrap_or_else(|| door.to_string());
+            self.confirm_presence(format!("Open {name}")).await?;
+        }
         let (hub_url, door_id) = (&space.hub, door.as_str());
         let result = self
             .with_hub_session(&space, |session| async move {

@@ -6,15 +6,17 @@
 pub mod console;
 pub mod downloads;
 pub mod frontdoor;
+#[cfg(mobile)]
+pub mod phone;
 pub mod vault;
 
 use std::sync::Arc;
 
 use frontdoor_core::auth::IssuerPolicy;
 use frontdoor_ipc::{
-    ActivityFilterDto, ActivityPageDto, AppView, CheckInsDto, ConsoleView, DoorLatencyDto, DoorSetupDto, DoorsDto,
-    ErrorDto, GlanceDto, GroupDto, QrCodesDto, RedirectKind, Role, SavedFileDto, UnlockAnswer, UnlockView,
-    GLANCE_EVENT, SYNC_PROGRESS_EVENT, VIEW_CHANGED_EVENT,
+    ActivityFilterDto, ActivityPageDto, AppView, CheckInsDto, ConsoleView, DoctorReportDto, DoorLatencyDto,
+    DoorSetupDto, DoorsDto, ErrorDto, GlanceDto, GroupDto, QrCodesDto, RedirectKind, Role, SavedFileDto, UnlockAnswer,
+    UnlockView, GLANCE_EVENT, SYNC_PROGRESS_EVENT, VIEW_CHANGED_EVENT,
 };
 use tauri::{Emitter, Manager, Runtime};
 use url::Url;
@@ -78,6 +80,11 @@ fn dismiss_notice(app: App<'_>) -> AppView {
 #[tauri::command]
 async fn unlock(app: App<'_>, door: String) -> Result<UnlockAnswer, ErrorDto> {
     Ok(app.unlock(&door).await?)
+}
+
+#[tauri::command]
+async fn set_confirm_unlock(app: App<'_>, enabled: bool) -> Result<AppView, ErrorDto> {
+    Ok(app.set_confirm_unlock(enabled).await?)
 }
 
 #[tauri::command]
@@ -188,6 +195,11 @@ async fn console_test_door(app: App<'_>, id: String) -> Result<UnlockView, Error
 }
 
 #[tauri::command]
+async fn console_check_cobot(app: App<'_>) -> Result<DoctorReportDto, ErrorDto> {
+    Ok(app.check_cobot().await?)
+}
+
+#[tauri::command]
 async fn console_glance(app: App<'_>) -> Result<GlanceDto, ErrorDto> {
     Ok(app.glance().await?)
 }
@@ -217,8 +229,15 @@ async fn console_retry_check_in(app: App<'_>, membership_id: String, day: String
 }
 
 #[tauri::command]
-async fn console_check_in_policy(app: App<'_>, policy: String, day: Option<String>) -> Result<CheckInsDto, ErrorDto> {
-    Ok(app.set_check_in_policy(&policy, day.as_deref()).await?)
+async fn console_check_in_policy(
+    app: App<'_>,
+    policy: String,
+    no_pass: Option<String>,
+    day: Option<String>,
+) -> Result<CheckInsDto, ErrorDto> {
+    Ok(app
+        .set_check_in_policy(&policy, no_pass.as_deref(), day.as_deref())
+        .await?)
 }
 
 #[tauri::command]
@@ -274,6 +293,7 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         refresh,
         dismiss_notice,
         unlock,
+        set_confirm_unlock,
         confirm_open,
         cancel_open,
         console,
@@ -301,7 +321,8 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         console_save_door,
         console_remove_door,
         console_test_door,
-        console_glance
+        console_glance,
+        console_check_cobot
     ]
 }
 
@@ -410,7 +431,7 @@ impl<R: Runtime> Prefs for StorePrefs<R> {
 }
 
 /// Opens URLs with `FRONTDOOR_BROWSER` (a command, given the URL as its one argument) when set,
-/// else with the system's default browser.
+/// else with the system's browser (on Android, in a Custom Tab).
 struct SystemBrowser<R: Runtime>(tauri::AppHandle<R>);
 
 impl<R: Runtime> Browser for SystemBrowser<R> {
@@ -423,10 +444,51 @@ impl<R: Runtime> Browser for SystemBrowser<R> {
                 .map_err(|e| e.to_string());
         }
         use tauri_plugin_opener::OpenerExt;
-        self.0
-            .opener()
-            .open_url(url.as_str(), None::<&str>)
-            .map_err(|e| e.to_string())
+        // Android: a Custom Tab, the system's in-app browser session (its cookies, its password
+        // manager), which the `frontdoor://` return closes behind the app. iOS and desktops: the
+        // system browser (the opener offers iOS only SFSafariViewController, which a scheme
+        // return would leave open over the app).
+        let with = if cfg!(target_os = "android") {
+            Some("inAppBrowser")
+        } else {
+            None
+        };
+        self.0.opener().open_url(url.as_str(), with).map_err(|e| e.to_string())
+    }
+}
+
+/// The links the app was started with: a phone may report its launch link both as the current
+/// link and, moments later, as an event; the event's copy is not delivered a second time. Only
+/// while the app starts — the same link later is the person opening it again.
+struct LinkInbox {
+    at_start: Vec<String>,
+    until: std::time::Instant,
+}
+
+/// How long after start an event can still be the launch link reported twice.
+const LAUNCH_ECHO: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl LinkInbox {
+    fn new(at_start: impl IntoIterator<Item = String>, started: std::time::Instant) -> LinkInbox {
+        LinkInbox {
+            at_start: at_start.into_iter().collect(),
+            until: started + LAUNCH_ECHO,
+        }
+    }
+
+    /// Whether an event's link, arriving at `now`, is to be delivered: not when it is the echo of
+    /// a launch link (the start path delivers that one).
+    fn admit(&mut self, link: &str, now: std::time::Instant) -> bool {
+        if now > self.until {
+            self.at_start.clear();
+        }
+        match self.at_start.iter().position(|l| l == link) {
+            Some(i) => {
+                self.at_start.remove(i);
+                false
+            }
+            None => true,
+        }
     }
 }
 
@@ -448,6 +510,15 @@ pub fn run() {
                 let _ = window.set_focus();
             }
         }));
+    }
+    #[cfg(mobile)]
+    {
+        // Phone-only: scanning join and door codes in the app (called from the window, allowed
+        // by capabilities/mobile.json) and the fingerprint or face check before a door opens
+        // (called by the shell only, see `phone::Biometrics`).
+        builder = builder
+            .plugin(tauri_plugin_barcode_scanner::init())
+            .plugin(tauri_plugin_biometric::init());
     }
     builder
         .plugin(tauri_plugin_deep_link::init())
@@ -484,16 +555,32 @@ pub fn run() {
                     let _ = emitter.emit(VIEW_CHANGED_EVENT, view);
                 }),
             );
+            #[cfg(mobile)]
+            frontdoor.set_presence(Arc::new(phone::Biometrics(app.handle().clone())));
             app.manage(Arc::clone(&frontdoor));
             tauri::async_runtime::spawn(watch_glance(app.handle().clone(), Arc::clone(&frontdoor)));
+            // A link that started the app (cold start) is read with `get_current`; one that arrives
+            // while it runs comes as an event. On a phone the launch link can come both ways, so a
+            // link seen at start is not delivered a second time by the first event carrying it.
+            let startup_links = app.deep_link().get_current().ok().flatten().unwrap_or_default();
+            let inbox = Arc::new(std::sync::Mutex::new(LinkInbox::new(
+                startup_links.iter().map(|u| u.to_string()),
+                std::time::Instant::now(),
+            )));
             let on_link = Arc::clone(&frontdoor);
             app.deep_link().on_open_url(move |event| {
                 for url in event.urls() {
+                    let fresh = inbox
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .admit(url.as_str(), std::time::Instant::now());
+                    if !fresh {
+                        continue;
+                    }
                     let app = Arc::clone(&on_link);
                     tauri::async_runtime::spawn(async move { app.deliver_link(url.as_str()).await });
                 }
             });
-            let startup_links = app.deep_link().get_current().ok().flatten().unwrap_or_default();
             tauri::async_runtime::spawn(async move {
                 for url in startup_links {
                     frontdoor.deliver_link(url.as_str()).await;
@@ -511,6 +598,22 @@ pub fn run() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_launch_link_reported_twice_is_delivered_once_and_a_second_scan_again() {
+        let door = "frontdoor://open?space=lighthouse&door=front";
+        let start = std::time::Instant::now();
+        let soon = start + std::time::Duration::from_millis(300);
+        let mut inbox = LinkInbox::new([door.to_string()], start);
+        assert!(!inbox.admit(door, soon), "the start path delivered it");
+        assert!(inbox.admit(door, soon), "the person scanned the door again");
+        assert!(inbox.admit("frontdoor://join?space=lighthouse&hub=https://h", soon));
+
+        // On a desktop the launch link never comes back as an event: the same link a minute
+        // later is the person opening it again.
+        let mut inbox = LinkInbox::new([door.to_string()], start);
+        assert!(inbox.admit(door, start + std::time::Duration::from_secs(60)));
+    }
 
     #[test]
     fn the_redirect_is_a_deep_link_only_where_it_can_reach_the_running_window() {

@@ -1,15 +1,22 @@
-//! Where tokens are kept: the OS keychain (Secret Service on Linux, Keychain on macOS,
-//! Credential Manager on Windows) through `keyring`; memory only when there is no keychain,
-//! reported to the person so they know they'll sign in again after a restart.
+//! Where tokens are kept: the OS keychain through `keyring` — Secret Service on Linux, Keychain
+//! on macOS and iOS, Credential Manager on Windows, the Android Keystore (through
+//! `android-keyring`) on Android — or memory only, reported to the person so they know they'll
+//! sign in again after a restart.
+//!
+//! `keyring` quietly falls back to a store of its own that keeps nothing (its mock) on a platform
+//! whose store was not compiled in, so the vault asks the store it got how long it keeps what it
+//! is given (`persistence()`), and calls it a keychain only when it keeps tokens until they are
+//! deleted.
 //!
 //! Architecture Invariant: no token is ever written to a plain file.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use frontdoor_core::secret::RefreshToken;
 use frontdoor_ipc::TokenStorage;
+use keyring::credential::{CredentialBuilder, CredentialPersistence};
 
 const SERVICE: &str = "frontdoor";
 
@@ -25,33 +32,40 @@ pub trait Vault: Send + Sync {
     fn delete(&self, key: &str) -> Result<(), String>;
 }
 
-/// The OS keychain.
-pub struct Keychain;
+/// The OS keychain: entries made by the platform's `keyring` store.
+pub struct Keychain {
+    store: Box<CredentialBuilder>,
+}
+
+impl Keychain {
+    fn entry(&self, key: &str) -> Result<keyring::Entry, String> {
+        self.store
+            .build(None, SERVICE, key)
+            .map(keyring::Entry::new_with_credential)
+            .map_err(|e| e.to_string())
+    }
+}
 
 impl Vault for Keychain {
     fn kind(&self) -> TokenStorage {
         TokenStorage::Keychain
     }
     fn put(&self, key: &str, token: &RefreshToken) -> Result<(), String> {
-        entry(key)?.set_password(token.secret()).map_err(|e| e.to_string())
+        self.entry(key)?.set_password(token.secret()).map_err(|e| e.to_string())
     }
     fn get(&self, key: &str) -> Result<Option<RefreshToken>, String> {
-        match entry(key)?.get_password() {
+        match self.entry(key)?.get_password() {
             Ok(t) => Ok(Some(RefreshToken::new(t))),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(e.to_string()),
         }
     }
     fn delete(&self, key: &str) -> Result<(), String> {
-        match entry(key)?.delete_credential() {
+        match self.entry(key)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(e.to_string()),
         }
     }
-}
-
-fn entry(key: &str) -> Result<keyring::Entry, String> {
-    keyring::Entry::new(SERVICE, key).map_err(|e| e.to_string())
 }
 
 /// Memory only: tokens are gone when the app quits.
@@ -92,21 +106,155 @@ impl Vault for Memory {
     }
 }
 
-/// The keychain if it answers, else memory with the reason in words. The probe runs on its own
-/// thread with a deadline: a Secret Service that is activatable but waits for an unlock prompt
-/// nobody can see must not freeze the app at start.
+/// The platform's credential store, as `keyring` was built for this target.
+fn platform_store() -> Box<CredentialBuilder> {
+    #[cfg(target_os = "android")]
+    {
+        // The Android Keystore needs the app's context, which Tauri's Android runtime provides
+        // through `ndk-context`; without it, the store stays keyring's (which keeps nothing).
+        match android_keyring::credential::AndroidBuilder::from_ndk_context() {
+            Ok(store) => return Box::new(store),
+            Err(e) => tracing::warn!("the Android Keystore could not be opened: {e}"),
+        }
+    }
+    keyring::default::default_credential_builder()
+}
+
+/// The keychain if it keeps tokens and answers, else memory with the reason in words.
 pub fn open() -> Box<dyn Vault> {
+    open_with(platform_store())
+}
+
+/// The vault for `store`: a keychain only when the store keeps what it is given until it is
+/// deleted (keyring's mock, and a kernel keyring that forgets at reboot, do not), and answers.
+/// The probe runs on its own thread with a deadline: a Secret Service that is activatable but
+/// waits for an unlock prompt nobody can see must not freeze the app at start.
+pub fn open_with(store: Box<CredentialBuilder>) -> Box<dyn Vault> {
+    let lasting = matches!(store.persistence(), CredentialPersistence::UntilDelete);
+    if !lasting {
+        return Box::new(Memory::new(
+            "this device's keychain is not available to Frontdoor, so nothing would keep your sign-in",
+        ));
+    }
+    let keychain = Arc::new(Keychain { store });
     let (tx, rx) = std::sync::mpsc::channel();
+    let probing = Arc::clone(&keychain);
     std::thread::spawn(move || {
-        let probe = entry("__probe__").and_then(|e| match e.get_password() {
+        let probe = probing.entry("__probe__").and_then(|e| match e.get_password() {
             Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(e.to_string()),
         });
         let _ = tx.send(probe);
     });
     match rx.recv_timeout(Duration::from_secs(3)) {
-        Ok(Ok(())) => Box::new(Keychain),
+        Ok(Ok(())) => Box::new(keychain),
         Ok(Err(e)) => Box::new(Memory::new(format!("no system keychain is available ({e})"))),
         Err(_) => Box::new(Memory::new("the system keychain did not answer (is it locked?)")),
+    }
+}
+
+/// The keychain, shared with the probe thread (which may outlive a probe that timed out).
+impl Vault for Arc<Keychain> {
+    fn kind(&self) -> TokenStorage {
+        Keychain::kind(self)
+    }
+    fn put(&self, key: &str, token: &RefreshToken) -> Result<(), String> {
+        Keychain::put(self, key, token)
+    }
+    fn get(&self, key: &str) -> Result<Option<RefreshToken>, String> {
+        Keychain::get(self, key)
+    }
+    fn delete(&self, key: &str) -> Result<(), String> {
+        Keychain::delete(self, key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keyring::credential::{Credential, CredentialBuilderApi};
+
+    #[test]
+    fn a_store_that_keeps_nothing_is_not_called_a_keychain() {
+        // keyring's mock is what `keyring` hands out on a platform whose store was not compiled
+        // in: it accepts tokens and forgets them with the entry.
+        let vault = open_with(keyring::mock::default_credential_builder());
+        match vault.kind() {
+            TokenStorage::MemoryOnly { reason } => assert!(
+                reason.contains("keychain is not available"),
+                "the person is told why they will sign in again: {reason}"
+            ),
+            TokenStorage::Keychain => panic!("a store that keeps nothing was called a keychain"),
+        }
+        // And it still works for this run.
+        vault.put("k", &RefreshToken::new("t")).unwrap();
+        assert_eq!(
+            vault.get("k").unwrap().map(|t| t.secret().to_string()),
+            Some("t".into())
+        );
+    }
+
+    /// A store that says it keeps tokens until deleted, holding them in a map (keyring's mock
+    /// keeps a password only inside one entry, and the vault makes a new entry per call).
+    struct Lasting(Arc<Mutex<HashMap<String, String>>>);
+    #[derive(Debug)]
+    struct LastingEntry(Arc<Mutex<HashMap<String, String>>>, String);
+
+    impl keyring::credential::CredentialApi for LastingEntry {
+        fn set_secret(&self, secret: &[u8]) -> keyring::Result<()> {
+            let text = String::from_utf8(secret.to_vec()).expect("tokens are text");
+            self.0.lock().unwrap().insert(self.1.clone(), text);
+            Ok(())
+        }
+        fn get_secret(&self) -> keyring::Result<Vec<u8>> {
+            let map = self.0.lock().unwrap();
+            map.get(&self.1)
+                .map(|t| t.as_bytes().to_vec())
+                .ok_or(keyring::Error::NoEntry)
+        }
+        fn delete_credential(&self) -> keyring::Result<()> {
+            self.0
+                .lock()
+                .unwrap()
+                .remove(&self.1)
+                .map(|_| ())
+                .ok_or(keyring::Error::NoEntry)
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    }
+
+    impl CredentialBuilderApi for Lasting {
+        fn build(&self, _target: Option<&str>, _service: &str, user: &str) -> keyring::Result<Box<Credential>> {
+            Ok(Box::new(LastingEntry(Arc::clone(&self.0), user.to_string())))
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+        fn persistence(&self) -> CredentialPersistence {
+            CredentialPersistence::UntilDelete
+        }
+    }
+
+    #[test]
+    fn a_store_that_keeps_tokens_until_deleted_is_the_keychain() {
+        let kept = Arc::new(Mutex::new(HashMap::new()));
+        let vault = open_with(Box::new(Lasting(Arc::clone(&kept))));
+        assert_eq!(vault.kind(), TokenStorage::Keychain);
+        vault
+            .put("refresh:lighthouse@https://hub", &RefreshToken::new("r1"))
+            .unwrap();
+        assert_eq!(
+            kept.lock()
+                .unwrap()
+                .get("refresh:lighthouse@https://hub")
+                .map(String::as_str),
+            Some("r1"),
+            "the token went to the store"
+        );
+        vault.delete("refresh:lighthouse@https://hub").unwrap();
+        vault.delete("refresh:lighthouse@https://hub").unwrap();
+        assert_eq!(vault.get("refresh:lighthouse@https://hub").unwrap(), None);
     }
 }

@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use frontdoor_app::frontdoor::{Browser, Prefs, Saved, Settings};
+use frontdoor_app::frontdoor::{Browser, Prefs, Presence, Saved, Settings};
 use frontdoor_app::vault::Memory;
 use frontdoor_app::Frontdoor;
 use frontdoor_core::auth::IssuerPolicy;
@@ -334,7 +334,7 @@ fn get_view_answers_the_whole_initial_view() {
             json!({"revision": first["revision"].as_u64().unwrap() + 1, "spaces": [], "pending_join": null, "console_epoch": 0,
                   "signing_in": null, "session": null,
                   "token_storage": {"kind": "memory_only", "reason": "test"}, "notice": null, "access": null,
-                  "pending_open": null})
+                  "pending_open": null, "phone": null})
         ),
         "every view the app produces has a higher revision"
     );
@@ -395,6 +395,83 @@ fn a_hub_that_sends_members_to_a_look_alike_sign_in_page_is_refused() {
     let s = setup_with(|_| IssuerPolicy::cobot_only(), None);
     let got = s.invoke("open_link", json!({"link": s.join_link()})).unwrap_err();
     assert_eq!(got["code"], json!("untrusted_sign_in"));
+}
+
+/// cobot-sim serving the demo space on a domain of its own too, a hub configured for that
+/// domain, and the app trusting only cobot-sim's main address.
+fn setup_custom_domain() -> (Setup, cobot_sim::CustomDomain) {
+    let sim = tauri::async_runtime::block_on(cobot_sim::spawn(
+        cobot_sim::SimConfig::default(),
+        "127.0.0.1:0".parse().unwrap(),
+    ))
+    .unwrap();
+    let domain = tauri::async_runtime::block_on(
+        sim.sim
+            .serve_custom_domain("lighthouse", "127.0.0.1:0".parse().unwrap()),
+    )
+    .unwrap();
+    let url = domain.url.clone();
+    let hub = tauri::async_runtime::block_on(util::connected_hub_with(&sim, |c| c.cobot.space_url = Some(url)));
+    let parts = app(IssuerPolicy::with_extra([sim.base_url.clone()]), now);
+    (
+        Setup {
+            sim,
+            hub,
+            relay: None,
+            browser: parts.browser,
+            views: parts.views,
+            webview: parts.webview,
+            _app: parts.app,
+        },
+        domain,
+    )
+}
+
+#[test]
+fn a_space_on_its_own_domain_signs_in_there_because_cobot_names_that_domain() {
+    let (s, domain) = setup_custom_domain();
+    let view = s.invoke("open_link", json!({"link": s.join_link()})).unwrap();
+    let host = domain.url.host_str().unwrap().to_string() + ":" + &domain.url.port().unwrap().to_string();
+    assert_eq!(view["pending_join"]["space"]["sign_in_host"], json!(host), "{view}");
+    s.invoke("confirm_join", json!({})).unwrap();
+    let authorize = s
+        .browser
+        .0
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .expect("the browser was opened");
+    assert_eq!(
+        authorize.origin(),
+        domain.url.origin(),
+        "Cobot's page on the space's domain"
+    );
+    let callback = s.browser_signs_in(&authorize, "alex@example.com");
+    let view = s.invoke("open_link", json!({"link": callback})).unwrap();
+    assert_eq!(view["session"]["name"], json!("Alex Morgan"), "{view}");
+}
+
+#[test]
+fn a_sign_in_host_cobot_does_not_name_for_the_space_is_refused() {
+    // A hub naming some other address as the space's sign-in: Cobot's `/api/spaces/lighthouse`
+    // names another URL, so the app does not trust it.
+    let s = setup_with(|cobot| IssuerPolicy::with_extra([cobot.clone()]), None);
+    let other = frontdoor_hub::spawn(
+        {
+            let mut c = frontdoor_hub::Config::demo(&s.sim.base_url);
+            c.cobot.space_url = Some(Url::parse("http://127.0.0.1:9/").unwrap());
+            c
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    );
+    let other = tauri::async_runtime::block_on(other).unwrap();
+    let link = format!(
+        "frontdoor://join?space=lighthouse&hub={}",
+        other.base_url.as_str().trim_end_matches('/')
+    );
+    let got = s.invoke("open_link", json!({"link": link})).unwrap_err();
+    assert_eq!(got["code"], json!("untrusted_sign_in"), "{got}");
 }
 
 #[test]
@@ -717,6 +794,78 @@ fn unlock_without_anyone_signed_in_says_to_sign_in_first() {
         ))
     );
     assert_eq!(s.pulses(), 0);
+}
+
+/// The phone's fingerprint check, played by the test: it answers as told and notes what it was
+/// asked.
+struct Finger {
+    answer: Mutex<Result<(), String>>,
+    asked: Mutex<Vec<String>>,
+}
+
+impl Finger {
+    fn answers(&self, answer: Result<(), &str>) {
+        *self.answer.lock().unwrap() = answer.map_err(str::to_string);
+    }
+}
+
+impl Presence for Finger {
+    fn available(&self) -> Result<String, String> {
+        Ok("fingerprint".into())
+    }
+    fn confirm(&self, reason: &str) -> Result<(), String> {
+        self.asked.lock().unwrap().push(reason.to_string());
+        self.answer.lock().unwrap().clone()
+    }
+}
+
+#[test]
+fn with_confirm_before_opening_on_only_the_phones_owner_opens_the_door() {
+    use tauri::Manager;
+    let s = setup_doors();
+    let finger = Arc::new(Finger {
+        answer: Mutex::new(Ok(())),
+        asked: Mutex::default(),
+    });
+    s._app.state::<Arc<Frontdoor>>().set_presence(finger.clone());
+    let view = s.signed_in_as("alex@example.com");
+    assert_eq!(
+        view["phone"],
+        json!({"scan": true, "confirm_with": "fingerprint", "confirm_unlock": false}),
+        "a phone offers scanning and the fingerprint, off until the person turns it on"
+    );
+
+    // Turning it on asks first; cancelled, it stays off.
+    finger.answers(Err("cancelled"));
+    let refused = s.invoke("set_confirm_unlock", json!({"enabled": true})).unwrap_err();
+    assert_eq!(refused["code"], "not_confirmed", "{refused}");
+    assert_eq!(
+        s.invoke("get_view", json!({})).unwrap()["phone"]["confirm_unlock"],
+        json!(false)
+    );
+    finger.answers(Ok(()));
+    let on = s.invoke("set_confirm_unlock", json!({"enabled": true})).unwrap();
+    assert_eq!(on["phone"]["confirm_unlock"], json!(true));
+
+    // Someone else holding the unlocked phone: the door stays shut, and the hub is not asked.
+    finger.answers(Err("not recognised"));
+    let shut = s.invoke("unlock", json!({"door": "front"})).unwrap_err();
+    assert_eq!(shut["code"], "not_confirmed", "{shut}");
+    assert!(shut["message"].as_str().unwrap().contains("nothing happened"), "{shut}");
+    assert_eq!(s.pulses(), 0);
+    // Nor can they turn the check off.
+    let still = s.invoke("set_confirm_unlock", json!({"enabled": false})).unwrap_err();
+    assert_eq!(still["code"], "not_confirmed");
+
+    // The owner: asked with the door's name, and the door opens once.
+    finger.answers(Ok(()));
+    let opened = s.invoke("unlock", json!({"door": "front"})).unwrap();
+    assert_eq!(opened["unlock"]["outcome"], json!("opened"), "{opened}");
+    assert_eq!(s.pulses_on(FRONT), 1);
+    assert_eq!(
+        finger.asked.lock().unwrap().last().map(String::as_str),
+        Some("Open Front door")
+    );
 }
 
 #[test]
@@ -1299,6 +1448,24 @@ fn staff_see_a_days_check_ins_retry_a_refused_one_and_set_the_policy() {
         s.invoke("console_check_ins", json!({})).unwrap()["policy"],
         json!("off")
     );
+    assert_eq!(off["no_pass"], json!("open-anyway"), "Cobot's own default");
+    let refuse = s
+        .invoke(
+            "console_check_in_policy",
+            json!({"policy": "once-per-day", "noPass": "refuse"}),
+        )
+        .unwrap();
+    assert_eq!(
+        (&refuse["policy"], &refuse["no_pass"]),
+        (&json!("once-per-day"), &json!("refuse"))
+    );
+    let wrong = s
+        .invoke(
+            "console_check_in_policy",
+            json!({"policy": "once-per-day", "noPass": "maybe"}),
+        )
+        .unwrap_err();
+    assert!(wrong["fields"]["no_pass"].is_string(), "{wrong}");
 }
 
 #[test]
@@ -1308,12 +1475,10 @@ fn staff_get_the_qr_codes_and_save_the_sticker_sheet_and_single_codes() {
     s.signed_in_as("sam@example.com");
 
     let codes = s.invoke("console_qr_codes", json!({})).unwrap();
-    let hub: String =
-        url::form_urlencoded::byte_serialize(s.hub.base_url.as_str().trim_end_matches('/').as_bytes()).collect();
     assert_eq!(
         codes["join_link"],
-        json!(format!("frontdoor://join?space=lighthouse&hub={hub}")),
-        "the link the code holds, as the app's links are written"
+        json!(format!("{}join?space=lighthouse", s.hub.base_url)),
+        "the address the code holds: the hub's join page"
     );
     assert!(codes["join_svg"].as_str().unwrap().contains("<svg"), "{codes}");
     let doors: Vec<(&str, &str)> = codes["doors"]
@@ -1404,10 +1569,69 @@ fn a_member_is_refused_the_activity_the_check_ins_and_the_codes() {
         ("console_qr_codes", json!({})),
         ("console_save_stickers", json!({"paper": "a4"})),
         ("console_save_qr_code", json!({"door": "front"})),
+        ("console_doors", json!({})),
+        (
+            "console_save_door",
+            json!({"door": {"id": "side", "name": "Side", "entrance": false, "pulse_ms": 3000, "driver": null}}),
+        ),
+        ("console_remove_door", json!({"id": "front"})),
+        ("console_test_door", json!({"id": "front"})),
+        ("console_glance", json!({})),
+        ("console_check_cobot", json!({})),
     ];
     for (cmd, args) in calls {
         let refused = s.invoke(cmd, args).unwrap_err();
         assert_eq!(refused["code"], json!("not_staff"), "{cmd}: {refused}");
     }
     assert_eq!(s.pulses(), 0, "a member opens nothing remotely");
+}
+
+#[test]
+fn staff_add_a_door_test_it_read_the_strip_and_check_cobot_through_the_window_commands() {
+    let s = setup_doors();
+    s.signed_in_as("sam@example.com");
+    let doors = s.invoke("console_doors", json!({})).unwrap();
+    assert_eq!(doors["doors"].as_array().unwrap().len(), 3, "{doors}");
+    let refused = s
+        .invoke(
+            "console_save_door",
+            json!({"door": {"id": "side", "name": "Side", "entrance": false, "pulse_ms": 10,
+                            "driver": {"kind": "webhook", "url": "https://door.example/"}}}),
+        )
+        .unwrap_err();
+    assert_eq!(refused["code"], json!("invalid"), "{refused}");
+    assert!(
+        refused["fields"]["pulse_ms"].is_string() && refused["fields"]["secret"].is_string(),
+        "{refused}"
+    );
+    let saved = s
+        .invoke(
+            "console_save_door",
+            json!({"door": {"id": "side", "name": "Side", "entrance": false, "pulse_ms": 2000, "driver": null},
+                   "secret": null}),
+        )
+        .unwrap();
+    let side = saved["doors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["door"]["id"] == "side")
+        .unwrap()
+        .clone();
+    assert_eq!(side["reach"], json!({"state": "no_driver"}));
+    let tested = s.invoke("console_test_door", json!({"id": "front"})).unwrap();
+    assert_eq!(tested["door_id"], json!("front"));
+    assert_eq!(s.pulses(), 1, "the test pulsed the front door once");
+    let removed = s.invoke("console_remove_door", json!({"id": "side"})).unwrap();
+    assert_eq!(removed["doors"].as_array().unwrap().len(), 3);
+    let glance = s.invoke("console_glance", json!({})).unwrap();
+    assert_eq!(glance["cobot"]["ok"], json!(true), "{glance}");
+    let report = s.invoke("console_check_cobot", json!({})).unwrap();
+    let ids: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids[..3], ["discovery", "id_token", "token"], "{report}");
 }

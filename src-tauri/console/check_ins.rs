@@ -34,13 +34,20 @@ impl Frontdoor {
         self.check_ins(Some(day)).await
     }
 
-    /// Sets the check-in policy (`once-per-day` or `off`); answers `day` again.
-    pub async fn set_check_in_policy(self: &Arc<Self>, policy: &str, day: Option<&str>) -> Result<CheckInsDto, Error> {
+    /// Sets the check-in policy (`once-per-day` or `off`) and, when given, what the door does for
+    /// a member Cobot will not check in (`open-anyway` or `refuse`); answers `day` again.
+    pub async fn set_check_in_policy(
+        self: &Arc<Self>,
+        policy: &str,
+        no_pass: Option<&str>,
+        day: Option<&str>,
+    ) -> Result<CheckInsDto, Error> {
         let body = serde_json::to_value(CheckInPolicyChange {
             policy: policy.to_string(),
+            no_pass: no_pass.map(str::to_string),
         })
         .map_err(|e| Error::Internal(e.to_string()))?;
-        self.admin::<CheckInPolicyChange>(Method::PUT, "api/v1/admin/check_ins/policy", Some(body))
+        self.admin::<serde_json::Value>(Method::PUT, "api/v1/admin/check_ins/policy", Some(body))
             .await?;
         self.check_ins(day).await
     }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use frontdoor_core::console::{self as admin, AccessSetup};
-use frontdoor_core::links::DeepLink;
+use frontdoor_core::links;
 use frontdoor_ipc::{DoorCodeDto, QrCodesDto, SavedFileDto};
 use reqwest::Method;
 
@@ -47,13 +47,9 @@ impl Frontdoor {
                 svg,
             });
         }
-        // Written by the same `Display` the hub uses for the code, from the address this app
-        // reaches the hub at.
-        let join_link = DeepLink::Join {
-            space: space.subdomain,
-            hub: space.hub,
-        }
-        .to_string();
+        // The join page, as the hub writes it into the code, from the address this app reaches
+        // the hub at: it opens in any phone's browser and hands over to the app.
+        let join_link = links::join_page(&space.hub, &space.subdomain).to_string();
         Ok(QrCodesDto {
             join_link,
             join_svg,

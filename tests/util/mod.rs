@@ -21,13 +21,20 @@ pub async fn mint(sim: &cobot_sim::RunningSim, user: &str, client: &str, scopes:
 
 /// The demo hub, connected to cobot-sim with Sam's (staff) token and synced once.
 pub async fn connected_hub(sim: &cobot_sim::RunningSim) -> RunningHub {
+    connected_hub_with(sim, |_| {}).await
+}
+
+/// [`connected_hub`] with its configuration changed first.
+pub async fn connected_hub_with(sim: &cobot_sim::RunningSim, change: impl FnOnce(&mut Config)) -> RunningHub {
     let token = mint(sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
     let setup = Setup {
         cobot_token: Some(AccessToken::new(token)),
         client_secret: Some(ClientSecret::new(cobot_sim::seed::HUB_CLIENT_SECRET)),
         ..Setup::detached()
     };
-    let hub = frontdoor_hub::spawn_with(Config::demo(&sim.base_url), setup, "127.0.0.1:0".parse().unwrap())
+    let mut config = Config::demo(&sim.base_url);
+    change(&mut config);
+    let hub = frontdoor_hub::spawn_with(config, setup, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
     hub.hub.syncer.full().await.expect("the demo space syncs");
@@ -46,7 +53,7 @@ pub async fn hub_with_doors(
     let setup = Setup {
         cobot_token: Some(AccessToken::new(token)),
         client_secret: Some(ClientSecret::new(cobot_sim::seed::HUB_CLIENT_SECRET)),
-        now: clock,
+        clock: frontdoor_hub::Clock::from_fn(clock),
         ..Setup::detached()
     };
     let config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));

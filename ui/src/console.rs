@@ -8,6 +8,7 @@
 
 mod activity;
 mod check_ins;
+mod doctor;
 mod doors;
 pub mod glance;
 mod qr;
@@ -126,13 +127,14 @@ fn setup(props: &ConsoleProps) -> Html {
     {
         let (state, progress) = (state.clone(), progress.clone());
         use_effect_with((), move |_| {
-            tauri::listen::<SyncProgressDto>(SYNC_PROGRESS_EVENT, move |p| {
+            let listener = tauri::listen::<SyncProgressDto>(SYNC_PROGRESS_EVENT, move |p| {
                 let finished = matches!(p.phase.as_str(), "done" | "failed");
                 progress.set(Some(p));
                 if finished {
                     act(&state, "console", NoArgs {}, None);
                 }
             });
+            move || drop(listener)
         });
     }
     let Some(view) = state.view.clone() else {
@@ -785,6 +787,7 @@ fn cobot_tab(props: &CobotProps) -> Html {
                     }
                 }
             </div>
+            <doctor::CheckCobot />
             <div class="card" id="sync-panel">
                 <h3>{"Sync with Cobot"}</h3>
                 if let Some(sync) = &props.view.sync {
@@ -848,6 +851,13 @@ fn run_row(run: &SyncRunDto) -> Html {
         ("without_user", "without a Cobot user"),
         ("plans_without_assignment", "plans without an assignment"),
         ("unknown_plans", "assignments naming plans Cobot lacks"),
+        ("unmatched_plans", "members whose plan matches no plan in Cobot's list"),
+        ("renamed_plans", "assignments still naming a plan by its old name"),
+        (
+            "skipped",
+            "records Cobot sent that could not be read (kept as they were)",
+        ),
+        ("webhooks", "webhooks"),
     ] {
         if let Some(items) = list(key) {
             words.push(format!("{label}: {items}"));

@@ -1,18 +1,21 @@
 //! Frontdoor's window (Yew, compiled to wasm). It renders the shell's [`AppView`] and sends
 //! commands; all decisions are made in the Rust shell and core.
 
+#[cfg(feature = "console")]
 mod console;
 mod model;
+// Some bindings serve only the staff console.
+#[cfg_attr(not(feature = "console"), allow(dead_code))]
 mod tauri;
 
 use std::collections::BTreeMap;
 
 use frontdoor_ipc::{
-    AccessView, AppView, CheckInState, DoorView, ErrorCode, ErrorDto, OpenOffer, RedirectKind, Role, TokenStorage,
-    UnlockAnswer, UnlockOutcome, VIEW_CHANGED_EVENT,
+    AccessView, AppView, CheckInState, DoorView, ErrorCode, ErrorDto, OpenOffer, PhoneView, RedirectKind, Role,
+    TokenStorage, UnlockAnswer, UnlockOutcome, VIEW_CHANGED_EVENT,
 };
 use model::{Action, DoorState, Model, Screen};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -63,6 +66,63 @@ fn open_door<A: Serialize + 'static>(model: &UseReducerHandle<Model>, cmd: &'sta
     });
 }
 
+#[derive(Serialize)]
+struct ScanArgs {
+    windowed: bool,
+    formats: Vec<&'static str>,
+}
+
+#[derive(Deserialize)]
+struct Camera {
+    camera: String,
+}
+
+#[derive(Deserialize)]
+struct Scanned {
+    content: String,
+}
+
+#[derive(Serialize)]
+struct ConfirmArgs {
+    enabled: bool,
+}
+
+/// Phones: scans a join or door code with the camera (Tauri's barcode-scanner plugin, allowed
+/// by capabilities/mobile.json) and opens what it holds, as if it had been pasted.
+fn scan_code(model: &UseReducerHandle<Model>) {
+    let model = model.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let camera = |words: &str| ErrorDto::new(ErrorCode::Internal, words.to_string());
+        match tauri::call::<_, Camera>("plugin:barcode-scanner|request_permissions", &NoArgs {}).await {
+            Ok(c) if c.camera == "granted" => {}
+            Ok(_) => {
+                return model.dispatch(Action::Failed(camera(
+                    "Frontdoor may not use the camera. Allow it in the phone's settings, then tap Scan again — or paste the link.",
+                )))
+            }
+            Err(e) => {
+                return model.dispatch(Action::Failed(camera(&format!(
+                    "The camera could not be started ({}). Paste the link instead.",
+                    e.message
+                ))))
+            }
+        }
+        let args = ScanArgs {
+            windowed: false,
+            formats: vec!["QR_CODE"],
+        };
+        match tauri::call::<_, Scanned>("plugin:barcode-scanner|scan", &args).await {
+            Ok(scanned) => run(&model, "open_link", LinkArgs { link: scanned.content }),
+            // Closing the camera is not an error worth a banner.
+            Err(e) if e.message.to_ascii_lowercase().contains("cancel") => {}
+            Err(e) => model.dispatch(Action::Failed(camera(&format!(
+                "The code could not be read ({}). Try again in better light, or paste the link.",
+                e.message
+            )))),
+        }
+    });
+}
+
 /// Runs a command and feeds its answer to the model.
 fn run<A: Serialize + 'static>(model: &UseReducerHandle<Model>, cmd: &'static str, args: A) {
     let model = model.clone();
@@ -92,7 +152,7 @@ fn app() -> Html {
     let view = model.view.clone().unwrap_or_default();
     let body = match screen {
         Screen::Loading => html! { <p class="muted">{"Loading…"}</p> },
-        Screen::Welcome => html! { <Welcome model={model.clone()} /> },
+        Screen::Welcome => html! { <Welcome model={model.clone()} phone={view.phone.clone()} /> },
         Screen::ConfirmJoin => html! { <ConfirmJoin model={model.clone()} view={view.clone()} /> },
         Screen::SigningIn => html! { <SigningIn model={model.clone()} view={view.clone()} /> },
         Screen::SignedIn => html! { <SignedIn model={model.clone()} view={view.clone()} /> },
@@ -152,6 +212,7 @@ fn title(code: ErrorCode) -> &'static str {
         ErrorCode::DoorFailed | ErrorCode::UnlockInterrupted => "The door didn't open",
         ErrorCode::DoorNotConnected => "Door not connected",
         ErrorCode::NoMembershipData | ErrorCode::HubNotReady => "The hub isn't ready",
+        ErrorCode::MembershipDataTooOld => "The hub can't reach Cobot",
         ErrorCode::MembershipEnded => "Membership ended",
         ErrorCode::NotStaff => "Staff only",
         ErrorCode::AuditUnavailable => "The door stays shut",
@@ -159,6 +220,7 @@ fn title(code: ErrorCode) -> &'static str {
         ErrorCode::Conflict => "Someone else changed this",
         ErrorCode::UnknownItem => "Not found",
         ErrorCode::NotSaved => "File not saved",
+        ErrorCode::NotConfirmed => "Not confirmed",
         ErrorCode::InvalidIdToken | ErrorCode::SignInRefused | ErrorCode::NoSignInInProgress => "Sign-in failed",
         ErrorCode::Internal => "Something went wrong",
     }
@@ -186,18 +248,19 @@ fn error_banner(props: &ErrorBannerProps) -> Html {
 }
 
 #[derive(Properties, PartialEq)]
-struct ModelProps {
-    model: UseReducerHandle<Model>,
-}
-
-#[derive(Properties, PartialEq)]
 struct ScreenProps {
     model: UseReducerHandle<Model>,
     view: AppView,
 }
 
+#[derive(Properties, PartialEq)]
+struct WelcomeProps {
+    model: UseReducerHandle<Model>,
+    phone: Option<PhoneView>,
+}
+
 #[function_component(Welcome)]
-fn welcome(props: &ModelProps) -> Html {
+fn welcome(props: &WelcomeProps) -> Html {
     let link = use_node_ref();
     let subdomain = use_node_ref();
     let hub = use_node_ref();
@@ -224,6 +287,10 @@ fn welcome(props: &ModelProps) -> Html {
             );
         })
     };
+    let scan = {
+        let model = props.model.clone();
+        Callback::from(move |_| scan_code(&model))
+    };
     html! {
         <section id="welcome">
             <h2>{"Welcome"}</h2>
@@ -231,10 +298,13 @@ fn welcome(props: &ModelProps) -> Html {
             <div class="card">
                 <h3>{"Scan the QR code"}</h3>
                 <p class="muted">{"Point your phone's camera at the Frontdoor QR code at your space's reception. It opens this app and joins the space."}</p>
+                if props.phone.as_ref().is_some_and(|p| p.scan) {
+                    <button id="scan-join" class="primary" onclick={scan}>{"Scan with Frontdoor"}</button>
+                }
             </div>
             <form class="card" onsubmit={join_link}>
                 <h3>{"Paste a join link"}</h3>
-                <input id="link-input" ref={link} placeholder="frontdoor://join?space=…" autocomplete="off" />
+                <input id="link-input" ref={link} placeholder="frontdoor://… or https://…/join?…" autocomplete="off" />
                 <button id="join-link-button" type="submit">{"Join"}</button>
             </form>
             <form class="card" onsubmit={join_typed}>
@@ -314,6 +384,7 @@ fn signing_in(props: &ScreenProps) -> Html {
 #[function_component(SignedIn)]
 fn signed_in(props: &ScreenProps) -> Html {
     // Before any early return: hooks run in the same order at every render.
+    #[cfg(feature = "console")]
     let tab = use_state(|| None::<console::Tab>);
     let Some(session) = props.view.session.clone() else {
         return html! {};
@@ -334,16 +405,19 @@ fn signed_in(props: &ScreenProps) -> Html {
         let model = props.model.clone();
         Callback::from(move |door: String| model.dispatch(Action::DismissDoor(door)))
     };
-    let staff = session
-        .memberships
-        .iter()
-        .any(|m| m.subdomain == session.subdomain && matches!(m.role, Role::Admin | Role::MemberAndAdmin));
-    let pick = |t: Option<console::Tab>| {
-        let tab = tab.clone();
-        Callback::from(move |_| tab.set(t))
-    };
-    let current = if staff { *tab } else { None };
-    let nav = staff.then(|| {
+    // The staff console (a desktop layout); phone builds leave it out (`--phone`).
+    #[cfg(feature = "console")]
+    let nav = {
+        let staff = session
+            .memberships
+            .iter()
+            .any(|m| m.subdomain == session.subdomain && matches!(m.role, Role::Admin | Role::MemberAndAdmin));
+        let pick = |t: Option<console::Tab>| {
+            let tab = tab.clone();
+            Callback::from(move |_| tab.set(t))
+        };
+        let current = if staff { *tab } else { None };
+        let nav = staff.then(|| {
         let item = |label: &'static str, id: &'static str, t: Option<console::Tab>| {
             html! {
                 <button id={id} class={classes!("tab", (current == t).then_some("active"))} onclick={pick(t)}>{ label }</button>
@@ -362,18 +436,22 @@ fn signed_in(props: &ScreenProps) -> Html {
             </nav>
         }
     });
-    if let Some(t) = current {
-        return html! {
-            <section id="session" class="staff">
-                { nav.unwrap_or_default() }
-                <console::glance::StatusStrip tab={Some(t)} />
-                <console::Console tab={t} epoch={props.view.console_epoch} />
-            </section>
-        };
-    }
+        if let Some(t) = current {
+            return html! {
+                <section id="session" class="staff">
+                    { nav.unwrap_or_default() }
+                    <console::glance::StatusStrip tab={Some(t)} />
+                    <console::Console tab={t} epoch={props.view.console_epoch} />
+                </section>
+            };
+        }
+        nav.unwrap_or_default()
+    };
+    #[cfg(not(feature = "console"))]
+    let nav = Html::default();
     html! {
         <section id="session">
-            { nav.unwrap_or_default() }
+            { nav }
             <h2>{"Hello, "}<span id="session-name">{ &session.name }</span></h2>
             if let Some(email) = &session.email {
                 <p id="session-email" class="muted">{ email }</p>
@@ -400,8 +478,49 @@ fn signed_in(props: &ScreenProps) -> Html {
             if let Some(access) = &props.view.access {
                 <Access access={access.clone()} doors={props.model.doors.clone()} on_unlock={unlock} on_dismiss={dismiss_door} />
             }
-            <button id="refresh" onclick={refresh}>{"Refresh"}</button>
-            <button id="sign-out" onclick={sign_out}>{"Sign out"}</button>
+            if let Some(phone) = &props.view.phone {
+                <PhoneSettings model={props.model.clone()} phone={phone.clone()} />
+            }
+            <div class="actions-row">
+                <button id="refresh" onclick={refresh}>{"Refresh"}</button>
+                <button id="sign-out" onclick={sign_out}>{"Sign out"}</button>
+            </div>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PhoneSettingsProps {
+    model: UseReducerHandle<Model>,
+    phone: PhoneView,
+}
+
+/// Phones: scan a door's code in the app, and "confirm with fingerprint or face before opening".
+#[function_component(PhoneSettings)]
+fn phone_settings(props: &PhoneSettingsProps) -> Html {
+    let scan = {
+        let model = props.model.clone();
+        Callback::from(move |_| scan_code(&model))
+    };
+    let enabled = props.phone.confirm_unlock;
+    let toggle = {
+        let model = props.model.clone();
+        Callback::from(move |_| run(&model, "set_confirm_unlock", ConfirmArgs { enabled: !enabled }))
+    };
+    html! {
+        <section id="phone-settings" class="card">
+            if props.phone.scan {
+                <button id="scan-door" onclick={scan}>{"Scan a door's code"}</button>
+            }
+            if let Some(how) = &props.phone.confirm_with {
+                <label class="check switch">
+                    <input id="confirm-unlock" type="checkbox" checked={enabled} onclick={toggle} />
+                    { format!("Confirm with {how} before a door opens") }
+                </label>
+            } else if enabled {
+                <p class="warning">{"You asked to confirm before doors open, but this phone has no fingerprint or face set up now."}</p>
+                <button id="confirm-unlock-off" onclick={toggle}>{"Stop confirming"}</button>
+            }
         </section>
     }
 }
@@ -416,6 +535,12 @@ struct AccessProps {
 }
 
 /// An RFC 3339 time in the person's locale.
+/// Seconds from `rfc3339` to now, by this device's clock.
+fn seconds_since(rfc3339: &str) -> Option<i64> {
+    let then = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339)).get_time();
+    (!then.is_nan()).then(|| ((js_sys::Date::now() - then) / 1000.0) as i64)
+}
+
 fn local_time(rfc3339: &str) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
     if date.get_time().is_nan() {
@@ -433,6 +558,22 @@ fn access(props: &AccessProps) -> Html {
         .iter()
         .filter(|(id, _)| !a.doors.iter().any(|d| &d.id == *id))
         .collect();
+    // The door most people open most (the first the hub lists that opens for them now) gets the
+    // one Unlock within thumb's reach at the bottom of the screen; other doors keep theirs.
+    let primary = a.doors.iter().find(|d| d.allowed).cloned();
+    let thumb = primary.as_ref().map(|d| {
+        let opening = matches!(props.doors.get(&d.id), Some(DoorState::Opening { .. }));
+        let (on_unlock, id) = (props.on_unlock.clone(), d.id.clone());
+        let unlock = Callback::from(move |_| on_unlock.emit(id.clone()));
+        html! {
+            <div id="thumb-bar">
+                <button id="thumb-unlock" class="unlock primary" data-door={d.id.clone()} disabled={opening}
+                    onclick={unlock} aria-label={format!("Unlock {}", d.name)}>
+                    { if opening { "Opening…".to_string() } else { format!("Unlock {}", d.name) } }
+                </button>
+            </div>
+        }
+    });
     html! {
         <section id="access">
             if let Some(check_in) = &a.check_in {
@@ -467,6 +608,7 @@ fn access(props: &AccessProps) -> Html {
             <ul id="doors">
                 { for a.doors.iter().map(|d| html! {
                     <Door door={d.clone()} state={props.doors.get(&d.id).cloned()}
+                        in_thumb_bar={primary.as_ref().is_some_and(|p| p.id == d.id)}
                         on_unlock={props.on_unlock.clone()} on_dismiss={props.on_dismiss.clone()} />
                 }) }
             </ul>
@@ -478,7 +620,10 @@ fn access(props: &AccessProps) -> Html {
                 </div>
             }
             <p id="as-of" class={classes!("muted", a.stale.then_some("stale"))}>
-                { format!("As of {}", local_time(&a.as_of)) }
+                { match seconds_since(&a.as_of) {
+                    Some(age) => format!("{} ({})", model::reached_words(age), local_time(&a.as_of)),
+                    None => format!("As of {}", local_time(&a.as_of)),
+                } }
                 if a.stale { { " — offline: this is the hub's last answer" } }
             </p>
             if !a.recent_check_ins.is_empty() {
@@ -494,6 +639,7 @@ fn access(props: &AccessProps) -> Html {
                     </ul>
                 </section>
             }
+            { thumb.unwrap_or_default() }
         </section>
     }
 }
@@ -510,6 +656,8 @@ fn check_in_class(state: CheckInState) -> &'static str {
 struct DoorProps {
     door: DoorView,
     state: Option<DoorState>,
+    /// Its Unlock is the one in the bar at the bottom of the screen.
+    in_thumb_bar: bool,
     on_unlock: Callback<String>,
     on_dismiss: Callback<String>,
 }
@@ -531,7 +679,7 @@ fn door(props: &DoorProps) -> Html {
                 <span class="verdict">{ if d.allowed { "You can open it now" } else { "Closed for you now" } }</span>
             </div>
             <p class="reasons">{ d.reasons.join("; ") }</p>
-            if d.allowed {
+            if d.allowed && !props.in_thumb_bar {
                 <button class="unlock primary" data-door={d.id.clone()} disabled={opening} onclick={unlock}
                     aria-label={format!("Unlock {}", d.name)}>
                     { if opening { "Opening…" } else { "Unlock" } }

@@ -192,8 +192,27 @@ impl Reducible for Model {
     }
 }
 
+/// How long ago the hub last reached Cobot, as the member's screen says it: "Cobot last reached
+/// just now", "… 4 min ago", "… 3 h ago", "… 2 days ago".
+pub fn reached_words(seconds: i64) -> String {
+    let ago = match seconds.max(0) {
+        s if s < 60 => "just now".to_string(),
+        s if s < 3600 => format!("{} min ago", s / 60),
+        s if s < 2 * 86_400 => format!("{} h ago", s / 3600),
+        s => format!("{} days ago", s / 86_400),
+    };
+    format!("Cobot last reached {ago}")
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_copys_age_reads_like_people_say_it() {
+        assert_eq!(super::reached_words(30), "Cobot last reached just now");
+        assert_eq!(super::reached_words(3 * 3600 + 5), "Cobot last reached 3 h ago");
+        assert_eq!(super::reached_words(3 * 86_400), "Cobot last reached 3 days ago");
+    }
+
     use super::*;
     use frontdoor_ipc::{CheckInNote, JoinOffer, SigningInView, SpaceView, UnlockOutcome};
 

@@ -2,6 +2,9 @@
 //! sleep and a repeating timer, through the window.
 //! Uses the `window.__TAURI__` global (`app.withGlobalTauri`), so no npm package is needed.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use frontdoor_ipc::{AppView, ErrorCode, ErrorDto};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -64,18 +67,57 @@ pub async fn sleep(ms: i32) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
-/// Calls `cb` with every payload of `event` that reads as `T`, for the life of the page.
-pub fn listen<T: DeserializeOwned + 'static>(event: &'static str, cb: impl Fn(T) + 'static) {
+/// A listener of [`listen`]; it stops listening when dropped (a component that unmounts drops
+/// it, so remounting never adds a second one).
+pub struct Listener {
+    state: Rc<RefCell<ListenerState>>,
+}
+
+#[derive(Default)]
+struct ListenerState {
+    /// Tauri's `unlisten`, once `listen` has resolved.
+    unlisten: Option<js_sys::Function>,
+    /// The handler, kept alive while Tauri may call it.
+    handler: Option<Closure<dyn FnMut(JsValue)>>,
+    dropped: bool,
+}
+
+/// Calls `cb` with every payload of `event` that reads as `T`, until the [`Listener`] is dropped.
+pub fn listen<T: DeserializeOwned + 'static>(event: &'static str, cb: impl Fn(T) + 'static) -> Listener {
     let handler = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
         let payload = js_sys::Reflect::get(&event, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
         if let Ok(value) = serde_wasm_bindgen::from_value::<T>(payload) {
             cb(value);
         }
     });
+    let state = Rc::new(RefCell::new(ListenerState::default()));
+    let shared = state.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        tauri_listen(event, &handler).await;
-        handler.forget();
+        let unlisten = tauri_listen(event, &handler).await;
+        let mut state = shared.borrow_mut();
+        let unlisten = unlisten.dyn_into::<js_sys::Function>().ok();
+        if state.dropped {
+            // Dropped while Tauri was still registering it: undo at once.
+            if let Some(f) = unlisten {
+                let _ = f.call0(&JsValue::NULL);
+            }
+            return;
+        }
+        state.unlisten = unlisten;
+        state.handler = Some(handler);
     });
+    Listener { state }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let mut state = self.state.borrow_mut();
+        state.dropped = true;
+        if let Some(f) = state.unlisten.take() {
+            let _ = f.call0(&JsValue::NULL);
+        }
+        state.handler = None;
+    }
 }
 
 /// A repeating timer (the window's `setInterval`); stops when dropped.

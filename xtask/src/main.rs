@@ -1,6 +1,11 @@
 //! `cargo xtask ui`: builds the Yew UI into `ui/dist` without downloading anything: cargo builds
 //! the `ui` crate for `wasm32-unknown-unknown`, then the `wasm-bindgen-cli-support` library —
 //! pinned to the exact wasm-bindgen version in Cargo.lock — writes the JS glue.
+//!
+//! `cargo xtask ui --release` is the shipped UI: built with `[profile.ui-release]`, then shrunk
+//! with `wasm-opt -Oz` (binaryen from npm, installed into `tools/` by `scripts/setup.sh`).
+//! `--phone` leaves the staff console out (the `console` feature): the member's screen a phone
+//! starts with, refused when its module is over [`MAX_PHONE_WASM`].
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -8,9 +13,12 @@ use std::process::{Command, ExitCode};
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("ui") => build_ui(args.iter().any(|a| a == "--release")),
+        Some("ui") => build_ui(
+            args.iter().any(|a| a == "--release"),
+            args.iter().any(|a| a == "--phone"),
+        ),
         _ => {
-            eprintln!("usage: cargo xtask ui [--release]\n\n  ui   build the Yew UI into ui/dist (the app embeds it at compile time)");
+            eprintln!("usage: cargo xtask ui [--release] [--phone]\n\n  ui   build the Yew UI into ui/dist (the app embeds it at compile time)\n       --release  the shipped UI: size-tuned, shrunk with wasm-opt\n       --phone    the member's screen alone, without the staff console (phone builds)");
             return ExitCode::from(2);
         }
     };
@@ -23,14 +31,58 @@ fn main() -> ExitCode {
     }
 }
 
+/// The largest release UI module for phones: a phone starts the app with it, so it is kept small.
+const MAX_PHONE_WASM: u64 = 400 * 1000;
+
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    // `cargo run` says which checkout it runs for; the compile-time path is only the fallback (a
+    // binary built for another worktree sharing this target directory must not build that one).
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    Path::new(&manifest)
         .parent()
         .expect("xtask lives in the workspace")
         .to_path_buf()
 }
 
-fn build_ui(release: bool) -> Result<(), String> {
+/// `wasm-opt` from `tools/node_modules` (or `WASM_OPT`), shrinking `wasm` in place. The features
+/// are those current rustc enables for `wasm32-unknown-unknown`.
+fn shrink(root: &Path, wasm: &Path) -> Result<(), String> {
+    let tool = std::env::var_os("WASM_OPT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("tools/node_modules/.bin/wasm-opt"));
+    if !tool.exists() {
+        return Err(format!(
+            "{} is missing: the release UI is shrunk with binaryen's wasm-opt (run scripts/setup.sh, which installs it \
+             into tools/ from npm)",
+            tool.display()
+        ));
+    }
+    let status = Command::new(&tool)
+        .args([
+            "-Oz",
+            "--enable-bulk-memory",
+            "--enable-mutable-globals",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-reference-types",
+            "--enable-multivalue",
+            "--strip-debug",
+            "--strip-producers",
+        ])
+        .arg(wasm)
+        .arg("-o")
+        .arg(wasm)
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", tool.display()))?;
+    if !status.success() {
+        return Err(format!("{} failed on {}", tool.display(), wasm.display()));
+    }
+    Ok(())
+}
+
+fn build_ui(release: bool, phone: bool) -> Result<(), String> {
     let root = root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
@@ -41,6 +93,9 @@ fn build_ui(release: bool) -> Result<(), String> {
         "--target",
         "wasm32-unknown-unknown",
     ]);
+    if phone {
+        cmd.arg("--no-default-features");
+    }
     if release {
         // The shipped UI: size first (phones download nothing, but a smaller module starts
         // faster); see `[profile.ui-release]` in the root Cargo.toml.
@@ -78,9 +133,25 @@ fn build_ui(release: bool) -> Result<(), String> {
         std::fs::copy(root.join("ui/static").join(file), dist.join(file))
             .map_err(|e| format!("cannot copy {file}: {e}"))?;
     }
-    let size = std::fs::metadata(dist.join("frontdoor_ui_bg.wasm"))
-        .map(|m| m.len())
-        .unwrap_or(0);
-    println!("UI built into {} ({} KiB of wasm)", dist.display(), size / 1024);
+    let module = dist.join("frontdoor_ui_bg.wasm");
+    let before = std::fs::metadata(&module).map(|m| m.len()).unwrap_or(0);
+    if release {
+        shrink(&root, &module)?;
+    }
+    let size = std::fs::metadata(&module).map(|m| m.len()).unwrap_or(0);
+    if release {
+        println!(
+            "UI built into {} ({size} bytes of wasm, {before} before wasm-opt)",
+            dist.display()
+        );
+        if phone && size > MAX_PHONE_WASM {
+            return Err(format!(
+                "the phone's release UI is {size} bytes of wasm, over its budget of {MAX_PHONE_WASM}: find what \
+                 grew (`twiggy top target/wasm32-unknown-unknown/ui-release/frontdoor_ui.wasm`) before shipping it"
+            ));
+        }
+    } else {
+        println!("UI built into {} ({} KiB of wasm)", dist.display(), size / 1024);
+    }
     Ok(())
 }

@@ -38,6 +38,21 @@ pub struct AppView {
     /// Grows whenever the staff console should load again (e.g. Cobot was just connected).
     #[serde(default)]
     pub console_epoch: u64,
+    /// What this device offers as a phone (scanning codes, confirming before a door opens);
+    /// `None` on a desktop.
+    #[serde(default)]
+    pub phone: Option<PhoneView>,
+}
+
+/// A phone's own features, as the member's screen offers them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneView {
+    /// Whether the app can scan join and door codes with the camera.
+    pub scan: bool,
+    /// How the person can confirm it is them ("fingerprint or face"), when the phone has it set up.
+    pub confirm_with: Option<String>,
+    /// Whether the signed-in person asked to confirm before every door opens.
+    pub confirm_unlock: bool,
 }
 
 /// A door link (`frontdoor://open?space=…&door=…`) waiting for confirmation. Only offered for a
@@ -342,6 +357,9 @@ pub enum ErrorCode {
     DoorNotConnected,
     /// The hub has not read the space's memberships from Cobot yet, so it lets nobody in.
     NoMembershipData,
+    /// The hub has not reached Cobot for longer than the space allows, so members are not let in
+    /// (staff still are).
+    MembershipDataTooOld,
     /// The unlock this tap joined was interrupted; tap again.
     UnlockInterrupted,
     /// Something unexpected inside the app.
@@ -362,6 +380,8 @@ pub enum ErrorCode {
     UnknownItem,
     /// A file could not be saved on this device (no Downloads folder, or it cannot be written).
     NotSaved,
+    /// The person did not confirm with fingerprint or face, so nothing was opened or changed.
+    NotConfirmed,
 }
 
 impl ErrorDto {
@@ -418,7 +438,9 @@ mod tests {
     }
 }
 
+mod doctor;
 mod doors;
+pub use doctor::*;
 pub use doors::*;
 
 /// Name of the event the shell emits with a [`SyncProgressDto`] while a sync it started runs.
@@ -729,6 +751,9 @@ pub struct CheckInsDto {
     pub today: String,
     /// `once-per-day` or `off`.
     pub policy: String,
+    /// `open-anyway` or `refuse`: what the door does for a member Cobot will not check in.
+    #[serde(default)]
+    pub no_pass: String,
     /// The day's rows.
     pub rows: Vec<StaffCheckInDto>,
 }
@@ -736,7 +761,8 @@ pub struct CheckInsDto {
 /// The space's QR codes, as SVG documents drawn by the hub.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct QrCodesDto {
-    /// The join link the code holds (`frontdoor://join?space=…&hub=…`).
+    /// The address the join code holds: the hub's join page (`<hub>/join?space=…`), which any
+    /// phone camera opens and which hands over to the app.
     pub join_link: String,
     /// The join code.
     pub join_svg: String,

@@ -52,10 +52,21 @@ struct RetryArgs {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct PolicyArgs {
     policy: String,
+    no_pass: Option<String>,
     day: Option<String>,
 }
+
+/// What the door does for a member Cobot will not check in, with its words.
+pub const NO_PASS: &[(&str, &str)] = &[
+    (
+        "open-anyway",
+        "Open anyway and show Cobot's refusal (as Cobot's own door integrations do)",
+    ),
+    ("refuse", "Keep the door shut with Cobot's words"),
+];
 
 /// What the tab holds between answers.
 #[derive(Clone, PartialEq, Default)]
@@ -93,6 +104,12 @@ fn act<A: Serialize + 'static>(state: &UseStateHandle<State>, cmd: &'static str,
 pub fn check_ins_tab() -> Html {
     let state = use_state(State::default);
     let policy = use_state(String::new);
+    let no_pass = use_state(String::new);
+    {
+        let no_pass = no_pass.clone();
+        let from_hub = state.view.as_ref().map(|v| v.no_pass.clone()).unwrap_or_default();
+        use_effect_with(from_hub, move |p| no_pass.set(p.clone()));
+    }
     {
         let state = state.clone();
         use_effect_with((), move |_| act(&state, "console_check_ins", DayArgs { day: None }));
@@ -119,8 +136,12 @@ pub fn check_ins_tab() -> Html {
         let policy = policy.clone();
         Callback::from(move |e: Event| policy.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
     };
+    let on_no_pass = {
+        let no_pass = no_pass.clone();
+        Callback::from(move |e: Event| no_pass.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+    };
     let save_policy = {
-        let (state, policy, day) = (state.clone(), policy.clone(), shown_day.clone());
+        let (state, policy, no_pass, day) = (state.clone(), policy.clone(), no_pass.clone(), shown_day.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             act(
@@ -128,6 +149,7 @@ pub fn check_ins_tab() -> Html {
                 "console_check_in_policy",
                 PolicyArgs {
                     policy: (*policy).clone(),
+                    no_pass: Some((*no_pass).clone()).filter(|n| !n.is_empty()),
                     day: day.clone(),
                 },
             )
@@ -182,8 +204,16 @@ pub fn check_ins_tab() -> Html {
                     </select>
                 </label>
                 { field_words(error, "policy") }
-                <p class="muted" id="check-in-policy-now">{ format!("In force: {}", view.policy) }</p>
-                <button id="save-check-in-policy" type="submit" disabled={*policy == view.policy || state.busy}>{"Save policy"}</button>
+                <label>{"A member Cobot will not check in (no time pass left)"}
+                    <select id="check-in-no-pass" onchange={on_no_pass}>
+                        { for NO_PASS.iter().map(|(value, words)| html! {
+                            <option value={*value} selected={*no_pass == *value}>{ *words }</option>
+                        }) }
+                    </select>
+                </label>
+                { field_words(error, "no_pass") }
+                <p class="muted" id="check-in-policy-now">{ format!("In force: {}, {}", view.policy, view.no_pass) }</p>
+                <button id="save-check-in-policy" type="submit" disabled={(*policy == view.policy && *no_pass == view.no_pass) || state.busy}>{"Save policy"}</button>
             </form>
         </div>
     }

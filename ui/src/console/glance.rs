@@ -20,7 +20,8 @@ pub fn status_strip(props: &StripProps) -> Html {
     {
         let glance = glance.clone();
         use_effect_with((), move |_| {
-            tauri::listen::<GlanceDto>(GLANCE_EVENT, move |g| glance.set(Some(g)));
+            let listener = tauri::listen::<GlanceDto>(GLANCE_EVENT, move |g| glance.set(Some(g)));
+            move || drop(listener)
         });
     }
     {
