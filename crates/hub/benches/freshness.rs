@@ -198,8 +198,8 @@ async fn run(rounds: usize, pace: Option<Duration>, burst: usize) {
         }
         hub.hub.followups.settled().await;
         println!(
-            "  a burst of {burst} changes at once: the last one decided after {:.1} s (re-reads queue behind Cobot's \
-             58 requests a minute)",
+            "  a burst of {burst} changes to one membership at once: the last one decided after {:.1} s (waiting \
+             hints for one membership merge into one re-read)",
             sent.elapsed().as_secs_f64()
         );
     }
