@@ -159,7 +159,7 @@ async fn run(rounds: usize, pace: Option<Duration>, burst: usize) {
             let due = start + pace * round as u32;
             tokio::time::sleep_until(due.into()).await;
         }
-        match change(&http, &field, round % 2 == 0, &decides).await {
+        match change(&http, &field, round.is_multiple_of(2), &decides).await {
             Some(t) => taken.push(t),
             None => missed += 1,
         }
@@ -185,7 +185,7 @@ async fn run(rounds: usize, pace: Option<Duration>, burst: usize) {
     );
     if burst > 0 {
         // Past Cobot's budget: every change at once, each followed until the hub decides by it.
-        let mut last = rounds % 2 == 0;
+        let mut last = rounds.is_multiple_of(2);
         let sent = Instant::now();
         for _ in 0..burst {
             last = !last;
