@@ -101,10 +101,11 @@ fn a_line_cut_off_by_a_full_disk_is_not_glued_to_the_announcement() {
 
 #[test]
 fn a_full_queue_drops_lines_without_waiting() {
-    /// A log reader that never reads: every write blocks until released.
-    struct Stuck(Arc<(Mutex<bool>, std::sync::Condvar)>);
+    /// A log reader that never reads: every write blocks until released, and says it is stuck.
+    struct Stuck(Arc<(Mutex<bool>, std::sync::Condvar)>, Arc<AtomicBool>);
     impl Write for Stuck {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.1.store(true, Ordering::SeqCst);
             let (released, wake) = &*self.0;
             let mut released = released.lock().unwrap();
             while !*released {
@@ -117,7 +118,19 @@ fn a_full_queue_drops_lines_without_waiting() {
         }
     }
     let gate = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
-    let writer = LogWriter::to(Stuck(gate.clone()));
+    let stuck = Arc::new(AtomicBool::new(false));
+    let writer = LogWriter::to(Stuck(gate.clone(), stuck.clone()));
+    // The writer thread takes a first line and is stuck writing it; only then is the queue's
+    // room exactly known (the thread may take several queued lines in one write).
+    writer.make_writer().write_all(b"first\n").unwrap();
+    let waited = Instant::now();
+    while !stuck.load(Ordering::SeqCst) {
+        assert!(
+            waited.elapsed() < Duration::from_secs(10),
+            "the writer thread never wrote"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
     let started = Instant::now();
     for _ in 0..QUEUE_LINES + 100 {
         let mut line = writer.make_writer();
@@ -127,7 +140,7 @@ fn a_full_queue_drops_lines_without_waiting() {
         started.elapsed() < Duration::from_secs(5),
         "logging waited for the stuck reader"
     );
-    assert!(writer.shared.overflowed.load(Ordering::SeqCst) >= 99);
+    assert!(writer.shared.overflowed.load(Ordering::SeqCst) >= 100);
     *gate.0.lock().unwrap() = true;
     gate.1.notify_all();
     settle(&writer);
