@@ -924,30 +924,42 @@ async fn assert_fits_a_phone(h: &Harness, screen: &str) {
 }
 
 /// Makes the window's viewport exactly `width` × `height` CSS pixels (an iPhone 14's is 390 × 844).
+/// The window's frame takes some of its size, and a resize reaches the page a moment later: the
+/// window is set, the viewport read once it has settled, and the window corrected by the
+/// difference until the viewport is exact.
 async fn viewport(h: &Harness, width: u32, height: u32) {
-    h.client.set_window_size(width, height).await.unwrap();
-    let inner = h
-        .client
-        .execute("return [window.innerWidth, window.innerHeight];", vec![])
-        .await
-        .unwrap();
-    let (w, ht) = (inner[0].as_u64().unwrap() as u32, inner[1].as_u64().unwrap() as u32);
-    if (w, ht) != (width, height) {
-        // The window's frame takes some of it: grow the window by the difference.
-        h.client
-            .set_window_size(width + (width - w.min(width)), height + (height - ht.min(height)))
+    let read = || async {
+        let inner = h
+            .client
+            .execute("return [window.innerWidth, window.innerHeight];", vec![])
             .await
             .unwrap();
+        (inner[0].as_u64().unwrap() as i64, inner[1].as_u64().unwrap() as i64)
+    };
+    let (mut outer_w, mut outer_h) = (width as i64, height as i64);
+    let mut seen = (0, 0);
+    for _ in 0..40 {
+        h.client.set_window_size(outer_w as u32, outer_h as u32).await.unwrap();
+        // Wait until two reads agree: the page has the new size.
+        let mut last = read().await;
+        for _ in 0..20 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let now = read().await;
+            if now == last {
+                break;
+            }
+            last = now;
+        }
+        seen = last;
+        if seen == (width as i64, height as i64) {
+            return;
+        }
+        outer_w += width as i64 - seen.0;
+        outer_h += height as i64 - seen.1;
     }
-    let inner = h
-        .client
-        .execute("return [window.innerWidth, window.innerHeight];", vec![])
-        .await
-        .unwrap();
-    assert_eq!(
-        (inner[0].as_u64(), inner[1].as_u64()),
-        (Some(width as u64), Some(height as u64)),
-        "the viewport is a phone's"
+    panic!(
+        "the viewport is a phone's: wanted {width}×{height}, the window shows {}×{}",
+        seen.0, seen.1
     );
 }
 
