@@ -440,7 +440,7 @@ fn signed_in(props: &ScreenProps) -> Html {
             return html! {
                 <section id="session" class="staff">
                     { nav.unwrap_or_default() }
-                    <console::glance::StatusStrip tab={Some(t)} />
+                    <console::glance::StatusStrip tab={Some(t)} epoch={props.view.console_epoch} />
                     <console::Console tab={t} epoch={props.view.console_epoch} />
                 </section>
             };

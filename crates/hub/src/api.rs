@@ -571,7 +571,7 @@ async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<MyAc
         }
         None => (Vec::new(), Vec::new(), None),
     };
-    if let (false, Some(words)) = (session.staff, crate::freshness::too_old(&hub, now)) {
+    if let (false, Some(words)) = (session.staff, crate::freshness::too_old(&hub, snapshot.as_of, now)) {
         // Past the space's bound the copy opens nothing for members; the reason comes first.
         for door in &mut doors {
             door.allowed = false;

@@ -10,26 +10,25 @@ use jiff::Timestamp;
 
 use crate::Hub;
 
-/// How long ago, in words: `just now`, `4 min`, `3 h`, `2 days` (the hub's words for ages).
-pub fn age_words(seconds: i64) -> String {
-    crate::glance::age(seconds)
-}
-
 /// Seconds since the hub last reached Cobot; `None` before its first read.
 pub fn copy_age(hub: &Hub, now: Timestamp) -> Option<i64> {
     let as_of = hub.snapshot().as_of;
     (as_of != Timestamp::default()).then(|| now.as_second() - as_of.as_second())
 }
 
-/// Why the copy no longer opens doors for members, in words; `None` while it still does.
-pub fn too_old(hub: &Hub, now: Timestamp) -> Option<String> {
-    let age = copy_age(hub, now)?;
+/// Why a copy read from Cobot at `as_of` no longer opens doors for members at `now`, in words;
+/// `None` while it still does (and before the first read, which the callers refuse on its own).
+pub fn too_old(hub: &Hub, as_of: Timestamp, now: Timestamp) -> Option<String> {
+    if as_of == Timestamp::default() {
+        return None;
+    }
+    let age = now.as_second() - as_of.as_second();
     let bound = i64::from(hub.config.sync.max_age_hours) * 3600;
     (age > bound).then(|| {
         format!(
             "The hub last reached Cobot {}, longer than {} lets members in without it ({} hours), so it can no \
              longer tell whether your membership is current. Staff can still let you in.",
-            age_words(age),
+            crate::glance::age(age),
             hub.config.space.name,
             hub.config.sync.max_age_hours
         )

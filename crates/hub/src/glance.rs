@@ -75,7 +75,7 @@ pub async fn now(hub: &Arc<Hub>) -> Result<Glance, Error> {
                 .map(|t| (at - t).get_seconds())
                 .unwrap_or(i64::MAX);
             let when = age(seconds);
-            if crate::freshness::too_old(hub, at).is_some() {
+            if crate::freshness::too_old(hub, hub.snapshot().as_of, at).is_some() {
                 light(
                     false,
                     format!(

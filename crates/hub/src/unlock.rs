@@ -428,7 +428,7 @@ impl Hub {
                 );
                 return self.refuse(audit, error, Vec::new()).await;
             }
-            if let Some(words) = crate::freshness::too_old(self, now) {
+            if let Some(words) = crate::freshness::too_old(self, snapshot.as_of, now) {
                 let error = Error::new(StatusCode::SERVICE_UNAVAILABLE, Code::MembershipDataTooOld, words);
                 return self.refuse(audit, error, Vec::new()).await;
             }

@@ -14,7 +14,7 @@ use crate::tauri;
 pub const POLICIES: &[(&str, &str)] = &[
     (
         "once-per-day",
-        "Once per day: the member's first entry of the day checks them in",
+        "Check in: an entry checks the member in unless Cobot has them checked in already",
     ),
     ("off", "Off: Frontdoor checks nobody in"),
 ];

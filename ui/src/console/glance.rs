@@ -2,7 +2,7 @@
 //! the hub says it. Loaded when the console opens and kept current by the shell, which asks the
 //! hub every half minute and sends a desktop notification when a light turns bad.
 
-use frontdoor_ipc::{GlanceDto, GLANCE_EVENT};
+use frontdoor_ipc::{GlanceDto, SyncProgressDto, GLANCE_EVENT, SYNC_PROGRESS_EVENT};
 use yew::prelude::*;
 
 use super::NoArgs;
@@ -10,8 +10,20 @@ use crate::tauri;
 
 #[derive(Properties, PartialEq)]
 pub struct StripProps {
-    /// Looked at again whenever this changes (staff moving between tabs, after a change).
+    /// Looked at again whenever this changes (staff moving between tabs).
     pub tab: Option<super::Tab>,
+    /// Looked at again whenever this grows (Cobot was just connected).
+    pub epoch: u64,
+}
+
+/// Asks the shell for the lights now.
+fn look(glance: &UseStateHandle<Option<GlanceDto>>) {
+    let glance = glance.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Ok(g) = tauri::call::<_, GlanceDto>("console_glance", &NoArgs {}).await {
+            glance.set(Some(g));
+        }
+    });
 }
 
 #[function_component(StatusStrip)]
@@ -20,19 +32,23 @@ pub fn status_strip(props: &StripProps) -> Html {
     {
         let glance = glance.clone();
         use_effect_with((), move |_| {
-            let listener = tauri::listen::<GlanceDto>(GLANCE_EVENT, move |g| glance.set(Some(g)));
-            move || drop(listener)
+            let pushed = glance.clone();
+            let listener = tauri::listen::<GlanceDto>(GLANCE_EVENT, move |g| pushed.set(Some(g)));
+            // A sync that ended changes the sync light (and often Cobot's): look again then.
+            let synced = tauri::listen::<SyncProgressDto>(SYNC_PROGRESS_EVENT, move |p| {
+                if matches!(p.phase.as_str(), "done" | "failed") {
+                    look(&glance);
+                }
+            });
+            move || {
+                drop(listener);
+                drop(synced);
+            }
         });
     }
     {
         let glance = glance.clone();
-        use_effect_with(props.tab, move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(g) = tauri::call::<_, GlanceDto>("console_glance", &NoArgs {}).await {
-                    glance.set(Some(g));
-                }
-            });
-        });
+        use_effect_with((props.tab, props.epoch), move |_| look(&glance));
     }
     let Some(g) = &*glance else {
         return html! {};
