@@ -432,6 +432,26 @@ impl DoorDriverSetup {
             DoorDriverSetup::Webhook { .. } => "webhook",
         }
     }
+
+    /// Where this driver sends a door's secret: its kind and the origin (scheme, host, port) of
+    /// its address, e.g. `home-assistant https://ha.example:8123`. `None` for a driver that takes
+    /// no secret (MQTT) or an address that does not read.
+    ///
+    /// A stored secret belongs to this destination: when a change would send it to another
+    /// one, the secret must be entered again (see the hub's door console).
+    pub fn secret_destination(&self) -> Option<String> {
+        let url = match self {
+            DoorDriverSetup::ShellyGen2 { url, .. }
+            | DoorDriverSetup::ShellyGen1 { url, .. }
+            | DoorDriverSetup::HomeAssistant { url, .. }
+            | DoorDriverSetup::Webhook { url } => url,
+            DoorDriverSetup::Mqtt { .. } => return None,
+        };
+        let origin = url::Url::parse(url.trim()).ok()?.origin();
+        origin
+            .is_tuple()
+            .then(|| format!("{} {}", self.kind(), origin.ascii_serialization()))
+    }
 }
 
 /// A door as staff edit it.

@@ -193,6 +193,8 @@ pub struct Error {
     code: Code,
     message: String,
     fields: std::collections::BTreeMap<String, String>,
+    /// Sent as `Retry-After` (seconds).
+    retry_after: Option<u64>,
 }
 
 impl Error {
@@ -202,7 +204,14 @@ impl Error {
             code,
             message: message.into(),
             fields: Default::default(),
+            retry_after: None,
         }
+    }
+
+    /// The same error, telling the caller how many seconds to wait (`Retry-After`).
+    pub(crate) fn retry_after(mut self, secs: u64) -> Error {
+        self.retry_after = Some(secs);
+        self
     }
 
     /// `422 invalid`: a change with wrong fields, each named with words a person can act on.
@@ -212,6 +221,7 @@ impl Error {
             code: Code::Invalid,
             message: message.into(),
             fields,
+            retry_after: None,
         }
     }
 
@@ -258,7 +268,7 @@ impl Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status,
             Json(ApiError {
                 code: self.code,
@@ -266,7 +276,13 @@ impl IntoResponse for Error {
                 fields: self.fields,
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 

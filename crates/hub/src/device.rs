@@ -4,9 +4,14 @@
 //! - A **hub session** lives [`SESSION_SECS`]; the app gets a new one with its refresh token.
 //! - A **refresh token** is good once. Each refresh re-checks the person: the membership in the
 //!   snapshot (an ended or vanished membership ends the device, unless the person is staff),
-//!   and with Cobot (`GET /api/user` with the person's own token) at every refresh of a staff
-//!   device and at least every [`REVALIDATE_SECS`] (an hour) for members. A token Cobot no longer accepts
-//!   ends the device; a lost `admin_of` ends staff rights there.
+//!   and with Cobot (`GET /api/user` with the person's own token, so each person spends their
+//!   own Cobot budget: one request per session, about six an hour) at every refresh, members and
+//!   staff alike. A token Cobot no longer accepts ends the device; a lost `admin_of` ends staff
+//!   rights there. A session never outlives Cobot's last word by more than [`SESSION_SECS`]:
+//!   **a member whose Cobot tokens were all revoked opens nothing once the session in hand ends,
+//!   at most ten minutes later.** While Cobot cannot be reached, members
+//!   keep what the snapshot gives them (the doors work through an outage) and are asked again
+//!   at the first refresh after Cobot answers; staff rights lapse after [`STAFF_GRACE_SECS`].
 //! - **Reuse** of a refresh token that was already used ends the device's whole chain: one of
 //!   the two holders is not the app it was issued to.
 //! - **Sign-out** (by the person, or by staff) ends the device, deletes its sessions and revokes
@@ -31,13 +36,12 @@ use rusqlite::{params, OptionalExtension};
 use crate::api::{bearer, staff_only, token_hash, Error, Json, Path};
 use crate::sign_in::{auth_random, Verified};
 use crate::store::{ctx, SessionRow, Store};
+use crate::throttle::Endpoint;
 use crate::Hub;
 
 /// How long a hub session lasts: minutes, so an ended membership or a lost admin right stops
 /// working soon, through the refresh that follows.
 pub const SESSION_SECS: i64 = 10 * 60;
-/// A member's device is re-validated with Cobot at least this often (while it is used).
-pub const REVALIDATE_SECS: i64 = 3600;
 /// A device not refreshed for this long is signed out at its next refresh (its token expired).
 pub const UNUSED_DEVICE_SECS: i64 = 90 * 24 * 3600;
 /// Staff rights are kept without Cobot's word for at most this long (Cobot unreachable).
@@ -442,8 +446,8 @@ pub(crate) async fn redeem(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(request): Json<RedeemRequest>,
 ) -> Result<axum::Json<SessionResponse>, Error> {
-    if !hub.throttles.tokens.admit(peer.ip()) {
-        return Err(crate::sign_in::throttled());
+    if let Err(wait) = hub.throttles.admit(Endpoint::Token, peer.ip()) {
+        return Err(crate::sign_in::throttled(wait));
     }
     let now = hub.clock.now();
     let verified: Verified = hub
@@ -496,8 +500,8 @@ pub(crate) async fn refresh(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(request): Json<RefreshRequest>,
 ) -> Result<axum::Json<SessionResponse>, Error> {
-    if !hub.throttles.tokens.admit(peer.ip()) {
-        return Err(crate::sign_in::throttled());
+    if let Err(wait) = hub.throttles.admit(Endpoint::Token, peer.ip()) {
+        return Err(crate::sign_in::throttled(wait));
     }
     let now = hub.clock.now();
     let hash = token_hash(request.refresh_token.secret());
@@ -512,44 +516,43 @@ pub(crate) async fn refresh(
         }
         Rotation::Unknown | Rotation::Ended => return Err(signed_out()),
     };
-    // Staff at every refresh; members at least hourly. Without Cobot's answer `validated_at`
-    // stays old, so a device whose staff rights lapsed for want of it is asked again at every
-    // refresh until Cobot answers.
-    let due = device.staff || now.as_second() - device.validated_at >= REVALIDATE_SECS;
-    if due {
-        let token = device
-            .cobot_token
-            .as_deref()
-            .and_then(|s| hub.seal.open(&device.id, s).ok())
-            .map(|t| AccessToken::new(String::from_utf8_lossy(&t).into_owned()));
-        let answer = match &token {
-            Some(token) => Some(hub.cobot_now.user(token).await),
-            None => None,
-        };
-        match answer {
-            Some(Ok(user)) => {
-                device.staff = user.is_admin_of(hub.config.space.subdomain.as_str());
-                device.validated_at = now.as_second();
-            }
-            Some(Err(cobot::Error::SignInAgain)) | None => {
-                // Cobot no longer accepts the person's token (or the hub cannot read it any
-                // more): the device ends here.
-                let (id, at) = (device.id.clone(), now.as_second());
-                let _ = hub
-                    .db(move |store| store.end_device(&id, "Cobot no longer accepts the sign-in", at))
-                    .await;
-                return Err(Error::new(
-                    StatusCode::UNAUTHORIZED,
-                    Code::SignInAgain,
-                    "Cobot no longer accepts your sign-in. Please sign in again.",
-                ));
-            }
-            Some(Err(e)) => {
-                tracing::info!("could not re-validate a device with Cobot: {e}");
-                if device.staff && now.as_second() - device.validated_at > STAFF_GRACE_SECS {
-                    // Fail closed for staff rights: without Cobot's word they lapse.
-                    device.staff = false;
-                }
+    // Everyone, at every refresh. Without Cobot's answer `validated_at` stays old.
+    let token = device
+        .cobot_token
+        .as_deref()
+        .and_then(|s| hub.seal.open(&device.id, s).ok())
+        .map(|t| AccessToken::new(String::from_utf8_lossy(&t).into_owned()));
+    let answer = match &token {
+        Some(token) => Some(hub.cobot_now.user(token).await),
+        None => None,
+    };
+    match answer {
+        Some(Ok(user)) => {
+            device.staff = user.is_admin_of(hub.config.space.subdomain.as_str());
+            device.validated_at = at;
+        }
+        Some(Err(cobot::Error::SignInAgain)) | None => {
+            // Cobot no longer accepts the person's token (revoked: signed out of Cobot
+            // everywhere, or the app removed), or the hub cannot read it any more: the
+            // device ends here.
+            let id = device.id.clone();
+            let _ = hub
+                .db(move |store| store.end_device(&id, "Cobot no longer accepts the sign-in", at))
+                .await;
+            tracing::info!(user = %device.user_id, "Cobot no longer accepts a device's sign-in; it was signed out");
+            return Err(Error::new(
+                StatusCode::UNAUTHORIZED,
+                Code::SignInAgain,
+                "Cobot no longer accepts your sign-in. Please sign in again.",
+            ));
+        }
+        Some(Err(e)) => {
+            tracing::info!("could not re-validate a device with Cobot: {e}");
+            // Cobot cannot say: members keep what the snapshot gives them (the doors work
+            // through an outage) and are asked again at the next refresh.
+            if device.staff && at - device.validated_at > STAFF_GRACE_SECS {
+                // Fail closed for staff rights: without Cobot's word they lapse.
+                device.staff = false;
             }
         }
     }
@@ -571,8 +574,8 @@ pub(crate) async fn sign_out(
     headers: HeaderMap,
     Json(request): Json<SignOutRequest>,
 ) -> Result<axum::Json<serde_json::Value>, Error> {
-    if !hub.throttles.tokens.admit(peer.ip()) {
-        return Err(crate::sign_in::throttled());
+    if let Err(wait) = hub.throttles.admit(Endpoint::Token, peer.ip()) {
+        return Err(crate::sign_in::throttled(wait));
     }
     let now = hub.clock.now();
     let by_session = match bearer(&headers) {

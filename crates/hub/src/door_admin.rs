@@ -235,6 +235,23 @@ async fn save(
             None => (None, None, None),
         },
     };
+    // A stored secret is only ever sent where it was entered for: another driver kind or
+    // another host (scheme, host, port) needs it typed again.
+    let was_for = before.as_ref().and_then(|b| destination(&b.setup));
+    let goes_to = destination(&door);
+    let moved = before.is_some() && was_for != goes_to;
+    let had_secret = before
+        .as_ref()
+        .is_some_and(|b| b.sealed.is_some() || b.credential.is_some());
+    if moved && had_secret && secret.is_none() && goes_to.is_some() {
+        fields.insert(
+            "secret".to_string(),
+            "This door now points at another device (its driver or address changed). Enter its password or \
+             token again: the stored one is only sent to the device it was entered for. Or tick “Remove the \
+             stored secret”."
+                .to_string(),
+        );
+    }
     if let Err(more) = crate::doors::plan(&door, effective.as_deref(), hub.access.workshop.mqtt_broker().is_some()) {
         for (field, why) in more {
             fields.entry(field).or_insert(why);
@@ -256,9 +273,19 @@ async fn save(
     if before.as_ref() == Some(&next) {
         return Ok(Json(view(&hub).await?));
     }
-    let what = match &before {
-        Some(_) => format!("door {id}"),
-        None => format!("added door {id}"),
+    let what = match (&before, moved) {
+        (Some(_), true) => format!(
+            "door {id}: now opened through {}{}",
+            goes_to.as_deref().unwrap_or("no device"),
+            match (had_secret, secret.as_deref()) {
+                (_, Some("")) => ", its secret removed",
+                (_, Some(_)) => ", its secret entered again",
+                (true, None) => ", its secret dropped",
+                (false, None) => "",
+            }
+        ),
+        (Some(_), false) => format!("door {id}"),
+        (None, _) => format!("added door {id}"),
     };
     let trail = Trail {
         at: hub.clock.now(),
@@ -272,6 +299,13 @@ async fn save(
     hub.db(move |store| live.commit_door(store, &id, Some(next), trail))
         .await??;
     Ok(Json(view(&hub).await?))
+}
+
+/// Where a door's secret goes ([`frontdoor_core::console::DoorDriverSetup::secret_destination`]).
+fn destination(door: &frontdoor_core::console::DoorSetup) -> Option<String> {
+    door.driver
+        .as_ref()
+        .and_then(frontdoor_core::console::DoorDriverSetup::secret_destination)
 }
 
 async fn remove(

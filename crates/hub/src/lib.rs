@@ -70,22 +70,7 @@ pub const COBOT_SCOPES: &[&str] = &[
     "write",
 ];
 
-/// Per-address limits of the endpoints anyone may call.
-pub struct Throttles {
-    /// Beginning a sign-in (it holds a pending sign-in for minutes).
-    pub sign_in: throttle::Throttle,
-    /// Redeeming tickets, refreshing, signing out, Cobot's callback.
-    pub tokens: throttle::Throttle,
-}
-
-impl Default for Throttles {
-    fn default() -> Self {
-        Throttles {
-            sign_in: throttle::Throttle::per_minute(20),
-            tokens: throttle::Throttle::per_minute(60),
-        }
-    }
-}
+pub use throttle::Throttles;
 
 /// Database jobs that may run at once off the async workers.
 pub const DB_JOBS: usize = 16;
@@ -121,6 +106,8 @@ pub struct Setup {
     pub limits: serve::Limits,
     /// The budgets every request to Cobot keeps to (Cobot's; tests shrink the window).
     pub cobot_limits: frontdoor_core::cobot::limit::Limits,
+    /// The budgets of the sign-in endpoints (per address and for the whole hub).
+    pub throttle_limits: throttle::Limits,
 }
 
 impl Setup {
@@ -141,6 +128,7 @@ impl Setup {
             door_check_in_timeout: check_in::DOOR_CHECK_IN_TIMEOUT,
             limits: serve::Limits::default(),
             cobot_limits: frontdoor_core::cobot::limit::Limits::cobot(),
+            throttle_limits: throttle::Limits::default(),
         }
     }
 }
@@ -265,7 +253,7 @@ impl Hub {
             public_base: OnceLock::new(),
             webhook_secret,
             db_jobs: Arc::new(tokio::sync::Semaphore::new(DB_JOBS)),
-            throttles: Throttles::default(),
+            throttles: Throttles::new(setup.throttle_limits),
             clock: setup.clock,
             journal,
             unlocks: unlock::Unlocks::default(),

@@ -226,9 +226,40 @@ impl Write for Line<'_> {
 impl Drop for Line<'_> {
     fn drop(&mut self) {
         if !self.buf.is_empty() {
-            self.writer.submit(std::mem::take(&mut self.buf));
+            self.writer.submit(one_line(std::mem::take(&mut self.buf)));
         }
     }
+}
+
+/// One event as one line of text: every control character inside it (a newline, a carriage
+/// return, an ANSI escape, C1 controls) and the characters that move or reorder text (line and
+/// paragraph separators, bidirectional overrides) are written as escapes (`\n`, `\u{1b}`), so
+/// nothing a caller sends — a sign-in callback's error text, a door id in an address, a body
+/// Cobot or a device answered — can start a line of its own, colour the terminal or hide what
+/// follows. Only the line's own final newline stays. This is the one place every module's log
+/// lines pass, so no call site can forget it (the hub logs without colours, so no escape is
+/// ever its own).
+pub fn one_line(buf: Vec<u8>) -> Vec<u8> {
+    fn suspicious(c: char) -> bool {
+        (c.is_control() && c != '\t')
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+    }
+    let text = String::from_utf8_lossy(&buf);
+    let body = text.strip_suffix('\n').unwrap_or(&text);
+    if !body.chars().any(suspicious) && matches!(text, std::borrow::Cow::Borrowed(_)) {
+        return buf;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in body.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if suspicious(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('\n');
+    out.into_bytes()
 }
 
 impl<'a> MakeWriter<'a> for LogWriter {

@@ -111,6 +111,9 @@ async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(log)
+        // Plain text: the writer escapes every control character a line holds (see
+        // `log::one_line`), so colours would arrive as `\u{1b}[…`.
+        .with_ansi(false)
         .log_internal_errors(false)
         .init();
     let args = Args::parse();

@@ -142,6 +142,11 @@ fn svg_response(svg: String) -> Response {
             (header::CONTENT_TYPE, "image/svg+xml"),
             (header::CACHE_CONTROL, "no-store"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            // An SVG opened on its own is a document: it may hold no script and load nothing.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'",
+            ),
         ],
         svg,
     )
@@ -265,6 +270,7 @@ pub fn sticker_page(space: &str, paper: Paper, doors: &[(String, String)], join:
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>Door stickers — {space}</title>
 <style>
 @page {{ size: {size}; margin: 12mm; }}

@@ -38,6 +38,7 @@ use subtle::ConstantTimeEq;
 use url::Url;
 
 use crate::api::{token_hash, Error, Json, Query};
+use crate::throttle::{Endpoint, Wait};
 use crate::Hub;
 
 /// How long a begun sign-in waits for Cobot's callback.
@@ -126,9 +127,16 @@ impl SignIns {
     ) -> Result<(), Error> {
         let mut begun = self.begun();
         begun.retain(|_, b| b.expires_at > now);
-        let from_there = begun.values().filter(|b| from.is_some() && b.from == from).count();
-        if from_there >= MAX_PENDING_PER_ADDRESS {
-            return Err(throttled());
+        let from_there: Vec<i64> = begun
+            .values()
+            .filter(|b| from.is_some() && b.from == from)
+            .map(|b| b.expires_at)
+            .collect();
+        if from_there.len() >= MAX_PENDING_PER_ADDRESS {
+            // Room comes when the address's oldest pending sign-in expires.
+            let free_at = from_there.iter().copied().min().unwrap_or(now + 60);
+            let wait = std::time::Duration::from_secs(u64::try_from(free_at - now).unwrap_or(1));
+            return Err(throttled(Wait(wait)));
         }
         if begun.len() >= MAX_PENDING {
             return Err(Error::new(
@@ -276,13 +284,19 @@ impl Hub {
     }
 }
 
-/// "Too many from your address" for the endpoints anyone may call.
-pub(crate) fn throttled() -> Error {
+/// "Too many" for the endpoints anyone may call: `429 slow_down` with `Retry-After`.
+pub(crate) fn throttled(wait: Wait) -> Error {
+    let secs = wait.secs();
     Error::new(
         StatusCode::TOO_MANY_REQUESTS,
         Code::SlowDown,
-        "Too many sign-in requests from your network. Wait a minute, then try again.",
+        format!(
+            "Too many sign-in requests reached the hub. Wait {} second{}, then try again.",
+            secs,
+            if secs == 1 { "" } else { "s" }
+        ),
     )
+    .retry_after(secs)
 }
 
 /// `POST /api/v1/sign_in`.
@@ -291,8 +305,8 @@ pub(crate) async fn begin(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(request): Json<SignInRequest>,
 ) -> Result<axum::Json<SignInStarted>, Error> {
-    if !hub.throttles.sign_in.admit(peer.ip()) {
-        return Err(throttled());
+    if let Err(wait) = hub.throttles.admit(Endpoint::Begin, peer.ip()) {
+        return Err(throttled(wait));
     }
     if !return_allowed(&request.return_to, &hub.config.hub.return_urls) {
         return Err(Error::new(
@@ -363,12 +377,16 @@ pub(crate) async fn callback(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
-    if !hub.throttles.tokens.admit(peer.ip()) {
-        return page(
+    if let Err(wait) = hub.throttles.admit(Endpoint::Token, peer.ip()) {
+        let mut refused = page(
             StatusCode::TOO_MANY_REQUESTS,
-            "Too many sign-in answers from your network",
+            "Too many sign-in answers reached the hub",
             "Wait a minute, then sign in again from Frontdoor.",
         );
+        refused
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, wait.secs().into());
+        return refused;
     }
     let now = hub.clock.now().as_second();
     let begun = {
@@ -422,7 +440,7 @@ pub(crate) async fn callback(
                     "Cobot connected"
                 }
                 Err((error, words)) => {
-                    tracing::info!("connecting Cobot failed at the callback: {words}");
+                    tracing::info!(why = ?words, "connecting Cobot failed at the callback");
                     // The app reads descriptions up to 1,024 bytes.
                     let words: String = words.chars().take(300).collect();
                     back.query_pairs_mut()
@@ -453,7 +471,7 @@ pub(crate) async fn callback(
         Err((error, words)) => {
             static LOG: std::sync::OnceLock<crate::log::LogBudget> = std::sync::OnceLock::new();
             if crate::log::budgeted(&LOG, "a sign-in failed at the callback", 20).admit() {
-                tracing::info!("a sign-in failed at the callback: {words}");
+                tracing::info!(why = ?words, "a sign-in failed at the callback");
             }
             back.query_pairs_mut()
                 .append_pair("error", error)

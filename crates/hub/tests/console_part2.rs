@@ -1255,3 +1255,179 @@ async fn door_state(w: &World, door: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+/// A Home Assistant double that answers every service call and keeps each `Authorization` it was
+/// sent.
+async fn home_assistant_recording() -> (relay_sim::Server, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = seen.clone();
+    let server = relay_sim::Server::start(move |request| {
+        kept.lock()
+            .unwrap()
+            .push(request.header("authorization").unwrap_or("").to_string());
+        relay_sim::Action::Answer(relay_sim::Response::json(
+            200,
+            json!([{"entity_id": "lock.side", "state": "unlocked"}]),
+        ))
+    })
+    .await;
+    (server, seen)
+}
+
+fn ha_side_door(url: &str) -> Value {
+    json!({"id": "side", "name": "Side", "entrance": false, "pulse_ms": 2000,
+           "driver": {"kind": "home-assistant", "url": url, "service": "lock.unlock",
+                      "entity_id": "lock.side", "switch_turns_itself_off": false}})
+}
+
+#[tokio::test]
+async fn a_doors_secret_never_goes_to_another_host_or_driver_without_being_entered_again() {
+    const TOKEN: &str = "ha-long-lived-token-for-the-real-home-assistant";
+    let w = World::start().await;
+    let (home, home_saw) = home_assistant_recording().await;
+    let (other, other_saw) = home_assistant_recording().await;
+    let put = |body: Value| {
+        let w = &w;
+        async move {
+            w.json(Method::PUT, "api/v1/admin/doors/side", Some(&w.sam), Some(body))
+                .await
+        }
+    };
+    let test = || {
+        let w = &w;
+        async move {
+            w.json(Method::POST, "api/v1/admin/doors/side/test", Some(&w.sam), None)
+                .await
+        }
+    };
+    let (status, answer) = put(json!({"door": ha_side_door(home.url().as_str()), "secret": TOKEN})).await;
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = test().await;
+    assert_eq!((status, answer["outcome"].as_str()), (200, Some("opened")), "{answer}");
+    assert_eq!(*home_saw.lock().unwrap(), [format!("Bearer {TOKEN}")]);
+
+    // Only the address changes, to another host: refused, the field says why, nothing changed.
+    let (status, answer) = put(json!({"door": ha_side_door(other.url().as_str())})).await;
+    assert_invalid(status, &answer, &["secret"]);
+    assert!(
+        answer["fields"]["secret"].as_str().unwrap().contains("another device"),
+        "{answer}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (status, answer) = test().await;
+    assert_eq!((status, answer["outcome"].as_str()), (200, Some("opened")), "{answer}");
+    assert_eq!(other.requests(), 0, "the other host heard nothing, let alone the token");
+    assert_eq!(
+        home_saw.lock().unwrap().len(),
+        2,
+        "the door still opens through its own device"
+    );
+
+    // Only the driver kind changes (a webhook on the same host would sign with the token).
+    let (status, answer) = put(
+        json!({"door": {"id": "side", "name": "Side", "entrance": false, "pulse_ms": 2000,
+                                                "driver": {"kind": "webhook", "url": home.url().as_str()}}}),
+    )
+    .await;
+    assert_invalid(status, &answer, &["secret"]);
+
+    // Entered again for the new host: only the new token goes there, and the trail says so.
+    const NEW: &str = "ha-token-made-for-the-new-home-assistant";
+    let (status, answer) = put(json!({"door": ha_side_door(other.url().as_str()), "secret": NEW})).await;
+    assert_eq!(status, 200, "{answer}");
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (status, answer) = test().await;
+    assert_eq!((status, answer["outcome"].as_str()), (200, Some("opened")), "{answer}");
+    assert_eq!(
+        *other_saw.lock().unwrap(),
+        [format!("Bearer {NEW}")],
+        "never the old token"
+    );
+    let trail = w
+        .call(Method::GET, "api/v1/admin/access/changes", Some(&w.sam), None)
+        .await
+        .2;
+    let port = other.url().port().unwrap();
+    assert!(
+        trail.contains(&format!(
+            "door side: now opened through home-assistant http://127.0.0.1:{port}, its secret entered again"
+        )),
+        "{trail}"
+    );
+    assert!(!trail.contains(TOKEN) && !trail.contains(NEW));
+}
+
+/// A name as a hostile or careless editor would type it: markup, an event handler, quotes and an
+/// ampersand.
+const MARKUP: &str = r#"<script>alert(1)</script><img src=x onerror="alert(2)"> Tom's "Den" & Co"#;
+
+/// `page` shows [`MARKUP`] as text: escaped, never as markup.
+fn shows_as_text(page: &str, surface: &str) {
+    assert!(
+        !page.contains("<script") && !page.contains("<img") && !page.contains("onerror=\""),
+        "{surface}: the name arrived as markup: {page}"
+    );
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&quot;alert(2)&quot;&gt; Tom&#39;s &quot;Den&quot; &amp; Co"),
+        "{surface}: the name is shown, escaped: {page}"
+    );
+}
+
+#[tokio::test]
+async fn a_name_with_markup_saved_in_the_console_is_shown_as_text_on_every_page_and_code() {
+    let w = World::start_with(|config| config.space.name = MARKUP.into()).await;
+    // The front door renamed through the console, as staff would.
+    let doors = w.get("api/v1/admin/doors").await;
+    let mut front = doors["doors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["door"]["id"] == "front")
+        .unwrap()["door"]
+        .clone();
+    front["name"] = json!(MARKUP);
+    let (status, answer) = w
+        .json(
+            Method::PUT,
+            "api/v1/admin/doors/front",
+            Some(&w.sam),
+            Some(json!({"door": front})),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+
+    let page = |path: &'static str| {
+        let w = &w;
+        async move {
+            let (status, headers, body) = w.call(Method::GET, path, Some(&w.sam), None).await;
+            assert_eq!(status, 200, "{path}: {body}");
+            let csp = headers["content-security-policy"].to_str().unwrap().to_string();
+            assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
+            assert!(!csp.contains("script-src"), "{path}: no script may run: {csp}");
+            body
+        }
+    };
+    let door_page = page("open?space=lighthouse&door=front").await;
+    shows_as_text(&door_page, "the phone's door page");
+    let join_page = page("join?space=lighthouse").await;
+    shows_as_text(&join_page, "the join page");
+    let sheet = page("api/v1/admin/qr/stickers").await;
+    shows_as_text(&sheet, "the sticker sheet");
+    assert!(
+        sheet.contains("<meta http-equiv=\"Content-Security-Policy\""),
+        "the sheet saved to a file keeps its policy"
+    );
+    for svg in [
+        page("api/v1/admin/qr/join.svg").await,
+        page("api/v1/admin/qr/doors/front.svg").await,
+    ]
+    .into_iter()
+    .chain(svgs_in(&sheet))
+    {
+        assert!(
+            !svg.contains("script") && !svg.contains("onerror") && !svg.contains("Tom"),
+            "a code is drawn from the link alone, never the name: {svg}"
+        );
+        assert!(DeepLink::read(&decode_svg(&svg)).is_ok(), "and still reads as the link");
+    }
+}

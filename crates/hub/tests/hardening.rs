@@ -371,3 +371,70 @@ async fn a_retry_after_from_cobot_never_holds_a_members_request_open() {
     );
     assert_eq!(answered.1["staff"], json!(true));
 }
+
+#[tokio::test]
+async fn a_burst_of_made_up_refreshes_from_one_address_is_held_off_while_a_member_elsewhere_refreshes() {
+    let w = World::start().await;
+    // Alex's phone is on another address (127.0.0.2: all of 127/8 is this machine).
+    let elsewhere = reqwest::Client::builder()
+        .local_address(Some("127.0.0.2".parse().unwrap()))
+        .build()
+        .unwrap();
+    let alex = sign_in(&elsewhere, &w.hub.base_url, "user-alex").await.unwrap();
+    w.clear_sim_requests().await;
+
+    // One address: refreshes, redeems and sign-in begins, all made up, as fast as it can.
+    let mut answers = Vec::new();
+    for i in 0..120 {
+        let garbage = format!("made-up-refresh-token-{i}-0123456789abcdef0123456789");
+        let r = match i % 3 {
+            0 => w
+                .http
+                .post(w.url("api/v1/session/refresh"))
+                .json(&json!({"refresh_token": garbage})),
+            1 => w
+                .http
+                .post(w.url("api/v1/sign_in/redeem"))
+                .json(&json!({"ticket": garbage, "proof": garbage})),
+            _ => w.http.post(w.url("api/v1/sign_in")).json(
+                &json!({"return_to": RETURN_TO, "state": format!("s{i}"), "challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}),
+            ),
+        }
+        .send()
+        .await
+        .unwrap();
+        let status = r.status().as_u16();
+        let retry_after = r
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+        let body: Value = r.json().await.unwrap();
+        answers.push((status, retry_after, body));
+    }
+    let refused: Vec<&(u16, Option<u64>, Value)> = answers.iter().filter(|a| a.0 == 429).collect();
+    assert!(
+        refused.len() >= 55,
+        "past the address's budget (60 a minute, one already spent by Alex's callback) the rest wait: {} refused",
+        refused.len()
+    );
+    assert!(
+        answers[..45].iter().all(|a| a.0 != 429),
+        "the budget admits the first forty-five: {:?}",
+        &answers[..45].iter().map(|a| a.0).collect::<Vec<_>>()
+    );
+    for (_, retry_after, body) in &refused {
+        assert_eq!(body["code"], json!("slow_down"), "{body}");
+        assert!(body["message"].as_str().unwrap().contains("Wait"), "{body}");
+        let secs = retry_after.expect("a refusal says when to come back");
+        assert!((1..=60).contains(&secs), "{secs}");
+    }
+    assert_eq!(
+        w.sim_requests().await,
+        Vec::<String>::new(),
+        "the burst cost Cobot nothing"
+    );
+
+    // Alex's real refresh from the other address goes through.
+    let (status, body) = refresh(&elsewhere, &w.hub.base_url, alex["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{body}");
+}

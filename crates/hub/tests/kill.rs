@@ -64,6 +64,11 @@ impl World {
     }
 
     async fn start_hub(&self) -> HubProcess {
+        self.start_hub_logging("error", Stdio::inherit()).await
+    }
+
+    /// The hub with `RUST_LOG=<level>` and its log (stderr) sent to `log`.
+    async fn start_hub_logging(&self, level: &str, log: Stdio) -> HubProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -77,9 +82,9 @@ impl World {
                 .arg("--db")
                 .arg(&self.db)
                 .env("FRONTDOOR_HUB_COBOT_TOKEN", &self.token)
-                .env("RUST_LOG", "error")
+                .env("RUST_LOG", level)
                 .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
+                .stderr(log)
                 .spawn()
                 .unwrap(),
             url: format!("http://127.0.0.1:{port}/"),
@@ -305,5 +310,132 @@ async fn sigterm_finishes_the_check_in_under_way_then_stops() {
         w.outbox_state().as_deref(),
         Some("checked_in"),
         "and recorded before the hub exited"
+    );
+}
+
+/// A line a caller would like the hub's log to show: it starts a line of its own with a made-up
+/// time, then tries to colour the terminal, erase the line and reverse the text after it.
+const FORGED: &str = "x\n1999-01-01T00:00:00.000000Z  INFO frontdoor_hub: FORGED staff opened every door\r\x1b[2K\x1b[31mRED\u{202e}desrever";
+
+#[tokio::test]
+async fn nothing_a_caller_sends_forges_or_garbles_a_line_of_the_real_hubs_log() {
+    let w = World::start().await;
+    let log_path = w.db.with_file_name("hub.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let hub = w.start_hub_logging("debug", Stdio::from(log)).await;
+    let base = url::Url::parse(&hub.url).unwrap();
+    util::wait_until_healthy(&w.http, &base).await;
+    let sam = util::sign_in(&w.http, &base, "user-sam").await.unwrap();
+    let session = sam["session_token"].as_str().unwrap();
+    let browser = util::browser();
+
+    // 1. Anyone: a sign-in begun, then its callback with Cobot's error parameters made up.
+    let side = util::begin(&w.http, &base).await;
+    let state = side
+        .authorize_url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let mut callback = base.join("auth/callback").unwrap();
+    callback
+        .query_pairs_mut()
+        .append_pair("state", &state)
+        .append_pair("error", FORGED)
+        .append_pair("error_description", FORGED);
+    let r = browser.get(callback).send().await.unwrap();
+    assert!(r.status().is_redirection(), "handed back to the app: {}", r.status());
+
+    // 2. Staff: connecting Cobot, answered with the same made-up error.
+    let r: serde_json::Value = w
+        .http
+        .post(base.join("api/v1/admin/cobot/connect").unwrap())
+        .bearer_auth(session)
+        .json(&serde_json::json!({"return_to": util::RETURN_TO}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let authorize = url::Url::parse(r["authorize_url"].as_str().unwrap_or_else(|| panic!("{r}"))).unwrap();
+    let state = authorize
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let mut callback = base.join("auth/callback").unwrap();
+    callback
+        .query_pairs_mut()
+        .append_pair("state", &state)
+        .append_pair("error", "server_error")
+        .append_pair("error_description", FORGED);
+    browser.get(callback).send().await.unwrap();
+
+    // 3. Staff: a device id in an address.
+    let mut devices = base.join("api/v1/admin/devices/").unwrap();
+    devices.path_segments_mut().unwrap().pop_if_empty().push(FORGED);
+    let r = w.http.delete(devices).bearer_auth(session).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+
+    // 4. Anyone: a door id, a refresh token, a webhook body, a sign-in's state and device name.
+    let mut door = base.join("api/v1/doors/").unwrap();
+    door.path_segments_mut()
+        .unwrap()
+        .pop_if_empty()
+        .push(FORGED)
+        .push("unlock");
+    w.http.post(door).bearer_auth(session).send().await.unwrap();
+    util::refresh(&w.http, &base, FORGED).await;
+    let secret = frontdoor_hub::store::Store::open(&w.db)
+        .unwrap()
+        .webhook_secret()
+        .unwrap();
+    w.http
+        .post(
+            base.join(&format!("api/v1/cobot/webhooks/{secret}/updated_membership_details"))
+                .unwrap(),
+        )
+        .json(&serde_json::json!({"url": format!("{}sub/lighthouse/api/memberships/{FORGED}", w.sim.base_url)}))
+        .send()
+        .await
+        .unwrap();
+    w.http
+        .post(base.join("api/v1/sign_in").unwrap())
+        .json(&serde_json::json!({"return_to": util::RETURN_TO, "state": FORGED, "challenge": FORGED}))
+        .send()
+        .await
+        .unwrap();
+
+    // The webhook's re-read runs in the background; a SIGTERM lets the hub finish and flush.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // SAFETY: a plain signal to our own child.
+    unsafe {
+        libc::kill(hub.child.id() as i32, libc::SIGTERM);
+    }
+    let mut hub = hub;
+    let _ = hub.child.wait();
+    let written = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    assert!(lines.len() > 5, "the hub logged: {written}");
+    for line in &lines {
+        let timed = line.get(..2) == Some("20") && line.as_bytes().get(4) == Some(&b'-');
+        assert!(
+            (timed || line.starts_with("frontdoor-hub: ")) && !line.starts_with("1999"),
+            "every line is one of the hub's own, starting with its time (or its name, at start): {line:?}"
+        );
+        assert!(
+            !line.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "no control character reaches the log: {line:?}"
+        );
+    }
+    let shown = lines
+        .iter()
+        .filter(|l| l.contains("FORGED staff opened every door"))
+        .count();
+    assert!(
+        shown >= 3,
+        "the callback's, the plug's and the device id's text are in the log, escaped, on the hub's own lines: {written}"
     );
 }

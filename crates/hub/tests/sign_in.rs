@@ -18,6 +18,7 @@ const MONDAY: i64 = 1_795_424_400; // 2026-11-23T09:00:00Z
 
 struct World {
     sim: cobot_sim::RunningSim,
+    relay: relay_sim::ShellyDouble,
     hub: RunningHub,
     http: reqwest::Client,
     _dir: tempfile::TempDir,
@@ -47,12 +48,15 @@ impl World {
             check_in_worker: false,
             ..Setup::detached()
         };
-        let hub = frontdoor_hub::spawn_with(Config::demo(&sim.base_url), setup, "127.0.0.1:0".parse().unwrap())
+        let relay = relay_sim::ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 3).await;
+        let config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
+        let hub = frontdoor_hub::spawn_with(config, setup, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
         hub.hub.syncer.full().await.unwrap();
         World {
             sim,
+            relay,
             hub,
             http,
             _dir: dir,
@@ -72,6 +76,31 @@ impl World {
             .await
             .unwrap();
         (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    async fn unlock(&self, session: &str, door: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url().join(&format!("api/v1/doors/{door}/unlock")).unwrap())
+            .bearer_auth(session)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    /// How many times cobot-sim was asked who a token's user is.
+    async fn user_reads(&self) -> usize {
+        let log: Vec<Value> = self
+            .http
+            .get(format!("{}_sim/requests", self.sim.base_url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        log.iter().filter(|r| r["path"] == "/api/user").count()
     }
 
     async fn tokens_revoked(&self, user: &str) -> Vec<bool> {
@@ -502,4 +531,91 @@ async fn a_device_signed_out_while_its_refresh_was_checking_gets_no_session() {
         "signed out (the sign-out also revoked the Cobot token being checked): {body}"
     );
     assert!(body["session_token"].is_null(), "no session for an ended device");
+}
+
+#[tokio::test]
+async fn a_member_signed_out_of_cobot_everywhere_opens_nothing_once_the_session_in_hand_ends() {
+    static NOW: AtomicI64 = AtomicI64::new(MONDAY);
+    fn clock() -> Timestamp {
+        Timestamp::from_second(NOW.load(Ordering::SeqCst)).unwrap()
+    }
+    let w = World::start(clock).await;
+    let alex = sign_in(&w.http, w.url(), "user-alex").await.unwrap();
+    let session = alex["session_token"].as_str().unwrap();
+    let (status, body) = w.unlock(session, "front").await;
+    assert_eq!(status, 200, "{body}");
+
+    // Alex signs out of Cobot everywhere (or an admin removes the app): every token is revoked.
+    let r: Value = w
+        .http
+        .delete(format!("{}_sim/users/user-alex/tokens", w.sim.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["revoked"], json!(1), "{r}");
+
+    // The session in hand runs out (the stated bound: at most ten minutes) …
+    NOW.store(MONDAY + 5 * 60, Ordering::SeqCst);
+    let (status, _) = w.unlock(session, "front").await;
+    assert_eq!(
+        status, 200,
+        "within the session in hand the door still opens: that is the bound"
+    );
+    let pulses = w.relay.pulses().len();
+    assert!(pulses >= 1);
+    NOW.store(MONDAY + 10 * 60, Ordering::SeqCst);
+    let (status, body) = w.unlock(session, "front").await;
+    assert_eq!((status, body["code"].clone()), (401, json!("not_signed_in")), "{body}");
+
+    // … and the refresh that would extend it asks Cobot, which no longer knows the token.
+    let reads = w.user_reads().await;
+    let (status, body) = refresh(&w.http, w.url(), alex["refresh_token"].as_str().unwrap()).await;
+    assert_eq!((status, body["code"].clone()), (401, json!("sign_in_again")), "{body}");
+    assert_eq!(
+        w.user_reads().await,
+        reads + 1,
+        "one request to Cobot, with Alex's own token"
+    );
+    let (status, body) = refresh(&w.http, w.url(), alex["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (401, json!("device_signed_out")),
+        "the device ended: {body}"
+    );
+    let (status, _) = w.unlock(session, "front").await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        w.relay.pulses().len(),
+        pulses,
+        "nothing opened after the session in hand ended"
+    );
+}
+
+#[tokio::test]
+async fn every_refresh_of_a_member_asks_cobot_once_with_the_members_own_token() {
+    static NOW: AtomicI64 = AtomicI64::new(MONDAY);
+    fn clock() -> Timestamp {
+        Timestamp::from_second(NOW.load(Ordering::SeqCst)).unwrap()
+    }
+    let w = World::start(clock).await;
+    let alex = sign_in(&w.http, w.url(), "user-alex").await.unwrap();
+    let mut refresh_token = alex["refresh_token"].as_str().unwrap().to_string();
+    let reads = w.user_reads().await;
+    // An hour of ten-minute sessions: six refreshes, six questions to Cobot, each session ten
+    // minutes from Cobot's answer.
+    for i in 1..=6 {
+        NOW.store(MONDAY + i * 600, Ordering::SeqCst);
+        let (status, next) = refresh(&w.http, w.url(), &refresh_token).await;
+        assert_eq!(status, 200, "{next}");
+        assert_eq!(next["expires_at"], json!(MONDAY + i * 600 + 600));
+        refresh_token = next["refresh_token"].as_str().unwrap().to_string();
+    }
+    assert_eq!(
+        w.user_reads().await,
+        reads + 6,
+        "one request per session, from Alex's own Cobot budget (60 a minute): six an hour"
+    );
 }

@@ -94,6 +94,29 @@ pub struct Draft {
     pub secret: String,
     /// Remove the stored secret.
     pub clear_secret: bool,
+    /// Where the stored secret belongs: the driver kind and the device's origin it was entered
+    /// for (the hub sends it nowhere else).
+    pub secret_for: Option<String>,
+}
+
+/// A driver kind and the origin of its address (`scheme://host[:port]`, lower case, the default
+/// port left out), as the hub binds a stored secret to them. The hub decides; this only lets the
+/// form say so before saving.
+pub fn secret_destination(kind: &str, url: &str) -> Option<String> {
+    if !matches!(kind, "shelly-gen2" | "shelly-gen1" | "home-assistant" | "webhook") {
+        return None;
+    }
+    let url = url.trim().to_ascii_lowercase();
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let default_port = match scheme {
+        "http" => ":80",
+        "https" => ":443",
+        _ => return None,
+    };
+    let host_port = host_port.strip_suffix(default_port).unwrap_or(host_port);
+    (!host_port.is_empty()).then(|| format!("{kind} {scheme}://{host_port}"))
 }
 
 impl Draft {
@@ -167,7 +190,21 @@ impl Draft {
                 draft.url = url.clone();
             }
         }
+        if draft.has_secret {
+            draft.secret_for = secret_destination(&draft.kind, &draft.url);
+        }
         draft
+    }
+
+    /// The driver or address changed, so the stored secret would go to another device: it must be
+    /// typed again (or removed).
+    pub fn secret_must_be_entered_again(&self) -> bool {
+        let goes_to = secret_destination(&self.kind, &self.url);
+        self.has_secret
+            && !self.clear_secret
+            && self.secret.is_empty()
+            && goes_to.is_some()
+            && goes_to != self.secret_for
     }
 
     /// Whether the kind takes a secret, and what it is called.
@@ -308,6 +345,14 @@ impl Draft {
                 None
             }
         };
+        if self.secret_must_be_entered_again() {
+            fields.entry("secret".into()).or_insert_with(|| {
+                "This door now points at another device (its driver or address changed). Enter its password or \
+                 token again: the stored one is only sent to the device it was entered for. Or tick “Remove the \
+                 stored secret”."
+                    .into()
+            });
+        }
         if !fields.is_empty() {
             return Err(fields);
         }
@@ -759,6 +804,40 @@ mod tests {
         assert!(d.setup().unwrap_err().contains_key("secret"));
         d.secret = "hunter2".into();
         assert!(d.setup().unwrap_err()["secret"].contains("whsec_"));
+    }
+
+    #[test]
+    fn a_stored_secret_must_be_typed_again_when_the_door_points_at_another_device() {
+        let mut d = Draft::new_door();
+        d.editing = true;
+        d.has_secret = true;
+        d.id = "side".into();
+        d.name = "Side".into();
+        d.url = "http://10.0.0.9/".into();
+        d.secret_for = secret_destination(&d.kind, &d.url);
+        assert!(d.setup().is_ok(), "same device: the stored secret is kept");
+        d.url = "http://10.0.0.9:80/rpc".into();
+        assert!(d.setup().is_ok(), "the same origin, another path");
+        d.url = "http://attacker.example/".into();
+        let fields = d.setup().unwrap_err();
+        assert!(fields["secret"].contains("another device"), "{fields:?}");
+        d.url = "http://10.0.0.9:8080/".into();
+        assert!(
+            d.setup().unwrap_err().contains_key("secret"),
+            "another port is another device"
+        );
+        d.url = "http://10.0.0.9/".into();
+        d.kind = "shelly-gen1".into();
+        assert!(d.setup().unwrap_err().contains_key("secret"), "another driver kind too");
+        d.secret = "new-password".into();
+        assert!(d.setup().is_ok(), "typed again: fine");
+        d.secret.clear();
+        d.clear_secret = true;
+        assert!(d.setup().is_ok(), "or removed");
+        d.clear_secret = false;
+        d.kind = "mqtt".into();
+        d.topic = "front".into();
+        assert!(d.setup().is_ok(), "an MQTT door takes no secret, so none goes anywhere");
     }
 
     #[test]

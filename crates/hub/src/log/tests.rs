@@ -196,3 +196,49 @@ fn without_a_runtime_the_next_occurrence_sums_the_last_window_up() {
     assert_eq!(lines.len(), 1, "{lines:#?}");
     assert!(lines[0].contains("a test event: 3 in the last"), "{lines:#?}");
 }
+
+#[test]
+fn a_value_from_a_request_cannot_forge_a_line_or_send_escape_sequences() {
+    let disk = Disk::default();
+    let writer = LogWriter::to(disk.clone());
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(writer.clone())
+        .with_ansi(false)
+        .log_internal_errors(false)
+        .finish();
+    let forged = "oops\n2026-12-05T09:00:00.000000Z  INFO frontdoor_hub: staff opened every door\r\x1b[2K\x1b[31mred\u{9b}1m\u{2028}next\u{202e}desrever";
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info!("a sign-in failed at the callback: {forged}");
+        tracing::info!(door = %forged, "as a field");
+        tracing::info!(door = forged, "as a string field");
+        settle(&writer);
+    });
+    let written = String::from_utf8(disk.written.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines.len(), 3, "three events, three lines: {lines:#?}");
+    for line in &lines {
+        assert!(
+            !line.contains("\n2026-12-05") && line.contains("\\n2026-12-05"),
+            "{line}"
+        );
+        assert!(
+            !line
+                .chars()
+                .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{202e}')),
+            "no control or reordering character reaches the log: {line:?}"
+        );
+        assert!(
+            line.contains("[31mred"),
+            "the escape is shown as text, not obeyed: {line}"
+        );
+    }
+    assert!(lines[0].contains("\\r"), "{}", lines[0]);
+}
+
+#[test]
+fn ordinary_lines_pass_unchanged() {
+    let line = "2026-12-05T09:00:00Z  INFO frontdoor_hub: sync done — “Front door”\ttab\n"
+        .as_bytes()
+        .to_vec();
+    assert_eq!(one_line(line.clone()), line);
+}
