@@ -44,7 +44,8 @@
 //! `from` and `to` are required ([U]; 422 `{"errors":{"from":"is invalid"}}` when missing or
 //! malformed) and written `YYYY-MM-DD HH:MM:SS +0000` (§6; `YYYY/MM/DD …` and any `±HHMM` offset
 //! are accepted too, and so is a `+` that arrived unescaped, i.e. as a space). A check-in is
-//! listed when it overlaps `[from, to)`. Lists are plain arrays, oldest first, unpaginated.
+//! listed when it overlaps `[from, to)`, or, with the variant `check_in_window = "starts"`, only
+//! when it began within it (which Cobot does is unknown). Lists are plain arrays, oldest first, unpaginated.
 //!
 //! # API 2 (`{base}/api2/…`, JSON:API, ISO times)
 //!
@@ -419,13 +420,14 @@ pub(crate) async fn work_sessions(
     let (_, record) = authenticate(&state, &headers, uri.query())?;
     require_scope(&record, &["read_check_ins"])?;
     let (from, to) = api1_window(uri.query())?;
+    let window = state.settings.variants.check_in_window;
     let own = state.membership(&record.user_id, &subdomain).map(|m| m.id.clone());
     let admin = state.is_admin(&record, &subdomain);
     let list: Vec<Value> = state
         .check_ins
         .iter()
         .filter(|c| c.space == subdomain && (admin || Some(&c.membership_id) == own.as_ref()))
-        .filter(|c| c.overlaps(from, to))
+        .filter(|c| window.lists(c.valid_from, c.valid_until, from, to))
         .map(api1_json)
         .collect();
     Ok(Json(Value::Array(list)))
@@ -481,9 +483,10 @@ pub(crate) async fn membership_check_ins(
         CHECK_IN_REFUSAL,
     )?;
     let (from, to) = api1_window(uri.query())?;
+    let window = state.settings.variants.check_in_window;
     let list: Vec<Value> = state
         .membership_check_ins(&subdomain, &id)
-        .filter(|c| c.overlaps(from, to))
+        .filter(|c| window.lists(c.valid_from, c.valid_until, from, to))
         .map(api1_json)
         .collect();
     Ok(Json(Value::Array(list)))
@@ -666,7 +669,7 @@ pub(crate) async fn api2_membership_check_ins(
     let to = api2_instant(&params, "filter[to]", true)?;
     let data: Vec<Value> = state
         .membership_check_ins(&m.space_subdomain, &m.id)
-        .filter(|c| c.overlaps(from, to))
+        .filter(|c| state.settings.variants.check_in_window.lists(c.valid_from, c.valid_until, from, to))
         .map(|c| api2_json(&state, c))
         .collect();
     Ok(api2::document(StatusCode::OK, &json!({"data": data})))

@@ -119,7 +119,9 @@ pub use check_ins::{CheckIn, CheckInScope, RefusalBody, RepeatCheckIn};
 pub use faults::{Fault, FaultKind, RequestRecord};
 pub use seed::{demo, large, Seed};
 pub use state::{Error, Sim, TokenInfo};
-pub use variants::{CustomDomain, CustomFieldUrl, ParentPlanIds, PlanCopyNames, Variants, WebhookEncoding};
+pub use variants::{
+    CheckInWindow, CustomDomain, CustomFieldUrl, ParentPlanIds, PlanCopyNames, Variants, WebhookEncoding,
+};
 pub use webhooks::{Delivery, DeliveryOutcome, Event};
 
 /// How a simulator behaves. `Default` is Cobot's behaviour as documented.

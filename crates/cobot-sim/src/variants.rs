@@ -68,6 +68,35 @@ pub enum ParentPlanIds {
     Unrelated,
 }
 
+/// Which check-ins a `from`/`to` window lists (`GET /api/work_sessions`, a membership's
+/// `check_ins`) ([U]: Cobot's docs say only "check-ins from … to …").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckInWindow {
+    /// Every check-in that runs at some moment of `[from, to)`.
+    #[default]
+    Overlap,
+    /// Only check-ins that began within `[from, to)`: one begun earlier and still running is
+    /// not listed.
+    Starts,
+}
+
+impl CheckInWindow {
+    /// Whether a check-in running `[valid_from, valid_until)` is listed for `[from, to)`.
+    pub fn lists(
+        self,
+        valid_from: jiff::Timestamp,
+        valid_until: jiff::Timestamp,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> bool {
+        match self {
+            CheckInWindow::Overlap => valid_from < to && valid_until > from,
+            CheckInWindow::Starts => valid_from >= from && valid_from < to,
+        }
+    }
+}
+
 /// The simulator's answers where Cobot's are unknown (`SimConfig::variants`, `POST /_sim/config`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Variants {
@@ -79,6 +108,8 @@ pub struct Variants {
     pub plan_copy_names: PlanCopyNames,
     /// What `parent_plan.id` is.
     pub parent_plan_ids: ParentPlanIds,
+    /// Which check-ins a time window lists.
+    pub check_in_window: CheckInWindow,
 }
 
 /// A membership's copy of one period's plan: its own id and name, and the parent's id.

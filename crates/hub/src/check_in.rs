@@ -231,6 +231,11 @@ fn known(c: &CheckIn) -> KnownCheckIn {
 
 /// The member's check-in at Cobot that runs at some moment in `[since, until]`, if any: one
 /// running at `until` first, else the latest.
+///
+/// Cobot is asked from the start of the Cobot day of `since` (04:00 local), not from `since`:
+/// whether Cobot lists a check-in that began before the window and still runs is not known
+/// (cobot-sim answers both ways), and a member checked in at the front desk at 09:00 who enters
+/// at 14:00 must spend nothing.
 async fn running_since(
     cobot: &cobot::Cobot,
     hub: &Hub,
@@ -241,8 +246,9 @@ async fn running_since(
 ) -> Result<Option<CheckIn>, cobot::Error> {
     let until = until.max(since);
     let to = until.checked_add(CLOCK_SKEW).unwrap_or(until);
+    let from = cobot_day_start(hub.rules().time_zone(), since).min(since);
     let found = cobot
-        .work_sessions(token, &hub.config.space.subdomain, since, to)
+        .work_sessions(token, &hub.config.space.subdomain, from, to)
         .await?;
     let mut mine: Vec<CheckIn> = found
         .into_iter()

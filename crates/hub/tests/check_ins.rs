@@ -55,6 +55,8 @@ struct Options {
     /// `[check_in] no_pass`.
     no_pass: NoPass,
     check_in_worker: bool,
+    /// Which check-ins cobot-sim lists for a time window (Cobot's rule is unknown).
+    window: cobot_sim::CheckInWindow,
 }
 
 impl Options {
@@ -65,6 +67,7 @@ impl Options {
             hub_scope: CheckInScope::Write,
             no_pass: NoPass::OpenAnyway,
             check_in_worker: true,
+            window: cobot_sim::CheckInWindow::Overlap,
         }
     }
 }
@@ -86,6 +89,10 @@ impl World {
             cobot_sim::SimConfig {
                 start_at: Some(start),
                 check_in_scope: options.sim_scope,
+                variants: cobot_sim::Variants {
+                    check_in_window: options.window,
+                    ..cobot_sim::Variants::default()
+                },
                 ..cobot_sim::SimConfig::default()
             },
             "127.0.0.1:0".parse().unwrap(),
@@ -441,6 +448,41 @@ async fn an_evening_check_in_made_at_the_front_desk_stands_for_an_entry_after_mi
         rows[0].cobot_id.as_deref(),
         Some(w.cobot_check_ins("mem-alex")[0].id.as_str())
     );
+}
+
+#[tokio::test]
+async fn a_member_checked_in_at_the_front_desk_at_nine_who_enters_at_two_spends_nothing() {
+    for window in [cobot_sim::CheckInWindow::Overlap, cobot_sim::CheckInWindow::Starts] {
+        // 09:00 in Berlin.
+        let w = World::start(Options {
+            window,
+            ..Options::at(clock!("2026-11-23T08:00:00Z"))
+        })
+        .await;
+        let desk = mint(&w.http, &w.sim, "user-sam", "frontdoor-hub", &["write"]).await;
+        let r = w
+            .http
+            .post(format!(
+                "{}/api/memberships/mem-alex/work_sessions",
+                w.sim.space_url("lighthouse")
+            ))
+            .bearer_auth(desk)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{window:?}");
+
+        w.advance(hours(5));
+        let (status, body) = w.enter("user-alex").await;
+        assert_eq!(status, 200, "{window:?}: {body}");
+        let rows = w.settled("mem-alex").await;
+        assert_eq!(rows[0].state, "checked_in", "{window:?}: {rows:?}");
+        assert_eq!(
+            w.cobot_check_ins("mem-alex").len(),
+            1,
+            "{window:?}: the hub read Cobot's day from 04:00 and found the front desk's check-in, so no second pass was spent"
+        );
+    }
 }
 
 #[tokio::test]

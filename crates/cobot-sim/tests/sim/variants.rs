@@ -237,3 +237,21 @@ async fn rate_limits_hold_per_window_and_a_memberships_list_counts_in_both() {
     cobot.running.sim.advance_clock(Duration::from_secs(30));
     assert_eq!(get(format!("{SPACE}/api/plans")).await.status(), StatusCode::OK);
 }
+
+#[test]
+fn a_check_in_window_lists_overlapping_check_ins_or_only_those_begun_inside_it() {
+    use cobot_sim::CheckInWindow;
+    let t = |hh: i8| -> jiff::Timestamp {
+        jiff::civil::date(2026, 11, 23)
+            .at(hh, 0, 0, 0)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .unwrap()
+            .timestamp()
+    };
+    // Begun at 08:00, running to 03:00 the next morning; asked for 13:00–14:00.
+    let (from, until) = (t(8), t(23));
+    assert!(CheckInWindow::Overlap.lists(from, until, t(13), t(14)));
+    assert!(!CheckInWindow::Starts.lists(from, until, t(13), t(14)));
+    assert!(CheckInWindow::Starts.lists(from, until, t(3), t(14)));
+    assert!(!CheckInWindow::Overlap.lists(from, t(9), t(13), t(14)), "ended before the window");
+}
