@@ -727,7 +727,20 @@ async fn webhook(
     let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
     let named = crate::webhook::read_body(content_type, &body)?;
     // Checked before answering: a post naming anything else costs no Cobot request.
-    let membership_id = crate::webhook::membership_id(&named, hub.syncer.webhook_hosts())?;
-    hub.followups.push(&hub, &event, membership_id);
+    match crate::webhook::membership_id(&named, hub.syncer.webhook_hosts()) {
+        Ok(membership_id) => hub.followups.push(&hub, &event, membership_id),
+        Err(crate::webhook::Error::Foreign(url)) => {
+            // Answered 2xx all the same: a 4xx would make Cobot turn the subscription off.
+            static LOG: std::sync::OnceLock<crate::log::LogBudget> = std::sync::OnceLock::new();
+            if crate::log::budgeted(&LOG, "a webhook named an address the hub does not follow", 20).admit() {
+                tracing::info!(
+                    %event,
+                    url = ?url,
+                    "a webhook named an address the hub does not re-read (another host, or a space domain [cobot] does not name); acknowledged, the next full sync catches up"
+                );
+            }
+        }
+        Err(e @ crate::webhook::Error::Unreadable) => return Err(e.into()),
+    }
     Ok(StatusCode::ACCEPTED)
 }

@@ -7,6 +7,15 @@
 //! (`…/api/memberships/<id>/custom_fields`) on the space's own host. It is only a hint: the hub
 //! re-reads that membership from its own host with its own token ([`crate::sync::Syncer::reread`]).
 //!
+//! **A hint is never argued with.** Every delivery to the hub's secret path for an event it
+//! follows is answered 2xx, even one whose `url` the hub will not re-read (another space's or a
+//! foreign host, an address the hub's `[cobot]` does not name such as a custom domain it was not
+//! told about): Cobot deactivates a subscription that keeps getting 4xx, and the renewal that
+//! follows would repeat the cycle. Such a hint is logged and costs no Cobot request; the next full
+//! sync catches up. Cobot's documented sample writes the space's host as `http://…`: a hint for
+//! one of the space's own hosts is followed whichever of http or https it names, because the
+//! re-read goes to the configured (https) host anyway.
+//!
 //! The hub answers at once (202) and re-reads afterwards, one at a time, in the order the hints
 //! came ([`Followups`]): Cobot counts a slow answer as a failed delivery, and after 10 failures
 //! turns the subscription off. Hints for a membership already waiting are folded into it; past
@@ -110,12 +119,22 @@ pub fn membership_id(named: &Named, hosts: &[Url]) -> Result<String, Error> {
     }
     let rest = hosts
         .iter()
-        .filter(|base| base.origin() == url.origin())
+        .filter(|base| same_host(base, &url))
         .find_map(|base| url.path().strip_prefix(base.path()))
         .and_then(|rest| rest.strip_prefix("api/memberships/"))
         .ok_or_else(foreign)?;
     let id = rest.strip_suffix("/custom_fields").unwrap_or(rest);
     valid_id(id).then(|| id.to_string()).ok_or_else(foreign)
+}
+
+/// Whether `url` is on the host `base`: the same origin, or the same host and port written with
+/// `http://` for an `https://` host (Cobot's documented sample URL).
+fn same_host(base: &Url, url: &Url) -> bool {
+    base.origin() == url.origin()
+        || (base.scheme() == "https"
+            && url.scheme() == "http"
+            && base.host() == url.host()
+            && base.port() == url.port())
 }
 
 fn valid_id(id: &str) -> bool {
@@ -323,5 +342,25 @@ mod tests {
             membership_id(&Named::Membership("../m1".into()), &hosts()),
             Err(Error::Unreadable)
         );
+    }
+
+    #[test]
+    fn a_hint_for_the_spaces_https_host_written_with_http_is_followed_and_nothing_else() {
+        let hosts = vec![Url::parse("https://lighthouse.cobot.me/").unwrap()];
+        let named = |url: &str| membership_id(&Named::Url(url.into()), &hosts);
+        assert_eq!(named("https://lighthouse.cobot.me/api/memberships/m1"), Ok("m1".into()));
+        assert_eq!(
+            named("http://lighthouse.cobot.me/api/memberships/m1"),
+            Ok("m1".into()),
+            "Cobot's documented sample writes http://"
+        );
+        for foreign in [
+            "https://other.cobot.me/api/memberships/m1",
+            "http://lighthouse.cobot.me:8080/api/memberships/m1",
+            "ftp://lighthouse.cobot.me/api/memberships/m1",
+            "https://lighthouse.cobot.me/api/user",
+        ] {
+            assert!(matches!(named(foreign), Err(Error::Foreign(_))), "{foreign}");
+        }
     }
 }

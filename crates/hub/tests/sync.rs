@@ -430,18 +430,63 @@ async fn a_webhook_costs_one_targeted_request_and_changes_the_verdict() {
 }
 
 #[tokio::test]
-async fn a_webhook_naming_another_host_is_ignored_without_asking_cobot() {
+async fn a_webhook_naming_another_host_is_acknowledged_and_ignored_without_asking_cobot() {
     let w = World::start().await;
     w.clear_requests().await;
     for url in [
         "http://evil.example/api/memberships/mem-alex",
         "http://127.0.0.1:1/sub/lighthouse/api/memberships/mem-alex",
+        "https://other-space.cobot.me/api/memberships/mem-alex",
         &w.sim_url("api/user"),
     ] {
-        let (status, body) = w.webhook("updated_membership_details", url).await;
-        assert_eq!((status, body["code"].as_str()), (422, Some("foreign_url")), "{url}");
+        let (status, _) = w.webhook("updated_membership_details", url).await;
+        assert_eq!(status, 202, "a hint is acknowledged (a 4xx would make Cobot turn it off): {url}");
     }
-    assert!(w.requests().await.is_empty());
+    w.hub.hub.followups.settled().await;
+    assert!(w.requests().await.is_empty(), "and nothing was read from any of those hosts");
+}
+
+#[tokio::test]
+async fn webhooks_naming_a_domain_the_hub_was_not_told_of_never_make_cobot_deactivate_them() {
+    use cobot_sim::DeliveryOutcome::{Deactivated, Delivered};
+    let w = World::start().await;
+    w.hub.hub.syncer.subscribe(&w.hub.base_url).await.unwrap();
+    // The space moves to its own domain at Cobot; nobody tells the hub's `[cobot] space_url`.
+    let domain = w
+        .sim
+        .sim
+        .serve_custom_domain("lighthouse", "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let mut deliveries = w.sim.sim.watch_deliveries();
+    for plan in ["plan-fixed", "plan-flex", "plan-fixed"] {
+        w.sim.sim.change_plan("lighthouse", "mem-alex", plan, None).unwrap();
+        let d = World::delivery(&mut deliveries, "changed_membership_plan", Delivered).await;
+        assert_eq!(d.body["url"], json!(format!("{}api/memberships/mem-alex", domain.url)));
+        assert_eq!((d.status, d.attempt), (Some(202), 1), "{d:?}");
+    }
+    assert!(
+        w.sim.sim.deliveries().iter().all(|d| d.outcome != Deactivated),
+        "no subscription was turned off"
+    );
+    let (status, body) = w
+        .http
+        .get(format!("{}sub/lighthouse/api/subscriptions", w.sim.base_url))
+        .bearer_auth(w.hub.hub.syncer.token().unwrap().secret())
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .map(|b| (200, b))
+        .unwrap();
+    assert_eq!(status, 200);
+    let subscriptions = body.as_array().unwrap_or_else(|| panic!("{body}"));
+    assert!(!subscriptions.is_empty());
+    assert!(
+        subscriptions.iter().all(|s| s["active"] == json!(true)),
+        "every subscription stays active: {body}"
+    );
 }
 
 #[tokio::test]
