@@ -669,7 +669,13 @@ pub(crate) async fn api2_membership_check_ins(
     let to = api2_instant(&params, "filter[to]", true)?;
     let data: Vec<Value> = state
         .membership_check_ins(&m.space_subdomain, &m.id)
-        .filter(|c| state.settings.variants.check_in_window.lists(c.valid_from, c.valid_until, from, to))
+        .filter(|c| {
+            state
+                .settings
+                .variants
+                .check_in_window
+                .lists(c.valid_from, c.valid_until, from, to)
+        })
         .map(|c| api2_json(&state, c))
         .collect();
     Ok(api2::document(StatusCode::OK, &json!({"data": data})))

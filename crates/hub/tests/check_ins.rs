@@ -266,6 +266,18 @@ impl World {
         );
     }
 
+    /// Sets cobot-sim's switches where Cobot's behaviour is unknown (`POST /_sim/config`).
+    async fn sim_config(&self, patch: Value) {
+        let r = self
+            .http
+            .post(format!("{}_sim/config", self.sim.base_url))
+            .json(&patch)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{patch}: {}", r.text().await.unwrap());
+    }
+
     fn set_passes(&self, membership: &str, passes: Vec<TimePass>) {
         assert!(self.sim.sim.set_time_passes(membership, passes));
     }
@@ -452,13 +464,20 @@ async fn an_evening_check_in_made_at_the_front_desk_stands_for_an_entry_after_mi
 
 #[tokio::test]
 async fn a_member_checked_in_at_the_front_desk_at_nine_who_enters_at_two_spends_nothing() {
-    for window in [cobot_sim::CheckInWindow::Overlap, cobot_sim::CheckInWindow::Starts] {
+    // Both of Cobot's possible windows, and both answers to a repeated check-in: one more pass
+    // spent ("new") or a refusal ("reject"). Either shows if the hub posted.
+    for (window, repeat) in [
+        (cobot_sim::CheckInWindow::Overlap, "new"),
+        (cobot_sim::CheckInWindow::Starts, "new"),
+        (cobot_sim::CheckInWindow::Starts, "reject"),
+    ] {
         // 09:00 in Berlin.
         let w = World::start(Options {
             window,
             ..Options::at(clock!("2026-11-23T08:00:00Z"))
         })
         .await;
+        w.sim_config(json!({"repeat_check_in": repeat})).await;
         let desk = mint(&w.http, &w.sim, "user-sam", "frontdoor-hub", &["write"]).await;
         let r = w
             .http
@@ -528,8 +547,17 @@ async fn an_hourly_pass_member_re_entering_after_the_pass_ended_is_checked_in_ag
 
 #[tokio::test]
 async fn a_fixed_span_pass_refused_outside_its_span_shows_cobots_words_to_staff_and_the_member() {
+    // Cobot's refusal as `{"errors":{"base":…}}` (its captive portal) and as `{"base":…}` (a
+    // door integration reads that): the member and staff see Cobot's words either way.
+    for refusal in ["errors_base", "base"] {
+        fixed_span_pass_refused_outside_its_span(refusal).await;
+    }
+}
+
+async fn fixed_span_pass_refused_outside_its_span(refusal: &str) {
     // Monday 13:00 in Berlin; the pass is for mornings.
     let w = World::start(Options::at(clock!("2026-11-23T12:00:00Z"))).await;
+    w.sim_config(json!({"check_in_refusal": refusal})).await;
     w.set_passes(
         "mem-alex",
         vec![TimePass::span("tp-morning", "Morning", (8, 0), (12, 0), 5)],

@@ -440,10 +440,16 @@ async fn a_webhook_naming_another_host_is_acknowledged_and_ignored_without_askin
         &w.sim_url("api/user"),
     ] {
         let (status, _) = w.webhook("updated_membership_details", url).await;
-        assert_eq!(status, 202, "a hint is acknowledged (a 4xx would make Cobot turn it off): {url}");
+        assert_eq!(
+            status, 202,
+            "a hint is acknowledged (a 4xx would make Cobot turn it off): {url}"
+        );
     }
     w.hub.hub.followups.settled().await;
-    assert!(w.requests().await.is_empty(), "and nothing was read from any of those hosts");
+    assert!(
+        w.requests().await.is_empty(),
+        "and nothing was read from any of those hosts"
+    );
 }
 
 #[tokio::test]

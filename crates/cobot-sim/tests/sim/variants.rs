@@ -253,5 +253,8 @@ fn a_check_in_window_lists_overlapping_check_ins_or_only_those_begun_inside_it()
     assert!(CheckInWindow::Overlap.lists(from, until, t(13), t(14)));
     assert!(!CheckInWindow::Starts.lists(from, until, t(13), t(14)));
     assert!(CheckInWindow::Starts.lists(from, until, t(3), t(14)));
-    assert!(!CheckInWindow::Overlap.lists(from, t(9), t(13), t(14)), "ended before the window");
+    assert!(
+        !CheckInWindow::Overlap.lists(from, t(9), t(13), t(14)),
+        "ended before the window"
+    );
 }
