@@ -110,7 +110,10 @@ pub(crate) async fn rate_limit(State(sim): State<Sim>, request: Request, next: N
 /// space: the membership's `name`, `picture`, `phone_number`).
 fn userinfo(state: &state::State, site: &Site, record: &TokenRecord) -> Value {
     let mut claims = Map::new();
-    claims.insert("sub".into(), record.user_id.clone().into());
+    claims.insert(
+        "sub".into(),
+        state.settings.variants.subjects.of(&record.user_id).into(),
+    );
     if let Some(user) = state.user(&record.user_id) {
         if record.has_scope("email") {
             claims.insert("email".into(), user.email.clone().into());

@@ -150,6 +150,7 @@ pub(crate) struct ConfigPatch {
     plan_copy_names: Option<crate::PlanCopyNames>,
     parent_plan_ids: Option<crate::ParentPlanIds>,
     check_in_window: Option<crate::CheckInWindow>,
+    subjects: Option<crate::Subjects>,
     check_in_scope: Option<crate::check_ins::CheckInScope>,
     check_in_refusal: Option<crate::check_ins::RefusalBody>,
 }
@@ -191,6 +192,7 @@ pub(crate) async fn update_config(State(sim): State<Sim>, Json(patch): Json<Conf
     variants.plan_copy_names = patch.plan_copy_names.unwrap_or(variants.plan_copy_names);
     variants.parent_plan_ids = patch.parent_plan_ids.unwrap_or(variants.parent_plan_ids);
     variants.check_in_window = patch.check_in_window.unwrap_or(variants.check_in_window);
+    variants.subjects = patch.subjects.unwrap_or(variants.subjects);
     if let Some(scope) = patch.check_in_scope {
         state.settings.check_in_scope = scope;
     }

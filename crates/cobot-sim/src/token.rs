@@ -354,7 +354,7 @@ fn id_token_claims(
     let has = |scope: &str| scopes.iter().any(|s| s == scope);
     let mut claims = Map::new();
     claims.insert("iss".into(), state.issuer_of(site).into());
-    claims.insert("sub".into(), user_id.into());
+    claims.insert("sub".into(), state.settings.variants.subjects.of(user_id).into());
     claims.insert("aud".into(), client_id.into());
     claims.insert("iat".into(), iat.into());
     claims.insert("exp".into(), (iat + ID_TOKEN_TTL_SECS).into());

@@ -97,6 +97,29 @@ impl CheckInWindow {
     }
 }
 
+/// What an ID token's (and userinfo's) `sub` is ([U]: whether Cobot's OIDC subject equals
+/// API 1's `/api/user` id is not documented).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subjects {
+    /// The user's id, as `/api/user` answers it.
+    #[default]
+    UserId,
+    /// An id of its own (`oidc-<user id>`), as an OIDC provider with pairwise or opaque subjects
+    /// would write it.
+    Opaque,
+}
+
+impl Subjects {
+    /// The `sub` of `user_id`.
+    pub fn of(self, user_id: &str) -> String {
+        match self {
+            Subjects::UserId => user_id.to_string(),
+            Subjects::Opaque => format!("oidc-{user_id}"),
+        }
+    }
+}
+
 /// The simulator's answers where Cobot's are unknown (`SimConfig::variants`, `POST /_sim/config`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Variants {
@@ -110,6 +133,8 @@ pub struct Variants {
     pub parent_plan_ids: ParentPlanIds,
     /// Which check-ins a time window lists.
     pub check_in_window: CheckInWindow,
+    /// What an ID token's `sub` is.
+    pub subjects: Subjects,
 }
 
 /// A membership's copy of one period's plan: its own id and name, and the parent's id.

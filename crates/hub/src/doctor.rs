@@ -7,7 +7,9 @@
 //! or `unknown` (nothing to go on yet, with what to do to find out):
 //! - **discovery** — the sign-in issuer's discovery document names itself and offers PKCE S256;
 //! - **id_token** — the last sign-in's ID token carried what Frontdoor verifies (`nonce`, `exp`,
-//!   an RS256 signature), or why it was refused;
+//!   an RS256 signature), or why it was refused, and whether its `sub` equals `/api/user`'s id
+//!   (the id the hub knows people by);
+//! - **plug** — how the last attempt to connect Cobot in the console ended, and why;
 //! - **token** — the space's token works and belongs to an admin of this space;
 //! - **scopes** — Cobot granted every scope Frontdoor asks for (sync, webhooks, check-ins);
 //! - **space** — Cobot's time zone for the space is the one Frontdoor counts days in;
@@ -79,6 +81,12 @@ pub struct SignInOutcome {
     pub ok: bool,
     /// Why not, in words.
     pub problem: Option<String>,
+    /// The ID token's `sub`.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// `GET /api/user`'s `id` for the same sign-in: the person's identity at the hub.
+    #[serde(default)]
+    pub user_id: Option<String>,
 }
 
 impl Store {
@@ -94,6 +102,28 @@ impl Store {
             .map_err(ctx("recording the last sign-in"))
     }
 
+    /// Records how the last attempt to connect Cobot (the plug) ended (kept in `meta`).
+    pub fn record_plug_outcome(&self, outcome: &SignInOutcome) -> Result<(), crate::store::Error> {
+        let text = serde_json::to_string(outcome).unwrap_or_default();
+        self.conn()
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_plug', ?1)",
+                [text],
+            )
+            .map(|_| ())
+            .map_err(ctx("recording the last Cobot connection attempt"))
+    }
+
+    /// How the last attempt to connect Cobot ended, if there was one.
+    pub fn last_plug_outcome(&self) -> Result<Option<SignInOutcome>, crate::store::Error> {
+        let text: Option<String> = self
+            .read()
+            .query_row("SELECT value FROM meta WHERE key = 'last_plug'", [], |r| r.get(0))
+            .optional()
+            .map_err(ctx("reading the last Cobot connection attempt"))?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    }
+
     /// How the last sign-in's ID token fared, if anyone signed in yet.
     pub fn last_sign_in_outcome(&self) -> Result<Option<SignInOutcome>, crate::store::Error> {
         let text: Option<String> = self
@@ -105,11 +135,59 @@ impl Store {
     }
 }
 
+/// Keeps how an attempt to connect Cobot ended, for the doctor and the console.
+pub(crate) async fn record_plug(hub: &Hub, outcome: SignInOutcome) {
+    if let Ok(Err(e)) = hub.db(move |store| store.record_plug_outcome(&outcome)).await {
+        tracing::warn!("the Cobot connection attempt was not recorded: {e}");
+    }
+}
+
+async fn last_plug(hub: &Hub) -> DoctorCheck {
+    const TITLE: &str = "Connecting Cobot";
+    match hub.db(|store| store.last_plug_outcome()).await {
+        Ok(Ok(Some(SignInOutcome { at, ok: true, .. }))) => check(
+            "plug",
+            TITLE,
+            Verdict::Ok,
+            format!(
+                "The last connection ({at}) worked. Connecting needs no ID token: the hub asks Cobot with the new \
+                 token whether the person administers the space."
+            ),
+        ),
+        Ok(Ok(Some(SignInOutcome { at, problem, .. }))) => check(
+            "plug",
+            TITLE,
+            if hub.plug.token().is_some() {
+                Verdict::Warn
+            } else {
+                Verdict::Fail
+            },
+            format!(
+                "The last attempt to connect Cobot ({at}) failed: {}",
+                problem.unwrap_or_else(|| "no reason recorded".into())
+            ),
+        ),
+        Ok(Ok(None)) => check(
+            "plug",
+            TITLE,
+            Verdict::Ok,
+            "Nobody connected Cobot from the console yet (a token from the environment, if any, is used).",
+        ),
+        Ok(Err(e)) => check(
+            "plug",
+            TITLE,
+            Verdict::Unknown,
+            format!("The hub's record could not be read: {e}"),
+        ),
+        Err(e) => check("plug", TITLE, Verdict::Unknown, e.message().to_string()),
+    }
+}
+
 /// Runs every check, in order, against the configured Cobot. Never fails as a whole: a check
 /// that cannot run says why.
 pub async fn run(hub: &Arc<Hub>) -> DoctorReport {
     let now = hub.clock.now();
-    let mut checks = vec![discovery(hub).await, id_token(hub).await];
+    let mut checks = vec![discovery(hub).await, id_token(hub).await, last_plug(hub).await];
     match hub.plug.token() {
         None => checks.push(check(
             "token",
@@ -167,15 +245,42 @@ async fn id_token(hub: &Hub) -> DoctorCheck {
     const TITLE: &str = "ID token claims";
     let last = hub.db(|store| store.last_sign_in_outcome()).await;
     match last {
-        Ok(Ok(Some(SignInOutcome { at, ok: true, .. }))) => check(
-            "id_token",
-            TITLE,
-            Verdict::Ok,
-            format!(
+        Ok(Ok(Some(SignInOutcome {
+            at,
+            ok: true,
+            subject,
+            user_id,
+            ..
+        }))) => {
+            let passed = format!(
                 "The last sign-in ({at}) had an ID token signed with RS256 for this hub's client, carrying the \
                  nonce and expiry Frontdoor checks."
-            ),
-        ),
+            );
+            match (subject, user_id) {
+                (Some(sub), Some(id)) if sub == id => check(
+                    "id_token",
+                    TITLE,
+                    Verdict::Ok,
+                    format!("{passed} Its subject (sub) is the person's Cobot user id, {id}, as /api/user says."),
+                ),
+                (Some(sub), Some(id)) => check(
+                    "id_token",
+                    TITLE,
+                    Verdict::Warn,
+                    format!(
+                        "{passed} Its subject (sub) is {sub}, but /api/user calls the same person {id}. Frontdoor \
+                         knows people by /api/user's id (the one Cobot's memberships carry), so sign-ins work; tell \
+                         Frontdoor, as this is not documented."
+                    ),
+                ),
+                _ => check(
+                    "id_token",
+                    TITLE,
+                    Verdict::Unknown,
+                    format!("{passed} Whether its subject (sub) equals /api/user's id shows after the next sign-in."),
+                ),
+            }
+        }
         Ok(Ok(Some(SignInOutcome { at, problem, .. }))) => check(
             "id_token",
             TITLE,

@@ -427,13 +427,22 @@ pub(crate) async fn callback(
             // even if the browser's request is dropped half-way (the request only waits for it).
             let finishing = {
                 let hub = hub.clone();
-                tokio::spawn(
-                    async move { crate::plug::finish(&hub, begun.login, callback, now, (user_id, name)).await },
-                )
+                tokio::spawn(async move { crate::plug::finish(&hub, begun.login, callback, (user_id, name)).await })
             };
             let finished = finishing
                 .await
                 .unwrap_or_else(|e| Err(("server_error", format!("connecting Cobot stopped half-way ({e})"))));
+            crate::doctor::record_plug(
+                &hub,
+                crate::doctor::SignInOutcome {
+                    at: hub.clock.now().to_string(),
+                    ok: finished.is_ok(),
+                    problem: finished.as_ref().err().map(|(_, words)| words.clone()),
+                    subject: None,
+                    user_id: None,
+                },
+            )
+            .await;
             let title = match finished {
                 Ok(()) => {
                     back.query_pairs_mut().append_pair("connected", "1");
@@ -496,23 +505,18 @@ async fn finish(
         .map_err(|e| ("temporarily_unavailable", e.message().to_string()))?;
     let finished = client.finish(login, callback, now).await;
     // What Cobot's ID tokens carry is only known from real sign-ins: `frontdoor-hub doctor` reads it.
-    let outcome = match &finished {
-        Ok(_) => Some(crate::doctor::SignInOutcome {
-            at: hub.clock.now().to_string(),
-            ok: true,
-            problem: None,
-        }),
-        Err(auth::Error::IdToken(e)) => Some(crate::doctor::SignInOutcome {
-            at: hub.clock.now().to_string(),
-            ok: false,
-            problem: Some(e.to_string()),
-        }),
-        Err(_) => None,
-    };
-    if let Some(outcome) = outcome {
-        if let Ok(Err(e)) = hub.db(move |store| store.record_sign_in_outcome(&outcome)).await {
-            tracing::warn!("the sign-in's outcome was not recorded for the doctor: {e}");
-        }
+    if let Err(auth::Error::IdToken(e)) = &finished {
+        record_outcome(
+            hub,
+            crate::doctor::SignInOutcome {
+                at: hub.clock.now().to_string(),
+                ok: false,
+                problem: Some(e.to_string()),
+                subject: None,
+                user_id: None,
+            },
+        )
+        .await;
     }
     let signed_in = finished.map_err(|e| {
         let name = match &e {
@@ -529,12 +533,21 @@ async fn finish(
             format!("Cobot did not say who signed in ({e})."),
         )
     })?;
-    if user.id != signed_in.claims.sub {
-        return Err((
-            "server_error",
-            "Cobot's answers about who signed in disagree, so the sign-in was refused.".into(),
-        ));
-    }
+    // The person is `/api/user`'s id: it is the id Cobot's memberships carry (`user.id`) and the
+    // one Cobot says to identify users by. The ID token's `sub` comes from the same token answer
+    // and is recorded beside it for the doctor; a different `sub` (Cobot's OIDC subject is not
+    // documented to equal it) refuses no one.
+    record_outcome(
+        hub,
+        crate::doctor::SignInOutcome {
+            at: hub.clock.now().to_string(),
+            ok: true,
+            problem: None,
+            subject: Some(signed_in.claims.sub.clone()),
+            user_id: Some(user.id.clone()),
+        },
+    )
+    .await;
     let name = signed_in
         .claims
         .name
@@ -548,6 +561,13 @@ async fn finish(
         user,
         cobot_token: signed_in.access_token,
     })
+}
+
+/// Keeps how a sign-in's ID token fared, for the doctor.
+async fn record_outcome(hub: &Hub, outcome: crate::doctor::SignInOutcome) {
+    if let Ok(Err(e)) = hub.db(move |store| store.record_sign_in_outcome(&outcome)).await {
+        tracing::warn!("the sign-in's outcome was not recorded for the doctor: {e}");
+    }
 }
 
 /// 32 random bytes, base64url.

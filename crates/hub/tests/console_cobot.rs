@@ -503,6 +503,12 @@ async fn the_plug_refuses_a_person_who_is_no_longer_an_admin_and_keeps_nothing()
     assert!(!query.contains_key("connected"));
     assert_eq!(w.hub_token(), None);
     assert_eq!(w.hub.hub.store.cobot_connection().unwrap(), None);
+    // Staff see the failed attempt and why in Check Cobot.
+    let (status, report) = w.get("api/v1/admin/doctor", &sam).await;
+    assert_eq!(status, 200, "{report}");
+    let v = verdicts(&report);
+    assert_eq!(v["plug"].0, "fail", "no connection at all: {v:?}");
+    assert!(v["plug"].1.contains("not an admin of Lighthouse Coworking"), "{v:?}");
     assert_eq!(w.connection(&sam).await["state"], json!("not_connected"));
     // The personal token the plug got was given back to Cobot.
     let tokens = w.sam_tokens().await;
@@ -943,5 +949,56 @@ async fn frontdoor_hub_doctor_prints_every_check_and_fails_without_a_token() {
     assert!(
         text.contains("FAIL    The space's Cobot token: The hub has no Cobot token"),
         "{text}"
+    );
+}
+
+#[tokio::test]
+async fn with_an_oidc_subject_other_than_the_user_id_members_sign_in_staff_connect_and_the_doctor_says_so() {
+    let w = World::start(UNCONNECTED).await;
+    let r = w
+        .http
+        .post(format!("{}_sim/config", w.sim.base_url))
+        .json(&json!({"subjects": "opaque"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    // Sam signs in (the hub knows people by /api/user's id) and connects Cobot.
+    let sam = w.session("user-sam").await;
+    let back = w.plug(&sam, "user-sam").await;
+    assert!(back.contains("connected=1"), "connecting needs no ID token: {back}");
+    w.until_synced(&sam).await;
+    let alex = sign_in(&w.http, &w.hub.base_url, "user-alex").await.unwrap();
+    assert_eq!(
+        alex["membership_id"],
+        json!("mem-alex"),
+        "mapped by the user id: {alex}"
+    );
+
+    let (_, report) = w.get("api/v1/admin/doctor", &sam).await;
+    let v = verdicts(&report);
+    assert_eq!(v["id_token"].0, "warn", "{v:?}");
+    assert!(
+        v["id_token"].1.contains("oidc-user-alex") && v["id_token"].1.contains("calls the same person user-alex"),
+        "the doctor names both ids: {v:?}"
+    );
+    assert_eq!(v["plug"].0, "ok", "{v:?}");
+
+    // With Cobot's subjects equal to its user ids, the doctor says that, in as many words.
+    let r = w
+        .http
+        .post(format!("{}_sim/config", w.sim.base_url))
+        .json(&json!({"subjects": "user_id"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    w.session("user-alex").await;
+    let (_, report) = w.get("api/v1/admin/doctor", &sam).await;
+    let v = verdicts(&report);
+    assert_eq!(v["id_token"].0, "ok", "{v:?}");
+    assert!(
+        v["id_token"].1.contains("is the person's Cobot user id, user-alex"),
+        "{v:?}"
     );
 }

@@ -307,6 +307,36 @@ impl OidcClient {
     /// PKCE verifier, verifies the ID token. `now` is the current Unix time in seconds (passed in
     /// so tests control the clock).
     pub async fn finish(&self, pending: PendingLogin, callback: Callback, now: i64) -> Result<SignedIn, Error> {
+        let nonce = pending.nonce.clone();
+        let tokens = self.redeem(pending, callback).await?;
+        let raw = tokens
+            .id_token()
+            .map(|t| RawIdToken::new(t.to_string()))
+            .ok_or_else(|| Error::Malformed("no ID token although openid was asked for".into()))?;
+        let claims = self.verifier.verify(&raw, Some(&nonce), now).await?;
+        Ok(SignedIn {
+            access_token: AccessToken::new(tokens.access_token().secret().clone()),
+            id_token: raw,
+            claims,
+        })
+    }
+
+    /// Finishes an authorization for its access token alone: the callback's `state`, the code
+    /// redeemed with the client secret and the PKCE verifier, and no ID token looked at. For a
+    /// flow that learns who authorized from Cobot's API with the token itself (the hub's Cobot
+    /// connection asks `GET /api/user` whether the person administers the space), where an ID
+    /// token adds nothing and its checks could only block it.
+    pub async fn finish_for_token(&self, pending: PendingLogin, callback: Callback) -> Result<AccessToken, Error> {
+        let tokens = self.redeem(pending, callback).await?;
+        Ok(AccessToken::new(tokens.access_token().secret().clone()))
+    }
+
+    /// The callback checked and the code redeemed.
+    async fn redeem(
+        &self,
+        pending: PendingLogin,
+        callback: Callback,
+    ) -> Result<openidconnect::core::CoreTokenResponse, Error> {
         if !pending.matches(&callback) {
             return Err(Error::StateMismatch);
         }
@@ -377,16 +407,7 @@ impl OidcClient {
             RequestTokenError::Parse(e, _) => Error::Malformed(format!("not a token response: {e}")),
             RequestTokenError::Other(e) => Error::Malformed(e),
         })?;
-        let raw = tokens
-            .id_token()
-            .map(|t| RawIdToken::new(t.to_string()))
-            .ok_or_else(|| Error::Malformed("no ID token although openid was asked for".into()))?;
-        let claims = self.verifier.verify(&raw, Some(&pending.nonce), now).await?;
-        Ok(SignedIn {
-            access_token: AccessToken::new(tokens.access_token().secret().clone()),
-            id_token: raw,
-            claims,
-        })
+        Ok(tokens)
     }
 
     /// The ID-token verifier of this provider.
