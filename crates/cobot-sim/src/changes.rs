@@ -397,6 +397,11 @@ impl Sim {
 
     /// Takes `user_id`'s admin rights in `subdomain` away (an admin demoted by the space's owner);
     /// `GET /api/user` no longer lists the space under `admin_of`. Whether they were an admin.
+    ///
+    /// As Cobot documents for space tokens (access-tokens doc, §1): a space-owned token the
+    /// person made is handed to the space's owner, so it keeps working and from now on acts for
+    /// (and counts against the budget of, and lists the webhook subscriptions of) the owner; the
+    /// person's own subscriptions in the space are turned off.
     pub fn remove_admin(&self, subdomain: &str, user_id: &str) -> bool {
         let mut state = self.lock();
         let before = state.seed.admins.len();
@@ -404,7 +409,25 @@ impl Sim {
             .seed
             .admins
             .retain(|a| !(a.user_id == user_id && a.space_subdomain == subdomain));
-        before != state.seed.admins.len()
+        let removed = before != state.seed.admins.len();
+        let owner = state.space(subdomain).map(|s| s.owner_id.clone());
+        if let (true, Some(owner)) = (removed, owner) {
+            // The person's webhook subscriptions in the space stop ([U]: Cobot lists them per user
+            // and app; whether a former admin's keep delivering is not documented). Whoever holds
+            // the token now must subscribe again.
+            for subscription in state.subscriptions.iter_mut() {
+                if subscription.space == subdomain && subscription.user_id == user_id {
+                    subscription.active = false;
+                }
+            }
+            for token in state.tokens.values_mut() {
+                if token.space.as_deref() == Some(subdomain) && token.user_id == user_id {
+                    tracing::info!(from = %user_id, to = %owner, "a space token was handed to the space's owner");
+                    token.user_id = owner.clone();
+                }
+            }
+        }
+        removed
     }
 
     /// Sets membership `id`'s last day (`None` withdraws the cancellation); fires

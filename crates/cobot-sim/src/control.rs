@@ -151,6 +151,7 @@ pub(crate) struct ConfigPatch {
     parent_plan_ids: Option<crate::ParentPlanIds>,
     check_in_window: Option<crate::CheckInWindow>,
     subjects: Option<crate::Subjects>,
+    id_token_nonce: Option<crate::IdTokenNonce>,
     check_in_scope: Option<crate::check_ins::CheckInScope>,
     check_in_refusal: Option<crate::check_ins::RefusalBody>,
 }
@@ -193,6 +194,7 @@ pub(crate) async fn update_config(State(sim): State<Sim>, Json(patch): Json<Conf
     variants.parent_plan_ids = patch.parent_plan_ids.unwrap_or(variants.parent_plan_ids);
     variants.check_in_window = patch.check_in_window.unwrap_or(variants.check_in_window);
     variants.subjects = patch.subjects.unwrap_or(variants.subjects);
+    variants.id_token_nonce = patch.id_token_nonce.unwrap_or(variants.id_token_nonce);
     if let Some(scope) = patch.check_in_scope {
         state.settings.check_in_scope = scope;
     }

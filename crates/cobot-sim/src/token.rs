@@ -358,7 +358,7 @@ fn id_token_claims(
     claims.insert("aud".into(), client_id.into());
     claims.insert("iat".into(), iat.into());
     claims.insert("exp".into(), (iat + ID_TOKEN_TTL_SECS).into());
-    if let Some(nonce) = nonce {
+    if let (Some(nonce), crate::IdTokenNonce::Echo) = (nonce, state.settings.variants.id_token_nonce) {
         claims.insert("nonce".into(), nonce.into());
     }
     let user = state.user(user_id);

@@ -120,6 +120,18 @@ impl Subjects {
     }
 }
 
+/// Whether an ID token carries the authorization request's `nonce` ([U]: Cobot documents `sub`
+/// and `iss`, not the nonce).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdTokenNonce {
+    /// It carries the nonce that was sent (as OpenID Connect Core says).
+    #[default]
+    Echo,
+    /// It carries none.
+    Omit,
+}
+
 /// The simulator's answers where Cobot's are unknown (`SimConfig::variants`, `POST /_sim/config`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Variants {
@@ -135,6 +147,8 @@ pub struct Variants {
     pub check_in_window: CheckInWindow,
     /// What an ID token's `sub` is.
     pub subjects: Subjects,
+    /// Whether an ID token carries the nonce.
+    pub id_token_nonce: IdTokenNonce,
 }
 
 /// A membership's copy of one period's plan: its own id and name, and the parent's id.

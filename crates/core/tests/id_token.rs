@@ -59,6 +59,38 @@ async fn a_token_for_another_sign_in_is_refused_by_its_nonce() {
 }
 
 #[tokio::test]
+async fn with_the_nonce_checked_when_present_a_token_without_one_passes_and_a_wrong_one_never() {
+    let s = setup().await;
+    let relaxed = s
+        .verifier
+        .clone()
+        .with_nonce_rule(frontdoor_core::auth::NonceRule::WhenPresent);
+    let verify = |token: String| {
+        let relaxed = relaxed.clone();
+        async move {
+            relaxed
+                .verify(&RawIdToken::new(token), Some("n-1"), NOW)
+                .await
+                .map(|_| ())
+        }
+    };
+    let mut no_nonce = claims("n-1");
+    no_nonce.as_object_mut().unwrap().remove("nonce");
+    assert_eq!(verify(s.key.sign(&no_nonce)).await, Ok(()));
+    assert_eq!(verify(s.key.sign(&claims("n-1"))).await, Ok(()));
+    assert_eq!(
+        verify(s.key.sign(&claims("n-2"))).await,
+        Err(IdTokenError::NonceMismatch),
+        "another sign-in's token is refused whatever the rule"
+    );
+    let expired = with(no_nonce, "exp", json!(NOW - 3600));
+    assert!(
+        verify(s.key.sign(&expired)).await.is_err(),
+        "expiry is checked whatever the rule"
+    );
+}
+
+#[tokio::test]
 async fn an_expired_token_is_refused_but_small_clock_skew_is_tolerated() {
     let s = setup().await;
     check(

@@ -291,6 +291,7 @@ impl Default for Cobot {
             scopes: default_member_scopes(),
             sync_scopes: default_sync_scopes(),
             check_in_scope: CheckInScope::default(),
+            id_token_nonce: IdTokenNonce::default(),
         }
     }
 }
@@ -337,6 +338,40 @@ pub struct Cobot {
     /// check-ins come back "Frontdoor lacks the permission" switches this and reconnects Cobot.
     #[serde(default)]
     pub check_in_scope: CheckInScope,
+    /// Whether members' ID tokens must carry the sign-in's nonce: `"required"` (default) or
+    /// `"when_present"` for a Cobot whose tokens carry none (`frontdoor-hub doctor` tells). `exp`
+    /// and `iat` are always checked; connecting Cobot (the plug) needs no ID token at all.
+    #[serde(default)]
+    pub id_token_nonce: IdTokenNonce,
+}
+
+/// See [`Cobot::id_token_nonce`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdTokenNonce {
+    /// The token must carry exactly the nonce the sign-in sent.
+    #[default]
+    Required,
+    /// A token without a nonce passes; a wrong one never does.
+    WhenPresent,
+}
+
+impl IdTokenNonce {
+    /// The rule the ID-token verifier holds tokens to.
+    pub fn rule(self) -> frontdoor_core::auth::NonceRule {
+        match self {
+            IdTokenNonce::Required => frontdoor_core::auth::NonceRule::Required,
+            IdTokenNonce::WhenPresent => frontdoor_core::auth::NonceRule::WhenPresent,
+        }
+    }
+
+    /// As the configuration file writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdTokenNonce::Required => "required",
+            IdTokenNonce::WhenPresent => "when_present",
+        }
+    }
 }
 
 /// See [`Cobot::check_in_scope`].
@@ -911,6 +946,47 @@ groups = ["Residents"]
 
 #[cfg(test)]
 mod tests {
+    /// The README's "Scopes to register" table, row by row: (what for, the scopes).
+    fn readme_scopes() -> Vec<(String, Vec<String>)> {
+        let readme = include_str!("../../../README.md");
+        let table = readme
+            .split("**Scopes to register**")
+            .nth(1)
+            .expect("the README lists the scopes to register");
+        table
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .filter(|l| !l.starts_with("| for ") && !l.starts_with("|---"))
+            .map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                let scopes = cells[2].split('`').nth(1).unwrap_or("");
+                (
+                    cells[1].to_string(),
+                    scopes.split_whitespace().map(str::to_string).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_readme_lists_exactly_the_scopes_the_hub_asks_for() {
+        let rows = readme_scopes();
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        assert_eq!(rows[0].1, frontdoor_core::auth::MEMBER_SCOPES, "sign-in");
+        assert_eq!(rows[1].1, super::DEFAULT_SYNC_SCOPES, "the connection");
+        let cobot = super::Config::demo(&url::Url::parse("http://127.0.0.1:1/").unwrap()).cobot;
+        assert_eq!(rows[2].1, [cobot.check_in_scope.as_str()], "check-ins");
+        assert_eq!(cobot.scopes, frontdoor_core::auth::MEMBER_SCOPES);
+        let mut asked = rows[1].1.clone();
+        asked.extend(rows[2].1.clone());
+        assert_eq!(
+            cobot.requested_scopes(),
+            asked,
+            "the plug asks for the connection's and the check-in's"
+        );
+    }
+
     #[test]
     fn a_hub_needs_no_more_than_its_space_and_itself_in_the_file() {
         let config = Config::parse(

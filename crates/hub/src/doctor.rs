@@ -253,8 +253,9 @@ async fn id_token(hub: &Hub) -> DoctorCheck {
             ..
         }))) => {
             let passed = format!(
-                "The last sign-in ({at}) had an ID token signed with RS256 for this hub's client, carrying the \
-                 nonce and expiry Frontdoor checks."
+                "The last sign-in ({at}) had an ID token signed with RS256 for this hub's client that passed \
+                 Frontdoor's checks (expiry and issue time always; nonce: {}).",
+                nonce_rule(hub)
             );
             match (subject, user_id) {
                 (Some(sub), Some(id)) if sub == id => check(
@@ -281,16 +282,27 @@ async fn id_token(hub: &Hub) -> DoctorCheck {
                 ),
             }
         }
-        Ok(Ok(Some(SignInOutcome { at, problem, .. }))) => check(
-            "id_token",
-            TITLE,
-            Verdict::Fail,
-            format!(
-                "The last sign-in ({at}) was refused: {}. Members cannot sign in until Cobot's ID tokens pass; \
-                 report this to Frontdoor with these words.",
-                problem.unwrap_or_else(|| "no reason recorded".into())
-            ),
-        ),
+        Ok(Ok(Some(SignInOutcome { at, problem, .. }))) => {
+            let problem = problem.unwrap_or_else(|| "no reason recorded".into());
+            let advice = if problem.contains("nonce")
+                && hub.config.cobot.id_token_nonce == crate::config::IdTokenNonce::Required
+            {
+                " If this Cobot's ID tokens carry no nonce, set [cobot] id_token_nonce = \"when_present\" (the code \
+                 is still bound to the sign-in by PKCE, state and the client secret)."
+            } else {
+                " Report this to Frontdoor with these words."
+            };
+            check(
+                "id_token",
+                TITLE,
+                Verdict::Fail,
+                format!(
+                    "The last sign-in ({at}) was refused: {problem}. Members cannot sign in until Cobot's ID tokens \
+                     pass (nonce: {}).{advice}",
+                    nonce_rule(hub)
+                ),
+            )
+        }
         Ok(Ok(None)) => check(
             "id_token",
             TITLE,
@@ -310,6 +322,16 @@ async fn id_token(hub: &Hub) -> DoctorCheck {
             Verdict::Unknown,
             format!("The hub's record could not be read: {}", e.message()),
         ),
+    }
+}
+
+/// The nonce rule in force, in words.
+fn nonce_rule(hub: &Hub) -> String {
+    match hub.config.cobot.id_token_nonce {
+        crate::config::IdTokenNonce::Required => "required, the default ([cobot] id_token_nonce)".into(),
+        crate::config::IdTokenNonce::WhenPresent => {
+            "checked when present ([cobot] id_token_nonce = \"when_present\")".into()
+        }
     }
 }
 

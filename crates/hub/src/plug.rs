@@ -302,6 +302,16 @@ pub fn describe(hub: &Hub) -> CobotConnection {
 }
 
 fn describe_token(hub: &Hub) -> CobotConnection {
+    let mut connection = describe_owner(hub);
+    if let Some(handover) = hub.syncer.handover() {
+        connection
+            .message
+            .push_str(&format!(" On {}: {}", local(hub, handover.at), handover.words()));
+    }
+    connection
+}
+
+fn describe_owner(hub: &Hub) -> CobotConnection {
     let console = hub.plug.console().clone();
     let refused_at = hub.syncer.token_slot().refused_at();
     let state = if refused_at.is_some() {

@@ -267,6 +267,7 @@ impl Hub {
             },
         )
         .await
+        .map(|client| client.with_nonce_rule(self.config.cobot.id_token_nonce.rule()))
         .map_err(|e| {
             static LOG: std::sync::OnceLock<crate::log::LogBudget> = std::sync::OnceLock::new();
             if crate::log::budgeted(&LOG, "Cobot's sign-in settings could not be read", 5).admit() {

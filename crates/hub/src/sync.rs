@@ -142,9 +142,77 @@ pub struct Syncer {
     webhook_hosts: Vec<Url>,
     running: tokio::sync::Mutex<()>,
     clock: frontdoor_core::clock::Clock,
+    /// Whom the space's token acted for at the last look: (the token's hash, user id, name).
+    token_user: std::sync::Mutex<Option<(String, String, String)>>,
+    /// The last hand-over of the space's token that the hub noticed.
+    handover: std::sync::Mutex<Option<Handover>>,
+}
+
+/// Cobot handed the space's token to another person: its creator stopped being an admin, and
+/// Cobot documents that the token then belongs to the space's owner. Cobot's rate budget is per
+/// user (now shared with the new person's other apps) and webhook subscriptions are listed per
+/// user and app, so the hub re-lists and renews them as the new person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handover {
+    /// When the hub noticed.
+    pub at: Timestamp,
+    /// Whom the token acted for before.
+    pub from: String,
+    /// Whom it acts for now.
+    pub to: String,
+}
+
+impl Handover {
+    /// In words, for the sync report and the Cobot tab.
+    pub fn words(&self) -> String {
+        format!(
+            "Cobot handed the space's connection from {} to {} (the person who connected it is no longer an admin, \
+             so it now belongs to the space's owner). It keeps working; the hub re-subscribed to Cobot's webhooks as \
+             {}, and Cobot's request budget is now {}'s, shared with their other apps.",
+            self.from, self.to, self.to, self.to
+        )
+    }
 }
 
 impl Syncer {
+    /// Asks Cobot whom the space's token acts for, and notes a hand-over when the same token
+    /// now acts for someone else. One request; nothing when Cobot does not answer.
+    pub async fn notice_handover(&self) -> Option<Handover> {
+        let token = self.token.get()?;
+        let user = self.cobot.user(&token).await.ok()?;
+        let name = user
+            .name
+            .clone()
+            .or(user.email.clone())
+            .unwrap_or_else(|| user.id.clone());
+        let hash = crate::api::token_hash(token.secret());
+        let before = self.token_user.lock().unwrap_or_else(|p| p.into_inner()).replace((
+            hash.clone(),
+            user.id.clone(),
+            name.clone(),
+        ));
+        let (same_token, other_user, from) = match before {
+            Some((h, id, from)) => (h == hash, id != user.id, from),
+            None => return None,
+        };
+        if !(same_token && other_user) {
+            return None;
+        }
+        let handover = Handover {
+            at: self.clock.now(),
+            from,
+            to: name,
+        };
+        tracing::warn!(from = %handover.from, to = %handover.to, "Cobot handed the space's token to another person");
+        *self.handover.lock().unwrap_or_else(|p| p.into_inner()) = Some(handover.clone());
+        Some(handover)
+    }
+
+    /// The last hand-over the hub noticed, if any (since it started).
+    pub fn handover(&self) -> Option<Handover> {
+        self.handover.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// The space's Cobot token, for the other space-level calls (check-ins).
     pub fn token(&self) -> Option<AccessToken> {
         self.token.get()
@@ -204,6 +272,8 @@ impl Syncer {
             plans: RwLock::new(Arc::new(plans)),
             webhook_hosts,
             running: tokio::sync::Mutex::new(()),
+            token_user: std::sync::Mutex::new(None),
+            handover: std::sync::Mutex::new(None),
             clock,
         };
         let book = syncer.plan_book();
@@ -237,18 +307,24 @@ impl Syncer {
         *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
     }
 
-    /// What the scheduler runs: re-reads the webhook subscriptions and renews any Cobot turned
-    /// off (when the hub has a public address), then a full sync, whose report says what was
+    /// What the scheduler runs: asks whom the space's token acts for (a hand-over is noted),
+    /// re-reads the webhook subscriptions and renews any Cobot turned off or that the token's
+    /// new person lacks (when the hub has a public address), then a full sync, whose report says what was
     /// renewed. A failed renewal is logged and the sync still runs.
     pub async fn scheduled(&self, public_url: Option<&Url>) -> Result<SyncReport, Error> {
         let mut notes = Vec::new();
+        // First whom the token acts for: after a hand-over the subscriptions listed below are
+        // the new person's.
+        if let Some(handover) = self.notice_handover().await {
+            notes.push(handover.words());
+        }
         if let Some(public_url) = public_url {
             match self.subscribe(public_url).await {
                 Ok(done) => {
                     if !done.added.is_empty() || !done.renewed.is_empty() {
                         tracing::info!(added = ?done.added, renewed = ?done.renewed, "Cobot's webhooks");
                     }
-                    notes = done.words();
+                    notes.extend(done.words());
                 }
                 // The sync says so in its own words.
                 Err(Error::NotConnected) => {}

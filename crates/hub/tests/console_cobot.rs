@@ -1002,3 +1002,140 @@ async fn with_an_oidc_subject_other_than_the_user_id_members_sign_in_staff_conne
         "{v:?}"
     );
 }
+
+#[tokio::test]
+async fn a_space_token_cobot_hands_to_the_owner_is_noticed_and_its_webhooks_renewed_as_the_owner() {
+    // Jo, an admin but not the owner (Sam), connects Cobot.
+    let mut seed = cobot_sim::demo();
+    seed.admins.push(cobot_sim::seed::SeedAdmin {
+        user_id: "user-jo".into(),
+        space_subdomain: "lighthouse".into(),
+        name: "Jo Lee".into(),
+    });
+    let sim = cobot_sim::spawn_with_seed(
+        cobot_sim::SimConfig {
+            start_at: Some(monday()),
+            ..cobot_sim::SimConfig::default()
+        },
+        seed,
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let hub = hub_on(&sim, &dir, None, false).await;
+    let w = World {
+        sim,
+        hub,
+        http: reqwest::Client::new(),
+        dir,
+        environment: None,
+    };
+    let jo = w.session("user-jo").await;
+    let back = w.plug(&jo, "user-jo").await;
+    assert!(back.contains("connected=1"), "{back}");
+    w.until_synced(&jo).await;
+    let public = w.hub.base_url.clone();
+    let first = w.hub.hub.syncer.scheduled(Some(&public)).await.unwrap();
+    assert!(
+        !first.webhooks.iter().any(|n| n.contains("handed")),
+        "{:?}",
+        first.webhooks
+    );
+    let token = w.hub_token().unwrap();
+    let subscriptions = |w: &World| {
+        let (http, url, token) = (
+            w.http.clone(),
+            format!("{}sub/lighthouse/api/subscriptions", w.sim.base_url),
+            token.clone(),
+        );
+        async move {
+            let list: Value = http
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            list.as_array().unwrap_or_else(|| panic!("{list}")).clone()
+        }
+    };
+    assert_eq!(subscriptions(&w).await.len(), frontdoor_hub::api::EVENTS.len(), "Jo's");
+
+    // Jo stops being an admin: Cobot hands the token to the owner, Sam.
+    assert!(w.sim.sim.remove_admin("lighthouse", "user-jo"));
+    assert!(
+        subscriptions(&w).await.is_empty(),
+        "Cobot lists the subscriptions of the token's person: Sam has none"
+    );
+    let next = w.hub.hub.syncer.scheduled(Some(&public)).await.unwrap();
+    let notes = next.webhooks.join(" ");
+    assert!(
+        notes.contains("handed the space's connection from Jo Lee to Sam Rivera"),
+        "{notes}"
+    );
+    let renewed = subscriptions(&w).await;
+    assert_eq!(
+        renewed.len(),
+        frontdoor_hub::api::EVENTS.len(),
+        "re-subscribed as Sam: {renewed:?}"
+    );
+    assert!(renewed.iter().all(|s| s["active"] == json!(true)));
+    let sam = w.session("user-sam").await;
+    let connection = w.connection(&sam).await;
+    assert_eq!(
+        connection["state"],
+        json!("connected"),
+        "the connection keeps working: {connection}"
+    );
+    assert!(
+        connection["message"]
+            .as_str()
+            .unwrap()
+            .contains("from Jo Lee to Sam Rivera"),
+        "the Cobot tab says so: {connection}"
+    );
+}
+
+#[tokio::test]
+async fn an_id_token_without_a_nonce_is_refused_by_default_named_by_the_doctor_and_allowed_when_staff_say_so() {
+    use frontdoor_hub::config::IdTokenNonce;
+    for rule in [IdTokenNonce::Required, IdTokenNonce::WhenPresent] {
+        let (w, _) = doctor_world(None, |c| c.cobot.id_token_nonce = rule).await;
+        let r = w
+            .http
+            .post(format!("{}_sim/config", w.sim.base_url))
+            .json(&json!({"id_token_nonce": "omit"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        let side = begin(&w.http, &w.hub.base_url).await;
+        let callback = at_cobot(&side, "user-alex").await;
+        let (_, handover) = through_hub(&callback).await;
+        let handover = handover.expect("the hub hands over to the app");
+        let signed_in = match handover.contains("error=") {
+            true => Err(handover),
+            false => redeem(&w.http, &w.hub.base_url, side, &handover)
+                .await
+                .map_err(|e| format!("{e:?}")),
+        };
+        let report = serde_json::to_value(frontdoor_hub::doctor::run(&w.hub.hub).await).unwrap();
+        let v = verdicts(&report);
+        match rule {
+            IdTokenNonce::Required => {
+                assert!(signed_in.is_err(), "a token without the nonce is refused by default");
+                assert_eq!(v["id_token"].0, "fail", "{v:?}");
+                assert!(v["id_token"].1.contains("id_token_nonce = \"when_present\""), "{v:?}");
+            }
+            IdTokenNonce::WhenPresent => {
+                let alex = signed_in.unwrap_or_else(|e| panic!("{e:?}"));
+                assert_eq!(alex["user"]["id"], json!("user-alex"));
+                assert_eq!(v["id_token"].0, "ok", "{v:?}");
+                assert!(v["id_token"].1.contains("nonce: checked when present"), "{v:?}");
+            }
+        }
+    }
+}

@@ -136,6 +136,24 @@ pub struct IdTokenVerifier {
     jwks_uri: Url,
     client_id: String,
     keys: Arc<Mutex<Option<CoreJsonWebKeySet>>>,
+    nonce: NonceRule,
+}
+
+/// Whether an ID token must carry the sign-in's `nonce`.
+///
+/// OpenID Connect Core requires the nonce only for the implicit flow; with the authorization code
+/// redeemed by a confidential client with PKCE (as the hub does), the ID token comes straight from
+/// Cobot's token endpoint and the nonce adds a second binding, not the only one. Cobot documents
+/// its ID tokens' `sub` and `iss`, not whether they echo the nonce, so a space whose Cobot does
+/// not may relax it. `exp` and `iat` are always checked: a token without them could be replayed
+/// forever, and the `openidconnect` crate cannot read one without them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NonceRule {
+    /// The token must carry exactly the nonce sent (the default).
+    #[default]
+    Required,
+    /// A token without a nonce passes; one with a nonce must carry exactly the one sent.
+    WhenPresent,
 }
 
 impl IdTokenVerifier {
@@ -147,7 +165,14 @@ impl IdTokenVerifier {
             jwks_uri,
             client_id,
             keys: Arc::new(Mutex::new(None)),
+            nonce: NonceRule::Required,
         }
+    }
+
+    /// The same verifier, holding tokens to `rule` for their nonce.
+    pub fn with_nonce_rule(mut self, rule: NonceRule) -> IdTokenVerifier {
+        self.nonce = rule;
+        self
     }
 
     /// Verifies `token` at Unix time `now`. With `expected_nonce`, the token must carry exactly it.
@@ -210,9 +235,14 @@ impl IdTokenVerifier {
                 }
             });
         let nonce = expected_nonce.map(|n| Nonce::new(n.to_string()));
-        let verified = match &nonce {
-            Some(nonce) => token.claims(&verifier, nonce),
-            None => token.claims(&verifier, |_: Option<&Nonce>| Ok(())),
+        let verified = match (&nonce, self.nonce) {
+            (Some(nonce), NonceRule::Required) => token.claims(&verifier, nonce),
+            (Some(nonce), NonceRule::WhenPresent) => token.claims(&verifier, |got: Option<&Nonce>| match got {
+                None => Ok(()),
+                Some(got) if got.secret() == nonce.secret() => Ok(()),
+                Some(_) => Err("the nonce is not this sign-in's".to_string()),
+            }),
+            (None, _) => token.claims(&verifier, |_: Option<&Nonce>| Ok(())),
         };
         let claims = verified.map_err(|e| self.refusal(e))?;
         let audiences: Vec<String> = claims.audiences().iter().map(|a| a.to_string()).collect();

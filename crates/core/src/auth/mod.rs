@@ -33,7 +33,7 @@ use openidconnect::{
 
 use crate::links::{Callback, Subdomain};
 use crate::secret::{AccessToken, AuthCode, ClientSecret, PkceVerifier, RawIdToken};
-pub use id_token::{IdClaims, IdTokenError, IdTokenVerifier};
+pub use id_token::{IdClaims, IdTokenError, IdTokenVerifier, NonceRule};
 
 /// Scopes Frontdoor asks members for: who they are (OIDC) and their Cobot user with memberships.
 pub const MEMBER_SCOPES: &[&str] = &["openid", "email", "profile", "read_user"];
@@ -256,6 +256,12 @@ impl OidcClient {
             client,
             verifier,
         }
+    }
+
+    /// The same client, holding ID tokens to `rule` for their nonce ([`NonceRule`]).
+    pub fn with_nonce_rule(mut self, rule: NonceRule) -> OidcClient {
+        self.verifier = self.verifier.with_nonce_rule(rule);
+        self
     }
 
     /// The provider's metadata.
