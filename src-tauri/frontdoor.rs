@@ -44,6 +44,15 @@ pub struct StoredSpace {
     pub custom_domain: Option<Url>,
 }
 
+/// A join waiting for the person's confirmation.
+#[derive(Debug, Clone)]
+struct PendingJoin {
+    space: StoredSpace,
+    /// The space's own sign-in domain is not the address Cobot names for it (Cobot names this
+    /// host): joining confirms the domain, and the person is told so first.
+    unlisted: Option<String>,
+}
+
 impl StoredSpace {
     fn from_info(hub: HubUrl, info: HubInfo, custom_domain: Option<Url>) -> StoredSpace {
         StoredSpace {
@@ -335,7 +344,7 @@ struct SignInRun {
 #[derive(Default)]
 pub(crate) struct Inner {
     saved: Saved,
-    pending_join: Option<StoredSpace>,
+    pending_join: Option<PendingJoin>,
     signing_in: Option<SignInRun>,
     slot: LoginSlot<AppSignIn>,
     /// Refresh tokens per space, each from (and only ever sent to) that space's hub.
@@ -566,14 +575,18 @@ impl Frontdoor {
             // Taken under the lock, so a higher revision always shows a newer state.
             revision: self.revision.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
             spaces: inner.saved.spaces.iter().map(StoredSpace::view).collect(),
-            pending_join: inner.pending_join.as_ref().map(|offered| JoinOffer {
-                space: offered.view(),
-                replaces_hub: inner
-                    .saved
-                    .spaces
-                    .iter()
-                    .find(|s| s.subdomain == offered.subdomain && s.hub != offered.hub)
-                    .map(|s| s.hub.to_string()),
+            pending_join: inner.pending_join.as_ref().map(|pending| {
+                let offered = &pending.space;
+                JoinOffer {
+                    space: offered.view(),
+                    replaces_hub: inner
+                        .saved
+                        .spaces
+                        .iter()
+                        .find(|s| s.subdomain == offered.subdomain && s.hub != offered.hub)
+                        .map(|s| s.hub.to_string()),
+                    unlisted_sign_in: pending.unlisted.clone(),
+                }
             }),
             signing_in: inner.signing_in.as_ref().map(|r| r.view.clone()),
             session,
@@ -647,10 +660,25 @@ impl Frontdoor {
         self.settings.policy.allows(url) || space.custom_domain.as_ref().is_some_and(|d| d.origin() == url.origin())
     }
 
-    /// Asks Cobot (`GET <www>/api/spaces/<subdomain>`, public) for the space's address and
-    /// accepts `issuer` only when it is that address, with Cobot's own scheme.
-    async fn confirm_custom_domain(&self, www: &Url, space: &Subdomain, issuer: &Url) -> Result<Url, Error> {
+    /// Whether a space's own sign-in domain `issuer` may be offered, asking Cobot
+    /// (`GET <www>/api/spaces/<subdomain>`, public) for the space's address:
+    /// - Cobot names the domain's host (with `http://` or `https://`: Cobot's documented sample
+    ///   writes `http://`): trusted, nothing to ask (`None`);
+    /// - Cobot knows the space but names another host (its `<subdomain>.cobot.me`, as Cobot's own
+    ///   apps read the field): offered with that host named, so the person confirms the domain
+    ///   once by joining (`Some(host Cobot names)`);
+    /// - Cobot does not know the space, or the domain is not on Cobot's own scheme (https):
+    ///   refused.
+    async fn confirm_custom_domain(
+        &self,
+        www: &Url,
+        space: &Subdomain,
+        issuer: &Url,
+    ) -> Result<(Url, Option<String>), Error> {
         let untrusted = || Error::UntrustedSignIn(issuer.origin().ascii_serialization());
+        if issuer.scheme() != www.scheme() || issuer.host_str().is_none() {
+            return Err(untrusted());
+        }
         let url = www
             .join(&format!("api/spaces/{}", space.as_str()))
             .map_err(|_| untrusted())?;
@@ -663,11 +691,19 @@ impl Frontdoor {
             .get("url")
             .and_then(|u| u.as_str())
             .and_then(|u| Url::parse(u).ok())
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
             .ok_or_else(untrusted)?;
-        if named.origin() == issuer.origin() && named.scheme() == www.scheme() {
-            Ok(named)
+        // The host and any port Cobot wrote, whichever scheme it wrote them with.
+        let same_host = named.host_str() == issuer.host_str() && named.port() == issuer.port();
+        let domain = Url::parse(&issuer.origin().ascii_serialization()).map_err(|_| untrusted())?;
+        if same_host {
+            Ok((domain, None))
         } else {
-            Err(untrusted())
+            let host = match named.port() {
+                Some(p) => format!("{}:{p}", named.host_str().unwrap_or_default()),
+                None => named.host_str().unwrap_or_default().to_string(),
+            };
+            Ok((domain, Some(host)))
         }
     }
 
@@ -685,30 +721,33 @@ impl Frontdoor {
         if !self.settings.policy.allows(&info.sign_in.cobot_www) {
             return Err(Error::UntrustedSignIn(info.sign_in.issuer.to_string()));
         }
-        // A space on a domain of its own signs in there; trusted only when Cobot itself names
-        // that domain as the space's address.
-        let custom_domain = if self.settings.policy.allows(&info.sign_in.issuer) {
-            None
+        // A space on a domain of its own signs in there: trusted when Cobot itself names that
+        // domain as the space's address, else confirmed by the person once (see
+        // `confirm_custom_domain`).
+        let (custom_domain, unlisted) = if self.settings.policy.allows(&info.sign_in.issuer) {
+            (None, None)
         } else {
-            Some(
-                self.confirm_custom_domain(&info.sign_in.cobot_www, &space, &info.sign_in.issuer)
-                    .await?,
-            )
+            let (domain, unlisted) = self
+                .confirm_custom_domain(&info.sign_in.cobot_www, &space, &info.sign_in.issuer)
+                .await?;
+            (Some(domain), unlisted)
         };
         let offered = StoredSpace::from_info(hub, info, custom_domain);
         let mut inner = self.lock();
         inner.notice = None;
-        if let Some(known) = inner
-            .saved
-            .spaces
-            .iter_mut()
-            .find(|s| s.subdomain == offered.subdomain && s.hub == offered.hub)
-        {
+        if let Some(known) = inner.saved.spaces.iter_mut().find(|s| {
+            s.subdomain == offered.subdomain
+                && s.hub == offered.hub
+                && (unlisted.is_none() || s.custom_domain == offered.custom_domain)
+        }) {
             *known = offered.clone();
             inner.saved.current = Some(offered.subdomain);
             self.persist(&inner);
         } else {
-            inner.pending_join = Some(offered);
+            inner.pending_join = Some(PendingJoin {
+                space: offered,
+                unlisted,
+            });
         }
         Ok(self.view_of(&inner))
     }
@@ -717,7 +756,7 @@ impl Frontdoor {
     pub async fn confirm_join(self: &Arc<Self>) -> Result<AppView, Error> {
         {
             let mut inner = self.lock();
-            let space = inner.pending_join.take().ok_or(Error::NoPendingJoin)?;
+            let space = inner.pending_join.take().ok_or(Error::NoPendingJoin)?.space;
             let replaced: Vec<StoredSpace> = inner
                 .saved
                 .spaces

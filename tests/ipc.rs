@@ -433,6 +433,46 @@ fn a_space_on_its_own_domain_signs_in_there_because_cobot_names_that_domain() {
     let view = s.invoke("open_link", json!({"link": s.join_link()})).unwrap();
     let host = domain.url.host_str().unwrap().to_string() + ":" + &domain.url.port().unwrap().to_string();
     assert_eq!(view["pending_join"]["space"]["sign_in_host"], json!(host), "{view}");
+    assert_eq!(
+        view["pending_join"]["unlisted_sign_in"],
+        Value::Null,
+        "Cobot names the domain: nothing to ask"
+    );
+    signs_in_on(&s, &domain);
+}
+
+#[test]
+fn a_space_on_its_own_domain_cobot_lists_by_its_cobot_host_is_confirmed_by_the_member_once() {
+    // Cobot's `url` names the space's cobot.me host (as Cobot's own apps read it), not the domain.
+    let (s, domain) = setup_custom_domain();
+    let set = reqwest::Client::new()
+        .post(s.sim.base_url.join("_sim/config").unwrap())
+        .json(&json!({"space_url": "cobot_host"}))
+        .send();
+    assert!(tauri::async_runtime::block_on(set).unwrap().status().is_success());
+    let view = s.invoke("open_link", json!({"link": s.join_link()})).unwrap();
+    let listed = format!(
+        "{}:{}",
+        s.sim.base_url.host_str().unwrap(),
+        s.sim.base_url.port().unwrap()
+    );
+    assert_eq!(
+        view["pending_join"]["unlisted_sign_in"],
+        json!(listed),
+        "the member is told Cobot lists the space elsewhere: {view}"
+    );
+    // Cancel keeps nothing; joining again asks again.
+    s.invoke("decline_join", json!({})).unwrap();
+    let view = s.invoke("open_link", json!({"link": s.join_link()})).unwrap();
+    assert_eq!(view["pending_join"]["unlisted_sign_in"], json!(listed));
+    signs_in_on(&s, &domain);
+    // Confirmed once: the same link again asks nothing.
+    let view = s.invoke("open_link", json!({"link": s.join_link()})).unwrap();
+    assert_eq!(view["pending_join"], Value::Null, "{view}");
+}
+
+/// Confirms the offered join and signs Alex in on the space's domain.
+fn signs_in_on(s: &Setup, domain: &cobot_sim::CustomDomain) {
     s.invoke("confirm_join", json!({})).unwrap();
     let authorize = s
         .browser
@@ -453,14 +493,14 @@ fn a_space_on_its_own_domain_signs_in_there_because_cobot_names_that_domain() {
 }
 
 #[test]
-fn a_sign_in_host_cobot_does_not_name_for_the_space_is_refused() {
-    // A hub naming some other address as the space's sign-in: Cobot's `/api/spaces/lighthouse`
-    // names another URL, so the app does not trust it.
+fn a_sign_in_host_on_another_scheme_than_cobots_is_refused() {
+    // A hub naming an address as the space's sign-in on another scheme than Cobot's own (https
+    // in production; here Cobot is http, the look-alike https): refused without asking.
     let s = setup_with(|cobot| IssuerPolicy::with_extra([cobot.clone()]), None);
     let other = frontdoor_hub::spawn(
         {
             let mut c = frontdoor_hub::Config::demo(&s.sim.base_url);
-            c.cobot.space_url = Some(Url::parse("http://127.0.0.1:9/").unwrap());
+            c.cobot.space_url = Some(Url::parse("https://127.0.0.1:9/").unwrap());
             c
         },
         "127.0.0.1:0".parse().unwrap(),
@@ -1633,5 +1673,5 @@ fn staff_add_a_door_test_it_read_the_strip_and_check_cobot_through_the_window_co
         .iter()
         .map(|c| c["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids[..3], ["discovery", "id_token", "token"], "{report}");
+    assert_eq!(ids[..4], ["discovery", "id_token", "plug", "token"], "{report}");
 }

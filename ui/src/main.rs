@@ -342,6 +342,13 @@ fn confirm_join(props: &ScreenProps) -> Html {
                       and nothing of it is sent to the new one. Cancel keeps everything as it is.", offer.space.name) }
                 </p>
             }
+            if let Some(listed) = &offer.unlisted_sign_in {
+                <p id="offer-unlisted-domain" class="warning">
+                    { format!("{} signs in on its own address, {}. Cobot lists the space at {listed}, not there, so \
+                      Frontdoor cannot check it for you: only continue if your space told you to sign in at {}. \
+                      Frontdoor remembers your answer.", offer.space.name, offer.space.sign_in_host, offer.space.sign_in_host) }
+                </p>
+            }
             <dl>
                 <dt>{"Space"}</dt><dd id="offer-space">{ &offer.space.subdomain }</dd>
                 <dt>{"Hub"}</dt><dd id="offer-hub">{ &offer.space.hub_url }</dd>

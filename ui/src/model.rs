@@ -259,6 +259,7 @@ mod tests {
             pending_join: Some(JoinOffer {
                 space: space(),
                 replaces_hub: None,
+                unlisted_sign_in: None,
             }),
             ..AppView::default()
         };

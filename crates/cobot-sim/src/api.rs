@@ -320,7 +320,10 @@ pub(crate) async fn space(State(sim): State<Sim>, Path(subdomain): Path<String>)
         "id": space.id,
         "name": space.name,
         "subdomain": space.subdomain,
-        "url": state.space_base(&space.subdomain),
+        "url": match state.settings.variants.space_url {
+            crate::SpaceUrl::OwnDomain => state.space_base(&space.subdomain),
+            crate::SpaceUrl::CobotHost => format!("{}/sub/{}", state.issuer, space.subdomain),
+        },
         "email": space.email,
         "description": space.description,
         "owner_id": space.owner_id,

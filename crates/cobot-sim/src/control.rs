@@ -152,6 +152,7 @@ pub(crate) struct ConfigPatch {
     check_in_window: Option<crate::CheckInWindow>,
     subjects: Option<crate::Subjects>,
     id_token_nonce: Option<crate::IdTokenNonce>,
+    space_url: Option<crate::SpaceUrl>,
     check_in_scope: Option<crate::check_ins::CheckInScope>,
     check_in_refusal: Option<crate::check_ins::RefusalBody>,
 }
@@ -195,6 +196,7 @@ pub(crate) async fn update_config(State(sim): State<Sim>, Json(patch): Json<Conf
     variants.check_in_window = patch.check_in_window.unwrap_or(variants.check_in_window);
     variants.subjects = patch.subjects.unwrap_or(variants.subjects);
     variants.id_token_nonce = patch.id_token_nonce.unwrap_or(variants.id_token_nonce);
+    variants.space_url = patch.space_url.unwrap_or(variants.space_url);
     if let Some(scope) = patch.check_in_scope {
         state.settings.check_in_scope = scope;
     }

@@ -120,8 +120,8 @@ pub use faults::{Fault, FaultKind, RequestRecord};
 pub use seed::{demo, large, Seed};
 pub use state::{Error, Sim, TokenInfo};
 pub use variants::{
-    CheckInWindow, CustomDomain, CustomFieldUrl, IdTokenNonce, ParentPlanIds, PlanCopyNames, Subjects, Variants,
-    WebhookEncoding,
+    CheckInWindow, CustomDomain, CustomFieldUrl, IdTokenNonce, ParentPlanIds, PlanCopyNames, SpaceUrl, Subjects,
+    Variants, WebhookEncoding,
 };
 pub use webhooks::{Delivery, DeliveryOutcome, Event};
 

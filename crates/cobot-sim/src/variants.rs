@@ -132,6 +132,19 @@ pub enum IdTokenNonce {
     Omit,
 }
 
+/// What `GET /api/spaces/{subdomain}` names as a space's `url` when the space has a domain of its
+/// own ([U]: Cobot's documented sample is `http://co-up.cobot.me`, and Cobot's own apps read the
+/// field as `<subdomain>.cobot.me`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpaceUrl {
+    /// The space's own domain.
+    #[default]
+    OwnDomain,
+    /// The space's `cobot.me` host (here `{base}/sub/{subdomain}`), whatever its domain.
+    CobotHost,
+}
+
 /// The simulator's answers where Cobot's are unknown (`SimConfig::variants`, `POST /_sim/config`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Variants {
@@ -149,6 +162,8 @@ pub struct Variants {
     pub subjects: Subjects,
     /// Whether an ID token carries the nonce.
     pub id_token_nonce: IdTokenNonce,
+    /// What a space's `url` names.
+    pub space_url: SpaceUrl,
 }
 
 /// A membership's copy of one period's plan: its own id and name, and the parent's id.

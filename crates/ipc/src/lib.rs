@@ -217,6 +217,11 @@ pub struct JoinOffer {
     /// No credential of either hub is ever sent to the other.
     #[serde(default)]
     pub replaces_hub: Option<String>,
+    /// The space signs in on a domain of its own that Cobot's own description of the space does
+    /// not name (Cobot names this host instead): the person confirms the domain once, by
+    /// joining, and is told so first.
+    #[serde(default)]
+    pub unlisted_sign_in: Option<String>,
 }
 
 /// A sign-in running in the system browser.
