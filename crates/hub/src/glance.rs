@@ -1,5 +1,6 @@
 //! Health at a glance: `GET /api/v1/admin/glance` (staff) answers four lights for the console's
-//! status strip — the Cobot connection, the last full sync and its age, doors offline or
+//! status strip — the Cobot connection (with the last day's failed connection attempt or
+//! sign-in Cobot's ID token failed), the last full sync and its age, doors offline or
 //! unusable, and today's check-ins failing. The app asks every half minute while staff are
 //! signed in and tells them with a desktop notification when a light turns bad.
 
@@ -14,6 +15,9 @@ use jiff::Timestamp;
 
 use crate::api::{staff_only, Error, Json};
 use crate::Hub;
+
+/// A failed plug or refused sign-in turns the Cobot light red for a day (the doctor keeps it).
+const FAILURES_SHOWN_FOR_SECONDS: i64 = 86_400;
 
 /// Sync runs looked through for the last full one (webhook runs come in between).
 const RUNS_LOOKED_AT: u32 = 200;
@@ -49,13 +53,47 @@ fn light(ok: bool, words: impl Into<String>) -> Light {
 pub async fn now(hub: &Arc<Hub>) -> Result<Glance, Error> {
     let at = hub.clock.now();
     let connection = crate::plug::describe(hub);
-    let cobot = match connection.state {
-        ConnectionState::Connected => light(true, "Cobot connected"),
-        ConnectionState::NotConnected => light(false, "Cobot not connected: connect it on the Cobot tab"),
-        ConnectionState::Refused => light(
+    let (last_plug, last_sign_in) = hub
+        .db(|store| Ok::<_, crate::store::Error>((store.last_plug_outcome()?, store.last_sign_in_outcome()?)))
+        .await?
+        .map_err(Error::internal)?;
+    let failed_lately = |outcome: Option<crate::doctor::SignInOutcome>| {
+        outcome.filter(|o| {
+            !o.ok
+                && o.at
+                    .parse::<Timestamp>()
+                    .is_ok_and(|t| (at - t).get_seconds() <= FAILURES_SHOWN_FOR_SECONDS)
+        })
+    };
+    let why = |o: &crate::doctor::SignInOutcome| o.problem.clone().unwrap_or_else(|| "no reason recorded".into());
+    let cobot = match (connection.state, failed_lately(last_plug), failed_lately(last_sign_in)) {
+        (ConnectionState::Refused, _, _) => light(
             false,
             "Cobot refused the hub's connection: reconnect it on the Cobot tab",
         ),
+        (ConnectionState::NotConnected, Some(plug), _) => light(
+            false,
+            format!(
+                "Cobot not connected: the last attempt failed ({}); try again on the Cobot tab",
+                why(&plug)
+            ),
+        ),
+        (ConnectionState::NotConnected, None, _) => light(false, "Cobot not connected: connect it on the Cobot tab"),
+        (ConnectionState::Connected, _, Some(sign_in)) => light(
+            false,
+            format!(
+                "Members' sign-ins are refused: Cobot's ID token failed the hub's checks ({}); see Check Cobot",
+                why(&sign_in)
+            ),
+        ),
+        (ConnectionState::Connected, Some(plug), None) => light(
+            false,
+            format!(
+                "Cobot connected, but the last attempt to reconnect failed ({}); see Check Cobot",
+                why(&plug)
+            ),
+        ),
+        (ConnectionState::Connected, None, None) => light(true, "Cobot connected"),
     };
 
     let today = hub.space_day(at);

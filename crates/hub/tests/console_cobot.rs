@@ -510,6 +510,14 @@ async fn the_plug_refuses_a_person_who_is_no_longer_an_admin_and_keeps_nothing()
     assert_eq!(v["plug"].0, "fail", "no connection at all: {v:?}");
     assert!(v["plug"].1.contains("not an admin of Lighthouse Coworking"), "{v:?}");
     assert_eq!(w.connection(&sam).await["state"], json!("not_connected"));
+    // And the status strip says it too, with the reason, not just "not connected".
+    let (_, glance) = w.get("api/v1/admin/glance", &sam).await;
+    assert_eq!(glance["cobot"]["ok"], json!(false), "{glance}");
+    let words = glance["cobot"]["words"].as_str().unwrap();
+    assert!(
+        words.contains("the last attempt failed") && words.contains("not an admin of Lighthouse Coworking"),
+        "{glance}"
+    );
     // The personal token the plug got was given back to Cobot.
     let tokens = w.sam_tokens().await;
     assert_eq!(
@@ -1129,12 +1137,22 @@ async fn an_id_token_without_a_nonce_is_refused_by_default_named_by_the_doctor_a
                 assert!(signed_in.is_err(), "a token without the nonce is refused by default");
                 assert_eq!(v["id_token"].0, "fail", "{v:?}");
                 assert!(v["id_token"].1.contains("id_token_nonce = \"when_present\""), "{v:?}");
+                // The status strip turns red with the reason while Cobot itself stays connected.
+                let glance = frontdoor_hub::glance::now(&w.hub.hub).await.unwrap();
+                assert!(!glance.cobot.ok, "{glance:?}");
+                assert!(
+                    glance.cobot.words.contains("Members' sign-ins are refused")
+                        && glance.cobot.words.contains("nonce"),
+                    "{glance:?}"
+                );
             }
             IdTokenNonce::WhenPresent => {
                 let alex = signed_in.unwrap_or_else(|e| panic!("{e:?}"));
                 assert_eq!(alex["user"]["id"], json!("user-alex"));
                 assert_eq!(v["id_token"].0, "ok", "{v:?}");
                 assert!(v["id_token"].1.contains("nonce: checked when present"), "{v:?}");
+                let glance = frontdoor_hub::glance::now(&w.hub.hub).await.unwrap();
+                assert_eq!(glance.cobot.words, "Cobot connected", "{glance:?}");
             }
         }
     }
