@@ -375,6 +375,25 @@ async fn a_signed_in_member_is_still_signed_in_after_reopening_the_app() {
 #[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
 async fn a_bad_link_and_an_unknown_hub_are_explained_in_words() {
     let h = Harness::start(DEEP_LINK).await;
+    // A space's name alone, where the link goes: moved into "Type your space", no error.
+    let link = h.find("#link-input").await;
+    link.send_keys("lighthouse").await.unwrap();
+    h.find("#join-link-button").await.click().await.unwrap();
+    assert!(h
+        .text("#typed-space-name")
+        .await
+        .contains("“lighthouse” is your space's name"));
+    assert_eq!(
+        h.find("#subdomain-input").await.prop("value").await.unwrap().as_deref(),
+        Some("lighthouse"),
+        "the name is kept in the space field"
+    );
+    assert!(
+        h.client.find(Locator::Css("#error")).await.is_err(),
+        "a name is not an error"
+    );
+    h.shot("space-name-typed").await;
+    link.clear().await.unwrap();
     h.find("#link-input")
         .await
         .send_keys("frontdoor://join?space=lighthouse")

@@ -264,12 +264,34 @@ fn welcome(props: &WelcomeProps) -> Html {
     let link = use_node_ref();
     let subdomain = use_node_ref();
     let hub = use_node_ref();
+    // A space's name pasted where the link goes: moved into "Type your space", hub asked for.
+    let named = use_state(|| None::<String>);
     let join_link = {
-        let (model, link) = (props.model.clone(), link.clone());
+        let (model, link, subdomain, hub, named) = (
+            props.model.clone(),
+            link.clone(),
+            subdomain.clone(),
+            hub.clone(),
+            named.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let value = link.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
-            run(&model, "open_link", LinkArgs { link: value });
+            match model::typed_space_name(&value) {
+                Some(name) => {
+                    if let Some(input) = subdomain.cast::<HtmlInputElement>() {
+                        input.set_value(&name);
+                    }
+                    if let Some(input) = hub.cast::<HtmlInputElement>() {
+                        let _ = input.focus();
+                    }
+                    named.set(Some(name));
+                }
+                None => {
+                    named.set(None);
+                    run(&model, "open_link", LinkArgs { link: value });
+                }
+            }
         })
     };
     let join_typed = {
@@ -309,6 +331,12 @@ fn welcome(props: &WelcomeProps) -> Html {
             </form>
             <form class="card" onsubmit={join_typed}>
                 <h3>{"Type your space"}</h3>
+                if let Some(name) = &*named {
+                    <p id="typed-space-name" class="hint" role="status">
+                        { format!("“{name}” is your space's name, not a join link: it is filled in below. \
+                          Add your hub's address (ask your space's staff), then Join.") }
+                    </p>
+                }
                 <label>{"Space name (the part before .cobot.me)"}
                     <input id="subdomain-input" ref={subdomain} placeholder="lighthouse" autocomplete="off" /></label>
                 <label>{"Hub address (ask your space's staff)"}

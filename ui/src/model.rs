@@ -204,8 +204,53 @@ pub fn reached_words(seconds: i64) -> String {
     format!("Cobot last reached {ago}")
 }
 
+/// A space's name where a join link was expected (`lighthouse`, `Lighthouse.cobot.me`,
+/// `https://lighthouse.cobot.me/`): the name, for the "Type your space" form. `None` for
+/// anything else, which goes to the app as a link (and is refused there in words when it is not
+/// one). A name is what the hub accepts: letters, digits and '-', not at either end, ≤ 63.
+pub fn typed_space_name(typed: &str) -> Option<String> {
+    let lower = typed.trim().to_ascii_lowercase();
+    let bare = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .unwrap_or(&lower);
+    let bare = bare.strip_suffix('/').unwrap_or(bare);
+    let name = bare.strip_suffix(".cobot.me").unwrap_or(bare);
+    let valid = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    valid.then(|| name.to_string())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_space_name_typed_where_a_link_goes_is_recognised_and_links_are_not() {
+        for typed in [
+            "lighthouse",
+            " Lighthouse ",
+            "lighthouse.cobot.me",
+            "https://lighthouse.cobot.me/",
+        ] {
+            assert_eq!(super::typed_space_name(typed).as_deref(), Some("lighthouse"), "{typed}");
+        }
+        assert_eq!(super::typed_space_name("co-up2").as_deref(), Some("co-up2"));
+        for typed in [
+            "",
+            "frontdoor://join?space=lighthouse&hub=https://hub.example",
+            "https://hub.example/join?space=lighthouse",
+            "hub.example.com",
+            "-lighthouse",
+            "light house",
+        ] {
+            assert_eq!(super::typed_space_name(typed), None, "{typed}");
+        }
+    }
+
     #[test]
     fn the_copys_age_reads_like_people_say_it() {
         assert_eq!(super::reached_words(30), "Cobot last reached just now");
