@@ -53,8 +53,17 @@ fn light(ok: bool, words: impl Into<String>) -> Light {
 pub async fn now(hub: &Arc<Hub>) -> Result<Glance, Error> {
     let at = hub.clock.now();
     let connection = crate::plug::describe(hub);
-    let (last_plug, last_sign_in) = hub
-        .db(|store| Ok::<_, crate::store::Error>((store.last_plug_outcome()?, store.last_sign_in_outcome()?)))
+    // One trip to the store for everything the lights read.
+    let today = hub.space_day(at);
+    let (runs, rows, last_plug, last_sign_in) = hub
+        .db(move |store| {
+            Ok::<_, crate::store::Error>((
+                store.sync_runs(RUNS_LOOKED_AT)?,
+                store.check_ins_of_day(&today, None)?,
+                store.last_plug_outcome()?,
+                store.last_sign_in_outcome()?,
+            ))
+        })
         .await?
         .map_err(Error::internal)?;
     let failed_lately = |outcome: Option<crate::doctor::SignInOutcome>| {
@@ -96,13 +105,6 @@ pub async fn now(hub: &Arc<Hub>) -> Result<Glance, Error> {
         (ConnectionState::Connected, None, None) => light(true, "Cobot connected"),
     };
 
-    let today = hub.space_day(at);
-    let (runs, rows) = hub
-        .db(move |store| {
-            Ok::<_, crate::store::Error>((store.sync_runs(RUNS_LOOKED_AT)?, store.check_ins_of_day(&today, None)?))
-        })
-        .await?
-        .map_err(Error::internal)?;
     let full = runs.iter().find(|r| r.kind == "full");
     let sync = match full {
         None => light(false, "Never synced with Cobot"),
