@@ -1044,6 +1044,7 @@ impl Frontdoor {
                     recent_check_ins: access.recent_check_ins.into_iter().map(check_in_view).collect(),
                 };
                 inner.saved.access.insert(space.subdomain.clone(), view);
+                hub_answered(&mut inner.notice);
                 self.persist(&inner);
                 Ok(self.view_of(&inner))
             }
@@ -1253,6 +1254,7 @@ impl Frontdoor {
                 let check_in_under_way = matches!(opened.check_in, hub::CheckInNote::CheckingIn);
                 let unlock = unlock_view(opened);
                 tracing::info!("{} opened", unlock.door_id);
+                hub_answered(&mut self.lock().notice);
                 self.follow_up(check_in_under_way);
                 Ok(UnlockAnswer {
                     unlock,
@@ -1433,5 +1435,15 @@ pub(crate) fn unlock_view(r: hub::UnlockResponse) -> UnlockView {
         merged: r.merged,
         check_in,
         check_in_message: check_in_message.map(str::to_string),
+    }
+}
+
+/// The hub answered: a notice that it (or Cobot) could not be reached has ended and goes.
+fn hub_answered(notice: &mut Option<ErrorDto>) {
+    if notice
+        .as_ref()
+        .is_some_and(|n| n.code.subject().ends_when_the_hub_answers())
+    {
+        *notice = None;
     }
 }

@@ -1124,3 +1124,67 @@ async fn the_app_starts_cold_to_the_door_list_quickly() {
     );
     h.stop().await;
 }
+
+/// Every message shown on screen, as (id or class, code).
+async fn messages(h: &Harness) -> Vec<String> {
+    let mut shown = Vec::new();
+    for e in h
+        .client
+        .find_all(Locator::Css(".banner, .door-result.failed"))
+        .await
+        .unwrap()
+    {
+        let code = e.attr("data-code").await.unwrap().unwrap_or_default();
+        shown.push(code);
+    }
+    shown
+}
+
+#[tokio::test]
+#[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
+async fn the_hub_cant_be_reached_is_said_once_and_goes_by_itself_when_the_hub_is_back() {
+    let h = Harness::start_as(DEEP_LINK, "sam@example.com").await;
+    // The member's way to the hub, which the test cuts and mends.
+    let link = util::Link::to(h.hub.addr).await;
+    h.second_launch(&format!(
+        "frontdoor://join?space=lighthouse&hub={}",
+        link.url.as_str().trim_end_matches('/')
+    ));
+    h.find("#confirm-join-button").await.click().await.unwrap();
+    h.find("#doors li[data-door=front]").await;
+
+    link.set_up(false);
+    h.find("#refresh").await.click().await.unwrap();
+    h.find("#error[data-code=hub_unreachable]").await;
+    h.find("button.unlock[data-door=front]").await.click().await.unwrap();
+    h.find(".door-result.failed[data-door=front][data-code=hub_unreachable]")
+        .await;
+    h.find("#refresh").await.click().await.unwrap();
+    h.find("#error[data-code=hub_unreachable]").await;
+    h.find("main:not(.busy)").await;
+    h.shot("hub-unreachable").await;
+    assert_eq!(
+        messages(&h).await,
+        ["hub_unreachable"],
+        "one message about the hub, the newest, however often it was met"
+    );
+
+    // The hub is back: nobody touches anything, and the message goes.
+    link.set_up(true);
+    let back = std::time::Instant::now();
+    while !messages(&h).await.is_empty() {
+        assert!(
+            back.elapsed() < Duration::from_secs(20),
+            "the message stayed after the hub came back: {:?}",
+            messages(&h).await
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        !h.text("#as-of").await.contains("offline"),
+        "the door list is fresh again: {}",
+        h.text("#as-of").await
+    );
+    h.shot("hub-back").await;
+    h.stop().await;
+}

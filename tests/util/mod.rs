@@ -83,3 +83,43 @@ pub async fn hub_waiting_for_cobot(sim: &cobot_sim::RunningSim, relay: &relay_si
         .await
         .unwrap()
 }
+
+/// A TCP link to `target` that a test can cut and mend, as a hub's network going away and
+/// coming back: while cut, open connections are closed and new ones are closed at once.
+pub struct Link {
+    /// The address to use instead of the target's.
+    pub url: url::Url,
+    up: tokio::sync::watch::Sender<bool>,
+}
+
+impl Link {
+    /// Starts forwarding 127.0.0.1:<free port> to `target`.
+    pub async fn to(target: std::net::SocketAddr) -> Link {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = url::Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+        let (up, watch) = tokio::sync::watch::channel(true);
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let mut watch = watch.clone();
+                if !*watch.borrow() {
+                    continue;
+                }
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = watch.wait_for(|up| !*up) => {}
+                    }
+                });
+            }
+        });
+        Link { url, up }
+    }
+
+    /// Cuts the link (`false`) or mends it (`true`).
+    pub fn set_up(&self, up: bool) {
+        let _ = self.up.send(up);
+    }
+}

@@ -38,6 +38,9 @@ struct UnlockArgs {
     door: String,
 }
 
+/// How often the window looks at the hub again while a message says it cannot be reached.
+const RETRY_MS: i32 = 5000;
+
 /// How long "Front door is open." stays on screen.
 const OPEN_RESULT_MS: i32 = 6000;
 
@@ -148,6 +151,31 @@ fn app() -> Html {
             run(&model, "get_view", NoArgs {});
         });
     }
+    // While a message says the hub or Cobot cannot be reached, look at the hub again every few
+    // seconds, so the message goes by itself once it answers. A newer watch ends the older one.
+    let watch = use_mut_ref(|| 0u32);
+    {
+        let model = model.clone();
+        use_effect_with(model.waits_for_the_hub(), move |waiting| {
+            *watch.borrow_mut() += 1;
+            let this = *watch.borrow();
+            if *waiting {
+                wasm_bindgen_futures::spawn_local(async move {
+                    loop {
+                        tauri::sleep(RETRY_MS).await;
+                        if *watch.borrow() != this {
+                            break;
+                        }
+                        let answer = tauri::command("refresh", &NoArgs {}).await.map(Box::new);
+                        if *watch.borrow() != this {
+                            break;
+                        }
+                        model.dispatch(Action::Retried(answer));
+                    }
+                });
+            }
+        });
+    }
     let screen = model.screen();
     let view = model.view.clone().unwrap_or_default();
     let body = match screen {
@@ -166,13 +194,15 @@ fn app() -> Html {
         let model = model.clone();
         Callback::from(move |_| run(&model, "dismiss_notice", NoArgs {}))
     };
+    // One message per subject: the shell's notice only when it is about something else.
+    let (error, notice) = model.messages(view.notice.as_ref());
     html! {
         <main class={classes!(model.busy.then_some("busy"))}>
             <header><h1>{"Frontdoor"}</h1></header>
-            if let Some(error) = &model.error {
+            if let Some(error) = error {
                 <ErrorBanner id="error" error={error.clone()} on_dismiss={dismiss_error} />
             }
-            if let Some(notice) = &view.notice {
+            if let Some(notice) = notice {
                 <ErrorBanner id="notice" error={notice.clone()} on_dismiss={dismiss_notice} />
             }
             { body }

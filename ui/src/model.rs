@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use frontdoor_ipc::{AppView, ErrorCode, ErrorDto, UnlockAnswer, UnlockView};
+use frontdoor_ipc::{AppView, ErrorCode, ErrorDto, Subject, UnlockAnswer, UnlockView};
 use yew::Reducible;
 
 /// What the window shows.
@@ -89,6 +89,9 @@ pub enum Action {
     },
     /// The person closed a door's result.
     DismissDoor(String),
+    /// A quiet look at the hub (while a message says it or Cobot cannot be reached) answered:
+    /// a fresh view ends the message, a failure only updates the words of the one shown.
+    Retried(Result<Box<AppView>, ErrorDto>),
 }
 
 /// Whether a failed unlock is about that door (shown next to it) or about the sign-in or the
@@ -135,6 +138,59 @@ impl Model {
         }
     }
 
+    /// The messages on screen, one per subject: the banner's (the last command's) and the
+    /// shell's notice when it is about something else.
+    pub fn messages<'a>(&'a self, notice: Option<&'a ErrorDto>) -> (Option<&'a ErrorDto>, Option<&'a ErrorDto>) {
+        let notice = notice.filter(|n| self.error.as_ref().is_none_or(|e| e.code.subject() != n.code.subject()));
+        (self.error.as_ref(), notice)
+    }
+
+    /// Whether a message on screen says the hub or Cobot cannot be reached (the window then
+    /// looks at the hub again every few seconds, and the message goes once it answers).
+    pub fn waits_for_the_hub(&self) -> bool {
+        let hub = |e: &ErrorDto| e.code.subject().ends_when_the_hub_answers();
+        let signed_in = self.view.as_ref().is_some_and(|v| v.session.is_some());
+        signed_in
+            && (self.error.as_ref().is_some_and(hub)
+                || self.view.as_ref().and_then(|v| v.notice.as_ref()).is_some_and(hub)
+                || self
+                    .doors
+                    .values()
+                    .any(|d| matches!(d, DoorState::Failed { error, .. } if hub(error))))
+    }
+
+    /// The hub answered (a fresh door list, or a door opened): messages saying it or Cobot
+    /// could not be reached have ended.
+    fn hub_answered(&mut self) {
+        let hub = |e: &ErrorDto| e.code.subject().ends_when_the_hub_answers();
+        if self.error.as_ref().is_some_and(hub) {
+            self.error = None;
+        }
+        self.doors
+            .retain(|_, d| !matches!(d, DoorState::Failed { error, .. } if hub(error)));
+    }
+
+    /// A new message on `subject` replaces every older one on it, wherever it was shown.
+    fn replace_subject(&mut self, subject: Subject, except_door: Option<&str>) {
+        if self.error.as_ref().is_some_and(|e| e.code.subject() == subject) {
+            self.error = None;
+        }
+        self.doors.retain(|id, d| {
+            Some(id.as_str()) == except_door
+                || !matches!(d, DoorState::Failed { error, .. } if error.code.subject() == subject)
+        });
+    }
+
+    /// Takes a view; one with a fresh door list means the hub answered.
+    fn take_view(&mut self, view: AppView) {
+        let fresh = view.access.as_ref().is_some_and(|a| !a.stale);
+        let newer = self.view.as_ref().is_none_or(|shown| view.revision >= shown.revision);
+        self.keep_newest(view);
+        if fresh && newer {
+            self.hub_answered();
+        }
+    }
+
     /// Takes `view` unless a newer one (a higher revision) is already shown: a command's answer
     /// can arrive after an event that was produced later.
     fn keep_newest(&mut self, view: AppView) {
@@ -156,11 +212,27 @@ impl Reducible for Model {
             }
             Action::View(view) => {
                 next.busy = false;
-                next.keep_newest(*view);
+                next.take_view(*view);
             }
             Action::Failed(error) => {
                 next.busy = false;
+                next.replace_subject(error.code.subject(), None);
                 next.error = Some(error);
+            }
+            Action::Retried(Ok(view)) => next.take_view(*view),
+            Action::Retried(Err(error)) => {
+                // Only new words for a message still shown: a dismissed one stays dismissed.
+                let subject = error.code.subject();
+                if next.error.as_ref().is_some_and(|e| e.code.subject() == subject) {
+                    next.error = Some(error.clone());
+                }
+                for d in next.doors.values_mut() {
+                    if let DoorState::Failed { error: shown, .. } = d {
+                        if shown.code.subject() == subject {
+                            *shown = error.clone();
+                        }
+                    }
+                }
             }
             Action::DismissError => next.error = None,
             Action::Unlocking { door, tap } => {
@@ -169,9 +241,11 @@ impl Reducible for Model {
             Action::Unlocked { door, tap, answer } => {
                 let UnlockAnswer { unlock, view } = *answer;
                 next.keep_newest(view);
+                next.hub_answered();
                 next.doors.insert(door, DoorState::Opened { tap, unlock });
             }
             Action::UnlockFailed { door, tap, error } => {
+                next.replace_subject(error.code.subject(), None);
                 if about_the_door(error.code) {
                     next.doors.insert(door, DoorState::Failed { tap, error });
                 } else {
@@ -466,5 +540,123 @@ mod tests {
         ]);
         assert!(model.doors.is_empty());
         assert_eq!(model.error, Some(ended));
+    }
+
+    /// A signed-in view at `revision`; `stale` marks the door list as the hub's last answer.
+    fn signed_in(revision: u64, notice: Option<ErrorDto>, stale: bool) -> Action {
+        Action::View(Box::new(AppView {
+            revision,
+            spaces: vec![space()],
+            session: Some(frontdoor_ipc::SessionView {
+                subdomain: "lighthouse".into(),
+                user_id: "u".into(),
+                name: "Alex".into(),
+                email: None,
+                memberships: vec![],
+            }),
+            access: Some(frontdoor_ipc::AccessView {
+                as_of: "2026-12-07T09:00:00Z".into(),
+                fetched_at: "2026-12-07T09:00:00Z".into(),
+                stale,
+                plans: vec![],
+                doors: vec![],
+                check_in: None,
+                recent_check_ins: vec![],
+            }),
+            notice,
+            ..AppView::default()
+        }))
+    }
+
+    fn unreachable(words: &str) -> ErrorDto {
+        ErrorDto::new(ErrorCode::HubUnreachable, words)
+    }
+
+    #[test]
+    fn the_hub_cant_be_reached_goes_by_itself_once_the_hub_answers_and_is_never_shown_twice() {
+        let gone = unreachable("The hub at hub.example could not be reached.");
+        let notice = unreachable("The hub could not be reached after signing in.");
+        let mut model = run(vec![
+            signed_in(1, Some(notice.clone()), true),
+            Action::Started,
+            Action::Failed(gone.clone()),
+        ]);
+        // One message per subject: the banner's newer words, not the shell's older copy too.
+        assert_eq!(
+            model.messages(model.view.as_ref().unwrap().notice.as_ref()),
+            (Some(&gone), None)
+        );
+        assert!(model.waits_for_the_hub(), "the window keeps looking at the hub");
+
+        // A quiet look that fails again only updates the words.
+        let still = unreachable("The hub at hub.example could not be reached (timed out).");
+        model = model.reduce(Action::Retried(Err(still.clone())));
+        assert_eq!(model.error, Some(still));
+
+        // The hub answers: a fresh door list ends the message, with nobody dismissing it.
+        model = model.reduce(Action::Retried(Ok(Box::new(match signed_in(2, None, false) {
+            Action::View(v) => *v,
+            _ => unreachable!(),
+        }))));
+        assert_eq!(model.error, None);
+        assert!(!model.waits_for_the_hub());
+
+        // A stale list (the hub's last answer, shown offline) ends nothing.
+        model = model.reduce(Action::Failed(gone.clone()));
+        model = model.reduce(signed_in(3, None, true));
+        assert_eq!(model.error, Some(gone), "still offline");
+    }
+
+    #[test]
+    fn a_door_that_opens_ends_every_hub_message_and_refusals_do_not_stack() {
+        let mut model = run(vec![
+            signed_in(1, None, false),
+            tap("front", 1),
+            Action::UnlockFailed {
+                door: "front".into(),
+                tap: 1,
+                error: unreachable("The hub could not be reached."),
+            },
+            tap("workshop", 2),
+            Action::UnlockFailed {
+                door: "workshop".into(),
+                tap: 2,
+                error: unreachable("The hub could not be reached."),
+            },
+        ]);
+        assert_eq!(
+            model.doors.len(),
+            1,
+            "one copy, at the door tapped last: {:?}",
+            model.doors
+        );
+        assert!(matches!(model.doors.get("workshop"), Some(DoorState::Failed { .. })));
+
+        // Refusals: the newer one replaces the older, at whichever door.
+        let closed = |door: &str| ErrorDto::new(ErrorCode::NoAccess, format!("{door} does not open for you now."));
+        model = model
+            .reduce(tap("front", 3))
+            .reduce(Action::UnlockFailed {
+                door: "front".into(),
+                tap: 3,
+                error: closed("Front door"),
+            })
+            .reduce(tap("workshop", 4))
+            .reduce(Action::UnlockFailed {
+                door: "workshop".into(),
+                tap: 4,
+                error: closed("Workshop"),
+            });
+        assert_eq!(model.doors.len(), 1, "{:?}", model.doors);
+
+        // The hub unreachable in the banner, then a door opens: the banner goes.
+        model = model.reduce(Action::Failed(unreachable("The hub could not be reached.")));
+        assert!(model.doors.contains_key("workshop"), "a refusal is not about the hub");
+        model = model.reduce(tap("front", 5)).reduce(Action::Unlocked {
+            door: "front".into(),
+            tap: 5,
+            answer: Box::new(opened("front")),
+        });
+        assert_eq!(model.error, None);
     }
 }

@@ -389,6 +389,80 @@ pub enum ErrorCode {
     NotConfirmed,
 }
 
+/// What a message is about. The window shows one message per subject (a newer one replaces
+/// the older), and a message about the hub or Cobot clears itself once the hub answers again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Subject {
+    /// The hub could not be reached or is not ready: ends when the hub answers again.
+    Hub,
+    /// The hub (or the app) could not reach Cobot: ends when the hub answers with access again.
+    Cobot,
+    /// Signing in, the session or the membership.
+    SignIn,
+    /// A link, a join or a door link.
+    Link,
+    /// One door's answer to a tap: ends at the next tap or when the door opens.
+    Door,
+    /// A staff console change or file.
+    Console,
+    /// Something unexpected inside the app.
+    App,
+}
+
+impl Subject {
+    /// Whether a message on this subject ends when the hub answers again (a fresh door list or
+    /// a door that opened).
+    pub fn ends_when_the_hub_answers(self) -> bool {
+        match self {
+            Subject::Hub | Subject::Cobot => true,
+            Subject::SignIn | Subject::Link | Subject::Door | Subject::Console | Subject::App => false,
+        }
+    }
+}
+
+impl ErrorCode {
+    /// What an error with this code is about.
+    pub fn subject(self) -> Subject {
+        match self {
+            ErrorCode::HubUnreachable
+            | ErrorCode::HubNotReady
+            | ErrorCode::NoMembershipData
+            | ErrorCode::SlowDown
+            | ErrorCode::AuditUnavailable => Subject::Hub,
+            ErrorCode::CobotUnreachable | ErrorCode::MembershipDataTooOld => Subject::Cobot,
+            ErrorCode::UntrustedSignIn
+            | ErrorCode::ConsentDenied
+            | ErrorCode::StateMismatch
+            | ErrorCode::ExpiredCode
+            | ErrorCode::InvalidIdToken
+            | ErrorCode::SignInRefused
+            | ErrorCode::NoSignInInProgress
+            | ErrorCode::SignInCancelled
+            | ErrorCode::SignInAgain
+            | ErrorCode::NotAMember
+            | ErrorCode::NotSignedIn
+            | ErrorCode::MembershipEnded => Subject::SignIn,
+            ErrorCode::InvalidLink
+            | ErrorCode::UnknownHub
+            | ErrorCode::NoSpace
+            | ErrorCode::NoPendingOpen
+            | ErrorCode::NotConfirmed => Subject::Link,
+            ErrorCode::NoAccess
+            | ErrorCode::UnknownDoor
+            | ErrorCode::DoorDidNotAnswer
+            | ErrorCode::DoorFailed
+            | ErrorCode::DoorNotConnected
+            | ErrorCode::UnlockInterrupted => Subject::Door,
+            ErrorCode::NotStaff
+            | ErrorCode::Invalid
+            | ErrorCode::Conflict
+            | ErrorCode::UnknownItem
+            | ErrorCode::NotSaved => Subject::Console,
+            ErrorCode::Internal => Subject::App,
+        }
+    }
+}
+
 impl ErrorDto {
     /// An error with a code and a message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
