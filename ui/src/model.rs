@@ -185,6 +185,17 @@ impl Model {
     fn take_view(&mut self, view: AppView) {
         let fresh = view.access.as_ref().is_some_and(|a| !a.stale);
         let newer = self.view.as_ref().is_none_or(|shown| view.revision >= shown.revision);
+        // A new notice from the shell is newer than the banner: on the same subject it replaces it.
+        let shown = self.view.as_ref().and_then(|v| v.notice.as_ref());
+        if let Some(notice) = view.notice.as_ref().filter(|n| newer && Some(*n) != shown) {
+            if self
+                .error
+                .as_ref()
+                .is_some_and(|e| e.code.subject() == notice.code.subject())
+            {
+                self.error = None;
+            }
+        }
         self.keep_newest(view);
         if fresh && newer {
             self.hub_answered();
@@ -601,9 +612,18 @@ mod tests {
         assert_eq!(model.error, None);
         assert!(!model.waits_for_the_hub());
 
+        // A notice that arrives later on the same subject replaces the banner.
+        let later = unreachable("The hub could not be reached after the link was opened.");
+        model = model.reduce(Action::Failed(gone.clone()));
+        model = model.reduce(signed_in(3, Some(later.clone()), true));
+        assert_eq!(
+            model.messages(model.view.as_ref().unwrap().notice.as_ref()),
+            (None, Some(&later))
+        );
+
         // A stale list (the hub's last answer, shown offline) ends nothing.
         model = model.reduce(Action::Failed(gone.clone()));
-        model = model.reduce(signed_in(3, None, true));
+        model = model.reduce(signed_in(4, Some(later), true));
         assert_eq!(model.error, Some(gone), "still offline");
     }
 
