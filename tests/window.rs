@@ -1162,6 +1162,7 @@ async fn the_hub_cant_be_reached_is_said_once_and_goes_by_itself_when_the_hub_is
     h.find("#refresh").await.click().await.unwrap();
     h.find("#error[data-code=hub_unreachable]").await;
     h.find("main:not(.busy)").await;
+    h.client.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
     h.shot("hub-unreachable").await;
     assert_eq!(
         messages(&h).await,

@@ -108,6 +108,11 @@ fn about_the_door(code: ErrorCode) -> bool {
     )
 }
 
+/// Whether a message says the hub or Cobot cannot be reached (it ends when the hub answers).
+fn about_the_hub(error: &ErrorDto) -> bool {
+    error.code.subject().ends_when_the_hub_answers()
+}
+
 /// Which screen to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -148,37 +153,38 @@ impl Model {
     /// Whether a message on screen says the hub or Cobot cannot be reached (the window then
     /// looks at the hub again every few seconds, and the message goes once it answers).
     pub fn waits_for_the_hub(&self) -> bool {
-        let hub = |e: &ErrorDto| e.code.subject().ends_when_the_hub_answers();
         let signed_in = self.view.as_ref().is_some_and(|v| v.session.is_some());
         signed_in
-            && (self.error.as_ref().is_some_and(hub)
-                || self.view.as_ref().and_then(|v| v.notice.as_ref()).is_some_and(hub)
+            && (self.error.as_ref().is_some_and(about_the_hub)
+                || self
+                    .view
+                    .as_ref()
+                    .and_then(|v| v.notice.as_ref())
+                    .is_some_and(about_the_hub)
                 || self
                     .doors
                     .values()
-                    .any(|d| matches!(d, DoorState::Failed { error, .. } if hub(error))))
+                    .any(|d| matches!(d, DoorState::Failed { error, .. } if about_the_hub(error))))
     }
 
     /// The hub answered (a fresh door list, or a door opened): messages saying it or Cobot
     /// could not be reached have ended.
     fn hub_answered(&mut self) {
-        let hub = |e: &ErrorDto| e.code.subject().ends_when_the_hub_answers();
-        if self.error.as_ref().is_some_and(hub) {
-            self.error = None;
-        }
-        self.doors
-            .retain(|_, d| !matches!(d, DoorState::Failed { error, .. } if hub(error)));
+        self.drop_messages(about_the_hub);
     }
 
     /// A new message on `subject` replaces every older one on it, wherever it was shown.
-    fn replace_subject(&mut self, subject: Subject, except_door: Option<&str>) {
-        if self.error.as_ref().is_some_and(|e| e.code.subject() == subject) {
+    fn replace_subject(&mut self, subject: Subject) {
+        self.drop_messages(|e| e.code.subject() == subject);
+    }
+
+    /// Takes off the screen every message (the banner's, a door's) that `gone` says has ended.
+    fn drop_messages(&mut self, gone: impl Fn(&ErrorDto) -> bool) {
+        if self.error.as_ref().is_some_and(&gone) {
             self.error = None;
         }
-        self.doors.retain(|id, d| {
-            Some(id.as_str()) == except_door
-                || !matches!(d, DoorState::Failed { error, .. } if error.code.subject() == subject)
-        });
+        self.doors
+            .retain(|_, d| !matches!(d, DoorState::Failed { error, .. } if gone(error)));
     }
 
     /// Takes a view; one with a fresh door list means the hub answered.
@@ -227,7 +233,7 @@ impl Reducible for Model {
             }
             Action::Failed(error) => {
                 next.busy = false;
-                next.replace_subject(error.code.subject(), None);
+                next.replace_subject(error.code.subject());
                 next.error = Some(error);
             }
             Action::Retried(Ok(view)) => next.take_view(*view),
@@ -256,7 +262,7 @@ impl Reducible for Model {
                 next.doors.insert(door, DoorState::Opened { tap, unlock });
             }
             Action::UnlockFailed { door, tap, error } => {
-                next.replace_subject(error.code.subject(), None);
+                next.replace_subject(error.code.subject());
                 if about_the_door(error.code) {
                     next.doors.insert(door, DoorState::Failed { tap, error });
                 } else {
@@ -579,14 +585,14 @@ mod tests {
         }))
     }
 
-    fn unreachable(words: &str) -> ErrorDto {
+    fn hub_down(words: &str) -> ErrorDto {
         ErrorDto::new(ErrorCode::HubUnreachable, words)
     }
 
     #[test]
     fn the_hub_cant_be_reached_goes_by_itself_once_the_hub_answers_and_is_never_shown_twice() {
-        let gone = unreachable("The hub at hub.example could not be reached.");
-        let notice = unreachable("The hub could not be reached after signing in.");
+        let gone = hub_down("The hub at hub.example could not be reached.");
+        let notice = hub_down("The hub could not be reached after signing in.");
         let mut model = run(vec![
             signed_in(1, Some(notice.clone()), true),
             Action::Started,
@@ -600,7 +606,7 @@ mod tests {
         assert!(model.waits_for_the_hub(), "the window keeps looking at the hub");
 
         // A quiet look that fails again only updates the words.
-        let still = unreachable("The hub at hub.example could not be reached (timed out).");
+        let still = hub_down("The hub at hub.example could not be reached (timed out).");
         model = model.reduce(Action::Retried(Err(still.clone())));
         assert_eq!(model.error, Some(still));
 
@@ -613,7 +619,7 @@ mod tests {
         assert!(!model.waits_for_the_hub());
 
         // A notice that arrives later on the same subject replaces the banner.
-        let later = unreachable("The hub could not be reached after the link was opened.");
+        let later = hub_down("The hub could not be reached after the link was opened.");
         model = model.reduce(Action::Failed(gone.clone()));
         model = model.reduce(signed_in(3, Some(later.clone()), true));
         assert_eq!(
@@ -635,13 +641,13 @@ mod tests {
             Action::UnlockFailed {
                 door: "front".into(),
                 tap: 1,
-                error: unreachable("The hub could not be reached."),
+                error: hub_down("The hub could not be reached."),
             },
             tap("workshop", 2),
             Action::UnlockFailed {
                 door: "workshop".into(),
                 tap: 2,
-                error: unreachable("The hub could not be reached."),
+                error: hub_down("The hub could not be reached."),
             },
         ]);
         assert_eq!(
@@ -670,7 +676,7 @@ mod tests {
         assert_eq!(model.doors.len(), 1, "{:?}", model.doors);
 
         // The hub unreachable in the banner, then a door opens: the banner goes.
-        model = model.reduce(Action::Failed(unreachable("The hub could not be reached.")));
+        model = model.reduce(Action::Failed(hub_down("The hub could not be reached.")));
         assert!(model.doors.contains_key("workshop"), "a refusal is not about the hub");
         model = model.reduce(tap("front", 5)).reduce(Action::Unlocked {
             door: "front".into(),
