@@ -8,6 +8,7 @@ pub mod downloads;
 pub mod frontdoor;
 #[cfg(mobile)]
 pub mod phone;
+pub mod scheme_handler;
 pub mod vault;
 
 use std::sync::Arc;
@@ -492,6 +493,35 @@ impl LinkInbox {
     }
 }
 
+/// Registers `frontdoor://` with the desktop, unless (on Linux) what is on disk already says this
+/// binary handles it: see [`scheme_handler`] for why a start avoids it.
+#[cfg(desktop)]
+fn register_scheme<R: Runtime>(app: &tauri::App<R>) -> Result<(), tauri_plugin_deep_link::Error> {
+    use tauri_plugin_deep_link::DeepLinkExt;
+    #[cfg(target_os = "linux")]
+    {
+        let exe = app
+            .env()
+            .appimage
+            .map(std::path::PathBuf::from)
+            .or_else(|| tauri::utils::platform::current_exe().ok());
+        let bin = tauri::utils::platform::current_exe().ok();
+        let bin_name = bin
+            .as_ref()
+            .and_then(|b| b.file_name())
+            .map(|n| n.to_string_lossy().into_owned());
+        if let (Some(exe), Some(name), Ok(data), Ok(config)) =
+            (exe, bin_name, app.path().data_dir(), app.path().config_dir())
+        {
+            let file = format!("{name}-handler.desktop");
+            if scheme_handler::is_current_on_disk(&data, &config, &exe.to_string_lossy(), &file, "frontdoor") {
+                return Ok(());
+            }
+        }
+    }
+    app.deep_link().register_all()
+}
+
 /// Starts the app.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
@@ -529,7 +559,7 @@ pub fn run() {
         .setup(|app| {
             use tauri_plugin_deep_link::DeepLinkExt;
             #[cfg(desktop)]
-            let registered = match app.deep_link().register_all() {
+            let registered = match register_scheme(app) {
                 Ok(()) => true,
                 Err(e) => {
                     tracing::warn!(

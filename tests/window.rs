@@ -232,14 +232,14 @@ async fn open_window(env: &[(String, String)], options: Options) -> (Child, Clie
     caps.insert("browserName".into(), json!("wry"));
     caps.insert("tauri:options".into(), json!({"application": APP}));
     let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
+    for _ in 0..500 {
         match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps.clone())
             .connect(&url)
             .await
         {
             Ok(client) => return (driver, client),
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
         }
     }
     panic!("tauri-driver did not accept a session within 10 s");
@@ -1073,10 +1073,38 @@ async fn on_a_phone_a_member_signs_in_sees_the_doors_and_taps_unlock_with_everyt
     h.stop().await;
 }
 
-/// The app's cold start to the member's door list: a signed-in member reopens the app, and the
-/// time from launching it to the doors on screen is measured (written to
-/// `target/e2e-screens/cold-start.txt`). Bounded generously, so a slow machine does not fail it
-/// but a start that hangs on the network or the keychain does.
+/// How long the app's youngest running process has been running, from the kernel's own count
+/// (`/proc/uptime` and the process's start tick): the start measured from the app's side, without
+/// the time tauri-driver and WebKitWebDriver take to start it (a person has neither).
+fn app_process_age() -> Option<Duration> {
+    let app = std::fs::canonicalize(APP).ok()?;
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let youngest = std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .filter(|e| std::fs::read_link(e.path().join("exe")).is_ok_and(|exe| exe == app))
+        .filter_map(|e| {
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            // Field 22 (start time), counted after the command name's closing parenthesis.
+            stat.rsplit_once(')')?.1.split_whitespace().nth(19)?.parse::<f64>().ok()
+        })
+        .fold(None, |max: Option<f64>, t| Some(max.map_or(t, |m| m.max(t))))?;
+    Some(Duration::from_secs_f64((uptime - youngest / ticks).max(0.0)))
+}
+
+/// The app's cold start to the member's door list, measured like a benchmark: a signed-in
+/// member reopens the app five times, and each time is written to
+/// `target/e2e-screens/cold-start.txt` — from the test's launch (which includes starting
+/// tauri-driver and WebKitWebDriver), from the app process's own start, and inside the webview.
+/// The door list shown at once is the last known one, marked with its age, while the hub is
+/// asked again in the background. Bounded generously, so a slow machine does not fail it but a
+/// start that hangs on the network or the keychain does.
 #[tokio::test]
 #[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
 async fn the_app_starts_cold_to_the_door_list_quickly() {
@@ -1088,40 +1116,63 @@ async fn the_app_starts_cold_to_the_door_list_quickly() {
     h.find("#confirm-join-button").await.click().await.unwrap();
     h.find("#doors li[data-door=front]").await;
 
-    let started = std::time::Instant::now();
-    h.restart_app().await;
-    let session = started.elapsed();
-    h.client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .every(Duration::from_millis(5))
-        .for_element(Locator::Css("#doors li[data-door=front]"))
-        .await
-        .unwrap();
-    let to_doors = started.elapsed();
-    // In the page: from the webview's navigation start to now.
-    let in_page = h
-        .client
-        .execute("return performance.now();", vec![])
-        .await
-        .unwrap()
-        .as_f64()
-        .unwrap();
+    const STARTS: usize = 5;
+    let mut rows = Vec::new();
+    let (mut from_launch, mut from_process) = (Vec::new(), Vec::new());
+    for _ in 0..STARTS {
+        let started = std::time::Instant::now();
+        h.restart_app().await;
+        h.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .every(Duration::from_millis(5))
+            .for_element(Locator::Css("#doors li[data-door=front]"))
+            .await
+            .unwrap();
+        let to_doors = started.elapsed();
+        let process = app_process_age().expect("the app is running");
+        let in_page = h
+            .client
+            .execute("return performance.now();", vec![])
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap();
+        // The last known home, with its age, before the hub has answered again.
+        assert!(
+            !h.text("#as-of").await.is_empty(),
+            "the door list shown at start says how old it is"
+        );
+        rows.push(format!(
+            "  {:>5} ms from launch | {:>5} ms from the app process's start, of which {:>4} ms in the webview \
+             from its navigation start",
+            to_doors.as_millis(),
+            process.as_millis(),
+            in_page.round()
+        ));
+        from_launch.push(to_doors);
+        from_process.push(process);
+        assert!(
+            to_doors < Duration::from_secs(10),
+            "the door list took {to_doors:?} to appear after launch"
+        );
+    }
+    from_launch.sort();
+    from_process.sort();
     let report = format!(
-        "cold start to the door list: {} ms from launch (WebDriver session up after {} ms); {} ms inside the \
-         webview from navigation start\n",
-        to_doors.as_millis(),
-        session.as_millis(),
-        in_page.round()
+        "cold start to the door list, {STARTS} starts of the debug build (median / slowest):\n  \
+         from launch (incl. starting tauri-driver and WebKitWebDriver): {} / {} ms\n  \
+         from the app process's start: {} / {} ms\n{}\n",
+        from_launch[STARTS / 2].as_millis(),
+        from_launch[STARTS - 1].as_millis(),
+        from_process[STARTS / 2].as_millis(),
+        from_process[STARTS - 1].as_millis(),
+        rows.join("\n")
     );
     eprint!("{report}");
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screens");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("cold-start.txt"), &report).unwrap();
-    assert!(
-        to_doors < Duration::from_secs(10),
-        "the door list took {to_doors:?} to appear after launch"
-    );
     h.stop().await;
 }
 

@@ -100,6 +100,8 @@ fn build_ui(release: bool, phone: bool) -> Result<(), String> {
         // The shipped UI: size first (phones download nothing, but a smaller module starts
         // faster); see `[profile.ui-release]` in the root Cargo.toml.
         cmd.args(["--profile", "ui-release"]);
+    } else {
+        cmd.args(["--profile", "ui-dev"]);
     }
     let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
@@ -112,7 +114,7 @@ fn build_ui(release: bool, phone: bool) -> Result<(), String> {
         .unwrap_or_else(|_| root.join("target"));
     let wasm = target_dir
         .join("wasm32-unknown-unknown")
-        .join(if release { "ui-release" } else { "debug" })
+        .join(if release { "ui-release" } else { "ui-dev" })
         .join("frontdoor_ui.wasm");
     let dist = root.join("ui").join("dist");
     std::fs::create_dir_all(&dist).map_err(|e| format!("cannot create {}: {e}", dist.display()))?;
