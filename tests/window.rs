@@ -11,6 +11,9 @@ use std::time::Duration;
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
+/// What every screen must be: see its docs.
+#[path = "window/audit.rs"]
+mod audit;
 /// The hub's own test helpers: a member's sign-in at the hub, as the member's phone does it.
 #[path = "../crates/hub/tests/util/mod.rs"]
 mod hub_util;
@@ -151,14 +154,27 @@ impl Harness {
             })
     }
 
-    /// Saves what the window shows to `target/e2e-screens/<name>.png`, for people to look at.
+    /// Checks the screen shown now at both sizes ([`audit::SIZES`]) for everyone — axe-core's
+    /// serious and critical findings and tap targets under 44 px fail the test — and saves what
+    /// the window shows to `target/e2e-screens/<name>-<size>.png`, for people to look at. The
+    /// window gets its own size back afterwards.
     async fn shot(&self, name: &str) {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screens");
         std::fs::create_dir_all(&dir).unwrap();
-        // Let WebKit paint the latest DOM before capturing it.
-        let _ = self.client.execute_async("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));", vec![]).await;
-        let png = self.client.screenshot().await.unwrap();
-        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+        let (width, height) = audit::current_viewport(&self.client).await;
+        for (size, w, hgt) in audit::SIZES {
+            audit::viewport(&self.client, w, hgt).await;
+            audit::settle(&self.client).await;
+            let screen = format!("{name} at {w}×{hgt}");
+            audit::assert_accessible(&self.client, &screen).await;
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::write(dir.join(format!("{name}-{size}.png")), png).unwrap();
+            // Last, as it moves the focus and the scroll position.
+            if size == "desktop" {
+                audit::assert_reachable_by_keyboard(&self.client, &screen).await;
+            }
+        }
+        audit::viewport(&self.client, width, height).await;
     }
 
     async fn text(&self, css: &str) -> String {
@@ -291,6 +307,33 @@ async fn a_member_joins_by_deep_link_signs_in_and_signs_out() {
     assert!(
         h.hub.hub.store.devices().unwrap().is_empty(),
         "the hub ended the device, so its refresh token no longer works"
+    );
+    h.stop().await;
+}
+
+/// A member whose browser never comes back: the screen says what to do, and Cancel goes back.
+#[tokio::test]
+#[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
+async fn a_member_who_closes_the_browser_is_told_what_to_do_and_can_cancel() {
+    let h = Harness::start_as(DEEP_LINK, "-").await;
+    h.second_launch(&format!(
+        "frontdoor://join?space=lighthouse&hub={}",
+        h.hub.base_url.as_str().trim_end_matches('/')
+    ));
+    h.find("#confirm-join-button").await.click().await.unwrap();
+    h.find("#signing-in").await;
+    h.find("#signing-in summary").await.click().await.unwrap();
+    h.shot("signing-in").await;
+    h.find("#cancel-sign-in").await.click().await.unwrap();
+    h.client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("main:not(:has(#signing-in))"))
+        .await
+        .unwrap();
+    assert!(
+        h.client.find(Locator::Css("#session-name")).await.is_err(),
+        "nobody is signed in"
     );
     h.stop().await;
 }
@@ -701,6 +744,42 @@ async fn staff_connect_cobot_sync_and_set_up_access_from_the_console() {
     let unknown = h.text("#member-unknown-groups").await;
     assert!(unknown.contains("Nightowls"), "{unknown}");
     h.shot("console-members").await;
+
+    // By keyboard alone: a column sorts with Enter, and a member opens with Enter on the name.
+    let by_name = h.find("#sort-name button").await;
+    by_name
+        .send_keys(&fantoccini::key::Key::Enter.to_string())
+        .await
+        .unwrap();
+    let order = |h: &Harness| {
+        let client = h.client.clone();
+        async move {
+            client
+                .find(Locator::Css("#sort-name"))
+                .await
+                .unwrap()
+                .attr("aria-sort")
+                .await
+                .unwrap()
+        }
+    };
+    let first = order(&h).await;
+    h.find("#sort-name button")
+        .await
+        .send_keys(&fantoccini::key::Key::Enter.to_string())
+        .await
+        .unwrap();
+    let second = order(&h).await;
+    assert!(
+        first.is_some() && second.is_some() && first != second,
+        "Enter on the header turns the order round: {first:?} then {second:?}"
+    );
+    h.find("#members tr[data-membership=mem-sam] button.member-name")
+        .await
+        .send_keys(&fantoccini::key::Key::Enter.to_string())
+        .await
+        .unwrap();
+    h.find("#member-detail[data-membership=mem-sam]").await;
     h.stop().await;
 }
 
@@ -876,112 +955,6 @@ async fn staff_add_a_door_test_it_see_a_members_opening_in_activity_export_it_an
     h.stop().await;
 }
 
-/// What the phone-size check found on the screen shown now.
-#[derive(Debug, serde::Deserialize)]
-struct Fit {
-    /// The viewport's width in CSS pixels.
-    width: f64,
-    /// The page's scrollable width: more than `width` means sideways scrolling.
-    scroll_width: f64,
-    /// Elements reaching past the left or right edge of the viewport.
-    overflowing: Vec<String>,
-    /// Touch targets (buttons, links, fields; a checkbox by its label) under 44 × 44 px.
-    small_targets: Vec<String>,
-}
-
-/// Measures the screen as a phone shows it: every visible element inside the viewport's width,
-/// no sideways scrolling, every touch target at least 44 px each way.
-async fn fit(h: &Harness) -> Fit {
-    let value = h
-        .client
-        .execute(
-            r#"
-const width = document.documentElement.clientWidth;
-const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-    (el.classList.length ? '.' + [...el.classList].join('.') : '') +
-    ' "' + (el.textContent || '').trim().slice(0, 30) + '"';
-const shown = (r) => r.width > 0 && r.height > 0;
-const overflowing = [];
-for (const el of document.querySelectorAll('body *')) {
-  const r = el.getBoundingClientRect();
-  if (shown(r) && (r.left < -0.5 || r.right > width + 0.5)) overflowing.push(name(el) + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
-}
-const small_targets = [];
-for (const el of document.querySelectorAll('button, a[href], input, select, textarea, summary, [role=button]')) {
-  const target = (el.tagName === 'INPUT' && el.closest('label')) || el;
-  const r = target.getBoundingClientRect();
-  if (shown(r) && (r.height < 43.5 || r.width < 43.5)) small_targets.push(name(target) + ' ' + Math.round(r.width) + 'x' + Math.round(r.height));
-}
-return { width, scroll_width: document.documentElement.scrollWidth, overflowing, small_targets };
-"#,
-            vec![],
-        )
-        .await
-        .unwrap();
-    serde_json::from_value(value).unwrap()
-}
-
-/// Fails, naming every element, when the screen does not fit a phone.
-async fn assert_fits_a_phone(h: &Harness, screen: &str) {
-    let fit = fit(h).await;
-    assert!(
-        fit.scroll_width <= fit.width,
-        "{screen}: the page scrolls sideways ({} px wide in a {} px viewport)",
-        fit.scroll_width,
-        fit.width
-    );
-    assert!(
-        fit.overflowing.is_empty(),
-        "{screen}: elements reach past the screen's edge: {:#?}",
-        fit.overflowing
-    );
-    assert!(
-        fit.small_targets.is_empty(),
-        "{screen}: touch targets under 44 px: {:#?}",
-        fit.small_targets
-    );
-}
-
-/// Makes the window's viewport exactly `width` × `height` CSS pixels (an iPhone 14's is 390 × 844).
-/// The window's frame takes some of its size, and a resize reaches the page a moment later: the
-/// window is set, the viewport read once it has settled, and the window corrected by the
-/// difference until the viewport is exact.
-async fn viewport(h: &Harness, width: u32, height: u32) {
-    let read = || async {
-        let inner = h
-            .client
-            .execute("return [window.innerWidth, window.innerHeight];", vec![])
-            .await
-            .unwrap();
-        (inner[0].as_u64().unwrap() as i64, inner[1].as_u64().unwrap() as i64)
-    };
-    let (mut outer_w, mut outer_h) = (width as i64, height as i64);
-    let mut seen = (0, 0);
-    for _ in 0..40 {
-        h.client.set_window_size(outer_w as u32, outer_h as u32).await.unwrap();
-        // Wait until two reads agree: the page has the new size.
-        let mut last = read().await;
-        for _ in 0..20 {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            let now = read().await;
-            if now == last {
-                break;
-            }
-            last = now;
-        }
-        seen = last;
-        if seen == (width as i64, height as i64) {
-            return;
-        }
-        outer_w += width as i64 - seen.0;
-        outer_h += height as i64 - seen.1;
-    }
-    panic!(
-        "the viewport is a phone's: wanted {width}×{height}, the window shows {}×{}",
-        seen.0, seen.1
-    );
-}
-
 /// A member on a phone: every screen from the welcome to an opened door fits 390 × 844 with
 /// touch targets of at least 44 px and the Unlock in the bar at the bottom; a screenshot of each
 /// is written to `target/e2e-screens/phone-*.png`.
@@ -991,7 +964,7 @@ async fn on_a_phone_a_member_signs_in_sees_the_doors_and_taps_unlock_with_everyt
     // Sam's Fixed Desk opens the front door at any hour, so this runs any day.
     let h = Harness::start_as(DEEP_LINK, "sam@example.com").await;
     h.find("#welcome").await;
-    viewport(&h, 390, 844).await;
+    audit::viewport(&h.client, 390, 844).await;
 
     // The check itself can fail: a too-wide block and a small button are both reported.
     h.client
@@ -1003,7 +976,7 @@ async fn on_a_phone_a_member_signs_in_sees_the_doors_and_taps_unlock_with_everyt
         )
         .await
         .unwrap();
-    let broken = fit(&h).await;
+    let broken = audit::fit(&h.client).await;
     assert!(broken.scroll_width > broken.width, "{broken:?}");
     assert!(broken.overflowing.iter().any(|e| e.contains("#too-wide")), "{broken:?}");
     assert!(
@@ -1017,8 +990,45 @@ async fn on_a_phone_a_member_signs_in_sees_the_doors_and_taps_unlock_with_everyt
         )
         .await
         .unwrap();
+    // And axe-core: a picture without words and pale grey text are both found.
+    h.client
+        .execute(
+            "const i = document.createElement('img'); i.id = 'no-alt'; i.src = 'data:image/gif;base64,R0lGODlhAQABAAAAACw='; \
+             document.body.appendChild(i); const p = document.createElement('p'); p.id = 'pale'; p.textContent = 'pale words'; \
+             p.style.color = '#bbb'; document.body.appendChild(p);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    h.client
+        .execute(
+            "const k = document.createElement('button'); k.id = 'no-keys'; k.tabIndex = -1; k.textContent = 'mouse only'; \
+             k.style.cssText = 'min-height:44px;min-width:44px'; document.body.appendChild(k);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let walk = audit::walk_with_tab(&h.client).await;
+    assert!(walk.unreachable.iter().any(|e| e.contains("#no-keys")), "{walk:?}");
+    assert!(!walk.focused.is_empty(), "{walk:?}");
+    h.client
+        .execute("document.getElementById('no-keys').remove();", vec![])
+        .await
+        .unwrap();
+    let found: Vec<String> = audit::axe(&h.client).await.into_iter().map(|v| v.id).collect();
+    assert!(
+        found.contains(&"image-alt".to_string()) && found.contains(&"color-contrast".to_string()),
+        "{found:?}"
+    );
+    h.client
+        .execute(
+            "document.getElementById('no-alt').remove(); document.getElementById('pale').remove();",
+            vec![],
+        )
+        .await
+        .unwrap();
 
-    assert_fits_a_phone(&h, "welcome").await;
+    audit::assert_fits_a_phone(&h.client, "welcome").await;
     h.shot("phone-welcome").await;
 
     h.second_launch(&format!(
@@ -1026,7 +1036,7 @@ async fn on_a_phone_a_member_signs_in_sees_the_doors_and_taps_unlock_with_everyt
         h.hub.base_url.as_str().trim_end_matches('/')
     ));
     h.find("#confirm-join-button").await;
-    assert_fits_a_phone(&h, "confirm join").await;
+    audit::assert_fits_a_phone(&h.client, "confirm join").await;
     h.shot("phone-confirm-join").await;
 
     h.find("#confirm-join-button").await.click().await.unwrap();
@@ -1054,20 +1064,28 @@ async fn on_a_phone_a_member_signs_in_sees_the_doors_and_taps_unlock_with_everyt
         top > height * 0.8 && bottom <= height,
         "the Unlock is at the bottom: {top}..{bottom} of {height}"
     );
-    assert_fits_a_phone(&h, "doors").await;
+    audit::assert_fits_a_phone(&h.client, "doors").await;
     h.shot("phone-doors").await;
 
+    // The door's outcome is announced: it appears in a live region that was there before the tap.
+    let live = h.find("li[data-door=front] .door-live[aria-live=polite]").await;
+    assert_eq!(live.text().await.unwrap(), "", "nothing said before the tap");
     bar.click().await.unwrap();
-    h.find(".door-result.opened[data-door=front]").await;
+    h.find("li[data-door=front] .door-live .door-result.opened").await;
+    assert!(
+        live.text().await.unwrap().contains("open"),
+        "the live region says what the tap did: {:?}",
+        live.text().await
+    );
     assert_eq!(pulses_on(&h, 0), 1, "one tap, one pulse");
     h.find("#check-in-status[data-state=checked-in]").await;
-    assert_fits_a_phone(&h, "door opened").await;
+    audit::assert_fits_a_phone(&h.client, "door opened").await;
     h.shot("phone-unlocked").await;
 
     // A door's sticker scanned with the camera: the confirm sheet fits too.
     h.second_launch("frontdoor://open?space=lighthouse&door=workshop");
     h.find("#open-sheet").await;
-    assert_fits_a_phone(&h, "open sheet").await;
+    audit::assert_fits_a_phone(&h.client, "open sheet").await;
     h.shot("phone-open-sheet").await;
     h.find("#open-cancel").await.click().await.unwrap();
     h.stop().await;

@@ -6,6 +6,8 @@
 # an OS would: a deep link starts the app a second time with the URL as its argument
 # (single-instance forwards it to the running window), a loopback URL is simply fetched.
 set -u
+# "-" plays a person who closes the browser without signing in.
+if [ "${FRONTDOOR_E2E_USER:-}" = "-" ]; then echo "browser closed unsigned" >>"${FRONTDOOR_E2E_LOG:-/dev/null}"; exit 0; fi
 url="$1&login_hint=${FRONTDOOR_E2E_USER}"
 log="${FRONTDOOR_E2E_LOG:-/dev/null}"
 echo "browser opened: ${1%%\?*}" >>"$log"

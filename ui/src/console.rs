@@ -12,6 +12,7 @@ mod doctor;
 mod doors;
 pub mod glance;
 mod qr;
+mod sort_header;
 
 use std::collections::BTreeSet;
 
@@ -24,6 +25,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::tauri;
+use sort_header::sort_header;
 
 /// The console's tabs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -246,19 +248,7 @@ fn members(props: &TabProps) -> Html {
         let query = query.clone();
         Callback::from(move |e: InputEvent| query.set(e.target_unchecked_into::<HtmlInputElement>().value()))
     };
-    let header = |label: &'static str, column: MemberSort, id: &'static str| {
-        let sort = sort.clone();
-        let arrow = match *sort {
-            (c, false) if c == column => " ▲",
-            (c, true) if c == column => " ▼",
-            _ => "",
-        };
-        let onclick = Callback::from(move |_| {
-            let (c, d) = *sort;
-            sort.set((column, c == column && !d));
-        });
-        html! { <th id={id} class="sortable" {onclick}>{ label }{ arrow }</th> }
-    };
+    let header = |label: &'static str, column: MemberSort, id: &'static str| sort_header(&sort, label, column, id);
     let chosen = picked
         .as_ref()
         .and_then(|id| props.view.members.iter().find(|m| &m.membership_id == id))
@@ -279,11 +269,12 @@ fn members(props: &TabProps) -> Html {
                     { for rows.iter().map(|m| {
                         let picked = picked.clone();
                         let id = m.membership_id.clone();
-                        let onclick = Callback::from(move |_| picked.set(Some(id.clone())));
+                        let onclick = Callback::from(move |_: MouseEvent| picked.set(Some(id.clone())));
                         let open: Vec<&str> = m.doors.iter().filter(|d| d.allowed).map(|d| d.name.as_str()).collect();
                         html! {
-                            <tr data-membership={m.membership_id.clone()} class={classes!((!m.active).then_some("inactive"))} {onclick}>
-                                <td class="name">{ &m.name }<br/><span class="muted">{ m.email.clone().unwrap_or_default() }</span></td>
+                            // The whole row opens the member by mouse; the name's button by keyboard.
+                            <tr data-membership={m.membership_id.clone()} class={classes!((!m.active).then_some("inactive"))} onclick={onclick.clone()}>
+                                <td class="name"><button type="button" class="link member-name" {onclick}>{ &m.name }</button><span class="muted">{ m.email.clone().unwrap_or_default() }</span></td>
                                 <td>{ m.plans.join(", ") }</td>
                                 <td>{ &m.status }</td>
                                 <td>{ m.groups.iter().map(|g| g.group.clone()).collect::<Vec<_>>().join(", ") }

@@ -677,13 +677,11 @@ fn access(props: &AccessProps) -> Html {
                         on_unlock={props.on_unlock.clone()} on_dismiss={props.on_dismiss.clone()} />
                 }) }
             </ul>
-            if !unlisted.is_empty() {
-                <div id="door-results">
-                    { for unlisted.into_iter().map(|(id, state)| html! {
-                        <DoorResult door={id.clone()} state={state.clone()} on_dismiss={props.on_dismiss.clone()} />
-                    }) }
-                </div>
-            }
+            <div id="door-results" aria-live="polite">
+                { for unlisted.into_iter().map(|(id, state)| html! {
+                    <DoorResult door={id.clone()} state={state.clone()} on_dismiss={props.on_dismiss.clone()} />
+                }) }
+            </div>
             <p id="as-of" class={classes!("muted", a.stale.then_some("stale"))}>
                 { match seconds_since(&a.as_of) {
                     Some(age) => format!("{} ({})", model::reached_words(age), local_time(&a.as_of)),
@@ -750,9 +748,12 @@ fn door(props: &DoorProps) -> Html {
                     { if opening { "Opening…" } else { "Unlock" } }
                 </button>
             }
-            if let Some(state) = &props.state {
-                <DoorResult door={d.id.clone()} state={state.clone()} on_dismiss={props.on_dismiss.clone()} />
-            }
+            // Always on the page, so a screen reader announces what a tap did when it appears.
+            <div class="door-live" data-door={d.id.clone()} aria-live="polite" aria-atomic="true">
+                if let Some(state) = &props.state {
+                    <DoorResult door={d.id.clone()} state={state.clone()} on_dismiss={props.on_dismiss.clone()} />
+                }
+            </div>
         </li>
     }
 }
@@ -773,11 +774,11 @@ fn door_result(props: &DoorResultProps) -> Html {
     };
     match &props.state {
         DoorState::Opening { .. } => html! {
-            <p class="door-result opening" data-door={props.door.clone()} role="status">{"Opening…"}</p>
+            <p class="door-result opening" data-door={props.door.clone()}>{"Opening…"}</p>
         },
         DoorState::Opened { unlock, .. } => html! {
             <div class={classes!("door-result", "opened", (unlock.outcome == UnlockOutcome::OpenedUnconfirmed).then_some("unconfirmed"))}
-                data-door={props.door.clone()} role="status">
+                data-door={props.door.clone()}>
                 <strong class="result-message">{ &unlock.message }</strong>
                 if let Some(note) = &unlock.check_in_message {
                     <span class="check-in-note">{ note }</span>
@@ -785,7 +786,7 @@ fn door_result(props: &DoorResultProps) -> Html {
             </div>
         },
         DoorState::Failed { error, .. } => html! {
-            <div class="door-result failed" data-door={props.door.clone()} data-code={code_name(error.code)} role="alert">
+            <div class="door-result failed" data-door={props.door.clone()} data-code={code_name(error.code)}>
                 <strong>{ title(error.code) }</strong>
                 <span class="result-message">{ &error.message }</span>
                 <button class="link dismiss-result" onclick={dismiss}>{"Dismiss"}</button>

@@ -14,6 +14,8 @@ use serde::Serialize;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use super::sort_header::sort_header;
+
 use super::{error_banner, field_words, saved_note, NoArgs};
 use crate::tauri;
 
@@ -397,19 +399,7 @@ pub fn activity_tab() -> Html {
             draft.set(next);
         })
     };
-    let header = |label: &'static str, column: Column, id: &'static str| {
-        let sort = sort.clone();
-        let arrow = match *sort {
-            (c, false) if c == column => " ▲",
-            (c, true) if c == column => " ▼",
-            _ => "",
-        };
-        let onclick = Callback::from(move |_| {
-            let (c, d) = *sort;
-            sort.set((column, c == column && !d));
-        });
-        html! { <th id={id} class="sortable" {onclick}>{ label }{ arrow }</th> }
-    };
+    let header = |label: &'static str, column: Column, id: &'static str| sort_header(&sort, label, column, id);
     let (by, descending) = *sort;
     let rows = sorted(&log.rows, by, descending);
     let error = log.error.as_ref();

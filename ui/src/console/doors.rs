@@ -12,6 +12,8 @@ use serde::Serialize;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use super::sort_header::sort_header;
+
 use super::activity::{moment, ms};
 use super::{error_banner, field_words, NoArgs};
 use crate::tauri;
@@ -472,19 +474,7 @@ pub fn doors_tab() -> Html {
     if descending {
         rows.reverse();
     }
-    let header = |label: &'static str, column: Sort, id: &'static str| {
-        let sort = sort.clone();
-        let arrow = match *sort {
-            (c, false) if c == column => " ▲",
-            (c, true) if c == column => " ▼",
-            _ => "",
-        };
-        let onclick = Callback::from(move |_| {
-            let (c, d) = *sort;
-            sort.set((column, c == column && !d));
-        });
-        html! { <th id={id} class="sortable" {onclick}>{ label }{ arrow }</th> }
-    };
+    let header = |label: &'static str, column: Sort, id: &'static str| sort_header(&sort, label, column, id);
     let on_filter = {
         let filter = filter.clone();
         Callback::from(move |e: InputEvent| filter.set(e.target_unchecked_into::<HtmlInputElement>().value()))
