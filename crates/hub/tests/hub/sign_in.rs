@@ -1,7 +1,7 @@
 //! Signing in through the hub: only Frontdoor's own sign-in makes a hub session. Every way to get
 //! one without it is refused with a clear code, and nothing is granted.
 
-mod util;
+use crate::util;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 

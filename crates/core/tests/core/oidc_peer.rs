@@ -3,8 +3,6 @@
 //! requires PKCE S256, returns RFC 9207 `iss` on the redirect, and accepts loopback redirects on
 //! any port (RFC 8252 §7.3).
 
-mod util;
-
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};

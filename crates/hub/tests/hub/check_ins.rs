@@ -6,7 +6,7 @@
 //! checked in and in whose words — and what staff rely on — the check-ins view, the Cobot
 //! connection's message, Cobot holding exactly the check-ins it should — are asserted.
 
-mod util;
+use crate::util;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! as the doors' relay. What a member notices — the door opens or says why not, in words — and what
 //! staff rely on — every request audited, the relay pulsed once, Cobot told once — are asserted.
 
-mod util;
+use crate::util;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The Home Assistant driver against a REST double (`door_util::home_assistant`): service calls,
 //! the bearer token, unknown entities, and failures that must not be retried.
 
-mod door_util;
+use crate::door_util;
 
 use std::time::{Duration, Instant};
 

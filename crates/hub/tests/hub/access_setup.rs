@@ -4,7 +4,7 @@
 //! decision without a restart, and survives restarts; what the hub writes to Cobot keeps what
 //! Cobot had.
 
-mod util;
+use crate::util;
 
 use cobot_sim::seed::HUB_CLIENT_SECRET;
 use frontdoor_core::secret::{AccessToken, ClientSecret};

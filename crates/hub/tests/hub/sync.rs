@@ -3,7 +3,7 @@
 //! (JSON or form data, answered at once, renewed when Cobot turns them off), plans by id, a
 //! malformed record among ten thousand, Cobot's rate limits, and a space on its own domain.
 
-mod util;
+use crate::util;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! call is for staff only; changes with wrong fields are refused with field errors and change
 //! nothing.
 
-mod util;
+use crate::util;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! started again on the same database: no check-in is lost, none is made twice, and the audit log
 //! says what happened.
 
-mod util;
+use crate::util;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

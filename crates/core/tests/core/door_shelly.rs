@@ -1,7 +1,7 @@
 //! The Shelly drivers against a faithful local double (`door_util`): pulses, digest and Basic auth,
 //! and every failure a door can show — above all, that nothing is ever pulsed twice.
 
-mod door_util;
+use crate::door_util;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! How fresh the hub's copy of Cobot is: the bound after which it no longer opens doors for
 //! members (`[sync] max_age_hours`), and how fast a change in Cobot reaches the next decision.
 
-mod util;
+use crate::util;
 
 use cobot_sim::seed::HUB_CLIENT_SECRET;
 use frontdoor_core::secret::{AccessToken, ClientSecret};

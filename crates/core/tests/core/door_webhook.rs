@@ -1,7 +1,7 @@
 //! The signed webhook driver against a Standard Webhooks receiver double (`door_util::webhook`), and
 //! the receiver half (`verify`, `Receiver`) against tampering, wrong secrets, clock skew and replay.
 
-mod door_util;
+use crate::door_util;
 
 use std::time::{Duration, Instant};
 

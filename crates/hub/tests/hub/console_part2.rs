@@ -2,7 +2,7 @@
 //! CSV, staff's remote opens, door latencies, and check-ins (list, retry, policy). Against
 //! cobot-sim pinned to Monday 2026-11-23 09:00 UTC and relay-sim's Shelly double.
 
-mod util;
+use crate::util;
 
 use cobot_sim::seed::HUB_CLIENT_SECRET;
 use frontdoor_core::links::{DeepLink, DoorId, HubUrl, Subdomain};

@@ -3,7 +3,7 @@
 //! cobot-sim as Cobot and relay-sim's Shelly double as the relay, all on loopback; Sam (member
 //! and staff of the demo space) opens the front door at any hour.
 
-mod util;
+use crate::util;
 
 use std::io::Write;
 use std::os::unix::process::CommandExt;

@@ -1,6 +1,6 @@
 //! ID-token verification: every way a token can be wrong is refused, with its own reason.
 
-mod util;
+use crate::util;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

@@ -1,7 +1,7 @@
 //! The hub keeps doors working when clients misbehave: half-sent requests, made-up tokens,
 //! forged webhooks, a locked database. Each test fails on a hub without the matching bound.
 
-mod util;
+use crate::util;
 
 use std::time::Duration;
 

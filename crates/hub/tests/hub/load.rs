@@ -8,11 +8,11 @@
 //!
 //! Every loop is bounded in count and time and targets loopback only. Short mode runs in the
 //! README's test command; the full mode, with figures worth quoting, is
-//! `FRONTDOOR_LOAD=full cargo test --release -p frontdoor-hub --test load -- --nocapture`.
+//! `FRONTDOOR_LOAD=full cargo test --release -p frontdoor-hub --test hub load:: -- --nocapture`.
 //! The test asserts that every one of the member's unlocks opens the door within the request
 //! bound; the latencies are printed, not asserted (speed is for benchmarks).
 
-mod util;
+use crate::util;
 
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
