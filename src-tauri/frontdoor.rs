@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use tokio::task::AbortHandle;
 use url::Url;
 
+use crate::device_error::DeviceError;
 use crate::vault::Vault;
 
 /// A space this device joined, with what its hub said about signing in.
@@ -125,22 +126,22 @@ pub trait Prefs: Send + Sync {
     /// The saved state, or the default on first start.
     fn load(&self) -> Saved;
     /// Saves the state.
-    fn save(&self, saved: &Saved) -> Result<(), String>;
+    fn save(&self, saved: &Saved) -> Result<(), DeviceError>;
 }
 
 /// The phone's own check that the person holding it is its owner (fingerprint or face), asked
 /// before a door opens when the person turned that on.
 pub trait Presence: Send + Sync {
     /// How the person can confirm ("fingerprint or face"), or why they cannot now.
-    fn available(&self) -> Result<String, String>;
+    fn available(&self) -> Result<String, DeviceError>;
     /// Asks the person, showing `reason`; blocks until they answered. `Err` has the system's words.
-    fn confirm(&self, reason: &str) -> Result<(), String>;
+    fn confirm(&self, reason: &str) -> Result<(), DeviceError>;
 }
 
 /// Opens the system browser.
 pub trait Browser: Send + Sync {
     /// Shows `url` to the person.
-    fn open(&self, url: &Url) -> Result<(), String>;
+    fn open(&self, url: &Url) -> Result<(), DeviceError>;
 }
 
 /// What can go wrong in the app, wrapped per source.
@@ -169,7 +170,7 @@ pub enum Error {
     NoPendingJoin,
     /// The browser did not open.
     #[error("The browser could not be opened ({0}). Open the sign-in address shown below by hand.")]
-    Browser(String),
+    Browser(#[source] DeviceError),
     /// Opening a door: the hub's answer (its words), or no answer.
     #[error("{}", unlock_words(.0))]
     Unlock(hub::CallError),
@@ -202,7 +203,8 @@ pub enum Error {
         /// The file.
         path: String,
         /// What the system said.
-        reason: String,
+        #[source]
+        reason: DeviceError,
     },
     /// Asked to open a file this app did not save in this session.
     #[error("Frontdoor opens only files it saved itself since it started. Save the file again, then open it.")]
@@ -470,10 +472,12 @@ impl Frontdoor {
     }
 
     /// Asks the phone how the person can confirm now, and remembers it for the view.
-    fn look_at_presence(&self) -> Result<String, String> {
+    fn look_at_presence(&self) -> Result<String, DeviceError> {
         let now = match self.presence.get() {
             Some(presence) => presence.available(),
-            None => Err("this device has no fingerprint or face check".into()),
+            None => Err(DeviceError::PresenceUnavailable(
+                "this device has no fingerprint or face check".into(),
+            )),
         };
         *self.presence_words.lock().unwrap_or_else(|p| p.into_inner()) = now.as_ref().ok().cloned();
         now

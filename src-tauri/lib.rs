@@ -4,6 +4,7 @@
 //! `{code, message}` ([`frontdoor_ipc::ErrorDto`]).
 
 pub mod console;
+pub mod device_error;
 pub mod downloads;
 pub mod frontdoor;
 #[cfg(mobile)]
@@ -22,6 +23,7 @@ use frontdoor_ipc::{
 use tauri::{Emitter, Manager, Runtime};
 use url::Url;
 
+use device_error::DeviceError;
 use downloads::Downloads;
 pub use frontdoor::Frontdoor;
 use frontdoor::{Browser, Error, Prefs, Saved, Settings};
@@ -423,11 +425,15 @@ impl<R: Runtime> Prefs for StorePrefs<R> {
             .and_then(|v| serde_json::from_value(v).ok())
             .unwrap_or_default()
     }
-    fn save(&self, saved: &Saved) -> Result<(), String> {
+    fn save(&self, saved: &Saved) -> Result<(), DeviceError> {
         use tauri_plugin_store::StoreExt;
-        let store = self.0.store(PREFS_FILE).map_err(|e| e.to_string())?;
-        store.set(PREFS_KEY, serde_json::to_value(saved).map_err(|e| e.to_string())?);
-        store.save().map_err(|e| e.to_string())
+        let prefs = |e: tauri_plugin_store::Error| DeviceError::Prefs(e.into());
+        let store = self.0.store(PREFS_FILE).map_err(prefs)?;
+        store.set(
+            PREFS_KEY,
+            serde_json::to_value(saved).map_err(|e| DeviceError::Prefs(e.into()))?,
+        );
+        store.save().map_err(prefs)
     }
 }
 
@@ -436,13 +442,13 @@ impl<R: Runtime> Prefs for StorePrefs<R> {
 struct SystemBrowser<R: Runtime>(tauri::AppHandle<R>);
 
 impl<R: Runtime> Browser for SystemBrowser<R> {
-    fn open(&self, url: &Url) -> Result<(), String> {
+    fn open(&self, url: &Url) -> Result<(), DeviceError> {
         if let Some(cmd) = std::env::var_os("FRONTDOOR_BROWSER").filter(|c| !c.is_empty()) {
             return std::process::Command::new(cmd)
                 .arg(url.as_str())
                 .spawn()
                 .map(|_| ())
-                .map_err(|e| e.to_string());
+                .map_err(|e| DeviceError::Browser(e.into()));
         }
         use tauri_plugin_opener::OpenerExt;
         // Android: a Custom Tab, the system's in-app browser session (its cookies, its password
@@ -454,7 +460,10 @@ impl<R: Runtime> Browser for SystemBrowser<R> {
         } else {
             None
         };
-        self.0.opener().open_url(url.as_str(), with).map_err(|e| e.to_string())
+        self.0
+            .opener()
+            .open_url(url.as_str(), with)
+            .map_err(|e| DeviceError::Browser(e.into()))
     }
 }
 

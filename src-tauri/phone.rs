@@ -6,6 +6,7 @@
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_biometric::{AuthOptions, BiometricExt, BiometryType};
 
+use crate::device_error::DeviceError;
 use crate::frontdoor::Presence;
 
 /// The phone's biometrics (Android `BiometricPrompt`, iOS LocalAuthentication), with the
@@ -13,12 +14,18 @@ use crate::frontdoor::Presence;
 pub struct Biometrics<R: Runtime>(pub AppHandle<R>);
 
 impl<R: Runtime> Presence for Biometrics<R> {
-    fn available(&self) -> Result<String, String> {
-        let status = self.0.biometric().status().map_err(|e| e.to_string())?;
+    fn available(&self) -> Result<String, DeviceError> {
+        let status = self
+            .0
+            .biometric()
+            .status()
+            .map_err(|e| DeviceError::Presence(e.into()))?;
         if !status.is_available {
-            return Err(status
-                .error
-                .unwrap_or_else(|| "no fingerprint or face is set up on this phone".into()));
+            return Err(DeviceError::PresenceUnavailable(
+                status
+                    .error
+                    .unwrap_or_else(|| "no fingerprint or face is set up on this phone".into()),
+            ));
         }
         Ok(match status.biometry_type {
             BiometryType::FaceID => "face",
@@ -28,7 +35,7 @@ impl<R: Runtime> Presence for Biometrics<R> {
         .to_string())
     }
 
-    fn confirm(&self, reason: &str) -> Result<(), String> {
+    fn confirm(&self, reason: &str) -> Result<(), DeviceError> {
         self.0
             .biometric()
             .authenticate(
@@ -40,6 +47,6 @@ impl<R: Runtime> Presence for Biometrics<R> {
                     ..AuthOptions::default()
                 },
             )
-            .map_err(|e| e.to_string())
+            .map_err(|e| DeviceError::Presence(e.into()))
     }
 }

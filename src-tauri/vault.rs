@@ -18,6 +18,8 @@ use frontdoor_core::secret::RefreshToken;
 use frontdoor_ipc::TokenStorage;
 use keyring::credential::{CredentialBuilder, CredentialPersistence};
 
+use crate::device_error::DeviceError;
+
 const SERVICE: &str = "frontdoor";
 
 /// A place for tokens, keyed by space.
@@ -25,11 +27,11 @@ pub trait Vault: Send + Sync {
     /// Which kind of place this is.
     fn kind(&self) -> TokenStorage;
     /// Keeps a token.
-    fn put(&self, key: &str, token: &RefreshToken) -> Result<(), String>;
+    fn put(&self, key: &str, token: &RefreshToken) -> Result<(), DeviceError>;
     /// Reads a token.
-    fn get(&self, key: &str) -> Result<Option<RefreshToken>, String>;
+    fn get(&self, key: &str) -> Result<Option<RefreshToken>, DeviceError>;
     /// Forgets a token.
-    fn delete(&self, key: &str) -> Result<(), String>;
+    fn delete(&self, key: &str) -> Result<(), DeviceError>;
 }
 
 /// The OS keychain: entries made by the platform's `keyring` store.
@@ -38,11 +40,11 @@ pub struct Keychain {
 }
 
 impl Keychain {
-    fn entry(&self, key: &str) -> Result<keyring::Entry, String> {
+    fn entry(&self, key: &str) -> Result<keyring::Entry, DeviceError> {
         self.store
             .build(None, SERVICE, key)
             .map(keyring::Entry::new_with_credential)
-            .map_err(|e| e.to_string())
+            .map_err(DeviceError::Keychain)
     }
 }
 
@@ -50,20 +52,20 @@ impl Vault for Keychain {
     fn kind(&self) -> TokenStorage {
         TokenStorage::Keychain
     }
-    fn put(&self, key: &str, token: &RefreshToken) -> Result<(), String> {
-        self.entry(key)?.set_password(token.secret()).map_err(|e| e.to_string())
+    fn put(&self, key: &str, token: &RefreshToken) -> Result<(), DeviceError> {
+        Ok(self.entry(key)?.set_password(token.secret())?)
     }
-    fn get(&self, key: &str) -> Result<Option<RefreshToken>, String> {
+    fn get(&self, key: &str) -> Result<Option<RefreshToken>, DeviceError> {
         match self.entry(key)?.get_password() {
             Ok(t) => Ok(Some(RefreshToken::new(t))),
             Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e.into()),
         }
     }
-    fn delete(&self, key: &str) -> Result<(), String> {
+    fn delete(&self, key: &str) -> Result<(), DeviceError> {
         match self.entry(key)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e.into()),
         }
     }
 }
@@ -82,6 +84,11 @@ impl Memory {
             tokens: Mutex::default(),
         }
     }
+
+    /// The tokens; a panic elsewhere while holding them leaves plain data behind, kept.
+    fn tokens(&self) -> std::sync::MutexGuard<'_, HashMap<String, RefreshToken>> {
+        self.tokens.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 impl Vault for Memory {
@@ -90,18 +97,15 @@ impl Vault for Memory {
             reason: self.reason.clone(),
         }
     }
-    fn put(&self, key: &str, token: &RefreshToken) -> Result<(), String> {
-        self.tokens
-            .lock()
-            .map_err(|e| e.to_string())?
-            .insert(key.into(), token.clone());
+    fn put(&self, key: &str, token: &RefreshToken) -> Result<(), DeviceError> {
+        self.tokens().insert(key.into(), token.clone());
         Ok(())
     }
-    fn get(&self, key: &str) -> Result<Option<RefreshToken>, String> {
-        Ok(self.tokens.lock().map_err(|e| e.to_string())?.get(key).cloned())
+    fn get(&self, key: &str) -> Result<Option<RefreshToken>, DeviceError> {
+        Ok(self.tokens().get(key).cloned())
     }
-    fn delete(&self, key: &str) -> Result<(), String> {
-        self.tokens.lock().map_err(|e| e.to_string())?.remove(key);
+    fn delete(&self, key: &str) -> Result<(), DeviceError> {
+        self.tokens().remove(key);
         Ok(())
     }
 }
@@ -142,7 +146,7 @@ pub fn open_with(store: Box<CredentialBuilder>) -> Box<dyn Vault> {
     std::thread::spawn(move || {
         let probe = probing.entry("__probe__").and_then(|e| match e.get_password() {
             Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(DeviceError::from(e)),
         });
         let _ = tx.send(probe);
     });
@@ -158,13 +162,13 @@ impl Vault for Arc<Keychain> {
     fn kind(&self) -> TokenStorage {
         Keychain::kind(self)
     }
-    fn put(&self, key: &str, token: &RefreshToken) -> Result<(), String> {
+    fn put(&self, key: &str, token: &RefreshToken) -> Result<(), DeviceError> {
         Keychain::put(self, key, token)
     }
-    fn get(&self, key: &str) -> Result<Option<RefreshToken>, String> {
+    fn get(&self, key: &str) -> Result<Option<RefreshToken>, DeviceError> {
         Keychain::get(self, key)
     }
-    fn delete(&self, key: &str) -> Result<(), String> {
+    fn delete(&self, key: &str) -> Result<(), DeviceError> {
         Keychain::delete(self, key)
     }
 }

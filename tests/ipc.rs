@@ -7,6 +7,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use frontdoor_app::device_error::DeviceError;
 use frontdoor_app::frontdoor::{Browser, Prefs, Presence, Saved, Settings};
 use frontdoor_app::vault::Memory;
 use frontdoor_app::Frontdoor;
@@ -29,7 +30,7 @@ impl Prefs for MemPrefs {
     fn load(&self) -> Saved {
         self.0.lock().unwrap().clone()
     }
-    fn save(&self, saved: &Saved) -> Result<(), String> {
+    fn save(&self, saved: &Saved) -> Result<(), DeviceError> {
         *self.0.lock().unwrap() = saved.clone();
         Ok(())
     }
@@ -39,7 +40,7 @@ impl Prefs for MemPrefs {
 struct RecordingBrowser(Arc<Mutex<Vec<Url>>>);
 
 impl Browser for RecordingBrowser {
-    fn open(&self, url: &Url) -> Result<(), String> {
+    fn open(&self, url: &Url) -> Result<(), DeviceError> {
         self.0.lock().unwrap().push(url.clone());
         Ok(())
     }
@@ -850,12 +851,16 @@ impl Finger {
 }
 
 impl Presence for Finger {
-    fn available(&self) -> Result<String, String> {
+    fn available(&self) -> Result<String, DeviceError> {
         Ok("fingerprint".into())
     }
-    fn confirm(&self, reason: &str) -> Result<(), String> {
+    fn confirm(&self, reason: &str) -> Result<(), DeviceError> {
         self.asked.lock().unwrap().push(reason.to_string());
-        self.answer.lock().unwrap().clone()
+        self.answer
+            .lock()
+            .unwrap()
+            .clone()
+            .map_err(|why| DeviceError::Presence(why.into()))
     }
 }
 
