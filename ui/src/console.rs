@@ -17,7 +17,7 @@ mod sort_header;
 use std::collections::BTreeSet;
 
 use frontdoor_ipc::{
-    ConsoleView, ErrorDto, GroupDto, MemberRowDto, PlanDto, SavedFileDto, SyncProgressDto, SyncRunDto,
+    ConnectionState, ConsoleView, ErrorDto, GroupDto, MemberRowDto, PlanDto, SavedFileDto, SyncProgressDto, SyncRunDto,
     SYNC_PROGRESS_EVENT,
 };
 use serde::Serialize;
@@ -26,6 +26,15 @@ use yew::prelude::*;
 
 use crate::tauri;
 use sort_header::sort_header;
+
+/// The connection's state as the page names it (`data-state`, for tests and styles).
+fn connection_state_name(state: ConnectionState) -> &'static str {
+    match state {
+        ConnectionState::NotConnected => "not_connected",
+        ConnectionState::Connected => "connected",
+        ConnectionState::Refused => "refused",
+    }
+}
 
 /// The console's tabs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -763,17 +772,17 @@ fn cobot_tab(props: &CobotProps) -> Html {
             <div class="card" id="cobot-connection">
                 <h3>{"Cobot connection"}</h3>
                 if let Some(c) = &cobot {
-                    <p id="cobot-state" data-state={c.state.clone()}><strong>{ match c.state.as_str() {
-                        "connected" => "Connected",
-                        "refused" => "Refused by Cobot — reconnect",
-                        _ => "Not connected",
+                    <p id="cobot-state" data-state={connection_state_name(c.state)}><strong>{ match c.state {
+                        ConnectionState::Connected => "Connected",
+                        ConnectionState::Refused => "Refused by Cobot — reconnect",
+                        ConnectionState::NotConnected => "Not connected",
                     } }</strong></p>
                     <p class="muted" id="cobot-message">{ &c.message }</p>
                     if !c.scopes.is_empty() {
                         <p class="muted scopes">{ format!("Scopes: {}", c.scopes.join(" ")) }</p>
                     }
-                    <button id="connect-cobot" class="primary" onclick={connect}>{ if c.state == "connected" { "Reconnect Cobot" } else { "Connect Cobot" } }</button>
-                    if c.state == "connected" && c.source.as_deref() == Some("console") {
+                    <button id="connect-cobot" class="primary" onclick={connect}>{ if c.state == ConnectionState::Connected { "Reconnect Cobot" } else { "Connect Cobot" } }</button>
+                    if c.state == ConnectionState::Connected && c.source.as_deref() == Some("console") {
                         {" "}<button id="disconnect-cobot" onclick={disconnect}>{"Disconnect"}</button>
                     }
                 }

@@ -126,17 +126,8 @@ pub struct SetupChange {
 
 // ---- Cobot connection (the plug): `GET /api/v1/admin/cobot` ----
 
-/// Where the space's Cobot connection stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConnectionState {
-    /// No token: the hub cannot sync.
-    NotConnected,
-    /// A token Cobot accepts (as of the last sync or check).
-    Connected,
-    /// Cobot refused the token: staff reconnect.
-    Refused,
-}
+/// Where the space's Cobot connection stands: the app's type, so both ends hold one definition.
+pub use frontdoor_ipc::ConnectionState;
 
 /// The connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -614,11 +614,24 @@ pub struct SetupChangeDto {
     pub after: serde_json::Value,
 }
 
+/// Where the space's Cobot connection stands. Defined once, here: the hub answers it (through
+/// `frontdoor_core::console`, which re-exports it) and the app's console matches it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// No token: the hub cannot sync.
+    NotConnected,
+    /// A token Cobot accepts (as of the last sync or check).
+    Connected,
+    /// Cobot refused the token: staff reconnect.
+    Refused,
+}
+
 /// The Cobot connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CobotConnectionDto {
-    /// `not_connected`, `connected`, `refused`.
-    pub state: String,
+    /// Where it stands.
+    pub state: ConnectionState,
     /// `console` or `environment`.
     pub source: Option<String>,
     /// Since (RFC 3339).
