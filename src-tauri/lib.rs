@@ -509,20 +509,17 @@ fn register_scheme<R: Runtime>(app: &tauri::App<R>) -> Result<(), tauri_plugin_d
     use tauri_plugin_deep_link::DeepLinkExt;
     #[cfg(target_os = "linux")]
     {
-        let exe = app
-            .env()
-            .appimage
-            .map(std::path::PathBuf::from)
-            .or_else(|| tauri::utils::platform::current_exe().ok());
-        let bin = tauri::utils::platform::current_exe().ok();
-        let bin_name = bin
-            .as_ref()
-            .and_then(|b| b.file_name())
-            .map(|n| n.to_string_lossy().into_owned());
-        if let (Some(exe), Some(name), Ok(data), Ok(config)) =
-            (exe, bin_name, app.path().data_dir(), app.path().config_dir())
-        {
-            let file = format!("{name}-handler.desktop");
+        // As the plugin writes it: named after the binary, starting the AppImage when there is one.
+        if let (Ok(bin), Ok(data), Ok(config)) = (
+            tauri::utils::platform::current_exe(),
+            app.path().data_dir(),
+            app.path().config_dir(),
+        ) {
+            let file = format!(
+                "{}-handler.desktop",
+                bin.file_name().unwrap_or_default().to_string_lossy()
+            );
+            let exe = app.env().appimage.map(std::path::PathBuf::from).unwrap_or(bin);
             if scheme_handler::is_current_on_disk(&data, &config, &exe.to_string_lossy(), &file, "frontdoor") {
                 return Ok(());
             }

@@ -10,8 +10,8 @@ use std::path::Path;
 /// (the text of `mimeapps.list`) names that file as the scheme's default handler.
 pub fn is_current(handler: &str, mimeapps: &str, exe: &str, file_name: &str, scheme: &str) -> bool {
     let mime = format!("x-scheme-handler/{scheme}");
-    let exec = format!("\"{exe}\" %u");
-    let handles = handler.lines().any(|l| l.trim() == format!("Exec={exec}"))
+    let exec = format!("Exec=\"{exe}\" %u");
+    let handles = handler.lines().any(|l| l.trim() == exec)
         && handler
             .lines()
             .filter_map(|l| l.trim().strip_prefix("MimeType="))

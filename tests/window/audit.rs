@@ -102,11 +102,9 @@ pub struct Fit {
 pub async fn fit(client: &Client) -> Fit {
     let value = client
         .execute(
-            r#"
+            &(NAME_JS.to_string()
+                + r#"
 const width = document.documentElement.clientWidth;
-const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-    (el.classList.length ? '.' + [...el.classList].join('.') : '') +
-    ' "' + (el.textContent || '').trim().slice(0, 30) + '"';
 const shown = (r) => r.width > 0 && r.height > 0;
 const overflowing = [];
 for (const el of document.querySelectorAll('body *')) {
@@ -120,7 +118,7 @@ for (const el of document.querySelectorAll('button, a[href], input, select, text
   if (shown(r) && (r.height < 43.5 || r.width < 43.5)) small_targets.push(name(target) + ' ' + Math.round(r.width) + 'x' + Math.round(r.height));
 }
 return { width, scroll_width: document.documentElement.scrollWidth, overflowing, small_targets };
-"#,
+"#),
             vec![],
         )
         .await
@@ -188,6 +186,10 @@ pub async fn viewport(client: &Client, width: u32, height: u32) {
     );
 }
 
+/// Names an element in a report: tag, id, classes and the start of its text.
+const NAME_JS: &str = "const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + \
+    (el.classList.length ? '.' + [...el.classList].join('.') : '') + ' \"' + (el.textContent || el.value || '').trim().slice(0, 30) + '\"';";
+
 /// What a walk through the screen with the Tab key found.
 #[derive(Debug, serde::Deserialize)]
 pub struct Walk {
@@ -196,9 +198,6 @@ pub struct Walk {
     /// Visible, enabled controls the Tab key never reached.
     pub unreachable: Vec<String>,
 }
-
-const NAME_JS: &str = "const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + \
-    (el.classList.length ? '.' + [...el.classList].join('.') : '') + ' \"' + (el.textContent || el.value || '').trim().slice(0, 30) + '\"';";
 
 /// One press of the Tab key, to whatever has the focus (as a keyboard does: sending keys to an
 /// element would first focus it again, from its first part).

@@ -278,12 +278,13 @@ fn members(props: &TabProps) -> Html {
                     { for rows.iter().map(|m| {
                         let picked = picked.clone();
                         let id = m.membership_id.clone();
-                        let onclick = Callback::from(move |_: MouseEvent| picked.set(Some(id.clone())));
+                        let onclick = Callback::from(move |_| picked.set(Some(id.clone())));
                         let open: Vec<&str> = m.doors.iter().filter(|d| d.allowed).map(|d| d.name.as_str()).collect();
                         html! {
-                            // The whole row opens the member by mouse; the name's button by keyboard.
-                            <tr data-membership={m.membership_id.clone()} class={classes!((!m.active).then_some("inactive"))} onclick={onclick.clone()}>
-                                <td class="name"><button type="button" class="link member-name" {onclick}>{ &m.name }</button><span class="muted">{ m.email.clone().unwrap_or_default() }</span></td>
+                            // The whole row opens the member; the name's button (whose click reaches the
+                            // row) is how a keyboard gets there.
+                            <tr data-membership={m.membership_id.clone()} class={classes!((!m.active).then_some("inactive"))} {onclick}>
+                                <td class="name"><button type="button" class="link member-name">{ &m.name }</button><span class="muted">{ m.email.clone().unwrap_or_default() }</span></td>
                                 <td>{ m.plans.join(", ") }</td>
                                 <td>{ &m.status }</td>
                                 <td>{ m.groups.iter().map(|g| g.group.clone()).collect::<Vec<_>>().join(", ") }
