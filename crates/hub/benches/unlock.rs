@@ -71,7 +71,7 @@ async fn run(n: usize) {
     for i in 0..sessions {
         store
             .put_session(
-                &frontdoor_hub::api::token_hash(&format!("bench-{i}")),
+                &frontdoor_hub::app::session::token_hash(&format!("bench-{i}")),
                 &SessionRow {
                     user_id: format!("user-bench-{i}"),
                     membership_id: Some(format!("mem-bench-{i}")),
@@ -201,7 +201,7 @@ fn report(title: &str, bare_name: &str, bare: Vec<Duration>, hub: Vec<Duration>,
 
 /// The same latency comparison through a real Mosquitto to relay-sim's Tasmota double.
 async fn mqtt(n: usize, dir: &tempfile::TempDir, session: &mut impl FnMut() -> String) {
-    use frontdoor_hub::config::{DriverConfig, MqttConfig};
+    use frontdoor_hub::base::config::{DriverConfig, MqttConfig};
     use relay_sim::mosquitto::Mosquitto;
     use relay_sim::mqtt::{Device, Observer};
 
@@ -215,7 +215,7 @@ async fn mqtt(n: usize, dir: &tempfile::TempDir, session: &mut impl FnMut() -> S
     for i in 0..(2 * n + 100) {
         store
             .put_session(
-                &frontdoor_hub::api::token_hash(&format!("mqtt-{i}")),
+                &frontdoor_hub::app::session::token_hash(&format!("mqtt-{i}")),
                 &SessionRow {
                     user_id: format!("user-mqtt-{i}"),
                     membership_id: Some(format!("mem-mqtt-{i}")),

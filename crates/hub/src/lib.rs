@@ -8,51 +8,30 @@
 //! through an outbox that survives restarts ([`check_in`]).
 #![warn(missing_docs)]
 
-pub mod activity;
-pub mod api;
-pub mod check_in;
-pub mod check_ins_view;
-pub mod config;
-pub mod device;
-pub mod doctor;
-pub mod door_admin;
-pub mod doors;
-pub mod freshness;
-pub mod glance;
-pub mod journal;
-pub mod log;
-pub mod members;
-pub mod phone_pages;
-pub mod plans;
-pub mod plug;
-pub mod qr;
-pub mod seal;
-pub mod serve;
-pub mod setup;
-pub mod sign_in;
-pub mod snapshot;
+pub mod app;
+pub mod base;
+pub mod http;
 pub mod store;
-pub mod sync;
-pub mod sync_panel;
-pub mod throttle;
-pub mod tls;
-pub mod unlock;
-pub mod webhook;
+
+#[cfg(test)]
+mod layers;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
-use frontdoor_core::access::Rules;
 pub use frontdoor_core::clock::{Clock, ClockHand};
 use frontdoor_core::cobot::{Cobot, RetryPolicy};
 use frontdoor_core::secret::{AccessToken, ClientSecret};
 use url::Url;
 
-pub use config::Config;
-use snapshot::Snapshot;
-use store::Store;
-use sync::Syncer;
+use app::sync::Syncer;
+pub use app::Hub;
+use app::{check_in, check_ins_view, doors, plug, setup, sign_in, sync_panel, unlock, webhook};
+pub use base::Config;
+use base::{seal, throttle};
+use http::{serve, tls};
+use store::{journal, Store};
 
 /// The scopes the space's Cobot token needs: who the token is, the memberships with their
 /// plans and custom fields, webhook subscriptions, reading check-ins, and checking members in
@@ -70,7 +49,7 @@ pub const COBOT_SCOPES: &[&str] = &[
     "write",
 ];
 
-pub use throttle::Throttles;
+pub use base::Throttles;
 
 /// Database jobs that may run at once off the async workers.
 pub const DB_JOBS: usize = 16;
@@ -133,63 +112,6 @@ impl Setup {
     }
 }
 
-/// The running hub's shared state.
-pub struct Hub {
-    /// Its configuration.
-    pub config: Config,
-    /// The access setup in force and the rules built from it, swapped when staff change it
-    /// ([`setup`]); read through [`Hub::rules`].
-    pub access: Arc<setup::Live>,
-    /// The store.
-    pub store: Arc<Store>,
-    /// The current snapshot (`None` inside until a first sync or a stored one).
-    pub snapshot: Arc<RwLock<Arc<Snapshot>>>,
-    /// The sync engine.
-    pub syncer: Syncer,
-    /// Cobot, for the sync and the check-in worker (retries, honours `Retry-After`).
-    pub cobot: Cobot,
-    /// Cobot for calls made while a person's request is open (who signed in, re-validation):
-    /// one attempt, never waits out a `Retry-After`.
-    pub cobot_now: Cobot,
-    /// The HTTP client for Cobot's sign-in (no redirects followed).
-    pub http: reqwest::Client,
-    /// Sign-ins under way and tickets waiting.
-    pub sign_ins: sign_in::SignIns,
-    /// The secret of the space's OAuth client at Cobot.
-    pub client_secret: Option<ClientSecret>,
-    /// Seals members' Cobot tokens at rest.
-    pub seal: seal::SealKey,
-    /// The hub's own address (`[hub] public_url`, else the address it listens on).
-    public_base: OnceLock<Url>,
-    /// The secret part of the webhook callback path (read once at start).
-    pub webhook_secret: String,
-    /// Bounds the database work running off the async workers at once.
-    db_jobs: Arc<tokio::sync::Semaphore>,
-    /// Per-address limits of the endpoints callable without a session.
-    pub throttles: Throttles,
-    /// The one clock every decision of the hub reads.
-    pub clock: Clock,
-    /// Group commit for audit entries and check-ins.
-    pub journal: journal::Journal,
-    /// The unlock path's rate limits and double-tap memory.
-    pub unlocks: unlock::Unlocks,
-    /// Wakes the check-in worker.
-    pub check_ins: check_in::CheckIns,
-    /// How failed check-ins back off.
-    pub check_in_backoff: check_in::Backoff,
-    /// How long an opening waits for a check-in at the door (`[check_in] no_pass = "refuse"`).
-    pub door_check_in_timeout: Duration,
-    /// The space's Cobot connection made in the console, and the environment's token.
-    pub plug: plug::Plug,
-    /// How often the scheduler syncs, and when next.
-    pub schedule: sync_panel::Schedule,
-    /// The check-in policy in force (staff's, else `[check_in] policy`) and what happens to a
-    /// member without a pass (staff's, else `[check_in] no_pass`).
-    pub check_in_policy: check_ins_view::PolicySlot,
-    /// The re-reads Cobot's webhooks asked for, done in the background ([`webhook`]).
-    pub followups: webhook::Followups,
-}
-
 impl Hub {
     /// Builds the hub: the access setup from the store (imported from the configuration on the
     /// first start), the last snapshot from the store.
@@ -203,7 +125,7 @@ impl Hub {
         );
         let access = Arc::new(setup::Live::start(&config, &store, setup.clock.now(), workshop)?);
         let interrupted = store
-            .recover_interrupted(crate::check_in::outbox_ms())
+            .recover_interrupted(crate::app::check_in::outbox_ms())
             .map_err(|e| e.to_string())?;
         if interrupted > 0 {
             tracing::warn!("{interrupted} door opening(s) were interrupted when the hub last stopped; audited as such");
@@ -266,58 +188,6 @@ impl Hub {
             followups: webhook::Followups::default(),
         }))
     }
-
-    /// The hub's own base URL, as browsers and Cobot reach it.
-    pub fn public_base(&self) -> Url {
-        if let Some(url) = &self.config.hub.public_url {
-            let mut url = url.clone();
-            if !url.path().ends_with('/') {
-                let path = format!("{}/", url.path());
-                url.set_path(&path);
-            }
-            return url;
-        }
-        self.public_base
-            .get()
-            .cloned()
-            .unwrap_or_else(|| Url::parse("http://127.0.0.1/").expect("constant URL"))
-    }
-
-    /// Runs `work` on the store on a blocking thread, never on the async workers: a database
-    /// that waits on a lock or a slow disk stalls only the requests that need it. At most
-    /// [`DB_JOBS`] run at once; more wait without holding a worker.
-    pub async fn db<R: Send + 'static>(
-        &self,
-        work: impl FnOnce(&Store) -> R + Send + 'static,
-    ) -> Result<R, api::Error> {
-        let _permit = self
-            .db_jobs
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| api::Error::internal("the database pool is closed"))?;
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || work(&store))
-            .await
-            .map_err(|e| api::Error::internal(format!("a database task failed: {e}")))
-    }
-
-    /// The access rules in force now; a change in the console swaps them, so take them once per
-    /// decision.
-    pub fn rules(&self) -> Arc<Rules> {
-        self.access.rules()
-    }
-
-    /// The doors with their drivers now; a change in the console swaps them, so take them once
-    /// per request.
-    pub fn doors(&self) -> Arc<doors::Doors> {
-        self.access.doors()
-    }
-
-    /// The current snapshot.
-    pub fn snapshot(&self) -> Arc<Snapshot> {
-        self.snapshot.read().unwrap_or_else(|p| p.into_inner()).clone()
-    }
 }
 
 /// A hub serving on a socket, stopped when dropped.
@@ -379,7 +249,7 @@ pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::
     let addr = listener.local_addr()?;
     let base_url = Url::parse(&format!("{scheme}://{addr}/")).expect("valid URL");
     let _ = hub.public_base.set(base_url.clone());
-    let app = api::router(hub.clone());
+    let app = http::router(hub.clone());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
     if check_in_worker {
@@ -402,7 +272,12 @@ pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::
             }
         }));
     }
-    tasks.push(tokio::spawn(journal::run_retention(hub.clone(), stopped.clone())));
+    tasks.push(tokio::spawn(journal::run_retention(
+        hub.store.clone(),
+        hub.clock.clone(),
+        hub.config.audit.clone(),
+        stopped.clone(),
+    )));
     let limits = limits.clone();
     let served = match tls {
         Some(tls) => {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use frontdoor_core::secret::{AccessToken, ClientSecret};
-use frontdoor_hub::seal::SealKey;
+use frontdoor_hub::base::seal::SealKey;
 use frontdoor_hub::store::Store;
 use frontdoor_hub::{Config, Setup};
 use url::Url;
@@ -106,7 +106,7 @@ async fn main() -> std::process::ExitCode {
     }
     // Logging never panics or blocks on a full disk or a stalled reader: lines that cannot be
     // written are dropped, counted, and announced once writing works again.
-    let log = frontdoor_hub::log::LogWriter::stderr();
+    let log = frontdoor_hub::base::log::LogWriter::stderr();
     let _log_drained_at_exit = log.drained_on_drop(std::time::Duration::from_secs(1));
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
@@ -152,7 +152,10 @@ async fn main() -> std::process::ExitCode {
         say_err!("frontdoor-hub: no Cobot token (FRONTDOOR_HUB_COBOT_TOKEN): members can join but the hub cannot sync");
     }
     let client_secret = credential("FRONTDOOR_HUB_COBOT_CLIENT_SECRET", "cobot-client-secret")
-        .or_else(|| args.demo.then(|| frontdoor_hub::config::DEMO_CLIENT_SECRET.to_string()))
+        .or_else(|| {
+            args.demo
+                .then(|| frontdoor_hub::base::config::DEMO_CLIENT_SECRET.to_string())
+        })
         .map(ClientSecret::new);
     if client_secret.is_none() {
         say_err!(
@@ -178,7 +181,7 @@ async fn main() -> std::process::ExitCode {
         seal_key,
         cobot_token: token,
         scheduled_sync: true,
-        secrets: frontdoor_hub::doors::environment_secrets(),
+        secrets: frontdoor_hub::app::doors::environment_secrets(),
         ..Setup::detached()
     };
     if let Some(Command::Doctor) = args.command {
@@ -189,8 +192,8 @@ async fn main() -> std::process::ExitCode {
                 return std::process::ExitCode::from(1);
             }
         };
-        let report = frontdoor_hub::doctor::run(&hub).await;
-        let healthy = frontdoor_hub::doctor::print(&report, &mut std::io::stdout());
+        let report = frontdoor_hub::app::doctor::run(&hub).await;
+        let healthy = frontdoor_hub::app::doctor::print(&report, &mut std::io::stdout());
         return if healthy {
             std::process::ExitCode::SUCCESS
         } else {

@@ -1070,7 +1070,11 @@ async fn a_space_token_cobot_hands_to_the_owner_is_noticed_and_its_webhooks_rene
             list.as_array().unwrap_or_else(|| panic!("{list}")).clone()
         }
     };
-    assert_eq!(subscriptions(&w).await.len(), frontdoor_hub::api::EVENTS.len(), "Jo's");
+    assert_eq!(
+        subscriptions(&w).await.len(),
+        frontdoor_hub::app::sync::EVENTS.len(),
+        "Jo's"
+    );
 
     // Jo stops being an admin: Cobot hands the token to the owner, Sam.
     assert!(w.sim.sim.remove_admin("lighthouse", "user-jo"));
@@ -1087,7 +1091,7 @@ async fn a_space_token_cobot_hands_to_the_owner_is_noticed_and_its_webhooks_rene
     let renewed = subscriptions(&w).await;
     assert_eq!(
         renewed.len(),
-        frontdoor_hub::api::EVENTS.len(),
+        frontdoor_hub::app::sync::EVENTS.len(),
         "re-subscribed as Sam: {renewed:?}"
     );
     assert!(renewed.iter().all(|s| s["active"] == json!(true)));
@@ -1109,7 +1113,7 @@ async fn a_space_token_cobot_hands_to_the_owner_is_noticed_and_its_webhooks_rene
 
 #[tokio::test]
 async fn an_id_token_without_a_nonce_is_refused_by_default_named_by_the_doctor_and_allowed_when_staff_say_so() {
-    use frontdoor_hub::config::IdTokenNonce;
+    use frontdoor_hub::base::config::IdTokenNonce;
     for rule in [IdTokenNonce::Required, IdTokenNonce::WhenPresent] {
         let (w, _) = doctor_world(None, |c| c.cobot.id_token_nonce = rule).await;
         let r = w
@@ -1130,7 +1134,7 @@ async fn an_id_token_without_a_nonce_is_refused_by_default_named_by_the_doctor_a
                 .await
                 .map_err(|e| format!("{e:?}")),
         };
-        let report = serde_json::to_value(frontdoor_hub::doctor::run(&w.hub.hub).await).unwrap();
+        let report = serde_json::to_value(frontdoor_hub::app::doctor::run(&w.hub.hub).await).unwrap();
         let v = verdicts(&report);
         match rule {
             IdTokenNonce::Required => {
@@ -1138,7 +1142,7 @@ async fn an_id_token_without_a_nonce_is_refused_by_default_named_by_the_doctor_a
                 assert_eq!(v["id_token"].0, "fail", "{v:?}");
                 assert!(v["id_token"].1.contains("id_token_nonce = \"when_present\""), "{v:?}");
                 // The status strip turns red with the reason while Cobot itself stays connected.
-                let glance = frontdoor_hub::glance::now(&w.hub.hub).await.unwrap();
+                let glance = frontdoor_hub::app::glance::now(&w.hub.hub).await.unwrap();
                 assert!(!glance.cobot.ok, "{glance:?}");
                 assert!(
                     glance.cobot.words.contains("Members' sign-ins are refused")
@@ -1151,7 +1155,7 @@ async fn an_id_token_without_a_nonce_is_refused_by_default_named_by_the_doctor_a
                 assert_eq!(alex["user"]["id"], json!("user-alex"));
                 assert_eq!(v["id_token"].0, "ok", "{v:?}");
                 assert!(v["id_token"].1.contains("nonce: checked when present"), "{v:?}");
-                let glance = frontdoor_hub::glance::now(&w.hub.hub).await.unwrap();
+                let glance = frontdoor_hub::app::glance::now(&w.hub.hub).await.unwrap();
                 assert_eq!(glance.cobot.words, "Cobot connected", "{glance:?}");
             }
         }

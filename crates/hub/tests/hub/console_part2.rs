@@ -895,7 +895,7 @@ async fn check_ins_are_listed_retried_once_refused_and_stop_when_the_policy_is_o
     );
     assert_eq!(
         w.hub.hub.store.check_in_policy().unwrap(),
-        Some(frontdoor_hub::config::CheckInPolicy::Off)
+        Some(frontdoor_hub::base::config::CheckInPolicy::Off)
     );
 }
 
@@ -1129,7 +1129,7 @@ async fn a_door_that_fails_shows_its_last_error_and_a_removed_door_opens_nothing
 
 #[tokio::test]
 async fn an_mqtt_doors_state_follows_its_last_will() {
-    use frontdoor_hub::config::MqttConfig;
+    use frontdoor_hub::base::config::MqttConfig;
     use relay_sim::mosquitto::Mosquitto;
     use relay_sim::mqtt::Device;
 

@@ -157,9 +157,9 @@ async fn one_address_cannot_take_every_connection() {
         .await
         .unwrap();
     let setup = Setup {
-        limits: frontdoor_hub::serve::Limits {
+        limits: frontdoor_hub::http::serve::Limits {
             per_peer: 20,
-            ..frontdoor_hub::serve::Limits::default()
+            ..frontdoor_hub::http::serve::Limits::default()
         },
         ..Setup::detached()
     };

@@ -3,7 +3,7 @@
 //! files for a space's own app build, from `[phone]` in the configuration.
 
 use frontdoor_core::links::{DeepLink, DoorId, Subdomain};
-use frontdoor_hub::phone_pages::PhoneConfig;
+use frontdoor_hub::base::config::PhoneConfig;
 use frontdoor_hub::{Config, RunningHub, Setup};
 use serde_json::{json, Value};
 
@@ -119,7 +119,7 @@ async fn the_join_code_opens_a_page_that_hands_over_to_the_app_and_says_how_to_g
         ..PhoneConfig::default()
     })
     .await;
-    let printed = frontdoor_hub::qr::join_link(&hub.hub).unwrap();
+    let printed = frontdoor_hub::http::qr::join_link(&hub.hub).unwrap();
     let (status, kind, page) = get(&printed).await;
     assert_eq!((status, kind.as_str()), (200, "text/html; charset=utf-8"), "{page}");
     assert!(page.contains("Join Lighthouse Coworking"), "{page}");
@@ -136,7 +136,7 @@ async fn the_join_code_opens_a_page_that_hands_over_to_the_app_and_says_how_to_g
 
     // Without store links, the page still says how to get the app.
     let (_sim2, plain) = hub_with(PhoneConfig::default()).await;
-    let (_, _, page) = get(&frontdoor_hub::qr::join_link(&plain.hub).unwrap()).await;
+    let (_, _, page) = get(&frontdoor_hub::http::qr::join_link(&plain.hub).unwrap()).await;
     assert!(
         page.contains("Ask Lighthouse Coworking's staff how to install Frontdoor"),
         "{page}"
@@ -151,7 +151,7 @@ async fn every_door_sticker_opens_its_door_page_and_a_wrong_code_is_explained() 
         ("workshop", "Workshop"),
         ("office", "Staff office"),
     ] {
-        let printed = frontdoor_hub::qr::door_link(&hub.hub, door).unwrap();
+        let printed = frontdoor_hub::http::qr::door_link(&hub.hub, door).unwrap();
         let (status, _, page) = get(&printed).await;
         assert_eq!(status, 200, "{page}");
         assert!(page.contains(&format!("<h1>{name}</h1>")), "{page}");

@@ -672,7 +672,7 @@ async fn the_snapshot_survives_a_hub_restart_without_cobot() {
 async fn the_hub_subscribes_to_cobots_webhooks_and_a_delivery_updates_the_member() {
     let w = World::start().await;
     let added = w.hub.hub.syncer.subscribe(&w.hub.base_url).await.unwrap();
-    assert_eq!(added.added.len(), frontdoor_hub::api::EVENTS.len());
+    assert_eq!(added.added.len(), frontdoor_hub::app::sync::EVENTS.len());
     assert_eq!(
         w.hub.hub.syncer.subscribe(&w.hub.base_url).await.unwrap(),
         Default::default(),
@@ -845,7 +845,7 @@ async fn a_flood_of_webhooks_becomes_one_full_sync_instead_of_a_re_read_each() {
     )
     .await;
     w.clear_requests().await;
-    for n in 0..=frontdoor_hub::webhook::MAX_WAITING + 1 {
+    for n in 0..=frontdoor_hub::app::webhook::MAX_WAITING + 1 {
         let (status, body) = w
             .post_webhook(
                 "updated_membership_details",

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use frontdoor_hub::config::TlsConfig;
+use frontdoor_hub::base::config::TlsConfig;
 use frontdoor_hub::{Config, RunningHub, Setup};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose};
 use serde_json::Value;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use cobot_sim::seed::HUB_CLIENT_SECRET;
 use frontdoor_core::cobot::RetryPolicy;
 use frontdoor_core::secret::{AccessToken, ClientSecret};
-use frontdoor_hub::check_in::Backoff;
+use frontdoor_hub::app::check_in::Backoff;
 use frontdoor_hub::store::{AuditRow, SessionRow, Store};
 use frontdoor_hub::{Config, RunningHub, Setup};
 use jiff::Timestamp;
@@ -222,12 +222,12 @@ async fn start_hub(
     };
     let mut config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
     // A door no group opens (only staff may): the garage, on a relay of its own.
-    config.doors.push(frontdoor_hub::config::DoorConfig {
+    config.doors.push(frontdoor_hub::base::config::DoorConfig {
         id: toml::Spanned::new(0..0, "garage".to_string()),
         name: "Garage".into(),
         entrance: false,
         pulse_seconds: 3.0,
-        driver: Some(frontdoor_hub::config::DriverConfig::ShellyGen2 {
+        driver: Some(frontdoor_hub::base::config::DriverConfig::ShellyGen2 {
             url: relay.url(),
             channel: GARAGE,
             password_credential: None,
@@ -313,7 +313,7 @@ async fn refusals_say_why_are_audited_and_never_pulse() {
         .hub
         .store
         .put_session(
-            &frontdoor_hub::api::token_hash(expired),
+            &frontdoor_hub::app::session::token_hash(expired),
             &SessionRow {
                 user_id: "user-alex".into(),
                 membership_id: Some("mem-alex".into()),
@@ -592,7 +592,7 @@ async fn a_check_in_still_pending_when_cobots_day_ends_is_never_posted_late() {
     assert_eq!(w.hub.hub.store.check_ins().unwrap().len(), 1);
     rewrite_day(&w, "2026-11-22");
 
-    frontdoor_hub::check_in::process_due(&w.hub.hub).await;
+    frontdoor_hub::app::check_in::process_due(&w.hub.hub).await;
 
     assert_eq!(w.outbox_state("mem-alex").as_deref(), Some("missed"));
     assert_eq!(w.cobot_check_ins("mem-alex"), 0, "no check-in on the wrong day");
@@ -713,7 +713,7 @@ async fn too_many_requests_in_a_minute_are_refused_and_audited() {
 
 #[tokio::test]
 async fn a_door_on_mqtt_opens_through_a_real_mosquitto_confirmed_by_the_devices_echo() {
-    use frontdoor_hub::config::{DriverConfig, MqttConfig};
+    use frontdoor_hub::base::config::{DriverConfig, MqttConfig};
     use relay_sim::mosquitto::Mosquitto;
     use relay_sim::mqtt::Device;
 
