@@ -439,3 +439,76 @@ async fn nothing_a_caller_sends_forges_or_garbles_a_line_of_the_real_hubs_log() 
         "the callback's, the plug's and the device id's text are in the log, escaped, on the hub's own lines: {written}"
     );
 }
+
+/// Alex's record in the snapshot stored in the database file.
+fn stored_alex(db: &std::path::Path) -> frontdoor_hub::store::snapshot::MemberRecord {
+    let store = frontdoor_hub::store::Store::open(db).unwrap();
+    let snapshot = store.load().unwrap().expect("a stored snapshot");
+    let found = snapshot
+        .members()
+        .iter()
+        .find(|m| m.membership_id == "mem-alex")
+        .cloned();
+    found.unwrap_or_else(|| {
+        let ids: Vec<&str> = snapshot.members().iter().map(|m| m.membership_id.as_str()).collect();
+        panic!("Alex is not in the stored snapshot: {ids:?}")
+    })
+}
+
+#[tokio::test]
+async fn killed_in_the_middle_of_a_sync_the_last_snapshot_and_the_log_stand_and_the_next_start_syncs() {
+    let w = World::start().await;
+    let hub = w.start_hub().await;
+    let session = w.session(&hub).await;
+    assert_eq!(w.unlock(&hub, &session).await.unwrap().unwrap(), 200);
+    w.until("the check-in", |w| w.outbox_state().as_deref() == Some("checked_in"))
+        .await;
+    hub.kill();
+    let before = stored_alex(&w.db);
+    assert_eq!(before.canceled_to, None);
+
+    // Cobot changes while no hub runs (Alex's membership now ends tomorrow), and its memberships list answers slowly: the next hub's
+    // start-up sync is waiting on it when the hub is killed.
+    let last_day = jiff::Zoned::now().date().tomorrow().unwrap();
+    w.sim
+        .sim
+        .cancel_membership("lighthouse", "mem-alex", Some(last_day))
+        .unwrap();
+    w.sim
+        .sim
+        .add_fault(cobot_sim::Fault {
+            path: "/sub/lighthouse/api/memberships".into(),
+            kind: cobot_sim::FaultKind::Slow,
+            status: None,
+            delay_ms: Some(20_000),
+            retry_after_secs: None,
+            times: 1,
+        })
+        .unwrap();
+    let hub = w.start_hub().await;
+    w.until("the sync reaching the slow memberships list", |w| {
+        w.sim.sim.faults().is_empty()
+    })
+    .await;
+    hub.kill();
+
+    assert_eq!(
+        stored_alex(&w.db),
+        before,
+        "the snapshot is the last whole sync's, not half of the next"
+    );
+    assert_eq!(w.audit_decisions(), vec!["opened"], "the audit log kept its row");
+    assert_eq!(
+        w.outbox_state().as_deref(),
+        Some("checked_in"),
+        "and the outbox its check-in"
+    );
+
+    let hub = w.start_hub().await;
+    w.until("the next start's sync", |w| {
+        stored_alex(&w.db).canceled_to == Some(last_day)
+    })
+    .await;
+    assert_eq!(w.sam_check_ins(), 1, "nothing was checked in twice");
+    hub.kill();
+}
