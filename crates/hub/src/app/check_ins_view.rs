@@ -26,7 +26,7 @@ use serde_json::Value;
 
 use crate::app::Hub;
 use crate::base::config::{CheckInPolicy, NoPass};
-use crate::store::{ctx, CheckInRow, Store};
+use crate::store::{check_in_row, ctx, CheckInRow, Store, CHECK_IN_COLUMNS};
 
 /// Rows one day answers at most: more than any space has members.
 pub const MAX_ROWS: u32 = 10_000;
@@ -148,24 +148,6 @@ fn insert_trail(tx: &rusqlite::Transaction<'_>, t: &TrailRow<'_>) -> Result<(), 
     crate::app::setup::insert_change(tx, t.at, t.by, &by_name, &t.what, &t.before, &t.after)
 }
 
-const COLUMNS: &str = "membership_id, day, user_id, state, queued_at, attempts, next_attempt_ms, last_error, cobot_id, valid_from, valid_until";
-
-fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CheckInRow> {
-    Ok(CheckInRow {
-        membership_id: r.get(0)?,
-        day: r.get(1)?,
-        user_id: r.get(2)?,
-        state: r.get(3)?,
-        queued_at: r.get(4)?,
-        attempts: r.get(5)?,
-        next_attempt_ms: r.get(6)?,
-        last_error: r.get(7)?,
-        cobot_id: r.get(8)?,
-        valid_from: r.get(9)?,
-        valid_until: r.get(10)?,
-    })
-}
-
 impl Store {
     /// The check-in policy staff set, if they did.
     pub fn check_in_policy(&self) -> Result<Option<CheckInPolicy>, crate::store::Error> {
@@ -227,13 +209,13 @@ impl Store {
         let conn = self.read();
         let mut stmt = conn
             .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM check_ins WHERE day = ?1 AND state IN (SELECT value FROM json_each(?2)) \
+                "SELECT {CHECK_IN_COLUMNS} FROM check_ins WHERE day = ?1 AND state IN (SELECT value FROM json_each(?2)) \
                  ORDER BY rowid DESC LIMIT ?3"
             ))
             .map_err(ctx("reading the check-in outbox"))?;
         let list = serde_json::to_string(&states).unwrap_or_else(|_| "[]".into());
         let rows = stmt
-            .query_map(params![day, list, MAX_ROWS], read_row)
+            .query_map(params![day, list, MAX_ROWS], check_in_row)
             .map_err(ctx("reading the check-in outbox"))?;
         rows.collect::<Result<_, _>>()
             .map_err(ctx("reading the check-in outbox"))
@@ -256,10 +238,10 @@ impl Store {
         let row = tx
             .query_row(
                 &format!(
-                    "SELECT {COLUMNS} FROM check_ins WHERE membership_id = ?1 AND day = ?2 ORDER BY rowid DESC LIMIT 1"
+                    "SELECT {CHECK_IN_COLUMNS} FROM check_ins WHERE membership_id = ?1 AND day = ?2 ORDER BY rowid DESC LIMIT 1"
                 ),
                 params![membership_id, day],
-                read_row,
+                check_in_row,
             )
             .optional()
             .map_err(ctx("retrying a check-in"))?;
@@ -303,7 +285,7 @@ impl Store {
     pub fn insert_check_in_for_tests(&self, row: &CheckInRow) -> Result<(), crate::store::Error> {
         self.conn()
             .execute(
-                &format!("INSERT OR REPLACE INTO check_ins ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+                &format!("INSERT OR REPLACE INTO check_ins ({CHECK_IN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
                 params![
                     row.membership_id,
                     row.day,

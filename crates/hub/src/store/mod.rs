@@ -32,7 +32,7 @@ pub mod snapshot;
 
 pub(crate) use audit::{add_to_burst, prune_oldest_audit, record_unlock};
 pub use audit::{AuditEntry, AuditRow, Pruned, Storage, LOW_DISK_BYTES, LOW_DISK_SHARE};
-pub(crate) use check_ins::{finish_opening, record_opening, record_refused_check_in};
+pub(crate) use check_ins::{check_in_row, finish_opening, record_opening, record_refused_check_in, CHECK_IN_COLUMNS};
 pub use check_ins::{CheckInIntent, CheckInKey, CheckInRow, Intent, KnownCheckIn, HELD_FOR_MS};
 pub use schema::MIGRATIONS;
 pub use sessions::SessionRow;
