@@ -65,6 +65,17 @@ pub enum Error {
     /// A stored value does not have the shape this version writes.
     #[error("the hub's database holds a value this hub cannot read: {0}")]
     Corrupt(String),
+    /// The file is not a whole SQLite database: cut short, overwritten, or not a database at all.
+    /// The hub does not start on it and does not touch it.
+    #[error(
+        "the hub's database is damaged ({found}), so the hub will not start on it and has left it as it is. \
+         Restore it from a backup, or move it aside to start with an empty one: the hub then syncs Cobot again \
+         and members sign in again, and the old file keeps the audit log and any check-ins not yet sent"
+    )]
+    Damaged {
+        /// What SQLite found.
+        found: String,
+    },
 }
 
 impl Error {
@@ -74,7 +85,7 @@ impl Error {
     pub fn is_full(&self) -> bool {
         match self {
             Error::Sqlite { source, .. } => is_full(source),
-            Error::Migration(_) | Error::Corrupt(_) => false,
+            Error::Migration(_) | Error::Corrupt(_) | Error::Damaged { .. } => false,
         }
     }
 }
@@ -105,6 +116,7 @@ impl Store {
     /// Opens (and creates) the database at `path`; `:memory:` for a throwaway store.
     pub fn open(path: &Path) -> Result<Store, Error> {
         let mut conn = Connection::open(path).map_err(ctx("opening the database"))?;
+        check_whole(&conn)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(ctx("switching to WAL"))?;
         conn.pragma_update(None, "synchronous", "FULL")
@@ -171,6 +183,24 @@ impl Store {
     }
 }
 
+/// SQLite's `quick_check` over the whole file (and what a left-over WAL adds to it): a database
+/// cut short, overwritten or not a database at all is refused by name before anything writes to
+/// it. One pass over the file: about 0.4 s for 300 MB (two million audit rows, the default
+/// bound) on this machine.
+fn check_whole(conn: &Connection) -> Result<(), Error> {
+    let damaged = |found: String| Error::Damaged { found };
+    match conn.query_row("PRAGMA quick_check(1)", [], |r| r.get::<_, String>(0)) {
+        Ok(found) if found == "ok" => Ok(()),
+        Ok(found) => Err(damaged(found.replace('\n', "; "))),
+        Err(e) => match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+                Err(damaged(e.to_string()))
+            }
+            _ => Err(ctx("checking the database")(e)),
+        },
+    }
+}
+
 impl CheckInIntent {
     /// The row's `queued_at`: the entry, as text.
     pub fn queued_at(&self) -> String {
@@ -205,8 +235,6 @@ impl Storage {
         }
     }
 }
-
-impl Store {}
 
 #[cfg(test)]
 mod tests;

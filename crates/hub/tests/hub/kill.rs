@@ -98,6 +98,33 @@ impl World {
         panic!("the hub did not start");
     }
 
+    /// A hub that must refuse to start: it exits within 30 s (killed and failed otherwise) and
+    /// its exit code and log (stderr) are returned.
+    async fn start_hub_expecting_exit(&self) -> (Option<i32>, String) {
+        let mut child = Command::new(HUB)
+            .args(["--demo", "--cobot-url", self.sim.base_url.as_str()])
+            .args(["--relay-url", self.relay.url().as_str()])
+            .args(["--listen", "127.0.0.1:0"])
+            .arg("--db")
+            .arg(&self.db)
+            .env("FRONTDOOR_HUB_COBOT_TOKEN", &self.token)
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        for _ in 0..1200 {
+            if let Some(status) = child.try_wait().unwrap() {
+                let mut log = String::new();
+                std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
+                return (status.code(), log);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let _ = child.kill();
+        panic!("the hub started on a damaged database instead of refusing");
+    }
+
     /// Sam's hub session, once the hub's start-up sync has run.
     async fn session(&self, hub: &HubProcess) -> String {
         let url = url::Url::parse(&hub.url).unwrap();
@@ -510,5 +537,66 @@ async fn killed_in_the_middle_of_a_sync_the_last_snapshot_and_the_log_stand_and_
     })
     .await;
     assert_eq!(w.sam_check_ins(), 1, "nothing was checked in twice");
+    hub.kill();
+}
+
+#[tokio::test]
+async fn a_damaged_database_is_refused_by_name_and_left_as_it_was_and_its_backup_restores_everything() {
+    let w = World::start().await;
+    let hub = w.start_hub().await;
+    let session = w.session(&hub).await;
+    assert_eq!(w.unlock(&hub, &session).await.unwrap().unwrap(), 200);
+    w.until("the check-in", |w| w.outbox_state().as_deref() == Some("checked_in"))
+        .await;
+    hub.kill();
+    // Everything into the main file (as a clean stop or SQLite's own checkpoint leaves it), and a
+    // backup kept the way an operator would.
+    {
+        let conn = rusqlite::Connection::open(&w.db).unwrap();
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+    }
+    let whole = std::fs::read(&w.db).unwrap();
+    assert!(
+        whole.len() >= 8 * 4096,
+        "a database of some pages: {} bytes",
+        whole.len()
+    );
+    let _ = std::fs::remove_file(w.db.with_extension("sqlite-wal"));
+    let _ = std::fs::remove_file(w.db.with_extension("sqlite-shm"));
+
+    let page = 4096;
+    let mut overwritten = whole.clone();
+    overwritten[3 * page..4 * page].fill(0xa5);
+    let mut garbage = whole.clone();
+    garbage[..page].copy_from_slice(&[0x5a; 4096]);
+    let damages: [(&str, Vec<u8>); 3] = [
+        ("cut in half", whole[..whole.len() / 2 / page * page].to_vec()),
+        ("a page in the middle overwritten", overwritten),
+        ("not a database at all", garbage),
+    ];
+    for (damage, bytes) in damages {
+        std::fs::write(&w.db, &bytes).unwrap();
+        let (code, log) = w.start_hub_expecting_exit().await;
+        assert_eq!(code, Some(1), "{damage}: the hub exits 1; its log: {log}");
+        assert!(
+            log.contains(&w.db.display().to_string()) && log.contains("damaged") && log.contains("backup"),
+            "{damage}: the log names the file, says it is damaged and what to do: {log}"
+        );
+        assert_eq!(
+            std::fs::read(&w.db).unwrap(),
+            bytes,
+            "{damage}: the file is left as it was"
+        );
+    }
+    assert_eq!(w.relay.pulses().len(), 1, "no damaged start opened a door");
+
+    // The operator restores the backup: the audit row and the check-in are there, once.
+    std::fs::write(&w.db, &whole).unwrap();
+    let hub = w.start_hub().await;
+    util::wait_until_healthy(&w.http, &url::Url::parse(&hub.url).unwrap()).await;
+    assert_eq!(w.audit_decisions(), vec!["opened"]);
+    assert_eq!(w.outbox_state().as_deref(), Some("checked_in"));
+    assert_eq!(w.sam_check_ins(), 1, "nothing checked in twice");
     hub.kill();
 }
