@@ -395,6 +395,27 @@ impl Sim {
         })
     }
 
+    /// Makes `user_id` (named `name`) an admin of `subdomain` (the space's owner adds one in
+    /// Cobot's settings); `GET /api/user` lists the space under `admin_of` from now on. Whether
+    /// they were not one already.
+    pub fn add_admin(&self, subdomain: &str, user_id: &str, name: &str) -> bool {
+        let mut state = self.lock();
+        if state
+            .seed
+            .admins
+            .iter()
+            .any(|a| a.user_id == user_id && a.space_subdomain == subdomain)
+        {
+            return false;
+        }
+        state.seed.admins.push(crate::seed::SeedAdmin {
+            user_id: user_id.into(),
+            space_subdomain: subdomain.into(),
+            name: name.into(),
+        });
+        true
+    }
+
     /// Takes `user_id`'s admin rights in `subdomain` away (an admin demoted by the space's owner);
     /// `GET /api/user` no longer lists the space under `admin_of`. Whether they were an admin.
     ///

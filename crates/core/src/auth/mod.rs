@@ -309,6 +309,37 @@ impl OidcClient {
         (url, pending)
     }
 
+    /// Starts an authorization for an access token alone (plain OAuth 2, no `openid`, so Cobot
+    /// issues no ID token): the URL to open and the login to finish with
+    /// [`OidcClient::finish_for_token`]. `state` and the PKCE verifier are fresh, as for
+    /// [`OidcClient::begin`].
+    pub fn begin_for_token(&self, redirect_uri: &Url, scopes: &[&str]) -> (Url, PendingLogin) {
+        let state = random_token(32);
+        let verifier = PkceVerifier::new(random_token(48));
+        let challenge =
+            PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(verifier.secret().to_string()));
+        let client = oauth2::basic::BasicClient::new(ClientId::new(self.client.id.clone()))
+            .set_auth_uri(oauth2::AuthUrl::from_url(self.metadata.authorization_endpoint.clone()))
+            .set_redirect_uri(RedirectUrl::from_url(redirect_uri.clone()));
+        let state_for_url = state.clone();
+        let mut request = client
+            .authorize_url(move || CsrfToken::new(state_for_url))
+            .set_pkce_challenge(challenge);
+        for scope in scopes {
+            request = request.add_scope(Scope::new((*scope).to_string()));
+        }
+        let (url, _) = request.url();
+        let pending = PendingLogin {
+            state,
+            // Never sent and never compared: no ID token comes back.
+            nonce: String::new(),
+            verifier,
+            redirect_uri: redirect_uri.clone(),
+            issuer: self.metadata.issuer.clone(),
+        };
+        (url, pending)
+    }
+
     /// Finishes a sign-in: checks the callback, redeems the code with the client secret and the
     /// PKCE verifier, verifies the ID token. `now` is the current Unix time in seconds (passed in
     /// so tests control the clock).
@@ -327,38 +358,37 @@ impl OidcClient {
         })
     }
 
-    /// Finishes an authorization for its access token alone: the callback's `state`, the code
-    /// redeemed with the client secret and the PKCE verifier, and no ID token looked at. For a
-    /// flow that learns who authorized from Cobot's API with the token itself (the hub's Cobot
-    /// connection asks `GET /api/user` whether the person administers the space), where an ID
-    /// token adds nothing and its checks could only block it.
+    /// Finishes an authorization begun with [`OidcClient::begin_for_token`]: the callback's
+    /// `state` and `iss`, the code redeemed with the client secret and the PKCE verifier. The token
+    /// answer is read as plain OAuth 2, so an ID token in it, whatever its shape, is never parsed.
+    /// For a flow that learns who authorized from Cobot's API with the token itself (the hub's
+    /// Cobot connection asks `GET /api/user` whether the person administers the space), where an
+    /// ID token adds nothing and its checks could only block it.
     pub async fn finish_for_token(&self, pending: PendingLogin, callback: Callback) -> Result<AccessToken, Error> {
-        let tokens = self.redeem(pending, callback).await?;
+        let code = checked_code(&pending, callback)?;
+        let client = oauth2::basic::BasicClient::new(ClientId::new(self.client.id.clone()))
+            .set_client_secret(openidconnect::ClientSecret::new(
+                self.client.secret.secret().to_string(),
+            ))
+            .set_token_uri(oauth2::TokenUrl::from_url(self.metadata.token_endpoint.clone()))
+            .set_redirect_uri(RedirectUrl::from_url(pending.redirect_uri.clone()))
+            .set_auth_type(AuthType::RequestBody);
+        let tokens = client
+            .exchange_code(AuthorizationCode::new(code.secret().to_string()))
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.secret().to_string()))
+            .request_async(&self.sender())
+            .await
+            .map_err(token_error)?;
         Ok(AccessToken::new(tokens.access_token().secret().clone()))
     }
 
-    /// The callback checked and the code redeemed.
+    /// The callback checked and the code redeemed, the answer read as OpenID Connect's.
     async fn redeem(
         &self,
         pending: PendingLogin,
         callback: Callback,
     ) -> Result<openidconnect::core::CoreTokenResponse, Error> {
-        if !pending.matches(&callback) {
-            return Err(Error::StateMismatch);
-        }
-        let (code, iss) = match callback {
-            Callback::Error { error, .. } if error == "access_denied" => return Err(Error::ConsentDenied),
-            Callback::Error { error, description, .. } => return Err(Error::Refused { error, description }),
-            Callback::Code { code, iss, .. } => (code, iss),
-        };
-        if let Some(iss) = iss {
-            if iss.trim_end_matches('/') != pending.issuer.trim_end_matches('/') {
-                return Err(Error::IssuerMismatch {
-                    expected: pending.issuer,
-                    got: iss,
-                });
-            }
-        }
+        let code = checked_code(&pending, callback)?;
         let client = CoreClient::from_provider_metadata(
             self.core.clone(),
             ClientId::new(self.client.id.clone()),
@@ -369,14 +399,27 @@ impl OidcClient {
         .set_redirect_uri(RedirectUrl::from_url(pending.redirect_uri.clone()))
         // client_secret_post, as Cobot's own integrations send it.
         .set_auth_type(AuthType::RequestBody);
-        let request = client
+        client
             .exchange_code(AuthorizationCode::new(code.secret().to_string()))
             .map_err(|e| Error::Discovery(e.to_string()))?
-            .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.secret().to_string()));
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.secret().to_string()))
+            .request_async(&self.sender())
+            .await
+            .map_err(token_error)
+    }
+
+    /// The token request's HTTP client: this client's `reqwest`, with a 5xx told apart.
+    fn sender(
+        &self,
+    ) -> impl Fn(
+        openidconnect::HttpRequest,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<openidconnect::HttpResponse, Transport>> + Send>,
+    > {
         let http = self.http.clone();
-        let send = move |request: openidconnect::HttpRequest| {
+        move |request: openidconnect::HttpRequest| {
             let http = http.clone();
-            async move {
+            Box::pin(async move {
                 let (parts, body) = request.into_parts();
                 let response = http
                     .request(parts.method, parts.uri.to_string())
@@ -396,29 +439,53 @@ impl OidcClient {
                     .body(body.to_vec())
                     .map_err(|e| Transport::Build(e.to_string()))?;
                 *out.headers_mut() = headers;
-                Ok::<_, Transport>(out)
-            }
-        };
-        let tokens = request.request_async(&send).await.map_err(|e| match e {
-            RequestTokenError::ServerResponse(e) => match e.error() {
-                CoreErrorResponseType::InvalidGrant => Error::ExpiredCode,
-                other => Error::Refused {
-                    error: other.as_ref().to_string(),
-                    description: e.error_description().cloned(),
-                },
-            },
-            RequestTokenError::Request(Transport::Unreachable(e)) => Error::Unreachable(e),
-            RequestTokenError::Request(Transport::Down(status)) => Error::CobotDown(status),
-            RequestTokenError::Request(Transport::Build(e)) => Error::Config(e),
-            RequestTokenError::Parse(e, _) => Error::Malformed(format!("not a token response: {e}")),
-            RequestTokenError::Other(e) => Error::Malformed(e),
-        })?;
-        Ok(tokens)
+                Ok(out)
+            })
+        }
     }
 
     /// The ID-token verifier of this provider.
     pub fn id_token_verifier(&self) -> &IdTokenVerifier {
         &self.verifier
+    }
+}
+
+/// The callback's `state` and `iss` checked against the sign-in it finishes: its code, or why not.
+fn checked_code(pending: &PendingLogin, callback: Callback) -> Result<AuthCode, Error> {
+    if !pending.matches(&callback) {
+        return Err(Error::StateMismatch);
+    }
+    let (code, iss) = match callback {
+        Callback::Error { error, .. } if error == "access_denied" => return Err(Error::ConsentDenied),
+        Callback::Error { error, description, .. } => return Err(Error::Refused { error, description }),
+        Callback::Code { code, iss, .. } => (code, iss),
+    };
+    if let Some(iss) = iss {
+        if iss.trim_end_matches('/') != pending.issuer.trim_end_matches('/') {
+            return Err(Error::IssuerMismatch {
+                expected: pending.issuer.clone(),
+                got: iss,
+            });
+        }
+    }
+    Ok(code)
+}
+
+/// The token endpoint's refusal or failure, in [`Error`]'s terms.
+fn token_error(e: RequestTokenError<Transport, openidconnect::StandardErrorResponse<CoreErrorResponseType>>) -> Error {
+    match e {
+        RequestTokenError::ServerResponse(e) => match e.error() {
+            CoreErrorResponseType::InvalidGrant => Error::ExpiredCode,
+            other => Error::Refused {
+                error: other.as_ref().to_string(),
+                description: e.error_description().cloned(),
+            },
+        },
+        RequestTokenError::Request(Transport::Unreachable(e)) => Error::Unreachable(e),
+        RequestTokenError::Request(Transport::Down(status)) => Error::CobotDown(status),
+        RequestTokenError::Request(Transport::Build(e)) => Error::Config(e),
+        RequestTokenError::Parse(e, _) => Error::Malformed(format!("Cobot's token answer could not be read: {e}")),
+        RequestTokenError::Other(e) => Error::Malformed(e),
     }
 }
 

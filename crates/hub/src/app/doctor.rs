@@ -9,7 +9,10 @@
 //! - **id_token** — the last sign-in's ID token carried what Frontdoor verifies (`nonce`, `exp`,
 //!   an RS256 signature), or why it was refused, and whether its `sub` equals `/api/user`'s id
 //!   (the id the hub knows people by);
-//! - **plug** — how the last attempt to connect Cobot in the console ended, and why;
+//! - **sign_in** — how the last member sign-in ended (at any step: the token endpoint, the ID
+//!   token, `/api/user`), and the last failure's reason even after a success;
+//! - **plug** — how the last attempt to connect Cobot in the console ended, and why (and the
+//!   last failure's, as for sign-ins);
 //! - **token** — the space's token works and belongs to an admin of this space;
 //! - **scopes** — Cobot granted every scope Frontdoor asks for (sync, webhooks, check-ins);
 //! - **space** — Cobot's time zone for the space is the one Frontdoor counts days in;
@@ -26,11 +29,9 @@ use frontdoor_core::cobot::Error as CobotError;
 use frontdoor_core::console::{DoctorCheck, DoctorReport};
 use frontdoor_core::secret::AccessToken;
 use jiff::Timestamp;
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use crate::app::Hub;
-use crate::store::{ctx, Store};
 
 /// What a check found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,114 +68,102 @@ fn check(id: &str, title: &str, verdict: Verdict, words: impl Into<String>) -> D
     }
 }
 
-/// The outcome of the last member sign-in, as the hub recorded it for the doctor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignInOutcome {
-    /// When (RFC 3339).
-    pub at: String,
-    /// Whether Cobot's ID token passed Frontdoor's checks.
-    pub ok: bool,
-    /// Why not, in words.
-    pub problem: Option<String>,
-    /// The ID token's `sub`.
-    #[serde(default)]
-    pub subject: Option<String>,
-    /// `GET /api/user`'s `id` for the same sign-in: the person's identity at the hub.
-    #[serde(default)]
-    pub user_id: Option<String>,
-}
-
-impl Store {
-    /// Records how the last sign-in's ID token fared (kept in `meta`).
-    pub fn record_sign_in_outcome(&self, outcome: &SignInOutcome) -> Result<(), crate::store::Error> {
-        let text = serde_json::to_string(outcome).unwrap_or_default();
-        self.conn()
-            .execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_sign_in', ?1)",
-                [text],
-            )
-            .map(|_| ())
-            .map_err(ctx("recording the last sign-in"))
-    }
-
-    /// Records how the last attempt to connect Cobot (the plug) ended (kept in `meta`).
-    pub fn record_plug_outcome(&self, outcome: &SignInOutcome) -> Result<(), crate::store::Error> {
-        let text = serde_json::to_string(outcome).unwrap_or_default();
-        self.conn()
-            .execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_plug', ?1)",
-                [text],
-            )
-            .map(|_| ())
-            .map_err(ctx("recording the last Cobot connection attempt"))
-    }
-
-    /// How the last attempt to connect Cobot ended, if there was one.
-    pub fn last_plug_outcome(&self) -> Result<Option<SignInOutcome>, crate::store::Error> {
-        let text: Option<String> = self
-            .read()
-            .query_row("SELECT value FROM meta WHERE key = 'last_plug'", [], |r| r.get(0))
-            .optional()
-            .map_err(ctx("reading the last Cobot connection attempt"))?;
-        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
-    }
-
-    /// How the last sign-in's ID token fared, if anyone signed in yet.
-    pub fn last_sign_in_outcome(&self) -> Result<Option<SignInOutcome>, crate::store::Error> {
-        let text: Option<String> = self
-            .read()
-            .query_row("SELECT value FROM meta WHERE key = 'last_sign_in'", [], |r| r.get(0))
-            .optional()
-            .map_err(ctx("reading the last sign-in"))?;
-        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
-    }
-}
+pub use crate::store::attempts::Outcome as SignInOutcome;
+use crate::store::attempts::Record;
 
 /// Keeps how an attempt to connect Cobot ended, for the doctor and the console.
 pub(crate) async fn record_plug(hub: &Hub, outcome: SignInOutcome) {
-    if let Ok(Err(e)) = hub.db(move |store| store.record_plug_outcome(&outcome)).await {
+    if let Ok(Err(e)) = hub
+        .db(move |store| store.record_attempt(Record::Plug, Record::PlugFailure, &outcome))
+        .await
+    {
         tracing::warn!("the Cobot connection attempt was not recorded: {e}");
     }
 }
 
 async fn last_plug(hub: &Hub) -> DoctorCheck {
-    const TITLE: &str = "Connecting Cobot";
-    match hub.db(|store| store.last_plug_outcome()).await {
-        Ok(Ok(Some(SignInOutcome { at, ok: true, .. }))) => check(
-            "plug",
-            TITLE,
-            Verdict::Ok,
-            format!(
-                "The last connection ({at}) worked. Connecting needs no ID token: the hub asks Cobot with the new \
-                 token whether the person administers the space."
-            ),
+    let failing = if hub.plug.token().is_some() {
+        Verdict::Warn
+    } else {
+        Verdict::Fail
+    };
+    attempts(
+        hub,
+        Attempts {
+            id: "plug",
+            title: "Connecting Cobot",
+            latest: Record::Plug,
+            failure: Record::PlugFailure,
+            worked: "Connecting asks no openid and reads no ID token: the hub asks Cobot with the new token \
+                     whether the person administers the space.",
+            none: "Nobody connected Cobot from the console yet (a token from the environment, if any, is used).",
+            failing,
+        },
+    )
+    .await
+}
+
+async fn last_sign_in(hub: &Hub) -> DoctorCheck {
+    attempts(
+        hub,
+        Attempts {
+            id: "sign_in",
+            title: "Members signing in",
+            latest: Record::SignIn,
+            failure: Record::SignInFailure,
+            worked: "Cobot redeemed the code, its ID token passed and /api/user said who it was.",
+            none: "Nobody has signed in through this hub yet: sign in once from the app, then check again.",
+            failing: Verdict::Fail,
+        },
+    )
+    .await
+}
+
+/// One kind of attempt, for [`attempts`].
+struct Attempts {
+    id: &'static str,
+    title: &'static str,
+    latest: Record,
+    failure: Record,
+    worked: &'static str,
+    none: &'static str,
+    failing: Verdict,
+}
+
+/// How the latest attempt of a kind ended and, when one worked after a failure, that failure:
+/// a success does not erase what staff may still want to read.
+async fn attempts(hub: &Hub, kind: Attempts) -> DoctorCheck {
+    let (latest, failure) = (kind.latest, kind.failure);
+    let read = hub
+        .db(move |store| Ok::<_, crate::store::Error>((store.outcome(latest)?, store.outcome(failure)?)))
+        .await;
+    let why = |o: SignInOutcome| o.problem.unwrap_or_else(|| "no reason recorded".into());
+    match read {
+        Ok(Ok((Some(SignInOutcome { at, ok: true, .. }), failed))) => {
+            let mut words = format!("The last one ({at}) worked. {}", kind.worked);
+            if let Some(failed) = failed {
+                words.push_str(&format!(
+                    " An earlier one ({}) failed: {}",
+                    failed.at.clone(),
+                    why(failed)
+                ));
+            }
+            check(kind.id, kind.title, Verdict::Ok, words)
+        }
+        Ok(Ok((Some(last), _))) => check(
+            kind.id,
+            kind.title,
+            kind.failing,
+            format!("The last one ({}) failed: {}", last.at.clone(), why(last)),
         ),
-        Ok(Ok(Some(SignInOutcome { at, problem, .. }))) => check(
-            "plug",
-            TITLE,
-            if hub.plug.token().is_some() {
-                Verdict::Warn
-            } else {
-                Verdict::Fail
-            },
-            format!(
-                "The last attempt to connect Cobot ({at}) failed: {}",
-                problem.unwrap_or_else(|| "no reason recorded".into())
-            ),
-        ),
-        Ok(Ok(None)) => check(
-            "plug",
-            TITLE,
-            Verdict::Ok,
-            "Nobody connected Cobot from the console yet (a token from the environment, if any, is used).",
-        ),
+        Ok(Ok((None, _))) => check(kind.id, kind.title, Verdict::Ok, kind.none),
         Ok(Err(e)) => check(
-            "plug",
-            TITLE,
+            kind.id,
+            kind.title,
             Verdict::Unknown,
             format!("The hub's record could not be read: {e}"),
         ),
-        Err(e) => check("plug", TITLE, Verdict::Unknown, e.message().to_string()),
+        Err(e) => check(kind.id, kind.title, Verdict::Unknown, e.message().to_string()),
     }
 }
 
@@ -182,7 +171,12 @@ async fn last_plug(hub: &Hub) -> DoctorCheck {
 /// that cannot run says why.
 pub async fn run(hub: &Arc<Hub>) -> DoctorReport {
     let now = hub.clock.now();
-    let mut checks = vec![discovery(hub).await, id_token(hub).await, last_plug(hub).await];
+    let mut checks = vec![
+        discovery(hub).await,
+        last_sign_in(hub).await,
+        id_token(hub).await,
+        last_plug(hub).await,
+    ];
     match hub.plug.token() {
         None => checks.push(check(
             "token",
@@ -238,7 +232,7 @@ async fn discovery(hub: &Hub) -> DoctorCheck {
 
 async fn id_token(hub: &Hub) -> DoctorCheck {
     const TITLE: &str = "ID token claims";
-    let last = hub.db(|store| store.last_sign_in_outcome()).await;
+    let last = hub.db(|store| store.outcome(Record::IdToken)).await;
     match last {
         Ok(Ok(Some(SignInOutcome {
             at,

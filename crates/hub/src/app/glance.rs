@@ -12,9 +12,6 @@ use jiff::Timestamp;
 use crate::app::Error;
 use crate::app::Hub;
 
-/// A failed plug or refused sign-in turns the Cobot light red for a day (the doctor keeps it).
-const FAILURES_SHOWN_FOR_SECONDS: i64 = 86_400;
-
 /// Sync runs looked through for the last full one (webhook runs come in between).
 const RUNS_LOOKED_AT: u32 = 200;
 
@@ -51,20 +48,13 @@ pub async fn now(hub: &Arc<Hub>) -> Result<Glance, Error> {
             Ok::<_, crate::store::Error>((
                 store.sync_runs(RUNS_LOOKED_AT)?,
                 store.check_ins_of_day(&today, None)?,
-                store.last_plug_outcome()?,
-                store.last_sign_in_outcome()?,
+                store.outcome(crate::store::attempts::Record::Plug)?,
+                store.outcome(crate::store::attempts::Record::SignIn)?,
             ))
         })
         .await?
         .map_err(Error::internal)?;
-    let failed_lately = |outcome: Option<crate::app::doctor::SignInOutcome>| {
-        outcome.filter(|o| {
-            !o.ok
-                && o.at
-                    .parse::<Timestamp>()
-                    .is_ok_and(|t| (at - t).get_seconds() <= FAILURES_SHOWN_FOR_SECONDS)
-        })
-    };
+    let failed_lately = |outcome: Option<crate::app::doctor::SignInOutcome>| outcome.and_then(|o| o.failed_lately(at));
     let why = |o: &crate::app::doctor::SignInOutcome| o.problem.clone().unwrap_or_else(|| "no reason recorded".into());
     let cobot = match (connection.state, failed_lately(last_plug), failed_lately(last_sign_in)) {
         (ConnectionState::Refused, _, _) => light(
@@ -82,7 +72,7 @@ pub async fn now(hub: &Arc<Hub>) -> Result<Glance, Error> {
         (ConnectionState::Connected, _, Some(sign_in)) => light(
             false,
             format!(
-                "Members' sign-ins are refused: Cobot's ID token failed the hub's checks ({}); see Check Cobot",
+                "The last member sign-in failed ({}); see the Cobot tab and Check Cobot",
                 why(&sign_in)
             ),
         ),

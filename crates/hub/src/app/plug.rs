@@ -3,7 +3,8 @@
 //! 1. Staff ask to connect (`POST /api/v1/admin/cobot/connect` with where the browser comes back
 //!    to). The hub, as the space's confidential OAuth client, begins an authorization-code flow
 //!    at www's issuer (or the configured custom domain) with the sync scopes
-//!    (`[cobot] sync_scopes`, plus `check_in_scope`) and `openid`, through [`crate::app::sign_in`]'s pending sign-ins with
+//!    (`[cobot] sync_scopes`, plus `check_in_scope`) and without `openid` (plain OAuth 2: Cobot
+//!    issues no ID token), through [`crate::app::sign_in`]'s pending sign-ins with
 //!    their kind set to "plug" and the staff member remembered.
 //! 2. Cobot sends the browser to the hub's one redirect URI, `<public_url>/auth/callback`; the
 //!    callback finishes either kind. For the plug ([`finish`]): it redeems the code (state, PKCE,
@@ -298,6 +299,41 @@ pub fn describe(hub: &Hub) -> CobotConnection {
     connection
 }
 
+/// [`describe`], with the last attempt to connect and the last member sign-in when they failed
+/// lately (and nothing worked since), in words: what the Cobot tab shows.
+pub async fn describe_with_attempts(hub: &Hub) -> CobotConnection {
+    use crate::store::attempts::Record;
+    let mut connection = describe(hub);
+    let read = hub
+        .db(|store| Ok::<_, crate::store::Error>((store.outcome(Record::Plug)?, store.outcome(Record::SignIn)?)))
+        .await;
+    let Ok(Ok((plug, sign_in))) = read else {
+        return connection;
+    };
+    let now = hub.clock.now();
+    let when = |o: &crate::store::attempts::Outcome| {
+        o.at.parse::<Timestamp>()
+            .map(|t| local(hub, t))
+            .unwrap_or_else(|_| o.at.clone())
+    };
+    let why = |o: &crate::store::attempts::Outcome| o.problem.clone().unwrap_or_else(|| "no reason recorded".into());
+    if let Some(failed) = plug.and_then(|o| o.failed_lately(now)) {
+        connection.message.push_str(&format!(
+            " The last attempt to connect Cobot, on {}, failed: {}",
+            when(&failed),
+            why(&failed)
+        ));
+    }
+    if let Some(failed) = sign_in.and_then(|o| o.failed_lately(now)) {
+        connection.message.push_str(&format!(
+            " The last member sign-in, on {}, failed: {} (Check Cobot says more.)",
+            when(&failed),
+            why(&failed)
+        ));
+    }
+    connection
+}
+
 fn describe_token(hub: &Hub) -> CobotConnection {
     let mut connection = describe_owner(hub);
     if let Some(handover) = hub.syncer.handover() {
@@ -401,10 +437,10 @@ pub(crate) async fn finish(
         .oidc_at(issuer(&hub.config))
         .await
         .map_err(|e| ("temporarily_unavailable", e.message().to_string()))?;
-    // No ID token is looked at: what the plug must know — that the token is an admin's of this
-    // space — it asks Cobot with the token itself (`space_owned`), so ID-token checks could only
-    // block a connection, never make it safer. State, PKCE and the client secret still bind the
-    // code to this hub's own begin.
+    // No ID token is asked for or read: what the plug must know — that the token is an admin's
+    // of this space — it asks Cobot with the token itself (`space_owned`), so ID-token checks
+    // could only block a connection, never make it safer. State, PKCE and the client secret still
+    // bind the code to this hub's own begin.
     let personal = client.finish_for_token(login, callback).await.map_err(|e| {
         let name = match &e {
             auth::Error::ConsentDenied => "access_denied",

@@ -37,6 +37,7 @@ use crate::app::session::token_hash;
 use crate::app::Error;
 use crate::app::Hub;
 use crate::base::throttle::Wait;
+use crate::store::attempts::Record;
 
 /// How long a begun sign-in waits for Cobot's callback.
 pub const PENDING_SECS: i64 = 10 * 60;
@@ -298,18 +299,18 @@ pub(crate) fn throttled(wait: Wait) -> Error {
 }
 
 /// Begins the plug for staff member `user_id` (`name`): Cobot's authorization URL at the plug's
-/// issuer with the requested scopes (`[cobot] sync_scopes` and `check_in_scope`) and `openid`, coming back to the same callback as sign-ins.
+/// issuer with the requested scopes (`[cobot] sync_scopes` and
+/// `check_in_scope`), no `openid`, coming back to the same callback as sign-ins.
 /// `return_to` was checked by the caller.
 pub(crate) async fn begin_plug(hub: &Hub, return_to: Url, user_id: String, name: String) -> Result<Url, Error> {
     let client = hub.oidc_at(crate::app::plug::issuer(&hub.config)).await?;
     let now = hub.clock.now().as_second();
-    // `openid` first: the ID token says who connected. Then the sync scopes and the one that
-    // lets the hub check members in (`[cobot] check_in_scope`).
+    // The sync scopes and the one that lets the hub check members in (`[cobot] check_in_scope`),
+    // and no `openid`: who connected is asked of Cobot with the token (`GET /api/user`), so an ID
+    // token could only block the connection, never make it safer.
     let requested = hub.config.cobot.requested_scopes();
-    let scopes: Vec<&str> = std::iter::once("openid")
-        .chain(requested.iter().map(String::as_str))
-        .collect();
-    let (authorize_url, login) = client.begin(&hub.redirect_uri(), &scopes, None);
+    let scopes: Vec<&str> = requested.iter().map(String::as_str).collect();
+    let (authorize_url, login) = client.begin_for_token(&hub.redirect_uri(), &scopes);
     // Staff, signed in: held to the hub-wide bound only.
     hub.sign_ins
         .hold(login, Kind::Plug { user_id, name }, return_to, now, None)?;
@@ -338,51 +339,47 @@ pub(crate) async fn finish(
         .oidc()
         .await
         .map_err(|e| ("temporarily_unavailable", e.message().to_string()))?;
+    // A refusal the browser brought (`?error=`) or an answer that fits no sign-in is anyone's to
+    // send, so it is answered but never recorded where staff look; what Cobot itself answered
+    // once the code was redeemed is.
+    let from_browser = matches!(callback, Callback::Error { .. });
     let finished = client.finish(login, callback, now).await;
-    // What Cobot's ID tokens carry is only known from real sign-ins: `frontdoor-hub doctor` reads it.
-    if let Err(auth::Error::IdToken(e)) = &finished {
-        record_outcome(
-            hub,
-            crate::app::doctor::SignInOutcome {
-                at: hub.clock.now().to_string(),
-                ok: false,
-                problem: Some(e.to_string()),
-                subject: None,
-                user_id: None,
-            },
-        )
-        .await;
-    }
-    let signed_in = finished.map_err(|e| {
-        let name = match &e {
-            auth::Error::ConsentDenied => "access_denied",
-            auth::Error::ExpiredCode => "invalid_grant",
-            auth::Error::Unreachable(_) | auth::Error::CobotDown(_) => "temporarily_unavailable",
-            _ => "server_error",
-        };
-        (name, e.to_string())
-    })?;
-    let user = hub.cobot_now.user(&signed_in.access_token).await.map_err(|e| {
-        (
-            "temporarily_unavailable",
-            format!("Cobot did not say who signed in ({e})."),
-        )
-    })?;
+    let signed_in = match finished {
+        Ok(signed_in) => signed_in,
+        Err(e) => {
+            if !from_browser && tells_staff(&e) {
+                record_failure(hub, e.to_string(), matches!(e, auth::Error::IdToken(_))).await;
+            }
+            let name = match &e {
+                auth::Error::ConsentDenied => "access_denied",
+                auth::Error::ExpiredCode => "invalid_grant",
+                auth::Error::Unreachable(_) | auth::Error::CobotDown(_) => "temporarily_unavailable",
+                _ => "server_error",
+            };
+            return Err((name, e.to_string()));
+        }
+    };
+    let user = match hub.cobot_now.user(&signed_in.access_token).await {
+        Ok(user) => user,
+        Err(e) => {
+            let words = format!("Cobot did not say who signed in ({e}).");
+            record_failure(hub, words.clone(), false).await;
+            return Err(("temporarily_unavailable", words));
+        }
+    };
     // The person is `/api/user`'s id: it is the id Cobot's memberships carry (`user.id`) and the
     // one Cobot says to identify users by. The ID token's `sub` comes from the same token answer
     // and is recorded beside it for the doctor; a different `sub` (Cobot's OIDC subject is not
     // documented to equal it) refuses no one.
-    record_outcome(
-        hub,
-        crate::app::doctor::SignInOutcome {
-            at: hub.clock.now().to_string(),
-            ok: true,
-            problem: None,
-            subject: Some(signed_in.claims.sub.clone()),
-            user_id: Some(user.id.clone()),
-        },
-    )
-    .await;
+    let passed = crate::app::doctor::SignInOutcome {
+        at: hub.clock.now().to_string(),
+        ok: true,
+        problem: None,
+        subject: Some(signed_in.claims.sub.clone()),
+        user_id: Some(user.id.clone()),
+    };
+    record(hub, Record::IdToken, passed.clone()).await;
+    record(hub, Record::SignIn, passed).await;
     let name = signed_in
         .claims
         .name
@@ -398,10 +395,51 @@ pub(crate) async fn finish(
     })
 }
 
-/// Keeps how a sign-in's ID token fared, for the doctor.
-async fn record_outcome(hub: &Hub, outcome: crate::app::doctor::SignInOutcome) {
-    if let Ok(Err(e)) = hub.db(move |store| store.record_sign_in_outcome(&outcome)).await {
-        tracing::warn!("the sign-in's outcome was not recorded for the doctor: {e}");
+/// Whether a sign-in that failed this way is worth telling staff: what Cobot answered once the
+/// callback was this hub's, not what anyone can make up (a forged code is `invalid_grant`, a
+/// forged `iss` an issuer mismatch, a stale tab a missing sign-in).
+fn tells_staff(e: &auth::Error) -> bool {
+    match e {
+        auth::Error::Unreachable(_)
+        | auth::Error::CobotDown(_)
+        | auth::Error::Discovery(_)
+        | auth::Error::Config(_)
+        | auth::Error::Refused { .. }
+        | auth::Error::Malformed(_)
+        | auth::Error::IdToken(_) => true,
+        auth::Error::NoSignInInProgress
+        | auth::Error::StateMismatch
+        | auth::Error::IssuerMismatch { .. }
+        | auth::Error::ConsentDenied
+        | auth::Error::ExpiredCode => false,
+    }
+}
+
+/// Keeps a failed sign-in with its reason, as the latest sign-in and the latest failure (and, for
+/// an ID token that failed the checks, as how the last ID token fared).
+async fn record_failure(hub: &Hub, why: String, id_token: bool) {
+    let failed = crate::app::doctor::SignInOutcome {
+        at: hub.clock.now().to_string(),
+        ok: false,
+        problem: Some(why),
+        subject: None,
+        user_id: None,
+    };
+    if id_token {
+        record(hub, Record::IdToken, failed.clone()).await;
+    }
+    if let Ok(Err(e)) = hub
+        .db(move |store| store.record_attempt(Record::SignIn, Record::SignInFailure, &failed))
+        .await
+    {
+        tracing::warn!("the failed sign-in was not recorded: {e}");
+    }
+}
+
+/// Keeps how a sign-in ended, for the doctor and the console.
+async fn record(hub: &Hub, record: Record, outcome: crate::app::doctor::SignInOutcome) {
+    if let Ok(Err(e)) = hub.db(move |store| store.record_outcome(record, &outcome)).await {
+        tracing::warn!("the sign-in's outcome was not recorded: {e}");
     }
 }
 

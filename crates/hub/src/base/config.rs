@@ -327,7 +327,7 @@ pub struct Cobot {
     #[serde(default = "default_member_scopes")]
     pub scopes: Vec<String>,
     /// Scopes asked of the admin who connects the space's Cobot account in the console (the
-    /// plug); `openid` is always added, so the ID token says who connected. The default is the
+    /// plug); no `openid`: who connected is asked of Cobot with the token. The default is the
     /// SmartSpace sync app's set plus webhooks and check-ins ([`DEFAULT_SYNC_SCOPES`]).
     #[serde(default = "default_sync_scopes")]
     pub sync_scopes: Vec<String>,
@@ -399,7 +399,7 @@ impl CheckInScope {
 }
 
 impl Cobot {
-    /// Every scope the plug asks Cobot for (besides `openid`): `sync_scopes`, plus
+    /// Every scope the plug asks Cobot for (no `openid`): `sync_scopes`, plus
     /// `check_in_scope` when they lack it.
     pub fn requested_scopes(&self) -> Vec<String> {
         let mut scopes = self.sync_scopes.clone();

@@ -14,7 +14,7 @@ use url::Url;
 /// `GET /api/v1/admin/cobot` (staff).
 pub(crate) async fn state(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<CobotConnection>, Error> {
     staff_only(&hub, &headers, "see the Cobot connection").await?;
-    Ok(Json(describe(&hub)))
+    Ok(Json(describe_with_attempts(&hub).await))
 }
 
 /// `POST /api/v1/admin/cobot/connect` (staff) `{return_to}` → `{authorize_url}`.

@@ -359,8 +359,8 @@ async fn staff_connect_cobot_in_the_console_and_the_hub_syncs_with_a_token_the_s
         "{before}"
     );
 
-    // The authorization URL is www's, with the sync scopes, the check-in scope (`write` unless
-    // configured) and openid.
+    // The authorization URL is www's, with the sync scopes and the check-in scope (`write` unless
+    // configured), and without openid: Cobot sends no ID token, so none can block the connection.
     let (status, started) = w
         .call(
             reqwest::Method::POST,
@@ -374,8 +374,8 @@ async fn staff_connect_cobot_in_the_console_and_the_hub_syncs_with_a_token_the_s
     assert_eq!(authorize.path(), "/oauth/authorize", "www's issuer, not the space's");
     let query: std::collections::HashMap<_, _> = authorize.query_pairs().into_owned().collect();
     let scopes: Vec<&str> = query["scope"].split(' ').collect();
+    assert!(!scopes.contains(&"openid"), "{scopes:?}");
     for wanted in [
-        "openid",
         "navigation",
         "read",
         "read_memberships",
@@ -518,12 +518,36 @@ async fn the_plug_refuses_a_person_who_is_no_longer_an_admin_and_keeps_nothing()
         words.contains("the last attempt failed") && words.contains("not an admin of Lighthouse Coworking"),
         "{glance}"
     );
+    // And the Cobot tab, where they would connect again.
+    let tab = w.connection(&sam).await;
+    let words = tab["message"].as_str().unwrap();
+    assert!(
+        words.contains("The last attempt to connect Cobot") && words.contains("not an admin of Lighthouse Coworking"),
+        "{tab}"
+    );
     // The personal token the plug got was given back to Cobot.
     let tokens = w.sam_tokens().await;
     assert_eq!(
         tokens.iter().filter(|t| t["revoked"] == json!(true)).count(),
         1,
         "{tokens:?}"
+    );
+
+    // Sam is an admin again and connects: the tab and the strip clear; Check Cobot still tells
+    // what went wrong before.
+    assert!(w.sim.sim.add_admin("lighthouse", "user-sam", "Sam Rivera"));
+    assert_eq!(w.plug(&sam, "user-sam").await, "frontdoor://auth/callback?connected=1");
+    let tab = w.connection(&sam).await;
+    assert_eq!(tab["state"], json!("connected"), "{tab}");
+    assert!(!tab["message"].as_str().unwrap().contains("failed"), "{tab}");
+    let (_, glance) = w.get("api/v1/admin/glance", &sam).await;
+    assert_eq!(glance["cobot"]["words"], json!("Cobot connected"), "{glance}");
+    let (_, report) = w.get("api/v1/admin/doctor", &sam).await;
+    let v = verdicts(&report);
+    assert_eq!(v["plug"].0, "ok", "{v:?}");
+    assert!(
+        v["plug"].1.contains("An earlier one") && v["plug"].1.contains("not an admin of Lighthouse Coworking"),
+        "{v:?}"
     );
 }
 
@@ -1145,9 +1169,16 @@ async fn an_id_token_without_a_nonce_is_refused_by_default_named_by_the_doctor_a
                 let glance = frontdoor_hub::app::glance::now(&w.hub.hub).await.unwrap();
                 assert!(!glance.cobot.ok, "{glance:?}");
                 assert!(
-                    glance.cobot.words.contains("Members' sign-ins are refused")
+                    glance.cobot.words.contains("The last member sign-in failed")
                         && glance.cobot.words.contains("nonce"),
                     "{glance:?}"
+                );
+                assert_eq!(v["sign_in"].0, "fail", "{v:?}");
+                // The Cobot tab says it too.
+                let tab = frontdoor_hub::app::plug::describe_with_attempts(&w.hub.hub).await;
+                assert!(
+                    tab.message.contains("The last member sign-in") && tab.message.contains("nonce"),
+                    "{tab:?}"
                 );
             }
             IdTokenNonce::WhenPresent => {

@@ -619,3 +619,107 @@ async fn every_refresh_of_a_member_asks_cobot_once_with_the_members_own_token() 
         "one request per session, from Alex's own Cobot budget (60 a minute): six an hour"
     );
 }
+
+/// The check `id` of the doctor's report now: (verdict, words).
+async fn doctor_says(w: &World, id: &str) -> (String, String) {
+    let report = serde_json::to_value(frontdoor_hub::app::doctor::run(&w.hub.hub).await).unwrap();
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == json!(id))
+        .unwrap_or_else(|| panic!("no {id} check in {report}"))
+        .clone();
+    (
+        check["verdict"].as_str().unwrap().to_string(),
+        check["words"].as_str().unwrap().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn a_sign_in_cobot_failed_is_told_to_staff_with_its_reason_and_nothing_a_stranger_sends_is() {
+    let w = World::start(monday).await;
+    let strip = || async { frontdoor_hub::app::glance::now(&w.hub.hub).await.unwrap().cobot };
+    assert!(strip().await.ok);
+
+    // What anyone can send to the callback, for a sign-in they began themselves: Cobot's error
+    // made up, a code made up (Cobot answers invalid_grant), another issuer named.
+    for forged in [
+        "error=server_error&error_description=the+hub+is+broken",
+        "code=made-up",
+        "code=made-up&iss=https%3A%2F%2Fevil.example",
+    ] {
+        let side = begin(&w.http, w.url()).await;
+        let callback = url::Url::parse(&at_cobot(&side, "user-alex").await).unwrap();
+        let state = callback
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned())
+            .unwrap();
+        let mut made_up = w.url().join("auth/callback").unwrap();
+        made_up.set_query(Some(&format!("{forged}&state={}", urlencode(&state))));
+        let (status, to) = through_hub(made_up.as_str()).await;
+        assert_eq!(status, 303, "{forged}: answered, to the app");
+        assert!(to.unwrap().contains("error="), "{forged}");
+        let light = strip().await;
+        assert!(light.ok, "{forged} reaches no one on staff: {light:?}");
+    }
+    assert_eq!(
+        doctor_says(&w, "sign_in").await.0,
+        "ok",
+        "nobody signed in, nothing failed"
+    );
+
+    // Cobot itself fails once the code is redeemed: it cannot say who signed in.
+    w.sim
+        .sim
+        .add_fault(cobot_sim::Fault {
+            path: "/api/user".into(),
+            kind: cobot_sim::FaultKind::Status,
+            status: Some(503),
+            delay_ms: None,
+            retry_after_secs: None,
+            times: 1_000,
+        })
+        .unwrap();
+    let side = begin(&w.http, w.url()).await;
+    let (_, to) = through_hub(&at_cobot(&side, "user-alex").await).await;
+    assert!(to.unwrap().contains("error="), "the app is told the sign-in failed");
+    let light = strip().await;
+    assert!(
+        !light.ok && light.words.contains("The last member sign-in failed") && light.words.contains("who signed in"),
+        "the status strip says so with the reason: {light:?}"
+    );
+    let tab = frontdoor_hub::app::plug::describe_with_attempts(&w.hub.hub).await;
+    assert!(
+        tab.message.contains("The last member sign-in") && tab.message.contains("who signed in"),
+        "and the Cobot tab: {tab:?}"
+    );
+    let (verdict, words) = doctor_says(&w, "sign_in").await;
+    assert_eq!(verdict, "fail", "{words}");
+    assert!(words.contains("who signed in"), "{words}");
+
+    // Cobot answers again: the next sign-in works, the strip and the tab clear, the doctor keeps
+    // the earlier failure.
+    let r = w
+        .http
+        .delete(format!("{}_sim/faults", w.sim.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    sign_in(&w.http, w.url(), "user-alex").await.unwrap();
+    assert!(strip().await.ok);
+    let tab = frontdoor_hub::app::plug::describe_with_attempts(&w.hub.hub).await;
+    assert!(!tab.message.contains("failed"), "{tab:?}");
+    let (verdict, words) = doctor_says(&w, "sign_in").await;
+    assert_eq!(verdict, "ok", "{words}");
+    assert!(
+        words.contains("An earlier one") && words.contains("who signed in"),
+        "{words}"
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
