@@ -8,13 +8,15 @@
 //! re-reads that membership from its own host with its own token ([`crate::app::sync::Syncer::reread`]).
 //!
 //! **A hint is never argued with.** Every delivery to the hub's secret path for an event it
-//! follows is answered 2xx, even one whose `url` the hub will not re-read (another space's or a
+//! follows that names something (a `url`, or a deleted membership's `id`) is answered 2xx, even
+//! one whose `url` the hub will not re-read (another space's or a
 //! foreign host, an address the hub's `[cobot]` does not name such as a custom domain it was not
 //! told about): Cobot deactivates a subscription that keeps getting 4xx, and the renewal that
 //! follows would repeat the cycle. Such a hint is logged and costs no Cobot request; the next full
 //! sync catches up. Cobot's documented sample writes the space's host as `http://…`: a hint for
 //! one of the space's own hosts is followed whichever of http or https it names, because the
-//! re-read goes to the configured (https) host anyway.
+//! re-read goes to the configured (https) host anyway. Only a body Cobot never sends is refused:
+//! one naming nothing (400 `bad_request`) or larger than 16 KB (413 `payload_too_large`).
 //!
 //! The hub answers at once (202) and re-reads afterwards, one at a time, in the order the hints
 //! came ([`Followups`]): Cobot counts a slow answer as a failed delivery, and after 10 failures
