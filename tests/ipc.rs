@@ -1678,5 +1678,9 @@ fn staff_add_a_door_test_it_read_the_strip_and_check_cobot_through_the_window_co
         .iter()
         .map(|c| c["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids[..4], ["discovery", "id_token", "plug", "token"], "{report}");
+    assert_eq!(
+        ids[..5],
+        ["discovery", "sign_in", "id_token", "plug", "token"],
+        "{report}"
+    );
 }
