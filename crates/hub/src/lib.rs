@@ -112,10 +112,21 @@ impl Setup {
     }
 }
 
+/// Why a hub could not be built from its configuration and database.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The access setup (the configuration's or the database's) cannot be used.
+    #[error(transparent)]
+    Setup(#[from] setup::LoadError),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] store::Error),
+}
+
 impl Hub {
     /// Builds the hub: the access setup from the store (imported from the configuration on the
     /// first start), the last snapshot from the store.
-    pub fn new(config: Config, setup: Setup) -> Result<Arc<Hub>, String> {
+    pub fn new(config: Config, setup: Setup) -> Result<Arc<Hub>, StartError> {
         let store = Arc::new(setup.store);
         let workshop = doors::Workshop::new(
             setup.secrets.clone(),
@@ -124,15 +135,13 @@ impl Hub {
             setup.clock.clone(),
         );
         let access = Arc::new(setup::Live::start(&config, &store, setup.clock.now(), workshop)?);
-        let interrupted = store
-            .recover_interrupted(crate::app::check_in::outbox_ms())
-            .map_err(|e| e.to_string())?;
+        let interrupted = store.recover_interrupted(crate::app::check_in::outbox_ms())?;
         if interrupted > 0 {
             tracing::warn!("{interrupted} door opening(s) were interrupted when the hub last stopped; audited as such");
         }
         let journal = journal::Journal::start(store.clone());
-        let webhook_secret = store.webhook_secret().map_err(|e| e.to_string())?;
-        let snapshot = store.load().map_err(|e| e.to_string())?.unwrap_or_default();
+        let webhook_secret = store.webhook_secret()?;
+        let snapshot = store.load()?.unwrap_or_default();
         let snapshot = Arc::new(RwLock::new(Arc::new(snapshot)));
         let http = frontdoor_core::auth::http_client_with_timeout(setup.cobot_timeout);
         let cobot = Cobot::new(http.clone(), config.hosts())
@@ -142,10 +151,10 @@ impl Hub {
         let cobot_now = cobot.clone().with_retry(RetryPolicy::immediate());
         // A connection made in the console wins over the environment's token.
         let plug = plug::Plug::load(&store, &setup.seal_key, setup.cobot_token)?;
-        let interval = store.sync_interval().map_err(|e| e.to_string())?;
+        let interval = store.sync_interval()?;
         let schedule = sync_panel::Schedule::new(interval.unwrap_or(config.sync.interval_minutes));
-        let policy = store.check_in_policy().map_err(|e| e.to_string())?;
-        let no_pass = store.check_in_no_pass().map_err(|e| e.to_string())?;
+        let policy = store.check_in_policy()?;
+        let no_pass = store.check_in_no_pass()?;
         let check_in_policy = check_ins_view::PolicySlot::new(
             policy.unwrap_or(config.check_in.policy),
             no_pass.unwrap_or(config.check_in.no_pass),

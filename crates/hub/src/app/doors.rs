@@ -558,24 +558,18 @@ impl Workshop {
     }
 
     /// A stored door's secret: the sealed one, else its credential. `Err` says why it is missing.
-    pub fn secret_of(&self, door: &StoredDoor) -> Result<Option<String>, String> {
+    pub fn secret_of(&self, door: &StoredDoor) -> Result<Option<String>, Problem> {
         if let Some(sealed) = &door.sealed {
             let raw = self
                 .seal
                 .open(&seal_owner(&door.setup.id), sealed)
-                .map_err(|e| format!("its secret cannot be read ({e}); enter it again in the console"))?;
-            return String::from_utf8(raw)
-                .map(Some)
-                .map_err(|_| "its secret cannot be read; enter it again in the console".to_string());
+                .map_err(Problem::SecretUnreadable)?;
+            return String::from_utf8(raw).map(Some).map_err(|_| Problem::SecretNotText);
         }
         match &door.credential {
-            Some(name) => (self.secrets)(name).map(Some).ok_or_else(|| {
-                format!(
-                    "it needs the credential “{name}”: set {} or provide the systemd credential {name}, or \
-                     enter the secret in the console",
-                    secret_variable(name)
-                )
-            }),
+            Some(name) => (self.secrets)(name)
+                .map(Some)
+                .ok_or_else(|| Problem::CredentialMissing { name: name.clone() }),
             None => Ok(None),
         }
     }
@@ -584,12 +578,17 @@ impl Workshop {
     /// why in [`DoorRuntime::problem`]: the door stays shut, staff see the reason.
     /// Must run inside a Tokio runtime when the door uses MQTT (the broker connection is a task).
     pub fn build(&self, door: &StoredDoor) -> DoorRuntime {
+        self.assemble(door, self.driver(door))
+    }
+
+    /// The runtime of `door` with its driver, or with why it has none.
+    fn assemble(&self, door: &StoredDoor, driver: Result<Option<Arc<dyn DoorDriver>>, Problem>) -> DoorRuntime {
         let setup = &door.setup;
-        let (driver, problem) = match self.driver(door) {
+        let (driver, problem) = match driver {
             Ok(driver) => (driver, None),
             Err(problem) => {
                 tracing::warn!("the door “{}” cannot be opened: {problem}", setup.id);
-                (None, Some(problem))
+                (None, Some(problem.to_string()))
             }
         };
         DoorRuntime {
@@ -602,15 +601,9 @@ impl Workshop {
         }
     }
 
-    fn driver(&self, door: &StoredDoor) -> Result<Option<Arc<dyn DoorDriver>>, String> {
+    fn driver(&self, door: &StoredDoor) -> Result<Option<Arc<dyn DoorDriver>>, Problem> {
         let secret = self.secret_of(door)?;
-        let plan = plan(&door.setup, secret.as_deref(), self.mqtt.is_some()).map_err(|fields| {
-            fields
-                .into_iter()
-                .map(|(field, why)| format!("{field}: {why}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })?;
+        let plan = plan(&door.setup, secret.as_deref(), self.mqtt.is_some()).map_err(Problem::Setup)?;
         let id = &door.setup.id;
         Ok(match plan {
             Plan::None => None,
@@ -629,11 +622,11 @@ impl Workshop {
                 Some(Arc::new(driver))
             }
             Plan::HomeAssistant(url, service, entity, token) => Some(Arc::new(
-                HomeAssistant::new(http_client(), url, token, service, entity).map_err(|e| e.to_string())?,
+                HomeAssistant::new(http_client(), url, token, service, entity).map_err(Problem::Entity)?,
             )),
             Plan::Mqtt(profile) => {
                 let broker = self.broker()?;
-                Some(Arc::new(MqttRelay::new(&broker, profile).map_err(|e| e.to_string())?))
+                Some(Arc::new(MqttRelay::new(&broker, profile).map_err(Problem::Mqtt)?))
             }
             Plan::Webhook(url, secret) => Some(Arc::new(
                 Webhook::new(http_client(), url, DoorId(id.clone()), secret).with_clock(self.clock.clone()),
@@ -641,24 +634,18 @@ impl Workshop {
         })
     }
 
-    fn broker(&self) -> Result<Broker, String> {
+    fn broker(&self) -> Result<Broker, Problem> {
         let mut broker = self.broker.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(b) = &*broker {
             return Ok(b.clone());
         }
-        let mqtt = self
-            .mqtt
-            .as_ref()
-            .ok_or("it uses MQTT, but there is no [mqtt] section naming the broker")?;
+        let mqtt = self.mqtt.as_ref().ok_or(Problem::NoBroker)?;
         let mut options = BrokerOptions::new(mqtt.host.clone(), mqtt.port);
         if let Some(user) = &mqtt.username {
             let password = match &mqtt.password_credential {
-                Some(name) => DevicePassword::new((self.secrets)(name).ok_or_else(|| {
-                    format!(
-                        "the MQTT broker needs the credential “{name}”: set {} or provide the systemd credential {name}",
-                        secret_variable(name)
-                    )
-                })?),
+                Some(name) => DevicePassword::new(
+                    (self.secrets)(name).ok_or_else(|| Problem::BrokerCredentialMissing { name: name.clone() })?,
+                ),
                 None => DevicePassword::new(""),
             };
             options = options.with_login(user.clone(), password);
@@ -672,7 +659,7 @@ impl Workshop {
 /// Builds every configured door's driver (the configuration file's doors, as the first start
 /// imports them). Fails, naming the door, when one cannot be built.
 /// Must run inside a Tokio runtime when a door uses MQTT (the broker connection is a task).
-pub fn build(config: &Config, secrets: &Secrets) -> Result<Doors, String> {
+pub fn build(config: &Config, secrets: &Secrets) -> Result<Doors, BuildError> {
     let workshop = Workshop::new(
         secrets.clone(),
         SealKey::random(),
@@ -681,13 +668,65 @@ pub fn build(config: &Config, secrets: &Secrets) -> Result<Doors, String> {
     );
     let mut doors = HashMap::new();
     for door in import(config) {
-        let runtime = workshop.build(&door);
-        if let Some(problem) = &runtime.problem {
-            return Err(format!("the door “{}”: {problem}", door.setup.id));
-        }
-        doors.insert(door.setup.id.clone(), Arc::new(runtime));
+        let driver = workshop.driver(&door).map_err(|problem| BuildError {
+            door: door.setup.id.clone(),
+            problem,
+        })?;
+        doors.insert(door.setup.id.clone(), Arc::new(workshop.assemble(&door, Ok(driver))));
     }
     Ok(doors)
+}
+
+/// Why a door has no driver: the door stays shut and staff read this.
+#[derive(Debug, thiserror::Error)]
+pub enum Problem {
+    /// The sealed secret does not open with this hub's store key.
+    #[error("its secret cannot be read ({0}); enter it again in the console")]
+    SecretUnreadable(#[source] crate::base::seal::Error),
+    /// The sealed secret opened but is not text.
+    #[error("its secret cannot be read; enter it again in the console")]
+    SecretNotText,
+    /// The named credential is in neither the environment nor systemd's credentials.
+    #[error(
+        "it needs the credential “{name}”: set {} or provide the systemd credential {name}, or enter the secret in the console",
+        secret_variable(name)
+    )]
+    CredentialMissing {
+        /// The credential's name.
+        name: String,
+    },
+    /// The stored setup does not make a driver: the fields and why.
+    #[error("{}", .0.iter().map(|(field, why)| format!("{field}: {why}")).collect::<Vec<_>>().join(" "))]
+    Setup(BTreeMap<String, String>),
+    /// A Home Assistant entity that does not fit the service.
+    #[error(transparent)]
+    Entity(#[from] frontdoor_core::door::home_assistant::WrongEntity),
+    /// An MQTT profile that cannot work.
+    #[error(transparent)]
+    Mqtt(#[from] frontdoor_core::door::mqtt::InvalidProfile),
+    /// An MQTT door, and no broker configured.
+    #[error("it uses MQTT, but there is no [mqtt] section naming the broker")]
+    NoBroker,
+    /// The broker's password credential is missing.
+    #[error(
+        "the MQTT broker needs the credential “{name}”: set {} or provide the systemd credential {name}",
+        secret_variable(name)
+    )]
+    BrokerCredentialMissing {
+        /// The credential's name.
+        name: String,
+    },
+}
+
+/// A configured door that cannot be built, at start.
+#[derive(Debug, thiserror::Error)]
+#[error("the door “{door}”: {problem}")]
+pub struct BuildError {
+    /// The door's id.
+    pub door: String,
+    /// Why.
+    #[source]
+    pub problem: Problem,
 }
 
 #[cfg(test)]
@@ -710,8 +749,9 @@ mod tests {
         )
         .unwrap();
         let err = build(&config, &no_secrets()).err().expect("refused");
+        assert!(matches!(&err.problem, Problem::CredentialMissing { name } if name == "front-shelly"));
         assert_eq!(
-            err,
+            err.to_string(),
             "the door “front”: it needs the credential “front-shelly”: set FRONTDOOR_HUB_SECRET_FRONT_SHELLY or \
              provide the systemd credential front-shelly, or enter the secret in the console"
         );
@@ -807,7 +847,11 @@ mod tests {
         assert_eq!(door.secret_state(), DoorSecretState::Stored);
         assert!(!door.trail_value().to_string().contains("pw"));
         door.setup.id = "front".into();
-        assert!(workshop.secret_of(&door).unwrap_err().contains("enter it again"));
+        assert!(workshop
+            .secret_of(&door)
+            .unwrap_err()
+            .to_string()
+            .contains("enter it again"));
         let runtime = workshop.build(&door);
         assert!(runtime.driver.is_none());
         assert!(runtime.problem.unwrap().contains("enter it again"));
@@ -824,7 +868,7 @@ mod tests {
             .unwrap()
         };
         let secrets: Secrets = Arc::new(|name: &str| (name == "ha").then(|| "token".to_string()));
-        let err = build(&door(""), &secrets).err().expect("refused");
+        let err = build(&door(""), &secrets).err().expect("refused").to_string();
         assert!(err.contains("driver.switch_turns_itself_off"), "{err}");
         assert!(err.contains("turns itself off"), "{err}");
         let doors = build(&door(", switch_turns_itself_off = true"), &secrets).expect("built");

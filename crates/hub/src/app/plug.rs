@@ -209,8 +209,8 @@ pub struct Plug {
 impl Plug {
     /// Reads the stored connection (opening its token with `seal`); `environment` is the token
     /// given at start, used when there is no console connection.
-    pub fn load(store: &Store, seal: &SealKey, environment: Option<AccessToken>) -> Result<Plug, String> {
-        let row = store.cobot_connection().map_err(|e| e.to_string())?;
+    pub fn load(store: &Store, seal: &SealKey, environment: Option<AccessToken>) -> Result<Plug, crate::store::Error> {
+        let row = store.cobot_connection()?;
         let mut unreadable = false;
         let console = row.and_then(|row| match seal.open(OWNER, &row.sealed_token) {
             Ok(token) => Some(Console {

@@ -163,10 +163,10 @@ impl Live {
     /// The setup and doors stored in `store`, or — on the first start — the configuration
     /// file's, imported and stored now. The time zone comes from the configuration. A door whose
     /// driver cannot be built stays shut and says why ([`crate::app::doors::DoorRuntime::problem`]).
-    pub fn start(config: &Config, store: &Store, now: Timestamp, workshop: Workshop) -> Result<Live, String> {
+    pub fn start(config: &Config, store: &Store, now: Timestamp, workshop: Workshop) -> Result<Live, LoadError> {
         let base = config.rules()?;
         let time_zone = base.time_zone().clone();
-        let stored_doors = match store.doors().map_err(|e| e.to_string())? {
+        let stored_doors = match store.doors()? {
             Some(doors) => {
                 if !config.doors.is_empty() {
                     tracing::info!(
@@ -178,7 +178,7 @@ impl Live {
             }
             None => {
                 let doors = crate::app::doors::import(config);
-                store.import_doors(&doors, now).map_err(|e| e.to_string())?;
+                store.import_doors(&doors, now)?;
                 doors
             }
         };
@@ -187,7 +187,7 @@ impl Live {
             .iter()
             .map(|d| (d.setup.id.clone(), Arc::new(workshop.build(d))))
             .collect();
-        let setup = match store.access_setup().map_err(|e| e.to_string())? {
+        let setup = match store.access_setup()? {
             Some(setup) => {
                 if !config.groups.is_empty() || !config.plans.is_empty() {
                     tracing::info!(
@@ -200,7 +200,7 @@ impl Live {
             }
             None => {
                 let setup = import(config);
-                store.import_access_setup(&setup, now).map_err(|e| e.to_string())?;
+                store.import_access_setup(&setup, now)?;
                 tracing::info!(
                     groups = setup.groups.len(),
                     plans = setup.plans.len(),
@@ -225,8 +225,7 @@ impl Live {
                 );
             }
         }
-        let rules = build_rules(&setup, &time_zone, &doors)
-            .map_err(|e| format!("the access setup in the hub's database cannot be used: {e}"))?;
+        let rules = build_rules(&setup, &time_zone, &doors).map_err(LoadError::Stored)?;
         Ok(Live {
             current: RwLock::new(Arc::new(Active {
                 rules: Arc::new(rules),
@@ -290,7 +289,8 @@ impl Live {
                 runtimes.remove(id);
             }
         }
-        let rules = build_rules(&current.setup, &self.time_zone, &door_list(&stored)).map_err(|message| {
+        let rules = build_rules(&current.setup, &self.time_zone, &door_list(&stored)).map_err(|e| {
+            let message = e.to_string();
             ChangeError::Invalid {
                 message: format!("The change would leave the access setup unusable: {message}"),
                 fields: BTreeMap::from([("id".to_string(), message)]),
@@ -341,7 +341,8 @@ impl Live {
             });
         }
         next.version = version + 1;
-        let rules = build_rules(&next, &self.time_zone, &door_list(&current.stored_doors)).map_err(|message| {
+        let rules = build_rules(&next, &self.time_zone, &door_list(&current.stored_doors)).map_err(|e| {
+            let message = e.to_string();
             ChangeError::Invalid {
                 message: format!("The change would leave the access setup unusable: {message}"),
                 fields: BTreeMap::from([("groups".to_string(), message)]),
@@ -391,11 +392,14 @@ pub fn import(config: &Config) -> StoredSetup {
 
 /// The rules a setup describes. Doors the hub no longer has are left out (a group
 /// opens nothing there: fail closed); anything else wrong is an error in words.
-pub fn build_rules(setup: &StoredSetup, time_zone: &TimeZone, doors: &[Door]) -> Result<Rules, String> {
+pub fn build_rules(setup: &StoredSetup, time_zone: &TimeZone, doors: &[Door]) -> Result<Rules, Unusable> {
     let mut groups = Vec::with_capacity(setup.groups.len());
     for g in &setup.groups {
         let schedule = match g.schedule.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(text) => Some(Schedule::parse(text).map_err(|e| format!("group “{}”: {e}", g.id))?),
+            Some(text) => Some(Schedule::parse(text).map_err(|source| Unusable::Schedule {
+                group: g.id.clone(),
+                source,
+            })?),
             None => None,
         };
         groups.push(Group {
@@ -424,7 +428,38 @@ pub fn build_rules(setup: &StoredSetup, time_zone: &TimeZone, doors: &[Door]) ->
         &assignments,
         setup.extra_groups,
     )
-    .map_err(|e| e.to_string())
+    .map_err(Unusable::Rules)
+}
+
+/// Why a stored setup makes no rules.
+#[derive(Debug, thiserror::Error)]
+pub enum Unusable {
+    /// A group's schedule does not parse.
+    #[error("group “{group}”: {source}")]
+    Schedule {
+        /// The group's id.
+        group: String,
+        /// Why.
+        #[source]
+        source: frontdoor_core::access::ScheduleError,
+    },
+    /// The groups and plans do not make rules.
+    #[error(transparent)]
+    Rules(#[from] frontdoor_core::access::RulesError),
+}
+
+/// Why the access setup could not be loaded at start.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The configuration's own rules (the time zone, the doors) are wrong.
+    #[error(transparent)]
+    Config(#[from] crate::base::config::Invalid),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
+    /// The setup the database holds cannot be used.
+    #[error("the access setup in the hub's database cannot be used: {0}")]
+    Stored(#[source] Unusable),
 }
 
 pub(crate) fn key(id: &str) -> String {

@@ -613,13 +613,43 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The file is not valid; the message names the line.
-    #[error("{path}: {message}")]
+    #[error("{path}: {source}")]
     Invalid {
         /// The file.
         path: String,
         /// What is wrong, with the line and column.
-        message: String,
+        #[source]
+        source: Invalid,
     },
+}
+
+/// What is wrong with a configuration, with its line and column where the text is known.
+#[derive(Debug, thiserror::Error)]
+pub enum Invalid {
+    /// Not TOML, or a value of the wrong type or an unknown key.
+    #[error("{at}{}", source.message())]
+    Syntax {
+        /// "line L, column C: ", or empty.
+        at: String,
+        /// The TOML reader's error.
+        #[source]
+        source: toml::de::Error,
+    },
+    /// A setting the hub refuses, in words that name it (and its line, where known).
+    #[error("{0}")]
+    Setting(String),
+}
+
+impl From<String> for Invalid {
+    fn from(words: String) -> Invalid {
+        Invalid::Setting(words)
+    }
+}
+
+impl From<&str> for Invalid {
+    fn from(words: &str) -> Invalid {
+        Invalid::Setting(words.to_string())
+    }
 }
 
 /// Turns a byte offset into "line L, column C: ".
@@ -637,20 +667,17 @@ impl Config {
             path: path.display().to_string(),
             source,
         })?;
-        Config::parse(&text).map_err(|message| Error::Invalid {
+        Config::parse(&text).map_err(|source| Error::Invalid {
             path: path.display().to_string(),
-            message,
+            source,
         })
     }
 
     /// Parses configuration text and checks it; the error names line and column.
-    pub fn parse(text: &str) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| {
-            format!(
-                "{}{}",
-                e.span().map(|s| at(text, s.start)).unwrap_or_default(),
-                e.message()
-            )
+    pub fn parse(text: &str) -> Result<Config, Invalid> {
+        let config: Config = toml::from_str(text).map_err(|source| Invalid::Syntax {
+            at: source.span().map(|s| at(text, s.start)).unwrap_or_default(),
+            source,
         })?;
         if !config.cobot.space_template.contains("{subdomain}") {
             return Err("cobot.space_template must contain {subdomain}".into());
@@ -661,18 +688,18 @@ impl Config {
                 || url.query().is_some()
                 || url.fragment().is_some()
             {
-                return Err(format!(
+                return Err(Invalid::from(format!(
                     "cobot.space_url must be the space's own address, like https://members.lighthouse.example, not {:?}",
                     url.as_str()
-                ));
+                )));
             }
         }
 
         if let Some(issuer) = config.cobot.issuer.as_deref().map(str::trim) {
             if !matches!(issuer, "space" | "www") && Url::parse(issuer).is_err() {
-                return Err(format!(
+                return Err(Invalid::from(format!(
                     "cobot.issuer must be \"space\", \"www\" or a URL like https://members.lighthouse.example, not {issuer:?}"
-                ));
+                )));
             }
         }
         if !config.cobot.scopes.iter().any(|s| s == "openid") {
@@ -685,19 +712,19 @@ impl Config {
             return Err("unlock.per_minute must be at least 1 (0 would lock everyone out)".into());
         }
         if !(1..=720).contains(&config.sync.max_age_hours) {
-            return Err(format!(
+            return Err(Invalid::from(format!(
                 "sync.max_age_hours must be 1 to 720 (30 days); {} is outside. It is how long members still get in \
                  while the hub cannot reach Cobot",
                 config.sync.max_age_hours
-            ));
+            )));
         }
         if config.audit.keep_days == 0 {
             return Err("audit.keep_days must be at least 1 (0 would delete every record at once)".into());
         }
         if config.audit.max_rows < MIN_AUDIT_ROWS {
-            return Err(format!(
+            return Err(Invalid::from(format!(
                 "audit.max_rows must be at least {MIN_AUDIT_ROWS} (fewer would erase today's record by tonight)"
-            ));
+            )));
         }
         if let Some(mqtt) = &config.mqtt {
             if mqtt.password_credential.is_some() && mqtt.username.is_none() {
@@ -709,12 +736,12 @@ impl Config {
     }
 
     /// The access rules this configuration describes.
-    pub fn rules(&self) -> Result<Rules, String> {
+    pub fn rules(&self) -> Result<Rules, Invalid> {
         self.rules_with("")
     }
 
     /// Builds the rules; with the configuration's text, errors name the line.
-    fn rules_with(&self, text: &str) -> Result<Rules, String> {
+    fn rules_with(&self, text: &str) -> Result<Rules, Invalid> {
         let located = |span: std::ops::Range<usize>, message: String| {
             if text.is_empty() {
                 message
@@ -731,29 +758,29 @@ impl Config {
         let mut doors = Vec::new();
         for d in &self.doors {
             if frontdoor_core::links::DoorId::parse(d.id.get_ref()).is_err() {
-                return Err(located(
+                return Err(Invalid::from(located(
                     d.id.span(),
                     format!(
                         "the door id “{}” may only have letters, digits, '_' and '-'",
                         d.id.get_ref()
                     ),
-                ));
+                )));
             }
             if doors.iter().any(|o: &Door| o.id.0 == *d.id.get_ref()) {
-                return Err(located(
+                return Err(Invalid::from(located(
                     d.id.span(),
                     format!("the door “{}” is defined twice", d.id.get_ref()),
-                ));
+                )));
             }
             if !(0.5..=30.0).contains(&d.pulse_seconds) {
-                return Err(located(
+                return Err(Invalid::from(located(
                     d.id.span(),
                     format!(
                         "the door “{}” has pulse_seconds = {}; use 0.5 to 30 seconds",
                         d.id.get_ref(),
                         d.pulse_seconds
                     ),
-                ));
+                )));
             }
             doors.push(Door {
                 id: DoorId(d.id.get_ref().clone()),
@@ -768,27 +795,27 @@ impl Config {
             };
             for door in &g.doors {
                 if !doors.iter().any(|d| d.id.0 == *door.get_ref()) {
-                    return Err(located(
+                    return Err(Invalid::from(located(
                         door.span(),
                         format!(
                             "the group “{}” names the door “{}”, which is not in [[doors]]",
                             g.id.get_ref(),
                             door.get_ref()
                         ),
-                    ));
+                    )));
                 }
             }
             if groups
                 .iter()
                 .any(|o: &Group| o.id.key() == GroupId(g.id.get_ref().clone()).key())
             {
-                return Err(located(
+                return Err(Invalid::from(located(
                     g.id.span(),
                     format!(
                         "the group “{}” is defined twice (identifiers are compared without case)",
                         g.id.get_ref()
                     ),
-                ));
+                )));
             }
             groups.push(Group {
                 id: GroupId(g.id.get_ref().clone()),
@@ -801,18 +828,18 @@ impl Config {
             let plan = match p.plan_match() {
                 Some(plan) => plan,
                 None => {
-                    return Err(located(
+                    return Err(Invalid::from(located(
                         p.groups.first().map(|g| g.span()).unwrap_or(0..0),
                         "a [[plans]] entry needs exactly one of id or name".into(),
-                    ))
+                    )))
                 }
             };
             for g in &p.groups {
                 if !groups.iter().any(|o| o.id.key() == GroupId(g.get_ref().clone()).key()) {
-                    return Err(located(
+                    return Err(Invalid::from(located(
                         g.span(),
                         format!("a plan gives the group “{}”, which is not in [[groups]]", g.get_ref()),
-                    ));
+                    )));
                 }
             }
             assignments.push(Assignment {
@@ -820,7 +847,8 @@ impl Config {
                 groups: p.groups.iter().map(|g| GroupId(g.get_ref().clone())).collect(),
             });
         }
-        access::Rules::new(time_zone, doors, groups, &assignments, self.sync.extra_groups).map_err(|e| e.to_string())
+        access::Rules::new(time_zone, doors, groups, &assignments, self.sync.extra_groups)
+            .map_err(|e| Invalid::Setting(e.to_string()))
     }
 
     /// The demo configuration: the `lighthouse` space on cobot-sim at `cobot`, its doors without
@@ -1010,21 +1038,23 @@ mod tests {
     const HEAD: &str = "[space]\nsubdomain = \"lighthouse\"\nname = \"L\"\n[cobot]\nclient_id = \"c\"\n";
 
     fn check(body: &str, expected: &str) {
-        let err = Config::parse(&format!("{HEAD}{body}")).unwrap_err();
+        let err = Config::parse(&format!("{HEAD}{body}")).unwrap_err().to_string();
         assert_eq!(err, expected);
     }
 
     #[test]
     fn errors_name_the_line() {
         let text = "[space]\nsubdomain = \"light house\"\nname = \"x\"\n[cobot]\nclient_id = \"c\"\n";
-        let err = Config::parse(text).unwrap_err();
+        let err = Config::parse(text).unwrap_err().to_string();
         assert!(err.starts_with("line 2, column 13: "), "{err}");
         assert!(err.contains("space name"), "{err}");
     }
 
     #[test]
     fn unknown_keys_are_refused_with_their_line() {
-        let err = Config::parse(&format!("{HEAD}clientid = \"typo\"\n")).unwrap_err();
+        let err = Config::parse(&format!("{HEAD}clientid = \"typo\"\n"))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("line 6,"), "{err}");
         assert!(err.contains("clientid"), "{err}");
     }
@@ -1067,7 +1097,9 @@ mod tests {
             config.other_space_hosts(),
             vec![Url::parse("https://lighthouse.cobot.me").unwrap()]
         );
-        let bad = Config::parse(&format!("{HEAD}space_url = \"ftp://members.lighthouse.example\"\n")).unwrap_err();
+        let bad = Config::parse(&format!("{HEAD}space_url = \"ftp://members.lighthouse.example\"\n"))
+            .unwrap_err()
+            .to_string();
         assert!(
             bad.starts_with("cobot.space_url must be the space's own address"),
             "{bad}"
@@ -1096,15 +1128,19 @@ mod tests {
         let err = Config::parse(&format!(
             "{HEAD}[[doors]]\nid = \"front\"\nname = \"F\"\ndriver = {{ kind = \"shelly-gen2\", url = \"http://10.0.0.5/\", password = \"hunter2\" }}\n"
         ))
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(err.starts_with("line 9,"), "{err}");
         assert!(err.contains("password"), "{err}");
         let err = Config::parse(&format!(
             "{HEAD}[[doors]]\nid = \"front\"\nname = \"F\"\npulse_seconds = 120\n"
         ))
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("use 0.5 to 30 seconds"), "{err}");
-        let err = Config::parse(&format!("{HEAD}[check_in]\npolicy = \"always\"\n")).unwrap_err();
+        let err = Config::parse(&format!("{HEAD}[check_in]\npolicy = \"always\"\n"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("once-per-day"), "{err}");
     }
 
@@ -1114,11 +1150,17 @@ mod tests {
         assert_eq!((config.audit.keep_days, config.audit.max_rows), (400, 2_000_000));
         let config = Config::parse(&format!("{HEAD}[audit]\nkeep_days = 30\nmax_rows = 5000\n")).unwrap();
         assert_eq!((config.audit.keep_days, config.audit.max_rows), (30, 5000));
-        let err = Config::parse(&format!("{HEAD}[audit]\nkeep = 30\n")).unwrap_err();
+        let err = Config::parse(&format!("{HEAD}[audit]\nkeep = 30\n"))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("line 7,") && err.contains("keep"), "{err}");
-        let err = Config::parse(&format!("{HEAD}[audit]\nkeep_days = 0\n")).unwrap_err();
+        let err = Config::parse(&format!("{HEAD}[audit]\nkeep_days = 0\n"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("audit.keep_days"), "{err}");
-        let err = Config::parse(&format!("{HEAD}[audit]\nmax_rows = 10\n")).unwrap_err();
+        let err = Config::parse(&format!("{HEAD}[audit]\nmax_rows = 10\n"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("audit.max_rows"), "{err}");
     }
 
@@ -1160,7 +1202,9 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(narrow.cobot.requested_scopes(), ["read_user", "checkin"]);
-        let err = Config::parse(&format!("{HEAD}check_in_scope = \"write_check_ins\"\n")).unwrap_err();
+        let err = Config::parse(&format!("{HEAD}check_in_scope = \"write_check_ins\"\n"))
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("check_in_scope") || err.contains("write_check_ins"),
             "{err}"

@@ -178,8 +178,12 @@ async fn past_the_spaces_bound_a_members_door_stays_shut_with_the_reason_and_sta
 fn the_bound_is_one_hour_to_thirty_days_and_seventy_two_hours_by_default() {
     let base = "[space]\nsubdomain = \"l\"\nname = \"L\"\n[cobot]\nclient_id = \"c\"\n";
     assert_eq!(Config::parse(base).unwrap().sync.max_age_hours, 72);
-    let err = Config::parse(&format!("{base}[sync]\nmax_age_hours = 0\n")).unwrap_err();
+    let err = Config::parse(&format!("{base}[sync]\nmax_age_hours = 0\n"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("1 to 720"), "{err}");
-    let err = Config::parse(&format!("{base}[sync]\nmax_age_hours = 721\n")).unwrap_err();
+    let err = Config::parse(&format!("{base}[sync]\nmax_age_hours = 721\n"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("1 to 720"), "{err}");
 }

@@ -37,19 +37,19 @@ struct RawPhone {
 }
 
 impl TryFrom<RawPhone> for PhoneConfig {
-    type Error = String;
+    type Error = super::Invalid;
 
-    fn try_from(raw: RawPhone) -> Result<PhoneConfig, String> {
+    fn try_from(raw: RawPhone) -> Result<PhoneConfig, super::Invalid> {
         for (name, url) in [
             ("app_store_url", &raw.app_store_url),
             ("play_store_url", &raw.play_store_url),
         ] {
             if let Some(url) = url {
                 if url.scheme() != "https" {
-                    return Err(format!(
+                    return Err(super::Invalid::from(format!(
                         "phone.{name} must be an https:// address, not {:?}",
                         url.as_str()
-                    ));
+                    )));
                 }
             }
         }
@@ -60,9 +60,9 @@ impl TryFrom<RawPhone> for PhoneConfig {
                     && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             };
             if segments.len() < 2 || !segments.iter().all(segment_ok) {
-                return Err(format!(
+                return Err(super::Invalid::from(format!(
                     "phone.android_package must be an Android application id like app.lighthouse.door, not {package:?}"
-                ));
+                )));
             }
         }
         let mut fingerprints = Vec::with_capacity(raw.android_cert_sha256.len());
@@ -74,25 +74,24 @@ impl TryFrom<RawPhone> for PhoneConfig {
                     .iter()
                     .all(|b| b.len() == 2 && b.bytes().all(|c| c.is_ascii_hexdigit()))
             {
-                return Err(format!(
+                return Err(super::Invalid::from(format!(
                     "phone.android_cert_sha256 entries are SHA-256 fingerprints of 32 bytes like \"14:6D:E9:…\" (as \
                      `keytool -list -v` or the Play Console shows them), not {fingerprint:?}"
-                ));
+                )));
             }
             fingerprints.push(upper);
         }
         match (&raw.android_package, fingerprints.is_empty()) {
             (Some(_), true) => {
-                return Err(
+                return Err(super::Invalid::from(
                     "phone.android_cert_sha256 must list the fingerprint of the certificate the app named by \
-                            phone.android_package is signed with"
-                        .into(),
-                )
+                            phone.android_package is signed with",
+                ))
             }
             (None, false) => {
-                return Err(
-                    "phone.android_cert_sha256 is set but phone.android_package is not: name the app too".into(),
-                )
+                return Err(super::Invalid::from(
+                    "phone.android_cert_sha256 is set but phone.android_package is not: name the app too",
+                ))
             }
             (Some(_), false) | (None, true) => {}
         }
@@ -106,9 +105,9 @@ impl TryFrom<RawPhone> for PhoneConfig {
                         .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
             });
             if !ok {
-                return Err(format!(
+                return Err(super::Invalid::from(format!(
                     "phone.apple_app_ids entries are \"<Team ID>.<bundle id>\" like \"ABCDE12345.app.lighthouse.door\", not {id:?}"
-                ));
+                )));
             }
         }
         Ok(PhoneConfig {
