@@ -31,6 +31,46 @@ fn main() -> ExitCode {
     }
 }
 
+/// Why building the UI failed.
+#[derive(Debug)]
+enum Failure {
+    /// A tool it needs is not installed.
+    Missing(String),
+    /// A tool ran and failed.
+    Tool(String),
+    /// Running a tool or touching a file failed.
+    Io { doing: String, source: std::io::Error },
+    /// wasm-bindgen refused.
+    Bindgen(anyhow::Error),
+    /// The phone's module is over its budget.
+    OverBudget { size: u64 },
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Missing(words) | Failure::Tool(words) => f.write_str(words),
+            Failure::Io { doing, source } => write!(f, "cannot {doing}: {source}"),
+            Failure::Bindgen(e) => write!(f, "wasm-bindgen: {e}"),
+            Failure::OverBudget { size } => write!(
+                f,
+                "the phone's release UI is {size} bytes of wasm, over its budget of {MAX_PHONE_WASM}: find what \
+                 grew (`twiggy top target/wasm32-unknown-unknown/ui-release/frontdoor_ui.wasm`) before shipping it"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Failure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Failure::Io { source, .. } => Some(source),
+            Failure::Bindgen(e) => Some(e.as_ref()),
+            Failure::Missing(_) | Failure::Tool(_) | Failure::OverBudget { .. } => None,
+        }
+    }
+}
+
 /// The largest release UI module for phones: a phone starts the app with it, so it is kept small.
 const MAX_PHONE_WASM: u64 = 400 * 1000;
 
@@ -48,16 +88,16 @@ fn root() -> PathBuf {
 
 /// `wasm-opt` from `tools/node_modules` (or `WASM_OPT`), shrinking `wasm` in place. The features
 /// are those current rustc enables for `wasm32-unknown-unknown`.
-fn shrink(root: &Path, wasm: &Path) -> Result<(), String> {
+fn shrink(root: &Path, wasm: &Path) -> Result<(), Failure> {
     let tool = std::env::var_os("WASM_OPT")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("tools/node_modules/.bin/wasm-opt"));
     if !tool.exists() {
-        return Err(format!(
+        return Err(Failure::Missing(format!(
             "{} is missing: the release UI is shrunk with binaryen's wasm-opt (run scripts/setup.sh, which installs it \
              into tools/ from npm)",
             tool.display()
-        ));
+        )));
     }
     let status = Command::new(&tool)
         .args([
@@ -75,14 +115,21 @@ fn shrink(root: &Path, wasm: &Path) -> Result<(), String> {
         .arg("-o")
         .arg(wasm)
         .status()
-        .map_err(|e| format!("cannot run {}: {e}", tool.display()))?;
+        .map_err(|source| Failure::Io {
+            doing: format!("run {}", tool.display()),
+            source,
+        })?;
     if !status.success() {
-        return Err(format!("{} failed on {}", tool.display(), wasm.display()));
+        return Err(Failure::Tool(format!(
+            "{} failed on {}",
+            tool.display(),
+            wasm.display()
+        )));
     }
     Ok(())
 }
 
-fn build_ui(release: bool, phone: bool) -> Result<(), String> {
+fn build_ui(release: bool, phone: bool) -> Result<(), Failure> {
     let root = root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
@@ -103,11 +150,14 @@ fn build_ui(release: bool, phone: bool) -> Result<(), String> {
     } else {
         cmd.args(["--profile", "ui-dev"]);
     }
-    let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+    let status = cmd.status().map_err(|source| Failure::Io {
+        doing: "run cargo".into(),
+        source,
+    })?;
     if !status.success() {
-        return Err(
+        return Err(Failure::Tool(
             "building the UI failed (is the wasm32-unknown-unknown target installed? scripts/setup.sh adds it)".into(),
-        );
+        ));
     }
     let target_dir = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -117,11 +167,14 @@ fn build_ui(release: bool, phone: bool) -> Result<(), String> {
         .join(if release { "ui-release" } else { "ui-dev" })
         .join("frontdoor_ui.wasm");
     let dist = root.join("ui").join("dist");
-    std::fs::create_dir_all(&dist).map_err(|e| format!("cannot create {}: {e}", dist.display()))?;
+    std::fs::create_dir_all(&dist).map_err(|source| Failure::Io {
+        doing: format!("create {}", dist.display()),
+        source,
+    })?;
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&wasm)
         .web(true)
-        .map_err(|e| e.to_string())?
+        .map_err(Failure::Bindgen)?
         // The library defaults this to true (the CLI to false); without it init() finds no
         // module path and the page stays blank.
         .omit_default_module_path(false)
@@ -130,10 +183,12 @@ fn build_ui(release: bool, phone: bool) -> Result<(), String> {
         .remove_producers_section(release)
         .typescript(false)
         .generate(&dist)
-        .map_err(|e| format!("wasm-bindgen: {e}"))?;
+        .map_err(Failure::Bindgen)?;
     for file in ["index.html", "main.js", "style.css"] {
-        std::fs::copy(root.join("ui/static").join(file), dist.join(file))
-            .map_err(|e| format!("cannot copy {file}: {e}"))?;
+        std::fs::copy(root.join("ui/static").join(file), dist.join(file)).map_err(|source| Failure::Io {
+            doing: format!("copy {file}"),
+            source,
+        })?;
     }
     let module = dist.join("frontdoor_ui_bg.wasm");
     let before = std::fs::metadata(&module).map(|m| m.len()).unwrap_or(0);
@@ -147,10 +202,7 @@ fn build_ui(release: bool, phone: bool) -> Result<(), String> {
             dist.display()
         );
         if phone && size > MAX_PHONE_WASM {
-            return Err(format!(
-                "the phone's release UI is {size} bytes of wasm, over its budget of {MAX_PHONE_WASM}: find what \
-                 grew (`twiggy top target/wasm32-unknown-unknown/ui-release/frontdoor_ui.wasm`) before shipping it"
-            ));
+            return Err(Failure::OverBudget { size });
         }
     } else {
         println!("UI built into {} ({} KiB of wasm)", dist.display(), size / 1024);

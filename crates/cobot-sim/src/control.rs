@@ -101,7 +101,7 @@ pub(crate) async fn register_client(
     if new.client_id.trim().is_empty() {
         return Err(bad("client_id must not be empty"));
     }
-    redirect_uri::validate_registered(&new.redirect_uris).map_err(|e| bad(&e))?;
+    redirect_uri::validate_registered(&new.redirect_uris).map_err(|e| bad(&e.to_string()))?;
     let secret = match (new.public, new.client_secret) {
         (_, Some(secret)) if secret.is_empty() => return Err(bad("the secret must not be empty")),
         (Some(true), Some(_)) => return Err(bad("a public client has no secret")),
@@ -430,7 +430,7 @@ pub(crate) async fn issue_token(
 /// `POST /_sim/faults` with a [`Fault`] → 201 `{"pending": n}`; 422 if it cannot apply.
 pub(crate) async fn add_fault(State(sim): State<Sim>, Json(fault): Json<Fault>) -> Result<impl IntoResponse, ApiError> {
     sim.add_fault(fault)
-        .map_err(|e| ApiError::message(StatusCode::UNPROCESSABLE_ENTITY, e))?;
+        .map_err(|e| ApiError::message(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
     Ok((StatusCode::CREATED, Json(json!({"pending": sim.faults().len()}))))
 }
 

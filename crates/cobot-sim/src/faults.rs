@@ -60,21 +60,38 @@ fn one() -> u32 {
 
 impl Fault {
     /// Checks that the fault can do what it says.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), BadFault> {
         if !self.path.starts_with('/') || self.path.starts_with("/_sim") {
-            return Err("path must start with `/` and must not be under /_sim".into());
+            return Err(BadFault::Path);
         }
         if self.times == 0 {
-            return Err("times must be at least 1".into());
+            return Err(BadFault::Times);
         }
         match self.kind {
             FaultKind::Status if self.status.is_some_and(|s| StatusCode::from_u16(s).is_err() || s < 200) => {
-                Err("status must be a valid final HTTP status".into())
+                Err(BadFault::Status)
             }
-            FaultKind::Slow if self.delay_ms.is_none() => Err("a slow fault needs delay_ms".into()),
+            FaultKind::Slow if self.delay_ms.is_none() => Err(BadFault::NoDelay),
             _ => Ok(()),
         }
     }
+}
+
+/// Why a fault cannot apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BadFault {
+    /// Not a path of the API.
+    #[error("path must start with `/` and must not be under /_sim")]
+    Path,
+    /// `times = 0`.
+    #[error("times must be at least 1")]
+    Times,
+    /// Not a final HTTP status.
+    #[error("status must be a valid final HTTP status")]
+    Status,
+    /// A slow fault without its delay.
+    #[error("a slow fault needs delay_ms")]
+    NoDelay,
 }
 
 /// One API request as the request log shows it. Tokens in the path or query are redacted.
@@ -98,7 +115,7 @@ pub struct RequestRecord {
 
 impl Sim {
     /// Queues a fault (see [`Fault`]); faults are matched in the order they were added.
-    pub fn add_fault(&self, fault: Fault) -> Result<(), String> {
+    pub fn add_fault(&self, fault: Fault) -> Result<(), BadFault> {
         fault.validate()?;
         self.lock().faults.push(fault);
         Ok(())

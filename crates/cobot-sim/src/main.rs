@@ -52,7 +52,18 @@ struct Args {
     bulk_members: usize,
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
+/// A command line the simulator cannot run with, in words naming the option.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Usage(String);
+
+impl From<String> for Usage {
+    fn from(words: String) -> Usage {
+        Usage(words)
+    }
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, Usage> {
     let mut listen: SocketAddr = "127.0.0.1:8480".parse().expect("valid default address");
     let mut config = SimConfig::default();
     let mut bulk_members = 0;
@@ -103,7 +114,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, St
             }
             "--require-pkce" => config.require_pkce = true,
             "--no-auto-login-hint" => config.auto_login_hint = false,
-            other => return Err(format!("unknown argument {other}")),
+            other => return Err(Usage::from(format!("unknown argument {other}"))),
         }
     }
     Ok(Some(Args {
@@ -215,7 +226,7 @@ mod tests {
     use super::parse_args;
 
     fn parse(args: &[&str]) -> Result<Option<super::Args>, String> {
-        parse_args(args.iter().map(|s| s.to_string()))
+        parse_args(args.iter().map(|s| s.to_string())).map_err(|e| e.to_string())
     }
 
     #[test]

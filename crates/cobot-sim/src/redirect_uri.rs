@@ -42,17 +42,43 @@ pub(crate) fn is_registered(registered: &[String], requested: &str) -> bool {
 }
 
 /// Registration rules (RFC 6749 §3.1.2): absolute URIs without a fragment.
-pub(crate) fn validate_registered(uris: &[String]) -> Result<(), String> {
+pub(crate) fn validate_registered(uris: &[String]) -> Result<(), BadRedirectUri> {
     if uris.is_empty() {
-        return Err("at least one redirect URI is required".into());
+        return Err(BadRedirectUri::None);
     }
     for uri in uris {
-        let parsed = url::Url::parse(uri).map_err(|e| format!("redirect URI `{uri}` is not an absolute URI: {e}"))?;
+        let parsed = url::Url::parse(uri).map_err(|source| BadRedirectUri::NotAbsolute {
+            uri: uri.clone(),
+            source,
+        })?;
         if parsed.fragment().is_some() {
-            return Err(format!("redirect URI `{uri}` must not contain a fragment"));
+            return Err(BadRedirectUri::Fragment { uri: uri.clone() });
         }
     }
     Ok(())
+}
+
+/// Why redirect URIs cannot be registered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadRedirectUri {
+    /// None given.
+    #[error("at least one redirect URI is required")]
+    None,
+    /// Not an absolute URI.
+    #[error("redirect URI `{uri}` is not an absolute URI: {source}")]
+    NotAbsolute {
+        /// The URI.
+        uri: String,
+        /// Why.
+        #[source]
+        source: url::ParseError,
+    },
+    /// It has a fragment.
+    #[error("redirect URI `{uri}` must not contain a fragment")]
+    Fragment {
+        /// The URI.
+        uri: String,
+    },
 }
 
 #[cfg(test)]

@@ -72,7 +72,7 @@ fn metadata(body: &Value, known_scopes: &[String]) -> Result<Metadata, Refused> 
         // the only one.
         _ => return Err(Refused::RedirectUri("redirect_uris is required.".into())),
     };
-    redirect_uri::validate_registered(&redirect_uris).map_err(Refused::RedirectUri)?;
+    redirect_uri::validate_registered(&redirect_uris).map_err(|e| Refused::RedirectUri(e.to_string()))?;
     let auth_method = string_field(body, "token_endpoint_auth_method")?.unwrap_or("client_secret_basic");
     if !AUTH_METHODS.contains(&auth_method) {
         return Err(Refused::Metadata(format!(

@@ -598,12 +598,12 @@ pub fn large(members: usize) -> Seed {
 impl Seed {
     /// Checks references and uniqueness, so a broken seed fails at start, not mid-test. Linear
     /// in the seed's size.
-    pub fn validate(&self) -> Result<(), String> {
-        fn unique<'a>(what: &str, ids: impl Iterator<Item = &'a str>) -> Result<HashSet<&'a str>, String> {
+    pub fn validate(&self) -> Result<(), InvalidSeed> {
+        fn unique<'a>(what: &str, ids: impl Iterator<Item = &'a str>) -> Result<HashSet<&'a str>, InvalidSeed> {
             let mut seen = HashSet::new();
             for id in ids {
                 if !seen.insert(id) {
-                    return Err(format!("duplicate {what} `{id}`"));
+                    return Err(InvalidSeed::from(format!("duplicate {what} `{id}`")));
                 }
             }
             Ok(seen)
@@ -631,12 +631,15 @@ impl Seed {
         }
         for p in &self.plans {
             if !spaces.contains(p.space_subdomain.as_str()) {
-                return Err(format!("plan `{}` names an unknown space", p.id));
+                return Err(InvalidSeed::from(format!("plan `{}` names an unknown space", p.id)));
             }
         }
         for f in &self.custom_fields {
             if !spaces.contains(f.space_subdomain.as_str()) {
-                return Err(format!("custom field `{}` names an unknown space", f.id));
+                return Err(InvalidSeed::from(format!(
+                    "custom field `{}` names an unknown space",
+                    f.id
+                )));
             }
         }
         let mut members: HashSet<(&str, &str)> = HashSet::new();
@@ -644,48 +647,95 @@ impl Seed {
         for m in &self.memberships {
             let sub = m.space_subdomain.as_str();
             if !spaces.contains(sub) {
-                return Err(format!("membership `{}` names an unknown space", m.id));
+                return Err(InvalidSeed::from(format!(
+                    "membership `{}` names an unknown space",
+                    m.id
+                )));
             }
             if let Some(user_id) = &m.user_id {
                 if !users.contains(user_id.as_str()) {
-                    return Err(format!("membership `{}` names an unknown user", m.id));
+                    return Err(InvalidSeed::from(format!(
+                        "membership `{}` names an unknown user",
+                        m.id
+                    )));
                 }
                 if !members.insert((user_id.as_str(), sub)) {
-                    return Err(format!("user `{user_id}` has two memberships in `{sub}`"));
+                    return Err(InvalidSeed::from(format!(
+                        "user `{user_id}` has two memberships in `{sub}`"
+                    )));
                 }
             }
             if m.plans.is_empty() {
-                return Err(format!("membership `{}` has no plan", m.id));
+                return Err(InvalidSeed::from(format!("membership `{}` has no plan", m.id)));
             }
             if let Some(p) = m.plans.iter().find(|p| !plans.contains(&(sub, p.plan_id.as_str()))) {
-                return Err(format!("membership `{}` names unknown plan `{}`", m.id, p.plan_id));
+                return Err(InvalidSeed::from(format!(
+                    "membership `{}` names unknown plan `{}`",
+                    m.id, p.plan_id
+                )));
             }
             if let Some(token) = &m.check_in_token {
                 if !check_in_tokens.insert((sub, token.as_str())) {
-                    return Err(format!("check-in token `{token}` is used twice in `{sub}`"));
+                    return Err(InvalidSeed::from(format!(
+                        "check-in token `{token}` is used twice in `{sub}`"
+                    )));
                 }
             }
             if let Some(id) = m.custom_fields.keys().find(|id| !fields.contains(&(sub, id.as_str()))) {
-                return Err(format!("membership `{}` sets unknown custom field `{id}`", m.id));
+                return Err(InvalidSeed::from(format!(
+                    "membership `{}` sets unknown custom field `{id}`",
+                    m.id
+                )));
             }
         }
         let membership_ids: HashSet<&str> = self.memberships.iter().map(|m| m.id.as_str()).collect();
         if let Some(id) = self.time_passes.keys().find(|id| !membership_ids.contains(id.as_str())) {
-            return Err(format!("time passes name unknown membership `{id}`"));
+            return Err(InvalidSeed::from(format!("time passes name unknown membership `{id}`")));
         }
         for a in &self.admins {
             if !users.contains(a.user_id.as_str()) || !spaces.contains(a.space_subdomain.as_str()) {
-                return Err(format!(
+                return Err(InvalidSeed::from(format!(
                     "admin `{}` of `{}` names an unknown user or space",
                     a.user_id, a.space_subdomain
-                ));
+                )));
             }
         }
         for c in &self.clients {
-            crate::redirect_uri::validate_registered(&c.redirect_uris)
-                .map_err(|e| format!("client `{}`: {e}", c.client_id))?;
+            crate::redirect_uri::validate_registered(&c.redirect_uris).map_err(|source| InvalidSeed::RedirectUri {
+                client: c.client_id.clone(),
+                source,
+            })?;
         }
         Ok(())
+    }
+}
+
+/// A seed that contradicts itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidSeed {
+    /// A duplicate id or a dangling reference, in words.
+    #[error("{0}")]
+    Inconsistent(String),
+    /// A client's redirect URIs cannot be registered.
+    #[error("client `{client}`: {source}")]
+    RedirectUri {
+        /// The client's id.
+        client: String,
+        /// Why.
+        #[source]
+        source: crate::redirect_uri::BadRedirectUri,
+    },
+}
+
+impl From<String> for InvalidSeed {
+    fn from(words: String) -> InvalidSeed {
+        InvalidSeed::Inconsistent(words)
+    }
+}
+
+impl From<&str> for InvalidSeed {
+    fn from(words: &str) -> InvalidSeed {
+        InvalidSeed::Inconsistent(words.to_string())
     }
 }
 

@@ -26,7 +26,7 @@ use crate::{dates, SimConfig};
 pub enum Error {
     /// The seed contradicts itself (duplicate ids, dangling references, bad redirect URIs).
     #[error("invalid seed: {0}")]
-    InvalidSeed(String),
+    InvalidSeed(#[source] crate::seed::InvalidSeed),
     /// RSA key generation failed.
     #[error("could not generate an RSA signing key")]
     KeyGeneration(#[source] rsa::Error),

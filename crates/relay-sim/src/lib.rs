@@ -179,20 +179,46 @@ impl ShellyDouble {
     }
 
     /// Waits until the relay on `channel` is `on` (an event, not a sleep), up to `limit`.
-    pub async fn relay_becomes(&self, channel: u32, on: bool, limit: Duration) -> Result<Instant, String> {
+    pub async fn relay_becomes(&self, channel: u32, on: bool, limit: Duration) -> Result<Instant, NotInTime> {
         let mut rx = self.state.relays[channel as usize].subscribe();
-        tokio::time::timeout(limit, rx.wait_for(|state| *state == on))
-            .await
-            .map_err(|_| {
-                format!(
-                    "relay {channel} did not turn {} within {limit:?}",
-                    if on { "on" } else { "off" }
-                )
-            })?
-            .map_err(|e| e.to_string())?;
-        Ok(Instant::now())
+        let late = NotInTime { channel, on, limit };
+        let reached = matches!(
+            tokio::time::timeout(limit, rx.wait_for(|state| *state == on)).await,
+            Ok(Ok(_))
+        );
+        // Not in time, or the double stopped (its state was dropped) and the relay never changes.
+        if reached {
+            Ok(Instant::now())
+        } else {
+            Err(late)
+        }
     }
 }
+
+/// The relay did not reach the state in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotInTime {
+    /// The relay.
+    pub channel: u32,
+    /// The state waited for.
+    pub on: bool,
+    /// How long.
+    pub limit: Duration,
+}
+
+impl std::fmt::Display for NotInTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "relay {} did not turn {} within {:?}",
+            self.channel,
+            if self.on { "on" } else { "off" },
+            self.limit
+        )
+    }
+}
+
+impl std::error::Error for NotInTime {}
 
 /// A loopback HTTP/1.1 server (keep-alive, `Content-Length` bodies) that hands every request to a
 /// handler; it stops when dropped.

@@ -219,16 +219,37 @@ pub fn ms(us: Option<u64>) -> String {
 }
 
 /// Checks a remote open's reason as the hub will: one line of 1 to 200 characters.
-pub fn check_reason(reason: &str) -> Result<String, String> {
+pub fn check_reason(reason: &str) -> Result<String, BadReason> {
     let reason = reason.trim();
     if reason.is_empty() {
-        Err("Say why the door is opened remotely (for example “courier for Alex”).".to_string())
+        Err(BadReason::Empty)
     } else if reason.chars().count() > MAX_REASON_CHARS {
-        Err(format!("Use at most {MAX_REASON_CHARS} characters."))
+        Err(BadReason::TooLong)
     } else if reason.chars().any(char::is_control) {
-        Err("Use one line of text.".to_string())
+        Err(BadReason::NotOneLine)
     } else {
         Ok(reason.to_string())
+    }
+}
+
+/// Why a remote open's reason is refused before it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadReason {
+    /// Nothing given.
+    Empty,
+    /// Over [`MAX_REASON_CHARS`].
+    TooLong,
+    /// Line breaks or control characters.
+    NotOneLine,
+}
+
+impl std::fmt::Display for BadReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BadReason::Empty => f.write_str("Say why the door is opened remotely (for example “courier for Alex”)."),
+            BadReason::TooLong => write!(f, "Use at most {MAX_REASON_CHARS} characters."),
+            BadReason::NotOneLine => f.write_str("Use one line of text."),
+        }
     }
 }
 
@@ -552,8 +573,8 @@ fn remote_open(props: &RemoteOpenProps) -> Html {
             e.prevent_default();
             let reason = match check_reason(&reason) {
                 Ok(reason) => reason,
-                Err(words) => {
-                    local.set(Some(words));
+                Err(bad) => {
+                    local.set(Some(bad.to_string()));
                     return;
                 }
             };

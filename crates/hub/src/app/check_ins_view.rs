@@ -349,10 +349,10 @@ pub fn view(hub: &Hub, row: &CheckInRow, now: Timestamp) -> CheckInView {
 }
 
 /// `day` as `YYYY-MM-DD`, exactly.
-pub(crate) fn check_day(day: &str) -> Result<String, String> {
+pub(crate) fn check_day(day: &str) -> Result<String, &'static str> {
     match day.trim().parse::<jiff::civil::Date>() {
         Ok(date) if date.to_string() == day.trim() => Ok(date.to_string()),
-        _ => Err("Give a day as YYYY-MM-DD, like 2026-11-23.".to_string()),
+        _ => Err("Give a day as YYYY-MM-DD, like 2026-11-23."),
     }
 }
 

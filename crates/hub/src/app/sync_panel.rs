@@ -119,10 +119,10 @@ impl Progress {
     }
 
     /// The sync ended: `done` with the number of members, or `failed` with why.
-    pub fn end(&self, outcome: Result<(u64, String), String>) {
-        let next = match outcome {
-            Ok((members, message)) => progress("done", members, Some(members), message),
-            Err(message) => progress("failed", 0, None, message),
+    pub fn end(&self, ended: Ended) {
+        let next = match ended {
+            Ended::Done { members, words } => progress("done", members, Some(members), words),
+            Ended::Failed { words } => progress("failed", 0, None, words),
         };
         self.set(false, next, false);
     }
@@ -131,9 +131,9 @@ impl Progress {
     /// follower waits for it and the next start is not taken for joining it.
     pub fn abandon(&self) {
         if self.current.borrow().as_ref().is_some_and(|t| t.running) {
-            self.end(Err(
-                "The sync stopped before it finished (the hub is stopping, or something went wrong inside it). The last copy of the members stays in use; start a sync again.".into(),
-            ));
+            self.end(Ended::Failed {
+                words: "The sync stopped before it finished (the hub is stopping, or something went wrong inside it). The last copy of the members stays in use; start a sync again.".into(),
+            });
         }
     }
 
@@ -198,6 +198,23 @@ pub struct Ending<'a> {
     armed: bool,
 }
 
+/// How a sync ended, for its followers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    /// It finished with `members` members, said in `words`.
+    Done {
+        /// The members synced.
+        members: u64,
+        /// The report in words.
+        words: String,
+    },
+    /// It failed, and why in `words`.
+    Failed {
+        /// Why, in words.
+        words: String,
+    },
+}
+
 impl<'a> Ending<'a> {
     /// Armed for `progress`.
     pub fn new(progress: &'a Progress) -> Ending<'a> {
@@ -208,8 +225,11 @@ impl<'a> Ending<'a> {
     pub fn end(&mut self, report: &crate::app::sync::SyncReport, error: Option<&crate::app::sync::Error>) {
         self.armed = false;
         self.progress.end(match error {
-            None => Ok((report.members as u64, done_words(report))),
-            Some(e) => Err(failed_words(e)),
+            None => Ended::Done {
+                members: report.members as u64,
+                words: done_words(report),
+            },
+            Some(e) => Ended::Failed { words: failed_words(e) },
         });
     }
 }

@@ -189,6 +189,12 @@ impl Drop for UnderWay {
     }
 }
 
+/// Cobot refused to check the member in before the door, in Cobot's words (shown as Cobot said
+/// them).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+struct CobotRefused(String);
+
 /// A member being checked in at the door; the mark goes when this is dropped, however the check
 /// ends.
 struct DoorCheck<'a> {
@@ -496,7 +502,7 @@ impl Hub {
             if !session.staff && self.check_in_policy.no_pass() == NoPass::Refuse {
                 match self.check_in_before_the_door(c).await {
                     Ok(known) => c.known = known,
-                    Err(words) => {
+                    Err(CobotRefused(words)) => {
                         let refused = c.clone();
                         let noted = words.clone();
                         let recorded = self
@@ -652,8 +658,8 @@ impl Hub {
     /// Checks the member in with Cobot before the door (`no_pass = "refuse"`): `Ok(None)` when a
     /// check-in of theirs already runs or is on its way (the hub knows it), or when Cobot gives no
     /// answer in time (the door opens and the outbox follows up); `Ok(Some(_))` with the check-in
-    /// Cobot has for this entry; `Err(Cobot's words)` when Cobot refuses.
-    async fn check_in_before_the_door(&self, c: &CheckInIntent) -> Result<Option<KnownCheckIn>, String> {
+    /// Cobot has for this entry; `Err` with Cobot's words when Cobot refuses.
+    async fn check_in_before_the_door(&self, c: &CheckInIntent) -> Result<Option<KnownCheckIn>, CobotRefused> {
         let (id, at, stale) = (c.membership_id.clone(), c.at, c.stale_before);
         if let Ok(Ok(Some(_))) = self.db(move |store| store.standing_check_in(&id, at, stale)).await {
             return Ok(None);
@@ -664,7 +670,7 @@ impl Hub {
         };
         match crate::app::check_in::check_in_at_the_door(self, &c.membership_id, c.at).await {
             AtTheDoor::CheckedIn(known) => Ok(Some(known)),
-            AtTheDoor::Refused(words) => Err(words),
+            AtTheDoor::Refused(words) => Err(CobotRefused(words)),
             AtTheDoor::NoAnswer(why) => {
                 if self.unlocks.door_check_unanswered.admit() {
                     tracing::warn!(membership = %c.membership_id, "no check-in at the door, so it opens as usual: {why}");

@@ -631,9 +631,9 @@ pub enum Invalid {
     Syntax {
         /// "line L, column C: ", or empty.
         at: String,
-        /// The TOML reader's error.
+        /// The TOML reader's error (boxed: it is large, and rare).
         #[source]
-        source: toml::de::Error,
+        source: Box<toml::de::Error>,
     },
     /// A setting the hub refuses, in words that name it (and its line, where known).
     #[error("{0}")]
@@ -677,7 +677,7 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, Invalid> {
         let config: Config = toml::from_str(text).map_err(|source| Invalid::Syntax {
             at: source.span().map(|s| at(text, s.start)).unwrap_or_default(),
-            source,
+            source: Box::new(source),
         })?;
         if !config.cobot.space_template.contains("{subdomain}") {
             return Err("cobot.space_template must contain {subdomain}".into());

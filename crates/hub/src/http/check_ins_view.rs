@@ -41,7 +41,7 @@ pub(crate) async fn list(
     let day = match q.day.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         None => today.clone(),
         Some(day) => check_day(day).unwrap_or_else(|words| {
-            fields.insert("day".to_string(), words);
+            fields.insert("day".to_string(), words.to_string());
             String::new()
         }),
     };
@@ -87,7 +87,7 @@ pub(crate) async fn retry(
     let day = check_day(&day).map_err(|words| {
         Error::invalid(
             format!("The check-in was not retried: {words}"),
-            BTreeMap::from([("day".to_string(), words)]),
+            BTreeMap::from([("day".to_string(), words.to_string())]),
         )
     })?;
     let name = hub
