@@ -21,6 +21,7 @@
 //! refusals is one row with a `count`, and when the disk or database is full the journal makes
 //! room by dropping the oldest audit rows — never the check-in outbox (see [`crate::store::journal`]).
 
+pub mod access_setup;
 pub mod attempts;
 mod audit;
 mod check_ins;
