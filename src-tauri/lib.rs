@@ -16,9 +16,9 @@ use std::sync::Arc;
 
 use frontdoor_core::auth::IssuerPolicy;
 use frontdoor_ipc::{
-    ActivityFilterDto, ActivityPageDto, AppView, CheckInsDto, ConsoleView, DoctorReportDto, DoorLatencyDto,
-    DoorSetupDto, DoorsDto, ErrorDto, GlanceDto, GroupDto, QrCodesDto, RedirectKind, Role, SavedFileDto, UnlockAnswer,
-    UnlockView, GLANCE_EVENT, SYNC_PROGRESS_EVENT, VIEW_CHANGED_EVENT,
+    ActivityFilterDto, ActivityPageDto, AppView, CheckInsDto, ConsoleView, DoctorReport, DoorLatencyDto, DoorSetupDto,
+    DoorsDto, ErrorDto, GlanceDto, GroupDto, QrCodesDto, RedirectKind, Role, SavedFileDto, UnlockAnswer, UnlockView,
+    GLANCE_EVENT, SYNC_PROGRESS_EVENT, VIEW_CHANGED_EVENT,
 };
 use tauri::{Emitter, Manager, Runtime};
 use url::Url;
@@ -198,7 +198,7 @@ async fn console_test_door(app: App<'_>, id: String) -> Result<UnlockView, Error
 }
 
 #[tauri::command]
-async fn console_check_cobot(app: App<'_>) -> Result<DoctorReportDto, ErrorDto> {
+async fn console_check_cobot(app: App<'_>) -> Result<DoctorReport, ErrorDto> {
     Ok(app.check_cobot().await?)
 }
 

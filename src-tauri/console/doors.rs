@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use frontdoor_core::console::{self as admin, DoctorReport, DoorChange, DoorSetup, DoorsView, Glance};
 use frontdoor_core::hub::{CallError, UnlockResponse};
-use frontdoor_ipc::{DoctorReportDto, DoorSetupDto, DoorsDto, GlanceDto, UnlockView};
+use frontdoor_ipc::{DoorSetupDto, DoorsDto, GlanceDto, UnlockView};
 use reqwest::Method;
 
 use super::mirror;
@@ -51,9 +51,8 @@ impl Frontdoor {
     }
 
     /// Every assumption about the space's Cobot, checked by the hub against Cobot now.
-    pub async fn check_cobot(self: &Arc<Self>) -> Result<DoctorReportDto, Error> {
-        let report: DoctorReport = self.admin(Method::GET, "api/v1/admin/doctor", None).await?;
-        mirror(&report)
+    pub async fn check_cobot(self: &Arc<Self>) -> Result<DoctorReport, Error> {
+        self.admin(Method::GET, "api/v1/admin/doctor", None).await
     }
 
     /// The space's health in four lights.

@@ -569,28 +569,7 @@ pub struct Glance {
 
 // ---- Doctor: `GET /api/v1/admin/doctor` ----
 
-/// One assumption about the space's Cobot, checked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DoctorCheck {
-    /// Stable id (`discovery`, `id_token`, `token`, `scopes`, `space`, `webhooks`,
-    /// `work_sessions`, `rate_limit`).
-    pub id: String,
-    /// What was checked.
-    pub title: String,
-    /// `ok`, `warn`, `fail` or `unknown`.
-    pub verdict: String,
-    /// What was found and what to do, in words.
-    pub words: String,
-}
-
-/// Every check, in order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DoctorReport {
-    /// When (RFC 3339).
-    pub at: String,
-    /// The checks.
-    pub checks: Vec<DoctorCheck>,
-}
+pub use frontdoor_ipc::{DoctorCheck, DoctorReport, Verdict};
 
 // ---- Check-ins: `GET /api/v1/admin/check_ins`, retry, policy ----
 

@@ -2,25 +2,25 @@
 //! assumption Frontdoor makes (what `frontdoor-hub doctor` prints) and the tab lists the verdicts
 //! with their words.
 
-use frontdoor_ipc::{DoctorReportDto, ErrorDto};
+use frontdoor_ipc::{DoctorReport, ErrorDto, Verdict};
 use yew::prelude::*;
 
 use super::{error_banner, when, NoArgs};
 use crate::tauri;
 
 /// A verdict as a badge: its class and its word.
-pub fn verdict_badge(verdict: &str) -> (&'static str, &'static str) {
+pub fn verdict_badge(verdict: Verdict) -> (&'static str, &'static str) {
     match verdict {
-        "ok" => ("state-online", "OK"),
-        "warn" => ("state-pending", "Look"),
-        "fail" => ("state-offline", "Fails"),
-        _ => ("state-unknown", "Not known yet"),
+        Verdict::Ok => ("state-online", "OK"),
+        Verdict::Warn => ("state-pending", "Look"),
+        Verdict::Fail => ("state-offline", "Fails"),
+        Verdict::Unknown => ("state-unknown", "Not known yet"),
     }
 }
 
 #[function_component(CheckCobot)]
 pub fn check_cobot() -> Html {
-    let report = use_state(|| None::<Result<DoctorReportDto, ErrorDto>>);
+    let report = use_state(|| None::<Result<DoctorReport, ErrorDto>>);
     let busy = use_state(|| false);
     let run = {
         let (report, busy) = (report.clone(), busy.clone());
@@ -29,7 +29,7 @@ pub fn check_cobot() -> Html {
             busy.set(true);
             wasm_bindgen_futures::spawn_local(async move {
                 report.set(Some(
-                    tauri::call::<_, DoctorReportDto>("console_check_cobot", &NoArgs {}).await,
+                    tauri::call::<_, DoctorReport>("console_check_cobot", &NoArgs {}).await,
                 ));
                 busy.set(false);
             });
@@ -48,9 +48,9 @@ pub fn check_cobot() -> Html {
                         <caption class="muted">{ format!("Checked {}", when(&r.at)) }</caption>
                         <tbody>
                             { for r.checks.iter().map(|c| {
-                                let (class, word) = verdict_badge(&c.verdict);
+                                let (class, word) = verdict_badge(c.verdict);
                                 html! {
-                                    <tr data-check={c.id.clone()} data-verdict={c.verdict.clone()}>
+                                    <tr data-check={c.id.clone()} data-verdict={c.verdict.as_str()}>
                                         <td>{ &c.title }</td>
                                         <td><span class={classes!("badge", class)}>{ word }</span></td>
                                         <td>{ &c.words }</td>

@@ -26,44 +26,17 @@ use std::sync::Arc;
 
 use frontdoor_core::auth::ClientCredentials;
 use frontdoor_core::cobot::Error as CobotError;
-use frontdoor_core::console::{DoctorCheck, DoctorReport};
+use frontdoor_core::console::{DoctorCheck, DoctorReport, Verdict};
 use frontdoor_core::secret::AccessToken;
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 
 use crate::app::Hub;
-
-/// What a check found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// As Frontdoor assumes.
-    Ok,
-    /// Works, but deserves a look.
-    Warn,
-    /// A part of Frontdoor will not work until this is fixed.
-    Fail,
-    /// Nothing to go on yet.
-    Unknown,
-}
-
-impl Verdict {
-    /// The word the console and the command line show.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Ok => "ok",
-            Verdict::Warn => "warn",
-            Verdict::Fail => "fail",
-            Verdict::Unknown => "unknown",
-        }
-    }
-}
 
 fn check(id: &str, title: &str, verdict: Verdict, words: impl Into<String>) -> DoctorCheck {
     DoctorCheck {
         id: id.into(),
         title: title.into(),
-        verdict: verdict.as_str().into(),
+        verdict,
         words: words.into(),
     }
 }
@@ -622,14 +595,14 @@ fn rate_limit(hub: &Hub, token: &AccessToken) -> DoctorCheck {
 pub fn print(report: &DoctorReport, out: &mut impl std::io::Write) -> bool {
     let mut healthy = true;
     for c in &report.checks {
-        let mark = match c.verdict.as_str() {
-            "ok" => "ok     ",
-            "warn" => "WARN   ",
-            "fail" => {
+        let mark = match c.verdict {
+            Verdict::Ok => "ok     ",
+            Verdict::Warn => "WARN   ",
+            Verdict::Fail => {
                 healthy = false;
                 "FAIL   "
             }
-            _ => "unknown",
+            Verdict::Unknown => "unknown",
         };
         let _ = writeln!(out, "{mark} {}: {}", c.title, c.words);
     }
