@@ -17,7 +17,7 @@ use std::sync::Arc;
 use frontdoor_core::auth::IssuerPolicy;
 use frontdoor_ipc::{
     ActivityFilterDto, ActivityPageDto, AppView, CheckInsDto, ConsoleView, DoctorReport, DoorLatencyDto, DoorSetupDto,
-    DoorsDto, ErrorDto, GlanceDto, GroupDto, QrCodesDto, RedirectKind, Role, SavedFileDto, UnlockAnswer, UnlockView,
+    DoorsDto, ErrorDto, Glance, GroupDto, QrCodesDto, RedirectKind, Role, SavedFileDto, UnlockAnswer, UnlockView,
     GLANCE_EVENT, SYNC_PROGRESS_EVENT, VIEW_CHANGED_EVENT,
 };
 use tauri::{Emitter, Manager, Runtime};
@@ -203,7 +203,7 @@ async fn console_check_cobot(app: App<'_>) -> Result<DoctorReport, ErrorDto> {
 }
 
 #[tauri::command]
-async fn console_glance(app: App<'_>) -> Result<GlanceDto, ErrorDto> {
+async fn console_glance(app: App<'_>) -> Result<Glance, ErrorDto> {
     Ok(app.glance().await?)
 }
 
@@ -346,7 +346,7 @@ fn is_staff(view: &AppView) -> bool {
 /// turns bad. A failed look changes nothing: the last lights stay, and nothing is told twice.
 async fn watch_glance<R: Runtime>(handle: tauri::AppHandle<R>, app: Arc<Frontdoor>) {
     use tauri_plugin_notification::NotificationExt;
-    let mut last: Option<GlanceDto> = None;
+    let mut last: Option<Glance> = None;
     loop {
         if is_staff(&app.view()) {
             match app.glance().await {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use frontdoor_core::console::{self as admin, DoctorReport, DoorChange, DoorSetup, DoorsView, Glance};
 use frontdoor_core::hub::{CallError, UnlockResponse};
-use frontdoor_ipc::{DoorSetupDto, DoorsDto, GlanceDto, UnlockView};
+use frontdoor_ipc::{DoorSetupDto, DoorsDto, UnlockView};
 use reqwest::Method;
 
 use super::mirror;
@@ -56,8 +56,7 @@ impl Frontdoor {
     }
 
     /// The space's health in four lights.
-    pub async fn glance(self: &Arc<Self>) -> Result<GlanceDto, Error> {
-        let glance: Glance = self.admin(Method::GET, "api/v1/admin/glance", None).await?;
-        mirror(&glance)
+    pub async fn glance(self: &Arc<Self>) -> Result<Glance, Error> {
+        self.admin(Method::GET, "api/v1/admin/glance", None).await
     }
 }

@@ -545,27 +545,7 @@ pub struct DoorsView {
 
 // ---- Health at a glance: `GET /api/v1/admin/glance` ----
 
-/// One light of the status strip.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Light {
-    /// `true` when all is well.
-    pub ok: bool,
-    /// In words (`Cobot connected`, `2 doors offline: Side, Cellar`).
-    pub words: String,
-}
-
-/// `GET /api/v1/admin/glance`: the space's health in four lights.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Glance {
-    /// The Cobot connection.
-    pub cobot: Light,
-    /// The last full sync and its age.
-    pub sync: Light,
-    /// Doors offline or unusable.
-    pub doors: Light,
-    /// Today's check-ins Cobot refused or has not confirmed after a retry.
-    pub check_ins: Light,
-}
+pub use frontdoor_ipc::{Glance, Light};
 
 // ---- Doctor: `GET /api/v1/admin/doctor` ----
 

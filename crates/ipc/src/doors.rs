@@ -156,13 +156,13 @@ pub struct DoorsDto {
     pub mqtt_broker: Option<String>,
 }
 
-/// The event the shell sends with a fresh [`GlanceDto`] (every half minute while staff are
+/// The event the shell sends with a fresh [`Glance`] (every half minute while staff are
 /// signed in).
 pub const GLANCE_EVENT: &str = "frontdoor://glance";
 
 /// One light of the status strip.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LightDto {
+pub struct Light {
     /// All well.
     pub ok: bool,
     /// In words.
@@ -171,20 +171,20 @@ pub struct LightDto {
 
 /// The status strip.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GlanceDto {
+pub struct Glance {
     /// Cobot connection.
-    pub cobot: LightDto,
+    pub cobot: Light,
     /// Last sync.
-    pub sync: LightDto,
+    pub sync: Light,
     /// Doors.
-    pub doors: LightDto,
+    pub doors: Light,
     /// Check-ins.
-    pub check_ins: LightDto,
+    pub check_ins: Light,
 }
 
-impl GlanceDto {
+impl Glance {
     /// The lights with their names, in the strip's order.
-    pub fn lights(&self) -> [(&'static str, &LightDto); 4] {
+    pub fn lights(&self) -> [(&'static str, &Light); 4] {
         [
             ("cobot", &self.cobot),
             ("sync", &self.sync),
@@ -195,8 +195,8 @@ impl GlanceDto {
 
     /// The lights that were fine in `before` and are bad now: what a desktop notification tells
     /// staff. The first look (no `before`) turned nothing: the strip shows it.
-    pub fn newly_bad(&self, before: Option<&GlanceDto>) -> Vec<String> {
-        let Some(before) = before.map(GlanceDto::lights) else {
+    pub fn newly_bad(&self, before: Option<&Glance>) -> Vec<String> {
+        let Some(before) = before.map(Glance::lights) else {
             return Vec::new();
         };
         self.lights()
@@ -212,12 +212,12 @@ impl GlanceDto {
 mod tests {
     use super::*;
 
-    fn glance(cobot: bool, doors: bool) -> GlanceDto {
-        let light = |ok: bool, words: &str| LightDto {
+    fn glance(cobot: bool, doors: bool) -> Glance {
+        let light = |ok: bool, words: &str| Light {
             ok,
             words: words.into(),
         };
-        GlanceDto {
+        Glance {
             cobot: light(cobot, if cobot { "Cobot connected" } else { "Cobot refused" }),
             sync: light(true, "Last sync just now"),
             doors: light(doors, if doors { "3 doors ready" } else { "1 door offline: Side" }),

@@ -2,7 +2,7 @@
 //! the hub says it. Loaded when the console opens and kept current by the shell, which asks the
 //! hub every half minute and sends a desktop notification when a light turns bad.
 
-use frontdoor_ipc::{GlanceDto, SyncProgressDto, GLANCE_EVENT, SYNC_PROGRESS_EVENT};
+use frontdoor_ipc::{Glance, SyncProgressDto, GLANCE_EVENT, SYNC_PROGRESS_EVENT};
 use yew::prelude::*;
 
 use super::NoArgs;
@@ -17,10 +17,10 @@ pub struct StripProps {
 }
 
 /// Asks the shell for the lights now.
-fn look(glance: &UseStateHandle<Option<GlanceDto>>) {
+fn look(glance: &UseStateHandle<Option<Glance>>) {
     let glance = glance.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        if let Ok(g) = tauri::call::<_, GlanceDto>("console_glance", &NoArgs {}).await {
+        if let Ok(g) = tauri::call::<_, Glance>("console_glance", &NoArgs {}).await {
             glance.set(Some(g));
         }
     });
@@ -28,12 +28,12 @@ fn look(glance: &UseStateHandle<Option<GlanceDto>>) {
 
 #[function_component(StatusStrip)]
 pub fn status_strip(props: &StripProps) -> Html {
-    let glance = use_state(|| None::<GlanceDto>);
+    let glance = use_state(|| None::<Glance>);
     {
         let glance = glance.clone();
         use_effect_with((), move |_| {
             let pushed = glance.clone();
-            let listener = tauri::listen::<GlanceDto>(GLANCE_EVENT, move |g| pushed.set(Some(g)));
+            let listener = tauri::listen::<Glance>(GLANCE_EVENT, move |g| pushed.set(Some(g)));
             // A sync that ended changes the sync light (and often Cobot's): look again then.
             let synced = tauri::listen::<SyncProgressDto>(SYNC_PROGRESS_EVENT, move |p| {
                 if matches!(p.phase.as_str(), "done" | "failed") {
