@@ -21,7 +21,7 @@ use frontdoor_core::console::{
     ExtraGroupsOfMember, GroupChange, GroupSetup, IntervalChange, MemberRow, PlanChange, SetupChange, SyncPanel,
 };
 use frontdoor_core::hub::Code;
-use frontdoor_ipc::{ConsoleView, ErrorDto, GroupDto, RedirectKind, SavedFileDto, SyncProgressDto};
+use frontdoor_ipc::{ConsoleView, ErrorDto, GroupDto, RedirectKind, SavedFileDto, SyncPhase, SyncProgress};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -149,11 +149,11 @@ impl Frontdoor {
             Err(e) => note(e)?,
         }
         match cobot {
-            Ok(c) => view.cobot = Some(mirror(&c)?),
+            Ok(c) => view.cobot = Some(c),
             Err(e) => note(e)?,
         }
         match sync {
-            Ok(s) => view.sync = Some(mirror(&s)?),
+            Ok(s) => view.sync = Some(s),
             Err(e) => note(e)?,
         }
         match members {
@@ -230,7 +230,7 @@ impl Frontdoor {
     /// events), handing each step to `progress`; reloads the console when it ends.
     pub async fn sync_now(
         self: &Arc<Self>,
-        progress: impl Fn(SyncProgressDto) + Send + Sync + 'static,
+        progress: impl Fn(SyncProgress) + Send + Sync + 'static,
     ) -> Result<ConsoleView, Error> {
         self.admin::<serde_json::Value>(Method::POST, "api/v1/admin/sync/start", Some(serde_json::json!({})))
             .await?;
@@ -254,21 +254,19 @@ impl Frontdoor {
                         let progress = &progress;
                         async move {
                             admin::follow_sync(&http, &hub_url, &session, 10_000, |p| {
-                                if let Ok(dto) = mirror::<_, SyncProgressDto>(&p) {
-                                    progress(dto);
-                                }
+                                progress(p);
                             })
                             .await
                         }
                     })
                     .await;
                 match followed {
-                    Ok(Some(last)) if matches!(last.phase.as_str(), "done" | "failed") => break,
+                    Ok(Some(last)) if last.phase.is_finished() => break,
                     Ok(_) => continue,
                     Err(e) => {
                         tracing::info!("following the sync's progress ended: {e}");
-                        progress(SyncProgressDto {
-                            phase: "failed".into(),
+                        progress(SyncProgress {
+                            phase: SyncPhase::Failed,
                             done: 0,
                             total: None,
                             message: format!(

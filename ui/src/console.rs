@@ -17,8 +17,8 @@ mod sort_header;
 use std::collections::BTreeSet;
 
 use frontdoor_ipc::{
-    ConnectionState, ConsoleView, ErrorDto, GroupDto, MemberRowDto, PlanDto, SavedFileDto, SyncProgressDto, SyncRunDto,
-    SYNC_PROGRESS_EVENT,
+    ConnectionState, ConsoleView, ErrorDto, GroupDto, MemberRowDto, PlanDto, SavedFileDto, SyncPhase, SyncProgress,
+    SyncRun, SYNC_PROGRESS_EVENT,
 };
 use serde::Serialize;
 use web_sys::HtmlInputElement;
@@ -77,7 +77,7 @@ struct State {
 /// The sync's progress as the hub pushed it (through the shell), kept apart from the answers:
 /// only the hub's events and the Sync-now button write it. The shell follows a sync until it
 /// reports `done` or `failed`, so the last phase shown is never a stale one.
-type Progress = UseStateHandle<Option<SyncProgressDto>>;
+type Progress = UseStateHandle<Option<SyncProgress>>;
 
 type Handle = UseStateHandle<State>;
 
@@ -138,8 +138,8 @@ fn setup(props: &ConsoleProps) -> Html {
     {
         let (state, progress) = (state.clone(), progress.clone());
         use_effect_with((), move |_| {
-            let listener = tauri::listen::<SyncProgressDto>(SYNC_PROGRESS_EVENT, move |p| {
-                let finished = matches!(p.phase.as_str(), "done" | "failed");
+            let listener = tauri::listen::<SyncProgress>(SYNC_PROGRESS_EVENT, move |p| {
+                let finished = p.phase.is_finished();
                 progress.set(Some(p));
                 if finished {
                     act(&state, "console", NoArgs {}, None);
@@ -733,8 +733,8 @@ fn cobot_tab(props: &CobotProps) -> Html {
     let sync_now = {
         let (state, progress) = (props.state.clone(), props.progress.clone());
         Callback::from(move |_| {
-            progress.set(Some(SyncProgressDto {
-                phase: "starting".into(),
+            progress.set(Some(SyncProgress {
+                phase: SyncPhase::Starting,
                 done: 0,
                 total: None,
                 message: "Starting the sync…".into(),
@@ -799,11 +799,11 @@ fn cobot_tab(props: &CobotProps) -> Html {
                     </form>
                     { field_error(&props.state, "minutes") }
                 }
-                <button id="sync-now" class="primary" onclick={sync_now} disabled={progress.as_ref().is_some_and(|p| !matches!(p.phase.as_str(), "done" | "failed"))}>{"Sync now"}</button>
+                <button id="sync-now" class="primary" onclick={sync_now} disabled={progress.as_ref().is_some_and(|p| !p.phase.is_finished())}>{"Sync now"}</button>
                 if let Some(p) = &progress {
-                    <div id="sync-progress" data-phase={p.phase.clone()}>
+                    <div id="sync-progress" data-phase={p.phase.as_str()}>
                         <progress max={p.total.unwrap_or(0).max(1).to_string()} value={p.done.to_string()}></progress>
-                        <span>{ format!(" {}: {}", p.phase, p.message) }</span>
+                        <span>{ format!(" {}: {}", p.phase.as_str(), p.message) }</span>
                     </div>
                 }
                 if let Some(sync) = &props.view.sync {
@@ -827,7 +827,7 @@ fn when(rfc3339: &str) -> String {
 }
 
 /// One sync run with its report in words.
-fn run_row(run: &SyncRunDto) -> Html {
+fn run_row(run: &SyncRun) -> Html {
     let r = &run.report;
     let count = |k: &str| r.get(k).and_then(|v| v.as_u64()).map(|n| n.to_string());
     let list = |k: &str| {

@@ -127,24 +127,7 @@ pub struct SetupChange {
 // ---- Cobot connection (the plug): `GET /api/v1/admin/cobot` ----
 
 /// Where the space's Cobot connection stands: the app's type, so both ends hold one definition.
-pub use frontdoor_ipc::ConnectionState;
-
-/// The connection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CobotConnection {
-    /// Where it stands.
-    pub state: ConnectionState,
-    /// `console` (connected here, space-owned) or `environment` (a token given to the hub at start).
-    pub source: Option<String>,
-    /// When it was connected (RFC 3339).
-    pub since: Option<String>,
-    /// Who connected it (name).
-    pub by: Option<String>,
-    /// The scopes Cobot granted.
-    pub scopes: Vec<String>,
-    /// In words, for the console.
-    pub message: String,
-}
+pub use frontdoor_ipc::{CobotConnection, ConnectionState};
 
 /// `POST /api/v1/admin/cobot/connect`: begins the plug's OAuth flow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,54 +146,13 @@ pub struct ConnectStarted {
 
 // ---- Sync panel: `GET /api/v1/admin/sync/runs`, `POST /api/v1/admin/sync` ----
 
-/// One sync run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyncRun {
-    /// `full` or the webhook event.
-    pub kind: String,
-    /// RFC 3339.
-    pub started_at: String,
-    /// RFC 3339.
-    pub finished_at: String,
-    /// Whether it applied.
-    pub ok: bool,
-    /// The report (counts, added/removed/changed, unknown identifiers, members without a Cobot
-    /// user, plans without assignment, assignments naming plans Cobot lacks, error).
-    pub report: serde_json::Value,
-}
-
-/// The panel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyncPanel {
-    /// Newest first.
-    pub runs: Vec<SyncRun>,
-    /// When the next scheduled full sync runs (RFC 3339), if scheduled.
-    pub next_at: Option<String>,
-    /// Minutes between full syncs.
-    pub interval_minutes: u64,
-    /// The sync under way, if one is.
-    pub running: Option<SyncProgress>,
-}
+pub use frontdoor_ipc::{SyncPanel, SyncPhase, SyncProgress, SyncRun};
 
 /// `PUT /api/v1/admin/sync/interval`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntervalChange {
     /// Minutes, 5 to 1,440.
     pub minutes: u64,
-}
-
-/// A sync's progress, pushed as server-sent events (`GET /api/v1/admin/sync/events`, one JSON
-/// object per `data:` line) while it runs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyncProgress {
-    /// `plans`, `memberships`, `custom_fields`, `applying`, `done`, `failed`.
-    pub phase: String,
-    /// Items read so far in this phase.
-    pub done: u64,
-    /// Items expected, when known.
-    pub total: Option<u64>,
-    /// In words.
-    pub message: String,
 }
 
 // ---- Members: `GET /api/v1/admin/members` ----

@@ -479,10 +479,12 @@ mod tests;
 
 mod doctor;
 mod doors;
+mod sync;
 pub use doctor::*;
 pub use doors::*;
+pub use sync::*;
 
-/// Name of the event the shell emits with a [`SyncProgressDto`] while a sync it started runs.
+/// Name of the event the shell emits with a [`SyncProgress`] while a sync it started runs.
 pub const SYNC_PROGRESS_EVENT: &str = "frontdoor://sync-progress";
 
 /// The staff console as the shell last loaded it from the hub (staff only). Each part is `None`
@@ -492,9 +494,9 @@ pub struct ConsoleView {
     /// Groups, plans and their groups, the extra-groups switch, doors.
     pub access: Option<AccessSetupDto>,
     /// The space's Cobot connection.
-    pub cobot: Option<CobotConnectionDto>,
+    pub cobot: Option<CobotConnection>,
     /// Sync runs, schedule, the sync under way.
-    pub sync: Option<SyncPanelDto>,
+    pub sync: Option<SyncPanel>,
     /// Every synced member with groups and door verdicts.
     pub members: Vec<MemberRowDto>,
     /// The setup's change trail, newest first.
@@ -587,61 +589,20 @@ pub enum ConnectionState {
     Refused,
 }
 
-/// The Cobot connection.
+/// The connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CobotConnectionDto {
+pub struct CobotConnection {
     /// Where it stands.
     pub state: ConnectionState,
-    /// `console` or `environment`.
+    /// `console` (connected here, space-owned) or `environment` (a token given to the hub at start).
     pub source: Option<String>,
-    /// Since (RFC 3339).
+    /// When it was connected (RFC 3339).
     pub since: Option<String>,
-    /// By whom.
+    /// Who connected it (name).
     pub by: Option<String>,
-    /// Scopes granted.
+    /// The scopes Cobot granted.
     pub scopes: Vec<String>,
-    /// In words.
-    pub message: String,
-}
-
-/// A sync run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyncRunDto {
-    /// `full` or the webhook event.
-    pub kind: String,
-    /// RFC 3339.
-    pub started_at: String,
-    /// RFC 3339.
-    pub finished_at: String,
-    /// Applied.
-    pub ok: bool,
-    /// The report (JSON).
-    pub report: serde_json::Value,
-}
-
-/// The sync panel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyncPanelDto {
-    /// Newest first.
-    pub runs: Vec<SyncRunDto>,
-    /// Next scheduled run.
-    pub next_at: Option<String>,
-    /// Minutes between syncs.
-    pub interval_minutes: u64,
-    /// The sync under way.
-    pub running: Option<SyncProgressDto>,
-}
-
-/// A sync's progress.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyncProgressDto {
-    /// Phase.
-    pub phase: String,
-    /// Done in this phase.
-    pub done: u64,
-    /// Expected.
-    pub total: Option<u64>,
-    /// In words.
+    /// In words, for the console.
     pub message: String,
 }
 

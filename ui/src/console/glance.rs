@@ -2,7 +2,7 @@
 //! the hub says it. Loaded when the console opens and kept current by the shell, which asks the
 //! hub every half minute and sends a desktop notification when a light turns bad.
 
-use frontdoor_ipc::{Glance, SyncProgressDto, GLANCE_EVENT, SYNC_PROGRESS_EVENT};
+use frontdoor_ipc::{Glance, SyncProgress, GLANCE_EVENT, SYNC_PROGRESS_EVENT};
 use yew::prelude::*;
 
 use super::NoArgs;
@@ -35,8 +35,8 @@ pub fn status_strip(props: &StripProps) -> Html {
             let pushed = glance.clone();
             let listener = tauri::listen::<Glance>(GLANCE_EVENT, move |g| pushed.set(Some(g)));
             // A sync that ended changes the sync light (and often Cobot's): look again then.
-            let synced = tauri::listen::<SyncProgressDto>(SYNC_PROGRESS_EVENT, move |p| {
-                if matches!(p.phase.as_str(), "done" | "failed") {
+            let synced = tauri::listen::<SyncProgress>(SYNC_PROGRESS_EVENT, move |p| {
+                if p.phase.is_finished() {
                     look(&glance);
                 }
             });

@@ -27,6 +27,7 @@ use std::sync::{Arc, RwLock};
 
 use frontdoor_core::access::PlanMatch;
 use frontdoor_core::cobot::{self, Cobot};
+use frontdoor_core::console::SyncPhase;
 use frontdoor_core::links::Subdomain;
 use frontdoor_core::secret::AccessToken;
 use jiff::Timestamp;
@@ -387,15 +388,19 @@ impl Syncer {
         let outcome = async {
             calls += 1;
             let plans = self.cobot.plans(token, &self.space).await?;
-            progress.read("plans", plans.items.len(), "memberships");
+            progress.read(SyncPhase::Plans, plans.items.len(), Some(SyncPhase::Memberships));
             calls += 1;
             let memberships = self.cobot.memberships(token, &self.space).await?;
-            progress.read("memberships", memberships.items.len(), "custom_fields");
+            progress.read(
+                SyncPhase::Memberships,
+                memberships.items.len(),
+                Some(SyncPhase::CustomFields),
+            );
             // Read whatever the switch says, so turning extra groups on in the console counts
             // at once, with values no older than this sync.
             calls += 1;
             let fields = self.cobot.custom_fields(token, &self.space).await?;
-            progress.read("custom_fields", fields.items.len(), "");
+            progress.read(SyncPhase::CustomFields, fields.items.len(), None);
             Ok::<_, Error>((plans, memberships, fields))
         }
         .await;

@@ -17,7 +17,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontdoor_core::console::{SyncPanel, SyncProgress, SyncRun};
+use frontdoor_core::console::{SyncPanel, SyncPhase, SyncProgress, SyncRun};
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::OptionalExtension;
 use tokio::sync::{broadcast, watch};
@@ -67,9 +67,9 @@ impl Default for Progress {
     }
 }
 
-fn progress(phase: &str, done: u64, total: Option<u64>, message: impl Into<String>) -> SyncProgress {
+fn progress(phase: SyncPhase, done: u64, total: Option<u64>, message: impl Into<String>) -> SyncProgress {
     SyncProgress {
-        phase: phase.into(),
+        phase,
         done,
         total,
         message: message.into(),
@@ -114,15 +114,15 @@ impl Progress {
     }
 
     /// A phase's count.
-    pub fn report(&self, phase: &str, done: u64, total: Option<u64>, message: impl Into<String>) {
+    pub fn report(&self, phase: SyncPhase, done: u64, total: Option<u64>, message: impl Into<String>) {
         self.set(true, progress(phase, done, total, message), false);
     }
 
     /// The sync ended: `done` with the number of members, or `failed` with why.
     pub fn end(&self, ended: Ended) {
         let next = match ended {
-            Ended::Done { members, words } => progress("done", members, Some(members), words),
-            Ended::Failed { words } => progress("failed", 0, None, words),
+            Ended::Done { members, words } => progress(SyncPhase::Done, members, Some(members), words),
+            Ended::Failed { words } => progress(SyncPhase::Failed, 0, None, words),
         };
         self.set(false, next, false);
     }
@@ -154,28 +154,40 @@ impl Progress {
 }
 
 pub(crate) fn starting() -> SyncProgress {
-    progress("plans", 0, None, "Reading the space's plans from Cobot…")
+    progress(SyncPhase::Plans, 0, None, "Reading the space's plans from Cobot…")
 }
 
 impl Progress {
     /// A phase read `count` items; `next` (if any) begins.
-    pub fn read(&self, phase: &str, count: usize, next: &str) {
+    pub fn read(&self, phase: SyncPhase, count: usize, next: Option<SyncPhase>) {
         let count = count as u64;
         let noun = match phase {
-            "plans" => "plans",
-            "memberships" => "memberships",
-            _ => "memberships' custom fields",
+            SyncPhase::Plans => "plans",
+            SyncPhase::Memberships => "memberships",
+            SyncPhase::CustomFields
+            | SyncPhase::Starting
+            | SyncPhase::Applying
+            | SyncPhase::Done
+            | SyncPhase::Failed => "memberships' custom fields",
         };
         self.report(phase, count, Some(count), format!("Read {count} {noun} from Cobot."));
         match next {
-            "memberships" => self.report(
-                next,
+            Some(SyncPhase::Memberships) => self.report(
+                SyncPhase::Memberships,
                 0,
                 None,
                 "Reading the memberships from Cobot (Cobot allows this a few times a minute, so it may wait)…",
             ),
-            "custom_fields" => self.report(next, 0, None, "Reading the memberships' custom fields from Cobot…"),
-            _ => {}
+            Some(SyncPhase::CustomFields) => self.report(
+                SyncPhase::CustomFields,
+                0,
+                None,
+                "Reading the memberships' custom fields from Cobot…",
+            ),
+            Some(
+                SyncPhase::Starting | SyncPhase::Plans | SyncPhase::Applying | SyncPhase::Done | SyncPhase::Failed,
+            )
+            | None => {}
         }
     }
 
@@ -183,7 +195,7 @@ impl Progress {
     pub fn applying(&self, members: usize) {
         let members = members as u64;
         self.report(
-            "applying",
+            SyncPhase::Applying,
             0,
             Some(members),
             format!("Saving {members} members with a Cobot account to the hub's copy…"),
