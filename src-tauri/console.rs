@@ -21,7 +21,7 @@ use frontdoor_core::console::{
     ExtraGroupsOfMember, GroupChange, GroupSetup, IntervalChange, MemberRow, PlanChange, SetupChange, SyncPanel,
 };
 use frontdoor_core::hub::Code;
-use frontdoor_ipc::{ConsoleView, ErrorDto, GroupDto, RedirectKind, SavedFileDto, SyncPhase, SyncProgress};
+use frontdoor_ipc::{ConsoleView, ErrorDto, RedirectKind, SavedFileDto, SyncPhase, SyncProgress};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -145,7 +145,7 @@ impl Frontdoor {
             Ok(())
         };
         match access {
-            Ok(a) => view.access = Some(mirror(&a)?),
+            Ok(a) => view.access = Some(a),
             Err(e) => note(e)?,
         }
         match cobot {
@@ -157,11 +157,11 @@ impl Frontdoor {
             Err(e) => note(e)?,
         }
         match members {
-            Ok(m) => view.members = mirror(&m)?,
+            Ok(m) => view.members = m,
             Err(e) => note(e)?,
         }
         match changes {
-            Ok(c) => view.changes = mirror(&c)?,
+            Ok(c) => view.changes = c,
             Err(e) => note(e)?,
         }
         view.errors = errors;
@@ -169,8 +169,7 @@ impl Frontdoor {
     }
 
     /// Creates or replaces a group; the hub validates it (field errors come back by field).
-    pub async fn save_group(self: &Arc<Self>, group: GroupDto, version: u64) -> Result<ConsoleView, Error> {
-        let group: GroupSetup = mirror(&group)?;
+    pub async fn save_group(self: &Arc<Self>, group: GroupSetup, version: u64) -> Result<ConsoleView, Error> {
         let path = format!("api/v1/admin/access/groups/{}", admin::segment(&group.id));
         let body = serde_json::to_value(GroupChange { version, group }).map_err(|e| Error::Internal(e.to_string()))?;
         self.admin::<AccessSetup>(Method::PUT, &path, Some(body)).await?;

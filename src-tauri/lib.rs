@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use frontdoor_core::auth::IssuerPolicy;
 use frontdoor_ipc::{
-    ActivityFilterDto, ActivityPageDto, AppView, CheckInsDto, ConsoleView, DoctorReport, DoorLatencyDto, DoorSetupDto,
-    DoorsDto, ErrorDto, Glance, GroupDto, QrCodesDto, RedirectKind, Role, SavedFileDto, UnlockAnswer, UnlockView,
+    ActivityFilterDto, ActivityPage, AppView, CheckInsDto, ConsoleView, DoctorReport, DoorLatency, DoorSetupDto,
+    DoorsDto, ErrorDto, Glance, GroupSetup, QrCodesDto, RedirectKind, Role, SavedFileDto, UnlockAnswer, UnlockView,
     GLANCE_EVENT, SYNC_PROGRESS_EVENT, VIEW_CHANGED_EVENT,
 };
 use tauri::{Emitter, Manager, Runtime};
@@ -106,7 +106,7 @@ async fn console(app: App<'_>) -> Result<ConsoleView, ErrorDto> {
 }
 
 #[tauri::command]
-async fn console_save_group(app: App<'_>, group: GroupDto, version: u64) -> Result<ConsoleView, ErrorDto> {
+async fn console_save_group(app: App<'_>, group: GroupSetup, version: u64) -> Result<ConsoleView, ErrorDto> {
     Ok(app.save_group(group, version).await?)
 }
 
@@ -168,12 +168,12 @@ async fn console_activity(
     app: App<'_>,
     filter: ActivityFilterDto,
     before_id: Option<i64>,
-) -> Result<ActivityPageDto, ErrorDto> {
+) -> Result<ActivityPage, ErrorDto> {
     Ok(app.activity(&filter, before_id).await?)
 }
 
 #[tauri::command]
-async fn console_door_latency(app: App<'_>) -> Result<Vec<DoorLatencyDto>, ErrorDto> {
+async fn console_door_latency(app: App<'_>) -> Result<Vec<DoorLatency>, ErrorDto> {
     Ok(app.door_latency().await?)
 }
 

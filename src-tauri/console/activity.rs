@@ -6,10 +6,9 @@ use std::time::Duration;
 
 use frontdoor_core::console::{self as admin, ActivityPage, DoorLatency, RemoteOpen};
 use frontdoor_core::hub::{CallError, UnlockResponse};
-use frontdoor_ipc::{ActivityFilterDto, ActivityPageDto, DoorLatencyDto, SavedFileDto, UnlockView};
+use frontdoor_ipc::{ActivityFilterDto, SavedFileDto, UnlockView};
 use reqwest::Method;
 
-use super::mirror;
 use crate::downloads::{self, Downloads};
 use crate::frontdoor::{unlock_view, Error, Frontdoor};
 
@@ -53,16 +52,14 @@ impl Frontdoor {
         self: &Arc<Self>,
         filter: &ActivityFilterDto,
         before_id: Option<i64>,
-    ) -> Result<ActivityPageDto, Error> {
+    ) -> Result<ActivityPage, Error> {
         let path = with_query("api/v1/admin/activity", &query(filter, before_id));
-        let page: ActivityPage = self.admin(Method::GET, &path, None).await?;
-        mirror(&page)
+        self.admin(Method::GET, &path, None).await
     }
 
     /// Every door's opening times (p50 and p95 over its latest openings).
-    pub async fn door_latency(self: &Arc<Self>) -> Result<Vec<DoorLatencyDto>, Error> {
-        let doors: Vec<DoorLatency> = self.admin(Method::GET, "api/v1/admin/doors/latency", None).await?;
-        mirror(&doors)
+    pub async fn door_latency(self: &Arc<Self>) -> Result<Vec<DoorLatency>, Error> {
+        self.admin(Method::GET, "api/v1/admin/doors/latency", None).await
     }
 
     /// Staff open `door` for a visitor, with a reason for the audit log. The hub opens it through

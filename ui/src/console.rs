@@ -17,7 +17,7 @@ mod sort_header;
 use std::collections::BTreeSet;
 
 use frontdoor_ipc::{
-    ConnectionState, ConsoleView, ErrorDto, GroupDto, MemberRowDto, PlanDto, SavedFileDto, SyncPhase, SyncProgress,
+    ConnectionState, ConsoleView, ErrorDto, GroupSetup, MemberRow, PlanSetup, SavedFileDto, SyncPhase, SyncProgress,
     SyncRun, SYNC_PROGRESS_EVENT,
 };
 use serde::Serialize;
@@ -227,7 +227,7 @@ fn members(props: &TabProps) -> Html {
     let sort = use_state(|| (MemberSort::Name, false));
     let picked = use_state(|| None::<String>);
     let q = query.to_lowercase();
-    let mut rows: Vec<MemberRowDto> = props
+    let mut rows: Vec<MemberRow> = props
         .view
         .members
         .iter()
@@ -307,7 +307,7 @@ fn members(props: &TabProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct MemberDetailProps {
-    member: MemberRowDto,
+    member: MemberRow,
     view: ConsoleView,
     state: Handle,
 }
@@ -397,7 +397,7 @@ fn member_detail(props: &MemberDetailProps) -> Html {
 
 #[derive(Serialize)]
 struct GroupArgs {
-    group: GroupDto,
+    group: GroupSetup,
     version: u64,
 }
 
@@ -423,14 +423,14 @@ struct ExtraArgs {
 
 #[function_component(AccessTab)]
 fn access_tab(props: &TabProps) -> Html {
-    let editing = use_state(|| None::<GroupDto>);
+    let editing = use_state(|| None::<GroupSetup>);
     let Some(access) = props.view.access.clone() else {
         return html! { <p class="muted">{"The access setup could not be loaded."}</p> };
     };
     let version = access.version;
     let new_group = {
         let editing = editing.clone();
-        Callback::from(move |_| editing.set(Some(GroupDto::default())))
+        Callback::from(move |_| editing.set(Some(GroupSetup::default())))
     };
     let extra = {
         let state = props.state.clone();
@@ -519,16 +519,16 @@ fn access_tab(props: &TabProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct GroupFormProps {
-    group: GroupDto,
-    doors: Vec<frontdoor_ipc::DoorRefDto>,
+    group: GroupSetup,
+    doors: Vec<frontdoor_ipc::DoorRef>,
     time_zone: String,
     version: u64,
     state: Handle,
-    editing: UseStateHandle<Option<GroupDto>>,
+    editing: UseStateHandle<Option<GroupSetup>>,
 }
 
 /// Checks a form before it is sent, in words; the hub checks everything again.
-fn check_group(group: &GroupDto) -> Vec<(&'static str, String)> {
+fn check_group(group: &GroupSetup) -> Vec<(&'static str, String)> {
     let mut wrong = Vec::new();
     if group.id.trim().is_empty() {
         wrong.push(("group.id", "Give the group an identifier, e.g. Members.".to_string()));
@@ -640,7 +640,7 @@ fn group_form(props: &GroupFormProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct PlanRowProps {
-    plan: PlanDto,
+    plan: PlanSetup,
     groups: Vec<String>,
     version: u64,
     state: Handle,

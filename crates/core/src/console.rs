@@ -21,63 +21,7 @@ pub struct FieldErrors {
 
 // ---- Access setup: `GET /api/v1/admin/access` and its changes ----
 
-/// A user group: an external identifier staff also type into the custom field, the doors it
-/// opens, and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupSetup {
-    /// External identifier (`Members`, `Staff`); unique without regard to case.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Door ids it opens.
-    pub doors: Vec<String>,
-    /// Weekly schedule in the space's time zone (`Mon-Fri 07:00-22:00; Sat 10:00-16:00`);
-    /// `None`: always.
-    pub schedule: Option<String>,
-}
-
-/// A Cobot plan as the hub last synced it, with the groups it gives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlanSetup {
-    /// Cobot's plan id (the key of the assignment).
-    pub plan_id: String,
-    /// Cobot's name for it.
-    pub name: String,
-    /// Synced memberships on it.
-    pub members: u32,
-    /// Groups it gives.
-    pub groups: Vec<String>,
-}
-
-/// A door as the console lists it for picking.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DoorRef {
-    /// Door id.
-    pub id: String,
-    /// Door name.
-    pub name: String,
-}
-
-/// The whole access setup.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccessSetup {
-    /// User groups.
-    pub groups: Vec<GroupSetup>,
-    /// Cobot's plans with their groups (assignments naming plans Cobot lacks are in
-    /// `unknown_plans`).
-    pub plans: Vec<PlanSetup>,
-    /// Assignments (by plan id or name) that match no synced plan.
-    pub unknown_plans: Vec<String>,
-    /// Extra groups from the membership custom field `smart_spaces_access_additional_units`.
-    pub extra_groups: bool,
-    /// The doors.
-    pub doors: Vec<DoorRef>,
-    /// The space's time zone (schedules are in it).
-    pub time_zone: String,
-    /// Grows with every change; a change names the version it was made on (`If-Match`-like),
-    /// so two staff editing at once cannot overwrite each other unknowingly.
-    pub version: u64,
-}
+pub use frontdoor_ipc::{AccessSetup, DoorRef, GroupSetup, PlanSetup, SetupChange};
 
 /// `PUT /api/v1/admin/access/groups/{id}`: create or replace a group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,23 +49,6 @@ pub struct ExtraGroupsChange {
     pub version: u64,
     /// On or off.
     pub enabled: bool,
-}
-
-/// One change to the setup, for the audit trail (`GET /api/v1/admin/access/changes`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SetupChange {
-    /// RFC 3339.
-    pub at: String,
-    /// Cobot user id of the staff member.
-    pub by: String,
-    /// Their name.
-    pub by_name: String,
-    /// What changed, in words ("group Members", "plan Flex Desk", "extra groups").
-    pub what: String,
-    /// Before, as JSON (`null` when created).
-    pub before: serde_json::Value,
-    /// After, as JSON (`null` when removed).
-    pub after: serde_json::Value,
 }
 
 // ---- Cobot connection (the plug): `GET /api/v1/admin/cobot` ----
@@ -157,52 +84,7 @@ pub struct IntervalChange {
 
 // ---- Members: `GET /api/v1/admin/members` ----
 
-/// Where a member's group comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupGrant {
-    /// Group id.
-    pub group: String,
-    /// "Plan Flex Desk", "extra group from the membership".
-    pub from: String,
-}
-
-/// One door for one member now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DoorVerdict {
-    /// Door id.
-    pub door: String,
-    /// Door name.
-    pub name: String,
-    /// Opens now.
-    pub allowed: bool,
-    /// Why, in words.
-    pub reasons: Vec<String>,
-}
-
-/// A synced member as staff see them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberRow {
-    /// Cobot membership id.
-    pub membership_id: String,
-    /// Name.
-    pub name: String,
-    /// Email.
-    pub email: Option<String>,
-    /// Plan names.
-    pub plans: Vec<String>,
-    /// Active now.
-    pub active: bool,
-    /// "active", "ended on …", "starts on …".
-    pub status: String,
-    /// Groups with where each came from.
-    pub groups: Vec<GroupGrant>,
-    /// Identifiers in the custom field that name no group (reported, never granted).
-    pub unknown_extra_groups: Vec<String>,
-    /// The raw custom-field value.
-    pub extra_groups: Option<String>,
-    /// Every door now.
-    pub doors: Vec<DoorVerdict>,
-}
+pub use frontdoor_ipc::{DoorVerdict, GroupGrant, MemberRow};
 
 /// `PUT /api/v1/admin/members/{membership_id}/extra_groups`: written to Cobot's custom field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -213,71 +95,13 @@ pub struct ExtraGroupsOfMember {
 
 // ---- Activity: `GET /api/v1/admin/activity`, `…/activity.csv`, remote opens, latency ----
 
-/// One row of the audit log as staff see it (`GET /api/v1/admin/activity`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ActivityRow {
-    /// The row's id; newer rows have larger ids (the key for paging).
-    pub id: i64,
-    /// When the request came (RFC 3339).
-    pub at: String,
-    /// When the last request of a burst came (RFC 3339), for `count` > 1.
-    pub last_at: Option<String>,
-    /// The Cobot user id, when the request had a valid session.
-    pub user_id: Option<String>,
-    /// Their name from the members snapshot, when known.
-    pub who: Option<String>,
-    /// Whether they were staff.
-    pub staff: bool,
-    /// The door id as asked for.
-    pub door: String,
-    /// The door's name (`None` for a door the hub does not have).
-    pub door_name: Option<String>,
-    /// `opened`, `refused`, `failed`, `merged`, `opening` (under way) or `interrupted`.
-    pub outcome: String,
-    /// The hub's code for a refusal or failure (`no_access`, `slow_down`, …).
-    pub code: Option<String>,
-    /// Why, in words; a staff remote open has `staff_remote` and staff's reason here.
-    pub reasons: Vec<String>,
-    /// What the door's driver reported.
-    pub driver_result: Option<String>,
-    /// The hub's handling time in milliseconds (relay round trip included).
-    pub latency_ms: f64,
-    /// Requests the row stands for (a burst of one person's same refusal within a minute).
-    pub count: u32,
-    /// What happened about checking in (`queued`, `already_today`, …).
-    pub check_in: Option<String>,
-}
-
-/// A page of the audit log, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ActivityPage {
-    /// The rows.
-    pub rows: Vec<ActivityRow>,
-    /// Pass as `before_id` for the next (older) page; `None` when this was the last.
-    pub next_before_id: Option<i64>,
-}
+pub use frontdoor_ipc::{ActivityPage, ActivityRow, DoorLatency};
 
 /// `POST /api/v1/admin/doors/{door}/open`: staff open a door remotely (for a visitor).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemoteOpen {
     /// Why, for the audit log: 1 to 200 characters.
     pub reason: String,
-}
-
-/// One door's opening times (`GET /api/v1/admin/doors/latency`), over its last
-/// [`LATENCY_WINDOW`] `opened` audit rows; nearest-rank percentiles.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DoorLatency {
-    /// Door id.
-    pub door: String,
-    /// Door name.
-    pub name: String,
-    /// The `opened` rows the figures come from (at most [`LATENCY_WINDOW`]).
-    pub count: u32,
-    /// Median handling time in microseconds; `None` without rows.
-    pub p50_us: Option<u64>,
-    /// 95th percentile in microseconds; `None` without rows.
-    pub p95_us: Option<u64>,
 }
 
 /// How many of a door's latest `opened` rows its latency figures cover.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::DoorLatencyDto;
+use crate::DoorLatency;
 
 /// How the hub reaches a door's device (the secret is never part of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,7 +142,7 @@ pub struct DoorRowDto {
     /// Last opening (RFC 3339).
     pub last_opened_at: Option<String>,
     /// Opening times.
-    pub latency: DoorLatencyDto,
+    pub latency: DoorLatency,
     /// Groups that open it.
     pub groups: Vec<String>,
 }

@@ -477,11 +477,17 @@ impl ErrorDto {
 #[cfg(test)]
 mod tests;
 
+mod access;
+mod activity;
 mod doctor;
 mod doors;
+mod members;
 mod sync;
+pub use access::*;
+pub use activity::*;
 pub use doctor::*;
 pub use doors::*;
+pub use members::*;
 pub use sync::*;
 
 /// Name of the event the shell emits with a [`SyncProgress`] while a sync it started runs.
@@ -492,88 +498,17 @@ pub const SYNC_PROGRESS_EVENT: &str = "frontdoor://sync-progress";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct ConsoleView {
     /// Groups, plans and their groups, the extra-groups switch, doors.
-    pub access: Option<AccessSetupDto>,
+    pub access: Option<AccessSetup>,
     /// The space's Cobot connection.
     pub cobot: Option<CobotConnection>,
     /// Sync runs, schedule, the sync under way.
     pub sync: Option<SyncPanel>,
     /// Every synced member with groups and door verdicts.
-    pub members: Vec<MemberRowDto>,
+    pub members: Vec<MemberRow>,
     /// The setup's change trail, newest first.
-    pub changes: Vec<SetupChangeDto>,
+    pub changes: Vec<SetupChange>,
     /// Parts that could not be loaded.
     pub errors: Vec<ErrorDto>,
-}
-
-/// A user group (mirrors the hub's `GroupSetup`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct GroupDto {
-    /// External identifier.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Door ids.
-    pub doors: Vec<String>,
-    /// Weekly schedule, or `None` for always.
-    pub schedule: Option<String>,
-}
-
-/// A Cobot plan with its groups.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlanDto {
-    /// Cobot plan id.
-    pub plan_id: String,
-    /// Name.
-    pub name: String,
-    /// Members on it.
-    pub members: u32,
-    /// Groups it gives.
-    pub groups: Vec<String>,
-}
-
-/// A door for picking.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DoorRefDto {
-    /// Id.
-    pub id: String,
-    /// Name.
-    pub name: String,
-}
-
-/// The access setup.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccessSetupDto {
-    /// Groups.
-    pub groups: Vec<GroupDto>,
-    /// Plans.
-    pub plans: Vec<PlanDto>,
-    /// Assignments naming plans Cobot lacks.
-    pub unknown_plans: Vec<String>,
-    /// The extra-groups switch.
-    pub extra_groups: bool,
-    /// Doors.
-    pub doors: Vec<DoorRefDto>,
-    /// The space's time zone.
-    pub time_zone: String,
-    /// The version changes are made on.
-    pub version: u64,
-}
-
-/// One change of the setup.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SetupChangeDto {
-    /// RFC 3339.
-    pub at: String,
-    /// Cobot user id.
-    pub by: String,
-    /// Name.
-    pub by_name: String,
-    /// What.
-    pub what: String,
-    /// Before (JSON).
-    pub before: serde_json::Value,
-    /// After (JSON).
-    pub after: serde_json::Value,
 }
 
 /// Where the space's Cobot connection stands. Defined once, here: the hub answers it (through
@@ -606,53 +541,6 @@ pub struct CobotConnection {
     pub message: String,
 }
 
-/// Where a group comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupGrantDto {
-    /// Group id.
-    pub group: String,
-    /// Source in words.
-    pub from: String,
-}
-
-/// One door for one member.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DoorVerdictDto {
-    /// Door id.
-    pub door: String,
-    /// Name.
-    pub name: String,
-    /// Opens now.
-    pub allowed: bool,
-    /// Why.
-    pub reasons: Vec<String>,
-}
-
-/// A synced member.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberRowDto {
-    /// Membership id.
-    pub membership_id: String,
-    /// Name.
-    pub name: String,
-    /// Email.
-    pub email: Option<String>,
-    /// Plans.
-    pub plans: Vec<String>,
-    /// Active now.
-    pub active: bool,
-    /// Status in words.
-    pub status: String,
-    /// Groups with sources.
-    pub groups: Vec<GroupGrantDto>,
-    /// Unknown custom-field identifiers.
-    pub unknown_extra_groups: Vec<String>,
-    /// Raw custom-field value.
-    pub extra_groups: Option<String>,
-    /// Doors now.
-    pub doors: Vec<DoorVerdictDto>,
-}
-
 /// Filters of the console's activity view, as staff set them; an empty or missing one means any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct ActivityFilterDto {
@@ -671,65 +559,6 @@ pub struct ActivityFilterDto {
     /// Before this instant (RFC 3339 with its offset).
     #[serde(default)]
     pub to: Option<String>,
-}
-
-/// One row of the audit log (mirrors the hub's `ActivityRow`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ActivityRowDto {
-    /// Row id; newer rows have larger ids.
-    pub id: i64,
-    /// When (RFC 3339).
-    pub at: String,
-    /// The last request of a burst (RFC 3339).
-    pub last_at: Option<String>,
-    /// Cobot user id.
-    pub user_id: Option<String>,
-    /// Name, when known.
-    pub who: Option<String>,
-    /// Staff.
-    pub staff: bool,
-    /// Door id.
-    pub door: String,
-    /// Door name.
-    pub door_name: Option<String>,
-    /// `opened`, `refused`, `failed`, `merged`, `opening`, `interrupted`.
-    pub outcome: String,
-    /// The hub's code for a refusal or failure.
-    pub code: Option<String>,
-    /// Why, in words (`staff_remote` and the reason for a remote open).
-    pub reasons: Vec<String>,
-    /// What the door's driver reported.
-    pub driver_result: Option<String>,
-    /// Handling time in milliseconds.
-    pub latency_ms: f64,
-    /// Requests the row stands for.
-    pub count: u32,
-    /// What happened about checking in.
-    pub check_in: Option<String>,
-}
-
-/// A page of the audit log, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct ActivityPageDto {
-    /// Rows.
-    pub rows: Vec<ActivityRowDto>,
-    /// The `before_id` of the next (older) page; `None` on the last.
-    pub next_before_id: Option<i64>,
-}
-
-/// A door's opening times over its latest openings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DoorLatencyDto {
-    /// Door id.
-    pub door: String,
-    /// Door name.
-    pub name: String,
-    /// Openings the figures come from.
-    pub count: u32,
-    /// Median in microseconds.
-    pub p50_us: Option<u64>,
-    /// 95th percentile in microseconds.
-    pub p95_us: Option<u64>,
 }
 
 /// One check-in as staff see it (mirrors the hub's console `CheckInView`).

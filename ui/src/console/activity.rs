@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use frontdoor_ipc::{
-    ActivityFilterDto, ActivityPageDto, ActivityRowDto, DoorLatencyDto, ErrorCode, ErrorDto, SavedFileDto, UnlockView,
+    ActivityFilterDto, ActivityPage, ActivityRow, DoorLatency, ErrorCode, ErrorDto, SavedFileDto, UnlockView,
 };
 use serde::Serialize;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -30,7 +30,7 @@ pub const MAX_REASON_CHARS: usize = 200;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Log {
     /// Rows, newest first.
-    pub rows: Vec<ActivityRowDto>,
+    pub rows: Vec<ActivityRow>,
     /// Where the next older page starts; `None` when the oldest row is loaded.
     pub next_before_id: Option<i64>,
     /// Staff loaded older pages: live updates then add to the top instead of replacing.
@@ -55,7 +55,7 @@ pub enum LogAction {
         /// The filters' generation it was asked for.
         generation: u64,
         /// The page.
-        page: ActivityPageDto,
+        page: ActivityPage,
     },
     /// Staff asked for the older page.
     LoadingOlder,
@@ -64,7 +64,7 @@ pub enum LogAction {
         /// The filters' generation it was asked for.
         generation: u64,
         /// The page.
-        page: ActivityPageDto,
+        page: ActivityPage,
     },
     /// A load failed.
     Failed {
@@ -116,7 +116,7 @@ impl Reducible for Log {
 /// the rows. With them, the fresh rows replace their older copies (a burst's count grows, an
 /// opening under way finishes) and the older rows below stay — unless the fresh page does not
 /// reach down to them (more new rows than a page), when the log starts again from the newest.
-pub fn merge_newest(log: &mut Log, page: ActivityPageDto) {
+pub fn merge_newest(log: &mut Log, page: ActivityPage) {
     if !log.older_loaded {
         log.rows = page.rows;
         log.next_before_id = page.next_before_id;
@@ -132,7 +132,7 @@ pub fn merge_newest(log: &mut Log, page: ActivityPageDto) {
     let Some(oldest_fresh) = page.rows.last().map(|r| r.id) else {
         return;
     };
-    let below: Vec<ActivityRowDto> = log.rows.iter().filter(|r| r.id < oldest_fresh).cloned().collect();
+    let below: Vec<ActivityRow> = log.rows.iter().filter(|r| r.id < oldest_fresh).cloned().collect();
     log.rows = page.rows;
     log.rows.extend(below);
 }
@@ -153,7 +153,7 @@ pub enum Column {
 }
 
 /// `rows` sorted by `column`, descending or not; equal rows keep the log's order.
-pub fn sorted(rows: &[ActivityRowDto], column: Column, descending: bool) -> Vec<ActivityRowDto> {
+pub fn sorted(rows: &[ActivityRow], column: Column, descending: bool) -> Vec<ActivityRow> {
     let mut rows = rows.to_vec();
     rows.sort_by(|a, b| {
         let order = match column {
@@ -173,7 +173,7 @@ pub fn sorted(rows: &[ActivityRowDto], column: Column, descending: bool) -> Vec<
 }
 
 /// Who made the request, in words.
-pub fn who(row: &ActivityRowDto) -> String {
+pub fn who(row: &ActivityRow) -> String {
     match (&row.who, &row.user_id) {
         (Some(name), _) => name.clone(),
         (None, Some(user)) => user.clone(),
@@ -182,12 +182,12 @@ pub fn who(row: &ActivityRowDto) -> String {
 }
 
 /// The door, by name when the hub has it.
-pub fn door(row: &ActivityRowDto) -> String {
+pub fn door(row: &ActivityRow) -> String {
     row.door_name.clone().unwrap_or_else(|| row.door.clone())
 }
 
 /// The code and reasons in words; a staff remote open says so, with staff's reason.
-pub fn reasons(row: &ActivityRowDto) -> String {
+pub fn reasons(row: &ActivityRow) -> String {
     let words = match row.reasons.split_first() {
         Some((first, rest)) if first == "staff_remote" => {
             format!("Opened remotely by staff: {}", rest.join("; "))
@@ -290,7 +290,7 @@ struct OpenArgs {
 fn load(log: &UseReducerHandle<Log>, before_id: Option<i64>, done: Option<Rc<Cell<bool>>>) {
     let (log, generation, filter) = (log.clone(), log.generation, log.filter.clone());
     wasm_bindgen_futures::spawn_local(async move {
-        let answer = tauri::call::<_, ActivityPageDto>("console_activity", &PageArgs { filter, before_id }).await;
+        let answer = tauri::call::<_, ActivityPage>("console_activity", &PageArgs { filter, before_id }).await;
         match (answer, before_id) {
             (Ok(page), None) => log.dispatch(LogAction::Newest { generation, page }),
             (Ok(page), Some(_)) => log.dispatch(LogAction::Older { generation, page }),
@@ -302,10 +302,10 @@ fn load(log: &UseReducerHandle<Log>, before_id: Option<i64>, done: Option<Rc<Cel
     });
 }
 
-fn load_latency(latency: &UseStateHandle<Vec<DoorLatencyDto>>) {
+fn load_latency(latency: &UseStateHandle<Vec<DoorLatency>>) {
     let latency = latency.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        if let Ok(doors) = tauri::call::<_, Vec<DoorLatencyDto>>("console_door_latency", &NoArgs {}).await {
+        if let Ok(doors) = tauri::call::<_, Vec<DoorLatency>>("console_door_latency", &NoArgs {}).await {
             latency.set(doors);
         }
     });
@@ -340,7 +340,7 @@ pub fn activity_tab() -> Html {
         loading: true,
         ..Log::default()
     });
-    let latency = use_state(Vec::<DoorLatencyDto>::new);
+    let latency = use_state(Vec::<DoorLatency>::new);
     let draft = use_state(Draft::default);
     let sort = use_state(|| (Column::When, true));
     let saved = use_state(|| None::<SavedFileDto>);
@@ -524,7 +524,7 @@ pub fn activity_tab() -> Html {
 }
 
 /// One audit row.
-fn row(r: &ActivityRowDto) -> Html {
+fn row(r: &ActivityRow) -> Html {
     let count = (r.count > 1).then(|| format!(" ×{}", r.count));
     html! {
         <tr data-id={r.id.to_string()} data-outcome={r.outcome.clone()} class={classes!("activity-row", format!("outcome-{}", r.outcome))}>
@@ -543,7 +543,7 @@ fn row(r: &ActivityRowDto) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct RemoteOpenProps {
-    doors: Vec<DoorLatencyDto>,
+    doors: Vec<DoorLatency>,
     on_opened: Callback<()>,
 }
 

@@ -2,8 +2,8 @@
 
 use super::*;
 
-fn row(id: i64, outcome: &str) -> ActivityRowDto {
-    ActivityRowDto {
+fn row(id: i64, outcome: &str) -> ActivityRow {
+    ActivityRow {
         id,
         at: format!("2026-11-23T09:{:02}:00Z", id % 60),
         last_at: None,
@@ -22,8 +22,8 @@ fn row(id: i64, outcome: &str) -> ActivityRowDto {
     }
 }
 
-fn page(ids: &[i64], next: Option<i64>) -> ActivityPageDto {
-    ActivityPageDto {
+fn page(ids: &[i64], next: Option<i64>) -> ActivityPage {
+    ActivityPage {
         rows: ids.iter().map(|&id| row(id, "opened")).collect(),
         next_before_id: next,
     }

@@ -87,7 +87,7 @@ fn an_existing_door_round_trips_through_the_form() {
         reach: DoorReachDto::Online,
         last_error: None,
         last_opened_at: None,
-        latency: frontdoor_ipc::DoorLatencyDto {
+        latency: frontdoor_ipc::DoorLatency {
             door: "cellar".into(),
             name: "Cellar".into(),
             count: 0,
