@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use frontdoor_core::auth::IssuerPolicy;
 use frontdoor_ipc::{
-    ActivityFilterDto, ActivityPage, AppView, CheckInsDto, ConsoleView, DoctorReport, DoorLatency, DoorSetupDto,
+    ActivityFilterDto, ActivityPage, AppView, CheckInsView, ConsoleView, DoctorReport, DoorLatency, DoorSetupDto,
     DoorsDto, ErrorDto, Glance, GroupSetup, QrCodesDto, RedirectKind, Role, SavedFileDto, UnlockAnswer, UnlockView,
     GLANCE_EVENT, SYNC_PROGRESS_EVENT, VIEW_CHANGED_EVENT,
 };
@@ -222,12 +222,12 @@ async fn console_export_activity<R: Runtime>(
 }
 
 #[tauri::command]
-async fn console_check_ins(app: App<'_>, day: Option<String>) -> Result<CheckInsDto, ErrorDto> {
+async fn console_check_ins(app: App<'_>, day: Option<String>) -> Result<CheckInsView, ErrorDto> {
     Ok(app.check_ins(day.as_deref()).await?)
 }
 
 #[tauri::command]
-async fn console_retry_check_in(app: App<'_>, membership_id: String, day: String) -> Result<CheckInsDto, ErrorDto> {
+async fn console_retry_check_in(app: App<'_>, membership_id: String, day: String) -> Result<CheckInsView, ErrorDto> {
     Ok(app.retry_check_in(&membership_id, &day).await?)
 }
 
@@ -237,7 +237,7 @@ async fn console_check_in_policy(
     policy: String,
     no_pass: Option<String>,
     day: Option<String>,
-) -> Result<CheckInsDto, ErrorDto> {
+) -> Result<CheckInsView, ErrorDto> {
     Ok(app
         .set_check_in_policy(&policy, no_pass.as_deref(), day.as_deref())
         .await?)

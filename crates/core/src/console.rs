@@ -319,46 +319,7 @@ pub use frontdoor_ipc::{DoctorCheck, DoctorReport, Verdict};
 
 // ---- Check-ins: `GET /api/v1/admin/check_ins`, retry, policy ----
 
-/// One check-in of the outbox as staff see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CheckInView {
-    /// Cobot membership id.
-    pub membership_id: String,
-    /// The member's name from the snapshot, when known.
-    pub name: Option<String>,
-    /// The space's calendar day (ISO date).
-    pub day: String,
-    /// `pending` (also while its door is opening), `checked_in`, `refused` or `missed`.
-    pub state: String,
-    /// Why, in words: Cobot's own words for a refusal, the last failure for a pending one.
-    pub why: Option<String>,
-    /// Attempts so far.
-    pub attempts: u32,
-    /// When a pending one is tried next (RFC 3339).
-    pub next_attempt_at: Option<String>,
-    /// Checked in since (RFC 3339), once done.
-    pub since: Option<String>,
-    /// Whether staff may make it due now (refused or pending, and its entry's Cobot day — until
-    /// 04:00 the next morning — has not ended).
-    pub retryable: bool,
-}
-
-/// `GET /api/v1/admin/check_ins`: a day's check-ins and the policy in force.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CheckInsView {
-    /// The day shown (ISO date, the space's time zone).
-    pub day: String,
-    /// The space's today (ISO date).
-    pub today: String,
-    /// `once-per-day` or `off`.
-    pub policy: String,
-    /// A member without a usable time pass: `open-anyway` (the door opens, Cobot's refusal is
-    /// shown) or `refuse` (the door stays shut with Cobot's words).
-    #[serde(default)]
-    pub no_pass: String,
-    /// The day's rows.
-    pub rows: Vec<CheckInView>,
-}
+pub use frontdoor_ipc::{CheckInsView, StaffCheckIn, StaffCheckInState};
 
 /// `PUT /api/v1/admin/check_ins/policy`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

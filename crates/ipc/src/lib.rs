@@ -479,12 +479,14 @@ mod tests;
 
 mod access;
 mod activity;
+mod check_ins;
 mod doctor;
 mod doors;
 mod members;
 mod sync;
 pub use access::*;
 pub use activity::*;
+pub use check_ins::*;
 pub use doctor::*;
 pub use doors::*;
 pub use members::*;
@@ -559,45 +561,6 @@ pub struct ActivityFilterDto {
     /// Before this instant (RFC 3339 with its offset).
     #[serde(default)]
     pub to: Option<String>,
-}
-
-/// One check-in as staff see it (mirrors the hub's console `CheckInView`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StaffCheckInDto {
-    /// Cobot membership id.
-    pub membership_id: String,
-    /// The member's name, when known.
-    pub name: Option<String>,
-    /// The space's day (ISO date).
-    pub day: String,
-    /// `pending`, `checked_in`, `refused` or `missed`.
-    pub state: String,
-    /// Why, in words (Cobot's own for a refusal).
-    pub why: Option<String>,
-    /// Attempts so far.
-    pub attempts: u32,
-    /// Next attempt of a pending one (RFC 3339).
-    pub next_attempt_at: Option<String>,
-    /// Checked in since (RFC 3339).
-    pub since: Option<String>,
-    /// Staff may retry it now.
-    pub retryable: bool,
-}
-
-/// A day's check-ins and the policy in force.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct CheckInsDto {
-    /// The day shown (ISO date).
-    pub day: String,
-    /// The space's today (ISO date).
-    pub today: String,
-    /// `once-per-day` or `off`.
-    pub policy: String,
-    /// `open-anyway` or `refuse`: what the door does for a member Cobot will not check in.
-    #[serde(default)]
-    pub no_pass: String,
-    /// The day's rows.
-    pub rows: Vec<StaffCheckInDto>,
 }
 
 /// The space's QR codes, as SVG documents drawn by the hub.

@@ -2,7 +2,7 @@
 //! zone), each with its state and why, a Retry for the ones the hub can still make, and the
 //! check-in policy.
 
-use frontdoor_ipc::{CheckInsDto, ErrorDto, StaffCheckInDto};
+use frontdoor_ipc::{CheckInsView, ErrorDto, StaffCheckIn, StaffCheckInState};
 use serde::Serialize;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -20,18 +20,17 @@ pub const POLICIES: &[(&str, &str)] = &[
 ];
 
 /// A check-in's state as a badge: its class and its words.
-pub fn badge(state: &str) -> (&'static str, &'static str) {
+pub fn badge(state: StaffCheckInState) -> (&'static str, &'static str) {
     match state {
-        "pending" => ("state-pending", "Pending"),
-        "checked_in" => ("state-checked-in", "Checked in"),
-        "refused" => ("state-refused", "Refused by Cobot"),
-        "missed" => ("state-missed", "Missed"),
-        _ => ("state-unknown", "Unknown"),
+        StaffCheckInState::Pending => ("state-pending", "Pending"),
+        StaffCheckInState::CheckedIn => ("state-checked-in", "Checked in"),
+        StaffCheckInState::Refused => ("state-refused", "Refused by Cobot"),
+        StaffCheckInState::Missed => ("state-missed", "Missed"),
     }
 }
 
 /// What the Why column says: the hub's words, or for a check-in Cobot has, since when.
-pub fn why(row: &StaffCheckInDto) -> String {
+pub fn why(row: &StaffCheckIn) -> String {
     match (&row.why, &row.since) {
         (Some(why), _) => why.clone(),
         (None, Some(since)) => format!("Since {}", when(since)),
@@ -71,7 +70,7 @@ pub const NO_PASS: &[(&str, &str)] = &[
 /// What the tab holds between answers.
 #[derive(Clone, PartialEq, Default)]
 struct State {
-    view: Option<CheckInsDto>,
+    view: Option<CheckInsView>,
     error: Option<ErrorDto>,
     busy: bool,
 }
@@ -85,7 +84,7 @@ fn act<A: Serialize + 'static>(state: &UseStateHandle<State>, cmd: &'static str,
         ..(*state).clone()
     });
     wasm_bindgen_futures::spawn_local(async move {
-        match tauri::call::<_, CheckInsDto>(cmd, &args).await {
+        match tauri::call::<_, CheckInsView>(cmd, &args).await {
             Ok(view) => state.set(State {
                 view: Some(view),
                 error: None,
@@ -221,7 +220,7 @@ pub fn check_ins_tab() -> Html {
 
 #[derive(Properties, PartialEq)]
 struct RowProps {
-    row: StaffCheckInDto,
+    row: StaffCheckIn,
     state: UseStateHandle<State>,
 }
 
@@ -229,7 +228,7 @@ struct RowProps {
 #[function_component(Row)]
 fn row(props: &RowProps) -> Html {
     let r = &props.row;
-    let (class, words) = badge(&r.state);
+    let (class, words) = badge(r.state);
     let retry = {
         let (state, membership_id, day) = (props.state.clone(), r.membership_id.clone(), r.day.clone());
         Callback::from(move |_| {
@@ -244,7 +243,7 @@ fn row(props: &RowProps) -> Html {
         })
     };
     html! {
-        <tr data-membership={r.membership_id.clone()} data-state={r.state.clone()}>
+        <tr data-membership={r.membership_id.clone()} data-state={r.state.as_str()}>
             <td class="member">{ r.name.clone().unwrap_or_else(|| r.membership_id.clone()) }</td>
             <td><span class={classes!("badge", class)}>{ words }</span></td>
             <td class="why">{ why(r) }</td>
@@ -266,24 +265,23 @@ mod tests {
     #[test]
     fn every_state_has_a_badge_in_words() {
         let table = [
-            ("pending", "state-pending", "Pending"),
-            ("checked_in", "state-checked-in", "Checked in"),
-            ("refused", "state-refused", "Refused by Cobot"),
-            ("missed", "state-missed", "Missed"),
-            ("held", "state-unknown", "Unknown"),
+            (StaffCheckInState::Pending, "state-pending", "Pending"),
+            (StaffCheckInState::CheckedIn, "state-checked-in", "Checked in"),
+            (StaffCheckInState::Refused, "state-refused", "Refused by Cobot"),
+            (StaffCheckInState::Missed, "state-missed", "Missed"),
         ];
         for (state, class, words) in table {
-            assert_eq!(badge(state), (class, words), "{state}");
+            assert_eq!(badge(state), (class, words), "{state:?}");
         }
     }
 
     #[test]
     fn why_is_cobots_words_or_since_when() {
-        let mut row = StaffCheckInDto {
+        let mut row = StaffCheckIn {
             membership_id: "mem-alex".into(),
             name: Some("Alex Morgan".into()),
             day: "2026-11-23".into(),
-            state: "refused".into(),
+            state: StaffCheckInState::Refused,
             why: Some("No time passes left.".into()),
             attempts: 1,
             next_attempt_at: None,

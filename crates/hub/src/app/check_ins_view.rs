@@ -18,7 +18,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use frontdoor_core::console::CheckInView;
+use frontdoor_core::console::{StaffCheckIn, StaffCheckInState};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use rusqlite::{params, OptionalExtension};
@@ -314,31 +314,36 @@ fn day_still_open(row: &CheckInRow, now: Timestamp, zone: &TimeZone) -> bool {
 }
 
 /// A staff view of an outbox row at `now`.
-pub fn view(hub: &Hub, row: &CheckInRow, now: Timestamp) -> CheckInView {
+pub fn view(hub: &Hub, row: &CheckInRow, now: Timestamp) -> StaffCheckIn {
     let snapshot = hub.snapshot();
-    let state = if row.state == "held" {
-        "pending"
-    } else {
-        row.state.as_str()
+    // The outbox's own states: `held` is a pending one whose door is still opening. A state
+    // this version does not write is shown as missed, with the record's words: never as done.
+    let state = match row.state.as_str() {
+        "pending" | "held" => StaffCheckInState::Pending,
+        "checked_in" => StaffCheckInState::CheckedIn,
+        "refused" => StaffCheckInState::Refused,
+        _ => StaffCheckInState::Missed,
     };
     let why = match state {
-        "checked_in" => None,
-        "pending" if row.state == "held" => Some("The door is opening; the check-in follows.".to_string()),
-        "pending" => Some(match &row.last_error {
+        StaffCheckInState::CheckedIn => None,
+        StaffCheckInState::Pending if row.state == "held" => {
+            Some("The door is opening; the check-in follows.".to_string())
+        }
+        StaffCheckInState::Pending => Some(match &row.last_error {
             Some(e) => format!("Cobot has not confirmed it yet; the hub keeps trying. Last time: {e}"),
             None => "Waiting for Cobot.".to_string(),
         }),
-        "refused" => Some(row.last_error.clone().unwrap_or_else(|| "Cobot gave no reason.".into())),
-        _ => row.last_error.clone(),
+        StaffCheckInState::Refused => Some(row.last_error.clone().unwrap_or_else(|| "Cobot gave no reason.".into())),
+        StaffCheckInState::Missed => row.last_error.clone(),
     };
-    CheckInView {
+    StaffCheckIn {
         membership_id: row.membership_id.clone(),
         name: snapshot.member(&row.membership_id).and_then(|m| m.name.clone()),
         day: row.day.clone(),
-        state: state.to_string(),
+        state,
         why,
         attempts: row.attempts,
-        next_attempt_at: (state == "pending")
+        next_attempt_at: (state == StaffCheckInState::Pending)
             .then(|| Timestamp::from_millisecond(row.next_attempt_ms).ok())
             .flatten()
             .map(|t| t.to_string()),

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
 use axum::Router;
-use frontdoor_core::console::{CheckInView, CheckInsView};
+use frontdoor_core::console::{CheckInsView, StaffCheckIn};
 use frontdoor_core::hub::Code;
 use serde::Deserialize;
 use serde_json::Value;
@@ -82,7 +82,7 @@ pub(crate) async fn retry(
     State(hub): State<Arc<Hub>>,
     headers: HeaderMap,
     Path((membership_id, day)): Path<(String, String)>,
-) -> Result<Json<CheckInView>, Error> {
+) -> Result<Json<StaffCheckIn>, Error> {
     let session = staff_only(&hub, &headers, "retry check-ins").await?;
     let day = check_day(&day).map_err(|words| {
         Error::invalid(
