@@ -2,8 +2,9 @@
 //! the device's hub session. The hub decides who is staff and refuses everyone else; the app
 //! only shows the console to people the hub says are staff.
 //!
-//! The hub's console types (`frontdoor_core::console`) cross to the UI as their `frontdoor-ipc`
-//! mirrors: the same JSON shapes, converted by [`mirror`] and pinned by the IPC tests.
+//! The hub's console types are defined once, in `frontdoor-ipc` (re-exported by
+//! `frontdoor_core::console`): the app hands the hub's answers to the UI as they are, with no
+//! conversion between Rust types and no enum carried as a string.
 //!
 //! The tabs that load on their own when opened live beside this file: [`activity`],
 //! [`check_ins`] and [`qr`]. Files staff save from them go through [`crate::downloads`].
@@ -24,7 +25,6 @@ use frontdoor_core::hub::Code;
 use frontdoor_ipc::{ConsoleView, ErrorDto, RedirectKind, SavedFileDto, SyncPhase, SyncProgress};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use url::Url;
 
 use crate::downloads::Downloads;
@@ -36,13 +36,6 @@ pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
 
 /// How many saved files the app remembers for opening.
 const REMEMBERED_FILES: usize = 100;
-
-/// Converts a hub type into its IPC mirror (or back): the same JSON shape.
-pub fn mirror<A: Serialize, B: DeserializeOwned>(value: &A) -> Result<B, Error> {
-    serde_json::to_value(value)
-        .and_then(serde_json::from_value)
-        .map_err(|e| Error::Internal(format!("a console answer did not fit the window ({e})")))
-}
 
 impl Frontdoor {
     /// Calls the hub's admin API for the current space with the device's session.

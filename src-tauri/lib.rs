@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use frontdoor_core::auth::IssuerPolicy;
 use frontdoor_ipc::{
-    ActivityFilterDto, ActivityPage, AppView, CheckInsView, ConsoleView, DoctorReport, DoorLatency, DoorSetupDto,
-    DoorsDto, ErrorDto, Glance, GroupSetup, QrCodesDto, RedirectKind, Role, SavedFileDto, UnlockAnswer, UnlockView,
+    ActivityFilterDto, ActivityPage, AppView, CheckInsView, ConsoleView, DoctorReport, DoorLatency, DoorSetup,
+    DoorsView, ErrorDto, Glance, GroupSetup, QrCodesDto, RedirectKind, Role, SavedFileDto, UnlockAnswer, UnlockView,
     GLANCE_EVENT, SYNC_PROGRESS_EVENT, VIEW_CHANGED_EVENT,
 };
 use tauri::{Emitter, Manager, Runtime};
@@ -178,17 +178,17 @@ async fn console_door_latency(app: App<'_>) -> Result<Vec<DoorLatency>, ErrorDto
 }
 
 #[tauri::command]
-async fn console_doors(app: App<'_>) -> Result<DoorsDto, ErrorDto> {
+async fn console_doors(app: App<'_>) -> Result<DoorsView, ErrorDto> {
     Ok(app.doors().await?)
 }
 
 #[tauri::command]
-async fn console_save_door(app: App<'_>, door: DoorSetupDto, secret: Option<String>) -> Result<DoorsDto, ErrorDto> {
+async fn console_save_door(app: App<'_>, door: DoorSetup, secret: Option<String>) -> Result<DoorsView, ErrorDto> {
     Ok(app.save_door(door, secret).await?)
 }
 
 #[tauri::command]
-async fn console_remove_door(app: App<'_>, id: String) -> Result<DoorsDto, ErrorDto> {
+async fn console_remove_door(app: App<'_>, id: String) -> Result<DoorsView, ErrorDto> {
     Ok(app.remove_door(&id).await?)
 }
 

@@ -6,34 +6,29 @@ use std::sync::Arc;
 
 use frontdoor_core::console::{self as admin, DoctorReport, DoorChange, DoorSetup, DoorsView, Glance};
 use frontdoor_core::hub::{CallError, UnlockResponse};
-use frontdoor_ipc::{DoorSetupDto, DoorsDto, UnlockView};
+use frontdoor_ipc::UnlockView;
 use reqwest::Method;
 
-use super::mirror;
 use crate::frontdoor::{unlock_view, Error, Frontdoor};
 
 impl Frontdoor {
     /// Every door with its state, its last failure and its opening times.
-    pub async fn doors(self: &Arc<Self>) -> Result<DoorsDto, Error> {
-        let view: DoorsView = self.admin(Method::GET, "api/v1/admin/doors", None).await?;
-        mirror(&view)
+    pub async fn doors(self: &Arc<Self>) -> Result<DoorsView, Error> {
+        self.admin(Method::GET, "api/v1/admin/doors", None).await
     }
 
     /// Adds or replaces a door. `secret`: `None` keeps the stored one, `Some("")` removes it. A
     /// refusal comes back with words per field.
-    pub async fn save_door(self: &Arc<Self>, door: DoorSetupDto, secret: Option<String>) -> Result<DoorsDto, Error> {
-        let door: DoorSetup = mirror(&door)?;
+    pub async fn save_door(self: &Arc<Self>, door: DoorSetup, secret: Option<String>) -> Result<DoorsView, Error> {
         let path = format!("api/v1/admin/doors/{}", admin::segment(&door.id));
         let body = serde_json::to_value(DoorChange { door, secret }).map_err(|e| Error::Internal(e.to_string()))?;
-        let view: DoorsView = self.admin(Method::PUT, &path, Some(body)).await?;
-        mirror(&view)
+        self.admin(Method::PUT, &path, Some(body)).await
     }
 
     /// Removes a door (the hub refuses while a group opens it).
-    pub async fn remove_door(self: &Arc<Self>, id: &str) -> Result<DoorsDto, Error> {
+    pub async fn remove_door(self: &Arc<Self>, id: &str) -> Result<DoorsView, Error> {
         let path = format!("api/v1/admin/doors/{}", admin::segment(id));
-        let view: DoorsView = self.admin(Method::DELETE, &path, None).await?;
-        mirror(&view)
+        self.admin(Method::DELETE, &path, None).await
     }
 
     /// Pulses a door for real, audited as a staff test.

@@ -5,9 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use frontdoor_ipc::{
-    DoorDriverDto, DoorReachDto, DoorRowDto, DoorSecretDto, DoorSetupDto, DoorsDto, ErrorDto, UnlockView,
-};
+use frontdoor_ipc::{DoorDriverSetup, DoorReach, DoorRow, DoorSecretState, DoorSetup, DoorsView, ErrorDto, UnlockView};
 use serde::Serialize;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -32,26 +30,26 @@ pub const KINDS: &[(&str, &str)] = &[
 ];
 
 /// A door's state as a badge: its class and its words.
-pub fn reach_badge(reach: &DoorReachDto) -> (&'static str, String) {
+pub fn reach_badge(reach: &DoorReach) -> (&'static str, String) {
     match reach {
-        DoorReachDto::Online => ("state-online", "Online".into()),
-        DoorReachDto::Offline => ("state-offline", "Offline (its Last Will)".into()),
-        DoorReachDto::BrokerDown { why } => ("state-offline", format!("Broker down: {why}")),
-        DoorReachDto::Unknown => ("state-unknown", "Known when used".into()),
-        DoorReachDto::NoDriver => ("state-missed", "No driver".into()),
+        DoorReach::Online => ("state-online", "Online".into()),
+        DoorReach::Offline => ("state-offline", "Offline (its Last Will)".into()),
+        DoorReach::BrokerDown { why } => ("state-offline", format!("Broker down: {why}")),
+        DoorReach::Unknown => ("state-unknown", "Known when used".into()),
+        DoorReach::NoDriver => ("state-missed", "No driver".into()),
     }
 }
 
 /// The door's driver in a few words.
-pub fn driver_words(driver: &Option<DoorDriverDto>) -> String {
+pub fn driver_words(driver: &Option<DoorDriverSetup>) -> String {
     match driver {
         None => "—".into(),
-        Some(DoorDriverDto::ShellyGen2 { url, channel }) => format!("Shelly Gen2 {url} switch {channel}"),
-        Some(DoorDriverDto::ShellyGen1 { url, relay, .. }) => format!("Shelly Gen1 {url} relay {relay}"),
-        Some(DoorDriverDto::HomeAssistant { service, entity_id, .. }) => {
+        Some(DoorDriverSetup::ShellyGen2 { url, channel }) => format!("Shelly Gen2 {url} switch {channel}"),
+        Some(DoorDriverSetup::ShellyGen1 { url, relay, .. }) => format!("Shelly Gen1 {url} relay {relay}"),
+        Some(DoorDriverSetup::HomeAssistant { service, entity_id, .. }) => {
             format!("Home Assistant {service} {entity_id}")
         }
-        Some(DoorDriverDto::Mqtt {
+        Some(DoorDriverSetup::Mqtt {
             profile,
             topic,
             device,
@@ -65,7 +63,7 @@ pub fn driver_words(driver: &Option<DoorDriverDto>) -> String {
                 .or(prefix.as_deref())
                 .unwrap_or("")
         ),
-        Some(DoorDriverDto::Webhook { url }) => format!("Webhook {url}"),
+        Some(DoorDriverSetup::Webhook { url }) => format!("Webhook {url}"),
     }
 }
 
@@ -135,11 +133,11 @@ impl Draft {
     }
 
     /// The form for an existing door.
-    pub fn of(row: &DoorRowDto) -> Draft {
+    pub fn of(row: &DoorRow) -> Draft {
         let d = &row.door;
         let mut draft = Draft {
             editing: true,
-            has_secret: row.secret != DoorSecretDto::None,
+            has_secret: row.secret != DoorSecretState::None,
             id: d.id.clone(),
             name: d.name.clone(),
             entrance: d.entrance,
@@ -149,18 +147,18 @@ impl Draft {
         draft.kind = String::new();
         match &d.driver {
             None => {}
-            Some(DoorDriverDto::ShellyGen2 { url, channel }) => {
+            Some(DoorDriverSetup::ShellyGen2 { url, channel }) => {
                 draft.kind = "shelly-gen2".into();
                 draft.url = url.clone();
                 draft.number = channel.to_string();
             }
-            Some(DoorDriverDto::ShellyGen1 { url, relay, user }) => {
+            Some(DoorDriverSetup::ShellyGen1 { url, relay, user }) => {
                 draft.kind = "shelly-gen1".into();
                 draft.url = url.clone();
                 draft.number = relay.to_string();
                 draft.user = user.clone().unwrap_or_default();
             }
-            Some(DoorDriverDto::HomeAssistant {
+            Some(DoorDriverSetup::HomeAssistant {
                 url,
                 service,
                 entity_id,
@@ -172,7 +170,7 @@ impl Draft {
                 draft.entity_id = entity_id.clone();
                 draft.self_off = *switch_turns_itself_off;
             }
-            Some(DoorDriverDto::Mqtt {
+            Some(DoorDriverSetup::Mqtt {
                 profile,
                 topic,
                 relay,
@@ -187,7 +185,7 @@ impl Draft {
                 draft.base_topic = base_topic.clone().unwrap_or_default();
                 draft.number = relay.or(*switch_id).map(|n| n.to_string()).unwrap_or_default();
             }
-            Some(DoorDriverDto::Webhook { url }) => {
+            Some(DoorDriverSetup::Webhook { url }) => {
                 draft.kind = "webhook".into();
                 draft.url = url.clone();
             }
@@ -221,7 +219,7 @@ impl Draft {
 
     /// The door this form describes, or the words for every field that is wrong (named as the hub
     /// names them).
-    pub fn setup(&self) -> Result<DoorSetupDto, BTreeMap<String, String>> {
+    pub fn setup(&self) -> Result<DoorSetup, BTreeMap<String, String>> {
         let mut fields = BTreeMap::new();
         let id = self.id.trim();
         if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
@@ -270,11 +268,11 @@ impl Draft {
         let text = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
         let driver = match self.kind.as_str() {
             "" => None,
-            "shelly-gen2" => Some(DoorDriverDto::ShellyGen2 {
+            "shelly-gen2" => Some(DoorDriverSetup::ShellyGen2 {
                 url: url(&mut fields),
                 channel: number(&mut fields).unwrap_or(0),
             }),
-            "shelly-gen1" => Some(DoorDriverDto::ShellyGen1 {
+            "shelly-gen1" => Some(DoorDriverSetup::ShellyGen1 {
                 url: url(&mut fields),
                 relay: number(&mut fields).unwrap_or(0),
                 user: text(&self.user),
@@ -300,7 +298,7 @@ impl Draft {
                         "Enter the Home Assistant long-lived access token.".into(),
                     );
                 }
-                Some(DoorDriverDto::HomeAssistant {
+                Some(DoorDriverSetup::HomeAssistant {
                     url,
                     service: self.service.clone(),
                     entity_id: self.entity_id.trim().to_string(),
@@ -322,7 +320,7 @@ impl Draft {
                 }
                 let n = number(&mut fields);
                 let profile = self.profile.clone();
-                Some(DoorDriverDto::Mqtt {
+                Some(DoorDriverSetup::Mqtt {
                     topic: (profile == "tasmota").then(|| topic.clone()).flatten(),
                     relay: (profile == "tasmota").then_some(n).flatten(),
                     device: (profile == "zigbee2mqtt").then(|| topic.clone()).flatten(),
@@ -340,7 +338,7 @@ impl Draft {
                 } else if !secret.is_empty() && !secret.starts_with("whsec_") {
                     fields.insert("secret".into(), "A signing secret starts with whsec_.".into());
                 }
-                Some(DoorDriverDto::Webhook { url })
+                Some(DoorDriverSetup::Webhook { url })
             }
             _ => {
                 fields.insert("driver.kind".into(), "Pick how the hub opens this door.".into());
@@ -358,7 +356,7 @@ impl Draft {
         if !fields.is_empty() {
             return Err(fields);
         }
-        Ok(DoorSetupDto {
+        Ok(DoorSetup {
             id: id.to_string(),
             name: self.name.trim().to_string(),
             entrance: self.entrance,
@@ -381,7 +379,7 @@ impl Draft {
 
 #[derive(Serialize)]
 struct SaveArgs {
-    door: DoorSetupDto,
+    door: DoorSetup,
     secret: Option<String>,
 }
 
@@ -393,7 +391,7 @@ struct IdArgs {
 /// What the tab holds between answers.
 #[derive(Clone, PartialEq, Default)]
 struct State {
-    view: Option<DoorsDto>,
+    view: Option<DoorsView>,
     error: Option<ErrorDto>,
     busy: bool,
 }
@@ -401,7 +399,7 @@ struct State {
 fn load(state: &UseStateHandle<State>) {
     let state = state.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        match tauri::call::<_, DoorsDto>("console_doors", &NoArgs {}).await {
+        match tauri::call::<_, DoorsView>("console_doors", &NoArgs {}).await {
             Ok(view) => state.set(State {
                 view: Some(view),
                 error: None,
@@ -455,7 +453,7 @@ pub fn doors_tab() -> Html {
         })
     };
     let needle = filter.to_lowercase();
-    let mut rows: Vec<DoorRowDto> = view
+    let mut rows: Vec<DoorRow> = view
         .doors
         .iter()
         .filter(|r| {
@@ -479,7 +477,7 @@ pub fn doors_tab() -> Html {
         let filter = filter.clone();
         Callback::from(move |e: InputEvent| filter.set(e.target_unchecked_into::<HtmlInputElement>().value()))
     };
-    let row = |r: &DoorRowDto| {
+    let row = |r: &DoorRow| {
         let id = r.door.id.clone();
         let (class, words) = reach_badge(&r.reach);
         let test = {
@@ -506,7 +504,7 @@ pub fn doors_tab() -> Html {
             Callback::from(move |_| {
                 let (state, form_error, id) = (state.clone(), form_error.clone(), id.clone());
                 wasm_bindgen_futures::spawn_local(async move {
-                    match tauri::call::<_, DoorsDto>("console_remove_door", &IdArgs { id }).await {
+                    match tauri::call::<_, DoorsView>("console_remove_door", &IdArgs { id }).await {
                         Ok(view) => {
                             form_error.set(None);
                             state.set(State {
@@ -521,9 +519,9 @@ pub fn doors_tab() -> Html {
             })
         };
         let secret = match &r.secret {
-            DoorSecretDto::None => "—".to_string(),
-            DoorSecretDto::Stored => "Stored (sealed)".to_string(),
-            DoorSecretDto::Credential { name } => format!("Credential {name}"),
+            DoorSecretState::None => "—".to_string(),
+            DoorSecretState::Stored => "Stored (sealed)".to_string(),
+            DoorSecretState::Credential { name } => format!("Credential {name}"),
         };
         html! {
             <tr data-door={id.clone()}>
@@ -546,7 +544,7 @@ pub fn doors_tab() -> Html {
     };
     let saved = {
         let (state, draft, form_error) = (state.clone(), draft.clone(), form_error.clone());
-        Callback::from(move |view: DoorsDto| {
+        Callback::from(move |view: DoorsView| {
             form_error.set(None);
             draft.set(None);
             state.set(State {
@@ -607,7 +605,7 @@ struct FormProps {
     on_change: Callback<Draft>,
     on_cancel: Callback<()>,
     on_error: Callback<ErrorDto>,
-    on_saved: Callback<DoorsDto>,
+    on_saved: Callback<DoorsView>,
 }
 
 #[function_component(DoorForm)]
@@ -664,7 +662,7 @@ fn door_form(props: &FormProps) -> Html {
             };
             let (on_error, on_saved) = (on_error.clone(), on_saved.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                match tauri::call::<_, DoorsDto>("console_save_door", &args).await {
+                match tauri::call::<_, DoorsView>("console_save_door", &args).await {
                     Ok(view) => on_saved.emit(view),
                     Err(error) => on_error.emit(error),
                 }

@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use frontdoor_core::console::{DoorFailure, DoorLatency, DoorReach, DoorView, DoorsView, LATENCY_WINDOW};
+use frontdoor_core::console::{DoorFailure, DoorLatency, DoorReach, DoorRow, DoorsView, LATENCY_WINDOW};
 use frontdoor_core::door::{DoorDriver, Reach};
 use rusqlite::OptionalExtension;
 
@@ -127,7 +127,7 @@ pub async fn view(hub: &Arc<Hub>) -> Result<DoorsView, Error> {
             };
             let mut us = history.latencies_us;
             us.sort_unstable();
-            DoorView {
+            DoorRow {
                 door: stored.setup.clone(),
                 secret: stored.secret_state(),
                 reach,

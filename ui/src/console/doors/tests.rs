@@ -19,7 +19,7 @@ fn a_form_names_each_wrong_field_as_the_hub_does() {
     let door = d.setup().unwrap();
     assert_eq!(
         door.driver,
-        Some(DoorDriverDto::ShellyGen2 {
+        Some(DoorDriverSetup::ShellyGen2 {
             url: "http://10.0.0.9/".into(),
             channel: 0
         })
@@ -67,13 +67,13 @@ fn a_stored_secret_must_be_typed_again_when_the_door_points_at_another_device() 
 
 #[test]
 fn an_existing_door_round_trips_through_the_form() {
-    let row = DoorRowDto {
-        door: DoorSetupDto {
+    let row = DoorRow {
+        door: DoorSetup {
             id: "cellar".into(),
             name: "Cellar".into(),
             entrance: true,
             pulse_ms: 1500,
-            driver: Some(DoorDriverDto::Mqtt {
+            driver: Some(DoorDriverSetup::Mqtt {
                 profile: "shelly".into(),
                 topic: None,
                 relay: None,
@@ -83,8 +83,8 @@ fn an_existing_door_round_trips_through_the_form() {
                 switch_id: Some(1),
             }),
         },
-        secret: DoorSecretDto::None,
-        reach: DoorReachDto::Online,
+        secret: DoorSecretState::None,
+        reach: DoorReach::Online,
         last_error: None,
         last_opened_at: None,
         latency: frontdoor_ipc::DoorLatency {
