@@ -33,12 +33,11 @@ use frontdoor_core::console::{CobotConnection, ConnectionState};
 use frontdoor_core::links::Callback;
 use frontdoor_core::secret::AccessToken;
 use jiff::Timestamp;
-use rusqlite::{params, OptionalExtension};
 use url::Url;
 
 use crate::app::Hub;
 use crate::base::seal::SealKey;
-use crate::store::{ctx, Store};
+use crate::store::Store;
 
 /// The sealed token's owner (associated data): a value sealed for a device row does not open here.
 pub const OWNER: &str = "cobot-connection";
@@ -113,77 +112,7 @@ impl TokenSlot {
     }
 }
 
-/// The console's connection as stored: the token sealed for [`OWNER`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectionRow {
-    /// When it was made.
-    pub since: Timestamp,
-    /// The Cobot user who allowed it.
-    pub by_user: String,
-    /// Their name as shown to staff.
-    pub by_name: String,
-    /// The scopes Cobot granted.
-    pub scopes: Vec<String>,
-    /// The space-owned token, sealed.
-    pub sealed_token: Vec<u8>,
-}
-
-impl Store {
-    /// The console's Cobot connection, if one was made.
-    pub fn cobot_connection(&self) -> Result<Option<ConnectionRow>, crate::store::Error> {
-        self.conn()
-            .query_row(
-                "SELECT since, by_user, by_name, scopes, token FROM cobot_connection WHERE id = 1",
-                [],
-                |r| {
-                    let scopes: String = r.get(3)?;
-                    Ok(ConnectionRow {
-                        since: r.get::<_, String>(0)?.parse().unwrap_or_default(),
-                        by_user: r.get(1)?,
-                        by_name: r.get(2)?,
-                        scopes: serde_json::from_str(&scopes).unwrap_or_default(),
-                        sealed_token: r.get(4)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(ctx("reading the Cobot connection"))
-    }
-
-    /// Stores the console's Cobot connection, replacing any earlier one.
-    pub fn put_cobot_connection(&self, row: &ConnectionRow) -> Result<(), crate::store::Error> {
-        self.conn()
-            .execute(
-                "INSERT OR REPLACE INTO cobot_connection (id, since, by_user, by_name, scopes, token) \
-                 VALUES (1, ?1, ?2, ?3, ?4, ?5)",
-                params![
-                    row.since.to_string(),
-                    row.by_user,
-                    row.by_name,
-                    serde_json::to_string(&row.scopes).expect("strings serialise"),
-                    row.sealed_token
-                ],
-            )
-            .map(|_| ())
-            .map_err(ctx("storing the Cobot connection"))
-    }
-
-    /// Forgets the console's Cobot connection; whether there was one.
-    pub fn delete_cobot_connection(&self) -> Result<bool, crate::store::Error> {
-        self.conn()
-            .execute("DELETE FROM cobot_connection WHERE id = 1", [])
-            .map(|n| n > 0)
-            .map_err(ctx("forgetting the Cobot connection"))
-    }
-
-    /// The person's name on a device (for "connected by").
-    pub fn device_person(&self, device_id: &str) -> Result<Option<String>, crate::store::Error> {
-        self.conn()
-            .query_row("SELECT name FROM devices WHERE id = ?1", [device_id], |r| r.get(0))
-            .optional()
-            .map_err(ctx("reading a device"))
-    }
-}
+pub use crate::store::cobot_connection::ConnectionRow;
 
 /// The console's connection in memory, token included (to revoke it at disconnect).
 #[derive(Debug, Clone)]

@@ -25,6 +25,8 @@ pub mod access_setup;
 pub mod attempts;
 mod audit;
 mod check_ins;
+pub mod cobot_connection;
+pub mod devices;
 pub mod journal;
 mod members;
 pub mod plans;
