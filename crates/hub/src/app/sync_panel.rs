@@ -17,14 +17,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontdoor_core::console::{SyncPanel, SyncPhase, SyncProgress, SyncRun};
+use frontdoor_core::console::{SyncPanel, SyncPhase, SyncProgress};
 use jiff::{SignedDuration, Timestamp};
-use rusqlite::OptionalExtension;
 use tokio::sync::{broadcast, watch};
 
 use crate::app::Error;
 use crate::app::Hub;
-use crate::store::{ctx, Store};
 
 /// Runs the panel shows.
 pub const RUNS_SHOWN: u32 = 20;
@@ -408,52 +406,6 @@ pub(crate) async fn after_sync(hub: &Hub) {
     let now_ms = crate::app::check_in::outbox_ms();
     if matches!(hub.db(move |store| store.check_ins_due_now(now_ms)).await, Ok(Ok(_))) {
         hub.check_ins.wake();
-    }
-}
-
-impl Store {
-    /// The newest `limit` sync runs, newest first, reports as stored.
-    pub fn sync_runs(&self, limit: u32) -> Result<Vec<SyncRun>, crate::store::Error> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT kind, started_at, finished_at, ok, report FROM sync_runs ORDER BY id DESC LIMIT ?1")
-            .map_err(ctx("reading sync runs"))?;
-        let rows = stmt
-            .query_map([limit], |r| {
-                let report: String = r.get(4)?;
-                Ok(SyncRun {
-                    kind: r.get(0)?,
-                    started_at: r.get(1)?,
-                    finished_at: r.get(2)?,
-                    ok: r.get(3)?,
-                    report: serde_json::from_str(&report).unwrap_or(serde_json::Value::String(report)),
-                })
-            })
-            .map_err(ctx("reading sync runs"))?;
-        rows.collect::<Result<_, _>>().map_err(ctx("reading sync runs"))
-    }
-
-    /// The interval staff set in the console, if they did.
-    pub fn sync_interval(&self) -> Result<Option<u64>, crate::store::Error> {
-        let text: Option<String> = self
-            .conn()
-            .query_row("SELECT value FROM meta WHERE key = 'sync_interval_minutes'", [], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(ctx("reading the sync interval"))?;
-        Ok(text.and_then(|t| t.parse().ok()))
-    }
-
-    /// Stores the interval.
-    pub fn set_sync_interval(&self, minutes: u64) -> Result<(), crate::store::Error> {
-        self.conn()
-            .execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('sync_interval_minutes', ?1)",
-                [minutes.to_string()],
-            )
-            .map(|_| ())
-            .map_err(ctx("storing the sync interval"))
     }
 }
 

@@ -2,6 +2,8 @@
 
 use super::*;
 
+use frontdoor_core::console::SyncRun;
+
 pub(crate) const INSERT_MEMBER: &str = "INSERT INTO members (membership_id, user_id, name, email, plan_id, plan_name, confirmed, starts_at, canceled_to, extra_groups) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 pub(crate) fn insert_member(stmt: &mut rusqlite::Statement<'_>, m: &MemberRecord) -> Result<(), Error> {
@@ -126,5 +128,51 @@ impl Store {
             })
             .optional()
             .map_err(ctx("reading the last sync"))
+    }
+}
+
+impl Store {
+    /// The newest `limit` sync runs, newest first, reports as stored.
+    pub fn sync_runs(&self, limit: u32) -> Result<Vec<SyncRun>, crate::store::Error> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT kind, started_at, finished_at, ok, report FROM sync_runs ORDER BY id DESC LIMIT ?1")
+            .map_err(ctx("reading sync runs"))?;
+        let rows = stmt
+            .query_map([limit], |r| {
+                let report: String = r.get(4)?;
+                Ok(SyncRun {
+                    kind: r.get(0)?,
+                    started_at: r.get(1)?,
+                    finished_at: r.get(2)?,
+                    ok: r.get(3)?,
+                    report: serde_json::from_str(&report).unwrap_or(serde_json::Value::String(report)),
+                })
+            })
+            .map_err(ctx("reading sync runs"))?;
+        rows.collect::<Result<_, _>>().map_err(ctx("reading sync runs"))
+    }
+
+    /// The interval staff set in the console, if they did.
+    pub fn sync_interval(&self) -> Result<Option<u64>, crate::store::Error> {
+        let text: Option<String> = self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = 'sync_interval_minutes'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(ctx("reading the sync interval"))?;
+        Ok(text.and_then(|t| t.parse().ok()))
+    }
+
+    /// Stores the interval.
+    pub fn set_sync_interval(&self, minutes: u64) -> Result<(), crate::store::Error> {
+        self.conn()
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('sync_interval_minutes', ?1)",
+                [minutes.to_string()],
+            )
+            .map(|_| ())
+            .map_err(ctx("storing the sync interval"))
     }
 }
