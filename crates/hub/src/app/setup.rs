@@ -429,7 +429,7 @@ pub(crate) fn fold(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
-pub(crate) use crate::store::access_setup::{insert_change, record};
+pub(crate) use crate::store::access_setup::insert_change;
 pub use crate::store::access_setup::{PlanAssignment, StoredSetup, Trail, MAX_CHANGES};
 
 // ---- HTTP ----

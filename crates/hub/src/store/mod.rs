@@ -27,6 +27,7 @@ mod audit;
 mod check_ins;
 pub mod cobot_connection;
 pub mod devices;
+pub mod doors;
 pub mod journal;
 mod members;
 pub mod plans;

@@ -1,6 +1,7 @@
 //! Tests of the parent module.
 
 use super::*;
+use frontdoor_core::console::DoorSecretState;
 
 #[test]
 fn credential_variables_are_upper_case_with_underscores() {
