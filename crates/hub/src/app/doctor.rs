@@ -46,10 +46,12 @@ use crate::store::attempts::Record;
 
 /// Keeps how an attempt to connect Cobot ended, for the doctor and the console.
 pub(crate) async fn record_plug(hub: &Hub, outcome: SignInOutcome) {
-    if let Ok(Err(e)) = hub
-        .db(move |store| store.record_attempt(Record::Plug, Record::PlugFailure, &outcome))
-        .await
-    {
+    let records: &'static [Record] = if outcome.ok {
+        &[Record::Plug]
+    } else {
+        &[Record::Plug, Record::PlugFailure]
+    };
+    if let Ok(Err(e)) = hub.db(move |store| store.record_outcome(records, &outcome)).await {
         tracing::warn!("the Cobot connection attempt was not recorded: {e}");
     }
 }

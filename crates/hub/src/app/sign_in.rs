@@ -378,8 +378,7 @@ pub(crate) async fn finish(
         subject: Some(signed_in.claims.sub.clone()),
         user_id: Some(user.id.clone()),
     };
-    record(hub, Record::IdToken, passed.clone()).await;
-    record(hub, Record::SignIn, passed).await;
+    record(hub, &[Record::IdToken, Record::SignIn], passed).await;
     let name = signed_in
         .claims
         .name
@@ -425,20 +424,17 @@ async fn record_failure(hub: &Hub, why: String, id_token: bool) {
         subject: None,
         user_id: None,
     };
-    if id_token {
-        record(hub, Record::IdToken, failed.clone()).await;
-    }
-    if let Ok(Err(e)) = hub
-        .db(move |store| store.record_attempt(Record::SignIn, Record::SignInFailure, &failed))
-        .await
-    {
-        tracing::warn!("the failed sign-in was not recorded: {e}");
-    }
+    let records: &'static [Record] = if id_token {
+        &[Record::SignIn, Record::SignInFailure, Record::IdToken]
+    } else {
+        &[Record::SignIn, Record::SignInFailure]
+    };
+    record(hub, records, failed).await;
 }
 
 /// Keeps how a sign-in ended, for the doctor and the console.
-async fn record(hub: &Hub, record: Record, outcome: crate::app::doctor::SignInOutcome) {
-    if let Ok(Err(e)) = hub.db(move |store| store.record_outcome(record, &outcome)).await {
+async fn record(hub: &Hub, records: &'static [Record], outcome: crate::app::doctor::SignInOutcome) {
+    if let Ok(Err(e)) = hub.db(move |store| store.record_outcome(records, &outcome)).await {
         tracing::warn!("the sign-in's outcome was not recorded: {e}");
     }
 }

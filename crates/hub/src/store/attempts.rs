@@ -68,31 +68,20 @@ impl Record {
 }
 
 impl Store {
-    /// Records `outcome` as `record`s latest, in one write.
-    pub fn record_outcome(&self, record: Record, outcome: &Outcome) -> Result<(), crate::store::Error> {
+    /// Records `outcome` as the latest of each of `records`, in one transaction.
+    pub fn record_outcome(&self, records: &[Record], outcome: &Outcome) -> Result<(), crate::store::Error> {
         let text = serde_json::to_string(outcome).unwrap_or_default();
-        self.conn()
-            .execute(
+        let mut conn = self.conn();
+        let doing = "recording how a sign-in or connection ended";
+        let tx = conn.transaction().map_err(ctx(doing))?;
+        for record in records {
+            tx.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
                 [record.key(), text.as_str()],
             )
-            .map(|_| ())
-            .map_err(ctx("recording how a sign-in or connection ended"))
-    }
-
-    /// An attempt's end as the latest of its kind and, when it failed, as the latest failure.
-    pub fn record_attempt(
-        &self,
-        latest: Record,
-        failure: Record,
-        outcome: &Outcome,
-    ) -> Result<(), crate::store::Error> {
-        self.record_outcome(latest, outcome)?;
-        if outcome.ok {
-            Ok(())
-        } else {
-            self.record_outcome(failure, outcome)
+            .map_err(ctx(doing))?;
         }
+        tx.commit().map_err(ctx(doing))
     }
 
     /// The latest `record`, if there is one.

@@ -67,6 +67,22 @@ impl World {
         self.start_hub_logging("error", Stdio::inherit()).await
     }
 
+    /// The demo hub on this world's cobot-sim, relay and database, listening on `listen`, with
+    /// `RUST_LOG=<level>`; its stderr is the caller's to direct.
+    fn hub_command(&self, listen: &str, level: &str) -> Command {
+        let mut command = Command::new(HUB);
+        command
+            .args(["--demo", "--cobot-url", self.sim.base_url.as_str()])
+            .args(["--relay-url", self.relay.url().as_str()])
+            .args(["--listen", listen])
+            .arg("--db")
+            .arg(&self.db)
+            .env("FRONTDOOR_HUB_COBOT_TOKEN", &self.token)
+            .env("RUST_LOG", level)
+            .stdout(Stdio::null());
+        command
+    }
+
     /// The hub with `RUST_LOG=<level>` and its log (stderr) sent to `log`.
     async fn start_hub_logging(&self, level: &str, log: Stdio) -> HubProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -75,15 +91,8 @@ impl World {
             .unwrap()
             .port();
         let hub = HubProcess {
-            child: Command::new(HUB)
-                .args(["--demo", "--cobot-url", self.sim.base_url.as_str()])
-                .args(["--relay-url", self.relay.url().as_str()])
-                .args(["--listen", &format!("127.0.0.1:{port}")])
-                .arg("--db")
-                .arg(&self.db)
-                .env("FRONTDOOR_HUB_COBOT_TOKEN", &self.token)
-                .env("RUST_LOG", level)
-                .stdout(Stdio::null())
+            child: self
+                .hub_command(&format!("127.0.0.1:{port}"), level)
                 .stderr(log)
                 .spawn()
                 .unwrap(),
@@ -101,15 +110,8 @@ impl World {
     /// A hub that must refuse to start: it exits within 30 s (killed and failed otherwise) and
     /// its exit code and log (stderr) are returned.
     async fn start_hub_expecting_exit(&self) -> (Option<i32>, String) {
-        let mut child = Command::new(HUB)
-            .args(["--demo", "--cobot-url", self.sim.base_url.as_str()])
-            .args(["--relay-url", self.relay.url().as_str()])
-            .args(["--listen", "127.0.0.1:0"])
-            .arg("--db")
-            .arg(&self.db)
-            .env("FRONTDOOR_HUB_COBOT_TOKEN", &self.token)
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
+        let mut child = self
+            .hub_command("127.0.0.1:0", "error")
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
