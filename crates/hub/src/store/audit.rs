@@ -136,8 +136,13 @@ pub struct Storage {
 /// Below this many free bytes the disk is low (the audit log, the outbox and the log need room).
 pub const LOW_DISK_BYTES: u64 = 100 * 1024 * 1024;
 
-/// Below this share of the file system free, the disk is low.
+/// Below this share of the file system free, the disk is low — up to [`LOW_DISK_SHARE_CAP`].
 pub const LOW_DISK_SHARE: f64 = 0.05;
+
+/// The share never asks for more than this: 2 GiB holds the whole audit log at its default bound
+/// (two million rows, about 300 MB) several times over, and 5 % of a large server disk (12 GiB of
+/// 250) would call a healthy hub degraded.
+pub const LOW_DISK_SHARE_CAP: u64 = 2 << 30;
 
 /// (free, total) bytes of the file system holding `dir`, for an unprivileged process.
 pub(crate) fn disk_space(dir: &Path) -> Option<(u64, u64)> {

@@ -36,7 +36,7 @@ mod sessions;
 pub mod snapshot;
 
 pub(crate) use audit::{add_to_burst, prune_oldest_audit, record_unlock};
-pub use audit::{AuditEntry, AuditRow, Pruned, Storage, LOW_DISK_BYTES, LOW_DISK_SHARE};
+pub use audit::{AuditEntry, AuditRow, Pruned, Storage, LOW_DISK_BYTES, LOW_DISK_SHARE, LOW_DISK_SHARE_CAP};
 pub(crate) use check_ins::{check_in_row, finish_opening, record_opening, record_refused_check_in, CHECK_IN_COLUMNS};
 pub use check_ins::{CheckInIntent, CheckInKey, CheckInRow, Intent, KnownCheckIn, HELD_FOR_MS};
 pub use schema::MIGRATIONS;
@@ -225,8 +225,9 @@ impl CheckInRow {
 }
 
 impl Storage {
-    /// The database's disk has less than [`LOW_DISK_BYTES`] or [`LOW_DISK_SHARE`] free: staff
-    /// should make room before doors refuse for want of an audit record.
+    /// The database's disk has less than [`LOW_DISK_BYTES`] free, or less than [`LOW_DISK_SHARE`]
+    /// of its size (never more than [`LOW_DISK_SHARE_CAP`]): staff should make room before doors
+    /// refuse for want of an audit record.
     pub fn low_disk(&self) -> bool {
         let Some(free) = self.disk_free_bytes else {
             return false;
@@ -235,7 +236,10 @@ impl Storage {
             return true;
         }
         match self.disk_total_bytes {
-            Some(total) if total > 0 => (free as f64) < (total as f64) * LOW_DISK_SHARE,
+            Some(total) if total > 0 => {
+                let share = ((total as f64) * LOW_DISK_SHARE) as u64;
+                free < share.min(LOW_DISK_SHARE_CAP)
+            }
             _ => false,
         }
     }

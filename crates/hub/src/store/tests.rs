@@ -160,7 +160,7 @@ fn storage_counts_rows_and_reads_the_disk_of_a_database_file() {
 }
 
 #[test]
-fn the_disk_is_low_below_100_mib_or_5_percent() {
+fn the_disk_is_low_below_100_mib_or_5_percent_but_never_asks_more_than_2_gib() {
     let storage = |free: u64, total: u64| Storage {
         audit_rows: 0,
         oldest_audit_at: None,
@@ -170,9 +170,13 @@ fn the_disk_is_low_below_100_mib_or_5_percent() {
     };
     const GIB: u64 = 1 << 30;
     assert!(storage(50 << 20, 10 * GIB).low_disk());
-    assert!(storage(4 * GIB, 100 * GIB).low_disk());
-    assert!(!storage(6 * GIB, 100 * GIB).low_disk());
+    assert!(storage(300 << 20, 8 * GIB).low_disk(), "5 % of a small card is 410 MiB");
+    assert!(!storage(500 << 20, 8 * GIB).low_disk());
     assert!(!storage(200 << 20, GIB).low_disk());
+    // A build server's 252 GB disk with 12 GB free is not low (5 % would be 12.6 GB) …
+    assert!(!storage(12 * GIB, 252 * GIB).low_disk());
+    // … until less than 2 GiB is left.
+    assert!(storage(GIB + GIB / 2, 252 * GIB).low_disk());
 }
 
 #[test]

@@ -139,13 +139,14 @@ pub async fn refresh(http: &reqwest::Client, hub: &url::Url, refresh_token: &str
 
 /// Waits (up to 20 s) until the hub's health check says it is ready: started and synced.
 pub async fn wait_until_healthy(http: &reqwest::Client, hub: &url::Url) {
+    let mut last = String::from("no answer");
     for _ in 0..800 {
-        if let Ok(r) = http.get(hub.join("api/v1/health").unwrap()).send().await {
-            if r.status().is_success() {
-                return;
-            }
+        match http.get(hub.join("api/v1/health").unwrap()).send().await {
+            Ok(r) if r.status().is_success() => return,
+            Ok(r) => last = format!("{}: {}", r.status(), r.text().await.unwrap_or_default()),
+            Err(e) => last = e.to_string(),
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    panic!("the hub did not become healthy");
+    panic!("the hub did not become healthy; its last answer: {last}");
 }
