@@ -1,0 +1,314 @@
+//! The console's Access tab: the groups (doors and weekly schedules) with their form, which
+//! groups each plan opens, extra groups from Cobot's field, and the trail of changes.
+
+use std::collections::BTreeSet;
+
+use frontdoor_ipc::{GroupSetup, PlanSetup};
+use serde::Serialize;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::{act, field_error, when, Handle, TabProps};
+
+#[derive(Serialize)]
+struct GroupArgs {
+    group: GroupSetup,
+    version: u64,
+}
+
+#[derive(Serialize)]
+struct DeleteArgs {
+    id: String,
+    version: u64,
+}
+
+#[derive(Serialize)]
+struct PlanArgs {
+    #[serde(rename = "planId")]
+    plan_id: String,
+    groups: Vec<String>,
+    version: u64,
+}
+
+#[derive(Serialize)]
+struct ExtraArgs {
+    enabled: bool,
+    version: u64,
+}
+
+#[function_component(AccessTab)]
+pub(super) fn access_tab(props: &TabProps) -> Html {
+    let editing = use_state(|| None::<GroupSetup>);
+    let Some(access) = props.view.access.clone() else {
+        return html! { <p class="muted">{"The access setup could not be loaded."}</p> };
+    };
+    let version = access.version;
+    let new_group = {
+        let editing = editing.clone();
+        Callback::from(move |_| editing.set(Some(GroupSetup::default())))
+    };
+    let extra = {
+        let state = props.state.clone();
+        let enabled = access.extra_groups;
+        Callback::from(move |_| {
+            act(
+                &state,
+                "console_extra_groups",
+                ExtraArgs {
+                    enabled: !enabled,
+                    version,
+                },
+                None,
+            )
+        })
+    };
+    html! {
+        <div id="access-tab">
+            <div class="card">
+                <h3>{"User groups"}</h3>
+                <table id="groups" class="table">
+                    <thead><tr><th>{"Identifier"}</th><th>{"Name"}</th><th>{"Doors"}</th><th>{"When"}</th><th></th></tr></thead>
+                    <tbody>
+                        { for access.groups.iter().map(|g| {
+                            let edit = { let (editing, g) = (editing.clone(), g.clone()); Callback::from(move |_| editing.set(Some(g.clone()))) };
+                            let delete = { let (state, id) = (props.state.clone(), g.id.clone()); Callback::from(move |_| act(&state, "console_delete_group", DeleteArgs { id: id.clone(), version }, None)) };
+                            html! {
+                                <tr data-group={g.id.clone()}>
+                                    <td><strong>{ &g.id }</strong></td>
+                                    <td>{ &g.name }</td>
+                                    <td>{ g.doors.join(", ") }</td>
+                                    <td>{ g.schedule.clone().unwrap_or_else(|| "always".into()) }</td>
+                                    <td class="actions">
+                                        <button class="link edit-group" onclick={edit}>{"Edit"}</button>
+                                        {" "}
+                                        <button class="link delete-group" onclick={delete}>{"Delete"}</button>
+                                    </td>
+                                </tr>
+                            }
+                        }) }
+                    </tbody>
+                </table>
+                if editing.is_none() {
+                    <button id="new-group" onclick={new_group}>{"New group"}</button>
+                }
+                if let Some(group) = (*editing).clone() {
+                    <GroupForm group={group} doors={access.doors.clone()} time_zone={access.time_zone.clone()} version={version} state={props.state.clone()} editing={editing.clone()} />
+                }
+            </div>
+            <div class="card">
+                <h3>{"Plans from Cobot"}</h3>
+                <p class="muted">{"Which groups each plan gives its members."}</p>
+                <table id="plans-setup" class="table">
+                    <thead><tr><th>{"Plan"}</th><th>{"Members"}</th><th>{"Groups"}</th><th></th></tr></thead>
+                    <tbody>
+                        { for access.plans.iter().map(|p| html! {
+                            <PlanRow plan={p.clone()} groups={access.groups.iter().map(|g| g.id.clone()).collect::<Vec<_>>()} version={version} state={props.state.clone()} />
+                        }) }
+                    </tbody>
+                </table>
+                if access.plans.is_empty() {
+                    <p class="muted">{"No plans yet: connect Cobot and sync first."}</p>
+                }
+                if !access.unknown_plans.is_empty() {
+                    <p class="warning">{ format!("Assignments naming plans Cobot does not have: {}", access.unknown_plans.join(", ")) }</p>
+                }
+            </div>
+            <div class="card">
+                <h3>{"Extra groups from the membership"}</h3>
+                <label class="check">
+                    <input id="extra-groups" type="checkbox" checked={access.extra_groups} onchange={extra} />
+                    {"Read smart_spaces_access_additional_units from each membership (the field is created in Cobot when missing)"}
+                </label>
+            </div>
+            <div class="card">
+                <h3>{"Recent changes"}</h3>
+                <ul id="changes" class="changes">
+                    { for props.view.changes.iter().take(10).map(|c| html! {
+                        <li><span class="muted">{ when(&c.at) }</span>{ format!(" {} changed {}", c.by_name, c.what) }</li>
+                    }) }
+                </ul>
+            </div>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct GroupFormProps {
+    group: GroupSetup,
+    doors: Vec<frontdoor_ipc::DoorRef>,
+    time_zone: String,
+    version: u64,
+    state: Handle,
+    editing: UseStateHandle<Option<GroupSetup>>,
+}
+
+/// Checks a form before it is sent, in words; the hub checks everything again.
+fn check_group(group: &GroupSetup) -> Vec<(&'static str, String)> {
+    let mut wrong = Vec::new();
+    if group.id.trim().is_empty() {
+        wrong.push(("group.id", "Give the group an identifier, e.g. Members.".to_string()));
+    } else if !group
+        .id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_-. ".contains(c))
+    {
+        wrong.push((
+            "group.id",
+            "Use letters, digits, spaces, '-', '_' or '.' only.".to_string(),
+        ));
+    }
+    if group.doors.is_empty() {
+        wrong.push(("group.doors", "Pick at least one door.".to_string()));
+    }
+    wrong
+}
+
+#[function_component(GroupForm)]
+fn group_form(props: &GroupFormProps) -> Html {
+    let draft = use_state(|| props.group.clone());
+    let local = use_state(Vec::<(&'static str, String)>::new);
+    let creating = props.group.id.is_empty();
+    let text = |field: &'static str| {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            let value = e.target_unchecked_into::<HtmlInputElement>().value();
+            let mut next = (*draft).clone();
+            match field {
+                "id" => next.id = value,
+                "name" => next.name = value,
+                _ => next.schedule = Some(value).filter(|s| !s.trim().is_empty()),
+            }
+            draft.set(next);
+        })
+    };
+    let save = {
+        let (draft, local, state, editing, version) = (
+            draft.clone(),
+            local.clone(),
+            props.state.clone(),
+            props.editing.clone(),
+            props.version,
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let wrong = check_group(&draft);
+            if !wrong.is_empty() {
+                local.set(wrong);
+                return;
+            }
+            local.set(Vec::new());
+            let editing = editing.clone();
+            act(
+                &state,
+                "console_save_group",
+                GroupArgs {
+                    group: (*draft).clone(),
+                    version,
+                },
+                Some(Callback::from(move |_| editing.set(None))),
+            );
+        })
+    };
+    let cancel = {
+        let editing = props.editing.clone();
+        Callback::from(move |_| editing.set(None))
+    };
+    let error_for = |field: &'static str| -> Html {
+        if let Some((_, words)) = local.iter().find(|(f, _)| *f == field) {
+            return html! { <span class="field-error" data-field={field}>{ words }</span> };
+        }
+        field_error(&props.state, field)
+    };
+    html! {
+        <form id="group-form" onsubmit={save}>
+            <h4>{ if creating { "New group" } else { "Edit group" } }</h4>
+            <label>{"Identifier (staff type it into the membership's extra-groups field)"}
+                <input id="group-id" value={draft.id.clone()} oninput={text("id")} disabled={!creating} />
+            </label>
+            { error_for("group.id") }
+            <label>{"Name"}<input id="group-name" value={draft.name.clone()} oninput={text("name")} /></label>
+            { error_for("group.name") }
+            <fieldset><legend>{"Doors"}</legend>
+                { for props.doors.iter().map(|d| {
+                    let draft = draft.clone();
+                    let id = d.id.clone();
+                    let checked = draft.doors.contains(&d.id);
+                    let onchange = Callback::from(move |_| {
+                        let mut next = (*draft).clone();
+                        if let Some(i) = next.doors.iter().position(|x| x == &id) { next.doors.remove(i); } else { next.doors.push(id.clone()); }
+                        draft.set(next);
+                    });
+                    html! { <label class="check"><input type="checkbox" class="group-door" data-door={d.id.clone()} {checked} {onchange} />{ &d.name }</label> }
+                }) }
+            </fieldset>
+            { error_for("group.doors") }
+            <label>{ format!("When (in {}; empty for always), e.g. Mon-Fri 07:00-22:00; Sat 10:00-16:00", props.time_zone) }
+                <input id="group-schedule" value={draft.schedule.clone().unwrap_or_default()} oninput={text("schedule")} />
+            </label>
+            { error_for("group.schedule") }
+            <button id="save-group" type="submit">{"Save group"}</button>
+            {" "}
+            <button type="button" onclick={cancel}>{"Cancel"}</button>
+        </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PlanRowProps {
+    plan: PlanSetup,
+    groups: Vec<String>,
+    version: u64,
+    state: Handle,
+}
+
+#[function_component(PlanRow)]
+fn plan_row(props: &PlanRowProps) -> Html {
+    let chosen = use_state(|| props.plan.groups.iter().cloned().collect::<BTreeSet<String>>());
+    {
+        let chosen = chosen.clone();
+        use_effect_with(props.plan.groups.clone(), move |g| {
+            chosen.set(g.iter().cloned().collect())
+        });
+    }
+    let changed = *chosen != props.plan.groups.iter().cloned().collect::<BTreeSet<_>>();
+    let save = {
+        let (state, chosen, plan_id, version) = (
+            props.state.clone(),
+            chosen.clone(),
+            props.plan.plan_id.clone(),
+            props.version,
+        );
+        Callback::from(move |_| {
+            act(
+                &state,
+                "console_assign_plan",
+                PlanArgs {
+                    plan_id: plan_id.clone(),
+                    groups: chosen.iter().cloned().collect(),
+                    version,
+                },
+                None,
+            )
+        })
+    };
+    html! {
+        <tr data-plan={props.plan.plan_id.clone()}>
+            <td>{ &props.plan.name }</td>
+            <td>{ props.plan.members }</td>
+            <td class="checks">
+                { for props.groups.iter().map(|g| {
+                    let chosen = chosen.clone();
+                    let id = g.clone();
+                    let checked = chosen.contains(g);
+                    let onchange = Callback::from(move |_| {
+                        let mut next = (*chosen).clone();
+                        if !next.remove(&id) { next.insert(id.clone()); }
+                        chosen.set(next);
+                    });
+                    html! { <label class="check"><input type="checkbox" class="plan-group" data-group={g.clone()} {checked} {onchange} />{ g }</label> }
+                }) }
+            </td>
+            <td><button class="save-plan" disabled={!changed} onclick={save}>{"Save"}</button></td>
+        </tr>
+    }
+}
