@@ -108,14 +108,8 @@ async fn main() -> std::process::ExitCode {
     // written are dropped, counted, and announced once writing works again.
     let log = frontdoor_hub::base::log::LogWriter::stderr();
     let _log_drained_at_exit = log.drained_on_drop(std::time::Duration::from_secs(1));
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_writer(log)
-        // Plain text: the writer escapes every control character a line holds (see
-        // `log::one_line`), so colours would arrive as `\u{1b}[…`.
-        .with_ansi(false)
-        .log_internal_errors(false)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    tracing_subscriber::util::SubscriberInitExt::init(frontdoor_hub::base::log::subscriber(log, filter));
     let args = Args::parse();
     let config = match &args.config {
         Some(path) => match Config::load(path) {

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use crate::app::Error;
 use crate::app::Hub;
 use crate::store::snapshot::Snapshot;
-use crate::store::{ctx, Store};
+use crate::store::{select_all, Store};
 
 /// The most rows one page answers.
 pub const MAX_LIMIT: u32 = 500;
@@ -249,9 +249,12 @@ impl Store {
             SqlValue::Integer(i64::from(filters.limit)),
         );
         let conn = self.read();
-        let mut stmt = conn.prepare(&sql).map_err(ctx("reading the activity"))?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args), |r| {
+        select_all(
+            &conn,
+            "reading the activity",
+            &sql,
+            rusqlite::params_from_iter(args),
+            |r| {
                 let reasons: String = r.get(7)?;
                 Ok(Found {
                     id: r.get(0)?,
@@ -268,25 +271,20 @@ impl Store {
                     last_at: r.get(11)?,
                     check_in: r.get(12)?,
                 })
-            })
-            .map_err(ctx("reading the activity"))?;
-        rows.collect::<Result<_, _>>().map_err(ctx("reading the activity"))
+            },
+        )
     }
 
     /// `latency_us` of `door`'s newest `limit` `opened` rows, newest first.
     pub fn opened_latencies(&self, door: &str, limit: u32) -> Result<Vec<u64>, crate::store::Error> {
-        let conn = self.read();
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT latency_us FROM audit WHERE door_id = ?1 AND decision = 'opened' ORDER BY id DESC LIMIT ?2",
-            )
-            .map_err(ctx("reading door latencies"))?;
-        let rows = stmt
-            .query_map(rusqlite::params![door, limit], |r| r.get::<_, i64>(0))
-            .map_err(ctx("reading door latencies"))?;
-        rows.map(|r| r.map(|us| u64::try_from(us).unwrap_or(0)))
-            .collect::<Result<_, _>>()
-            .map_err(ctx("reading door latencies"))
+        let latencies = select_all(
+            &self.read(),
+            "reading door latencies",
+            "SELECT latency_us FROM audit WHERE door_id = ?1 AND decision = 'opened' ORDER BY id DESC LIMIT ?2",
+            rusqlite::params![door, limit],
+            |r| r.get::<_, i64>(0),
+        )?;
+        Ok(latencies.into_iter().map(|us| u64::try_from(us).unwrap_or(0)).collect())
     }
 }
 

@@ -26,7 +26,7 @@ use serde_json::Value;
 
 use crate::app::Hub;
 use crate::base::config::{CheckInPolicy, NoPass};
-use crate::store::{check_in_row, ctx, CheckInRow, Store, CHECK_IN_COLUMNS};
+use crate::store::{check_in_row, ctx, select_all, CheckInRow, SessionRow, Store, CHECK_IN_COLUMNS};
 
 /// Rows one day answers at most: more than any space has members.
 pub const MAX_ROWS: u32 = 10_000;
@@ -138,6 +138,20 @@ pub(crate) struct TrailRow<'a> {
     pub(crate) after: Value,
 }
 
+impl<'a> TrailRow<'a> {
+    /// The change `session`'s staff member made at `at`.
+    pub(crate) fn of(session: &'a SessionRow, at: Timestamp, what: String, before: Value, after: Value) -> Self {
+        TrailRow {
+            at,
+            by: &session.user_id,
+            device_id: &session.device_id,
+            what,
+            before,
+            after,
+        }
+    }
+}
+
 fn insert_trail(tx: &rusqlite::Transaction<'_>, t: &TrailRow<'_>) -> Result<(), crate::store::Error> {
     let by_name: String = tx
         .query_row("SELECT name FROM devices WHERE id = ?1", [t.device_id], |r| r.get(0))
@@ -207,18 +221,17 @@ impl Store {
             None => vec!["pending", "held", "checked_in", "refused", "missed"],
         };
         let conn = self.read();
-        let mut stmt = conn
-            .prepare_cached(&format!(
+        let list = serde_json::to_string(&states).unwrap_or_else(|_| "[]".into());
+        select_all(
+            &conn,
+            "reading the check-in outbox",
+            &format!(
                 "SELECT {CHECK_IN_COLUMNS} FROM check_ins WHERE day = ?1 AND state IN (SELECT value FROM json_each(?2)) \
                  ORDER BY rowid DESC LIMIT ?3"
-            ))
-            .map_err(ctx("reading the check-in outbox"))?;
-        let list = serde_json::to_string(&states).unwrap_or_else(|_| "[]".into());
-        let rows = stmt
-            .query_map(params![day, list, MAX_ROWS], check_in_row)
-            .map_err(ctx("reading the check-in outbox"))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(ctx("reading the check-in outbox"))
+            ),
+            params![day, list, MAX_ROWS],
+            check_in_row,
+        )
     }
 
     /// Makes the member's newest check-in of `day`, if refused or pending and its entry's Cobot day

@@ -231,6 +231,21 @@ impl Drop for Line<'_> {
     }
 }
 
+/// The hub's log subscriber writing into `writer` at `filter`: plain text, because the writer
+/// escapes every control character a line holds (see [`one_line`]), so colours would arrive as
+/// `\u{1b}[…`; the subscriber's own write errors are not reported (the writer counts them).
+pub fn subscriber<W>(writer: W, filter: tracing_subscriber::EnvFilter) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .log_internal_errors(false)
+        .finish()
+}
+
 /// One event as one line of text: every control character inside it (a newline, a carriage
 /// return, an ANSI escape, C1 controls) and the characters that move or reorder text (line and
 /// paragraph separators, bidirectional overrides) are written as escapes (`\n`, `\u{1b}`), so

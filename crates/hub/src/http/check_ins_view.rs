@@ -101,14 +101,7 @@ pub(crate) async fn retry(
     let what = format!("check-in of {name} ({membership_id}) on {day}: retried");
     let done = hub
         .db(move |store| {
-            let trail = TrailRow {
-                at,
-                by: &session.user_id,
-                device_id: &session.device_id,
-                what,
-                before: Value::Null,
-                after: serde_json::json!({"state": "pending"}),
-            };
+            let trail = TrailRow::of(&session, at, what, Value::Null, serde_json::json!({"state": "pending"}));
             // The worker's clock: it compares due times with the wall clock.
             store.retry_check_in(&id, &d, at, &zone, crate::app::check_in::outbox_ms(), &trail)
         })
@@ -194,21 +187,9 @@ pub(crate) async fn policy(
             policy_name(policy),
         );
         let session = session.clone();
-        hub.db(move |store| {
-            store.put_check_in_policy(
-                policy,
-                &TrailRow {
-                    at,
-                    by: &session.user_id,
-                    device_id: &session.device_id,
-                    what,
-                    before,
-                    after,
-                },
-            )
-        })
-        .await?
-        .map_err(Error::internal)?;
+        hub.db(move |store| store.put_check_in_policy(policy, &TrailRow::of(&session, at, what, before, after)))
+            .await?
+            .map_err(Error::internal)?;
         // Only after the commit: an opening never follows a policy the database does not hold.
         hub.check_in_policy.set(policy);
     }
@@ -218,21 +199,9 @@ pub(crate) async fn policy(
             no_pass_name(hub.check_in_policy.no_pass()),
             no_pass_name(no_pass),
         );
-        hub.db(move |store| {
-            store.put_check_in_no_pass(
-                no_pass,
-                &TrailRow {
-                    at,
-                    by: &session.user_id,
-                    device_id: &session.device_id,
-                    what,
-                    before,
-                    after,
-                },
-            )
-        })
-        .await?
-        .map_err(Error::internal)?;
+        hub.db(move |store| store.put_check_in_no_pass(no_pass, &TrailRow::of(&session, at, what, before, after)))
+            .await?
+            .map_err(Error::internal)?;
         hub.check_in_policy.set_no_pass(no_pass);
     }
     Ok(Json(PolicyNow {

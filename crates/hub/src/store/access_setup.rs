@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::store::plans::CataloguePlan;
-use crate::store::{ctx, Store};
+use crate::store::{ctx, select_all, Store};
 
 /// A plan → groups assignment as stored: by Cobot's plan id (what the console writes), or by
 /// name (only entries imported from the TOML file that named their plan).
@@ -66,43 +66,41 @@ impl Store {
             return Ok(None);
         };
         let list = |text: String| serde_json::from_str::<Vec<String>>(&text).unwrap_or_default();
-        let mut stmt = conn
-            .prepare("SELECT id, name, doors, schedule FROM access_groups ORDER BY position")
-            .map_err(ctx("reading the groups"))?;
-        let groups = stmt
-            .query_map([], |r| {
+        let groups = select_all(
+            &conn,
+            "reading the groups",
+            "SELECT id, name, doors, schedule FROM access_groups ORDER BY position",
+            [],
+            |r| {
                 Ok(GroupSetup {
                     id: r.get(0)?,
                     name: r.get(1)?,
                     doors: list(r.get(2)?),
                     schedule: r.get(3)?,
                 })
-            })
-            .map_err(ctx("reading the groups"))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(ctx("reading the groups"))?;
-        let mut stmt = conn
-            .prepare("SELECT plan_id, plan_name, groups FROM access_plans ORDER BY position")
-            .map_err(ctx("reading the plan assignments"))?;
-        let plans = stmt
-            .query_map([], |r| {
+            },
+        )?;
+        let plans = select_all(
+            &conn,
+            "reading the plan assignments",
+            "SELECT plan_id, plan_name, groups FROM access_plans ORDER BY position",
+            [],
+            |r| {
                 let (id, name): (Option<String>, Option<String>) = (r.get(0)?, r.get(1)?);
                 Ok((id, name, list(r.get(2)?)))
-            })
-            .map_err(ctx("reading the plan assignments"))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(ctx("reading the plan assignments"))?
-            .into_iter()
-            .filter_map(|(id, name, groups)| {
-                // The table's CHECK keeps exactly one of the two.
-                let plan = match (id, name) {
-                    (Some(id), _) => PlanMatch::Id(id),
-                    (None, Some(name)) => PlanMatch::Name(name),
-                    (None, None) => return None,
-                };
-                Some(PlanAssignment { plan, groups })
-            })
-            .collect();
+            },
+        )?
+        .into_iter()
+        .filter_map(|(id, name, groups)| {
+            // The table's CHECK keeps exactly one of the two.
+            let plan = match (id, name) {
+                (Some(id), _) => PlanMatch::Id(id),
+                (None, Some(name)) => PlanMatch::Name(name),
+                (None, None) => return None,
+            };
+            Some(PlanAssignment { plan, groups })
+        })
+        .collect();
         Ok(Some(StoredSetup {
             groups,
             plans,
@@ -156,13 +154,13 @@ impl Store {
 
     /// The change trail, newest first.
     pub fn access_changes(&self, limit: u32) -> Result<Vec<SetupChange>, crate::store::Error> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT at, by_user, by_name, what, before, after FROM access_changes ORDER BY id DESC LIMIT ?1")
-            .map_err(ctx("reading the change trail"))?;
         let json = |text: String| serde_json::from_str(&text).unwrap_or(Value::Null);
-        let rows = stmt
-            .query_map([limit], |r| {
+        select_all(
+            &self.conn(),
+            "reading the change trail",
+            "SELECT at, by_user, by_name, what, before, after FROM access_changes ORDER BY id DESC LIMIT ?1",
+            [limit],
+            |r| {
                 Ok(SetupChange {
                     at: r.get(0)?,
                     by: r.get(1)?,
@@ -171,30 +169,24 @@ impl Store {
                     before: json(r.get(4)?),
                     after: json(r.get(5)?),
                 })
-            })
-            .map_err(ctx("reading the change trail"))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(ctx("reading the change trail"))?;
-        Ok(rows)
+            },
+        )
     }
 
     /// The plans Cobot listed at the last full sync.
     pub fn plan_catalogue(&self) -> Result<Vec<CataloguePlan>, crate::store::Error> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT plan_id, name FROM plan_catalogue ORDER BY position")
-            .map_err(ctx("reading the plan catalogue"))?;
-        let plans = stmt
-            .query_map([], |r| {
+        select_all(
+            &self.conn(),
+            "reading the plan catalogue",
+            "SELECT plan_id, name FROM plan_catalogue ORDER BY position",
+            [],
+            |r| {
                 Ok(CataloguePlan {
                     plan_id: r.get(0)?,
                     name: r.get(1)?,
                 })
-            })
-            .map_err(ctx("reading the plan catalogue"))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(ctx("reading the plan catalogue"))?;
-        Ok(plans)
+            },
+        )
     }
 
     /// Stores the plans a full sync read, unless the stored catalogue is the same already.

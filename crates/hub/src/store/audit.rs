@@ -200,20 +200,12 @@ impl Store {
             .checked_sub(SignedDuration::from_hours(24 * i64::from(keep_days)))
             .unwrap_or(Timestamp::MIN)
             .to_string();
-        loop {
-            let deleted = self
-                .conn()
-                .execute(
-                    "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ?1 AND decision != 'opening' \
-                     ORDER BY id LIMIT ?2)",
-                    params![cutoff, PRUNE_CHUNK],
-                )
-                .map_err(ctx("pruning old audit rows"))?;
-            pruned.by_age += deleted as u64;
-            if (deleted as i64) < PRUNE_CHUNK {
-                break;
-            }
-        }
+        pruned.by_age = self.delete_in_chunks(
+            "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ?1 AND decision != 'opening' \
+             ORDER BY id LIMIT ?2)",
+            &cutoff,
+            "pruning old audit rows",
+        )?;
         let keep = i64::try_from(max_rows).unwrap_or(i64::MAX);
         // The id of the newest row that is one too many; everything up to it goes.
         let Some(last_too_many): Option<i64> = self
@@ -226,21 +218,29 @@ impl Store {
         else {
             return Ok(pruned);
         };
+        pruned.by_count = self.delete_in_chunks(
+            "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE id <= ?1 AND decision != 'opening' \
+             ORDER BY id LIMIT ?2)",
+            &last_too_many,
+            "pruning the oldest audit rows",
+        )?;
+        Ok(pruned)
+    }
+
+    /// Runs `delete` (`?1` is `bound`, `?2` the chunk) until a chunk deletes fewer than
+    /// [`PRUNE_CHUNK`] rows, so no single statement holds the writer long; how many went.
+    fn delete_in_chunks(&self, delete: &str, bound: &dyn rusqlite::ToSql, doing: &'static str) -> Result<u64, Error> {
+        let mut total = 0;
         loop {
             let deleted = self
                 .conn()
-                .execute(
-                    "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE id <= ?1 AND decision != 'opening' \
-                     ORDER BY id LIMIT ?2)",
-                    params![last_too_many, PRUNE_CHUNK],
-                )
-                .map_err(ctx("pruning the oldest audit rows"))?;
-            pruned.by_count += deleted as u64;
+                .execute(delete, params![bound, PRUNE_CHUNK])
+                .map_err(ctx(doing))?;
+            total += deleted as u64;
             if (deleted as i64) < PRUNE_CHUNK {
-                break;
+                return Ok(total);
             }
         }
-        Ok(pruned)
     }
 
     /// How much is stored and how much room is left (see [`Storage::low_disk`]). Reads only.
@@ -318,14 +318,13 @@ impl Store {
     /// The newest audit entries first, at most `limit`.
     pub fn audit(&self, limit: u32) -> Result<Vec<AuditRow>, Error> {
         let conn = self.read();
-        let mut stmt = conn
-            .prepare(
-                "SELECT id, at, user_id, membership_id, staff, door_id, decision, code, reasons, driver, driver_result, \
+        select_all(
+            &conn,
+            "reading the audit log",
+            "SELECT id, at, user_id, membership_id, staff, door_id, decision, code, reasons, driver, driver_result, \
                  may_have_opened, latency_us, check_in, count, last_at FROM audit ORDER BY id DESC LIMIT ?1",
-            )
-            .map_err(ctx("reading the audit log"))?;
-        let rows = stmt
-            .query_map([limit], |r| {
+            [limit],
+            |r| {
                 let reasons: String = r.get(8)?;
                 Ok(AuditRow {
                     id: r.get(0)?,
@@ -347,8 +346,7 @@ impl Store {
                     count: r.get::<_, i64>(14)?.try_into().unwrap_or(u32::MAX),
                     last_at: r.get::<_, Option<String>>(15)?.and_then(|t| t.parse().ok()),
                 })
-            })
-            .map_err(ctx("reading the audit log"))?;
-        rows.collect::<Result<_, _>>().map_err(ctx("reading the audit log"))
+            },
+        )
     }
 }

@@ -300,17 +300,16 @@ impl Store {
     /// Pending check-ins due at `now_ms`, oldest first.
     pub fn due_check_ins(&self, now_ms: i64) -> Result<Vec<CheckInRow>, Error> {
         let conn = self.read();
-        let mut stmt = conn
-            .prepare(&format!(
+        select_all(
+            &conn,
+            "reading the check-in outbox",
+            &format!(
                 "SELECT {CHECK_IN_COLUMNS} FROM check_ins WHERE state IN ('pending', 'held') AND next_attempt_ms <= ?1 \
                  ORDER BY next_attempt_ms"
-            ))
-            .map_err(ctx("reading the check-in outbox"))?;
-        let rows = stmt
-            .query_map([now_ms], check_in_row)
-            .map_err(ctx("reading the check-in outbox"))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(ctx("reading the check-in outbox"))
+            ),
+            [now_ms],
+            check_in_row,
+        )
     }
 
     /// When the next pending check-in is due (Unix milliseconds), if any is pending.
@@ -327,30 +326,21 @@ impl Store {
     /// Every outbox row, for tests and staff views: newest day first.
     pub fn check_ins(&self) -> Result<Vec<CheckInRow>, Error> {
         let conn = self.read();
-        let mut stmt = conn
-            .prepare(&format!(
-                "SELECT {CHECK_IN_COLUMNS} FROM check_ins ORDER BY day DESC, rowid DESC"
-            ))
-            .map_err(ctx("reading the check-in outbox"))?;
-        let rows = stmt
-            .query_map([], check_in_row)
-            .map_err(ctx("reading the check-in outbox"))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(ctx("reading the check-in outbox"))
+        select_all(
+            &conn,
+            "reading the check-in outbox",
+            &format!("SELECT {CHECK_IN_COLUMNS} FROM check_ins ORDER BY day DESC, rowid DESC"),
+            [],
+            check_in_row,
+        )
     }
 
     /// A membership's check-ins, newest first, at most `limit`.
     pub fn check_ins_of(&self, membership_id: &str, limit: u32) -> Result<Vec<CheckInRow>, Error> {
         let conn = self.read();
-        let mut stmt = conn
-            .prepare_cached(&format!(
+        select_all(&conn, "reading check-ins", &format!(
                 "SELECT {CHECK_IN_COLUMNS} FROM check_ins WHERE membership_id = ?1 ORDER BY day DESC, rowid DESC LIMIT ?2"
-            ))
-            .map_err(ctx("reading check-ins"))?;
-        let rows = stmt
-            .query_map(params![membership_id, limit], check_in_row)
-            .map_err(ctx("reading check-ins"))?;
-        rows.collect::<Result<_, _>>().map_err(ctx("reading check-ins"))
+            ), params![membership_id, limit], check_in_row)
     }
 
     /// Marks an entry's check-in done: Cobot has it (made now, or found already there).

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use crate::store::{ctx, SessionRow, Store};
+use crate::store::{ctx, select_all, SessionRow, Store};
 
 /// A device not refreshed for this long is signed out at its next refresh (its token expired).
 pub const UNUSED_DEVICE_SECS: i64 = 90 * 24 * 3600;
@@ -236,16 +236,13 @@ impl Store {
     /// The signed-in devices, newest first.
     pub fn devices(&self) -> Result<Vec<DeviceRow>, crate::store::Error> {
         let conn = self.conn();
-        let mut stmt = conn
-            .prepare(&format!(
-                "SELECT {DEVICE_COLUMNS} FROM devices WHERE ended_at IS NULL ORDER BY signed_in_at DESC"
-            ))
-            .map_err(ctx("listing devices"))?;
-        let rows = stmt
-            .query_map([], device_row)
-            .map_err(ctx("listing devices"))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(ctx("listing devices"))?;
+        let rows = select_all(
+            &conn,
+            "listing devices",
+            &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE ended_at IS NULL ORDER BY signed_in_at DESC"),
+            [],
+            device_row,
+        )?;
         Ok(rows)
     }
 }

@@ -5,7 +5,7 @@ use frontdoor_core::console::{DoorSecretState, DoorSetup};
 use jiff::Timestamp;
 
 use crate::store::access_setup::Trail;
-use crate::store::{self, ctx, Store};
+use crate::store::{self, ctx, select_all, Store};
 
 /// One door as the hub's database holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,20 +43,19 @@ impl Store {
         if !imported {
             return Ok(None);
         }
-        let mut stmt = conn
-            .prepare("SELECT setup, credential, secret FROM doors ORDER BY position")
-            .map_err(ctx("reading the doors"))?;
-        let rows = stmt
-            .query_map([], |r| {
+        let rows = select_all(
+            &conn,
+            "reading the doors",
+            "SELECT setup, credential, secret FROM doors ORDER BY position",
+            [],
+            |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, Option<String>>(1)?,
                     r.get::<_, Option<Vec<u8>>>(2)?,
                 ))
-            })
-            .map_err(ctx("reading the doors"))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(ctx("reading the doors"))?;
+            },
+        )?;
         let mut doors = Vec::with_capacity(rows.len());
         for (setup, credential, sealed) in rows {
             let setup: DoorSetup = serde_json::from_str(&setup)

@@ -34,11 +34,7 @@ impl Store {
         let Some(as_of) = as_of.and_then(|t| t.parse::<Timestamp>().ok()) else {
             return Ok(None);
         };
-        let mut stmt = conn
-            .prepare("SELECT membership_id, user_id, name, email, plan_id, plan_name, confirmed, starts_at, canceled_to, extra_groups FROM members")
-            .map_err(ctx("reading members"))?;
-        let members = stmt
-            .query_map([], |r| {
+        let members = select_all(&conn, "reading members", "SELECT membership_id, user_id, name, email, plan_id, plan_name, confirmed, starts_at, canceled_to, extra_groups FROM members", [], |r| {
                 Ok(MemberRecord {
                     membership_id: r.get(0)?,
                     user_id: r.get(1)?,
@@ -52,10 +48,7 @@ impl Store {
                     canceled_to: r.get::<_, Option<String>>(8)?.and_then(|d| d.parse().ok()),
                     extra_groups: r.get(9)?,
                 })
-            })
-            .map_err(ctx("reading members"))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(ctx("reading members"))?;
+            })?;
         Ok(Some(Snapshot::new(as_of, members)))
     }
 
@@ -135,11 +128,12 @@ impl Store {
     /// The newest `limit` sync runs, newest first, reports as stored.
     pub fn sync_runs(&self, limit: u32) -> Result<Vec<SyncRun>, crate::store::Error> {
         let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT kind, started_at, finished_at, ok, report FROM sync_runs ORDER BY id DESC LIMIT ?1")
-            .map_err(ctx("reading sync runs"))?;
-        let rows = stmt
-            .query_map([limit], |r| {
+        select_all(
+            &conn,
+            "reading sync runs",
+            "SELECT kind, started_at, finished_at, ok, report FROM sync_runs ORDER BY id DESC LIMIT ?1",
+            [limit],
+            |r| {
                 let report: String = r.get(4)?;
                 Ok(SyncRun {
                     kind: r.get(0)?,
@@ -148,9 +142,8 @@ impl Store {
                     ok: r.get(3)?,
                     report: serde_json::from_str(&report).unwrap_or(serde_json::Value::String(report)),
                 })
-            })
-            .map_err(ctx("reading sync runs"))?;
-        rows.collect::<Result<_, _>>().map_err(ctx("reading sync runs"))
+            },
+        )
     }
 
     /// The interval staff set in the console, if they did.

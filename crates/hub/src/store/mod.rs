@@ -107,6 +107,20 @@ pub(crate) fn ctx(doing: &'static str) -> impl FnOnce(rusqlite::Error) -> Error 
     move |source| Error::Sqlite { doing, source }
 }
 
+/// Every row `sql` selects with `params`, each read by `row`: the one shape of every list the
+/// store reads. `doing` names the read in an error; the statement is cached on `conn`.
+pub(crate) fn select_all<T>(
+    conn: &Connection,
+    doing: &'static str,
+    sql: &str,
+    params: impl rusqlite::Params,
+    row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, Error> {
+    let mut stmt = conn.prepare_cached(sql).map_err(ctx(doing))?;
+    let rows = stmt.query_map(params, row).map_err(ctx(doing))?;
+    rows.collect::<Result<_, _>>().map_err(ctx(doing))
+}
+
 /// The store: one connection for writes and, for a database file, a second one for reads, so
 /// an unlock's session lookup never waits behind a full sync's or the journal's commit (WAL lets
 /// readers run beside the writer).

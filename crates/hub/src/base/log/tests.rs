@@ -41,11 +41,7 @@ fn settle(writer: &LogWriter) {
 fn lines_that_cannot_be_written_are_dropped_counted_and_announced_once_writing_works_again() {
     let disk = Disk::default();
     let writer = LogWriter::to(disk.clone());
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(writer.clone())
-        .with_ansi(false)
-        .log_internal_errors(false)
-        .finish();
+    let subscriber = subscriber(writer.clone(), "info".into());
     tracing::subscriber::with_default(subscriber, || {
         tracing::info!("before");
         settle(&writer);
@@ -149,13 +145,13 @@ fn a_full_queue_drops_lines_without_waiting() {
 #[tokio::test]
 async fn a_budget_logs_its_lines_then_one_summary_per_window() {
     let captured = Disk::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer({
+    let subscriber = subscriber(
+        {
             let captured = captured.clone();
             move || captured.clone()
-        })
-        .with_ansi(false)
-        .finish();
+        },
+        "info".into(),
+    );
     let _default = tracing::subscriber::set_default(subscriber);
     let budget = LogBudget::with_window("a test event", 2, Duration::from_millis(100));
     let admitted: Vec<bool> = (0..10).map(|_| budget.admit()).collect();
@@ -177,13 +173,13 @@ async fn a_budget_logs_its_lines_then_one_summary_per_window() {
 #[test]
 fn without_a_runtime_the_next_occurrence_sums_the_last_window_up() {
     let captured = Disk::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer({
+    let subscriber = subscriber(
+        {
             let captured = captured.clone();
             move || captured.clone()
-        })
-        .with_ansi(false)
-        .finish();
+        },
+        "info".into(),
+    );
     tracing::subscriber::with_default(subscriber, || {
         let budget = LogBudget::with_window("a test event", 0, Duration::from_millis(20));
         for _ in 0..3 {
@@ -201,11 +197,7 @@ fn without_a_runtime_the_next_occurrence_sums_the_last_window_up() {
 fn a_value_from_a_request_cannot_forge_a_line_or_send_escape_sequences() {
     let disk = Disk::default();
     let writer = LogWriter::to(disk.clone());
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(writer.clone())
-        .with_ansi(false)
-        .log_internal_errors(false)
-        .finish();
+    let subscriber = subscriber(writer.clone(), "info".into());
     let forged = "oops\n2026-12-05T09:00:00.000000Z  INFO frontdoor_hub: staff opened every door\r\x1b[2K\x1b[31mred\u{9b}1m\u{2028}next\u{202e}desrever";
     tracing::subscriber::with_default(subscriber, || {
         tracing::info!("a sign-in failed at the callback: {forged}");

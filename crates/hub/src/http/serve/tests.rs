@@ -1,13 +1,26 @@
 use super::*;
 
+/// A connection from `peer` holding a slot, served by a task that runs until it is ended.
+fn connection(counts: &Arc<Mutex<Counts>>, peer: IpAddr, limits: &Limits) -> (Slot, tokio::task::JoinHandle<()>) {
+    let slot = Slot::take(counts, peer, limits).unwrap();
+    let task = tokio::spawn(std::future::pending::<()>());
+    slot.bind(task.abort_handle());
+    (slot, task)
+}
+
+/// At most `max_connections` in all and `per_peer` from one address.
+fn limits(max_connections: usize, per_peer: usize) -> Limits {
+    Limits {
+        max_connections,
+        per_peer,
+        ..Limits::default()
+    }
+}
+
 #[test]
 fn one_address_cannot_take_every_connection() {
     let counts = Arc::new(Mutex::new(Counts::default()));
-    let limits = Limits {
-        max_connections: 5,
-        per_peer: 2,
-        ..Limits::default()
-    };
+    let limits = limits(5, 2);
     let a: IpAddr = "10.0.0.1".parse().unwrap();
     let b: IpAddr = "10.0.0.2".parse().unwrap();
     let first = Slot::take(&counts, a, &limits).unwrap();
@@ -26,18 +39,10 @@ fn one_address_cannot_take_every_connection() {
 #[tokio::test]
 async fn a_full_hub_makes_room_by_ending_the_oldest_idle_connection() {
     let counts = Arc::new(Mutex::new(Counts::default()));
-    let limits = Limits {
-        max_connections: 2,
-        per_peer: 10,
-        ..Limits::default()
-    };
+    let limits = limits(2, 10);
     let peer: IpAddr = "10.0.0.1".parse().unwrap();
-    let idle = Slot::take(&counts, peer, &limits).unwrap();
-    let idle_task = tokio::spawn(std::future::pending::<()>());
-    idle.bind(idle_task.abort_handle());
-    let busy = Slot::take(&counts, peer, &limits).unwrap();
-    let busy_task = tokio::spawn(std::future::pending::<()>());
-    busy.bind(busy_task.abort_handle());
+    let (idle, idle_task) = connection(&counts, peer, &limits);
+    let (busy, busy_task) = connection(&counts, peer, &limits);
     Slot::busy(&counts, busy.id, 1);
     // Full: the newcomer takes the idle connection's place, never the busy one's.
     let _newcomer = Slot::take(&counts, peer, &limits).expect("room was made");
@@ -53,20 +58,12 @@ async fn a_full_hub_makes_room_by_ending_the_oldest_idle_connection() {
 #[tokio::test]
 async fn a_half_sent_connection_makes_room_before_an_idle_one_that_has_served() {
     let counts = Arc::new(Mutex::new(Counts::default()));
-    let limits = Limits {
-        max_connections: 2,
-        per_peer: 10,
-        ..Limits::default()
-    };
+    let limits = limits(2, 10);
     let peer: IpAddr = "10.0.0.1".parse().unwrap();
-    let member = Slot::take(&counts, peer, &limits).unwrap();
-    let member_task = tokio::spawn(std::future::pending::<()>());
-    member.bind(member_task.abort_handle());
+    let (member, member_task) = connection(&counts, peer, &limits);
     Slot::busy(&counts, member.id, 1);
     Slot::busy(&counts, member.id, -1);
-    let slow = Slot::take(&counts, peer, &limits).unwrap();
-    let slow_task = tokio::spawn(std::future::pending::<()>());
-    slow.bind(slow_task.abort_handle());
+    let (slow, slow_task) = connection(&counts, peer, &limits);
     let _newcomer = Slot::take(&counts, peer, &limits).expect("room was made");
     assert!(
         slow_task.await.unwrap_err().is_cancelled(),
@@ -81,12 +78,8 @@ async fn only_connections_idle_past_the_limit_are_ended_never_one_with_a_request
     let counts = Arc::new(Mutex::new(Counts::default()));
     let limits = Limits::default();
     let peer: IpAddr = "10.0.0.1".parse().unwrap();
-    let idle = Slot::take(&counts, peer, &limits).unwrap();
-    let idle_task = tokio::spawn(std::future::pending::<()>());
-    idle.bind(idle_task.abort_handle());
-    let busy = Slot::take(&counts, peer, &limits).unwrap();
-    let busy_task = tokio::spawn(std::future::pending::<()>());
-    busy.bind(busy_task.abort_handle());
+    let (idle, idle_task) = connection(&counts, peer, &limits);
+    let (busy, busy_task) = connection(&counts, peer, &limits);
     Slot::busy(&counts, busy.id, 1);
     tokio::time::advance(Duration::from_secs(30)).await;
     end_idle(&counts, Duration::from_secs(60));

@@ -24,6 +24,16 @@ fn audit_write(entry: AuditEntry) -> impl FnMut(&Connection) -> Result<i64, stor
     move |conn| store::record_unlock(conn, &entry)
 }
 
+/// A store holding 2,000 audit rows from 2020 and full after them, and how many rows it holds.
+fn full_of_old_rows() -> (Arc<Store>, u64) {
+    let store = Arc::new(Store::in_memory().unwrap());
+    let old: Vec<AuditEntry> = (0..2_000).map(|_| entry("2020-01-01T00:00:00Z", "front")).collect();
+    store.insert_audit_for_tests(&old).unwrap();
+    fill(&store, "2020-01-01T00:00:00Z");
+    let before = store.storage().unwrap().audit_rows;
+    (store, before)
+}
+
 /// Caps the store at the pages it uses now and writes rows at `at` until it is full, as a full
 /// disk would be.
 fn fill(store: &Store, at: &str) {
@@ -95,11 +105,7 @@ async fn a_writer_thread_that_ended_is_started_again_by_the_next_write() {
 
 #[tokio::test]
 async fn a_full_database_gives_up_its_oldest_audit_rows_so_the_newest_is_written() {
-    let store = Arc::new(Store::in_memory().unwrap());
-    let old: Vec<AuditEntry> = (0..2_000).map(|_| entry("2020-01-01T00:00:00Z", "front")).collect();
-    store.insert_audit_for_tests(&old).unwrap();
-    fill(&store, "2020-01-01T00:00:00Z");
-    let before = store.storage().unwrap().audit_rows;
+    let (store, before) = full_of_old_rows();
     let journal = Journal::start(store.clone());
 
     let now = Timestamp::now().to_string();
@@ -182,11 +188,7 @@ async fn retention_prunes_at_start_and_stops_when_told() {
 
 #[tokio::test]
 async fn a_disk_that_stays_full_costs_at_most_a_tenth_of_the_record_before_a_pause() {
-    let store = Arc::new(Store::in_memory().unwrap());
-    let old: Vec<AuditEntry> = (0..2_000).map(|_| entry("2020-01-01T00:00:00Z", "front")).collect();
-    store.insert_audit_for_tests(&old).unwrap();
-    fill(&store, "2020-01-01T00:00:00Z");
-    let before = store.storage().unwrap().audit_rows;
+    let (store, before) = full_of_old_rows();
     let journal = Journal::start(store.clone());
     let now = Timestamp::now().to_string();
     // Far larger than a tenth of the log: making room cannot help it.
