@@ -11,11 +11,12 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
+use crate::call::Call;
 use crate::conn::Peer;
 use crate::discovery::space_site;
 use crate::error::ApiError;
 use crate::limit::Decision;
-use crate::membership::has_ended;
+use crate::membership::current_of_user;
 use crate::params::Params;
 use crate::state::{self, Site, TokenRecord};
 use crate::token::space_profile;
@@ -39,23 +40,29 @@ pub(crate) fn presented_token(headers: &HeaderMap, query: Option<&str>) -> Optio
 }
 
 /// The live token of the request, or 401.
-pub(crate) fn authenticate(
-    state: &state::State,
-    headers: &HeaderMap,
-    query: Option<&str>,
-) -> Result<(String, TokenRecord), ApiError> {
-    let token = presented_token(headers, query).ok_or_else(ApiError::unauthorized)?;
-    let record = state.live_token(&token).cloned().ok_or_else(ApiError::unauthorized)?;
-    Ok((token, record))
+pub(crate) fn authenticate(state: &state::State, call: &Call) -> Result<TokenRecord, ApiError> {
+    call.live(state).cloned().ok_or_else(ApiError::unauthorized)
 }
 
-/// 403 unless the token has one of `scopes` (the first is named as the one required).
-pub(crate) fn require_scope(record: &TokenRecord, scopes: &[&str]) -> Result<(), ApiError> {
+/// The live token of the request with one of `scopes` (the first is named as the one required),
+/// or 401/403.
+pub(crate) fn authorize(state: &state::State, call: &Call, scopes: &[&str]) -> Result<TokenRecord, ApiError> {
+    let record = authenticate(state, call)?;
     if scopes.iter().any(|s| record.has_scope(s)) {
-        Ok(())
+        Ok(record)
     } else {
         Err(ApiError::insufficient_scope(scopes[0]))
     }
+}
+
+/// The live token of the request, which must be `token` itself: 401 without a live one, 403 with
+/// another (the `/api/access_tokens/{token}` calls).
+fn that_very_token(state: &state::State, call: &Call, token: &str) -> Result<TokenRecord, ApiError> {
+    let record = authenticate(state, call)?;
+    if call.presented() != Some(token) {
+        return Err(ApiError::forbidden());
+    }
+    Ok(record)
 }
 
 /// The client address of a request: from [`Peer`] (as [`crate::spawn`] serves) or a plain
@@ -131,55 +138,30 @@ fn userinfo(state: &state::State, site: &Site, record: &TokenRecord) -> Value {
 }
 
 /// `GET /api/userinfo`.
-pub(crate) async fn www_userinfo(
-    State(sim): State<Sim>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-) -> Result<Json<Value>, ApiError> {
-    let state = sim.lock();
-    let (_, record) = authenticate(&state, &headers, uri.query())?;
+pub(crate) async fn www_userinfo(call: Call) -> Result<Json<Value>, ApiError> {
+    let state = call.sim.lock();
+    let record = authenticate(&state, &call)?;
     Ok(Json(userinfo(&state, &Site::Www, &record)))
 }
 
 /// `GET /sub/{subdomain}/api/userinfo`.
-pub(crate) async fn space_userinfo(
-    State(sim): State<Sim>,
-    Path(subdomain): Path<String>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-) -> Result<Json<Value>, ApiError> {
-    let state = sim.lock();
+pub(crate) async fn space_userinfo(Path(subdomain): Path<String>, call: Call) -> Result<Json<Value>, ApiError> {
+    let state = call.sim.lock();
     let site = space_site(&state, &subdomain)?;
-    let (_, record) = authenticate(&state, &headers, uri.query())?;
+    let record = authenticate(&state, &call)?;
     Ok(Json(userinfo(&state, &site, &record)))
 }
 
 /// `GET /api/user` (API 1, scope `read_user`): the account with its memberships and admin roles
 /// (cobot-api.md §2). Ended memberships (past `canceled_to`) are left out and pending ones listed
 /// ([U] which Cobot lists): the list answers "where is this person a member".
-pub(crate) async fn user(
-    State(sim): State<Sim>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-) -> Result<Json<Value>, ApiError> {
-    let state = sim.lock();
-    let (_, record) = authenticate(&state, &headers, uri.query())?;
-    if !record.has_scope("read_user") {
-        return Err(ApiError::insufficient_scope("read_user"));
-    }
+pub(crate) async fn user(call: Call) -> Result<Json<Value>, ApiError> {
+    let state = call.sim.lock();
+    let record = authorize(&state, &call, &["read_user"])?;
     let user = state.user(&record.user_id).ok_or_else(ApiError::unauthorized)?;
     let base = &state.issuer;
     let space_name = |sub: &str| state.space(sub).map(|s| s.name.clone()).unwrap_or_default();
-    let memberships: Vec<Value> = state
-        .seed
-        .memberships
-        .iter()
-        .filter(|m| m.user_id.as_deref() == Some(user.id.as_str()))
-        .filter(|m| {
-            state
-                .space(&m.space_subdomain)
-                .is_some_and(|space| !has_ended(m, state.today(space)))
-        })
+    let memberships: Vec<Value> = current_of_user(&state, &user.id)
         .map(|m| {
             let sub = &m.space_subdomain;
             json!({
@@ -219,33 +201,17 @@ pub(crate) async fn user(
 /// yes"; as with DELETE, the bearer must be that very token (401 without a live one, 403 with
 /// another, even another of the same user) — [U] whether Cobot also answers for another token of
 /// the same user. The strict reading keeps the call from telling anyone whether a token is live.
-pub(crate) async fn token_scope(
-    State(sim): State<Sim>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-) -> Result<Json<Value>, ApiError> {
-    let state = sim.lock();
-    let (presented, record) = authenticate(&state, &headers, uri.query())?;
-    if presented != token {
-        return Err(ApiError::forbidden());
-    }
+pub(crate) async fn token_scope(Path(token): Path<String>, call: Call) -> Result<Json<Value>, ApiError> {
+    let state = call.sim.lock();
+    let record = that_very_token(&state, &call, &token)?;
     Ok(Json(json!({"scope": record.scopes})))
 }
 
 /// `DELETE /api/access_tokens/{token}`: revokes the token; the caller must present that very
 /// token as bearer (401 without a live one, 403 with another). 204, empty body.
-pub(crate) async fn revoke_token(
-    State(sim): State<Sim>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-) -> Result<StatusCode, ApiError> {
-    let mut state = sim.lock();
-    let (presented, _) = authenticate(&state, &headers, uri.query())?;
-    if presented != token {
-        return Err(ApiError::forbidden());
-    }
+pub(crate) async fn revoke_token(Path(token): Path<String>, call: Call) -> Result<StatusCode, ApiError> {
+    let mut state = call.sim.lock();
+    that_very_token(&state, &call, &token)?;
     state.revoke(&token);
     tracing::info!(token = prefix(&token), "revoked access token");
     Ok(StatusCode::NO_CONTENT)
@@ -259,17 +225,13 @@ pub(crate) async fn revoke_token(
 /// token's requests count against (and are logged for) the creating admin's user id; [U] what
 /// Cobot reports as its user once the admin leaves (it "moves to the space owner").
 pub(crate) async fn space_token(
-    State(sim): State<Sim>,
     Path(token): Path<String>,
+    call: Call,
     headers: HeaderMap,
-    uri: axum::http::Uri,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let mut state = sim.lock();
-    let (presented, record) = authenticate(&state, &headers, uri.query())?;
-    if presented != token {
-        return Err(ApiError::forbidden());
-    }
+    let mut state = call.sim.lock();
+    let record = that_very_token(&state, &call, &token)?;
     let space_id =
         body_param(&headers, &body, "space_id").ok_or_else(|| ApiError::invalid("space_id", "can't be blank"))?;
     let space = state

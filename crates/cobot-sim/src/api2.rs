@@ -13,20 +13,19 @@
 
 use std::collections::HashSet;
 
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::extract::Path;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use serde_json::{json, Value};
 
-use crate::api::presented_token;
+use crate::call::Call;
 use crate::dates::{iso_date, parse_iso_date, utc_date};
 use crate::error::UNAUTHORIZED_MESSAGE;
-use crate::membership::{api2_json, api2_plan_json, has_ended, tax_rate_decimal};
+use crate::membership::{api2_json, api2_plan_json, current_of_user, tax_rate_decimal};
 use crate::params::Params;
 use crate::seed::{SeedMembership, SeedSpace};
-use crate::state::{self, random_hex, TokenRecord};
-use crate::Sim;
+use crate::state::{self, random_hex, State, TokenRecord};
 
 /// JSON:API's media type, on every API 2 response.
 pub(crate) const MEDIA_TYPE: &str = "application/vnd.api+json";
@@ -130,16 +129,40 @@ pub(crate) async fn request_id(mut response: Response) -> Response {
 }
 
 /// The live token with `scope`, or 401/403.
-pub(crate) fn authorize(
-    state: &state::State,
-    headers: &HeaderMap,
-    uri: &Uri,
-    scope: &str,
-) -> Result<TokenRecord, Api2Error> {
-    let token = presented_token(headers, uri.query()).ok_or_else(Api2Error::unauthorized)?;
-    let record = state.live_token(&token).cloned().ok_or_else(Api2Error::unauthorized)?;
+pub(crate) fn authorize(state: &state::State, call: &Call, scope: &str) -> Result<TokenRecord, Api2Error> {
+    let record = call.live(state).cloned().ok_or_else(Api2Error::unauthorized)?;
     require(&record, scope)?;
     Ok(record)
+}
+
+/// 403 unless the token acts as an admin of space `subdomain`.
+pub(crate) fn require_admin(state: &state::State, record: &TokenRecord, subdomain: &str) -> Result<(), Api2Error> {
+    if state.is_admin(record, subdomain) {
+        Ok(())
+    } else {
+        Err(Api2Error::forbidden("You must be an admin of this space."))
+    }
+}
+
+/// The space with id `id` (404), for an admin of it (403).
+pub(crate) fn admin_space<'s>(state: &'s State, record: &TokenRecord, id: &str) -> Result<&'s SeedSpace, Api2Error> {
+    let space = state.space_by_id(id).ok_or_else(Api2Error::not_found)?;
+    require_admin(state, record, &space.subdomain)?;
+    Ok(space)
+}
+
+/// Membership `id` (404), for the member it belongs to or an admin of its space (403).
+pub(crate) fn readable_membership<'s>(
+    state: &'s State,
+    record: &TokenRecord,
+    id: &str,
+) -> Result<&'s SeedMembership, Api2Error> {
+    let m = state.membership_by_id(id).ok_or_else(Api2Error::not_found)?;
+    if state.owns_or_administers(record, m) {
+        Ok(m)
+    } else {
+        Err(Api2Error::forbidden("You may only read your own membership."))
+    }
 }
 
 fn require(record: &TokenRecord, scope: &str) -> Result<(), Api2Error> {
@@ -206,10 +229,10 @@ fn space_json(state: &state::State, space: &SeedSpace) -> Value {
 /// the API 1 / OIDC id ([U] whether Cobot's match). Memberships that have ended are left out
 /// (as in API 1 `/api/user`); included memberships carry only their `space` relationship, as in
 /// the spec's example.
-pub(crate) async fn user(State(sim): State<Sim>, headers: HeaderMap, uri: Uri) -> Result<Response, Api2Error> {
-    let state = sim.lock();
-    let record = authorize(&state, &headers, &uri, "read_user")?;
-    let params = Params::parse(uri.query().unwrap_or_default().as_bytes());
+pub(crate) async fn user(call: Call) -> Result<Response, Api2Error> {
+    let state = call.sim.lock();
+    let record = authorize(&state, &call, "read_user")?;
+    let params = &call.params;
     let includes: Vec<&str> = params
         .get("include")
         .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).collect())
@@ -227,17 +250,7 @@ pub(crate) async fn user(State(sim): State<Sim>, headers: HeaderMap, uri: Uri) -
         }
     }
     let user = state.user(&record.user_id).ok_or_else(Api2Error::unauthorized)?;
-    let memberships: Vec<&SeedMembership> = state
-        .seed
-        .memberships
-        .iter()
-        .filter(|m| m.user_id.as_deref() == Some(user.id.as_str()))
-        .filter(|m| {
-            state
-                .space(&m.space_subdomain)
-                .is_some_and(|s| !has_ended(m, state.today(s)))
-        })
-        .collect();
+    let memberships: Vec<&SeedMembership> = current_of_user(&state, &user.id).collect();
     let member_of: Vec<&SeedSpace> = unique_spaces(&state, memberships.iter().map(|m| m.space_subdomain.as_str()));
     let admin_of: Vec<&SeedSpace> = unique_spaces(
         &state,
@@ -295,40 +308,46 @@ fn unique_spaces<'a>(state: &'a state::State, subdomains: impl Iterator<Item = &
 }
 
 /// `GET /api2/spaces/{id}` (scope `read_spaces`; any user may read any space).
-pub(crate) async fn space(
-    State(sim): State<Sim>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Response, Api2Error> {
-    let state = sim.lock();
-    authorize(&state, &headers, &uri, "read_spaces")?;
+pub(crate) async fn space(Path(id): Path<String>, call: Call) -> Result<Response, Api2Error> {
+    let state = call.sim.lock();
+    authorize(&state, &call, "read_spaces")?;
     let space = state.space_by_id(&id).ok_or_else(Api2Error::not_found)?;
     Ok(document(StatusCode::OK, &json!({"data": space_json(&state, space)})))
 }
 
+/// An admin's request for a collection of a space: the space, the required window
+/// `filter[from]`/`filter[to]` and the page asked for.
+struct Collection<'a> {
+    space: &'a SeedSpace,
+    from: Date,
+    to: Date,
+    page: Page,
+}
+
 /// Checks an admin collection request on space `id`: token, scope `read_memberships`, the space
-/// (404), admin (403), and the required `filter[from]`/`filter[to]` (400).
-fn admin_collection<'a>(
-    state: &'a state::State,
-    id: &str,
-    headers: &HeaderMap,
-    uri: &Uri,
-) -> Result<(&'a SeedSpace, Params, Date, Date), Api2Error> {
-    let record = authorize(state, headers, uri, "read_memberships")?;
-    let space = state.space_by_id(id).ok_or_else(Api2Error::not_found)?;
-    if !state.is_admin(&record, &space.subdomain) {
-        return Err(Api2Error::forbidden("You must be an admin of this space."));
-    }
-    let params = Params::parse(uri.query().unwrap_or_default().as_bytes());
-    let date = |name: &str| match params.get(name) {
+/// (404), admin (403), the required `filter[from]`/`filter[to]` and the page (400).
+fn admin_collection<'a>(state: &'a state::State, call: &Call, id: &str) -> Result<Collection<'a>, Api2Error> {
+    let record = authorize(state, call, "read_memberships")?;
+    let space = admin_space(state, &record, id)?;
+    let date = |name: &str| match call.params.get(name) {
         None => Err(Api2Error::parameter(name, format!("{name} is required."))),
         Some(v) => {
             parse_iso_date(v).ok_or_else(|| Api2Error::parameter(name, format!("{name} must be a date (YYYY-MM-DD).")))
         }
     };
     let (from, to) = (date("filter[from]")?, date("filter[to]")?);
-    Ok((space, params, from, to))
+    let page = page(&call.params)?;
+    Ok(Collection { space, from, to, page })
+}
+
+impl Collection<'_> {
+    /// `items` as the asked-for page of the space's collection `name` (see `paginate`), its links
+    /// repeating the window.
+    fn document<T>(&self, state: &state::State, name: &str, items: &[T], render: impl Fn(&T) -> Value) -> Response {
+        let url = format!("{}/spaces/{}/{name}", api2_base(state), self.space.id);
+        let filters = [("filter[from]", iso_date(self.from)), ("filter[to]", iso_date(self.to))];
+        document(StatusCode::OK, &paginate(&url, &filters, &self.page, items, render))
+    }
 }
 
 /// Whether a membership passes `filter[from]`/`filter[to]`: not canceled before `from`
@@ -391,28 +410,15 @@ fn paginate<T>(url: &str, filters: &[(&str, String)], page: &Page, items: &[T], 
 
 /// `GET /api2/spaces/{id}/memberships?filter[from]=…&filter[to]=…` (admin, `read_memberships`):
 /// memberships in the window (see `in_window`), paginated (`page[number]`, `page[size]`).
-pub(crate) async fn memberships(
-    State(sim): State<Sim>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Response, Api2Error> {
-    let state = sim.lock();
-    let (space, params, from, to) = admin_collection(&state, &id, &headers, &uri)?;
-    let page = page(&params)?;
+pub(crate) async fn memberships(Path(id): Path<String>, call: Call) -> Result<Response, Api2Error> {
+    let state = call.sim.lock();
+    let c = admin_collection(&state, &call, &id)?;
     let items: Vec<&SeedMembership> = state
-        .memberships_of(&space.subdomain)
-        .filter(|m| in_window(m, from, to))
+        .memberships_of(&c.space.subdomain)
+        .filter(|m| in_window(m, c.from, c.to))
         .collect();
     let base = api2_base(&state);
-    let body = paginate(
-        &format!("{base}/spaces/{}/memberships", space.id),
-        &[("filter[from]", iso_date(from)), ("filter[to]", iso_date(to))],
-        &page,
-        &items,
-        |m| api2_json(&state, &base, space, m),
-    );
-    Ok(document(StatusCode::OK, &body))
+    Ok(c.document(&state, "memberships", &items, |m| api2_json(&state, &base, c.space, m)))
 }
 
 /// `GET /api2/spaces/{id}/membership_plans?filter[from]=…&filter[to]=…` (admin,
@@ -420,17 +426,12 @@ pub(crate) async fn memberships(
 /// entry per plan period active at some point between `from` and `to` (`startsAt <= to` and
 /// `canceledAt` null or `>= from`), flat and paginated, each related to its membership
 /// (cobot-api.md §4).
-pub(crate) async fn membership_plans(
-    State(sim): State<Sim>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Response, Api2Error> {
-    let state = sim.lock();
-    let (space, params, from, to) = admin_collection(&state, &id, &headers, &uri)?;
-    let page = page(&params)?;
+pub(crate) async fn membership_plans(Path(id): Path<String>, call: Call) -> Result<Response, Api2Error> {
+    let state = call.sim.lock();
+    let c = admin_collection(&state, &call, &id)?;
+    let (from, to) = (c.from, c.to);
     let items: Vec<(&SeedMembership, usize)> = state
-        .memberships_of(&space.subdomain)
+        .memberships_of(&c.space.subdomain)
         .filter(|m| in_window(m, from, to))
         .flat_map(|m| {
             m.plans
@@ -440,33 +441,18 @@ pub(crate) async fn membership_plans(
                 .map(move |(i, _)| (m, i))
         })
         .collect();
-    let base = api2_base(&state);
-    let body = paginate(
-        &format!("{base}/spaces/{}/membership_plans", space.id),
-        &[("filter[from]", iso_date(from)), ("filter[to]", iso_date(to))],
-        &page,
-        &items,
-        |(m, i)| api2_plan_json(&state, space, m, *i),
-    );
-    Ok(document(StatusCode::OK, &body))
+    Ok(c.document(&state, "membership_plans", &items, |(m, i)| {
+        api2_plan_json(&state, c.space, m, *i)
+    }))
 }
 
 /// `GET /api2/memberships/{id}` (scope `read_memberships`): for an admin of its space or the
 /// member it belongs to; someone else's is 403.
-pub(crate) async fn membership(
-    State(sim): State<Sim>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Response, Api2Error> {
-    let state = sim.lock();
-    let record = authorize(&state, &headers, &uri, "read_memberships")?;
-    let m = state.membership_by_id(&id).ok_or_else(Api2Error::not_found)?;
+pub(crate) async fn membership(Path(id): Path<String>, call: Call) -> Result<Response, Api2Error> {
+    let state = call.sim.lock();
+    let record = authorize(&state, &call, "read_memberships")?;
+    let m = readable_membership(&state, &record, &id)?;
     let space = state.space(&m.space_subdomain).ok_or_else(Api2Error::not_found)?;
-    let owner = m.user_id.as_deref() == Some(record.user_id.as_str());
-    if !owner && !state.is_admin(&record, &space.subdomain) {
-        return Err(Api2Error::forbidden("You may only read your own membership."));
-    }
     let base = api2_base(&state);
     Ok(document(
         StatusCode::OK,

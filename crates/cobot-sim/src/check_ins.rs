@@ -63,8 +63,8 @@
 //! Collections are `{"data":[…]}` without pagination ([U]).
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use jiff::civil::Date;
@@ -73,15 +73,15 @@ use jiff::{Timestamp, ToSpan as _};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::api::{authenticate, require_scope};
 use crate::api2::{self, Api2Error};
+use crate::call::Call;
 use crate::dates::{api1_time, iso_time, parse_iso_date};
 use crate::error::ApiError;
-use crate::members::membership_call;
+use crate::members::{membership_call, space_call};
 use crate::membership::has_ended;
 use crate::params::Params;
 use crate::seed::{SeedMembership, SeedSpace};
-use crate::state::{self, random_hex, TokenRecord};
+use crate::state::{self, random_hex};
 use crate::time_passes::{self, NoPass};
 use crate::webhooks::{Event, Notification};
 use crate::Sim;
@@ -339,8 +339,7 @@ pub(crate) fn parse_api1_time(s: &str) -> Option<Timestamp> {
         .ok()
 }
 
-fn api1_window(query: Option<&str>) -> Result<(Timestamp, Timestamp), ApiError> {
-    let params = Params::parse(query.unwrap_or_default().as_bytes());
+fn api1_window(params: &Params) -> Result<(Timestamp, Timestamp), ApiError> {
     let time = |name: &str| {
         params
             .get(name)
@@ -350,24 +349,21 @@ fn api1_window(query: Option<&str>) -> Result<(Timestamp, Timestamp), ApiError> 
     Ok((time("from")?, time("to")?))
 }
 
+/// Checks a check-in or check-out on membership `id`: as [`membership_call`], with the scope
+/// `SimConfig::check_in_scope` asks for.
+fn check_in_call(state: &state::State, subdomain: &str, id: &str, call: &Call) -> Result<(), ApiError> {
+    let scopes = state.settings.check_in_scope.scopes();
+    membership_call(state, subdomain, id, call, scopes, CHECK_IN_REFUSAL).map(|_| ())
+}
+
 /// `POST /api/memberships/{id}/work_sessions`.
 pub(crate) async fn create(
-    State(sim): State<Sim>,
     Path((subdomain, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    uri: Uri,
+    call: Call,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (body, notes) = {
-        let mut state = sim.lock();
-        membership_call(
-            &state,
-            &subdomain,
-            &id,
-            &headers,
-            uri.query(),
-            state.settings.check_in_scope.scopes(),
-            CHECK_IN_REFUSAL,
-        )?;
+        let mut state = call.sim.lock();
+        check_in_call(&state, &subdomain, &id, &call)?;
         let refusal_body = state.settings.check_in_refusal;
         let c = state
             .create_check_in(&subdomain, &id, 1)
@@ -377,49 +373,32 @@ pub(crate) async fn create(
             })?;
         (api1_json(&c), state.check_in_notifications(Event::CreatedCheckin, &c))
     };
-    sim.deliver(notes);
+    call.sim.deliver(notes);
     Ok((StatusCode::CREATED, Json(body)))
 }
 
 /// `DELETE /api/memberships/{id}/check_ins/current`.
 pub(crate) async fn check_out(
-    State(sim): State<Sim>,
     Path((subdomain, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    uri: Uri,
+    call: Call,
 ) -> Result<Json<Value>, ApiError> {
     let (body, notes) = {
-        let mut state = sim.lock();
-        membership_call(
-            &state,
-            &subdomain,
-            &id,
-            &headers,
-            uri.query(),
-            state.settings.check_in_scope.scopes(),
-            CHECK_IN_REFUSAL,
-        )?;
+        let mut state = call.sim.lock();
+        check_in_call(&state, &subdomain, &id, &call)?;
         let c = state
             .check_out_current(&subdomain, &id)
             .ok_or_else(ApiError::not_found)?;
         (api1_json(&c), state.check_in_notifications(Event::CreatedCheckout, &c))
     };
-    sim.deliver(notes);
+    call.sim.deliver(notes);
     Ok(Json(body))
 }
 
 /// `GET /api/work_sessions?from=&to=`.
-pub(crate) async fn work_sessions(
-    State(sim): State<Sim>,
-    Path(subdomain): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Json<Value>, ApiError> {
-    let state = sim.lock();
-    state.space(&subdomain).ok_or_else(ApiError::not_found)?;
-    let (_, record) = authenticate(&state, &headers, uri.query())?;
-    require_scope(&record, &["read_check_ins"])?;
-    let (from, to) = api1_window(uri.query())?;
+pub(crate) async fn work_sessions(Path(subdomain): Path<String>, call: Call) -> Result<Json<Value>, ApiError> {
+    let state = call.sim.lock();
+    let record = space_call(&state, &subdomain, &call, &["read_check_ins"])?;
+    let (from, to) = api1_window(&call.params)?;
     let window = state.settings.variants.check_in_window;
     let own = state.membership(&record.user_id, &subdomain).map(|m| m.id.clone());
     let admin = state.is_admin(&record, &subdomain);
@@ -434,16 +413,10 @@ pub(crate) async fn work_sessions(
 }
 
 /// `GET /api/check_ins`: today's check-ins of the space.
-pub(crate) async fn today(
-    State(sim): State<Sim>,
-    Path(subdomain): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Json<Value>, ApiError> {
-    let state = sim.lock();
+pub(crate) async fn today(Path(subdomain): Path<String>, call: Call) -> Result<Json<Value>, ApiError> {
+    let state = call.sim.lock();
+    let record = space_call(&state, &subdomain, &call, &["read_check_ins"])?;
     let space = state.space(&subdomain).ok_or_else(ApiError::not_found)?;
-    let (_, record) = authenticate(&state, &headers, uri.query())?;
-    require_scope(&record, &["read_check_ins"])?;
     if !state.is_admin(&record, &subdomain) && state.membership(&record.user_id, &subdomain).is_none() {
         return Err(ApiError::forbidden());
     }
@@ -467,22 +440,12 @@ fn local_day(space: &SeedSpace, day: Date) -> (Timestamp, Timestamp) {
 
 /// `GET /api/memberships/{id}/check_ins?from=&to=`.
 pub(crate) async fn membership_check_ins(
-    State(sim): State<Sim>,
     Path((subdomain, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    uri: Uri,
+    call: Call,
 ) -> Result<Json<Value>, ApiError> {
-    let state = sim.lock();
-    membership_call(
-        &state,
-        &subdomain,
-        &id,
-        &headers,
-        uri.query(),
-        &["read_check_ins"],
-        CHECK_IN_REFUSAL,
-    )?;
-    let (from, to) = api1_window(uri.query())?;
+    let state = call.sim.lock();
+    membership_call(&state, &subdomain, &id, &call, &["read_check_ins"], CHECK_IN_REFUSAL)?;
+    let (from, to) = api1_window(&call.params)?;
     let window = state.settings.variants.check_in_window;
     let list: Vec<Value> = state
         .membership_check_ins(&subdomain, &id)
@@ -506,24 +469,11 @@ fn api2_json(state: &state::State, c: &CheckIn) -> Value {
     })
 }
 
-fn require_admin(state: &state::State, record: &TokenRecord, subdomain: &str) -> Result<(), Api2Error> {
-    if state.is_admin(record, subdomain) {
-        Ok(())
-    } else {
-        Err(Api2Error::forbidden("You must be an admin of this space."))
-    }
-}
-
 /// `POST /api2/check_ins`.
-pub(crate) async fn api2_create(
-    State(sim): State<Sim>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
-) -> Result<Response, Api2Error> {
+pub(crate) async fn api2_create(call: Call, body: Bytes) -> Result<Response, Api2Error> {
     let (response, notes) = {
-        let mut state = sim.lock();
-        let record = api2::authorize(&state, &headers, &uri, "write_check_ins")?;
+        let mut state = call.sim.lock();
+        let record = api2::authorize(&state, &call, "write_check_ins")?;
         let doc: Value = serde_json::from_slice(&body)
             .map_err(|_| Api2Error::new(StatusCode::BAD_REQUEST, "The request body must be a JSON:API document."))?;
         let data = &doc["data"];
@@ -539,7 +489,7 @@ pub(crate) async fn api2_create(
             .ok_or_else(Api2Error::not_found)?
             .subdomain
             .clone();
-        require_admin(&state, &record, &subdomain)?;
+        api2::require_admin(&state, &record, &subdomain)?;
         let id = state
             .memberships_of(&subdomain)
             .find(|m| m.check_in_token.as_deref() == Some(token))
@@ -556,20 +506,15 @@ pub(crate) async fn api2_create(
         let response = api2::document(StatusCode::CREATED, &json!({"data": api2_json(&state, &c)}));
         (response, state.check_in_notifications(Event::CreatedCheckin, &c))
     };
-    sim.deliver(notes);
+    call.sim.deliver(notes);
     Ok(response)
 }
 
 /// `PUT /api2/check_ins/{id}/check_out`.
-pub(crate) async fn api2_check_out(
-    State(sim): State<Sim>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Response, Api2Error> {
+pub(crate) async fn api2_check_out(Path(id): Path<String>, call: Call) -> Result<Response, Api2Error> {
     let (response, notes) = {
-        let mut state = sim.lock();
-        let record = api2::authorize(&state, &headers, &uri, "write_check_ins")?;
+        let mut state = call.sim.lock();
+        let record = api2::authorize(&state, &call, "write_check_ins")?;
         let now = whole_seconds(state.now());
         let position = state
             .check_ins
@@ -577,7 +522,7 @@ pub(crate) async fn api2_check_out(
             .position(|c| c.id == id)
             .ok_or_else(Api2Error::not_found)?;
         let subdomain = state.check_ins[position].space.clone();
-        require_admin(&state, &record, &subdomain)?;
+        api2::require_admin(&state, &record, &subdomain)?;
         let c = &mut state.check_ins[position];
         let changed = c.valid_until > now;
         if changed {
@@ -595,23 +540,17 @@ pub(crate) async fn api2_check_out(
             notes,
         )
     };
-    sim.deliver(notes);
+    call.sim.deliver(notes);
     Ok(response)
 }
 
 /// `GET /api2/spaces/{id}/check_ins/current?filter[checkInToken]=…`.
-pub(crate) async fn api2_current(
-    State(sim): State<Sim>,
-    Path(space_id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Response, Api2Error> {
-    let state = sim.lock();
-    let record = api2::authorize(&state, &headers, &uri, "read_check_ins")?;
-    let space = state.space_by_id(&space_id).ok_or_else(Api2Error::not_found)?;
-    require_admin(&state, &record, &space.subdomain)?;
-    let params = Params::parse(uri.query().unwrap_or_default().as_bytes());
-    let token = params
+pub(crate) async fn api2_current(Path(space_id): Path<String>, call: Call) -> Result<Response, Api2Error> {
+    let state = call.sim.lock();
+    let record = api2::authorize(&state, &call, "read_check_ins")?;
+    let space = api2::admin_space(&state, &record, &space_id)?;
+    let token = call
+        .params
         .get("filter[checkInToken]")
         .ok_or_else(|| Api2Error::parameter("filter[checkInToken]", "filter[checkInToken] is required."))?;
     let now = state.now();
@@ -651,22 +590,12 @@ fn api2_instant(params: &Params, name: &str, end: bool) -> Result<Timestamp, Api
 }
 
 /// `GET /api2/memberships/{id}/check_ins?filter[from]=…&filter[to]=…`.
-pub(crate) async fn api2_membership_check_ins(
-    State(sim): State<Sim>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Response, Api2Error> {
-    let state = sim.lock();
-    let record = api2::authorize(&state, &headers, &uri, "read_check_ins")?;
-    let m = state.membership_by_id(&id).ok_or_else(Api2Error::not_found)?;
-    let owner = m.user_id.as_deref() == Some(record.user_id.as_str());
-    if !owner && !state.is_admin(&record, &m.space_subdomain) {
-        return Err(Api2Error::forbidden("You may only read your own membership."));
-    }
-    let params = Params::parse(uri.query().unwrap_or_default().as_bytes());
-    let from = api2_instant(&params, "filter[from]", false)?;
-    let to = api2_instant(&params, "filter[to]", true)?;
+pub(crate) async fn api2_membership_check_ins(Path(id): Path<String>, call: Call) -> Result<Response, Api2Error> {
+    let state = call.sim.lock();
+    let record = api2::authorize(&state, &call, "read_check_ins")?;
+    let m = api2::readable_membership(&state, &record, &id)?;
+    let from = api2_instant(&call.params, "filter[from]", false)?;
+    let to = api2_instant(&call.params, "filter[to]", true)?;
     let data: Vec<Value> = state
         .membership_check_ins(&m.space_subdomain, &m.id)
         .filter(|c| {

@@ -8,40 +8,27 @@ use jiff::{Timestamp, ToSpan as _};
 
 /// API 1 date: `2026/01/05`.
 pub(crate) fn api1_date(d: Date) -> String {
-    format!("{:04}/{:02}/{:02}", d.year(), d.month(), d.day())
+    d.strftime("%Y/%m/%d").to_string()
 }
 
 /// API 1 time: `2026/01/05 09:12:00 +0000` (always UTC).
 pub(crate) fn api1_time(t: Timestamp) -> String {
-    let dt = t.to_zoned(TimeZone::UTC).datetime();
-    format!(
-        "{:04}/{:02}/{:02} {:02}:{:02}:{:02} +0000",
-        dt.year(),
-        dt.month(),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+    utc(t, "%Y/%m/%d %H:%M:%S +0000")
 }
 
 /// API 2 time: `2026-01-05T09:12:00Z` (UTC, no fractional seconds).
 pub(crate) fn iso_time(t: Timestamp) -> String {
-    let dt = t.to_zoned(TimeZone::UTC).datetime();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        dt.year(),
-        dt.month(),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+    utc(t, "%Y-%m-%dT%H:%M:%SZ")
 }
 
 /// API 2 date: `2026-01-05`.
 pub(crate) fn iso_date(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+    d.strftime("%Y-%m-%d").to_string()
+}
+
+/// `t` in UTC, written with the strftime `format` (whole seconds, zero-padded fields).
+fn utc(t: Timestamp, format: &str) -> String {
+    t.to_zoned(TimeZone::UTC).strftime(format).to_string()
 }
 
 /// The UTC calendar date of an instant (API 2 `confirmedAt` is a date; Cobot returns times in UTC).
@@ -107,6 +94,13 @@ mod tests {
         assert_eq!(api1_time(t), "2026/01/05 09:12:00 +0000");
         assert_eq!(api1_date(date(2026, 1, 5)), "2026/01/05");
         assert_eq!(iso_date(date(2026, 1, 5)), "2026-01-05");
+        let early: Timestamp = "0987-06-05T04:03:02.5Z".parse().unwrap();
+        assert_eq!(
+            api1_time(early),
+            "0987/06/05 04:03:02 +0000",
+            "zero-padded, no fraction"
+        );
+        assert_eq!(iso_time(early), "0987-06-05T04:03:02Z");
     }
 
     #[test]

@@ -91,6 +91,7 @@ use url::Url;
 mod api;
 mod api2;
 mod authorize;
+mod call;
 pub mod changes;
 mod check_ins;
 mod conn;

@@ -9,31 +9,40 @@
 use std::collections::HashSet;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use crate::api::{authenticate, presented_token, require_scope};
+use crate::api::{authenticate, authorize};
+use crate::call::Call;
 use crate::error::ApiError;
 use crate::membership::{api1_json, catalogue_json, custom_fields_json, has_ended};
 use crate::params::Params;
-use crate::seed::SeedCustomField;
+use crate::seed::{SeedCustomField, SeedMembership};
 use crate::state::{self, random_hex, TokenRecord};
 use crate::webhooks::Event;
-use crate::Sim;
+
+/// Checks a request on space `subdomain` (see the module docs): the space (404), a live token
+/// (401) with one of `scopes` (403). Returns the token.
+pub(crate) fn space_call(
+    state: &state::State,
+    subdomain: &str,
+    call: &Call,
+    scopes: &[&str],
+) -> Result<TokenRecord, ApiError> {
+    state.space(subdomain).ok_or_else(ApiError::not_found)?;
+    authorize(state, call, scopes)
+}
 
 /// Checks an admin-only space request (see the module docs) and returns its token.
 pub(crate) fn admin_call(
     state: &state::State,
     subdomain: &str,
-    headers: &HeaderMap,
-    query: Option<&str>,
+    call: &Call,
     scopes: &[&str],
 ) -> Result<TokenRecord, ApiError> {
-    state.space(subdomain).ok_or_else(ApiError::not_found)?;
-    let (_, record) = authenticate(state, headers, query)?;
-    require_scope(&record, scopes)?;
+    let record = space_call(state, subdomain, call, scopes)?;
     if !state.is_admin(&record, subdomain) {
         return Err(ApiError::not_admin());
     }
@@ -41,40 +50,31 @@ pub(crate) fn admin_call(
 }
 
 /// Checks an API 1 request on one membership: space (404), token (401), scope (403), membership
-/// (404), owner or admin (403 with `refusal`). Returns the token.
-pub(crate) fn membership_call(
-    state: &state::State,
+/// (404), owner or admin (403 with `refusal`). Returns the membership.
+pub(crate) fn membership_call<'s>(
+    state: &'s state::State,
     subdomain: &str,
     id: &str,
-    headers: &HeaderMap,
-    query: Option<&str>,
+    call: &Call,
     scopes: &[&str],
     refusal: &str,
-) -> Result<TokenRecord, ApiError> {
-    state.space(subdomain).ok_or_else(ApiError::not_found)?;
-    let (_, record) = authenticate(state, headers, query)?;
-    require_scope(&record, scopes)?;
+) -> Result<&'s SeedMembership, ApiError> {
+    let record = space_call(state, subdomain, call, scopes)?;
     let m = state.membership_in(subdomain, id).ok_or_else(ApiError::not_found)?;
-    let owner = m.user_id.as_deref() == Some(record.user_id.as_str());
-    if !owner && !state.is_admin(&record, subdomain) {
+    if !state.owns_or_administers(&record, m) {
         return Err(ApiError::message(StatusCode::FORBIDDEN, refusal));
     }
-    Ok(record)
+    Ok(m)
 }
 
 /// `GET /api/plans`: no authentication needed; hidden plans and `welcome_message` only for a token
 /// with scope `read_plans` (cobot-api.md §4). A presented token that is not live is refused (401)
 /// rather than silently treated as anonymous.
-pub(crate) async fn plans(
-    State(sim): State<Sim>,
-    Path(subdomain): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Json<Value>, ApiError> {
-    let state = sim.lock();
+pub(crate) async fn plans(Path(subdomain): Path<String>, call: Call) -> Result<Json<Value>, ApiError> {
+    let state = call.sim.lock();
     state.space(&subdomain).ok_or_else(ApiError::not_found)?;
-    let private = match presented_token(&headers, uri.query()) {
-        Some(_) => authenticate(&state, &headers, uri.query())?.1.has_scope("read_plans"),
+    let private = match call.presented() {
+        Some(_) => authenticate(&state, &call)?.has_scope("read_plans"),
         None => false,
     };
     let plans: Vec<Value> = state
@@ -102,15 +102,10 @@ fn list_param<'a>(params: &'a Params, name: &str) -> Option<Vec<&'a str>> {
 /// because an admin's member list shows them). `all=true` adds ended ones; `ids=a,b` restricts to
 /// those ids; `attributes=id,name` keeps only those top-level fields (both seen in client code).
 /// Unpaginated ([U]): the whole list in one response, however large.
-pub(crate) async fn memberships(
-    State(sim): State<Sim>,
-    Path(subdomain): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Json<Value>, ApiError> {
-    let state = sim.lock();
-    admin_call(&state, &subdomain, &headers, uri.query(), &["read_memberships"])?;
-    let params = Params::parse(uri.query().unwrap_or_default().as_bytes());
+pub(crate) async fn memberships(Path(subdomain): Path<String>, call: Call) -> Result<Json<Value>, ApiError> {
+    let state = call.sim.lock();
+    admin_call(&state, &subdomain, &call, &["read_memberships"])?;
+    let params = &call.params;
     let all = params.get("all") == Some("true");
     let ids: Option<HashSet<&str>> = list_param(&params, "ids").map(|ids| ids.into_iter().collect());
     let attributes = list_param(&params, "attributes");
@@ -143,36 +138,21 @@ pub(crate) async fn memberships(
 /// §3: [U] which scope; both are accepted). Ended memberships stay readable; another member's is
 /// 403.
 pub(crate) async fn membership(
-    State(sim): State<Sim>,
     Path((subdomain, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    uri: Uri,
+    call: Call,
 ) -> Result<Json<Value>, ApiError> {
-    let state = sim.lock();
-    membership_call(
-        &state,
-        &subdomain,
-        &id,
-        &headers,
-        uri.query(),
-        &["read_memberships", "read"],
-        "You may only read your own membership.",
-    )?;
+    let state = call.sim.lock();
+    let refusal = "You may only read your own membership.";
+    let m = membership_call(&state, &subdomain, &id, &call, &["read_memberships", "read"], refusal)?;
     let space = state.space(&subdomain).ok_or_else(ApiError::not_found)?;
-    let m = state.membership_in(&subdomain, &id).ok_or_else(ApiError::not_found)?;
     Ok(Json(api1_json(&state, space, m, state.today(space))))
 }
 
 /// `GET /api/custom_fields` (admin, `read_custom_fields`): every current membership's values,
 /// unpaginated ([U]).
-pub(crate) async fn all_custom_fields(
-    State(sim): State<Sim>,
-    Path(subdomain): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Json<Value>, ApiError> {
-    let state = sim.lock();
-    admin_call(&state, &subdomain, &headers, uri.query(), &["read_custom_fields"])?;
+pub(crate) async fn all_custom_fields(Path(subdomain): Path<String>, call: Call) -> Result<Json<Value>, ApiError> {
+    let state = call.sim.lock();
+    admin_call(&state, &subdomain, &call, &["read_custom_fields"])?;
     let space = state.space(&subdomain).ok_or_else(ApiError::not_found)?;
     let today = state.today(space);
     let list: Vec<Value> = state
@@ -185,13 +165,11 @@ pub(crate) async fn all_custom_fields(
 
 /// `GET /api/memberships/{id}/custom_fields` (admin, `read_custom_fields`).
 pub(crate) async fn membership_custom_fields(
-    State(sim): State<Sim>,
     Path((subdomain, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    uri: Uri,
+    call: Call,
 ) -> Result<Json<Value>, ApiError> {
-    let state = sim.lock();
-    admin_call(&state, &subdomain, &headers, uri.query(), &["read_custom_fields"])?;
+    let state = call.sim.lock();
+    admin_call(&state, &subdomain, &call, &["read_custom_fields"])?;
     let m = state.membership_in(&subdomain, &id).ok_or_else(ApiError::not_found)?;
     Ok(Json(custom_fields_json(&state, m)))
 }
@@ -203,15 +181,13 @@ pub(crate) async fn membership_custom_fields(
 /// the field; an unknown field is 422 `{"errors":{"fields":…}}`. Fires `updated_custom_field`
 /// when a value actually changed.
 pub(crate) async fn put_membership_custom_fields(
-    State(sim): State<Sim>,
     Path((subdomain, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    uri: Uri,
+    call: Call,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let (response, notes) = {
-        let mut state = sim.lock();
-        admin_call(&state, &subdomain, &headers, uri.query(), &["write_custom_fields"])?;
+        let mut state = call.sim.lock();
+        admin_call(&state, &subdomain, &call, &["write_custom_fields"])?;
         state.membership_in(&subdomain, &id).ok_or_else(ApiError::not_found)?;
         let invalid = || ApiError::invalid("fields", "must be a list of {\"label\", \"value\"}");
         let body: Value = serde_json::from_slice(&body).map_err(|_| invalid())?;
@@ -244,20 +220,15 @@ pub(crate) async fn put_membership_custom_fields(
         let m = state.membership_in(&subdomain, &id).ok_or_else(ApiError::not_found)?;
         (custom_fields_json(&state, m), notes)
     };
-    sim.deliver(notes);
+    call.sim.deliver(notes);
     Ok(Json(response))
 }
 
 /// `GET /api/space/custom_fields` (admin, `read_custom_fields`): the definitions,
 /// `[{"id","label"}]`.
-pub(crate) async fn space_custom_fields(
-    State(sim): State<Sim>,
-    Path(subdomain): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Json<Value>, ApiError> {
-    let state = sim.lock();
-    admin_call(&state, &subdomain, &headers, uri.query(), &["read_custom_fields"])?;
+pub(crate) async fn space_custom_fields(Path(subdomain): Path<String>, call: Call) -> Result<Json<Value>, ApiError> {
+    let state = call.sim.lock();
+    admin_call(&state, &subdomain, &call, &["read_custom_fields"])?;
     Ok(Json(definitions_json(&state, &subdomain)))
 }
 
@@ -275,14 +246,12 @@ fn definitions_json(state: &state::State, subdomain: &str) -> Value {
 /// ones get one, and omitted ones are deleted from the space and every member (cobot-api.md §5).
 /// Returns the new list. An unknown id or an empty label is 422.
 pub(crate) async fn put_space_custom_fields(
-    State(sim): State<Sim>,
     Path(subdomain): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    call: Call,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let mut state = sim.lock();
-    admin_call(&state, &subdomain, &headers, uri.query(), &["write_custom_fields"])?;
+    let mut state = call.sim.lock();
+    admin_call(&state, &subdomain, &call, &["write_custom_fields"])?;
     let invalid = || ApiError::invalid("custom_fields", "must be a list of {\"id\", \"label\"}");
     let body: Value = serde_json::from_slice(&body).map_err(|_| invalid())?;
     let entries = body.as_array().ok_or_else(invalid)?;

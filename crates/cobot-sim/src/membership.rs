@@ -14,6 +14,21 @@ pub(crate) fn has_ended(m: &SeedMembership, today: Date) -> bool {
     m.canceled_to.is_some_and(|last| last < today)
 }
 
+/// The user's memberships that have not ended by their space's calendar, in seed order: where the
+/// user is a member, as API 1 `/api/user` and API 2 `/user` list it.
+pub(crate) fn current_of_user<'s>(state: &'s State, user_id: &'s str) -> impl Iterator<Item = &'s SeedMembership> + 's {
+    state
+        .seed
+        .memberships
+        .iter()
+        .filter(move |m| m.user_id.as_deref() == Some(user_id))
+        .filter(|m| {
+            state
+                .space(&m.space_subdomain)
+                .is_some_and(|space| !has_ended(m, state.today(space)))
+        })
+}
+
 /// The plan period in force on `day`: the one covering it; for an ended membership the last one
 /// that started; for one that has not started yet the first.
 pub(crate) fn period_at(m: &SeedMembership, day: Date) -> &SeedPlanPeriod {

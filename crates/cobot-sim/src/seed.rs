@@ -613,22 +613,28 @@ impl Seed {
         let users = unique("user id", self.users.iter().map(|u| u.id.as_str()))?;
         unique("membership id", self.memberships.iter().map(|m| m.id.as_str()))?;
         unique("client id", self.clients.iter().map(|c| c.client_id.as_str()))?;
-        let plans: HashSet<(&str, &str)> = self
-            .plans
-            .iter()
-            .map(|p| (p.space_subdomain.as_str(), p.id.as_str()))
-            .collect();
-        if plans.len() != self.plans.len() {
-            return Err("duplicate plan id within a space".into());
+        /// Plan and custom field ids need only be unique within their space.
+        fn unique_per_space<'a>(
+            what: &str,
+            ids: impl ExactSizeIterator<Item = (&'a str, &'a str)>,
+        ) -> Result<HashSet<(&'a str, &'a str)>, InvalidSeed> {
+            let count = ids.len();
+            let seen: HashSet<_> = ids.collect();
+            if seen.len() != count {
+                return Err(InvalidSeed::from(format!("duplicate {what} id within a space")));
+            }
+            Ok(seen)
         }
-        let fields: HashSet<(&str, &str)> = self
-            .custom_fields
-            .iter()
-            .map(|f| (f.space_subdomain.as_str(), f.id.as_str()))
-            .collect();
-        if fields.len() != self.custom_fields.len() {
-            return Err("duplicate custom field id within a space".into());
-        }
+        let plans = unique_per_space(
+            "plan",
+            self.plans.iter().map(|p| (p.space_subdomain.as_str(), p.id.as_str())),
+        )?;
+        let fields = unique_per_space(
+            "custom field",
+            self.custom_fields
+                .iter()
+                .map(|f| (f.space_subdomain.as_str(), f.id.as_str())),
+        )?;
         for p in &self.plans {
             if !spaces.contains(p.space_subdomain.as_str()) {
                 return Err(InvalidSeed::from(format!("plan `{}` names an unknown space", p.id)));

@@ -453,6 +453,12 @@ impl State {
         token.space.as_deref() == Some(subdomain) || self.is_admin_user(&token.user_id, subdomain)
     }
 
+    /// Whether a token may act on membership `m` as its member or an admin: its user owns `m`, or
+    /// it acts as an admin of `m`'s space.
+    pub(crate) fn owns_or_administers(&self, token: &TokenRecord, m: &SeedMembership) -> bool {
+        m.user_id.as_deref() == Some(token.user_id.as_str()) || self.is_admin(token, &m.space_subdomain)
+    }
+
     /// A user by id or (case-insensitive) email, as typed on the sign-in page or sent as login_hint.
     pub(crate) fn user_by_login(&self, login: &str) -> Option<&SeedUser> {
         let login = login.trim();

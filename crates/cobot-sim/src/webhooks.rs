@@ -24,14 +24,15 @@
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
 use crate::api::body_param;
+use crate::call::Call;
 use crate::error::ApiError;
 use crate::members::admin_call;
 use crate::membership::{api1_json, api1_url};
@@ -200,17 +201,7 @@ impl SimState {
                 }
                 _ => json!({"url": url}),
             };
-            notes.extend(
-                self.subscriptions
-                    .iter()
-                    .filter(|s| s.active && s.space == subdomain && s.event == event.as_str())
-                    .map(|s| Notification {
-                        subscription_id: s.id.clone(),
-                        callback_url: s.callback_url.clone(),
-                        event: event.as_str(),
-                        body: body.clone(),
-                    }),
-            );
+            notes.extend(self.notifications(subdomain, event, &body));
         }
         notes
     }
@@ -348,14 +339,13 @@ fn valid_callback(url: &str) -> bool {
 /// unknown event or a non-http(s) URL; 409 if an active subscription of the space already has
 /// this event and URL (an inactive one may be renewed by subscribing again).
 pub(crate) async fn create(
-    State(sim): State<Sim>,
     Path(subdomain): Path<String>,
+    call: Call,
     headers: HeaderMap,
-    uri: Uri,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let mut state = sim.lock();
-    let record = admin_call(&state, &subdomain, &headers, uri.query(), &["write_subscriptions"])?;
+    let mut state = call.sim.lock();
+    let record = admin_call(&state, &subdomain, &call, &["write_subscriptions"])?;
     let event = body_param(&headers, &body, "event").unwrap_or_default();
     if !SUBSCRIBABLE_EVENTS.contains(&event.as_str()) {
         return Err(ApiError::invalid("event", "is not included in the list"));
@@ -392,14 +382,9 @@ pub(crate) async fn create(
 
 /// `GET /api/subscriptions` (admin, `read_subscriptions`): this user's and client's
 /// subscriptions in the space, inactive ones included (with `"active": false`).
-pub(crate) async fn list(
-    State(sim): State<Sim>,
-    Path(subdomain): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Json<Value>, ApiError> {
-    let state = sim.lock();
-    let record = admin_call(&state, &subdomain, &headers, uri.query(), &["read_subscriptions"])?;
+pub(crate) async fn list(Path(subdomain): Path<String>, call: Call) -> Result<Json<Value>, ApiError> {
+    let state = call.sim.lock();
+    let record = admin_call(&state, &subdomain, &call, &["read_subscriptions"])?;
     let list: Vec<Value> = state
         .subscriptions
         .iter()
@@ -411,14 +396,9 @@ pub(crate) async fn list(
 
 /// `GET /api/subscriptions/{id}` (admin, `read_subscriptions`): one of the caller's
 /// subscriptions, to "check its active status"; someone else's or unknown is 404.
-pub(crate) async fn show(
-    State(sim): State<Sim>,
-    Path((subdomain, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Json<Value>, ApiError> {
-    let state = sim.lock();
-    let record = admin_call(&state, &subdomain, &headers, uri.query(), &["read_subscriptions"])?;
+pub(crate) async fn show(Path((subdomain, id)): Path<(String, String)>, call: Call) -> Result<Json<Value>, ApiError> {
+    let state = call.sim.lock();
+    let record = admin_call(&state, &subdomain, &call, &["read_subscriptions"])?;
     state
         .subscriptions
         .iter()
@@ -429,14 +409,9 @@ pub(crate) async fn show(
 
 /// `DELETE /api/subscriptions/{id}` (admin, `write_subscriptions`): unsubscribes; 204. Someone
 /// else's or unknown is 404.
-pub(crate) async fn delete(
-    State(sim): State<Sim>,
-    Path((subdomain, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<StatusCode, ApiError> {
-    let mut state = sim.lock();
-    let record = admin_call(&state, &subdomain, &headers, uri.query(), &["write_subscriptions"])?;
+pub(crate) async fn delete(Path((subdomain, id)): Path<(String, String)>, call: Call) -> Result<StatusCode, ApiError> {
+    let mut state = call.sim.lock();
+    let record = admin_call(&state, &subdomain, &call, &["write_subscriptions"])?;
     let position = state
         .subscriptions
         .iter()
