@@ -17,73 +17,16 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use frontdoor_core::console::{DoorFailure, DoorLatency, DoorReach, DoorRow, DoorsView, LATENCY_WINDOW};
+use frontdoor_core::console::{DoorFailure, DoorLatency, DoorReach, DoorRow, DoorsView};
 use frontdoor_core::door::{DoorDriver, Reach};
-use rusqlite::OptionalExtension;
 
 use crate::app::activity::percentile;
 use crate::app::Error;
 use crate::app::Hub;
-use crate::store::{ctx, Store};
+pub use crate::store::activity::DoorHistory;
 
 /// Door ids the console's own addresses use.
 pub const RESERVED_IDS: &[&str] = &["latency"];
-
-/// What the audit log says about one door.
-#[derive(Debug, Default)]
-pub struct DoorHistory {
-    /// Its last failed opening: when, and what the driver (or the hub) said.
-    pub last_failure: Option<(String, String)>,
-    /// When it last opened.
-    pub last_opened_at: Option<String>,
-    /// Handling times of its latest openings, in microseconds.
-    pub latencies_us: Vec<u64>,
-}
-
-impl Store {
-    /// One door's history from the audit log (read through its door index).
-    pub fn door_history(&self, door: &str) -> Result<DoorHistory, crate::store::Error> {
-        let last_failure = {
-            let conn = self.read();
-            conn.query_row(
-                "SELECT at, driver_result, reasons FROM audit WHERE door_id = ?1 AND decision = 'failed' \
-                 ORDER BY id DESC LIMIT 1",
-                [door],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, Option<String>>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
-                },
-            )
-            .optional()
-            .map_err(ctx("reading a door's last failure"))?
-        };
-        let last_failure = last_failure.map(|(at, driver_result, reasons)| {
-            let reasons: Vec<String> = serde_json::from_str(&reasons).unwrap_or_default();
-            let what = driver_result
-                .or_else(|| reasons.last().cloned())
-                .unwrap_or_else(|| "the opening failed".into());
-            (at, what)
-        });
-        let last_opened_at = {
-            let conn = self.read();
-            conn.query_row(
-                "SELECT at FROM audit WHERE door_id = ?1 AND decision = 'opened' ORDER BY id DESC LIMIT 1",
-                [door],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()
-            .map_err(ctx("reading a door's last opening"))?
-        };
-        Ok(DoorHistory {
-            last_failure,
-            last_opened_at,
-            latencies_us: self.opened_latencies(door, LATENCY_WINDOW)?,
-        })
-    }
-}
 
 /// What a driver knows about its device, as the console says it.
 pub fn reach_of(driver: &dyn DoorDriver) -> DoorReach {

@@ -22,6 +22,7 @@
 //! room by dropping the oldest audit rows — never the check-in outbox (see [`crate::store::journal`]).
 
 pub mod access_setup;
+pub mod activity;
 pub mod attempts;
 mod audit;
 mod check_ins;
