@@ -6,15 +6,11 @@
 
 use crate::util;
 
-use cobot_sim::seed::HUB_CLIENT_SECRET;
-use frontdoor_core::secret::{AccessToken, ClientSecret};
-use frontdoor_hub::store::Store;
-use frontdoor_hub::{Config, RunningHub, Setup};
+use frontdoor_hub::Config;
 use jiff::Timestamp;
-use relay_sim::ShellyDouble;
 use reqwest::Method;
 use serde_json::{json, Value};
-use util::{mint, sign_in};
+use util::{mint, Start};
 
 /// Monday 2026-11-23, 10:00 in Berlin: the Members and Workshop schedules are open.
 fn monday_morning() -> Timestamp {
@@ -24,12 +20,14 @@ fn monday_morning() -> Timestamp {
 /// The demo relay's switch for the workshop door.
 const WORKSHOP: u32 = 1;
 
-struct World {
-    sim: cobot_sim::RunningSim,
-    relay: ShellyDouble,
-    hub: RunningHub,
-    http: reqwest::Client,
-    dir: tempfile::TempDir,
+/// The demo world ([`util::Demo`]) pinned to Monday morning.
+struct World(util::Demo);
+
+impl std::ops::Deref for World {
+    type Target = util::Demo;
+    fn deref(&self) -> &util::Demo {
+        &self.0
+    }
 }
 
 impl World {
@@ -40,57 +38,12 @@ impl World {
     /// cobot-sim, the relay double and a hub on the demo configuration (changed by `adjust`),
     /// synced once.
     async fn start_with(adjust: impl FnOnce(&mut Config)) -> World {
-        let sim = cobot_sim::spawn(
-            cobot_sim::SimConfig {
-                start_at: Some(monday_morning()),
-                ..cobot_sim::SimConfig::default()
-            },
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .await
-        .unwrap();
-        let relay = ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 3).await;
-        let http = reqwest::Client::new();
-        let dir = tempfile::tempdir().unwrap();
-        let mut config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
-        adjust(&mut config);
-        let hub = start_hub(&sim, &dir, &http, config).await;
-        hub.hub.syncer.full().await.unwrap();
-        World {
-            sim,
-            relay,
-            hub,
-            http,
-            dir,
-        }
+        World(Start::at(monday_morning()).config(adjust).start().await)
     }
 
     /// Stops the hub and starts another on the same database with `config`.
     async fn restart(&mut self, config: Config) {
-        self.hub.stop().await;
-        self.hub = start_hub(&self.sim, &self.dir, &self.http, config).await;
-    }
-
-    async fn session(&self, user: &str) -> String {
-        let r = sign_in(&self.http, &self.hub.base_url, user)
-            .await
-            .unwrap_or_else(|e| panic!("{e:?}"));
-        r["session_token"].as_str().unwrap_or_else(|| panic!("{r}")).to_string()
-    }
-
-    /// One request to the hub → (status, JSON body, or the text as a JSON string).
-    async fn call(&self, method: Method, path: &str, session: Option<&str>, body: Option<Value>) -> (u16, Value) {
-        let mut request = self.http.request(method, self.hub.base_url.join(path).unwrap());
-        if let Some(session) = session {
-            request = request.bearer_auth(session);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let r = request.send().await.unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        self.0.restart(config).await;
     }
 
     async fn setup(&self, staff: &str) -> Value {
@@ -158,26 +111,6 @@ impl World {
             .unwrap();
         assert!(r.status().is_success(), "{path}: {}", r.text().await.unwrap());
     }
-}
-
-async fn start_hub(
-    sim: &cobot_sim::RunningSim,
-    dir: &tempfile::TempDir,
-    http: &reqwest::Client,
-    config: Config,
-) -> RunningHub {
-    let token = mint(http, sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
-    let setup = Setup {
-        store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
-        cobot_token: Some(AccessToken::new(token)),
-        client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
-        clock: frontdoor_hub::Clock::from_fn(monday_morning),
-        check_in_worker: false,
-        ..Setup::detached()
-    };
-    frontdoor_hub::spawn_with(config, setup, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
 }
 
 /// A request to the hub: method, path, JSON body.

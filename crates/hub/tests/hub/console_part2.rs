@@ -4,11 +4,9 @@
 
 use crate::util;
 
-use cobot_sim::seed::HUB_CLIENT_SECRET;
 use frontdoor_core::links::{DeepLink, DoorId, HubUrl, Subdomain};
-use frontdoor_core::secret::{AccessToken, ClientSecret};
 use frontdoor_hub::store::{AuditEntry, CheckInRow, Store};
-use frontdoor_hub::{Config, RunningHub, Setup};
+use frontdoor_hub::Config;
 use jiff::Timestamp;
 use relay_sim::ShellyDouble;
 use reqwest::Method;
@@ -22,14 +20,19 @@ fn monday() -> Timestamp {
     MONDAY.parse().unwrap()
 }
 
+/// The demo world ([`util::Demo`]) pinned to Monday morning, with Sam (staff) and Alex (a
+/// member) signed in.
 struct World {
-    _sim: cobot_sim::RunningSim,
-    relay: ShellyDouble,
-    hub: RunningHub,
-    http: reqwest::Client,
-    dir: tempfile::TempDir,
+    demo: Demo,
     sam: String,
     alex: String,
+}
+
+impl std::ops::Deref for World {
+    type Target = Demo;
+    fn deref(&self) -> &Demo {
+        &self.demo
+    }
 }
 
 impl World {
@@ -38,45 +41,9 @@ impl World {
     }
 
     async fn start_with(change: impl FnOnce(&mut Config)) -> World {
-        let sim = cobot_sim::spawn(
-            cobot_sim::SimConfig {
-                start_at: Some(monday()),
-                ..cobot_sim::SimConfig::default()
-            },
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .await
-        .unwrap();
-        let relay = ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 3).await;
-        let http = reqwest::Client::new();
-        let dir = tempfile::tempdir().unwrap();
-        let token = mint(&http, &sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
-        let setup = Setup {
-            store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
-            cobot_token: Some(AccessToken::new(token)),
-            client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
-            clock: frontdoor_hub::Clock::from_fn(monday),
-            check_in_worker: false,
-            ..Setup::detached()
-        };
-        let mut config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
-        change(&mut config);
-        let hub = frontdoor_hub::spawn_with(config, setup, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        hub.hub.syncer.full().await.unwrap();
-        let session = |v: Value| v["session_token"].as_str().unwrap().to_string();
-        let sam = session(sign_in(&http, &hub.base_url, "user-sam").await.unwrap());
-        let alex = session(sign_in(&http, &hub.base_url, "user-alex").await.unwrap());
-        World {
-            _sim: sim,
-            relay,
-            hub,
-            http,
-            dir,
-            sam,
-            alex,
-        }
+        let demo = Start::at(monday()).config(change).start().await;
+        let (sam, alex) = (demo.session("user-sam").await, demo.session("user-alex").await);
+        World { demo, sam, alex }
     }
 
     /// `method path` with an optional session and JSON body → (status, headers, body text).
@@ -87,19 +54,13 @@ impl World {
         session: Option<&str>,
         body: Option<Value>,
     ) -> (u16, reqwest::header::HeaderMap, String) {
-        let mut request = self.http.request(method, self.hub.base_url.join(path).unwrap());
-        if let Some(s) = session {
-            request = request.bearer_auth(s);
-        }
-        if let Some(b) = body {
-            request = request.json(&b);
-        }
-        let r = request.send().await.unwrap();
+        let r = util::send(&self.http, &self.hub.base_url, method, path, session, body).await;
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         (status, headers, r.text().await.unwrap())
     }
 
+    /// The same, for an answer that must be JSON → (status, body).
     async fn json(&self, method: Method, path: &str, session: Option<&str>, body: Option<Value>) -> (u16, Value) {
         let (status, _, text) = self.call(method, path, session, body).await;
         (
@@ -108,20 +69,22 @@ impl World {
         )
     }
 
-    async fn get(&self, path: &str) -> Value {
-        let (status, body) = self.json(Method::GET, path, Some(&self.sam), None).await;
-        assert_eq!(status, 200, "{path}: {body}");
-        body
+    /// Sam, staff, asks the console: `method path` with an optional JSON body → (status, JSON
+    /// body).
+    async fn staff(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        self.json(method, path, Some(&self.sam), body).await
     }
 
-    async fn unlock(&self, session: &str, door: &str) -> (u16, Value) {
-        self.json(
-            Method::POST,
-            &format!("api/v1/doors/{door}/unlock"),
-            Some(session),
-            None,
-        )
-        .await
+    /// Sam opens a console page or file: `GET path` → (status, headers, body text).
+    async fn staff_page(&self, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
+        self.call(Method::GET, path, Some(&self.sam), None).await
+    }
+
+    /// Sam's `GET path`, which must answer 200 → the JSON body.
+    async fn get(&self, path: &str) -> Value {
+        let (status, body) = self.staff(Method::GET, path, None).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        body
     }
 
     fn hub_url(&self) -> HubUrl {
@@ -246,7 +209,7 @@ async fn every_new_console_call_refuses_members_and_requests_without_a_session()
         "Front door",
         "a member's door change changed nothing"
     );
-    let (_, policy) = w.json(Method::GET, "api/v1/admin/check_ins", Some(&w.sam), None).await;
+    let (_, policy) = w.staff(Method::GET, "api/v1/admin/check_ins", None).await;
     assert_eq!(
         policy["policy"], "once-per-day",
         "a member's policy change changed nothing"
@@ -261,7 +224,7 @@ async fn every_new_console_call_refuses_members_and_requests_without_a_session()
         "api/v1/admin/doors",
         "api/v1/admin/check_ins",
     ] {
-        let (status, _, text) = w.call(Method::GET, path, Some(&w.sam), None).await;
+        let (status, _, text) = w.staff_page(path).await;
         assert_eq!(status, 200, "{path}: {text}");
     }
 }
@@ -271,9 +234,7 @@ async fn the_printed_codes_decode_to_exactly_the_links_the_app_accepts() {
     let w = World::start().await;
     let space = Subdomain::parse("lighthouse").unwrap();
 
-    let (status, headers, svg) = w
-        .call(Method::GET, "api/v1/admin/qr/join.svg", Some(&w.sam), None)
-        .await;
+    let (status, headers, svg) = w.staff_page("api/v1/admin/qr/join.svg").await;
     assert_eq!(status, 200, "{svg}");
     assert_eq!(headers["content-type"], "image/svg+xml");
     let link = decode_svg(&svg);
@@ -291,14 +252,7 @@ async fn the_printed_codes_decode_to_exactly_the_links_the_app_accepts() {
     );
 
     for door in ["front", "workshop", "office"] {
-        let (status, _, svg) = w
-            .call(
-                Method::GET,
-                &format!("api/v1/admin/qr/doors/{door}.svg"),
-                Some(&w.sam),
-                None,
-            )
-            .await;
+        let (status, _, svg) = w.staff_page(&format!("api/v1/admin/qr/doors/{door}.svg")).await;
         assert_eq!(status, 200, "{svg}");
         assert_eq!(
             DeepLink::read(&decode_svg(&svg)).unwrap(),
@@ -308,9 +262,7 @@ async fn the_printed_codes_decode_to_exactly_the_links_the_app_accepts() {
             }
         );
     }
-    let (status, body) = w
-        .json(Method::GET, "api/v1/admin/qr/doors/cellar.svg", Some(&w.sam), None)
-        .await;
+    let (status, body) = w.staff(Method::GET, "api/v1/admin/qr/doors/cellar.svg", None).await;
     assert_eq!((status, body["code"].as_str()), (404, Some("unknown_door")), "{body}");
 }
 
@@ -321,9 +273,7 @@ async fn the_sticker_sheet_has_one_code_per_door_and_the_join_code_and_escapes_n
         config.doors[1].name = "<script>alert('w')</script>".into();
     })
     .await;
-    let (status, headers, page) = w
-        .call(Method::GET, "api/v1/admin/qr/stickers?paper=letter", Some(&w.sam), None)
-        .await;
+    let (status, headers, page) = w.staff_page("api/v1/admin/qr/stickers?paper=letter").await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(headers["content-type"], "text/html; charset=utf-8");
     assert!(page.contains("size: letter") && page.contains("@media print"));
@@ -354,14 +304,10 @@ async fn the_sticker_sheet_has_one_code_per_door_and_the_join_code_and_escapes_n
         .collect();
     assert_eq!(doors, ["front", "workshop", "office"]);
 
-    let (status, _, a4) = w
-        .call(Method::GET, "api/v1/admin/qr/stickers", Some(&w.sam), None)
-        .await;
+    let (status, _, a4) = w.staff_page("api/v1/admin/qr/stickers").await;
     assert_eq!(status, 200);
     assert!(a4.contains("size: A4"), "A4 unless asked otherwise");
-    let (status, body) = w
-        .json(Method::GET, "api/v1/admin/qr/stickers?paper=a3", Some(&w.sam), None)
-        .await;
+    let (status, body) = w.staff(Method::GET, "api/v1/admin/qr/stickers?paper=a3", None).await;
     assert_invalid(status, &body, &["paper"]);
 }
 
@@ -476,12 +422,7 @@ async fn activity_filters_and_pages_newest_first() {
         ("limit=0", vec!["limit"]),
     ] {
         let (status, body) = w
-            .json(
-                Method::GET,
-                &format!("api/v1/admin/activity?{query}"),
-                Some(&w.sam),
-                None,
-            )
+            .staff(Method::GET, &format!("api/v1/admin/activity?{query}"), None)
             .await;
         assert_invalid(status, &body, &fields);
     }
@@ -537,9 +478,7 @@ async fn the_csv_export_quotes_and_neutralises_formulas_and_names_the_file() {
     }
     w.hub.hub.store.insert_audit_for_tests(&entries).unwrap();
 
-    let (status, headers, csv) = w
-        .call(Method::GET, "api/v1/admin/activity.csv?door=office", Some(&w.sam), None)
-        .await;
+    let (status, headers, csv) = w.staff_page("api/v1/admin/activity.csv?door=office").await;
     assert_eq!(status, 200, "{csv}");
     assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
     assert_eq!(
@@ -567,18 +506,14 @@ async fn the_csv_export_quotes_and_neutralises_formulas_and_names_the_file() {
         lines[4]
     );
 
-    let (_, _, everything) = w
-        .call(Method::GET, "api/v1/admin/activity.csv", Some(&w.sam), None)
-        .await;
+    let (_, _, everything) = w.staff_page("api/v1/admin/activity.csv").await;
     let rows = everything.split("\r\n").filter(|l| !l.is_empty()).count();
     assert_eq!(rows, 1 + 1504, "every row, across pages, one header");
-    let (_, _, some) = w
-        .call(Method::GET, "api/v1/admin/activity.csv?limit=1200", Some(&w.sam), None)
-        .await;
+    let (_, _, some) = w.staff_page("api/v1/admin/activity.csv?limit=1200").await;
     assert_eq!(some.split("\r\n").filter(|l| !l.is_empty()).count(), 1 + 1200);
 
     let (status, body) = w
-        .json(Method::GET, "api/v1/admin/activity.csv?outcome=all", Some(&w.sam), None)
+        .staff(Method::GET, "api/v1/admin/activity.csv?outcome=all", None)
         .await;
     assert_invalid(status, &body, &["outcome"]);
 }
@@ -662,14 +597,7 @@ async fn door_latencies_are_the_percentiles_of_each_doors_last_200_openings() {
 #[tokio::test]
 async fn a_staff_remote_open_needs_a_reason_pulses_once_and_is_audited_with_it() {
     let w = World::start().await;
-    let open = |body: Value| {
-        w.json(
-            Method::POST,
-            "api/v1/admin/doors/workshop/open",
-            Some(&w.sam),
-            Some(body),
-        )
-    };
+    let open = |body: Value| w.staff(Method::POST, "api/v1/admin/doors/workshop/open", Some(body));
     for body in [
         json!({}),
         json!({"reason": "   "}),
@@ -708,10 +636,9 @@ async fn a_staff_remote_open_needs_a_reason_pulses_once_and_is_audited_with_it()
 
     // The entrance opened remotely checks nobody in: the visitor is not Sam.
     let (status, answer) = w
-        .json(
+        .staff(
             Method::POST,
             "api/v1/admin/doors/front/open",
-            Some(&w.sam),
             Some(json!({"reason": "Visitor for the 10:00 tour"})),
         )
         .await;
@@ -723,10 +650,9 @@ async fn a_staff_remote_open_needs_a_reason_pulses_once_and_is_audited_with_it()
         .is_empty());
 
     let (status, answer) = w
-        .json(
+        .staff(
             Method::POST,
             "api/v1/admin/doors/cellar/open",
-            Some(&w.sam),
             Some(json!({"reason": "x"})),
         )
         .await;
@@ -770,31 +696,20 @@ async fn check_ins_are_listed_retried_once_refused_and_stop_when_the_policy_is_o
     // Bad input changes nothing.
     for query in ["day=2026-13-01", "day=yesterday", "state=maybe"] {
         let (status, body) = w
-            .json(
-                Method::GET,
-                &format!("api/v1/admin/check_ins?{query}"),
-                Some(&w.sam),
-                None,
-            )
+            .staff(Method::GET, &format!("api/v1/admin/check_ins?{query}"), None)
             .await;
         assert_invalid(status, &body, &[query.split('=').next().unwrap()]);
     }
     let (status, body) = w
-        .json(
+        .staff(
             Method::POST,
             &format!("api/v1/admin/check_ins/{membership}/monday/retry"),
-            Some(&w.sam),
             None,
         )
         .await;
     assert_invalid(status, &body, &["day"]);
     let (status, body) = w
-        .json(
-            Method::POST,
-            "api/v1/admin/check_ins/mem-nobody/2026-11-23/retry",
-            Some(&w.sam),
-            None,
-        )
+        .staff(Method::POST, "api/v1/admin/check_ins/mem-nobody/2026-11-23/retry", None)
         .await;
     assert_eq!((status, body["code"].as_str()), (404, Some("unknown_item")), "{body}");
 
@@ -815,12 +730,7 @@ async fn check_ins_are_listed_retried_once_refused_and_stop_when_the_policy_is_o
         })
         .unwrap();
     let (status, body) = w
-        .json(
-            Method::POST,
-            "api/v1/admin/check_ins/mem-sam/2026-11-20/retry",
-            Some(&w.sam),
-            None,
-        )
+        .staff(Method::POST, "api/v1/admin/check_ins/mem-sam/2026-11-20/retry", None)
         .await;
     assert_eq!((status, body["code"].as_str()), (409, Some("conflict")), "{body}");
     assert!(body["message"].as_str().unwrap().contains("has ended"), "{body}");
@@ -836,10 +746,9 @@ async fn check_ins_are_listed_retried_once_refused_and_stop_when_the_policy_is_o
     // Today's refused one is made pending and due now, and the trail says who did it.
     let before_ms = Timestamp::now().as_millisecond();
     let (status, retried) = w
-        .json(
+        .staff(
             Method::POST,
             &format!("api/v1/admin/check_ins/{membership}/{TODAY}/retry"),
-            Some(&w.sam),
             None,
         )
         .await;
@@ -862,20 +771,18 @@ async fn check_ins_are_listed_retried_once_refused_and_stop_when_the_policy_is_o
 
     // Policy: a wrong one is refused with words; "off" stops the next entrance opening's check-in.
     let (status, body) = w
-        .json(
+        .staff(
             Method::PUT,
             "api/v1/admin/check_ins/policy",
-            Some(&w.sam),
             Some(json!({"policy": "twice"})),
         )
         .await;
     assert_invalid(status, &body, &["policy"]);
     assert_eq!(w.get("api/v1/admin/check_ins").await["policy"], "once-per-day");
     let (status, body) = w
-        .json(
+        .staff(
             Method::PUT,
             "api/v1/admin/check_ins/policy",
-            Some(&w.sam),
             Some(json!({"policy": "off"})),
         )
         .await;
@@ -911,10 +818,9 @@ async fn add_to_group(w: &World, group: &str, door: &str) {
         .clone();
     g["doors"].as_array_mut().unwrap().push(json!(door));
     let (status, answer) = w
-        .json(
+        .staff(
             Method::PUT,
             &format!("api/v1/admin/access/groups/{group}"),
-            Some(&w.sam),
             Some(json!({"version": access["version"], "group": g})),
         )
         .await;
@@ -1017,9 +923,7 @@ async fn a_door_added_in_the_console_opens_for_a_member_without_a_restart_and_it
     .await;
     assert_eq!(status, 200, "{answer}");
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let (status, answer) = w
-        .json(Method::POST, "api/v1/admin/doors/side/test", Some(&w.sam), None)
-        .await;
+    let (status, answer) = w.staff(Method::POST, "api/v1/admin/doors/side/test", None).await;
     assert_eq!((status, answer["outcome"].as_str()), (200, Some("opened")), "{answer}");
     assert_eq!(side.pulses().len(), 2, "a test pulses the door for real, once");
     let tested = w.get("api/v1/admin/activity?door=side&outcome=opened").await;
@@ -1032,11 +936,8 @@ async fn a_door_added_in_the_console_opens_for_a_member_without_a_restart_and_it
     assert_eq!(side.pulses().len(), 2, "members cannot test doors");
 
     // The secret is nowhere: not in the list, the change trail, the database file or its log.
-    let listed = w.call(Method::GET, "api/v1/admin/doors", Some(&w.sam), None).await.2;
-    let trail = w
-        .call(Method::GET, "api/v1/admin/access/changes", Some(&w.sam), None)
-        .await
-        .2;
+    let listed = w.staff_page("api/v1/admin/doors").await.2;
+    let trail = w.staff_page("api/v1/admin/access/changes").await.2;
     assert!(!listed.contains(SECRET) && !trail.contains(SECRET));
     assert!(trail.contains("added door side"), "{trail}");
     for file in ["hub.sqlite", "hub.sqlite-wal"] {
@@ -1072,9 +973,7 @@ async fn a_door_added_in_the_console_opens_for_a_member_without_a_restart_and_it
     assert_eq!(row["groups"], json!(["Members"]));
 
     // Removing: refused while a group opens it, then gone for everyone.
-    let (status, answer) = w
-        .json(Method::DELETE, "api/v1/admin/doors/side", Some(&w.sam), None)
-        .await;
+    let (status, answer) = w.staff(Method::DELETE, "api/v1/admin/doors/side", None).await;
     assert_invalid(status, &answer, &["id"]);
     assert!(answer["message"].as_str().unwrap().contains("Members"), "{answer}");
 }
@@ -1084,17 +983,14 @@ async fn a_door_that_fails_shows_its_last_error_and_a_removed_door_opens_nothing
     let w = World::start().await;
     // Port 9 on loopback: nothing listens.
     let (status, answer) = w
-        .json(
+        .staff(
             Method::PUT,
             "api/v1/admin/doors/side",
-            Some(&w.sam),
             Some(json!({"door": side_door("http://127.0.0.1:9/", "Side")})),
         )
         .await;
     assert_eq!(status, 200, "{answer}");
-    let (status, answer) = w
-        .json(Method::POST, "api/v1/admin/doors/side/test", Some(&w.sam), None)
-        .await;
+    let (status, answer) = w.staff(Method::POST, "api/v1/admin/doors/side/test", None).await;
     assert_eq!(status, 502, "{answer}");
     let doors = w.get("api/v1/admin/doors").await;
     let row = doors["doors"]
@@ -1107,17 +1003,11 @@ async fn a_door_that_fails_shows_its_last_error_and_a_removed_door_opens_nothing
     assert!(row["last_error"]["what"].as_str().unwrap().len() > 10, "{row}");
     assert!(row["last_opened_at"].is_null());
 
-    let (status, answer) = w
-        .json(Method::DELETE, "api/v1/admin/doors/side", Some(&w.sam), None)
-        .await;
+    let (status, answer) = w.staff(Method::DELETE, "api/v1/admin/doors/side", None).await;
     assert_eq!(status, 200, "{answer}");
-    let (status, answer) = w
-        .json(Method::POST, "api/v1/admin/doors/side/test", Some(&w.sam), None)
-        .await;
+    let (status, answer) = w.staff(Method::POST, "api/v1/admin/doors/side/test", None).await;
     assert_eq!((status, answer["code"].as_str()), (404, Some("unknown_door")));
-    let (status, answer) = w
-        .json(Method::GET, "api/v1/admin/qr/doors/side.svg", Some(&w.sam), None)
-        .await;
+    let (status, answer) = w.staff(Method::GET, "api/v1/admin/qr/doors/side.svg", None).await;
     assert_eq!(
         (status, answer["code"].as_str()),
         (404, Some("unknown_door")),
@@ -1147,10 +1037,9 @@ async fn an_mqtt_doors_state_follows_its_last_will() {
     let device = Device::tasmota(broker.host(), broker.port(), "side-strike").await;
     device.until_ready().await;
     let (status, answer) = w
-        .json(
+        .staff(
             Method::PUT,
             "api/v1/admin/doors/side",
-            Some(&w.sam),
             Some(
                 json!({"door": {"id": "side", "name": "Side", "entrance": false, "pulse_ms": 3000,
                                   "driver": {"kind": "mqtt", "profile": "tasmota", "topic": "side-strike"}}}),
@@ -1172,9 +1061,7 @@ async fn an_mqtt_doors_state_follows_its_last_will() {
         }
     };
     until("online").await;
-    let (status, answer) = w
-        .json(Method::POST, "api/v1/admin/doors/side/test", Some(&w.sam), None)
-        .await;
+    let (status, answer) = w.staff(Method::POST, "api/v1/admin/doors/side/test", None).await;
     assert_eq!((status, answer["outcome"].as_str()), (200, Some("opened")), "{answer}");
     assert_eq!(device.pulses().len(), 1);
     let glance = w.get("api/v1/admin/glance").await;
@@ -1203,10 +1090,9 @@ async fn the_status_strip_lights_say_what_is_wrong_in_words() {
     assert_eq!((status, answer["code"].as_str()), (403, Some("not_staff")));
     // A door added with every field right is ready too.
     let (status, answer) = w
-        .json(
+        .staff(
             Method::PUT,
             "api/v1/admin/doors/side",
-            Some(&w.sam),
             Some(
                 json!({"door": {"id": "side", "name": "Side", "entrance": false, "pulse_ms": 3000,
                                   "driver": {"kind": "home-assistant", "url": "http://127.0.0.1:9/",
@@ -1288,17 +1174,11 @@ async fn a_doors_secret_never_goes_to_another_host_or_driver_without_being_enter
     let (other, other_saw) = home_assistant_recording().await;
     let put = |body: Value| {
         let w = &w;
-        async move {
-            w.json(Method::PUT, "api/v1/admin/doors/side", Some(&w.sam), Some(body))
-                .await
-        }
+        async move { w.staff(Method::PUT, "api/v1/admin/doors/side", Some(body)).await }
     };
     let test = || {
         let w = &w;
-        async move {
-            w.json(Method::POST, "api/v1/admin/doors/side/test", Some(&w.sam), None)
-                .await
-        }
+        async move { w.staff(Method::POST, "api/v1/admin/doors/side/test", None).await }
     };
     let (status, answer) = put(json!({"door": ha_side_door(home.url().as_str()), "secret": TOKEN})).await;
     assert_eq!(status, 200, "{answer}");
@@ -1343,10 +1223,7 @@ async fn a_doors_secret_never_goes_to_another_host_or_driver_without_being_enter
         [format!("Bearer {NEW}")],
         "never the old token"
     );
-    let trail = w
-        .call(Method::GET, "api/v1/admin/access/changes", Some(&w.sam), None)
-        .await
-        .2;
+    let trail = w.staff_page("api/v1/admin/access/changes").await.2;
     let port = other.url().port().unwrap();
     assert!(
         trail.contains(&format!(
@@ -1387,19 +1264,14 @@ async fn a_name_with_markup_saved_in_the_console_is_shown_as_text_on_every_page_
         .clone();
     front["name"] = json!(MARKUP);
     let (status, answer) = w
-        .json(
-            Method::PUT,
-            "api/v1/admin/doors/front",
-            Some(&w.sam),
-            Some(json!({"door": front})),
-        )
+        .staff(Method::PUT, "api/v1/admin/doors/front", Some(json!({"door": front})))
         .await;
     assert_eq!(status, 200, "{answer}");
 
     let page = |path: &'static str| {
         let w = &w;
         async move {
-            let (status, headers, body) = w.call(Method::GET, path, Some(&w.sam), None).await;
+            let (status, headers, body) = w.staff_page(path).await;
             assert_eq!(status, 200, "{path}: {body}");
             let csp = headers["content-security-policy"].to_str().unwrap().to_string();
             assert!(csp.contains("default-src 'none'"), "{path}: {csp}");

@@ -3,12 +3,8 @@
 
 use crate::util;
 
-use cobot_sim::seed::HUB_CLIENT_SECRET;
-use frontdoor_core::secret::{AccessToken, ClientSecret};
-use frontdoor_hub::store::Store;
-use frontdoor_hub::{Config, RunningHub, Setup};
+use frontdoor_hub::Config;
 use jiff::Timestamp;
-use serde_json::Value;
 use util::*;
 
 const MONDAY: i64 = 1_795_424_400; // 2026-11-23T09:00:00Z
@@ -17,54 +13,27 @@ fn monday() -> Timestamp {
     Timestamp::from_second(MONDAY).unwrap()
 }
 
+/// The demo world ([`util::Demo`]) from Monday morning on, the hub's clock moved by the test.
 struct World {
-    sim: cobot_sim::RunningSim,
-    _relay: relay_sim::ShellyDouble,
-    hub: RunningHub,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
+    demo: Demo,
     /// Moves the hub's clock.
     hand: frontdoor_hub::ClockHand,
 }
 
+impl std::ops::Deref for World {
+    type Target = Demo;
+    fn deref(&self) -> &Demo {
+        &self.demo
+    }
+}
+
 impl World {
+    /// The hub's token has what its configuration (changed by `change`) asks for.
     async fn start(change: impl FnOnce(&mut Config)) -> World {
         let (clock, hand) = frontdoor_hub::Clock::manual(monday());
-        let sim = cobot_sim::spawn(
-            cobot_sim::SimConfig {
-                start_at: Some(monday()),
-                ..cobot_sim::SimConfig::default()
-            },
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .await
-        .unwrap();
-        let http = reqwest::Client::new();
-        let dir = tempfile::tempdir().unwrap();
-        let relay = relay_sim::ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 3).await;
-        let mut config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
-        change(&mut config);
-        let scopes = config.cobot.requested_scopes();
-        let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-        let token = mint(&http, &sim, "user-sam", "frontdoor-hub", &scopes).await;
-        let setup = Setup {
-            store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
-            cobot_token: Some(AccessToken::new(token)),
-            client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
-            clock,
-            check_in_worker: false,
-            ..Setup::detached()
-        };
-        let hub = frontdoor_hub::spawn_with(config, setup, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        hub.hub.syncer.full().await.unwrap();
+        let start = Start::at(monday()).clock(clock).config(change).token_as_asked();
         World {
-            sim,
-            _relay: relay,
-            hub,
-            http,
-            _dir: dir,
+            demo: start.start().await,
             hand,
         }
     }
@@ -75,29 +44,6 @@ impl World {
         let by = std::time::Duration::from_secs(hours * 3600);
         self.hand.advance(by);
         self.sim.sim.advance_clock(by);
-    }
-
-    async fn session(&self, user: &str) -> String {
-        let r = sign_in(&self.http, &self.hub.base_url, user)
-            .await
-            .unwrap_or_else(|e| panic!("{user} could not sign in: {e:?}"));
-        r["session_token"].as_str().unwrap().to_string()
-    }
-
-    async fn call(&self, method: reqwest::Method, path: &str, session: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .request(method, self.hub.base_url.join(path).unwrap())
-            .bearer_auth(session)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json().await.unwrap())
-    }
-
-    async fn unlock(&self, session: &str, door: &str) -> (u16, Value) {
-        self.call(reqwest::Method::POST, &format!("api/v1/doors/{door}/unlock"), session)
-            .await
     }
 }
 
@@ -135,7 +81,7 @@ async fn past_the_spaces_bound_a_members_door_stays_shut_with_the_reason_and_sta
         words.contains("(48 hours)") && words.contains("Staff can still let you in"),
         "{words}"
     );
-    let (_, me) = w.call(reqwest::Method::GET, "api/v1/me", &alex).await;
+    let (_, me) = w.get("api/v1/me", &alex).await;
     for door in me["doors"].as_array().unwrap() {
         assert_eq!(door["allowed"], false, "{door}");
         assert!(
@@ -150,7 +96,7 @@ async fn past_the_spaces_bound_a_members_door_stays_shut_with_the_reason_and_sta
         (200, Some("opened")),
         "staff still open: {answer}"
     );
-    let (_, glance) = w.call(reqwest::Method::GET, "api/v1/admin/glance", &sam).await;
+    let (_, glance) = w.get("api/v1/admin/glance", &sam).await;
     assert_eq!(glance["sync"]["ok"], false, "{glance}");
     assert!(
         glance["sync"]["words"]

@@ -5,12 +5,8 @@ use crate::util;
 
 use std::time::Duration;
 
-use cobot_sim::seed::HUB_CLIENT_SECRET;
-use frontdoor_core::secret::{AccessToken, ClientSecret};
-use frontdoor_hub::store::Store;
-use frontdoor_hub::{Config, RunningHub, Setup};
+use frontdoor_hub::{Config, Setup};
 use jiff::Timestamp;
-use relay_sim::ShellyDouble;
 use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 use util::*;
@@ -21,109 +17,15 @@ fn monday() -> Timestamp {
     MONDAY.parse().unwrap()
 }
 
-struct World {
-    sim: cobot_sim::RunningSim,
-    relay: ShellyDouble,
-    hub: RunningHub,
-    http: reqwest::Client,
-    dir: tempfile::TempDir,
-}
-
-impl World {
-    async fn start() -> World {
-        let sim = cobot_sim::spawn(
-            cobot_sim::SimConfig {
-                start_at: Some(monday()),
-                ..cobot_sim::SimConfig::default()
-            },
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .await
-        .unwrap();
-        let relay = ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 3).await;
-        let http = reqwest::Client::new();
-        let dir = tempfile::tempdir().unwrap();
-        let token = mint(&http, &sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
-        let setup = Setup {
-            store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
-            cobot_token: Some(AccessToken::new(token)),
-            client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
-            clock: frontdoor_hub::Clock::from_fn(monday),
-            check_in_worker: false,
-            ..Setup::detached()
-        };
-        let config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
-        let hub = frontdoor_hub::spawn_with(config, setup, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        hub.hub.syncer.full().await.unwrap();
-        World {
-            sim,
-            relay,
-            hub,
-            http,
-            dir,
-        }
-    }
-
-    fn url(&self, path: &str) -> url::Url {
-        self.hub.base_url.join(path).unwrap()
-    }
-
-    async fn sim_requests(&self) -> Vec<String> {
-        let log: Vec<Value> = self
-            .http
-            .get(format!("{}_sim/requests", self.sim.base_url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        log.iter()
-            .map(|r| format!("{} {}", r["method"].as_str().unwrap(), r["path"].as_str().unwrap()))
-            .collect()
-    }
-
-    async fn clear_sim_requests(&self) {
-        self.http
-            .delete(format!("{}_sim/requests", self.sim.base_url))
-            .send()
-            .await
-            .unwrap();
-    }
-
-    async fn unlock(&self, session: &str, door: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .post(self.url(&format!("api/v1/doors/{door}/unlock")))
-            .bearer_auth(session)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json().await.unwrap())
-    }
-}
-
-/// Raises this process's open-file limit to its hard limit (the default soft 1,024 is too few
-/// for a thousand connections plus the test's own servers).
-fn more_files() {
-    // SAFETY: getrlimit/setrlimit on our own process with a valid struct.
-    unsafe {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
-        limit.rlim_cur = limit.rlim_max.min(65_536);
-        assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
-    }
+/// The demo world ([`util::Demo`]) pinned to Monday morning.
+async fn start() -> Demo {
+    Start::at(monday()).start().await
 }
 
 #[tokio::test]
 async fn a_member_opens_the_door_while_a_thousand_half_sent_requests_hold_connections() {
     more_files();
-    let w = World::start().await;
+    let w = start().await;
     let alex = sign_in(&w.http, &w.hub.base_url, "user-alex").await.unwrap();
     let session = alex["session_token"].as_str().unwrap().to_string();
     let addr = w.hub.addr;
@@ -153,9 +55,7 @@ async fn a_member_opens_the_door_while_a_thousand_half_sent_requests_hold_connec
 #[tokio::test]
 async fn one_address_cannot_take_every_connection() {
     more_files();
-    let sim = cobot_sim::spawn(cobot_sim::SimConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let sim = cobot_sim_at(None).await;
     let setup = Setup {
         limits: frontdoor_hub::http::serve::Limits {
             per_peer: 20,
@@ -163,9 +63,7 @@ async fn one_address_cannot_take_every_connection() {
         },
         ..Setup::detached()
     };
-    let hub = frontdoor_hub::spawn_with(Config::demo(&sim.base_url), setup, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let hub = spawn_hub(Config::demo(&sim.base_url), setup).await;
     let hog: std::net::Ipv4Addr = "127.0.9.9".parse().unwrap();
     let mut held = Vec::new();
     for _ in 0..40 {
@@ -193,7 +91,7 @@ async fn one_address_cannot_take_every_connection() {
 
 #[tokio::test]
 async fn made_up_tokens_cost_cobot_nothing() {
-    let w = World::start().await;
+    let w = start().await;
     w.clear_sim_requests().await;
     for i in 0..150 {
         let garbage = format!("made-up-token-{i}-0123456789abcdef0123456789abcdef");
@@ -234,7 +132,7 @@ async fn made_up_tokens_cost_cobot_nothing() {
 
 #[tokio::test]
 async fn a_forged_deleted_membership_webhook_removes_no_one() {
-    let w = World::start().await;
+    let w = start().await;
     let secret = w.hub.hub.webhook_secret.clone();
     let alex_url = format!("{}sub/lighthouse/api/memberships/mem-alex", w.sim.base_url);
     // Someone who learned the callback secret claims Alex's membership was deleted.
@@ -276,7 +174,7 @@ async fn a_forged_deleted_membership_webhook_removes_no_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_locked_database_stalls_neither_the_self_description_nor_the_health_check() {
-    let w = World::start().await;
+    let w = start().await;
     // Another process holds the write lock (a backup tool, a stuck migration, a slow disk).
     let locker = rusqlite::Connection::open(w.dir.path().join("hub.sqlite")).unwrap();
     locker.execute_batch("BEGIN EXCLUSIVE").unwrap();
@@ -317,17 +215,15 @@ async fn a_locked_database_stalls_neither_the_self_description_nor_the_health_ch
 
 #[tokio::test]
 async fn the_health_check_says_what_is_missing_in_words() {
-    let w = World::start().await;
+    let w = start().await;
     let r = w.http.get(w.url("api/v1/health")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["status"], json!("ok"), "{body}");
     assert_eq!(body["snapshot_age_secs"], json!(0));
 
-    let sim = cobot_sim::spawn(cobot_sim::SimConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let bare = frontdoor_hub::spawn(Config::demo(&sim.base_url), "127.0.0.1:0".parse().unwrap())
+    let sim = cobot_sim_at(None).await;
+    let bare = frontdoor_hub::spawn(Config::demo(&sim.base_url), any_port())
         .await
         .unwrap();
     let r = reqwest::get(bare.base_url.join("api/v1/health").unwrap())
@@ -343,20 +239,14 @@ async fn the_health_check_says_what_is_missing_in_words() {
 
 #[tokio::test]
 async fn a_retry_after_from_cobot_never_holds_a_members_request_open() {
-    let w = World::start().await;
+    let w = start().await;
     let sam = sign_in(&w.http, &w.hub.base_url, "user-sam").await.unwrap();
     // Cobot throttles: every user read answers 429 with a long Retry-After.
-    w.sim
-        .sim
-        .add_fault(cobot_sim::Fault {
-            path: "/api/user".into(),
-            kind: cobot_sim::FaultKind::Status,
-            status: Some(429),
-            delay_ms: None,
-            retry_after_secs: Some(60),
-            times: 100,
-        })
-        .unwrap();
+    let throttled = cobot_sim::Fault {
+        retry_after_secs: Some(60),
+        ..failing("/api/user", 429, 100)
+    };
+    w.sim.sim.add_fault(throttled).unwrap();
     // A staff device is re-validated at each refresh: the hub asks Cobot, which says "wait a minute".
     let answered = tokio::time::timeout(
         Duration::from_secs(5),
@@ -374,7 +264,7 @@ async fn a_retry_after_from_cobot_never_holds_a_members_request_open() {
 
 #[tokio::test]
 async fn a_burst_of_made_up_refreshes_from_one_address_is_held_off_while_a_member_elsewhere_refreshes() {
-    let w = World::start().await;
+    let w = start().await;
     // Alex's phone is on another address (127.0.0.2: all of 127/8 is this machine).
     let elsewhere = reqwest::Client::builder()
         .local_address(Some("127.0.0.2".parse().unwrap()))

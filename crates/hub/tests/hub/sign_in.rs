@@ -5,116 +5,44 @@ use crate::util;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use cobot_sim::seed::HUB_CLIENT_SECRET;
 use frontdoor_core::auth::{AppSignIn, Pending};
-use frontdoor_core::secret::{AccessToken, ClientSecret};
-use frontdoor_hub::store::Store;
-use frontdoor_hub::{Config, RunningHub, Setup};
+use frontdoor_hub::Clock;
 use jiff::Timestamp;
 use serde_json::{json, Value};
 use util::*;
 
 const MONDAY: i64 = 1_795_424_400; // 2026-11-23T09:00:00Z
 
-struct World {
-    sim: cobot_sim::RunningSim,
-    relay: relay_sim::ShellyDouble,
-    hub: RunningHub,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
+/// The demo world ([`util::Demo`]) on Monday, the hub's clock the test's own.
+struct World(Demo);
+
+impl std::ops::Deref for World {
+    type Target = Demo;
+    fn deref(&self) -> &Demo {
+        &self.0
+    }
 }
 
 impl World {
     /// A hub on `clock` (seconds since [`MONDAY`] come from the test's own counter) and cobot-sim
     /// pinned to the same Monday, synced.
     async fn start(clock: fn() -> Timestamp) -> World {
-        let sim = cobot_sim::spawn(
-            cobot_sim::SimConfig {
-                start_at: Some(Timestamp::from_second(MONDAY).unwrap()),
-                ..cobot_sim::SimConfig::default()
-            },
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .await
-        .unwrap();
-        let http = reqwest::Client::new();
-        let dir = tempfile::tempdir().unwrap();
-        let token = mint(&http, &sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
-        let setup = Setup {
-            store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
-            cobot_token: Some(AccessToken::new(token)),
-            client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
-            clock: frontdoor_hub::Clock::from_fn(clock),
-            check_in_worker: false,
-            ..Setup::detached()
-        };
-        let relay = relay_sim::ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 3).await;
-        let config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
-        let hub = frontdoor_hub::spawn_with(config, setup, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        hub.hub.syncer.full().await.unwrap();
-        World {
-            sim,
-            relay,
-            hub,
-            http,
-            _dir: dir,
-        }
+        World(Start::at(monday()).clock(Clock::from_fn(clock)).start().await)
     }
 
     fn url(&self) -> &url::Url {
         &self.hub.base_url
     }
 
-    async fn get(&self, path: &str, session: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .get(self.url().join(path).unwrap())
-            .bearer_auth(session)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json().await.unwrap())
-    }
-
-    async fn unlock(&self, session: &str, door: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .post(self.url().join(&format!("api/v1/doors/{door}/unlock")).unwrap())
-            .bearer_auth(session)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json().await.unwrap())
-    }
-
     /// How many times cobot-sim was asked who a token's user is.
     async fn user_reads(&self) -> usize {
-        let log: Vec<Value> = self
-            .http
-            .get(format!("{}_sim/requests", self.sim.base_url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let log = sim_requests(&self.http, &self.sim).await;
         log.iter().filter(|r| r["path"] == "/api/user").count()
     }
 
     async fn tokens_revoked(&self, user: &str) -> Vec<bool> {
-        let r: Value = self
-            .http
-            .get(format!("{}_sim/users/{user}/tokens", self.sim.base_url))
-            .send()
+        sim_tokens(&self.http, &self.sim, user)
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        r.as_array()
-            .unwrap_or_else(|| panic!("{r}"))
             .iter()
             .map(|t| t["revoked"].as_bool().unwrap_or_else(|| panic!("{t}")))
             .collect()
@@ -475,17 +403,7 @@ async fn every_rejection_is_a_code_and_words() {
 }
 
 fn slow_user_reads(w: &World, ms: u64) {
-    w.sim
-        .sim
-        .add_fault(cobot_sim::Fault {
-            path: "/api/user".into(),
-            kind: cobot_sim::FaultKind::Slow,
-            status: None,
-            delay_ms: Some(ms),
-            retry_after_secs: None,
-            times: 1,
-        })
-        .unwrap();
+    w.sim.sim.add_fault(slow("/api/user", ms, 1)).unwrap();
 }
 
 #[tokio::test]
@@ -671,17 +589,7 @@ async fn a_sign_in_cobot_failed_is_told_to_staff_with_its_reason_and_nothing_a_s
     );
 
     // Cobot itself fails once the code is redeemed: it cannot say who signed in.
-    w.sim
-        .sim
-        .add_fault(cobot_sim::Fault {
-            path: "/api/user".into(),
-            kind: cobot_sim::FaultKind::Status,
-            status: Some(503),
-            delay_ms: None,
-            retry_after_secs: None,
-            times: 1_000,
-        })
-        .unwrap();
+    w.sim.sim.add_fault(failing("/api/user", 503, 1_000)).unwrap();
     let side = begin(&w.http, w.url()).await;
     let (_, to) = through_hub(&at_cobot(&side, "user-alex").await).await;
     assert!(to.unwrap().contains("error="), "the app is told the sign-in failed");

@@ -12,15 +12,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cobot_sim::seed::HUB_CLIENT_SECRET;
-use frontdoor_core::cobot::RetryPolicy;
-use frontdoor_core::secret::{AccessToken, ClientSecret};
-use frontdoor_hub::store::{AuditEntry, AuditRow, Store};
-use frontdoor_hub::{Config, RunningHub, Setup};
+use frontdoor_hub::store::{AuditEntry, AuditRow};
+use frontdoor_hub::Setup;
 use jiff::Timestamp;
 use relay_sim::ShellyDouble;
 use serde_json::Value;
-use util::{mint, sign_in};
+use util::{any_port, cobot_sim_at, hub_token, quick_retries, sign_in, Demo, Start};
 
 const HUB: &str = env!("CARGO_BIN_EXE_frontdoor-hub");
 
@@ -30,56 +27,25 @@ const FLOOD: usize = 2_000;
 /// Requests in flight at once during a flood.
 const IN_FLIGHT: usize = 8;
 
-struct World {
-    _sim: cobot_sim::RunningSim,
-    relay: ShellyDouble,
-    hub: RunningHub,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
+/// The demo world ([`util::Demo`]) on real time, Cobot's failures tried twice and quickly.
+struct World(Demo);
+
+impl std::ops::Deref for World {
+    type Target = Demo;
+    fn deref(&self) -> &Demo {
+        &self.0
+    }
 }
 
 impl World {
     async fn start() -> World {
-        let sim = cobot_sim::spawn(cobot_sim::SimConfig::default(), "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        let relay = ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 3).await;
-        let http = reqwest::Client::new();
-        let dir = tempfile::tempdir().unwrap();
-        let token = mint(&http, &sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
-        let setup = Setup {
-            store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
-            cobot_token: Some(AccessToken::new(token)),
-            client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
-            retry: RetryPolicy {
-                attempts: 2,
-                base: Duration::from_millis(5),
-                max_retry_after: Duration::from_secs(1),
-            },
-            cobot_timeout: Duration::from_secs(2),
-            // The outbox stays as the unlock left it: nothing but the unlocks writes.
-            check_in_worker: false,
-            ..Setup::detached()
+        // The check-in worker is off: the outbox stays as the unlock left it, nothing but the
+        // unlocks writes.
+        let quick = |setup: &mut Setup| {
+            setup.retry = quick_retries();
+            setup.cobot_timeout = Duration::from_secs(2);
         };
-        let config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
-        let hub = frontdoor_hub::spawn_with(config, setup, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        hub.hub.syncer.full().await.unwrap();
-        World {
-            _sim: sim,
-            relay,
-            hub,
-            http,
-            _dir: dir,
-        }
-    }
-
-    async fn session(&self, user: &str) -> String {
-        let r = sign_in(&self.http, &self.hub.base_url, user)
-            .await
-            .unwrap_or_else(|e| panic!("{e:?}"));
-        r["session_token"].as_str().unwrap_or_else(|| panic!("{r}")).to_string()
+        World(Start::real_time().setup(quick).start().await)
     }
 
     /// `POST /api/v1/doors/{door}/unlock` → (status, body).
@@ -395,12 +361,10 @@ fn start_binary(sim: &cobot_sim::RunningSim, relay: &ShellyDouble, token: &str, 
 
 #[tokio::test]
 async fn the_hub_binary_outlives_a_full_log_file_and_says_how_many_lines_it_dropped() {
-    let sim = cobot_sim::spawn(cobot_sim::SimConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let relay = ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 3).await;
+    let sim = cobot_sim_at(None).await;
+    let relay = ShellyDouble::start_with_channels(any_port(), 3).await;
     let http = reqwest::Client::new();
-    let token = mint(&http, &sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
+    let token = hub_token(&http, &sim).await;
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("hub.log");
     // The log file is all but full (sparse: no disk is spent): the hub's first lines reach the

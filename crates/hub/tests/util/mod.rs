@@ -3,6 +3,12 @@
 
 use serde_json::{json, Value};
 
+mod cobot;
+mod demo;
+
+pub use cobot::*;
+pub use demo::*;
+
 /// A Cobot access token for `user` of `client` with `scopes`, minted by cobot-sim.
 pub async fn mint(
     http: &reqwest::Client,
@@ -124,6 +130,73 @@ pub async fn sign_in(http: &reqwest::Client, hub: &url::Url, user: &str) -> Resu
     let (_, handover) = through_hub(&callback).await;
     let handover = handover.expect("the hub hands over to the app");
     redeem(http, hub, side, &handover).await
+}
+
+/// `user`'s hub session token, signed in the whole way; a refusal fails the test with its words.
+pub async fn session(http: &reqwest::Client, hub: &url::Url, user: &str) -> String {
+    let r = sign_in(http, hub, user)
+        .await
+        .unwrap_or_else(|e| panic!("{user} could not sign in: {e:?}"));
+    r["session_token"].as_str().unwrap_or_else(|| panic!("{r}")).to_string()
+}
+
+/// One request to the hub with an optional session and JSON body, sent; the answer unread.
+pub async fn send(
+    http: &reqwest::Client,
+    hub: &url::Url,
+    method: reqwest::Method,
+    path: &str,
+    session: Option<&str>,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut request = http.request(method, hub.join(path).unwrap());
+    if let Some(session) = session {
+        request = request.bearer_auth(session);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.unwrap()
+}
+
+/// One request to the hub (as [`send`]) → (status, the JSON body, or its text as a JSON string
+/// when it is not JSON).
+pub async fn call(
+    http: &reqwest::Client,
+    hub: &url::Url,
+    method: reqwest::Method,
+    path: &str,
+    session: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let r = send(http, hub, method, path, session, body).await;
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// `POST /api/v1/doors/{door}/unlock` with `session` (or none) → (status, body); an answer that
+/// is not JSON fails the test.
+pub async fn unlock(http: &reqwest::Client, hub: &url::Url, session: Option<&str>, door: &str) -> (u16, Value) {
+    let path = format!("api/v1/doors/{door}/unlock");
+    let r = send(http, hub, reqwest::Method::POST, &path, session, None).await;
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// Raises this process's open-file limit to its hard limit (at most 65,536): the default soft
+/// 1,024 is too few for a flood's or a thousand held connections' sockets plus the test's own
+/// servers.
+pub fn more_files() {
+    // SAFETY: getrlimit/setrlimit on our own process with a valid struct.
+    unsafe {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+        limit.rlim_cur = limit.rlim_max.min(65_536);
+        assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+    }
 }
 
 /// `POST /api/v1/session/refresh` → (status, body).

@@ -1,0 +1,81 @@
+//! Cobot's side of the hub's tests: the faults cobot-sim injects and what it logs.
+
+use cobot_sim::{Fault, FaultKind};
+use serde_json::Value;
+
+/// A fault of `kind` on cobot-sim's next `times` requests under `path`, with cobot-sim's defaults
+/// for the rest (503 for a status, no `Retry-After`).
+pub fn fault(path: &str, kind: FaultKind, times: u32) -> Fault {
+    Fault {
+        path: path.into(),
+        kind,
+        status: None,
+        delay_ms: None,
+        retry_after_secs: None,
+        times,
+    }
+}
+
+/// Cobot answers its next `times` requests under `path` with HTTP `status`.
+pub fn failing(path: &str, status: u16, times: u32) -> Fault {
+    Fault {
+        status: Some(status),
+        ..fault(path, FaultKind::Status, times)
+    }
+}
+
+/// Cobot takes `delay_ms` to answer each of its next `times` requests under `path`.
+pub fn slow(path: &str, delay_ms: u64, times: u32) -> Fault {
+    Fault {
+        delay_ms: Some(delay_ms),
+        ..fault(path, FaultKind::Slow, times)
+    }
+}
+
+/// Every request cobot-sim has had since its log was last cleared, oldest first: method, path,
+/// status, host.
+pub async fn sim_requests(http: &reqwest::Client, sim: &cobot_sim::RunningSim) -> Vec<Value> {
+    http.get(format!("{}_sim/requests", sim.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The same, as `METHOD /path` lines.
+pub async fn sim_request_lines(http: &reqwest::Client, sim: &cobot_sim::RunningSim) -> Vec<String> {
+    sim_requests(http, sim)
+        .await
+        .iter()
+        .map(|r| format!("{} {}", r["method"].as_str().unwrap(), r["path"].as_str().unwrap()))
+        .collect()
+}
+
+/// Empties cobot-sim's request log.
+pub async fn clear_sim_requests(http: &reqwest::Client, sim: &cobot_sim::RunningSim) {
+    let r = http
+        .delete(format!("{}_sim/requests", sim.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success(),
+        "clearing cobot-sim's request log: HTTP {}",
+        r.status()
+    );
+}
+
+/// The Cobot access tokens cobot-sim has given `user` (`GET /_sim/users/:user/tokens`).
+pub async fn sim_tokens(http: &reqwest::Client, sim: &cobot_sim::RunningSim, user: &str) -> Vec<Value> {
+    let r: Value = http
+        .get(format!("{}_sim/users/{user}/tokens", sim.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r.as_array().unwrap_or_else(|| panic!("{r}")).clone()
+}
