@@ -199,3 +199,6 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -63,7 +63,7 @@ async fn a_half_sent_connection_makes_room_before_an_idle_one_that_has_served() 
     let (member, member_task) = connection(&counts, peer, &limits);
     Slot::busy(&counts, member.id, 1);
     Slot::busy(&counts, member.id, -1);
-    let (slow, slow_task) = connection(&counts, peer, &limits);
+    let (_slow, slow_task) = connection(&counts, peer, &limits);
     let _newcomer = Slot::take(&counts, peer, &limits).expect("room was made");
     assert!(
         slow_task.await.unwrap_err().is_cancelled(),
@@ -78,7 +78,7 @@ async fn only_connections_idle_past_the_limit_are_ended_never_one_with_a_request
     let counts = Arc::new(Mutex::new(Counts::default()));
     let limits = Limits::default();
     let peer: IpAddr = "10.0.0.1".parse().unwrap();
-    let (idle, idle_task) = connection(&counts, peer, &limits);
+    let (_idle, idle_task) = connection(&counts, peer, &limits);
     let (busy, busy_task) = connection(&counts, peer, &limits);
     Slot::busy(&counts, busy.id, 1);
     tokio::time::advance(Duration::from_secs(30)).await;
