@@ -147,7 +147,7 @@ pub struct CheckInPolicyChange {
 
 // ---- The app's client for these endpoints ----
 
-use crate::hub::{call, CallError};
+use crate::hub::{call, read_at_most, refusal, CallError};
 use crate::links::HubUrl;
 use crate::secret::HubSessionToken;
 
@@ -195,20 +195,11 @@ pub async fn get_file(
         .await
         .map_err(CallError::Unreachable)?;
     let status = response.status().as_u16();
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(CallError::Unreachable)? {
-        if body.len() + chunk.len() > max_bytes {
-            return Err(CallError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = read_at_most(&mut response, max_bytes).await?;
     if (200..300).contains(&status) {
         return Ok(body);
     }
-    match serde_json::from_slice::<crate::hub::ApiError>(&body) {
-        Ok(e) => Err(CallError::Refused(e, status)),
-        Err(_) => Err(CallError::Malformed(status)),
-    }
+    Err(refusal(status, &body))
 }
 
 /// A path segment, percent-encoded.
@@ -236,10 +227,7 @@ pub async fn follow_sync(
     let status = response.status().as_u16();
     if !(200..300).contains(&status) {
         let body = response.bytes().await.map_err(CallError::Unreachable)?;
-        return Err(match serde_json::from_slice::<crate::hub::ApiError>(&body) {
-            Ok(e) => CallError::Refused(e, status),
-            Err(_) => CallError::Malformed(status),
-        });
+        return Err(refusal(status, &body));
     }
     let mut buffer = String::new();
     let mut last = None;

@@ -104,22 +104,33 @@ pub(crate) async fn call<T: for<'de> Deserialize<'de>>(request: reqwest::Request
         .await
         .map_err(CallError::Unreachable)?;
     let status = response.status().as_u16();
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(CallError::Unreachable)? {
-        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-            return Err(CallError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = read_at_most(&mut response, MAX_ANSWER_BYTES).await?;
     if status == 204 {
         return serde_json::from_slice(b"null").map_err(|_| CallError::Malformed(status));
     }
     if (200..300).contains(&status) {
         return serde_json::from_slice(&body).map_err(|_| CallError::Malformed(status));
     }
-    match serde_json::from_slice::<ApiError>(&body) {
-        Ok(e) => Err(CallError::Refused(e, status)),
-        Err(_) => Err(CallError::Malformed(status)),
+    Err(refusal(status, &body))
+}
+
+/// An answer's whole body, or [`CallError::TooLarge`] as soon as it grows past `max_bytes`.
+pub(crate) async fn read_at_most(response: &mut reqwest::Response, max_bytes: usize) -> Result<Vec<u8>, CallError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(CallError::Unreachable)? {
+        if body.len() + chunk.len() > max_bytes {
+            return Err(CallError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// A hub's answer that is not a success: its own `{code, message}` when the body is one.
+pub(crate) fn refusal(status: u16, body: &[u8]) -> CallError {
+    match serde_json::from_slice::<ApiError>(body) {
+        Ok(e) => CallError::Refused(e, status),
+        Err(_) => CallError::Malformed(status),
     }
 }
 
@@ -255,30 +266,12 @@ pub struct MyAccess {
     pub recent_check_ins: Vec<CheckInStatus>,
 }
 
-/// A check-in as the member sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CheckInStatus {
-    /// The space's calendar day (ISO date).
-    pub day: String,
-    /// Where it stands.
-    pub state: CheckInState,
-    /// Since when Cobot counts the member as checked in, in the space's time (`09:12`), once known.
-    pub since: Option<String>,
-    /// In words: "Checked in since 09:12", "Checking in with Cobot…", Cobot's refusal.
-    pub message: String,
-}
-
-/// Where a check-in stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckInState {
-    /// Queued in the hub; Cobot has not confirmed it yet (it may be unreachable).
-    Pending,
-    /// Cobot has it.
-    CheckedIn,
-    /// Cobot refused it (no time passes left, membership not active); not retried.
-    Refused,
-}
+/// The parts of the member's view the app shows as the hub sends them: defined once, in
+/// `frontdoor-ipc`, and named here as the hub's API has always named them.
+pub use frontdoor_ipc::{
+    CheckInNote, CheckInState, CheckInView as CheckInStatus, DoorView as DoorStatus, PlanView as PlanStatus,
+    UnlockOutcome,
+};
 
 /// `POST /api/v1/doors/{door}/unlock`: what happened at the door.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -297,56 +290,6 @@ pub struct UnlockResponse {
     pub latency_ms: f64,
     /// What this entry means for today's check-in.
     pub check_in: CheckInNote,
-}
-
-/// What the relay did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UnlockOutcome {
-    /// The device confirmed the strike was released.
-    Opened,
-    /// The command went out; the device did not confirm it.
-    OpenedUnconfirmed,
-}
-
-/// What an unlock did about checking in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckInNote {
-    /// Queued: the hub is checking the member in with Cobot.
-    CheckingIn,
-    /// The member already has today's check-in (or one is on its way).
-    AlreadyToday,
-    /// The door is not an entrance, the policy is off, or the person has no membership here.
-    None,
-}
-
-/// One plan of the member.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlanStatus {
-    /// Plan name.
-    pub name: String,
-    /// First day (ISO date).
-    pub since: Option<String>,
-    /// Last day, when canceled (ISO date).
-    pub until: Option<String>,
-    /// Whether the membership counts as active now.
-    pub active: bool,
-    /// In words: "active", "ends on 2026-12-31", "not confirmed yet", …
-    pub status: String,
-}
-
-/// One door and what it says for the member now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DoorStatus {
-    /// Door id.
-    pub id: String,
-    /// Door name.
-    pub name: String,
-    /// Whether it opens for the member now.
-    pub allowed: bool,
-    /// Why, in words.
-    pub reasons: Vec<String>,
 }
 
 /// Every hub error body: a stable code and words for a person.

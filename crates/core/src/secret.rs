@@ -60,6 +60,17 @@ secret_string!(
     SignInProof
 );
 
+secret_string!(
+    /// A device password (Shelly's admin password, a Gen1 login, an MQTT broker's login), as
+    /// [`crate::door::DevicePassword`].
+    DevicePassword
+);
+secret_string!(
+    /// A Home Assistant long-lived access token (HA profile → Security), as
+    /// [`crate::door::home_assistant::HomeAssistantToken`].
+    HomeAssistantToken
+);
+
 /// The PKCE code verifier. Deliberately not `Clone`: a login can be finished once.
 #[derive(PartialEq, Eq)]
 pub struct PkceVerifier(String);
@@ -90,6 +101,13 @@ mod tests {
         let token = AccessToken::new("s3cr3t-token");
         assert_eq!(format!("{token:?}"), "AccessToken([redacted])");
         assert_eq!(token.secret(), "s3cr3t-token");
+        let password = DevicePassword::new("hunter2");
+        assert_eq!(format!("{password:?}"), "DevicePassword([redacted])");
+        assert_eq!(password.secret(), "hunter2");
+        assert_eq!(
+            format!("{:?}", HomeAssistantToken::new("abc")),
+            "HomeAssistantToken([redacted])"
+        );
         let verifier = PkceVerifier::new("v3rifier".into());
         assert!(!format!("{verifier:?}").contains("v3rifier"));
     }

@@ -90,7 +90,8 @@ pub struct AccessView {
     pub recent_check_ins: Vec<CheckInView>,
 }
 
-/// A check-in as the member sees it.
+/// A check-in as the member sees it. Defined once, here: the hub answers it in `GET /api/v1/me`
+/// (as `frontdoor_core::hub::CheckInStatus`) and the app keeps it as it came.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckInView {
     /// The space's calendar day (ISO date).
@@ -99,19 +100,19 @@ pub struct CheckInView {
     pub state: CheckInState,
     /// Since when Cobot counts the member as checked in (`09:12`, the space's time), once known.
     pub since: Option<String>,
-    /// In words: "Checked in since 09:12", "Checking you in with Cobot…", Cobot's refusal.
+    /// In words: "Checked in since 09:12", "Checking in with Cobot…", Cobot's refusal.
     pub message: String,
 }
 
-/// Where a check-in stands.
+/// Where a check-in stands (the hub's answer and the app's view alike).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckInState {
-    /// The hub is checking the member in; Cobot has not confirmed it yet.
+    /// Queued in the hub; Cobot has not confirmed it yet (it may be unreachable).
     Pending,
     /// Cobot has it.
     CheckedIn,
-    /// Cobot refused it (e.g. no time passes left).
+    /// Cobot refused it (no time passes left, membership not active); not retried.
     Refused,
 }
 
@@ -144,7 +145,7 @@ pub struct UnlockView {
     pub check_in_message: Option<String>,
 }
 
-/// What the relay did.
+/// What the relay did (the hub's answer to an unlock and the app's view alike).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnlockOutcome {
@@ -154,41 +155,44 @@ pub enum UnlockOutcome {
     OpenedUnconfirmed,
 }
 
-/// What an unlock did about checking in.
+/// What an unlock did about checking in (the hub's answer to an unlock and the app's view alike).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckInNote {
-    /// The hub is checking the member in with Cobot.
+    /// Queued: the hub is checking the member in with Cobot.
     CheckingIn,
     /// The member already has today's check-in (or one is on its way).
     AlreadyToday,
-    /// Nothing: the door is not an entrance, or the space does not check in through Frontdoor.
+    /// Nothing: the door is not an entrance, the space does not check in through Frontdoor, or
+    /// the person has no membership here.
     None,
 }
 
-/// One plan.
+/// One plan of the member. Defined once, here: the hub answers it in `GET /api/v1/me` (as
+/// `frontdoor_core::hub::PlanStatus`) and the app keeps it as it came.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanView {
-    /// Name.
+    /// Plan name.
     pub name: String,
-    /// First day.
+    /// First day (ISO date).
     pub since: Option<String>,
-    /// Last day, when canceled.
+    /// Last day, when canceled (ISO date).
     pub until: Option<String>,
-    /// Counts as active now.
+    /// Whether the membership counts as active now.
     pub active: bool,
-    /// In words.
+    /// In words: "active", "ends on 2026-12-31", "not confirmed yet", …
     pub status: String,
 }
 
-/// One door.
+/// One door and what it says for the member now. Defined once, here: the hub answers it in
+/// `GET /api/v1/me` (as `frontdoor_core::hub::DoorStatus`) and the app keeps it as it came.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DoorView {
     /// Door id.
     pub id: String,
-    /// Name.
+    /// Door name.
     pub name: String,
-    /// Opens for the member now.
+    /// Whether it opens for the member now.
     pub allowed: bool,
     /// Why, in words.
     pub reasons: Vec<String>,

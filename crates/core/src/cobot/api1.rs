@@ -189,22 +189,26 @@ pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
 }
 
 fn api1_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
-    match Option::<String>::deserialize(d)? {
-        None => Ok(None),
-        Some(s) if s.trim().is_empty() => Ok(None),
-        Some(s) => parse_date(&s)
-            .map(Some)
-            .ok_or_else(|| serde::de::Error::custom(format!("not an API 1 date: {s:?}"))),
-    }
+    optional_text(d, parse_date, "date")
 }
 
 fn api1_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+    optional_text(d, parse_timestamp, "time")
+}
+
+/// An optional text field read with `parse`: missing, `null` and blank are `None`; text that
+/// `parse` cannot read is an error ("not an API 1 `kind`").
+fn optional_text<'de, D: Deserializer<'de>, T>(
+    d: D,
+    parse: fn(&str) -> Option<T>,
+    kind: &str,
+) -> Result<Option<T>, D::Error> {
     match Option::<String>::deserialize(d)? {
         None => Ok(None),
         Some(s) if s.trim().is_empty() => Ok(None),
-        Some(s) => parse_timestamp(&s)
+        Some(s) => parse(&s)
             .map(Some)
-            .ok_or_else(|| serde::de::Error::custom(format!("not an API 1 time: {s:?}"))),
+            .ok_or_else(|| serde::de::Error::custom(format!("not an API 1 {kind}: {s:?}"))),
     }
 }
 

@@ -264,29 +264,21 @@ impl Cobot {
     ) -> Result<Vec<MembershipV2>, Error> {
         let path = format!("spaces/{}/memberships", encode(space.as_str()));
         let what = "the space's memberships";
-        let resources = self.collection(token, &path, from, to, what).await?;
-        resources
-            .into_iter()
-            .map(|r| {
-                let r: Typed<MembershipAttributes, MembershipRelationships> = r.parse("memberships", what)?;
-                let space_id = r
-                    .relationships
-                    .space
-                    .data
-                    .map(|l| SpaceId(l.id))
-                    .ok_or_else(|| Error::Malformed(format!("{what}: membership {} has no space", r.id)))?;
-                Ok(MembershipV2 {
-                    id: r.id,
-                    name: r.attributes.name,
-                    email: r.attributes.email,
-                    phone: r.attributes.phone,
-                    company: r.attributes.company,
-                    confirmed_at: r.attributes.confirmed_at,
-                    canceled_at: r.attributes.canceled_at,
-                    space_id,
-                })
+        self.collection(token, &path, from, to, what, |r| {
+            let r: Typed<MembershipAttributes, MembershipRelationships> = r.parse("memberships", what)?;
+            let space_id = SpaceId(r.relationships.space.required(what, "membership", &r.id, "space")?);
+            Ok(MembershipV2 {
+                id: r.id,
+                name: r.attributes.name,
+                email: r.attributes.email,
+                phone: r.attributes.phone,
+                company: r.attributes.company,
+                confirmed_at: r.attributes.confirmed_at,
+                canceled_at: r.attributes.canceled_at,
+                space_id,
             })
-            .collect()
+        })
+        .await
     }
 
     /// `GET /spaces/{id}/membership_plans?filter[from]=…&filter[to]=…` (admin,
@@ -301,38 +293,35 @@ impl Cobot {
     ) -> Result<Vec<MembershipPlanV2>, Error> {
         let path = format!("spaces/{}/membership_plans", encode(space.as_str()));
         let what = "the space's membership plans";
-        let resources = self.collection(token, &path, from, to, what).await?;
-        resources
-            .into_iter()
-            .map(|r| {
-                let r: Typed<PlanAttributes, PlanRelationships> = r.parse("membershipPlans", what)?;
-                let membership_id = r
-                    .relationships
-                    .membership
-                    .data
-                    .map(|l| l.id)
-                    .ok_or_else(|| Error::Malformed(format!("{what}: plan period {} has no membership", r.id)))?;
-                Ok(MembershipPlanV2 {
-                    id: r.id,
-                    name: r.attributes.name,
-                    description: r.attributes.description,
-                    starts_at: r.attributes.starts_at,
-                    canceled_at: r.attributes.canceled_at,
-                    membership_id,
-                })
+        self.collection(token, &path, from, to, what, |r| {
+            let r: Typed<PlanAttributes, PlanRelationships> = r.parse("membershipPlans", what)?;
+            let membership_id = r
+                .relationships
+                .membership
+                .required(what, "plan period", &r.id, "membership")?;
+            Ok(MembershipPlanV2 {
+                id: r.id,
+                name: r.attributes.name,
+                description: r.attributes.description,
+                starts_at: r.attributes.starts_at,
+                canceled_at: r.attributes.canceled_at,
+                membership_id,
             })
-            .collect()
+        })
+        .await
     }
 
-    /// Every page of a filtered collection under `path`, in order.
-    async fn collection(
+    /// Every page of a filtered collection under `path`, in order, each resource read with
+    /// `read` once every page is in.
+    async fn collection<T>(
         &self,
         token: &AccessToken,
         path: &str,
         from: Date,
         to: Date,
         what: &str,
-    ) -> Result<Vec<Resource>, Error> {
+        read: impl FnMut(Resource) -> Result<T, Error>,
+    ) -> Result<Vec<T>, Error> {
         let mut items = Vec::new();
         let mut number = 1;
         loop {
@@ -358,7 +347,7 @@ impl Cobot {
             }
             items.extend(page.data);
             if page.links.next.is_none() || number >= page.meta.total_pages {
-                return Ok(items);
+                return items.into_iter().map(read).collect();
             }
             number += 1;
         }
@@ -480,6 +469,15 @@ struct Linkage {
 struct ToOne {
     #[serde(default)]
     data: Option<Linkage>,
+}
+
+impl ToOne {
+    /// The linked id, which `record` `id` must have: without one the answer is malformed.
+    fn required(self, what: &str, record: &str, id: &str, link: &str) -> Result<String, Error> {
+        self.data
+            .map(|l| l.id)
+            .ok_or_else(|| Error::Malformed(format!("{what}: {record} {id} has no {link}")))
+    }
 }
 
 #[derive(Deserialize, Default)]

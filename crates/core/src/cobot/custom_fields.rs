@@ -29,9 +29,10 @@ impl Cobot {
         token: &AccessToken,
         space: &Subdomain,
     ) -> Result<Vec<FieldDefinition>, Error> {
-        self.get(
+        self.get_in_space(
             token,
-            self.space_url(space, "api/space/custom_fields")?,
+            space,
+            "api/space/custom_fields",
             COBOT_PER_USER,
             "the space's custom fields",
         )

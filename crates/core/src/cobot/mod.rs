@@ -211,13 +211,8 @@ impl Cobot {
 
     /// `GET https://<sub>.cobot.me/api/plans`; a plan that does not read is set aside.
     pub async fn plans(&self, token: &AccessToken, space: &Subdomain) -> Result<api1::Lenient<api1::Plan>, Error> {
-        self.get(
-            token,
-            self.space_url(space, "api/plans")?,
-            COBOT_PER_USER,
-            "the space's plans",
-        )
-        .await
+        self.get_in_space(token, space, "api/plans", COBOT_PER_USER, "the space's plans")
+            .await
     }
 
     /// `GET https://<sub>.cobot.me/api/memberships` (admin, `read_memberships`, 6/min): every
@@ -228,9 +223,10 @@ impl Cobot {
         token: &AccessToken,
         space: &Subdomain,
     ) -> Result<api1::Lenient<api1::Membership>, Error> {
-        self.get(
+        self.get_in_space(
             token,
-            self.space_url(space, "api/memberships")?,
+            space,
+            "api/memberships",
             COBOT_MEMBERSHIPS,
             "the space's memberships",
         )
@@ -244,9 +240,10 @@ impl Cobot {
         token: &AccessToken,
         space: &Subdomain,
     ) -> Result<api1::Lenient<api1::MembershipFields>, Error> {
-        self.get(
+        self.get_in_space(
             token,
-            self.space_url(space, "api/custom_fields")?,
+            space,
+            "api/custom_fields",
             COBOT_PER_USER,
             "the memberships' custom fields",
         )
@@ -260,8 +257,9 @@ impl Cobot {
         space: &Subdomain,
         id: &str,
     ) -> Result<api1::Membership, Error> {
-        let url = self.space_url(space, &format!("api/memberships/{}", encode(id)))?;
-        self.get(token, url, COBOT_PER_USER, "that membership").await
+        let path = format!("api/memberships/{}", encode(id));
+        self.get_in_space(token, space, &path, COBOT_PER_USER, "that membership")
+            .await
     }
 
     /// `GET https://<sub>.cobot.me/api/memberships/:id/custom_fields`.
@@ -271,8 +269,8 @@ impl Cobot {
         space: &Subdomain,
         id: &str,
     ) -> Result<api1::MembershipFields, Error> {
-        let url = self.space_url(space, &format!("api/memberships/{}/custom_fields", encode(id)))?;
-        self.get(token, url, COBOT_PER_USER, "that membership's custom fields")
+        let path = format!("api/memberships/{}/custom_fields", encode(id));
+        self.get_in_space(token, space, &path, COBOT_PER_USER, "that membership's custom fields")
             .await
     }
 
@@ -290,6 +288,23 @@ impl Cobot {
         self.space_base(space)?
             .join(path)
             .map_err(|e| Error::Malformed(e.to_string()))
+    }
+
+    /// `path` on Cobot's user-level host (`https://www.cobot.me/`).
+    fn www_url(&self, path: &str) -> Result<Url, Error> {
+        self.hosts.www.join(path).map_err(|e| Error::Malformed(e.to_string()))
+    }
+
+    /// GETs API 1 JSON at `path` on the space's own host; see [`Cobot::get_as`].
+    async fn get_in_space<T: for<'de> Deserialize<'de>>(
+        &self,
+        token: &AccessToken,
+        space: &Subdomain,
+        path: &str,
+        limit: Limit,
+        what: &str,
+    ) -> Result<T, Error> {
+        self.get(token, self.space_url(space, path)?, limit, what).await
     }
 
     /// GETs API 1 JSON; see [`Cobot::get_as`].

@@ -52,22 +52,14 @@ impl Cobot {
     /// `GET https://www.cobot.me/api/spaces/:subdomain` (no scope needed; the token only keys the
     /// limiter and is harmless to send).
     pub async fn space(&self, token: &AccessToken, subdomain: &Subdomain) -> Result<Space, Error> {
-        let url = self
-            .hosts
-            .www
-            .join(&format!("api/spaces/{}", encode(subdomain.as_str())))
-            .map_err(|e| Error::Malformed(e.to_string()))?;
+        let url = self.www_url(&format!("api/spaces/{}", encode(subdomain.as_str())))?;
         self.get(token, url, COBOT_PER_USER, "the space").await
     }
 
     /// `GET https://www.cobot.me/api/access_tokens/:token`, the token itself as bearer: the scopes
     /// Cobot granted it (cobot-api.md §1, confirmed).
     pub async fn token_info(&self, token: &AccessToken) -> Result<TokenInfo, Error> {
-        let url = self
-            .hosts
-            .www
-            .join(&format!("api/access_tokens/{}", encode(token.secret())))
-            .map_err(|e| Error::Malformed(e.to_string()))?;
+        let url = self.www_url(&format!("api/access_tokens/{}", encode(token.secret())))?;
         self.get(token, url, COBOT_PER_USER, "the token's scopes").await
     }
 
@@ -76,11 +68,7 @@ impl Cobot {
     /// retried (a lost answer leaves Cobot holding a token the hub never saw; the admin connects
     /// again).
     pub async fn space_token(&self, token: &AccessToken, space_id: &str) -> Result<SpaceToken, Error> {
-        let url = self
-            .hosts
-            .www
-            .join(&format!("api/access_tokens/{}/space", encode(token.secret())))
-            .map_err(|e| Error::Malformed(e.to_string()))?;
+        let url = self.www_url(&format!("api/access_tokens/{}/space", encode(token.secret())))?;
         let body = serde_json::json!({ "space_id": space_id });
         let response = self.send_once(token, reqwest::Method::POST, url, Some(&body)).await?;
         read_json(response, "a space-owned token").await

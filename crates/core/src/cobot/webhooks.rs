@@ -32,9 +32,10 @@ impl Cobot {
     /// `GET https://<sub>.cobot.me/api/subscriptions` (`read_subscriptions`): this user's and
     /// app's subscriptions.
     pub async fn subscriptions(&self, token: &AccessToken, space: &Subdomain) -> Result<Vec<Subscription>, Error> {
-        self.get(
+        self.get_in_space(
             token,
-            self.space_url(space, "api/subscriptions")?,
+            space,
+            "api/subscriptions",
             COBOT_PER_USER,
             "the webhook subscriptions",
         )

@@ -43,34 +43,16 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use url::Url;
 
-use super::{host_port, join, read_body, send, snippet, Confirmation, DoorDriver, Error, PulseFuture, PulseOutcome};
+use super::{
+    exchange, host_port, join, snippet, unexpected_answer, Confirmation, DoorDriver, Error, PulseFuture, PulseOutcome,
+};
 
 /// Home Assistant answers a service call after at most 10 s; one more second lets that answer
 /// arrive instead of turning a slow lock into a timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(11);
 
-/// A long-lived access token (HA profile → Security). `Debug` prints `[redacted]`; the value comes
-/// out only through [`HomeAssistantToken::secret`].
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct HomeAssistantToken(String);
-
-impl HomeAssistantToken {
-    /// Wraps a token.
-    pub fn new(value: impl Into<String>) -> Self {
-        HomeAssistantToken(value.into())
-    }
-    /// The token itself. Every call site is a place the secret leaves its box.
-    pub fn secret(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for HomeAssistantToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("HomeAssistantToken([redacted])")
-    }
-}
+/// A long-lived access token (HA profile → Security): one of the crate's redacted secrets.
+pub use crate::secret::HomeAssistantToken;
 
 /// The self-closing services this driver calls (see the module documentation for what each
 /// requires of the device).
@@ -183,7 +165,7 @@ impl HomeAssistant {
     async fn pulse_now(&self) -> Result<PulseOutcome, Error> {
         let started = Instant::now();
         let body = json!({ "entity_id": self.entity }).to_string();
-        let response = send(self.timeout, || {
+        let (status, body) = exchange(self.timeout, || {
             self.http
                 .post(self.url.clone())
                 .timeout(self.timeout)
@@ -192,8 +174,6 @@ impl HomeAssistant {
                 .body(body.clone())
         })
         .await?;
-        let status = response.status().as_u16();
-        let body = read_body(response, self.timeout).await?;
         match status {
             200 | 201 => {}
             401 | 403 => {
@@ -217,18 +197,7 @@ impl HomeAssistant {
                     ),
                 })
             }
-            500..=599 => {
-                return Err(Error::DeviceError {
-                    code: None,
-                    message: format!("HTTP {status}: {}", snippet(&body)),
-                })
-            }
-            _ => {
-                return Err(Error::Refused {
-                    status,
-                    detail: format!("unexpected answer: {}", snippet(&body)),
-                })
-            }
+            _ => return Err(unexpected_answer(status, &body)),
         }
         let changed: Vec<Value> = serde_json::from_slice(&body)
             .map_err(|e| Error::Malformed(format!("not a list of states ({e}): {}", snippet(&body))))?;
@@ -290,13 +259,5 @@ mod tests {
             "button."
         )
         .is_err());
-    }
-
-    #[test]
-    fn a_token_never_shows_in_debug_output() {
-        assert_eq!(
-            format!("{:?}", HomeAssistantToken::new("abc")),
-            "HomeAssistantToken([redacted])"
-        );
     }
 }

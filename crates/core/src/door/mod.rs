@@ -34,7 +34,6 @@ pub mod mqtt;
 pub mod shelly;
 pub mod webhook;
 
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -168,28 +167,8 @@ impl Error {
     }
 }
 
-/// A device password (Shelly's admin password, a Gen1 login). `Debug` prints `[redacted]`; the
-/// value comes out only through [`DevicePassword::secret`].
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct DevicePassword(String);
-
-impl DevicePassword {
-    /// Wraps a password.
-    pub fn new(value: impl Into<String>) -> Self {
-        DevicePassword(value.into())
-    }
-    /// The password itself. Every call site is a place the secret leaves its box.
-    pub fn secret(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for DevicePassword {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("DevicePassword([redacted])")
-    }
-}
+/// A device password (Shelly's admin password, a Gen1 login): one of the crate's redacted secrets.
+pub use crate::secret::DevicePassword;
 
 /// An HTTP client for door drivers: no redirects (a relay never redirects; following one could
 /// send credentials elsewhere), `TCP_NODELAY` (doors.md: Nagle × delayed ACK costs ~40 ms per
@@ -223,6 +202,33 @@ pub(crate) async fn send(
                 tracing::info!(cause = %root_cause(&e), "could not connect to the door's controller; retrying once");
             }
             Err(e) => return Err(transport_error(e, timeout)),
+        }
+    }
+}
+
+/// Sends a request built by `build` as [`send`] does and reads the whole answer: its status and
+/// its body.
+pub(crate) async fn exchange(
+    timeout: Duration,
+    build: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<(u16, Vec<u8>), Error> {
+    let response = send(timeout, build).await?;
+    let status = response.status().as_u16();
+    Ok((status, read_body(response, timeout).await?))
+}
+
+/// An HTTP answer the driver has no meaning for: a 5xx is the device's own error, anything else
+/// a refusal.
+pub(crate) fn unexpected_answer(status: u16, body: &[u8]) -> Error {
+    if (500..=599).contains(&status) {
+        Error::DeviceError {
+            code: None,
+            message: format!("HTTP {status}: {}", snippet(body)),
+        }
+    } else {
+        Error::Refused {
+            status,
+            detail: format!("unexpected answer: {}", snippet(body)),
         }
     }
 }
@@ -292,13 +298,6 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_device_password_never_shows_in_debug_output() {
-        let password = DevicePassword::new("hunter2");
-        assert_eq!(format!("{password:?}"), "DevicePassword([redacted])");
-        assert_eq!(password.secret(), "hunter2");
-    }
 
     #[test]
     fn a_timeout_says_the_door_did_not_answer_and_that_it_may_have_opened() {

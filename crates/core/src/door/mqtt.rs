@@ -97,7 +97,7 @@ use serde_json::{json, Value};
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 
-use super::{Confirmation, DevicePassword, DoorDriver, Error, PulseFuture, PulseOutcome, DEFAULT_TIMEOUT};
+use super::{shelly, Confirmation, DevicePassword, DoorDriver, Error, PulseFuture, PulseOutcome, DEFAULT_TIMEOUT};
 
 /// Zigbee2MQTT's default base topic.
 pub const ZIGBEE2MQTT_BASE_TOPIC: &str = "zigbee2mqtt";
@@ -328,12 +328,7 @@ impl MqttRelay {
             Profile::Shelly { switch_id, .. } => {
                 let shared = self.broker.shared();
                 let id = shared.next_rpc_id.fetch_add(1, Ordering::Relaxed);
-                let frame = json!({
-                    "id": id,
-                    "src": shared.client_id,
-                    "method": "Switch.Set",
-                    "params": {"id": switch_id, "on": true, "toggle_after": duration.as_secs_f64()},
-                });
+                let frame = shelly::switch_set(id, &shared.client_id, *switch_id, duration);
                 (frame.to_string().into_bytes(), Some(id))
             }
         }
@@ -383,21 +378,10 @@ impl MqttRelay {
                 if rpc_id.is_none() || frame.get("id").and_then(Value::as_u64) != rpc_id {
                     return Verdict::NotAnEcho;
                 }
-                if let Some(error) = frame.get("error") {
-                    return Verdict::Failed(Error::DeviceError {
-                        code: error.get("code").and_then(Value::as_i64),
-                        message: error
-                            .get("message")
-                            .and_then(Value::as_str)
-                            .unwrap_or("no message")
-                            .to_string(),
-                    });
+                if let Some(error) = shelly::rpc_error(&frame) {
+                    return Verdict::Failed(error);
                 }
-                match frame
-                    .get("result")
-                    .and_then(|r| r.get("was_on"))
-                    .and_then(Value::as_bool)
-                {
+                match shelly::was_on(&frame) {
                     Some(was_on) => Verdict::Confirmed { was_on: Some(was_on) },
                     None => Verdict::Failed(Error::Malformed(format!(
                         "a Shelly answer without result.was_on: {}",

@@ -38,8 +38,8 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use super::{
-    drain, host_port, join, read_body, send, snippet, Confirmation, DevicePassword, DoorDriver, Error, PulseFuture,
-    PulseOutcome, DEFAULT_TIMEOUT,
+    drain, exchange, host_port, join, read_body, send, snippet, unexpected_answer, Confirmation, DevicePassword,
+    DoorDriver, Error, PulseFuture, PulseOutcome, DEFAULT_TIMEOUT,
 };
 
 /// Gen2 devices have one user name, fixed by the firmware.
@@ -101,13 +101,7 @@ impl ShellyGen2 {
     async fn pulse_now(&self, duration: Duration) -> Result<PulseOutcome, Error> {
         let started = Instant::now();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let body = json!({
-            "id": id,
-            "src": SRC,
-            "method": "Switch.Set",
-            "params": {"id": self.channel, "on": true, "toggle_after": duration.as_secs_f64()},
-        })
-        .to_string();
+        let body = switch_set(id, SRC, self.channel, duration).to_string();
         let mut authorization = self.authorization_from_cache();
         let mut answered_challenge = false;
         loop {
@@ -181,18 +175,40 @@ impl DoorDriver for ShellyGen2 {
     }
 }
 
+/// The Gen2 JSON-RPC frame (over HTTP or MQTT) that turns switch `channel` on and has the device
+/// turn it off again after `duration`; `src` is where the device sends its answer.
+pub(crate) fn switch_set(id: u64, src: &str, channel: u32, duration: Duration) -> Value {
+    json!({
+        "id": id,
+        "src": src,
+        "method": "Switch.Set",
+        "params": {"id": channel, "on": true, "toggle_after": duration.as_secs_f64()},
+    })
+}
+
+/// A Gen2 answer frame's `error`, as the device's own error.
+pub(crate) fn rpc_error(frame: &Value) -> Option<Error> {
+    let error = frame.get("error")?;
+    Some(Error::DeviceError {
+        code: error.get("code").and_then(Value::as_i64),
+        message: error
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("no message")
+            .to_string(),
+    })
+}
+
+/// A `Switch.Set` answer frame's `result.was_on`.
+pub(crate) fn was_on(frame: &Value) -> Option<bool> {
+    frame.get("result")?.get("was_on")?.as_bool()
+}
+
 /// Reads a Gen2 `/rpc` answer.
 fn gen2_outcome(status: u16, body: &[u8], id: u64, latency: Duration) -> Result<PulseOutcome, Error> {
     let frame: Option<Value> = serde_json::from_slice(body).ok();
-    if let Some(error) = frame.as_ref().and_then(|f| f.get("error")) {
-        return Err(Error::DeviceError {
-            code: error.get("code").and_then(Value::as_i64),
-            message: error
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("no message")
-                .to_string(),
-        });
+    if let Some(error) = frame.as_ref().and_then(rpc_error) {
+        return Err(error);
     }
     match status {
         200 => {}
@@ -202,12 +218,7 @@ fn gen2_outcome(status: u16, body: &[u8], id: u64, latency: Duration) -> Result<
                 message: format!("HTTP {status}"),
             })
         }
-        _ => {
-            return Err(Error::Refused {
-                status,
-                detail: format!("unexpected answer: {}", snippet(body)),
-            })
-        }
+        _ => return Err(unexpected_answer(status, body)),
     }
     let frame = frame.ok_or_else(|| Error::Malformed(format!("not JSON: {}", snippet(body))))?;
     if frame.get("id").and_then(Value::as_u64) != Some(id) {
@@ -216,11 +227,7 @@ fn gen2_outcome(status: u16, body: &[u8], id: u64, latency: Duration) -> Result<
             frame.get("id").unwrap_or(&Value::Null)
         )));
     }
-    let was_on = frame
-        .get("result")
-        .and_then(|r| r.get("was_on"))
-        .and_then(Value::as_bool)
-        .ok_or_else(|| Error::Malformed(format!("no result.was_on: {}", snippet(body))))?;
+    let was_on = was_on(&frame).ok_or_else(|| Error::Malformed(format!("no result.was_on: {}", snippet(body))))?;
     Ok(PulseOutcome {
         confirmation: Confirmation::Confirmed,
         latency,
@@ -276,7 +283,7 @@ impl ShellyGen1 {
     async fn pulse_now(&self, duration: Duration) -> Result<PulseOutcome, Error> {
         let started = Instant::now();
         let timer = gen1_timer_secs(duration);
-        let response = send(self.timeout, || {
+        let (status, body) = exchange(self.timeout, || {
             let request = self
                 .http
                 .get(self.relay_url.clone())
@@ -288,8 +295,6 @@ impl ShellyGen1 {
             }
         })
         .await?;
-        let status = response.status().as_u16();
-        let body = read_body(response, self.timeout).await?;
         match status {
             200 => {}
             401 => {
@@ -310,18 +315,7 @@ impl ShellyGen1 {
                     detail: format!("the device has no relay {}. Check the door's relay number.", self.relay),
                 })
             }
-            500..=599 => {
-                return Err(Error::DeviceError {
-                    code: None,
-                    message: format!("HTTP {status}: {}", snippet(&body)),
-                })
-            }
-            _ => {
-                return Err(Error::Refused {
-                    status,
-                    detail: format!("unexpected answer: {}", snippet(&body)),
-                })
-            }
+            _ => return Err(unexpected_answer(status, &body)),
         }
         let relay: Value = serde_json::from_slice(&body)
             .map_err(|e| Error::Malformed(format!("not JSON ({e}): {}", snippet(&body))))?;

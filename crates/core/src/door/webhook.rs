@@ -47,7 +47,8 @@ use subtle::ConstantTimeEq;
 use url::Url;
 
 use super::{
-    host_port, read_body, send, snippet, Confirmation, DoorDriver, Error, PulseFuture, PulseOutcome, DEFAULT_TIMEOUT,
+    exchange, host_port, snippet, unexpected_answer, Confirmation, DoorDriver, Error, PulseFuture, PulseOutcome,
+    DEFAULT_TIMEOUT,
 };
 use crate::access::DoorId;
 
@@ -176,7 +177,7 @@ impl Webhook {
         })
         .to_string();
         let signature = sign(&self.secret, &id, timestamp, body.as_bytes());
-        let response = send(self.timeout, || {
+        let (status, body) = exchange(self.timeout, || {
             self.http
                 .post(self.url.clone())
                 .timeout(self.timeout)
@@ -187,8 +188,6 @@ impl Webhook {
                 .body(body.clone())
         })
         .await?;
-        let status = response.status().as_u16();
-        let body = read_body(response, self.timeout).await?;
         let confirmation = match status {
             202 => Confirmation::SentUnconfirmed,
             200..=299 => Confirmation::Confirmed,
@@ -209,18 +208,7 @@ impl Webhook {
                     ),
                 })
             }
-            500..=599 => {
-                return Err(Error::DeviceError {
-                    code: None,
-                    message: format!("HTTP {status}: {}", snippet(&body)),
-                })
-            }
-            _ => {
-                return Err(Error::Refused {
-                    status,
-                    detail: format!("unexpected answer: {}", snippet(&body)),
-                })
-            }
+            _ => return Err(unexpected_answer(status, &body)),
         };
         Ok(PulseOutcome {
             confirmation,

@@ -3,7 +3,10 @@
 //! is ever published twice, retained, or delivered late. Every test starts its own broker on its
 //! own port, so tests run in parallel.
 
+use std::future::Future;
 use std::time::Duration;
+
+use crate::door_util::unreachable::assert_unreachable;
 
 use frontdoor_core::door::mqtt::{Availability, Broker, BrokerOptions, Link, MqttRelay, Profile};
 use frontdoor_core::door::{Confirmation, DevicePassword, DoorDriver, Error};
@@ -18,6 +21,15 @@ const NO_ECHO: Duration = Duration::from_millis(500);
 
 fn broker_for(mosquitto: &Mosquitto) -> Broker {
     Broker::connect(BrokerOptions::new(mosquitto.host(), mosquitto.port()))
+}
+
+/// The test's own Mosquitto, the device double `device` starts on it, and the driver's connection
+/// to that broker, made in that order.
+async fn start<F: Future<Output = Device>>(device: impl FnOnce(&'static str, u16) -> F) -> (Mosquitto, Device, Broker) {
+    let mosquitto = Mosquitto::start().await;
+    let device = device(mosquitto.host(), mosquitto.port()).await;
+    let broker = broker_for(&mosquitto);
+    (mosquitto, device, broker)
 }
 
 /// A relay whose subscriptions the broker has acknowledged.
@@ -71,9 +83,7 @@ async fn assert_one_confirmed_pulse(device: &Device, relay_number: u32, outcome:
 
 #[tokio::test]
 async fn a_tasmota_pulse_is_confirmed_by_the_power_echo_and_the_relay_turns_itself_off() {
-    let mosquitto = Mosquitto::start().await;
-    let device = Device::tasmota(mosquitto.host(), mosquitto.port(), "door1").await;
-    let broker = broker_for(&mosquitto);
+    let (_mosquitto, device, broker) = start(|host, port| Device::tasmota(host, port, "door1")).await;
     let relay = relay(&broker, Profile::tasmota("door1", 1)).await;
 
     let outcome = relay.pulse(PULSE).await.expect("pulse");
@@ -89,9 +99,7 @@ async fn a_tasmota_pulse_is_confirmed_by_the_power_echo_and_the_relay_turns_itse
 
 #[tokio::test]
 async fn a_tasmota_with_several_relays_is_confirmed_by_its_indexed_power_echo() {
-    let mosquitto = Mosquitto::start().await;
-    let device = Device::tasmota_with_relays(mosquitto.host(), mosquitto.port(), "doors", 2).await;
-    let broker = broker_for(&mosquitto);
+    let (_mosquitto, device, broker) = start(|host, port| Device::tasmota_with_relays(host, port, "doors", 2)).await;
     let relay = relay(&broker, Profile::tasmota("doors", 2)).await;
 
     let outcome = relay.pulse(PULSE).await.expect("pulse");
@@ -102,9 +110,7 @@ async fn a_tasmota_with_several_relays_is_confirmed_by_its_indexed_power_echo() 
 
 #[tokio::test]
 async fn a_zigbee2mqtt_pulse_is_confirmed_by_the_state_echo_and_the_switch_turns_itself_off() {
-    let mosquitto = Mosquitto::start().await;
-    let device = Device::zigbee2mqtt(mosquitto.host(), mosquitto.port(), "front-door").await;
-    let broker = broker_for(&mosquitto);
+    let (_mosquitto, device, broker) = start(|host, port| Device::zigbee2mqtt(host, port, "front-door")).await;
     let relay = relay(&broker, Profile::zigbee2mqtt("front-door")).await;
 
     let outcome = relay.pulse(PULSE).await.expect("pulse");
@@ -118,9 +124,7 @@ async fn a_zigbee2mqtt_pulse_is_confirmed_by_the_state_echo_and_the_switch_turns
 
 #[tokio::test]
 async fn a_shelly_pulse_over_mqtt_is_confirmed_by_its_rpc_answer_with_was_on() {
-    let mosquitto = Mosquitto::start().await;
-    let device = Device::shelly(mosquitto.host(), mosquitto.port(), "shellypro1-a8032ab12345").await;
-    let broker = broker_for(&mosquitto);
+    let (_mosquitto, device, broker) = start(|host, port| Device::shelly(host, port, "shellypro1-a8032ab12345")).await;
     let relay = relay(&broker, Profile::shelly("shellypro1-a8032ab12345", 0)).await;
 
     let outcome = relay.pulse(PULSE).await.expect("pulse");
@@ -142,9 +146,7 @@ async fn a_shelly_pulse_over_mqtt_is_confirmed_by_its_rpc_answer_with_was_on() {
 
 #[tokio::test]
 async fn a_shelly_error_answer_fails_the_pulse_with_the_devices_words() {
-    let mosquitto = Mosquitto::start().await;
-    let device = Device::shelly(mosquitto.host(), mosquitto.port(), "shellyplus1-0001").await;
-    let broker = broker_for(&mosquitto);
+    let (_mosquitto, device, broker) = start(|host, port| Device::shelly(host, port, "shellyplus1-0001")).await;
     let relay = relay(&broker, Profile::shelly("shellyplus1-0001", 7)).await;
 
     let error = relay.pulse(PULSE).await.expect_err("there is no switch 7");
@@ -159,10 +161,8 @@ async fn a_shelly_error_answer_fails_the_pulse_with_the_devices_words() {
 
 #[tokio::test]
 async fn a_silent_device_that_is_online_gives_sent_unconfirmed_and_gets_one_command() {
-    let mosquitto = Mosquitto::start().await;
-    let device = Device::tasmota(mosquitto.host(), mosquitto.port(), "door1").await;
+    let (_mosquitto, device, broker) = start(|host, port| Device::tasmota(host, port, "door1")).await;
     device.set_fault(Fault::Silent).await;
-    let broker = broker_for(&mosquitto);
     let relay = online_relay(&broker, Profile::tasmota("door1", 1))
         .await
         .with_timeout(NO_ECHO);
@@ -200,10 +200,8 @@ async fn a_silent_device_of_unknown_availability_times_out_and_may_have_opened()
 
 #[tokio::test]
 async fn an_offline_device_is_refused_before_anything_is_published() {
-    let mosquitto = Mosquitto::start().await;
-    let device = Device::shelly(mosquitto.host(), mosquitto.port(), "shellypro1-offline").await;
+    let (_mosquitto, device, broker) = start(|host, port| Device::shelly(host, port, "shellypro1-offline")).await;
     device.set_fault(Fault::Offline).await;
-    let broker = broker_for(&mosquitto);
     let relay = relay(&broker, Profile::shelly("shellypro1-offline", 0)).await;
     assert_eq!(
         relay.wait_for_availability(Availability::Offline, PATIENCE).await,
@@ -212,16 +210,7 @@ async fn an_offline_device_is_refused_before_anything_is_published() {
 
     let error = relay.pulse(PULSE).await.expect_err("the device is offline");
 
-    assert!(
-        matches!(
-            &error,
-            Error::Unreachable {
-                may_have_pulsed: false,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert_unreachable(&error, false);
     assert!(
         error.to_string().contains("reports itself offline"),
         "the message says why: {error}"
@@ -231,9 +220,7 @@ async fn an_offline_device_is_refused_before_anything_is_published() {
 
 #[tokio::test]
 async fn a_device_whose_connection_dies_is_refused_through_its_last_will() {
-    let mosquitto = Mosquitto::start().await;
-    let device = Device::tasmota(mosquitto.host(), mosquitto.port(), "door9").await;
-    let broker = broker_for(&mosquitto);
+    let (_mosquitto, device, broker) = start(|host, port| Device::tasmota(host, port, "door9")).await;
     let relay = online_relay(&broker, Profile::tasmota("door9", 1)).await;
 
     drop(device); // the TCP connection closes without DISCONNECT: the broker publishes the will
@@ -249,9 +236,7 @@ async fn a_device_whose_connection_dies_is_refused_through_its_last_will() {
 
 #[tokio::test]
 async fn a_broker_that_is_down_gives_a_clear_error_and_the_command_is_never_delivered_later() {
-    let mut mosquitto = Mosquitto::start().await;
-    let device = Device::tasmota(mosquitto.host(), mosquitto.port(), "door1").await;
-    let broker = broker_for(&mosquitto);
+    let (mut mosquitto, device, broker) = start(|host, port| Device::tasmota(host, port, "door1")).await;
     let relay = online_relay(&broker, Profile::tasmota("door1", 1)).await;
     let mut link = broker.watch_link();
 
@@ -261,16 +246,7 @@ async fn a_broker_that_is_down_gives_a_clear_error_and_the_command_is_never_deli
         .expect("the driver notices");
     let error = relay.pulse(PULSE).await.expect_err("no broker");
 
-    assert!(
-        matches!(
-            &error,
-            Error::Unreachable {
-                may_have_pulsed: false,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert_unreachable(&error, false);
     let message = error.to_string();
     assert!(
         message.contains(&format!("MQTT broker at {} cannot be reached", mosquitto.address())),
@@ -394,10 +370,8 @@ async fn a_stale_retained_echo_does_not_confirm_a_pulse() {
 
 #[tokio::test]
 async fn an_echo_for_another_shelly_request_does_not_confirm_ours() {
-    let mosquitto = Mosquitto::start().await;
-    let device = Device::shelly(mosquitto.host(), mosquitto.port(), "shellypro1-quiet").await;
+    let (mosquitto, device, broker) = start(|host, port| Device::shelly(host, port, "shellypro1-quiet")).await;
     device.set_fault(Fault::Silent).await;
-    let broker = broker_for(&mosquitto);
     let relay = online_relay(&broker, Profile::shelly("shellypro1-quiet", 0))
         .await
         .with_timeout(NO_ECHO);

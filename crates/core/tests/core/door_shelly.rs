@@ -5,6 +5,7 @@ use crate::door_util;
 
 use std::time::{Duration, Instant};
 
+use door_util::unreachable::{assert_unreachable, closed_url};
 use door_util::{Api, Fault, ShellyDouble};
 use frontdoor_core::door::shelly::{ShellyGen1, ShellyGen2};
 use frontdoor_core::door::{http_client, Confirmation, DevicePassword, DoorDriver, Error};
@@ -163,16 +164,7 @@ async fn a_dropped_connection_after_the_request_is_not_retried() {
 
     let error = driver.pulse(PULSE).await.expect_err("no answer");
 
-    assert!(
-        matches!(
-            error,
-            Error::Unreachable {
-                may_have_pulsed: true,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert_unreachable(&error, true);
     assert!(error.to_string().contains("may have opened"), "{error}");
     assert_eq!(double.requests(), 2, "exactly one attempt for the failing pulse");
     assert_eq!(
@@ -184,23 +176,11 @@ async fn a_dropped_connection_after_the_request_is_not_retried() {
 
 #[tokio::test]
 async fn an_unreachable_device_is_reported_as_unreachable() {
-    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = url::Url::parse(&format!("http://{}/", closed.local_addr().unwrap())).unwrap();
-    drop(closed);
-    let driver = ShellyGen2::new(http_client(), url, 0);
+    let driver = ShellyGen2::new(http_client(), closed_url("").await, 0);
 
     let error = driver.pulse(PULSE).await.expect_err("nobody listens");
 
-    assert!(
-        matches!(
-            error,
-            Error::Unreachable {
-                may_have_pulsed: false,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert_unreachable(&error, false);
     assert!(error.to_string().contains("could not be reached"), "{error}");
 }
 

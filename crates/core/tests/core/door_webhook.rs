@@ -6,6 +6,7 @@ use crate::door_util;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use door_util::unreachable::{assert_unreachable, closed_url};
 use door_util::webhook::{Fault, WebhookDouble};
 use frontdoor_core::access::DoorId;
 use frontdoor_core::door::webhook::{
@@ -163,25 +164,14 @@ async fn a_202_means_queued_so_the_pulse_is_sent_but_unconfirmed() {
 
 #[tokio::test]
 async fn an_unreachable_receiver_is_reported_as_unreachable_and_not_as_maybe_opened() {
-    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = url::Url::parse(&format!("http://{}/door", closed.local_addr().unwrap())).unwrap();
-    drop(closed);
+    let url = closed_url("door").await;
 
     let error = Webhook::new(http_client(), url, DoorId("front".into()), secret())
         .pulse(PULSE)
         .await
         .expect_err("nobody listens");
 
-    assert!(
-        matches!(
-            error,
-            Error::Unreachable {
-                may_have_pulsed: false,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert_unreachable(&error, false);
 }
 
 #[tokio::test]
