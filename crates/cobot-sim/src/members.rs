@@ -107,8 +107,8 @@ pub(crate) async fn memberships(Path(subdomain): Path<String>, call: Call) -> Re
     admin_call(&state, &subdomain, &call, &["read_memberships"])?;
     let params = &call.params;
     let all = params.get("all") == Some("true");
-    let ids: Option<HashSet<&str>> = list_param(&params, "ids").map(|ids| ids.into_iter().collect());
-    let attributes = list_param(&params, "attributes");
+    let ids: Option<HashSet<&str>> = list_param(params, "ids").map(|ids| ids.into_iter().collect());
+    let attributes = list_param(params, "attributes");
     let space = state.space(&subdomain).ok_or_else(ApiError::not_found)?;
     let today = state.today(space);
     let list: Vec<Value> = state

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::util::{start, HUB_CLIENT, SPACE, SPACE_ID};
+use crate::util::{start, start_as, HUB_CLIENT, SPACE, SPACE_ID};
 
 #[tokio::test]
 async fn a_test_token_has_exactly_the_requested_scopes() {
@@ -33,8 +33,7 @@ async fn a_test_token_has_exactly_the_requested_scopes() {
 
 #[tokio::test]
 async fn a_space_owned_token_keeps_the_scope_and_acts_as_an_admin_of_its_space() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let post = |token: &str, bearer: &str, body: Value| {
         cobot
             .http

@@ -1,4 +1,4 @@
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::util::start;
@@ -105,12 +105,13 @@ async fn revoking_a_token_makes_it_401_everywhere_and_the_control_api_reports_it
     assert!(tokens[0]["issued_at"].as_i64().unwrap() > 1_700_000_000);
 
     let response = cobot
-        .http
-        .delete(cobot.url(&format!("/api/access_tokens/{token}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+        .request(
+            Method::DELETE,
+            &format!("/api/access_tokens/{token}"),
+            Some(&token),
+            None,
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert!(response.bytes().await.unwrap().is_empty(), "204 with an empty body");
 

@@ -1,27 +1,9 @@
 //! API 2 (JSON:API).
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::util::{is_iso_date, start, Cobot, HUB_CLIENT, SPACE_ID};
-
-/// GET on API 2 with the JSON:API Accept header; asserts the media type and `x-request-id`.
-async fn get2(cobot: &Cobot, path: &str, token: &str) -> (StatusCode, Value) {
-    let response = cobot
-        .http
-        .get(cobot.url(&format!("/api2{path}")))
-        .bearer_auth(token)
-        .header("accept", "application/vnd.api+json")
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    if status != StatusCode::UNAUTHORIZED {
-        assert_eq!(response.headers()["content-type"], "application/vnd.api+json", "{path}");
-    }
-    assert!(response.headers().contains_key("x-request-id"), "{path}");
-    (status, response.json().await.unwrap())
-}
+use crate::util::{get2, is_iso_date, start, start_as, HUB_CLIENT, SPACE_ID};
 
 fn ids(doc: &Value) -> Vec<String> {
     doc["data"]
@@ -38,8 +20,7 @@ fn window(from: &str, to: &str) -> String {
 
 #[tokio::test]
 async fn the_user_with_includes_lists_spaces_and_memberships() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let (status, doc) = get2(&cobot, "/user?include=memberOf,adminOf,memberships", &sam).await;
     assert_eq!(status, StatusCode::OK);
     let space = json!([{"id": SPACE_ID, "type": "spaces"}]);
@@ -88,8 +69,7 @@ async fn includes_need_their_scopes_and_must_exist() {
 
 #[tokio::test]
 async fn the_space_has_camel_case_attributes_and_iso_dates() {
-    let cobot = start().await;
-    let alex = cobot.hub_token("user-alex").await;
+    let (cobot, alex) = start_as("user-alex").await;
     let (status, doc) = get2(&cobot, &format!("/spaces/{SPACE_ID}"), &alex).await;
     assert_eq!(status, StatusCode::OK, "any user may read any space");
     let attributes = &doc["data"]["attributes"];
@@ -117,8 +97,7 @@ async fn the_space_has_camel_case_attributes_and_iso_dates() {
 
 #[tokio::test]
 async fn memberships_need_both_filters_as_dates() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     for (query, parameter) in [
         ("filter[to]=2026-11-23", "filter[from]"),
         ("filter[from]=2026-11-23", "filter[to]"),
@@ -132,8 +111,7 @@ async fn memberships_need_both_filters_as_dates() {
 
 #[tokio::test]
 async fn memberships_are_for_admins_with_read_memberships() {
-    let cobot = start().await;
-    let alex = cobot.hub_token("user-alex").await;
+    let (cobot, alex) = start_as("user-alex").await;
     let (status, _) = get2(&cobot, &window("2026-11-23", "2026-11-23"), &alex).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let sam = cobot.token_for("user-sam", HUB_CLIENT, &["read_spaces"]).await;
@@ -143,8 +121,7 @@ async fn memberships_are_for_admins_with_read_memberships() {
 
 #[tokio::test]
 async fn the_filters_keep_confirmed_memberships_not_canceled_before_from() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let (_, today) = get2(&cobot, &window("2026-11-23", "2026-11-23"), &sam).await;
     assert_eq!(
         ids(&today),
@@ -172,8 +149,7 @@ async fn the_filters_keep_confirmed_memberships_not_canceled_before_from() {
 
 #[tokio::test]
 async fn page_size_2_walks_every_page_with_correct_links_and_meta() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let mut path = format!("{}&page[size]=2", window("2025-01-01", "2026-11-23"));
     let mut seen = Vec::new();
     let mut pages = Vec::new();
@@ -218,8 +194,7 @@ async fn page_size_2_walks_every_page_with_correct_links_and_meta() {
 
 #[tokio::test]
 async fn page_size_over_200_is_rejected_and_the_default_is_72() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let base = window("2025-01-01", "2026-11-23");
     let (status, doc) = get2(&cobot, &format!("{base}&page[size]=201"), &sam).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -234,16 +209,7 @@ async fn page_size_over_200_is_rejected_and_the_default_is_72() {
 #[tokio::test]
 async fn membership_plans_show_a_plan_change_as_two_periods() {
     let cobot = start().await;
-    cobot
-        .running
-        .sim
-        .change_plan(
-            "lighthouse",
-            "mem-alex",
-            "plan-fixed",
-            Some(jiff::civil::date(2026, 12, 1)),
-        )
-        .unwrap();
+    cobot.schedule_alex_on_fixed_desk();
     let sam = cobot.hub_token("user-sam").await;
     let (status, doc) = get2(
         &cobot,
@@ -281,8 +247,7 @@ async fn membership_plans_show_a_plan_change_as_two_periods() {
 
 #[tokio::test]
 async fn one_membership_is_for_its_member_or_an_admin() {
-    let cobot = start().await;
-    let alex = cobot.hub_token("user-alex").await;
+    let (cobot, alex) = start_as("user-alex").await;
     let (status, doc) = get2(&cobot, "/memberships/mem-alex", &alex).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(doc["data"]["attributes"]["email"], "alex@example.com");
@@ -295,19 +260,12 @@ async fn one_membership_is_for_its_member_or_an_admin() {
 
 #[tokio::test]
 async fn api_2_is_rate_limited_at_60_per_minute_with_a_json_api_error() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     for i in 1..=60 {
         let (status, _) = get2(&cobot, "/user", &sam).await;
         assert_eq!(status, StatusCode::OK, "request {i}");
     }
-    let response = cobot
-        .http
-        .get(cobot.url("/api2/user"))
-        .bearer_auth(&sam)
-        .send()
-        .await
-        .unwrap();
+    let response = cobot.request(Method::GET, "/api2/user", Some(&sam), None).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(response.headers().contains_key("retry-after"));
     let doc: Value = response.json().await.unwrap();

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use cobot_sim::SimConfig;
 use serde_json::Value;
 
-use crate::util::{Cobot, SPACE};
+use crate::util::{start_with_seed, SPACE};
 
 #[tokio::test]
 async fn the_large_seed_builds_fast_and_the_list_returns_every_current_member() {
@@ -18,17 +18,7 @@ async fn the_large_seed_builds_fast_and_the_list_returns_every_current_member() 
     );
     assert_eq!(seed.memberships.len(), 10_005);
 
-    let config = SimConfig {
-        start_at: Some(crate::util::DEMO_NOW.parse().unwrap()),
-        ..SimConfig::default()
-    };
-    let running = cobot_sim::spawn_with_seed(config, seed, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let cobot = Cobot {
-        running,
-        http: reqwest::Client::new(),
-    };
+    let cobot = start_with_seed(SimConfig::default(), seed).await;
     let sam = cobot.hub_token("user-sam").await;
     let current = cobot.get_json_with(&format!("{SPACE}/api/memberships"), &sam).await;
     // 4 current demo members + 10,000 bulk minus every 50th (ended): 4 + 9,800.

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use cobot_sim::{CheckInScope, SimConfig};
 
-use crate::util::{is_api1_time, next_delivery, start, start_with, Cobot, Receiver, SPACE, SPACE_ID};
+use crate::util::{is_api1_time, next_delivery, start, start_as, start_with, Cobot, Receiver, SPACE, SPACE_ID};
 
 /// The window of the pinned day, in §6's format (the `+` escaped).
 const WINDOW: &str = "from=2026-11-23%2000:00:00%20%2B0000&to=2026-11-24%2000:00:00%20%2B0000";
@@ -123,8 +123,7 @@ async fn reads_need_a_window_and_the_read_check_ins_scope() {
 
 #[tokio::test]
 async fn an_admin_checks_in_someone_else_and_sees_the_whole_space() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     assert_eq!(cobot.check_in("mem-noah", &sam).await.status(), StatusCode::CREATED);
     assert_eq!(cobot.check_in("mem-sam", &sam).await.status(), StatusCode::CREATED);
     let sessions = cobot
@@ -160,8 +159,7 @@ async fn a_member_cannot_check_in_another_members_membership() {
 
 #[tokio::test]
 async fn an_inactive_membership_is_refused_with_cobots_message() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     // Riley ended on 2026-10-31; Kim is pending and starts on 2026-12-01.
     for membership in ["mem-riley", "mem-kim"] {
         let response = cobot.check_in(membership, &sam).await;
@@ -182,13 +180,9 @@ async fn an_inactive_membership_is_refused_with_cobots_message() {
 #[tokio::test]
 async fn check_ins_use_up_time_passes_then_are_refused() {
     let cobot = start().await;
-    let response = cobot
-        .control_put(
-            "/spaces/lighthouse/memberships/mem-alex",
-            json!({"time_passes_left": 1}),
-        )
+    cobot
+        .update_membership("mem-alex", json!({"time_passes_left": 1}))
         .await;
-    assert_eq!(response.status(), StatusCode::OK);
     let token = alex(&cobot).await;
     let response = cobot.check_in("mem-alex", &token).await;
     assert_eq!(response.status(), StatusCode::CREATED);
@@ -258,8 +252,7 @@ async fn checking_out_ends_the_check_in_and_a_second_check_out_is_404() {
 
 #[tokio::test]
 async fn check_in_and_check_out_fire_their_webhooks() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let mut receiver = Receiver::start(&[]).await;
     cobot.subscribe(&sam, "created_checkin", &receiver.url).await;
     cobot.subscribe(&sam, "created_checkout", &receiver.url).await;
@@ -277,8 +270,7 @@ async fn check_in_and_check_out_fire_their_webhooks() {
 
 #[tokio::test]
 async fn api_2_checks_in_by_token_checks_out_and_requires_the_current_filter() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let (status, doc) = cobot
         .api2(reqwest::Method::POST, "/check_ins", &sam, Some(token_check_in("1001")))
         .await;
@@ -346,10 +338,7 @@ async fn api_2_check_in_is_admin_only_and_refuses_with_json_api_errors() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     let sam = cobot.hub_token("user-sam").await;
-    let response = cobot
-        .control_put("/spaces/lighthouse/memberships/mem-sam", json!({"time_passes_left": 0}))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
+    cobot.update_membership("mem-sam", json!({"time_passes_left": 0})).await;
     let (status, doc) = cobot
         .api2(reqwest::Method::POST, "/check_ins", &sam, Some(token_check_in("1002")))
         .await;
@@ -359,13 +348,9 @@ async fn api_2_check_in_is_admin_only_and_refuses_with_json_api_errors() {
         json!({"errors": [{"detail": "No time passes left.", "source": {"pointer": "/data/attributes/base"}}]})
     );
 
-    let response = cobot
-        .control_put(
-            "/spaces/lighthouse/memberships/mem-riley",
-            json!({"check_in_token": "1003"}),
-        )
+    cobot
+        .update_membership("mem-riley", json!({"check_in_token": "1003"}))
         .await;
-    assert_eq!(response.status(), StatusCode::OK);
     let (status, doc) = cobot
         .api2(reqwest::Method::POST, "/check_ins", &sam, Some(token_check_in("1003")))
         .await;
@@ -471,8 +456,7 @@ async fn the_check_in_scope_is_either_by_default_and_exactly_one_when_configured
 
 #[tokio::test]
 async fn a_refusal_carries_cobots_words_in_errors_base_or_bare_when_configured() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let response = cobot.check_in("mem-riley", &sam).await;
     assert_eq!(
         response.json::<Value>().await.unwrap(),
@@ -566,8 +550,7 @@ async fn a_fixed_span_pass_ends_with_its_span_and_refuses_outside_it() {
 
 #[tokio::test]
 async fn weekday_and_expiry_limits_refuse_in_words() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     // Monday: a weekend pass does not fit.
     alex_passes(
         &cobot,

@@ -7,8 +7,8 @@ use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::util::{
-    assert_oauth_error, basic, hub_authorize, pkce, start, verify_jwt, Authorize, Cobot, CLIENT_ID, HUB_CLIENT,
-    HUB_REDIRECT_URI, HUB_SECRET, REDIRECT_URI,
+    assert_invalid_grant, assert_oauth_error, basic, hub_authorize, pkce, start, start_with_seed, verify_jwt,
+    Authorize, Cobot, CLIENT_ID, HUB_CLIENT, HUB_REDIRECT_URI, HUB_SECRET, REDIRECT_URI,
 };
 
 /// A code for Alex and the seeded hub client, issued for its registered redirect URI.
@@ -264,9 +264,9 @@ async fn leaving_out_redirect_uri_is_invalid_grant_when_the_code_was_issued_for_
         ("client_id", HUB_CLIENT),
         ("client_secret", HUB_SECRET),
     ];
-    assert_oauth_error(cobot.token("", &form).await, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    assert_invalid_grant(cobot.token("", &form).await).await;
     form.push(("redirect_uri", HUB_REDIRECT_URI));
-    assert_oauth_error(cobot.token("", &form).await, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    assert_invalid_grant(cobot.token("", &form).await).await;
     form.retain(|(k, _)| *k != "redirect_uri");
     form.push(("redirect_uri", with_port));
     assert_eq!(cobot.token("", &form).await.status(), StatusCode::OK);
@@ -305,41 +305,18 @@ async fn a_www_code_is_refused_at_a_space_and_a_space_code_at_another_space() {
     harbour.subdomain = "harbour".into();
     harbour.name = "Harbour".into();
     seed.spaces.push(harbour);
-    let config = SimConfig {
-        start_at: Some(crate::util::DEMO_NOW.parse().unwrap()),
-        ..SimConfig::default()
-    };
-    let running = cobot_sim::spawn_with_seed(config, seed, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let cobot = Cobot {
-        running,
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-    };
+    let cobot = start_with_seed(SimConfig::default(), seed).await;
 
     let www = Authorize::new();
     let code = cobot.code(&www).await;
     let mut at_space = www.clone();
     at_space.site = format!("/sub/{DEMO_SPACE}");
-    assert_oauth_error(
-        cobot.exchange(&at_space, &code, None).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-    )
-    .await;
+    assert_invalid_grant(cobot.exchange(&at_space, &code, None).await).await;
 
     let space = Authorize::new().on_space(DEMO_SPACE);
     let space_code = cobot.code(&space).await;
     let at_other = space.clone().on_space("harbour");
-    assert_oauth_error(
-        cobot.exchange(&at_other, &space_code, None).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-    )
-    .await;
+    assert_invalid_grant(cobot.exchange(&at_other, &space_code, None).await).await;
 
     assert_eq!(
         cobot.exchange(&www, &code, None).await.status(),

@@ -9,7 +9,7 @@ use jsonschema::Validator;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::util::{start, Cobot, SPACE_ID};
+use crate::util::{get2, start, SPACE_ID};
 
 /// The OpenAPI document as JSON, parsed once.
 fn spec() -> &'static Value {
@@ -58,31 +58,10 @@ fn assert_conforms(validator: &Validator, instance: &Value, what: &str) {
     );
 }
 
-async fn get2(cobot: &Cobot, path: &str, token: &str) -> (StatusCode, Value) {
-    let response = cobot
-        .http
-        .get(cobot.url(&format!("/api2{path}")))
-        .bearer_auth(token)
-        .header("accept", "application/vnd.api+json")
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.json().await.unwrap())
-}
-
 #[tokio::test]
 async fn api_2_responses_match_cobots_openapi_schemas() {
     let cobot = start().await;
-    cobot
-        .running
-        .sim
-        .change_plan(
-            "lighthouse",
-            "mem-alex",
-            "plan-fixed",
-            Some(jiff::civil::date(2026, 12, 1)),
-        )
-        .unwrap();
+    cobot.schedule_alex_on_fixed_desk();
     let sam = cobot.hub_token("user-sam").await;
 
     let (status, user) = get2(&cobot, "/user?include=memberOf,adminOf,memberships", &sam).await;

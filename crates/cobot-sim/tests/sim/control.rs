@@ -1,4 +1,4 @@
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::util::{start, verify_jwt, Authorize};
@@ -9,15 +9,7 @@ async fn key_rotation_keeps_the_old_kid_published_and_signs_new_id_tokens_with_t
     let before = cobot.login("alex@example.com", "openid").await;
     let old_kid = cobot.get_json("/jwks.json").await["keys"][0]["kid"].clone();
 
-    let rotated: Value = cobot
-        .http
-        .post(cobot.url("/_sim/keys/rotate"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rotated = cobot.post_json("/_sim/keys/rotate").await;
     let new_kid = rotated["kid"].clone();
     assert_ne!(new_kid, old_kid);
 
@@ -43,15 +35,7 @@ async fn key_rotation_keeps_the_old_kid_published_and_signs_new_id_tokens_with_t
 #[tokio::test]
 async fn rotating_with_retire_unpublishes_every_older_key() {
     let cobot = start().await;
-    let rotated: Value = cobot
-        .http
-        .post(cobot.url("/_sim/keys/rotate?retire=true"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rotated = cobot.post_json("/_sim/keys/rotate?retire=true").await;
     let jwks = cobot.get_json("/jwks.json").await;
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
     assert_eq!(jwks["keys"][0]["kid"], rotated["kid"]);
@@ -204,11 +188,8 @@ async fn deleting_a_users_tokens_through_the_control_api_signs_them_out_everywhe
     let second = cobot.access_token("alex@example.com", "read_user").await;
     let sam = cobot.access_token("sam@example.com", "read_user").await;
     let response = cobot
-        .http
-        .delete(cobot.url("/_sim/users/user-alex/tokens"))
-        .send()
-        .await
-        .unwrap();
+        .request(Method::DELETE, "/_sim/users/user-alex/tokens", None, None)
+        .await;
     assert_eq!(response.json::<Value>().await.unwrap(), json!({"revoked": 2}));
     for token in [&first, &second] {
         assert_eq!(

@@ -1,16 +1,15 @@
 //! API 1 custom fields.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::util::{start, Receiver, HUB_CLIENT, SPACE};
+use crate::util::{start, start_as, Receiver, HUB_CLIENT, SPACE};
 
 const ACCESS: &str = "smart_spaces_access_additional_units";
 
 #[tokio::test]
 async fn custom_fields_of_every_current_member_show_unset_values_as_null() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let all = cobot.get_json_with(&format!("{SPACE}/api/custom_fields"), &sam).await;
     let members: Vec<&str> = all
         .as_array()
@@ -37,8 +36,7 @@ async fn custom_fields_of_every_current_member_show_unset_values_as_null() {
 
 #[tokio::test]
 async fn the_space_lists_its_custom_field_definitions() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     assert_eq!(
         cobot
             .get_json_with(&format!("{SPACE}/api/space/custom_fields"), &sam)
@@ -49,8 +47,7 @@ async fn the_space_lists_its_custom_field_definitions() {
 
 #[tokio::test]
 async fn reading_custom_fields_needs_an_admin_with_read_custom_fields() {
-    let cobot = start().await;
-    let alex = cobot.hub_token("user-alex").await;
+    let (cobot, alex) = start_as("user-alex").await;
     let sam_without = cobot.token_for("user-sam", HUB_CLIENT, &["read_memberships"]).await;
     for (token, why) in [(&alex, "not an admin"), (&sam_without, "no read_custom_fields")] {
         let response = cobot
@@ -62,19 +59,18 @@ async fn reading_custom_fields_needs_an_admin_with_read_custom_fields() {
 
 #[tokio::test]
 async fn writing_a_field_by_label_changes_it_and_fires_updated_custom_field() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let mut receiver = Receiver::start(&[]).await;
     cobot.subscribe(&sam, "updated_custom_field", &receiver.url).await;
 
     let response = cobot
-        .http
-        .put(cobot.url(&format!("{SPACE}/api/memberships/mem-alex/custom_fields")))
-        .bearer_auth(&sam)
-        .json(&json!({"fields": [{"label": ACCESS, "value": "Workshop"}]}))
-        .send()
-        .await
-        .unwrap();
+        .request(
+            Method::PUT,
+            &format!("{SPACE}/api/memberships/mem-alex/custom_fields"),
+            Some(&sam),
+            Some(&json!({"fields": [{"label": ACCESS, "value": "Workshop"}]})),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["fields"][0]["value"], "Workshop");
@@ -115,16 +111,15 @@ async fn writing_needs_write_custom_fields_and_a_known_label() {
 
 #[tokio::test]
 async fn replacing_the_definitions_deletes_omitted_fields_from_every_member() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let response = cobot
-        .http
-        .put(cobot.url(&format!("{SPACE}/api/space/custom_fields")))
-        .bearer_auth(&sam)
-        .json(&json!([{"id": "cf-mobile", "label": "Mobile phone"}, {"label": "Locker"}]))
-        .send()
-        .await
-        .unwrap();
+        .request(
+            Method::PUT,
+            &format!("{SPACE}/api/space/custom_fields"),
+            Some(&sam),
+            Some(&json!([{"id": "cf-mobile", "label": "Mobile phone"}, {"label": "Locker"}])),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let definitions: Value = response.json().await.unwrap();
     assert_eq!(definitions[0], json!({"id": "cf-mobile", "label": "Mobile phone"}));

@@ -5,7 +5,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::util::{is_api1_date, is_api1_time, start, HUB_CLIENT, SPACE};
+use crate::util::{is_api1_date, is_api1_time, start, start_as, HUB_CLIENT, SPACE};
 
 fn ids(list: &Value) -> Vec<&str> {
     list.as_array()
@@ -87,8 +87,7 @@ async fn listing_memberships_needs_a_token_the_scope_and_an_admin() {
 
 #[tokio::test]
 async fn the_seventh_membership_list_within_a_minute_is_429_with_retry_after() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let path = format!("{SPACE}/api/memberships");
     for i in 1..=6 {
         assert_eq!(
@@ -115,8 +114,7 @@ async fn the_seventh_membership_list_within_a_minute_is_429_with_retry_after() {
 
 #[tokio::test]
 async fn the_list_has_current_members_in_api_1_shape_and_dates() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let list = cobot.get_json_with(&format!("{SPACE}/api/memberships"), &sam).await;
     assert_eq!(
         ids(&list),
@@ -160,8 +158,7 @@ async fn the_list_has_current_members_in_api_1_shape_and_dates() {
 
 #[tokio::test]
 async fn all_true_also_lists_ended_memberships() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let list = cobot
         .get_json_with(&format!("{SPACE}/api/memberships?all=true"), &sam)
         .await;
@@ -172,8 +169,7 @@ async fn all_true_also_lists_ended_memberships() {
 
 #[tokio::test]
 async fn ids_and_attributes_narrow_the_list() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let list = cobot
         .get_json_with(
             &format!("{SPACE}/api/memberships?ids=mem-noah,mem-alex&attributes=id,name"),
@@ -223,8 +219,7 @@ async fn a_member_may_read_their_own_membership_but_not_anothers() {
 
 #[tokio::test]
 async fn an_unknown_space_is_404() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     assert_eq!(
         cobot
             .get_with_token("/sub/nowhere/api/memberships", &sam)

@@ -3,12 +3,11 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::util::{start, SPACE};
+use crate::util::{start_as, SPACE};
 
 #[tokio::test]
 async fn the_log_records_api_requests_with_status_user_and_redacted_query() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     cobot.get("/.well-known/openid-configuration").await;
     cobot.get("/jwks.json").await;
     cobot.get_with_token(&format!("{SPACE}/api/memberships"), &sam).await;
@@ -37,8 +36,7 @@ async fn the_log_records_api_requests_with_status_user_and_redacted_query() {
 
 #[tokio::test]
 async fn the_log_shows_a_change_costs_one_targeted_request() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     cobot.running.sim.clear_requests();
     cobot
         .get_with_token(&format!("{SPACE}/api/memberships/mem-kim"), &sam)

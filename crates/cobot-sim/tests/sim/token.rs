@@ -1,7 +1,9 @@
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::util::{assert_oauth_error, pkce, start, verify_jwt, Authorize, CLIENT_ID, REDIRECT_URI};
+use crate::util::{
+    assert_invalid_grant, assert_oauth_error, pkce, start, verify_jwt, Authorize, CLIENT_ID, REDIRECT_URI,
+};
 
 #[tokio::test]
 async fn a_pkce_code_exchange_yields_a_bearer_token_and_an_id_token_signed_by_a_published_key() {
@@ -76,18 +78,8 @@ async fn a_wrong_or_missing_code_verifier_is_invalid_grant() {
     let request = Authorize::new().with_pkce(&p);
     let code = cobot.code(&request).await;
     let wrong = pkce().verifier;
-    assert_oauth_error(
-        cobot.exchange(&request, &code, Some(&wrong)).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-    )
-    .await;
-    assert_oauth_error(
-        cobot.exchange(&request, &code, None).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-    )
-    .await;
+    assert_invalid_grant(cobot.exchange(&request, &code, Some(&wrong)).await).await;
+    assert_invalid_grant(cobot.exchange(&request, &code, None).await).await;
     let response = cobot.exchange(&request, &code, Some(&p.verifier)).await;
     assert_eq!(
         response.status(),
@@ -102,7 +94,7 @@ async fn a_verifier_for_a_code_issued_without_a_challenge_is_invalid_grant() {
     let request = Authorize::new();
     let code = cobot.code(&request).await;
     let response = cobot.exchange(&request, &code, Some(&pkce().verifier)).await;
-    assert_oauth_error(response, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    assert_invalid_grant(response).await;
 }
 
 #[tokio::test]
@@ -129,7 +121,7 @@ async fn reusing_a_code_is_invalid_grant_and_revokes_the_token_it_produced() {
     assert_eq!(cobot.get_with_token("/api/user", token).await.status(), StatusCode::OK);
 
     let replay = cobot.exchange(&request, &code, Some(&p.verifier)).await;
-    assert_oauth_error(replay, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    assert_invalid_grant(replay).await;
     assert_eq!(
         cobot.get_with_token("/api/user", token).await.status(),
         StatusCode::UNAUTHORIZED,
@@ -144,12 +136,7 @@ async fn an_expired_code_is_invalid_grant() {
     let code = cobot.code(&request).await;
     let now = cobot.control("/clock/advance", json!({"secs": 61})).await;
     assert_eq!(now.status(), StatusCode::OK);
-    assert_oauth_error(
-        cobot.exchange(&request, &code, None).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-    )
-    .await;
+    assert_invalid_grant(cobot.exchange(&request, &code, None).await).await;
 }
 
 #[tokio::test]
@@ -159,12 +146,7 @@ async fn a_shorter_code_ttl_set_through_the_control_api_applies_to_new_codes() {
     let request = Authorize::new();
     let code = cobot.code(&request).await;
     cobot.control("/clock/advance", json!({"secs": 5})).await;
-    assert_oauth_error(
-        cobot.exchange(&request, &code, None).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
-    )
-    .await;
+    assert_invalid_grant(cobot.exchange(&request, &code, None).await).await;
 }
 
 /// RFC 6749 §5.2, one row per rule.
@@ -248,14 +230,15 @@ async fn token_endpoint_errors_follow_rfc_6749() {
         .send()
         .await
         .unwrap();
-    assert_oauth_error(at_space, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    assert_invalid_grant(at_space).await;
     let as_json = cobot
-        .http
-        .post(cobot.url("/oauth/access_token"))
-        .json(&json!({"grant_type": "authorization_code"}))
-        .send()
-        .await
-        .unwrap();
+        .request(
+            Method::POST,
+            "/oauth/access_token",
+            None,
+            Some(&json!({"grant_type": "authorization_code"})),
+        )
+        .await;
     assert_oauth_error(as_json, StatusCode::BAD_REQUEST, "invalid_request").await;
     let finally = cobot
         .http
@@ -294,5 +277,5 @@ async fn a_code_is_bound_to_its_client() {
             ],
         )
         .await;
-    assert_oauth_error(response, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    assert_invalid_grant(response).await;
 }

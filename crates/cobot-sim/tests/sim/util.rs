@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use cobot_sim::{RunningSim, SimConfig};
-use reqwest::{Response, StatusCode};
+use reqwest::{Method, Response, StatusCode};
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::signature::Verifier as _;
 use rsa::{BigUint, RsaPublicKey};
@@ -30,10 +30,23 @@ pub async fn start() -> Cobot {
     start_with(SimConfig::default()).await
 }
 
+/// Starts a simulator and returns it with a hub token for `user` with every hub scope: the usual
+/// opening of a test that calls the API as that user (`user-sam` is the demo space's admin).
+pub async fn start_as(user: &str) -> (Cobot, String) {
+    let cobot = start().await;
+    let token = cobot.hub_token(user).await;
+    (cobot, token)
+}
+
 /// Starts a simulator with `config`, its clock pinned to [`DEMO_NOW`] unless `config` pins it.
-pub async fn start_with(mut config: SimConfig) -> Cobot {
+pub async fn start_with(config: SimConfig) -> Cobot {
+    start_with_seed(config, cobot_sim::demo()).await
+}
+
+/// Like [`start_with`], serving `seed` instead of the demo world.
+pub async fn start_with_seed(mut config: SimConfig, seed: cobot_sim::Seed) -> Cobot {
     config.start_at = config.start_at.or(Some(DEMO_NOW.parse().unwrap()));
-    let running = cobot_sim::spawn(config, "127.0.0.1:0".parse().unwrap())
+    let running = cobot_sim::spawn_with_seed(config, seed, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("simulator starts");
     let http = reqwest::Client::builder()
@@ -123,8 +136,20 @@ impl Cobot {
         format!("{}{path}", self.running.issuer())
     }
 
+    /// A `method` request for `path`, with `token` as bearer and `body` as JSON if given.
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.unwrap()
+    }
+
     pub async fn get(&self, path: &str) -> Response {
-        self.http.get(self.url(path)).send().await.unwrap()
+        self.request(Method::GET, path, None, None).await
     }
 
     pub async fn get_json(&self, path: &str) -> Value {
@@ -134,7 +159,7 @@ impl Cobot {
     }
 
     pub async fn get_with_token(&self, path: &str, token: &str) -> Response {
-        self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap()
+        self.request(Method::GET, path, Some(token), None).await
     }
 
     pub async fn authorize(&self, request: &Authorize) -> Response {
@@ -166,8 +191,8 @@ impl Cobot {
 
     /// A token request with an `Authorization` header (e.g. [`basic`]).
     pub async fn token_with_auth(&self, site: &str, authorization: &str, form: &[(&str, &str)]) -> Response {
-        self.http
-            .post(self.url(&format!("{site}/oauth/access_token")))
+        let request = self.http.post(self.url(&format!("{site}/oauth/access_token")));
+        request
             .header("authorization", authorization)
             .form(form)
             .send()
@@ -176,12 +201,8 @@ impl Cobot {
     }
 
     pub async fn token(&self, site: &str, form: &[(&str, &str)]) -> Response {
-        self.http
-            .post(self.url(&format!("{site}/oauth/access_token")))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        let request = self.http.post(self.url(&format!("{site}/oauth/access_token")));
+        request.form(form).send().await.unwrap()
     }
 
     /// The standard exchange for a code from `request`.
@@ -225,12 +246,8 @@ impl Cobot {
     }
 
     pub async fn control(&self, path: &str, body: Value) -> Response {
-        self.http
-            .post(self.url(&format!("/_sim{path}")))
-            .json(&body)
-            .send()
+        self.request(Method::POST, &format!("/_sim{path}"), None, Some(&body))
             .await
-            .unwrap()
     }
 }
 
@@ -264,6 +281,11 @@ pub async fn assert_oauth_error(response: Response, status: StatusCode, error: &
         body["error_description"].is_string(),
         "errors say what went wrong: {body}"
     );
+}
+
+/// Asserts the token endpoint's refusal of a code or verifier: 400 `invalid_grant`.
+pub async fn assert_invalid_grant(response: Response) {
+    assert_oauth_error(response, StatusCode::BAD_REQUEST, "invalid_grant").await;
 }
 
 /// Verifies a compact RS256 JWS against a JWK set; returns (header, claims).
@@ -317,22 +339,7 @@ pub const SPACE: &str = "/sub/lighthouse";
 pub const SPACE_ID: &str = "space-lighthouse";
 pub const HUB_CLIENT: &str = "frontdoor-hub";
 /// Every scope the hub client may request.
-pub const HUB_SCOPES: &[&str] = &[
-    "read_user",
-    "read_spaces",
-    "read_memberships",
-    "read_plans",
-    "read_custom_fields",
-    "write_custom_fields",
-    "read_subscriptions",
-    "write_subscriptions",
-    "read_check_ins",
-    "write_check_ins",
-    "checkin",
-    "navigation",
-    "read",
-    "write",
-];
+pub const HUB_SCOPES: &[&str] = &cobot_sim::seed::HUB_SCOPES;
 
 impl Cobot {
     /// A token from `POST /_sim/tokens`.
@@ -364,25 +371,50 @@ impl Cobot {
 
     /// A control-API PUT.
     pub async fn control_put(&self, path: &str, body: Value) -> Response {
-        self.http
-            .put(self.url(&format!("/_sim{path}")))
-            .json(&body)
-            .send()
+        self.request(Method::PUT, &format!("/_sim{path}"), None, Some(&body))
             .await
-            .unwrap()
     }
 
     /// Subscribes `event` to `callback_url` as Sam with the hub client; returns the subscription.
     pub async fn subscribe(&self, token: &str, event: &str, callback_url: &str) -> Value {
-        let response = self
-            .http
-            .post(self.url(&format!("{SPACE}/api/subscriptions")))
-            .bearer_auth(token)
-            .json(&serde_json::json!({"event": event, "callback_url": callback_url}))
-            .send()
-            .await
-            .unwrap();
+        let body = serde_json::json!({"event": event, "callback_url": callback_url});
+        let path = format!("{SPACE}/api/subscriptions");
+        let response = self.request(Method::POST, &path, Some(token), Some(&body)).await;
         assert_eq!(response.status(), StatusCode::CREATED, "subscribe {event}");
+        response.json().await.unwrap()
+    }
+
+    /// Changes demo membership `id` through the control API (`PUT /_sim/spaces/lighthouse/…`),
+    /// expecting 200.
+    pub async fn update_membership(&self, id: &str, fields: Value) {
+        let response = self
+            .control_put(&format!("/spaces/lighthouse/memberships/{id}"), fields)
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "PUT membership {id}");
+    }
+
+    /// Creates the pending membership `mem-jo` (Jo Lee on Flex Desk) through the control API,
+    /// expecting 201; returns it as API 1 shows it.
+    pub async fn create_jo_membership(&self) -> Value {
+        let jo = serde_json::json!({"user_id": "user-jo", "name": "Jo Lee", "plan_id": "plan-flex"});
+        let response = self.control_put("/spaces/lighthouse/memberships/mem-jo", jo).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "PUT mem-jo");
+        response.json().await.unwrap()
+    }
+
+    /// Schedules Alex's move from Flex Desk to Fixed Desk on 2026-12-01: two plan periods.
+    pub fn schedule_alex_on_fixed_desk(&self) {
+        let from = Some(jiff::civil::date(2026, 12, 1));
+        self.running
+            .sim
+            .change_plan("lighthouse", "mem-alex", "plan-fixed", from)
+            .unwrap();
+    }
+
+    /// A POST without a body, expecting 200 and JSON.
+    pub async fn post_json(&self, path: &str) -> Value {
+        let response = self.request(Method::POST, path, None, None).await;
+        assert_eq!(response.status(), StatusCode::OK, "POST {path}");
         response.json().await.unwrap()
     }
 
@@ -390,6 +422,24 @@ impl Cobot {
     pub async fn request_log(&self) -> Vec<Value> {
         serde_json::from_value(self.get_json("/_sim/requests").await).unwrap()
     }
+}
+
+/// GET on API 2 with the JSON:API Accept header; asserts the media type and `x-request-id`.
+pub async fn get2(cobot: &Cobot, path: &str, token: &str) -> (StatusCode, Value) {
+    let response = cobot
+        .http
+        .get(cobot.url(&format!("/api2{path}")))
+        .bearer_auth(token)
+        .header("accept", "application/vnd.api+json")
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    if status != StatusCode::UNAUTHORIZED {
+        assert_eq!(response.headers()["content-type"], "application/vnd.api+json", "{path}");
+    }
+    assert!(response.headers().contains_key("x-request-id"), "{path}");
+    (status, response.json().await.unwrap())
 }
 
 /// Whether `s` is an API 1 date, `YYYY/MM/DD`.

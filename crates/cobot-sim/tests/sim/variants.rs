@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use cobot_sim::SimConfig;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::util::{start, start_with, Receiver, SPACE};
+use crate::util::{start, start_as, start_with, Receiver, SPACE};
 
 #[tokio::test]
 async fn webhooks_go_as_form_data_and_custom_field_updates_point_at_the_fields_when_told() {
@@ -54,8 +54,7 @@ async fn webhooks_go_as_form_data_and_custom_field_updates_point_at_the_fields_w
 
 #[tokio::test]
 async fn a_membership_carries_its_own_copy_of_a_plan_pointing_at_the_catalogue_plan() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     async fn plan(cobot: &crate::util::Cobot, sam: &str, id: &str) -> Value {
         cobot.get_json_with(&format!("{SPACE}/api/memberships/{id}"), sam).await["plan"].clone()
     }
@@ -76,13 +75,7 @@ async fn a_membership_carries_its_own_copy_of_a_plan_pointing_at_the_catalogue_p
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(plan(&cobot, &sam, "mem-alex").await["name"], "Flex Desk");
     // … a member who gets the plan now gets the new name …
-    let response = cobot
-        .control_put(
-            "/spaces/lighthouse/memberships/mem-jo",
-            json!({"user_id": "user-jo", "name": "Jo Lee", "plan_id": "plan-flex"}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
+    cobot.create_jo_membership().await;
     assert_eq!(plan(&cobot, &sam, "mem-jo").await["name"], "Flex Space");
     // … and with `follow`, every copy shows the catalogue's name.
     cobot.control("/config", json!({"plan_copy_names": "follow"})).await;
@@ -104,8 +97,7 @@ async fn a_membership_carries_its_own_copy_of_a_plan_pointing_at_the_catalogue_p
 
 #[tokio::test]
 async fn a_garbled_membership_is_sent_as_is_until_restored() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let response = cobot
         .control_put(
             "/spaces/lighthouse/memberships/mem-alex/raw",
@@ -132,11 +124,13 @@ async fn a_garbled_membership_is_sent_as_is_until_restored() {
     assert_eq!(one["starts_at"], "31.12.2025");
 
     let response = cobot
-        .http
-        .delete(cobot.url("/_sim/spaces/lighthouse/memberships/mem-alex/raw"))
-        .send()
-        .await
-        .unwrap();
+        .request(
+            Method::DELETE,
+            "/_sim/spaces/lighthouse/memberships/mem-alex/raw",
+            None,
+            None,
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let one = cobot
         .get_json_with(&format!("{SPACE}/api/memberships/mem-alex"), &sam)
@@ -160,15 +154,15 @@ async fn a_space_on_its_own_domain_is_served_and_named_there() {
     let base = domain.url.as_str().trim_end_matches('/').to_string();
     assert_eq!(cobot.running.space_url("lighthouse"), base);
 
-    let discovery: Value = cobot
-        .http
-        .get(domain.url.join(".well-known/openid-configuration").unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // Straight at the domain, as a client that was told the space's URL asks.
+    let at_domain = |path: &str, token: Option<&str>| {
+        let mut request = cobot.http.get(domain.url.join(path).unwrap());
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let discovery = at_domain(".well-known/openid-configuration", None).await;
     assert_eq!(discovery["issuer"], json!(base));
     assert_eq!(
         discovery["authorization_endpoint"],
@@ -177,16 +171,7 @@ async fn a_space_on_its_own_domain_is_served_and_named_there() {
 
     let sam = cobot.hub_token("user-sam").await;
     cobot.http.delete(cobot.url("/_sim/requests")).send().await.unwrap();
-    let alex: Value = cobot
-        .http
-        .get(domain.url.join("api/memberships/mem-alex").unwrap())
-        .bearer_auth(&sam)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let alex = at_domain("api/memberships/mem-alex", Some(&sam)).await;
     assert_eq!(alex["name"], "Alex Morgan", "the space's API at the domain's root");
     let log = cobot.request_log().await;
     assert_eq!(

@@ -3,10 +3,10 @@
 use std::time::Duration;
 
 use cobot_sim::{DeliveryOutcome, SimConfig};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::util::{next_delivery, start, start_with, Receiver, SPACE};
+use crate::util::{next_delivery, start_as, start_with, Receiver, SPACE};
 
 fn quick_retries() -> SimConfig {
     SimConfig {
@@ -17,8 +17,7 @@ fn quick_retries() -> SimConfig {
 
 #[tokio::test]
 async fn a_subscription_is_created_listed_shown_and_deleted() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let created = cobot
         .subscribe(&sam, "confirmed_membership", "https://hub.example/cobot")
         .await;
@@ -52,12 +51,13 @@ async fn a_subscription_is_created_listed_shown_and_deleted() {
     );
 
     let response = cobot
-        .http
-        .delete(cobot.url(&format!("{SPACE}/api/subscriptions/{id}")))
-        .bearer_auth(&sam)
-        .send()
-        .await
-        .unwrap();
+        .request(
+            Method::DELETE,
+            &format!("{SPACE}/api/subscriptions/{id}"),
+            Some(&sam),
+            None,
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(
         cobot.get_json_with(&format!("{SPACE}/api/subscriptions"), &sam).await,
@@ -67,8 +67,7 @@ async fn a_subscription_is_created_listed_shown_and_deleted() {
 
 #[tokio::test]
 async fn a_duplicate_is_409_and_bad_parameters_are_422() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     cobot
         .subscribe(&sam, "canceled_membership", "https://hub.example/cobot")
         .await;
@@ -98,23 +97,21 @@ async fn a_duplicate_is_409_and_bad_parameters_are_422() {
 
 #[tokio::test]
 async fn only_admins_may_subscribe() {
-    let cobot = start().await;
-    let alex = cobot.hub_token("user-alex").await;
+    let (cobot, alex) = start_as("user-alex").await;
     let response = cobot
-        .http
-        .post(cobot.url(&format!("{SPACE}/api/subscriptions")))
-        .bearer_auth(&alex)
-        .json(&json!({"event": "confirmed_membership", "callback_url": "https://hub.example/cobot"}))
-        .send()
-        .await
-        .unwrap();
+        .request(
+            Method::POST,
+            &format!("{SPACE}/api/subscriptions"),
+            Some(&alex),
+            Some(&json!({"event": "confirmed_membership", "callback_url": "https://hub.example/cobot"})),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn data_changes_fire_their_events_with_a_pointer_to_the_membership() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let mut receiver = Receiver::start(&[]).await;
     for event in [
         "created_membership",
@@ -152,23 +149,12 @@ async fn data_changes_fire_their_events_with_a_pointer_to_the_membership() {
         assert_eq!(receiver.next().await.1, pointer(id), "{path}");
     }
 
-    let response = cobot
-        .control_put(
-            "/spaces/lighthouse/memberships/mem-alex",
-            json!({"phone": "+49 30 7654321"}),
-        )
+    cobot
+        .update_membership("mem-alex", json!({"phone": "+49 30 7654321"}))
         .await;
-    assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(receiver.next().await.1, pointer("mem-alex"));
 
-    let response = cobot
-        .control_put(
-            "/spaces/lighthouse/memberships/mem-jo",
-            json!({"user_id": "user-jo", "name": "Jo Lee", "plan_id": "plan-flex"}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let created: Value = response.json().await.unwrap();
+    let created = cobot.create_jo_membership().await;
     assert_eq!(created["confirmed_at"], Value::Null, "new memberships start pending");
     assert_eq!(receiver.next().await.1, pointer("mem-jo"));
     assert_eq!(receiver.hits(), 6, "one POST per change, nothing else");
@@ -176,19 +162,20 @@ async fn data_changes_fire_their_events_with_a_pointer_to_the_membership() {
 
 #[tokio::test]
 async fn a_deleted_membership_webhook_carries_the_whole_object() {
-    let cobot = start().await;
-    let sam = cobot.hub_token("user-sam").await;
+    let (cobot, sam) = start_as("user-sam").await;
     let mut receiver = Receiver::start(&[]).await;
     cobot.subscribe(&sam, "deleted_membership", &receiver.url).await;
     let before = cobot
         .get_json_with(&format!("{SPACE}/api/memberships/mem-noah"), &sam)
         .await;
     let response = cobot
-        .http
-        .delete(cobot.url("/_sim/spaces/lighthouse/memberships/mem-noah"))
-        .send()
-        .await
-        .unwrap();
+        .request(
+            Method::DELETE,
+            "/_sim/spaces/lighthouse/memberships/mem-noah",
+            None,
+            None,
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let (_, body) = receiver.next().await;
     assert_eq!(
