@@ -9,16 +9,21 @@
 //! The page addresses are read with the app's own [`DeepLink::read`], so a page exists exactly
 //! for the addresses the app accepts, and its button carries exactly the link the app would make
 //! of them. Pages are self-contained: inline style, no script, nothing loaded.
+//!
+//! Pages speak the phone's language (its browser's `Accept-Language`: German or English, see
+//! [`frontdoor_i18n::Lang::from_accept_language`]); names of spaces and doors are shown as staff
+//! wrote them.
 
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use frontdoor_core::hub::Code;
-use frontdoor_core::links::{DeepLink, LinkError, DOOR_PAGE, JOIN_PAGE};
+use frontdoor_core::links::{DeepLink, LinkError, DOOR_PAGE, JOIN_PAGE, MAX_LINK_LEN};
+use frontdoor_i18n::{Arg, Lang};
 use serde_json::json;
 
 use crate::app::Hub;
@@ -38,19 +43,15 @@ pub fn routes() -> Router<Arc<Hub>> {
 }
 
 /// Why a page cannot be shown; each is a page in words, for a person holding a phone.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 enum PageError {
     /// The address does not follow the pages' grammar (a damaged or hand-made code).
-    #[error("{0}")]
-    Link(#[from] LinkError),
+    Link(LinkError),
     /// The hub's configured public address is not one the app accepts.
-    #[error("This hub's address is not set up for phones yet. Tell the space's staff: {0}")]
     HubAddress(String),
     /// The code is for a space this hub does not serve.
-    #[error("This code is for another space, not {0}. Scan the code again, or ask the staff of the space you are in.")]
     OtherSpace(String),
     /// The door is not (or no longer) one of the space's doors.
-    #[error("{space} has no door “{door}” any more. Pick the door in the Frontdoor app, or tell the space's staff.")]
     UnknownDoor {
         /// The space's name.
         space: String,
@@ -58,6 +59,15 @@ enum PageError {
         door: String,
     },
 }
+
+impl From<LinkError> for PageError {
+    fn from(e: LinkError) -> Self {
+        PageError::Link(e)
+    }
+}
+
+/// A refused page in `lang`, with its status.
+struct Refused(PageError, Lang);
 
 impl PageError {
     fn status(&self) -> StatusCode {
@@ -67,16 +77,62 @@ impl PageError {
             PageError::OtherSpace(_) | PageError::UnknownDoor { .. } => StatusCode::NOT_FOUND,
         }
     }
+
+    fn words(&self, lang: Lang) -> String {
+        match self {
+            PageError::Link(e) => link_words(e, lang),
+            PageError::HubAddress(why) => lang.t_args("phone-error-hub-address", &[("why", why.into())]),
+            PageError::OtherSpace(space) => lang.t_args("phone-error-other-space", &[("space", space.into())]),
+            PageError::UnknownDoor { space, door } => lang.t_args(
+                "phone-error-unknown-door",
+                &[("space", space.into()), ("door", door.into())],
+            ),
+        }
+    }
 }
 
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        let body = format!(
-            "<h1>This code doesn't work here</h1><p class=\"why\">{}</p>",
-            escape(&self.to_string())
-        );
-        html(self.status(), &page("Frontdoor", &body))
+/// Why a link was refused, in `lang`.
+pub(crate) fn link_words(e: &LinkError, lang: Lang) -> String {
+    // The catalogue's name for a part of a link.
+    let part = |name: &str| match name {
+        "space" | "space name" => "space",
+        "hub address" => "hub",
+        "door" => "door",
+        "sign-in code" => "code",
+        "sign-in state" => "state",
+        _ => "answer",
+    };
+    match e {
+        LinkError::TooLong => lang.t_args("link-too-long", &[("max", MAX_LINK_LEN.into())]),
+        LinkError::NotFrontdoor => lang.t("link-not-frontdoor"),
+        LinkError::Malformed => lang.t("link-malformed"),
+        LinkError::UnknownKind(kind) => lang.t_args("link-unknown-kind", &[("kind", kind.into())]),
+        LinkError::Missing(name) => lang.t_args("link-missing", &[("part", Arg::Text(part(name)))]),
+        LinkError::Duplicate(name) => lang.t_args("link-duplicate", &[("name", name.into())]),
+        LinkError::Unexpected(name) => lang.t_args("link-unexpected", &[("name", name.into())]),
+        LinkError::NotAPage => lang.t("link-not-a-page"),
+        LinkError::Invalid { part: name, reason } => lang.t_args(
+            "link-invalid",
+            &[("part", Arg::Text(part(name))), ("reason", reason.into())],
+        ),
     }
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        let Refused(error, lang) = self;
+        let body = format!(
+            "<h1>{}</h1><p class=\"why\">{}</p>",
+            escape(&lang.t("phone-error-title")),
+            escape(&error.words(lang))
+        );
+        html(error.status(), &page(lang, "Frontdoor", &body))
+    }
+}
+
+/// The language the phone's browser asks for.
+fn lang_of(headers: &HeaderMap) -> Lang {
+    Lang::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
 }
 
 /// The link a page's address stands for, read as the app reads it, for this hub's space.
@@ -96,97 +152,123 @@ fn link_of(hub: &Hub, page: &str, query: Option<&str>) -> Result<DeepLink, PageE
 }
 
 /// `GET /join?space=…`: the join code's page.
-async fn join_page(State(hub): State<Arc<Hub>>, RawQuery(query): RawQuery) -> Result<Response, PageError> {
-    let link = link_of(&hub, JOIN_PAGE, query.as_deref())?;
-    let space = escape(&hub.config.space.name);
+async fn join_page(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Refused> {
+    let lang = lang_of(&headers);
+    let link = link_of(&hub, JOIN_PAGE, query.as_deref()).map_err(|e| Refused(e, lang))?;
+    let name = &hub.config.space.name;
+    let space = [("space", Arg::from(name))];
     let body = format!(
-        "<h1>Join {space}</h1>\
-         <p>Frontdoor shows your plans at {space} and opens its doors with one tap.</p>\
+        "<h1>{title}</h1>\
+         <p>{lead}</p>\
          {open}\
-         <p class=\"small\">Frontdoor asks you to confirm, then you sign in with your Cobot account.</p>\
+         <p class=\"small\">{confirm}</p>\
          {get_app}\
-         <p class=\"small\">Or open Frontdoor, choose “Paste a join link” and paste:<br><code>{link}</code></p>",
-        open = open_button(&link),
-        get_app = get_the_app(&hub, "join"),
+         <p class=\"small\">{paste}<br><code>{link}</code></p>",
+        title = escape(&lang.t_args("phone-join-title", &space)),
+        lead = escape(&lang.t_args("phone-join-lead", &space)),
+        open = open_button(&link, lang),
+        confirm = escape(&lang.t("phone-join-confirm")),
+        get_app = get_the_app(&hub, lang, &lang.t("phone-come-back-join")),
+        paste = escape(&lang.t("phone-join-paste")),
         link = escape(&link.to_string()),
     );
     Ok(html(
         StatusCode::OK,
-        &page(&format!("Join {}", hub.config.space.name), &body),
+        &page(lang, &lang.t_args("phone-join-title", &space), &body),
     ))
 }
 
 /// `GET /open?space=…&door=…`: a door sticker's page.
-async fn door_page(State(hub): State<Arc<Hub>>, RawQuery(query): RawQuery) -> Result<Response, PageError> {
-    let link = link_of(&hub, DOOR_PAGE, query.as_deref())?;
+async fn door_page(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Refused> {
+    let lang = lang_of(&headers);
+    let link = link_of(&hub, DOOR_PAGE, query.as_deref()).map_err(|e| Refused(e, lang))?;
     let DeepLink::Open { door, .. } = &link else {
-        return Err(PageError::Link(LinkError::NotAPage));
+        return Err(Refused(PageError::Link(LinkError::NotAPage), lang));
     };
     let rules = hub.rules();
     let Some(known) = rules.doors().iter().find(|d| d.id.0 == door.as_str()) else {
-        return Err(PageError::UnknownDoor {
-            space: hub.config.space.name.clone(),
-            door: door.to_string(),
-        });
+        return Err(Refused(
+            PageError::UnknownDoor {
+                space: hub.config.space.name.clone(),
+                door: door.to_string(),
+            },
+            lang,
+        ));
     };
     let body = format!(
         "<h1>{door}</h1><p class=\"space\">{space}</p>\
          {open}\
-         <p class=\"small\">Frontdoor asks before the door opens, and the hub checks that you may open it now.</p>\
+         <p class=\"small\">{lead}</p>\
          {get_app}",
         door = escape(&known.name),
         space = escape(&hub.config.space.name),
-        open = open_button(&link),
-        get_app = get_the_app(&hub, "open the door"),
+        open = open_button(&link, lang),
+        lead = escape(&lang.t("phone-door-lead")),
+        get_app = get_the_app(&hub, lang, &lang.t("phone-come-back-door")),
     );
     Ok(html(
         StatusCode::OK,
-        &page(&format!("{} — {}", known.name, hub.config.space.name), &body),
+        &page(lang, &format!("{} — {}", known.name, hub.config.space.name), &body),
     ))
 }
 
 /// The one thing to tap: hands the link to the app by its scheme.
-fn open_button(link: &DeepLink) -> String {
+fn open_button(link: &DeepLink, lang: Lang) -> String {
     format!(
-        "<a class=\"open\" id=\"open-in-app\" href=\"{}\">Open in Frontdoor</a>",
-        escape(&link.to_string())
+        "<a class=\"open\" id=\"open-in-app\" href=\"{}\">{}</a>",
+        escape(&link.to_string()),
+        escape(&lang.t("phone-open-button"))
     )
 }
 
-/// How to get the app, with the space's store links when it configured them.
-fn get_the_app(hub: &Hub, then: &str) -> String {
+/// How to get the app, with the space's store links when it configured them; `come_back` says
+/// what tapping the button again will do.
+fn get_the_app(hub: &Hub, lang: Lang, come_back: &str) -> String {
     let phone = &hub.config.phone;
     let mut stores = String::new();
     if let Some(url) = &phone.app_store_url {
         stores.push_str(&format!(
-            "<a class=\"store\" href=\"{}\">Get Frontdoor on the App Store</a>",
-            escape(url.as_str())
+            "<a class=\"store\" href=\"{}\">{}</a>",
+            escape(url.as_str()),
+            escape(&lang.t("phone-app-store"))
         ));
     }
     if let Some(url) = &phone.play_store_url {
         stores.push_str(&format!(
-            "<a class=\"store\" href=\"{}\">Get Frontdoor on Google Play</a>",
-            escape(url.as_str())
+            "<a class=\"store\" href=\"{}\">{}</a>",
+            escape(url.as_str()),
+            escape(&lang.t("phone-play-store"))
         ));
     }
     if stores.is_empty() {
         stores = format!(
-            "<p>Ask {}'s staff how to install Frontdoor on your phone.</p>",
-            escape(&hub.config.space.name)
+            "<p>{}</p>",
+            escape(&lang.t_args("phone-ask-staff", &[("space", (&hub.config.space.name).into())]))
         );
     }
     format!(
-        "<section class=\"get-app\" id=\"get-app\"><h2>Nothing happened?</h2>\
-         <p>Then Frontdoor is not on this phone yet.</p>{stores}\
-         <p class=\"small\">Once it is installed, come back to this page and tap “Open in Frontdoor” to {then}.</p></section>"
+        "<section class=\"get-app\" id=\"get-app\"><h2>{}</h2>\
+         <p>{}</p>{stores}\
+         <p class=\"small\">{}</p></section>",
+        escape(&lang.t("phone-nothing-happened")),
+        escape(&lang.t("phone-not-installed")),
+        escape(come_back),
     )
 }
 
 /// A page made for a phone: readable at 320 px, touch targets of at least 48 px, safe areas.
-fn page(title: &str, body: &str) -> String {
+fn page(lang: Lang, title: &str, body: &str) -> String {
     format!(
         r#"<!DOCTYPE html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
@@ -213,6 +295,7 @@ code {{ overflow-wrap: anywhere; font-size: .85rem; }}
 </html>
 "#,
         title = escape(title),
+        lang = lang.tag(),
     )
 }
 
