@@ -531,6 +531,9 @@ fn register_scheme<R: Runtime>(app: &tauri::App<R>) -> Result<(), tauri_plugin_d
 /// Starts the app.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    // The keychain answers over D-Bus (~80 ms here): asked on its own thread while Tauri, GTK and
+    // the window start, so the window's first page is not held up behind it.
+    let vault_opening = std::thread::spawn(vault::open);
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
@@ -562,7 +565,7 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
         .invoke_handler(invoke_handler())
-        .setup(|app| {
+        .setup(move |app| {
             use tauri_plugin_deep_link::DeepLinkExt;
             #[cfg(desktop)]
             let registered = match register_scheme(app) {
@@ -584,7 +587,9 @@ pub fn run() {
                     redirect: redirect_kind(registered),
                     now,
                 },
-                vault::open(),
+                vault_opening.join().unwrap_or_else(|_| {
+                    Box::new(vault::Memory::new("opening the system keychain failed"))
+                }),
                 Box::new(StorePrefs(handle.clone())),
                 Box::new(SystemBrowser(handle.clone())),
                 Box::new(move |view: &AppView| {
