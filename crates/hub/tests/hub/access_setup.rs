@@ -618,14 +618,7 @@ async fn turning_extra_groups_on_adds_cobot_s_custom_field_and_keeps_every_other
     // Cobot cannot be reached: the switch stays off, and nothing is written anywhere.
     w.sim
         .sim
-        .add_fault(cobot_sim::Fault {
-            path: "/sub/lighthouse/api/space/custom_fields".into(),
-            kind: cobot_sim::FaultKind::Status,
-            status: Some(503),
-            delay_ms: None,
-            retry_after_secs: None,
-            times: 1,
-        })
+        .add_fault(util::failing("/sub/lighthouse/api/space/custom_fields", 503, 1))
         .unwrap();
     let (status, refused) = w
         .call(

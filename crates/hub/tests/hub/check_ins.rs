@@ -12,17 +12,15 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use cobot_sim::time_passes::TimePass;
-use cobot_sim::{CheckInScope as SimScope, FaultKind};
-use frontdoor_core::cobot::RetryPolicy;
-use frontdoor_core::secret::{AccessToken, ClientSecret};
-use frontdoor_hub::app::check_in::Backoff;
+use cobot_sim::CheckInScope as SimScope;
+use frontdoor_core::secret::AccessToken;
 use frontdoor_hub::base::config::{CheckInScope, NoPass};
-use frontdoor_hub::store::{CheckInRow, Store};
+use frontdoor_hub::store::CheckInRow;
 use frontdoor_hub::{Config, RunningHub, Setup};
 use jiff::Timestamp;
 use relay_sim::ShellyDouble;
 use serde_json::{json, Value};
-use util::{mint, sign_in};
+use util::mint;
 
 /// The front door's switch on the relay double.
 const FRONT: u32 = 0;
@@ -95,11 +93,11 @@ impl World {
                 },
                 ..cobot_sim::SimConfig::default()
             },
-            "127.0.0.1:0".parse().unwrap(),
+            util::any_port(),
         )
         .await
         .unwrap();
-        let relay = ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 4).await;
+        let relay = ShellyDouble::start_with_channels(util::any_port(), 4).await;
         let http = reqwest::Client::new();
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
@@ -111,32 +109,17 @@ impl World {
         config.cobot.check_in_scope = options.hub_scope;
         config.check_in.no_pass = options.no_pass;
         // The token a plug would get: what the hub asks for.
-        let requested = config.cobot.requested_scopes();
-        let scopes: Vec<&str> = requested.iter().map(String::as_str).collect();
-        let token = mint(&http, &sim, "user-sam", "frontdoor-hub", &scopes).await;
+        let token = util::token_as_asked(&http, &sim, &config).await;
+        let clock = frontdoor_hub::Clock::from_fn(options.clock.now);
         let setup = Setup {
-            store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
-            cobot_token: Some(AccessToken::new(token)),
-            client_secret: Some(ClientSecret::new(cobot_sim::seed::HUB_CLIENT_SECRET)),
-            scheduled_sync: false,
-            clock: frontdoor_hub::Clock::from_fn(options.clock.now),
-            retry: RetryPolicy {
-                attempts: 2,
-                base: Duration::from_millis(5),
-                max_retry_after: Duration::from_secs(1),
-            },
+            retry: util::quick_retries(),
             cobot_timeout: Duration::from_secs(3),
             check_in_worker: options.check_in_worker,
-            check_in_backoff: Backoff {
-                base: Duration::from_millis(20),
-                max: Duration::from_millis(100),
-            },
+            check_in_backoff: util::quick_backoff(),
             door_check_in_timeout: Duration::from_millis(1000),
-            ..Setup::detached()
+            ..util::hub_setup(dir.path(), Some(token), clock)
         };
-        let hub = frontdoor_hub::spawn_with(config.clone(), setup, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
+        let hub = util::spawn_hub(config.clone(), setup).await;
         hub.hub.syncer.full().await.unwrap();
         World {
             sim,
@@ -159,23 +142,13 @@ impl World {
 
     /// A fresh hub session (sessions last 10 minutes of the hub's clock).
     async fn session(&self, user: &str) -> String {
-        let r = sign_in(&self.http, &self.hub.base_url, user)
-            .await
-            .unwrap_or_else(|e| panic!("{e:?}"));
-        r["session_token"].as_str().unwrap_or_else(|| panic!("{r}")).to_string()
+        util::session(&self.http, &self.hub.base_url, user).await
     }
 
     /// Signs in, taps Unlock on the front door: (status, body).
     async fn enter(&self, user: &str) -> (u16, Value) {
         let session = self.session(user).await;
-        let r = self
-            .http
-            .post(self.hub.base_url.join("api/v1/doors/front/unlock").unwrap())
-            .bearer_auth(&session)
-            .send()
-            .await
-            .unwrap();
-        let answer = (r.status().as_u16(), r.json().await.unwrap());
+        let answer = util::unlock(&self.http, &self.hub.base_url, Some(&session), "front").await;
         if answer.0 == 200 {
             // The strike closes by itself; the next tap is a new entry, not a double tap.
             self.relay
@@ -214,23 +187,11 @@ impl World {
     }
 
     fn cobot_check_ins(&self, membership: &str) -> Vec<cobot_sim::CheckIn> {
-        self.sim
-            .sim
-            .check_ins("lighthouse")
-            .into_iter()
-            .filter(|c| c.membership_id == membership)
-            .collect()
+        util::cobot_check_ins(&self.sim, membership)
     }
 
     fn outbox(&self, membership: &str) -> Vec<CheckInRow> {
-        self.hub
-            .hub
-            .store
-            .check_ins()
-            .unwrap()
-            .into_iter()
-            .filter(|r| r.membership_id == membership)
-            .collect()
+        util::outbox(&self.hub, membership)
     }
 
     /// Waits (on the outbox, checked every few ms) until none of the member's check-ins is still
@@ -708,14 +669,7 @@ async fn with_refuse_a_cobot_that_does_not_answer_in_time_lets_the_member_in() {
     w.set_passes("mem-alex", vec![TimePass::day_pass("tp-day", 1)]);
     w.sim
         .sim
-        .add_fault(cobot_sim::Fault {
-            path: "/sub/lighthouse/api/work_sessions".into(),
-            kind: FaultKind::Slow,
-            status: None,
-            delay_ms: Some(2500),
-            retry_after_secs: None,
-            times: 1,
-        })
+        .add_fault(util::slow("/sub/lighthouse/api/work_sessions", 2500, 1))
         .unwrap();
 
     let (status, body) = w.enter("user-alex").await;

@@ -6,11 +6,8 @@ use crate::util;
 
 use std::time::Duration;
 
-use cobot_sim::seed::HUB_CLIENT_SECRET;
-use cobot_sim::{Fault, FaultKind};
-use frontdoor_core::secret::{AccessToken, ClientSecret};
 use frontdoor_hub::store::Store;
-use frontdoor_hub::{Config, RunningHub, Setup};
+use frontdoor_hub::{Clock, Config, RunningHub, Setup};
 use jiff::Timestamp;
 use serde_json::{json, Value};
 use util::*;
@@ -54,18 +51,10 @@ const UNCONNECTED: Start = Start {
 impl World {
     /// cobot-sim pinned to Monday 09:00 UTC and a hub on the same clock with the client secret.
     async fn start(start: Start) -> World {
-        let sim = cobot_sim::spawn(
-            cobot_sim::SimConfig {
-                start_at: Some(monday()),
-                ..cobot_sim::SimConfig::default()
-            },
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .await
-        .unwrap();
+        let sim = cobot_sim_at(Some(monday())).await;
         let http = reqwest::Client::new();
         let environment = match start.environment_token {
-            true => Some(mint(&http, &sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await),
+            true => Some(hub_token(&http, &sim).await),
             false => None,
         };
         let dir = tempfile::tempdir().unwrap();
@@ -90,17 +79,7 @@ impl World {
         session: Option<&str>,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let mut request = self.http.request(method, self.url(path));
-        if let Some(session) = session {
-            request = request.bearer_auth(session);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let r = request.send().await.unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        answer(send(&self.http, &self.hub.base_url, method, path, session, body).await).await
     }
 
     async fn get(&self, path: &str, session: &str) -> (u16, Value) {
@@ -108,10 +87,7 @@ impl World {
     }
 
     async fn session(&self, user: &str) -> String {
-        let r = sign_in(&self.http, &self.hub.base_url, user)
-            .await
-            .unwrap_or_else(|e| panic!("{user} could not sign in: {e:?}"));
-        r["session_token"].as_str().unwrap().to_string()
+        session(&self.http, &self.hub.base_url, user).await
     }
 
     /// Sam connects Cobot through the plug: the console begins, Cobot's page says yes (as
@@ -173,16 +149,7 @@ impl World {
     }
 
     async fn sam_tokens(&self) -> Vec<Value> {
-        let r: Value = self
-            .http
-            .get(format!("{}_sim/users/user-sam/tokens", self.sim.base_url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        r.as_array().unwrap().clone()
+        sim_tokens(&self.http, &self.sim, "user-sam").await
     }
 }
 
@@ -193,17 +160,10 @@ async fn hub_on(
     scheduled: bool,
 ) -> RunningHub {
     let setup = Setup {
-        store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
-        cobot_token: environment.map(AccessToken::new),
-        client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
-        clock: frontdoor_hub::Clock::from_fn(monday),
-        check_in_worker: false,
         scheduled_sync: scheduled,
-        ..Setup::detached()
+        ..hub_setup(dir.path(), environment, Clock::from_fn(monday))
     };
-    frontdoor_hub::spawn_with(Config::demo(&sim.base_url), setup, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
+    spawn_hub(Config::demo(&sim.base_url), setup).await
 }
 
 /// `GET /api/v1/admin/sync/events`, read event by event.
@@ -676,14 +636,7 @@ async fn a_started_sync_streams_its_phases_in_order_and_ends_in_done_with_counts
     // Memberships answer slowly, so a second follower joins while the sync is under way.
     w.sim
         .sim
-        .add_fault(Fault {
-            path: "/sub/lighthouse/api/memberships".into(),
-            kind: FaultKind::Slow,
-            status: None,
-            delay_ms: Some(3000),
-            retry_after_secs: None,
-            times: 1,
-        })
+        .add_fault(slow("/sub/lighthouse/api/memberships", 3000, 1))
         .unwrap();
     let (status, started) = w
         .call(reqwest::Method::POST, "api/v1/admin/sync/start", Some(&sam), None)
@@ -823,15 +776,7 @@ async fn a_changed_interval_moves_the_next_sync_at_once_and_is_kept() {
 /// A connected hub that knows its own address (so it subscribes to Cobot's webhooks there), with a
 /// Cobot token granted `scopes`, on `config`.
 async fn doctor_world(scopes: Option<Vec<String>>, change: impl FnOnce(&mut Config)) -> (World, url::Url) {
-    let sim = cobot_sim::spawn(
-        cobot_sim::SimConfig {
-            start_at: Some(monday()),
-            ..cobot_sim::SimConfig::default()
-        },
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let sim = cobot_sim_at(Some(monday())).await;
     let http = reqwest::Client::new();
     let mut config = Config::demo(&sim.base_url);
     let scopes = scopes.unwrap_or_else(|| config.cobot.requested_scopes());
@@ -846,14 +791,7 @@ async fn doctor_world(scopes: Option<Vec<String>>, change: impl FnOnce(&mut Conf
     config.hub.public_url = Some(public.clone());
     change(&mut config);
     let dir = tempfile::tempdir().unwrap();
-    let setup = Setup {
-        store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
-        cobot_token: Some(AccessToken::new(token.clone())),
-        client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
-        clock: frontdoor_hub::Clock::from_fn(monday),
-        check_in_worker: false,
-        ..Setup::detached()
-    };
+    let setup = hub_setup(dir.path(), Some(token.clone()), Clock::from_fn(monday));
     let hub = frontdoor_hub::spawn_with(config, setup, format!("127.0.0.1:{port}").parse().unwrap())
         .await
         .unwrap();

@@ -9,7 +9,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use relay_sim::{Fault, ShellyDouble};
-use util::mint;
 
 const HUB: &str = env!("CARGO_BIN_EXE_frontdoor-hub");
 
@@ -46,13 +45,11 @@ impl Drop for HubProcess {
 
 impl World {
     async fn start() -> World {
-        let sim = cobot_sim::spawn(cobot_sim::SimConfig::default(), "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        let relay = ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 3).await;
+        let sim = util::cobot_sim_at(None).await;
+        let relay = ShellyDouble::start_with_channels(util::any_port(), 3).await;
         let dir = tempfile::tempdir().unwrap();
         let http = reqwest::Client::new();
-        let token = mint(&http, &sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
+        let token = util::hub_token(&http, &sim).await;
         World {
             db: dir.path().join("hub.sqlite"),
             _dir: dir,
@@ -149,27 +146,11 @@ impl World {
     }
 
     fn fault(&self, path: &str, kind: cobot_sim::FaultKind, times: u32) {
-        self.sim
-            .sim
-            .add_fault(cobot_sim::Fault {
-                path: path.into(),
-                kind,
-                status: None,
-                delay_ms: None,
-                retry_after_secs: None,
-                times,
-            })
-            .unwrap();
+        self.sim.sim.add_fault(util::fault(path, kind, times)).unwrap();
     }
 
     async fn clear_faults(&self) {
-        let r = self
-            .http
-            .delete(format!("{}_sim/faults", self.sim.base_url))
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success());
+        util::clear_faults(&self.http, &self.sim).await;
     }
 
     fn sam_check_ins(&self) -> usize {
@@ -302,14 +283,11 @@ async fn sigterm_finishes_the_check_in_under_way_then_stops() {
     // Cobot takes its time to answer the check-in: SIGTERM arrives while it is under way.
     w.sim
         .sim
-        .add_fault(cobot_sim::Fault {
-            path: "/sub/lighthouse/api/memberships/mem-sam/work_sessions".into(),
-            kind: cobot_sim::FaultKind::Slow,
-            status: None,
-            delay_ms: Some(1500),
-            retry_after_secs: None,
-            times: 1,
-        })
+        .add_fault(util::slow(
+            "/sub/lighthouse/api/memberships/mem-sam/work_sessions",
+            1500,
+            1,
+        ))
         .unwrap();
     assert_eq!(w.unlock(&hub, &session).await.unwrap().unwrap(), 200);
     // The slow fault is used up when the check-in's POST reaches cobot-sim: it is under way.
@@ -505,14 +483,7 @@ async fn killed_in_the_middle_of_a_sync_the_last_snapshot_and_the_log_stand_and_
         .unwrap();
     w.sim
         .sim
-        .add_fault(cobot_sim::Fault {
-            path: "/sub/lighthouse/api/memberships".into(),
-            kind: cobot_sim::FaultKind::Slow,
-            status: None,
-            delay_ms: Some(20_000),
-            retry_after_secs: None,
-            times: 1,
-        })
+        .add_fault(util::slow("/sub/lighthouse/api/memberships", 20_000, 1))
         .unwrap();
     let hub = w.start_hub().await;
     w.until("the sync reaching the slow memberships list", |w| {

@@ -609,13 +609,7 @@ async fn a_sign_in_cobot_failed_is_told_to_staff_with_its_reason_and_nothing_a_s
 
     // Cobot answers again: the next sign-in works, the strip and the tab clear, the doctor keeps
     // the earlier failure.
-    let r = w
-        .http
-        .delete(format!("{}_sim/faults", w.sim.base_url))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+    util::clear_faults(&w.http, &w.sim).await;
     sign_in(&w.http, w.url(), "user-alex").await.unwrap();
     assert!(strip().await.ok);
     let tab = frontdoor_hub::app::plug::describe_with_attempts(&w.hub.hub).await;

@@ -142,22 +142,11 @@ impl World {
     }
 
     async fn requests(&self) -> Vec<String> {
-        let log: Vec<Value> = self
-            .http
-            .get(self.sim_url("_sim/requests"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        log.iter()
-            .map(|r| format!("{} {}", r["method"].as_str().unwrap(), r["path"].as_str().unwrap()))
-            .collect()
+        util::sim_request_lines(&self.http, &self.sim).await
     }
 
     async fn clear_requests(&self) {
-        self.http.delete(self.sim_url("_sim/requests")).send().await.unwrap();
+        util::clear_sim_requests(&self.http, &self.sim).await;
     }
 
     async fn session(&self, user: &str) -> Result<String, Value> {
@@ -169,15 +158,22 @@ impl World {
 
     async fn me(&self, user: &str) -> Value {
         let session = self.session(user).await.unwrap();
-        self.http
-            .get(self.hub.base_url.join("api/v1/me").unwrap())
-            .bearer_auth(session)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        util::me(&self.http, &self.hub.base_url, &session).await
+    }
+
+    /// What the console's sync panel shows Sam (staff): the last sync's report.
+    async fn sync_panel(&self) -> Value {
+        let sam = self.session("user-sam").await.unwrap();
+        let r = util::send(
+            &self.http,
+            &self.hub.base_url,
+            reqwest::Method::GET,
+            "api/v1/admin/sync",
+            Some(&sam),
+            None,
+        )
+        .await;
+        r.json().await.unwrap()
     }
 
     /// Cobot's webhook delivery, as the hub receives it; waits for the re-read it causes.
@@ -222,14 +218,7 @@ impl World {
 
     /// The simulator's request log: (method, path, status, host).
     async fn request_log(&self) -> Vec<Value> {
-        self.http
-            .get(self.sim_url("_sim/requests"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        util::sim_requests(&self.http, &self.sim).await
     }
 
     /// Waits for Cobot's delivery of `event` that ends how `done` says.
@@ -590,17 +579,7 @@ async fn check_the_last_snapshot_stays(fault: Value) {
         (&before["doors"], &before["as_of"]),
         "the last snapshot stays after {fault}"
     );
-    let sam = w.session("user-sam").await.unwrap();
-    let last: Value = w
-        .http
-        .get(w.hub.base_url.join("api/v1/admin/sync").unwrap())
-        .bearer_auth(sam)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let last = w.sync_panel().await;
     assert!(
         last["error"].as_str().unwrap().starts_with("Cobot:"),
         "the failure is reported to staff: {last}"
@@ -940,16 +919,7 @@ async fn a_subscription_cobot_turned_off_is_renewed_at_the_next_scheduled_sync()
     let d = World::delivery(&mut deliveries, "canceled_membership", Delivered).await;
     assert_eq!(d.status, Some(202));
     w.hub.hub.followups.settled().await;
-    let me: Value = w
-        .http
-        .get(w.hub.base_url.join("api/v1/me").unwrap())
-        .bearer_auth(alex)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = util::me(&w.http, &w.hub.base_url, &alex).await;
     assert_eq!(door(&me, "front")["allowed"], json!(false), "{me}");
 }
 
@@ -1062,17 +1032,7 @@ async fn members_whose_plan_matches_no_catalogue_plan_are_reported_to_staff() {
     // Renamed: Alex's copy says "Flex Desk", its parent id is unknown, no plan has that name.
     w.sim.sim.upsert_plan(flex_called("Flex Space")).unwrap();
     w.hub.hub.syncer.full().await.unwrap();
-    let sam = w.session("user-sam").await.unwrap();
-    let last: Value = w
-        .http
-        .get(w.hub.base_url.join("api/v1/admin/sync").unwrap())
-        .bearer_auth(sam)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let last = w.sync_panel().await;
     assert_eq!(
         last["unmatched_plans"],
         json!(["Alex Morgan (mem-alex): plan “Flex Desk” matches no plan in Cobot's plan list"]),

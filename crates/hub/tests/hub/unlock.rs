@@ -7,9 +7,7 @@ use crate::util;
 use std::time::Duration;
 
 use cobot_sim::seed::HUB_CLIENT_SECRET;
-use frontdoor_core::cobot::RetryPolicy;
 use frontdoor_core::secret::{AccessToken, ClientSecret};
-use frontdoor_hub::app::check_in::Backoff;
 use frontdoor_hub::store::{AuditRow, SessionRow, Store};
 use frontdoor_hub::{Config, RunningHub, Setup};
 use jiff::Timestamp;
@@ -64,16 +62,8 @@ impl World {
     }
 
     async fn start_with(options: Options) -> World {
-        let sim = cobot_sim::spawn(
-            cobot_sim::SimConfig {
-                start_at: (!options.sim_real_time).then(options.clock),
-                ..cobot_sim::SimConfig::default()
-            },
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .await
-        .unwrap();
-        let relay = ShellyDouble::start_with_channels("127.0.0.1:0".parse().unwrap(), 4).await;
+        let sim = util::cobot_sim_at((!options.sim_real_time).then(options.clock)).await;
+        let relay = ShellyDouble::start_with_channels(util::any_port(), 4).await;
         let http = reqwest::Client::new();
         let dir = tempfile::tempdir().unwrap();
         let hub = start_hub(&sim, &relay, &dir, &http, options.clock, options.check_in_worker).await;
@@ -103,34 +93,16 @@ impl World {
     }
 
     async fn session(&self, user: &str) -> String {
-        let r = sign_in(&self.http, &self.hub.base_url, user)
-            .await
-            .unwrap_or_else(|e| panic!("{e:?}"));
-        r["session_token"].as_str().unwrap_or_else(|| panic!("{r}")).to_string()
+        util::session(&self.http, &self.hub.base_url, user).await
     }
 
     /// `POST /api/v1/doors/{door}/unlock` → (status, body).
     async fn unlock(&self, session: Option<&str>, door: &str) -> (u16, Value) {
-        let mut request = self
-            .http
-            .post(self.hub.base_url.join(&format!("api/v1/doors/{door}/unlock")).unwrap());
-        if let Some(session) = session {
-            request = request.bearer_auth(session);
-        }
-        let r = request.send().await.unwrap();
-        (r.status().as_u16(), r.json().await.unwrap())
+        util::unlock(&self.http, &self.hub.base_url, session, door).await
     }
 
     async fn me(&self, session: &str) -> Value {
-        self.http
-            .get(self.hub.base_url.join("api/v1/me").unwrap())
-            .bearer_auth(session)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        util::me(&self.http, &self.hub.base_url, session).await
     }
 
     fn pulses_on(&self, channel: u32) -> usize {
@@ -144,23 +116,12 @@ impl World {
     }
 
     fn cobot_check_ins(&self, membership: &str) -> usize {
-        self.sim
-            .sim
-            .check_ins("lighthouse")
-            .iter()
-            .filter(|c| c.membership_id == membership)
-            .count()
+        util::cobot_check_ins(&self.sim, membership).len()
     }
 
+    /// The state of the member's newest check-in in the outbox.
     fn outbox_state(&self, membership: &str) -> Option<String> {
-        self.hub
-            .hub
-            .store
-            .check_ins()
-            .unwrap()
-            .into_iter()
-            .find(|r| r.membership_id == membership)
-            .map(|r| r.state)
+        util::outbox(&self.hub, membership).into_iter().next().map(|r| r.state)
     }
 
     /// Waits (on the outbox, checked every few ms) until the member's check-in is no longer pending.
@@ -178,17 +139,7 @@ impl World {
     }
 
     fn fault(&self, path: &str, kind: cobot_sim::FaultKind, times: u32) {
-        self.sim
-            .sim
-            .add_fault(cobot_sim::Fault {
-                path: path.into(),
-                kind,
-                status: None,
-                delay_ms: None,
-                retry_after_secs: None,
-                times,
-            })
-            .unwrap();
+        self.sim.sim.add_fault(util::fault(path, kind, times)).unwrap();
     }
 }
 
@@ -200,25 +151,13 @@ async fn start_hub(
     clock: fn() -> Timestamp,
     check_in_worker: bool,
 ) -> RunningHub {
-    let token = mint(http, sim, "user-sam", "frontdoor-hub", frontdoor_hub::COBOT_SCOPES).await;
+    let token = util::hub_token(http, sim).await;
     let setup = Setup {
-        store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
-        cobot_token: Some(AccessToken::new(token)),
-        client_secret: Some(ClientSecret::new(HUB_CLIENT_SECRET)),
-        scheduled_sync: false,
-        clock: frontdoor_hub::Clock::from_fn(clock),
-        retry: RetryPolicy {
-            attempts: 2,
-            base: Duration::from_millis(5),
-            max_retry_after: Duration::from_secs(1),
-        },
+        retry: util::quick_retries(),
         cobot_timeout: Duration::from_secs(1),
         check_in_worker,
-        check_in_backoff: Backoff {
-            base: Duration::from_millis(20),
-            max: Duration::from_millis(100),
-        },
-        ..Setup::detached()
+        check_in_backoff: util::quick_backoff(),
+        ..util::hub_setup(dir.path(), Some(token), frontdoor_hub::Clock::from_fn(clock))
     };
     let mut config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
     // A door no group opens (only staff may): the garage, on a relay of its own.
@@ -233,9 +172,7 @@ async fn start_hub(
             password_credential: None,
         }),
     });
-    frontdoor_hub::spawn_with(config, setup, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
+    util::spawn_hub(config, setup).await
 }
 
 #[tokio::test]
@@ -567,13 +504,7 @@ async fn a_cobot_outage_still_opens_the_door_from_the_last_snapshot_and_the_chec
     assert_eq!(w.cobot_check_ins("mem-alex"), 0);
 
     // Cobot is back.
-    let r = w
-        .http
-        .delete(format!("{}_sim/faults", w.sim.base_url))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+    util::clear_faults(&w.http, &w.sim).await;
     assert_eq!(w.check_in_settles("mem-alex").await, "checked_in");
     assert_eq!(w.cobot_check_ins("mem-alex"), 1);
 }

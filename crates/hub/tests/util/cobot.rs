@@ -32,6 +32,23 @@ pub fn slow(path: &str, delay_ms: u64, times: u32) -> Fault {
     }
 }
 
+/// Cobot answers normally again: cobot-sim drops every fault still pending.
+pub async fn clear_faults(http: &reqwest::Client, sim: &cobot_sim::RunningSim) {
+    sim_delete(http, sim, "_sim/faults").await;
+}
+
+/// The check-ins Cobot holds for `membership` in the demo space.
+pub fn cobot_check_ins(sim: &cobot_sim::RunningSim, membership: &str) -> Vec<cobot_sim::CheckIn> {
+    let all = sim.sim.check_ins("lighthouse");
+    all.into_iter().filter(|c| c.membership_id == membership).collect()
+}
+
+/// The hub's outbox rows for `membership`'s check-ins, newest first.
+pub fn outbox(hub: &frontdoor_hub::RunningHub, membership: &str) -> Vec<frontdoor_hub::store::CheckInRow> {
+    let all = hub.hub.store.check_ins().unwrap();
+    all.into_iter().filter(|r| r.membership_id == membership).collect()
+}
+
 /// Every request cobot-sim has had since its log was last cleared, oldest first: method, path,
 /// status, host.
 pub async fn sim_requests(http: &reqwest::Client, sim: &cobot_sim::RunningSim) -> Vec<Value> {
@@ -55,16 +72,13 @@ pub async fn sim_request_lines(http: &reqwest::Client, sim: &cobot_sim::RunningS
 
 /// Empties cobot-sim's request log.
 pub async fn clear_sim_requests(http: &reqwest::Client, sim: &cobot_sim::RunningSim) {
-    let r = http
-        .delete(format!("{}_sim/requests", sim.base_url))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        r.status().is_success(),
-        "clearing cobot-sim's request log: HTTP {}",
-        r.status()
-    );
+    sim_delete(http, sim, "_sim/requests").await;
+}
+
+/// `DELETE` of one of cobot-sim's test lists (`_sim/faults`, `_sim/requests`), which must work.
+async fn sim_delete(http: &reqwest::Client, sim: &cobot_sim::RunningSim, list: &str) {
+    let r = http.delete(format!("{}{list}", sim.base_url)).send().await.unwrap();
+    assert!(r.status().is_success(), "DELETE {list}: HTTP {}", r.status());
 }
 
 /// The Cobot access tokens cobot-sim has given `user` (`GET /_sim/users/:user/tokens`).

@@ -198,9 +198,10 @@ impl Demo {
         super::session(&self.http, &self.hub.base_url, user).await
     }
 
-    /// One request to the hub ([`super::call`]) → (status, body).
+    /// One request to the hub ([`super::send`]) → (status, body: JSON, or the text as a JSON
+    /// string).
     pub async fn call(&self, method: Method, path: &str, session: Option<&str>, body: Option<Value>) -> (u16, Value) {
-        super::call(&self.http, &self.hub.base_url, method, path, session, body).await
+        super::answer(super::send(&self.http, &self.hub.base_url, method, path, session, body).await).await
     }
 
     /// `session`'s `GET path` → (status, body); an answer that is not JSON fails the test.

@@ -159,17 +159,8 @@ pub async fn send(
     request.send().await.unwrap()
 }
 
-/// One request to the hub (as [`send`]) → (status, the JSON body, or its text as a JSON string
-/// when it is not JSON).
-pub async fn call(
-    http: &reqwest::Client,
-    hub: &url::Url,
-    method: reqwest::Method,
-    path: &str,
-    session: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let r = send(http, hub, method, path, session, body).await;
+/// An answer's status and body: its JSON, or its text as a JSON string when it is not JSON.
+pub async fn answer(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
@@ -181,6 +172,12 @@ pub async fn unlock(http: &reqwest::Client, hub: &url::Url, session: Option<&str
     let path = format!("api/v1/doors/{door}/unlock");
     let r = send(http, hub, reqwest::Method::POST, &path, session, None).await;
     (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// What `GET /api/v1/me` tells the holder of `session`: their plans and door verdicts.
+pub async fn me(http: &reqwest::Client, hub: &url::Url, session: &str) -> Value {
+    let r = send(http, hub, reqwest::Method::GET, "api/v1/me", Some(session), None).await;
+    r.json().await.unwrap()
 }
 
 /// Raises this process's open-file limit to its hard limit (at most 65,536): the default soft
