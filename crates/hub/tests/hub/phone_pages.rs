@@ -25,7 +25,16 @@ async fn hub_with(phone: PhoneConfig) -> (cobot_sim::RunningSim, RunningHub) {
 }
 
 async fn get(url: &str) -> (u16, String, String) {
-    let r = reqwest::get(url).await.unwrap();
+    get_in(url, None).await
+}
+
+/// Like [`get`], from a phone whose browser asks for `language` (`Accept-Language`).
+async fn get_in(url: &str, language: Option<&str>) -> (u16, String, String) {
+    let mut request = reqwest::Client::new().get(url);
+    if let Some(language) = language {
+        request = request.header("accept-language", language);
+    }
+    let r = request.send().await.unwrap();
     let status = r.status().as_u16();
     let kind = r
         .headers()
@@ -138,7 +147,8 @@ async fn the_join_code_opens_a_page_that_hands_over_to_the_app_and_says_how_to_g
     let (_sim2, plain) = hub_with(PhoneConfig::default()).await;
     let (_, _, page) = get(&frontdoor_hub::http::qr::join_link(&plain.hub).unwrap()).await;
     assert!(
-        page.contains("Ask Lighthouse Coworking's staff how to install Frontdoor"),
+        // Every word of the page is HTML-escaped, the catalogue's as well as the names.
+        page.contains("Ask Lighthouse Coworking&#39;s staff how to install Frontdoor"),
         "{page}"
     );
 }
@@ -179,4 +189,49 @@ async fn every_door_sticker_opens_its_door_page_and_a_wrong_code_is_explained() 
         assert!(page.contains(words), "{path}: {page}");
         assert!(!page.contains("open-in-app"), "{path}: nothing to hand over");
     }
+}
+
+#[tokio::test]
+async fn a_phone_set_to_german_reads_the_pages_in_german_and_names_as_staff_wrote_them() {
+    let (_sim, hub) = hub_with(PhoneConfig::default()).await;
+    let german = Some("de-DE,de;q=0.9,en;q=0.8");
+    let join = frontdoor_hub::http::qr::join_link(&hub.hub).unwrap();
+    let (status, _, page) = get_in(&join, german).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("<html lang=\"de\">"), "{page}");
+    assert!(page.contains("<h1>Lighthouse Coworking beitreten</h1>"), "{page}");
+    assert!(page.contains(">In Frontdoor öffnen</a>"), "{page}");
+    assert!(page.contains("Nichts passiert?"), "{page}");
+    assert!(!page.contains("Open in Frontdoor"), "no English left: {page}");
+
+    let door = frontdoor_hub::http::qr::door_link(&hub.hub, "office").unwrap();
+    let (_, _, page) = get_in(&door, german).await;
+    assert!(
+        page.contains("<h1>Staff office</h1>"),
+        "a door keeps the name staff gave it: {page}"
+    );
+    assert!(page.contains("Frontdoor fragt, bevor sich die Tür öffnet"), "{page}");
+
+    for (path, words) in [
+        (
+            "open?space=lighthouse&door=cellar",
+            "Lighthouse Coworking hat keine Tür „cellar“ mehr.",
+        ),
+        ("open?space=lighthouse", "In diesem Link fehlt die Tür."),
+        (
+            "open?space=harbour&door=front",
+            "Dieser Code gehört zu einem anderen Space",
+        ),
+    ] {
+        let (_, _, page) = get_in(hub.base_url.join(path).unwrap().as_str(), german).await;
+        assert!(page.contains("Dieser Code funktioniert hier nicht"), "{path}: {page}");
+        assert!(page.contains(words), "{path}: {page}");
+    }
+
+    // A language Frontdoor does not speak gets English.
+    let (_, _, page) = get_in(&join, Some("fr-FR,fr;q=0.9")).await;
+    assert!(
+        page.contains("<html lang=\"en\">") && page.contains("Join Lighthouse Coworking"),
+        "{page}"
+    );
 }
