@@ -587,9 +587,9 @@ pub fn run() {
                     redirect: redirect_kind(registered),
                     now,
                 },
-                vault_opening.join().unwrap_or_else(|_| {
-                    Box::new(vault::Memory::new("opening the system keychain failed"))
-                }),
+                vault_opening
+                    .join()
+                    .unwrap_or_else(|_| Box::new(vault::Memory::new("opening the system keychain failed"))),
                 Box::new(StorePrefs(handle.clone())),
                 Box::new(SystemBrowser(handle.clone())),
                 Box::new(move |view: &AppView| {

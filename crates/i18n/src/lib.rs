@@ -114,7 +114,10 @@ impl Lang {
     /// The best language for a person who reads `requested` (BCP 47 tags, most wanted first,
     /// as a system or browser lists them: `de-AT`, `en-US`, …); English when none fits.
     pub fn negotiate<S: AsRef<str>>(requested: &[S]) -> Lang {
-        let requested: Vec<LanguageIdentifier> = requested.iter().filter_map(|t| t.as_ref().trim().parse().ok()).collect();
+        let requested: Vec<LanguageIdentifier> = requested
+            .iter()
+            .filter_map(|t| t.as_ref().trim().parse().ok())
+            .collect();
         Lang::negotiate_ids(&requested)
     }
 

@@ -25,7 +25,10 @@ fn messages(lang: Lang) -> BTreeMap<String, BTreeSet<String>> {
                     pattern_args(pattern, &mut args);
                 }
                 let id = message.id.name.to_string();
-                assert!(all.insert(id.clone(), args).is_none(), "{name} defines {id} a second time");
+                assert!(
+                    all.insert(id.clone(), args).is_none(),
+                    "{name} defines {id} a second time"
+                );
             }
         }
     }
@@ -90,7 +93,8 @@ fn sources(dir: &Path, found: &mut Vec<PathBuf>) {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().to_string();
         if path.is_dir() {
-            if !matches!(name.as_str(), "target" | "node_modules" | "gen" | "dist" | "tools") && !name.starts_with('.') {
+            if !matches!(name.as_str(), "target" | "node_modules" | "gen" | "dist" | "tools") && !name.starts_with('.')
+            {
                 sources(&path, found);
             }
         } else if name.ends_with(".rs") && !path.ends_with("i18n/tests/catalogues.rs") {
@@ -133,7 +137,11 @@ fn every_message_the_code_asks_for_is_in_both_catalogues() {
         }
     }
     assert!(asked > 10, "the scan found the code's calls ({asked})");
-    assert!(missing.is_empty(), "messages the code asks for but a catalogue lacks:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "messages the code asks for but a catalogue lacks:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
