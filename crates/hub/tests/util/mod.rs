@@ -1,5 +1,6 @@
-//! Helpers shared by the hub's integration tests.
-#![allow(dead_code)]
+//! Helpers shared by the hub's integration tests (and, through `#[path]`, the app's window
+//! tests, which use a part of them: hence the allowances).
+#![allow(dead_code, unused_imports)]
 
 use serde_json::{json, Value};
 
