@@ -14,6 +14,7 @@
 mod access;
 mod error;
 mod join;
+mod language;
 mod presence;
 mod saved;
 mod session;
@@ -238,6 +239,7 @@ impl Frontdoor {
                 confirm_with: self.presence_words.lock().unwrap_or_else(|p| p.into_inner()).clone(),
                 confirm_unlock: Self::person_key(inner).is_some_and(|k| inner.saved.confirm_unlock.contains(&k)),
             }),
+            language: inner.saved.language.clone(),
         }
     }
 

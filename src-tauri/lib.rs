@@ -86,6 +86,11 @@ async fn unlock(app: App<'_>, door: String) -> Result<UnlockAnswer, ErrorDto> {
 }
 
 #[tauri::command]
+fn set_language(app: App<'_>, language: Option<String>) -> Result<AppView, ErrorDto> {
+    Ok(app.set_language(language.as_deref())?)
+}
+
+#[tauri::command]
 async fn set_confirm_unlock(app: App<'_>, enabled: bool) -> Result<AppView, ErrorDto> {
     Ok(app.set_confirm_unlock(enabled).await?)
 }
@@ -297,6 +302,7 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         dismiss_notice,
         unlock,
         set_confirm_unlock,
+        set_language,
         confirm_open,
         cancel_open,
         console,

@@ -335,10 +335,43 @@ fn get_view_answers_the_whole_initial_view() {
             json!({"revision": first["revision"].as_u64().unwrap() + 1, "spaces": [], "pending_join": null, "console_epoch": 0,
                   "signing_in": null, "session": null,
                   "token_storage": {"kind": "memory_only", "reason": "test"}, "notice": null, "access": null,
-                  "pending_open": null, "phone": null})
+                  "pending_open": null, "phone": null, "language": null})
         ),
         "every view the app produces has a higher revision"
     );
+}
+
+#[test]
+fn the_language_the_person_picks_is_kept_and_one_frontdoor_does_not_speak_is_refused_in_words() {
+    let s = setup();
+    assert_eq!(
+        s.invoke("get_view", json!({})).unwrap()["language"],
+        Value::Null,
+        "the system's at first"
+    );
+    let german = s.invoke("set_language", json!({"language": "DE"})).unwrap();
+    assert_eq!(german["language"], json!("de"));
+    assert_eq!(
+        s.invoke("get_view", json!({})).unwrap()["language"],
+        json!("de"),
+        "kept"
+    );
+    let refused = s.invoke("set_language", json!({"language": "fr"})).unwrap_err();
+    assert_eq!(refused["code"], json!("invalid"), "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("English (en) and German (de)"),
+        "{refused}"
+    );
+    assert_eq!(
+        s.invoke("get_view", json!({})).unwrap()["language"],
+        json!("de"),
+        "a refusal changes nothing"
+    );
+    let system = s.invoke("set_language", json!({"language": null})).unwrap();
+    assert_eq!(system["language"], Value::Null, "back to the system's language");
 }
 
 #[test]

@@ -552,6 +552,77 @@ async fn a_member_taps_unlock_the_relay_pulses_once_and_cobot_counts_one_check_i
     h.stop().await;
 }
 
+/// Picks `tag` (`de`, `en`, or `""` for the system's) in the language setting at the foot of the
+/// screen, as a person would.
+async fn choose_language(h: &Harness, tag: &str) {
+    h.find("#language").await.select_by_value(tag).await.unwrap();
+}
+
+/// Waits until `css` says `words`.
+async fn wait_for_text(h: &Harness, css: &str, words: &str) {
+    for _ in 0..200 {
+        if h.client.find(Locator::Css(css)).await.ok().is_some() && h.text(css).await == words {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{css} never said {words:?}; it says {:?}", h.text(css).await);
+}
+
+#[tokio::test]
+#[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
+async fn a_member_who_reads_german_switches_the_window_to_german_and_the_choice_stays() {
+    let mut h = Harness::start_as(DEEP_LINK, "sam@example.com").await;
+    // The test session's system language is English.
+    wait_for_text(&h, "#welcome h2", "Welcome").await;
+    choose_language(&h, "de").await;
+    wait_for_text(&h, "#welcome h2", "Willkommen").await;
+    assert_eq!(h.text("#join-typed-button").await, "Beitreten");
+    let lang = h
+        .client
+        .execute("return document.documentElement.lang;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        lang,
+        Value::String("de".into()),
+        "screen readers are told the page is German"
+    );
+    h.shot("welcome-de").await;
+
+    h.second_launch(&format!(
+        "frontdoor://join?space=lighthouse&hub={}",
+        h.hub.base_url.as_str().trim_end_matches('/')
+    ));
+    wait_for_text(&h, "#confirm-join h2", "Lighthouse Coworking beitreten?").await;
+    assert_eq!(h.text("#confirm-join-button").await, "Beitreten und anmelden");
+    h.shot("confirm-join-de").await;
+    h.find("#confirm-join-button").await.click().await.unwrap();
+
+    h.find("#doors li[data-door=front]").await;
+    wait_for_text(&h, "#access h3", "Deine Tarife").await;
+    assert_eq!(
+        h.text("#doors li[data-door=front] .verdict").await,
+        "Du kannst sie jetzt öffnen"
+    );
+    h.shot("access-de").await;
+    h.find("button.unlock[data-door=front]").await.click().await.unwrap();
+    let result = h.find(".door-result.opened[data-door=front] .result-message").await;
+    assert_eq!(
+        result.text().await.unwrap(),
+        "Front door ist offen.",
+        "the door keeps the name staff gave it; the sentence is German"
+    );
+    h.shot("unlocked-de").await;
+
+    // The choice outlives a restart; "as the system" brings English back.
+    h.restart_app().await;
+    wait_for_text(&h, "#refresh", "Aktualisieren").await;
+    choose_language(&h, "").await;
+    wait_for_text(&h, "#refresh", "Refresh").await;
+    h.stop().await;
+}
+
 #[tokio::test]
 #[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
 async fn a_door_qr_code_opens_a_confirm_sheet_and_then_the_door() {

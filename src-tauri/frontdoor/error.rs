@@ -76,6 +76,9 @@ pub enum Error {
     /// The person did not confirm with fingerprint or face (or cannot now).
     #[error("{0}")]
     NotConfirmed(String),
+    /// A language the window does not speak.
+    #[error("Frontdoor speaks English (en) and German (de); “{0}” is neither.")]
+    UnknownLanguage(String),
     /// A bug or a broken device.
     #[error("Something went wrong inside Frontdoor: {0}")]
     Internal(String),
@@ -107,6 +110,7 @@ impl Error {
             Error::ConnectFailed(_) => ErrorCode::SignInRefused,
             Error::NotSaved(_) => ErrorCode::NotSaved,
             Error::NotConfirmed(_) => ErrorCode::NotConfirmed,
+            Error::UnknownLanguage(_) => ErrorCode::Invalid,
             Error::Browser(_) | Error::NotOpened { .. } | Error::UnknownFile | Error::Internal(_) => {
                 ErrorCode::Internal
             }

@@ -96,4 +96,8 @@ pub struct Saved {
     /// opens. Kept across sign-outs: it is the person's choice on this phone.
     #[serde(default)]
     pub confirm_unlock: BTreeSet<String>,
+    /// The language the person chose for the window (a tag Frontdoor speaks: `en`, `de`), over
+    /// the system's.
+    #[serde(default)]
+    pub language: Option<String>,
 }

@@ -16,6 +16,7 @@ mod screens;
 // Some bindings serve only the staff console.
 #[cfg_attr(not(feature = "console"), allow(dead_code))]
 mod tauri;
+mod words;
 
 use frontdoor_ipc::{TokenStorage, VIEW_CHANGED_EVENT};
 use model::{Action, Model, Screen};
@@ -23,7 +24,8 @@ use serde::Serialize;
 use yew::prelude::*;
 
 use banner::ErrorBanner;
-use screens::{ConfirmJoin, OpenSheet, SignedIn, SignedOut, SigningIn, Welcome};
+use screens::{ConfirmJoin, LanguagePicker, OpenSheet, SignedIn, SignedOut, SigningIn, Welcome};
+use words::{use_lang, Lang};
 
 #[derive(Serialize)]
 struct NoArgs {}
@@ -88,8 +90,21 @@ fn app() -> Html {
     }
     let screen = model.screen();
     let view = model.view.clone().unwrap_or_default();
+    let lang = words::chosen(view.language.as_deref());
+    {
+        // The page's own language, for screen readers and hyphenation.
+        let tag = lang.tag();
+        use_effect_with(tag, move |tag| {
+            if let Some(root) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+            {
+                let _ = root.set_attribute("lang", tag);
+            }
+        });
+    }
     let body = match screen {
-        Screen::Loading => html! { <p class="muted">{"Loading…"}</p> },
+        Screen::Loading => html! { <p class="muted">{ lang.t("loading") }</p> },
         Screen::Welcome => html! { <Welcome model={model.clone()} phone={view.phone.clone()} /> },
         Screen::ConfirmJoin => html! { <ConfirmJoin model={model.clone()} view={view.clone()} /> },
         Screen::SigningIn => html! { <SigningIn model={model.clone()} view={view.clone()} /> },
@@ -107,8 +122,9 @@ fn app() -> Html {
     // One message per subject: the shell's notice only when it is about something else.
     let (error, notice) = model.messages(view.notice.as_ref());
     html! {
+        <ContextProvider<Lang> context={lang}>
         <main class={classes!(model.busy.then_some("busy"))}>
-            <header><h1>{"Frontdoor"}</h1></header>
+            <header><h1>{ lang.t("app-title") }</h1></header>
             if let Some(error) = error {
                 <ErrorBanner id="error" error={error.clone()} on_dismiss={dismiss_error} />
             }
@@ -120,7 +136,9 @@ fn app() -> Html {
                 <OpenSheet model={model.clone()} offer={offer.clone()} />
             }
             <TokenStorageNote storage={view.token_storage.clone()} />
+            <LanguagePicker model={model.clone()} chosen={view.language.clone()} />
         </main>
+        </ContextProvider<Lang>>
     }
 }
 
@@ -131,11 +149,12 @@ struct StorageProps {
 
 #[function_component(TokenStorageNote)]
 fn token_storage_note(props: &StorageProps) -> Html {
+    let lang = use_lang();
     match &props.storage {
         TokenStorage::Keychain => html! {},
         TokenStorage::MemoryOnly { reason } => html! {
             <footer id="token-storage" class="muted">
-                { format!("Your sign-in is kept only while the app runs: {reason}. You'll sign in again after restarting Frontdoor.") }
+                { lang.t_args("token-memory-only", &[("reason", reason.into())]) }
             </footer>
         },
     }

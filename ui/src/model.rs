@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use frontdoor_ipc::{AppView, ErrorCode, ErrorDto, Subject, UnlockAnswer, UnlockView};
+
+use crate::words::{Arg, Lang};
 use yew::Reducible;
 
 /// What the window shows.
@@ -285,14 +287,13 @@ impl Reducible for Model {
 
 /// How long ago the hub last reached Cobot, as the member's screen says it: "Cobot last reached
 /// just now", "… 4 min ago", "… 3 h ago", "… 2 days ago".
-pub fn reached_words(seconds: i64) -> String {
-    let ago = match seconds.max(0) {
-        s if s < 60 => "just now".to_string(),
-        s if s < 3600 => format!("{} min ago", s / 60),
-        s if s < 2 * 86_400 => format!("{} h ago", s / 3600),
-        s => format!("{} days ago", s / 86_400),
-    };
-    format!("Cobot last reached {ago}")
+pub fn reached_words(seconds: i64, lang: Lang) -> String {
+    match seconds.max(0) {
+        s if s < 60 => lang.t("reached-just-now"),
+        s if s < 3600 => lang.t_args("reached-minutes", &[("n", Arg::Number(s / 60))]),
+        s if s < 2 * 86_400 => lang.t_args("reached-hours", &[("n", Arg::Number(s / 3600))]),
+        s => lang.t_args("reached-days", &[("n", Arg::Number(s / 86_400))]),
+    }
 }
 
 /// A space's name where a join link was expected (`lighthouse`, `Lighthouse.cobot.me`,
@@ -344,9 +345,24 @@ mod tests {
 
     #[test]
     fn the_copys_age_reads_like_people_say_it() {
-        assert_eq!(super::reached_words(30), "Cobot last reached just now");
-        assert_eq!(super::reached_words(3 * 3600 + 5), "Cobot last reached 3 h ago");
-        assert_eq!(super::reached_words(3 * 86_400), "Cobot last reached 3 days ago");
+        use crate::words::Lang;
+        assert_eq!(super::reached_words(30, Lang::En), "Cobot last reached just now");
+        assert_eq!(
+            super::reached_words(3 * 3600 + 5, Lang::En),
+            "Cobot last reached 3 h ago"
+        );
+        assert_eq!(
+            super::reached_words(3 * 86_400, Lang::En),
+            "Cobot last reached 3 days ago"
+        );
+        assert_eq!(
+            super::reached_words(3 * 86_400, Lang::De),
+            "Cobot zuletzt vor 3 Tagen erreicht"
+        );
+        assert_eq!(
+            super::reached_words(3 * 3600 + 5, Lang::De),
+            "Cobot zuletzt vor 3 Std. erreicht"
+        );
     }
 
     use super::*;

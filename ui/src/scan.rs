@@ -5,6 +5,8 @@ use frontdoor_ipc::{ErrorCode, ErrorDto};
 use serde::{Deserialize, Serialize};
 use yew::prelude::*;
 
+use crate::words::Lang;
+
 use crate::model::{Action, Model};
 use crate::{run, tauri, LinkArgs, NoArgs};
 
@@ -26,22 +28,17 @@ struct Scanned {
 
 /// Phones: scans a join or door code with the camera (Tauri's barcode-scanner plugin, allowed
 /// by capabilities/mobile.json) and opens what it holds, as if it had been pasted.
-pub(crate) fn scan_code(model: &UseReducerHandle<Model>) {
+pub(crate) fn scan_code(model: &UseReducerHandle<Model>, lang: Lang) {
     let model = model.clone();
     wasm_bindgen_futures::spawn_local(async move {
         let camera = |words: &str| ErrorDto::new(ErrorCode::Internal, words.to_string());
         match tauri::call::<_, Camera>("plugin:barcode-scanner|request_permissions", &NoArgs {}).await {
             Ok(c) if c.camera == "granted" => {}
-            Ok(_) => {
-                return model.dispatch(Action::Failed(camera(
-                    "Frontdoor may not use the camera. Allow it in the phone's settings, then tap Scan again — or paste the link.",
-                )))
-            }
+            Ok(_) => return model.dispatch(Action::Failed(camera(&lang.t("scan-camera-refused")))),
             Err(e) => {
-                return model.dispatch(Action::Failed(camera(&format!(
-                    "The camera could not be started ({}). Paste the link instead.",
-                    e.message
-                ))))
+                return model.dispatch(Action::Failed(camera(
+                    &lang.t_args("scan-camera-failed", &[("why", (&e.message).into())]),
+                )))
             }
         }
         let args = ScanArgs {
@@ -52,10 +49,9 @@ pub(crate) fn scan_code(model: &UseReducerHandle<Model>) {
             Ok(scanned) => run(&model, "open_link", LinkArgs { link: scanned.content }),
             // Closing the camera is not an error worth a banner.
             Err(e) if e.message.to_ascii_lowercase().contains("cancel") => {}
-            Err(e) => model.dispatch(Action::Failed(camera(&format!(
-                "The code could not be read ({}). Try again in better light, or paste the link.",
-                e.message
-            )))),
+            Err(e) => model.dispatch(Action::Failed(camera(
+                &lang.t_args("scan-unreadable", &[("why", (&e.message).into())]),
+            ))),
         }
     });
 }

@@ -1,11 +1,13 @@
 //! The window's screens, one file each: [`Welcome`] (join a space), [`ConfirmJoin`],
 //! [`SigningIn`], [`SignedIn`] (with the member's [`access`] to plans and doors and the phone's
 //! settings) and [`SignedOut`]; plus the [`OpenSheet`] a door link raises over any of them, and
-//! the [`door`] parts (a door's row, what happened after a tap) they share.
+//! the [`door`] parts (a door's row, what happened after a tap) they share, and the
+//! [`LanguagePicker`] at the foot of every screen.
 
 mod access;
 mod confirm_join;
 mod door;
+mod language;
 mod open_sheet;
 mod phone_settings;
 mod signed_in;
@@ -19,6 +21,7 @@ use yew::prelude::*;
 use crate::model::Model;
 
 pub(crate) use confirm_join::ConfirmJoin;
+pub(crate) use language::LanguagePicker;
 pub(crate) use open_sheet::OpenSheet;
 pub(crate) use signed_in::SignedIn;
 pub(crate) use signed_out::SignedOut;

@@ -45,6 +45,16 @@ const SOURCES: &[Source] = &[
         name: "de/phone-pages.ftl",
         text: include_str!("../locales/de/phone-pages.ftl"),
     },
+    Source {
+        lang: Lang::En,
+        name: "en/app.ftl",
+        text: include_str!("../locales/en/app.ftl"),
+    },
+    Source {
+        lang: Lang::De,
+        name: "de/app.ftl",
+        text: include_str!("../locales/de/app.ftl"),
+    },
 ];
 
 /// An argument of a message: text (a name, a door) or a number (which picks plural forms).

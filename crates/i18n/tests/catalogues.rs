@@ -103,9 +103,21 @@ fn sources(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// The ids the code asks for: the first argument of every `.t("…")` and `.t_args("…", …)`.
+/// The ids the code asks for: the first argument of every `.t("…")` and `.t_args("…", …)`, and
+/// every arm of a `.t(match … { … })` that picks one.
 fn ids_in(text: &str) -> Vec<String> {
     let mut ids = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(".t(match ") {
+        rest = &rest[at..];
+        let end = rest.find("})").unwrap_or(rest.len());
+        for arm in rest[..end].split("=> \"").skip(1) {
+            if let Some(close) = arm.find('"') {
+                ids.push(arm[..close].to_string());
+            }
+        }
+        rest = &rest[end..];
+    }
     for call in [".t(\"", ".t_args(\""] {
         let mut rest = text;
         while let Some(at) = rest.find(call) {

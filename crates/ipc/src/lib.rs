@@ -42,6 +42,9 @@ pub struct AppView {
     /// `None` on a desktop.
     #[serde(default)]
     pub phone: Option<PhoneView>,
+    /// The language the person chose for the window (`en`, `de`); `None`: the system's.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// A phone's own features, as the member's screen offers them.

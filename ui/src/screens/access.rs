@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use frontdoor_ipc::{AccessView, CheckInState};
 use yew::prelude::*;
 
+use crate::words::{use_lang, Lang};
+
 use super::door::{Door, DoorResult};
 use crate::model::{self, DoorState};
 
@@ -25,16 +27,17 @@ fn seconds_since(rfc3339: &str) -> Option<i64> {
     (!then.is_nan()).then(|| ((js_sys::Date::now() - then) / 1000.0) as i64)
 }
 
-fn local_time(rfc3339: &str) -> String {
+fn local_time(rfc3339: &str, lang: Lang) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
     if date.get_time().is_nan() {
         return rfc3339.to_string();
     }
-    String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+    String::from(date.to_locale_string(lang.tag(), &wasm_bindgen::JsValue::UNDEFINED))
 }
 
 #[function_component(Access)]
 pub(crate) fn access(props: &AccessProps) -> Html {
+    let lang = use_lang();
     let a = &props.access;
     // Results of doors the list does not show (a door link to a door the app did not know).
     let unlisted: Vec<(&String, &DoorState)> = props
@@ -52,8 +55,8 @@ pub(crate) fn access(props: &AccessProps) -> Html {
         html! {
             <div id="thumb-bar">
                 <button id="thumb-unlock" class="unlock primary" data-door={d.id.clone()} disabled={opening}
-                    onclick={unlock} aria-label={format!("Unlock {}", d.name)}>
-                    { if opening { "Opening…".to_string() } else { format!("Unlock {}", d.name) } }
+                    onclick={unlock} aria-label={lang.t_args("unlock-door", &[("door", (&d.name).into())])}>
+                    { if opening { lang.t("opening") } else { lang.t_args("unlock-door", &[("door", (&d.name).into())]) } }
                 </button>
             </div>
         }
@@ -67,13 +70,13 @@ pub(crate) fn access(props: &AccessProps) -> Html {
                     if a.stale { { format!(" ({})", check_in.day) } }
                 </p>
             }
-            <h3>{"Your plans"}</h3>
+            <h3>{ lang.t("your-plans") }</h3>
             <ul id="plans">
                 { for a.plans.iter().map(|p| {
                     let dates = match (&p.since, &p.until) {
                         (Some(s), Some(u)) => format!("{s} – {u}"),
-                        (Some(s), None) => format!("since {s}"),
-                        (None, Some(u)) => format!("until {u}"),
+                        (Some(s), None) => lang.t_args("plan-since", &[("date", s.into())]),
+                        (None, Some(u)) => lang.t_args("plan-until", &[("date", u.into())]),
                         (None, None) => String::new(),
                     };
                     html! {
@@ -86,9 +89,9 @@ pub(crate) fn access(props: &AccessProps) -> Html {
                 }) }
             </ul>
             if a.plans.is_empty() {
-                <p class="muted">{"No plan at this space."}</p>
+                <p class="muted">{ lang.t("no-plan") }</p>
             }
-            <h3>{"Doors"}</h3>
+            <h3>{ lang.t("doors") }</h3>
             <ul id="doors">
                 { for a.doors.iter().map(|d| html! {
                     <Door door={d.clone()} state={props.doors.get(&d.id).cloned()}
@@ -103,14 +106,14 @@ pub(crate) fn access(props: &AccessProps) -> Html {
             </div>
             <p id="as-of" class={classes!("muted", a.stale.then_some("stale"))}>
                 { match seconds_since(&a.as_of) {
-                    Some(age) => format!("{} ({})", model::reached_words(age), local_time(&a.as_of)),
-                    None => format!("As of {}", local_time(&a.as_of)),
+                    Some(age) => format!("{} ({})", model::reached_words(age, lang), local_time(&a.as_of, lang)),
+                    None => lang.t_args("as-of", &[("time", (&local_time(&a.as_of, lang)).into())]),
                 } }
-                if a.stale { { " — offline: this is the hub's last answer" } }
+                if a.stale { { format!(" {}", lang.t("offline")) } }
             </p>
             if !a.recent_check_ins.is_empty() {
                 <section id="recent-check-ins">
-                    <h3>{"Recent check-ins"}</h3>
+                    <h3>{ lang.t("recent-check-ins") }</h3>
                     <ul>
                         { for a.recent_check_ins.iter().map(|c| html! {
                             <li class={classes!("check-in", check_in_class(c.state))} data-day={c.day.clone()}>

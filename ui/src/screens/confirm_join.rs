@@ -3,11 +3,14 @@
 
 use yew::prelude::*;
 
+use crate::words::use_lang;
+
 use super::ScreenProps;
 use crate::{run, NoArgs};
 
 #[function_component(ConfirmJoin)]
 pub(crate) fn confirm_join(props: &ScreenProps) -> Html {
+    let lang = use_lang();
     let Some(offer) = props.view.pending_join.clone() else {
         return html! {};
     };
@@ -21,29 +24,29 @@ pub(crate) fn confirm_join(props: &ScreenProps) -> Html {
     };
     html! {
         <section id="confirm-join">
-            <h2>{ format!("Join {}?", offer.space.name) }</h2>
+            <h2>{ lang.t_args("join-title", &[("space", (&offer.space.name).into())]) }</h2>
             if let Some(current) = &offer.replaces_hub {
                 <p id="offer-other-hub" class="warning">
-                    { format!("You already joined {} through the hub at {current}. This link names a different hub. \
-                      Only continue if the space's staff told you the hub moved: you will be signed out of the old one here, \
-                      and nothing of it is sent to the new one. Cancel keeps everything as it is.", offer.space.name) }
+                    { lang.t_args("join-other-hub", &[("space", (&offer.space.name).into()), ("current", current.into())]) }
                 </p>
             }
             if let Some(listed) = &offer.unlisted_sign_in {
                 <p id="offer-unlisted-domain" class="warning">
-                    { format!("{} signs in on its own address, {}. Cobot lists the space at {listed}, not there, so \
-                      Frontdoor cannot check it for you: only continue if your space told you to sign in at {}. \
-                      Frontdoor remembers your answer.", offer.space.name, offer.space.sign_in_host, offer.space.sign_in_host) }
+                    { lang.t_args("join-unlisted-domain", &[
+                        ("space", (&offer.space.name).into()),
+                        ("host", (&offer.space.sign_in_host).into()),
+                        ("listed", listed.into()),
+                    ]) }
                 </p>
             }
             <dl>
-                <dt>{"Space"}</dt><dd id="offer-space">{ &offer.space.subdomain }</dd>
-                <dt>{"Hub"}</dt><dd id="offer-hub">{ &offer.space.hub_url }</dd>
-                <dt>{"You will sign in at"}</dt><dd id="offer-sign-in">{ &offer.space.sign_in_host }</dd>
+                <dt>{ lang.t("join-space") }</dt><dd id="offer-space">{ &offer.space.subdomain }</dd>
+                <dt>{ lang.t("join-hub") }</dt><dd id="offer-hub">{ &offer.space.hub_url }</dd>
+                <dt>{ lang.t("join-sign-in-at") }</dt><dd id="offer-sign-in">{ &offer.space.sign_in_host }</dd>
             </dl>
-            <p class="muted">{"Only join spaces you know. Frontdoor will open Cobot's sign-in page in your browser."}</p>
-            <button id="confirm-join-button" class="primary" onclick={confirm}>{"Join and sign in"}</button>
-            <button id="decline-join-button" onclick={decline}>{"Cancel"}</button>
+            <p class="muted">{ lang.t("join-only-known") }</p>
+            <button id="confirm-join-button" class="primary" onclick={confirm}>{ lang.t("join-confirm") }</button>
+            <button id="decline-join-button" onclick={decline}>{ lang.t("cancel") }</button>
         </section>
     }
 }

@@ -1,9 +1,11 @@
 //! A door: opening it (`unlock` or `confirm_open`) and showing what happened next to it, its
 //! row in the member's list, and the result of the last tap in the hub's words.
 
-use frontdoor_ipc::{DoorView, UnlockAnswer, UnlockOutcome};
+use frontdoor_ipc::{CheckInNote, DoorView, UnlockAnswer, UnlockOutcome, UnlockView};
 use serde::Serialize;
 use yew::prelude::*;
+
+use crate::words::{use_lang, Arg, Lang};
 
 use crate::banner::{code_name, title};
 use crate::model::{Action, DoorState, Model};
@@ -56,6 +58,7 @@ pub(crate) struct DoorProps {
 /// what happened after the last tap.
 #[function_component(Door)]
 pub(crate) fn door(props: &DoorProps) -> Html {
+    let lang = use_lang();
     let d = &props.door;
     let opening = matches!(props.state, Some(DoorState::Opening { .. }));
     let unlock = {
@@ -66,13 +69,13 @@ pub(crate) fn door(props: &DoorProps) -> Html {
         <li class={classes!("door", if d.allowed { "open" } else { "closed" })} data-door={d.id.clone()}>
             <div class="door-head">
                 <span class="door-name">{ &d.name }</span>
-                <span class="verdict">{ if d.allowed { "You can open it now" } else { "Closed for you now" } }</span>
+                <span class="verdict">{ if d.allowed { lang.t("door-open-now") } else { lang.t("door-closed-now") } }</span>
             </div>
             <p class="reasons">{ d.reasons.join("; ") }</p>
             if d.allowed && !props.in_thumb_bar {
                 <button class="unlock primary" data-door={d.id.clone()} disabled={opening} onclick={unlock}
-                    aria-label={format!("Unlock {}", d.name)}>
-                    { if opening { "Opening…" } else { "Unlock" } }
+                    aria-label={lang.t_args("unlock-door", &[("door", (&d.name).into())])}>
+                    { if opening { lang.t("opening") } else { lang.t("unlock") } }
                 </button>
             }
             // Always on the page, so a screen reader announces what a tap did when it appears.
@@ -95,29 +98,48 @@ pub(crate) struct DoorResultProps {
 /// What happened after a tap, in the hub's words.
 #[function_component(DoorResult)]
 pub(crate) fn door_result(props: &DoorResultProps) -> Html {
+    let lang = use_lang();
     let dismiss = {
         let (on_dismiss, door) = (props.on_dismiss.clone(), props.door.clone());
         Callback::from(move |_| on_dismiss.emit(door.clone()))
     };
     match &props.state {
         DoorState::Opening { .. } => html! {
-            <p class="door-result opening" data-door={props.door.clone()}>{"Opening…"}</p>
+            <p class="door-result opening" data-door={props.door.clone()}>{ lang.t("opening") }</p>
         },
         DoorState::Opened { unlock, .. } => html! {
             <div class={classes!("door-result", "opened", (unlock.outcome == UnlockOutcome::OpenedUnconfirmed).then_some("unconfirmed"))}
                 data-door={props.door.clone()}>
-                <strong class="result-message">{ &unlock.message }</strong>
-                if let Some(note) = &unlock.check_in_message {
+                <strong class="result-message">{ opened_words(unlock, lang) }</strong>
+                if let Some(note) = check_in_words(unlock.check_in, lang) {
                     <span class="check-in-note">{ note }</span>
                 }
             </div>
         },
         DoorState::Failed { error, .. } => html! {
             <div class="door-result failed" data-door={props.door.clone()} data-code={code_name(error.code)}>
-                <strong>{ title(error.code) }</strong>
+                <strong>{ title(error.code, lang) }</strong>
                 <span class="result-message">{ &error.message }</span>
-                <button class="link dismiss-result" onclick={dismiss}>{"Dismiss"}</button>
+                <button class="link dismiss-result" onclick={dismiss}>{ lang.t("dismiss") }</button>
             </div>
         },
+    }
+}
+
+/// What the door did, in `lang`: the hub said it with the outcome, so the words are the app's.
+fn opened_words(unlock: &UnlockView, lang: Lang) -> String {
+    let door = [("door", Arg::from(&unlock.door_name))];
+    match unlock.outcome {
+        UnlockOutcome::Opened => lang.t_args("unlock-opened", &door),
+        UnlockOutcome::OpenedUnconfirmed => lang.t_args("unlock-unconfirmed", &door),
+    }
+}
+
+/// What the entry did about today's check-in, when there is something to say.
+fn check_in_words(note: CheckInNote, lang: Lang) -> Option<String> {
+    match note {
+        CheckInNote::CheckingIn => Some(lang.t("check-in-checking")),
+        CheckInNote::AlreadyToday => Some(lang.t("check-in-already")),
+        CheckInNote::None => None,
     }
 }

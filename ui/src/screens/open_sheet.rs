@@ -3,6 +3,8 @@
 use frontdoor_ipc::OpenOffer;
 use yew::prelude::*;
 
+use crate::words::use_lang;
+
 use super::door::open_door;
 use crate::model::{DoorState, Model};
 use crate::{run, NoArgs};
@@ -16,6 +18,7 @@ pub(crate) struct OpenSheetProps {
 /// A door link asks before anything opens: "Open Front door at Lighthouse Coworking?"
 #[function_component(OpenSheet)]
 pub(crate) fn open_sheet(props: &OpenSheetProps) -> Html {
+    let lang = use_lang();
     let offer = &props.offer;
     let opening = matches!(props.model.doors.get(&offer.door_id), Some(DoorState::Opening { .. }));
     let confirm = {
@@ -30,12 +33,12 @@ pub(crate) fn open_sheet(props: &OpenSheetProps) -> Html {
         <div class="sheet-backdrop">
             <section id="open-sheet" class="sheet" role="dialog" aria-modal="true" aria-labelledby="open-sheet-title"
                 data-door={offer.door_id.clone()}>
-                <h2 id="open-sheet-title">{ format!("Open {} at {}?", offer.door_name, offer.space_name) }</h2>
-                <p class="muted">{"The hub checks that you may open it now."}</p>
+                <h2 id="open-sheet-title">{ lang.t_args("open-sheet-title", &[("door", (&offer.door_name).into()), ("space", (&offer.space_name).into())]) }</h2>
+                <p class="muted">{ lang.t("open-sheet-checks") }</p>
                 <button id="open-confirm" class="primary" disabled={opening} onclick={confirm}>
-                    { if opening { "Opening…" } else { "Open" } }
+                    { if opening { lang.t("opening") } else { lang.t("open") } }
                 </button>
-                <button id="open-cancel" disabled={opening} onclick={cancel}>{"Cancel"}</button>
+                <button id="open-cancel" disabled={opening} onclick={cancel}>{ lang.t("cancel") }</button>
             </section>
         </div>
     }

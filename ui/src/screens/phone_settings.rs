@@ -5,6 +5,8 @@ use frontdoor_ipc::PhoneView;
 use serde::Serialize;
 use yew::prelude::*;
 
+use crate::words::use_lang;
+
 use crate::model::Model;
 use crate::run;
 use crate::scan::scan_code;
@@ -23,9 +25,10 @@ pub(crate) struct PhoneSettingsProps {
 /// Phones: scan a door's code in the app, and "confirm with fingerprint or face before opening".
 #[function_component(PhoneSettings)]
 pub(crate) fn phone_settings(props: &PhoneSettingsProps) -> Html {
+    let lang = use_lang();
     let scan = {
         let model = props.model.clone();
-        Callback::from(move |_| scan_code(&model))
+        Callback::from(move |_| scan_code(&model, lang))
     };
     let enabled = props.phone.confirm_unlock;
     let toggle = {
@@ -35,16 +38,16 @@ pub(crate) fn phone_settings(props: &PhoneSettingsProps) -> Html {
     html! {
         <section id="phone-settings" class="card">
             if props.phone.scan {
-                <button id="scan-door" onclick={scan}>{"Scan a door's code"}</button>
+                <button id="scan-door" onclick={scan}>{ lang.t("scan-door") }</button>
             }
             if let Some(how) = &props.phone.confirm_with {
                 <label class="check switch">
                     <input id="confirm-unlock" type="checkbox" checked={enabled} onclick={toggle} />
-                    { format!("Confirm with {how} before a door opens") }
+                    { lang.t_args("confirm-with", &[("how", how.into())]) }
                 </label>
             } else if enabled {
-                <p class="warning">{"You asked to confirm before doors open, but this phone has no fingerprint or face set up now."}</p>
-                <button id="confirm-unlock-off" onclick={toggle}>{"Stop confirming"}</button>
+                <p class="warning">{ lang.t("confirm-missing") }</p>
+                <button id="confirm-unlock-off" onclick={toggle}>{ lang.t("confirm-stop") }</button>
             }
         </section>
     }

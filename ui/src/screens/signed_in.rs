@@ -5,6 +5,8 @@ use frontdoor_ipc::Role;
 use serde::Serialize;
 use yew::prelude::*;
 
+use crate::words::use_lang;
+
 use super::access::Access;
 use super::door::open_door;
 use super::phone_settings::PhoneSettings;
@@ -21,6 +23,7 @@ struct UnlockArgs {
 
 #[function_component(SignedIn)]
 pub(crate) fn signed_in(props: &ScreenProps) -> Html {
+    let lang = use_lang();
     // Before any early return: hooks run in the same order at every render.
     #[cfg(feature = "console")]
     let tab = use_state(|| None::<console::Tab>);
@@ -56,21 +59,21 @@ pub(crate) fn signed_in(props: &ScreenProps) -> Html {
         };
         let current = if staff { *tab } else { None };
         let nav = staff.then(|| {
-        let item = |label: &'static str, id: &'static str, t: Option<console::Tab>| {
+        let item = |label: String, id: &'static str, t: Option<console::Tab>| {
             html! {
                 <button id={id} class={classes!("tab", (current == t).then_some("active"))} onclick={pick(t)}>{ label }</button>
             }
         };
         html! {
             <nav id="console-nav">
-                { item("My doors", "tab-mine", None) }
-                { item("Members", "tab-members", Some(console::Tab::Members)) }
-                { item("Access", "tab-access", Some(console::Tab::Access)) }
-                { item("Cobot", "tab-cobot", Some(console::Tab::Cobot)) }
-                { item("Doors", "tab-doors", Some(console::Tab::Doors)) }
-                { item("Activity", "tab-activity", Some(console::Tab::Activity)) }
-                { item("Check-ins", "tab-check-ins", Some(console::Tab::CheckIns)) }
-                { item("QR codes", "tab-qr", Some(console::Tab::Qr)) }
+                { item(lang.t("tab-mine"), "tab-mine", None) }
+                { item(lang.t("tab-members"), "tab-members", Some(console::Tab::Members)) }
+                { item(lang.t("tab-access"), "tab-access", Some(console::Tab::Access)) }
+                { item(lang.t("tab-cobot"), "tab-cobot", Some(console::Tab::Cobot)) }
+                { item(lang.t("tab-doors"), "tab-doors", Some(console::Tab::Doors)) }
+                { item(lang.t("tab-activity"), "tab-activity", Some(console::Tab::Activity)) }
+                { item(lang.t("tab-check-ins"), "tab-check-ins", Some(console::Tab::CheckIns)) }
+                { item(lang.t("tab-qr"), "tab-qr", Some(console::Tab::Qr)) }
             </nav>
         }
     });
@@ -90,17 +93,17 @@ pub(crate) fn signed_in(props: &ScreenProps) -> Html {
     html! {
         <section id="session">
             { nav }
-            <h2>{"Hello, "}<span id="session-name">{ &session.name }</span></h2>
+            <h2>{ lang.t("hello") }{" "}<span id="session-name">{ &session.name }</span></h2>
             if let Some(email) = &session.email {
                 <p id="session-email" class="muted">{ email }</p>
             }
-            <h3>{"Your spaces"}</h3>
+            <h3>{ lang.t("your-spaces") }</h3>
             <ul id="memberships">
                 { for session.memberships.iter().map(|m| {
                     let role = match m.role {
-                        Role::Member => "Member",
-                        Role::Admin => "Admin",
-                        Role::MemberAndAdmin => "Member · Admin",
+                        Role::Member => lang.t("role-member"),
+                        Role::Admin => lang.t("role-admin"),
+                        Role::MemberAndAdmin => lang.t("role-member-admin"),
                     };
                     html! {
                         <li data-subdomain={m.subdomain.clone()}>
@@ -111,7 +114,7 @@ pub(crate) fn signed_in(props: &ScreenProps) -> Html {
                 }) }
             </ul>
             if session.memberships.is_empty() {
-                <p class="muted">{"Your Cobot account has no memberships yet."}</p>
+                <p class="muted">{ lang.t("no-memberships") }</p>
             }
             if let Some(access) = &props.view.access {
                 <Access access={access.clone()} doors={props.model.doors.clone()} on_unlock={unlock} on_dismiss={dismiss_door} />
@@ -120,8 +123,8 @@ pub(crate) fn signed_in(props: &ScreenProps) -> Html {
                 <PhoneSettings model={props.model.clone()} phone={phone.clone()} />
             }
             <div class="actions-row">
-                <button id="refresh" onclick={refresh}>{"Refresh"}</button>
-                <button id="sign-out" onclick={sign_out}>{"Sign out"}</button>
+                <button id="refresh" onclick={refresh}>{ lang.t("refresh") }</button>
+                <button id="sign-out" onclick={sign_out}>{ lang.t("sign-out") }</button>
             </div>
         </section>
     }

@@ -4,11 +4,14 @@
 use frontdoor_ipc::RedirectKind;
 use yew::prelude::*;
 
+use crate::words::use_lang;
+
 use super::ScreenProps;
 use crate::{run, NoArgs};
 
 #[function_component(SigningIn)]
 pub(crate) fn signing_in(props: &ScreenProps) -> Html {
+    let lang = use_lang();
     let Some(run_view) = props.view.signing_in.clone() else {
         return html! {};
     };
@@ -17,19 +20,19 @@ pub(crate) fn signing_in(props: &ScreenProps) -> Html {
         Callback::from(move |_| run(&model, "cancel_sign_in", NoArgs {}))
     };
     let how = match run_view.redirect {
-        RedirectKind::DeepLink => "Finish signing in to Cobot in your browser; it will bring you back here.",
-        RedirectKind::Loopback => "Finish signing in to Cobot in your browser, then come back to this window.",
+        RedirectKind::DeepLink => lang.t("signing-in-deep-link"),
+        RedirectKind::Loopback => lang.t("signing-in-loopback"),
     };
     html! {
         <section id="signing-in">
-            <h2>{"Signing in…"}</h2>
+            <h2>{ lang.t("signing-in-title") }</h2>
             <p>{ how }</p>
             <details>
-                <summary>{"No browser opened?"}</summary>
-                <p class="muted">{"Open this address in your browser:"}</p>
+                <summary>{ lang.t("signing-in-no-browser") }</summary>
+                <p class="muted">{ lang.t("signing-in-open-by-hand") }</p>
                 <code id="authorize-url">{ &run_view.authorize_url }</code>
             </details>
-            <button id="cancel-sign-in" onclick={cancel}>{"Cancel"}</button>
+            <button id="cancel-sign-in" onclick={cancel}>{ lang.t("cancel") }</button>
         </section>
     }
 }

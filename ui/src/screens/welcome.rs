@@ -6,6 +6,8 @@ use serde::Serialize;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::words::use_lang;
+
 use crate::model::{self, Model};
 use crate::scan::scan_code;
 use crate::{run, LinkArgs};
@@ -24,6 +26,7 @@ pub(crate) struct WelcomeProps {
 
 #[function_component(Welcome)]
 pub(crate) fn welcome(props: &WelcomeProps) -> Html {
+    let lang = use_lang();
     let link = use_node_ref();
     let subdomain = use_node_ref();
     let hub = use_node_ref();
@@ -74,37 +77,36 @@ pub(crate) fn welcome(props: &WelcomeProps) -> Html {
     };
     let scan = {
         let model = props.model.clone();
-        Callback::from(move |_| scan_code(&model))
+        Callback::from(move |_| scan_code(&model, lang))
     };
     html! {
         <section id="welcome">
-            <h2>{"Welcome"}</h2>
-            <p>{"Join your coworking space to see your plans and open its doors."}</p>
+            <h2>{ lang.t("welcome-title") }</h2>
+            <p>{ lang.t("welcome-lead") }</p>
             <div class="card">
-                <h3>{"Scan the QR code"}</h3>
-                <p class="muted">{"Point your phone's camera at the Frontdoor QR code at your space's reception. It opens this app and joins the space."}</p>
+                <h3>{ lang.t("welcome-scan-title") }</h3>
+                <p class="muted">{ lang.t("welcome-scan-help") }</p>
                 if props.phone.as_ref().is_some_and(|p| p.scan) {
-                    <button id="scan-join" class="primary" onclick={scan}>{"Scan with Frontdoor"}</button>
+                    <button id="scan-join" class="primary" onclick={scan}>{ lang.t("welcome-scan-button") }</button>
                 }
             </div>
             <form class="card" onsubmit={join_link}>
-                <h3>{"Paste a join link"}</h3>
+                <h3>{ lang.t("welcome-link-title") }</h3>
                 <input id="link-input" ref={link} placeholder="frontdoor://… or https://…/join?…" autocomplete="off" />
-                <button id="join-link-button" type="submit">{"Join"}</button>
+                <button id="join-link-button" type="submit">{ lang.t("welcome-join") }</button>
             </form>
             <form class="card" onsubmit={join_typed}>
-                <h3>{"Type your space"}</h3>
+                <h3>{ lang.t("welcome-typed-title") }</h3>
                 if let Some(name) = &*named {
                     <p id="typed-space-name" class="hint" role="status">
-                        { format!("“{name}” is your space's name, not a join link: it is filled in below. \
-                          Add your hub's address (ask your space's staff), then Join.") }
+                        { lang.t_args("welcome-typed-name", &[("name", name.into())]) }
                     </p>
                 }
-                <label>{"Space name (the part before .cobot.me)"}
+                <label>{ lang.t("welcome-space-label") }
                     <input id="subdomain-input" ref={subdomain} placeholder="lighthouse" autocomplete="off" /></label>
-                <label>{"Hub address (ask your space's staff)"}
+                <label>{ lang.t("welcome-hub-label") }
                     <input id="hub-input" ref={hub} placeholder="https://hub.example.com" autocomplete="off" /></label>
-                <button id="join-typed-button" type="submit">{"Join"}</button>
+                <button id="join-typed-button" type="submit">{ lang.t("welcome-join") }</button>
             </form>
         </section>
     }
