@@ -92,7 +92,7 @@ pub(crate) fn welcome(props: &WelcomeProps) -> Html {
             </div>
             <form class="card" onsubmit={join_link}>
                 <h3>{ lang.t("welcome-link-title") }</h3>
-                <input id="link-input" ref={link} placeholder="frontdoor://… or https://…/join?…" autocomplete="off" />
+                <input id="link-input" ref={link} placeholder={lang.t("welcome-link-placeholder")} autocomplete="off" />
                 <button id="join-link-button" type="submit">{ lang.t("welcome-join") }</button>
             </form>
             <form class="card" onsubmit={join_typed}>
