@@ -118,7 +118,7 @@ impl Callback {
         if let Some(iss) = params.get("iss") {
             if iss.len() > MAX_HUB_LEN {
                 return Err(LinkError::Invalid {
-                    part: "sign-in answer",
+                    part: LinkPart::SignInAnswer,
                     reason: "its issuer is too long".into(),
                 });
             }
@@ -126,7 +126,7 @@ impl Callback {
         if let Some(error) = params.take("error") {
             if error.is_empty() || error.len() > 64 || !error.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
                 return Err(LinkError::Invalid {
-                    part: "sign-in answer",
+                    part: LinkPart::SignInAnswer,
                     reason: "its error code is not a valid OAuth error".into(),
                 });
             }
@@ -136,7 +136,7 @@ impl Callback {
                 .is_some_and(|d| d.len() > MAX_ERROR_DESCRIPTION_LEN)
             {
                 return Err(LinkError::Invalid {
-                    part: "sign-in answer",
+                    part: LinkPart::SignInAnswer,
                     reason: "its error description is too long".into(),
                 });
             }
@@ -146,9 +146,9 @@ impl Callback {
                 state,
             });
         }
-        let code = params.take("code").ok_or(LinkError::Missing("sign-in code"))?;
+        let code = params.take("code").ok_or(LinkError::Missing(LinkPart::SignInCode))?;
         check_token("code", &code, MAX_CODE_LEN)?;
-        let state = state.ok_or(LinkError::Missing("sign-in state"))?;
+        let state = state.ok_or(LinkError::Missing(LinkPart::SignInState))?;
         Ok(Callback::Code {
             code: AuthCode::new(code),
             state,
@@ -168,7 +168,7 @@ impl Subdomain {
     pub fn parse(value: &str) -> Result<Subdomain, LinkError> {
         let value = value.trim().to_ascii_lowercase();
         let invalid = |reason: &str| LinkError::Invalid {
-            part: "space name",
+            part: LinkPart::SpaceName,
             reason: reason.to_string(),
         };
         if value.is_empty() {
@@ -230,7 +230,7 @@ impl DoorId {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         {
             return Err(LinkError::Invalid {
-                part: "door",
+                part: LinkPart::Door,
                 reason: "a door id has 1 to 64 letters, digits, '_' or '-'".into(),
             });
         }
@@ -260,7 +260,7 @@ impl HubUrl {
     /// Checks a hub address.
     pub fn parse(value: &str) -> Result<HubUrl, LinkError> {
         let invalid = |reason: &str| LinkError::Invalid {
-            part: "hub address",
+            part: LinkPart::HubAddress,
             reason: reason.to_string(),
         };
         let value = value.trim();
@@ -331,6 +331,39 @@ impl fmt::Display for HubUrl {
     }
 }
 
+/// A part of a link, as a refusal names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPart {
+    /// The space (`space=`).
+    Space,
+    /// The space's name, when it is there but not valid.
+    SpaceName,
+    /// The hub's address (`hub=`).
+    HubAddress,
+    /// The door (`door=`).
+    Door,
+    /// A sign-in callback's `code`.
+    SignInCode,
+    /// A sign-in callback's `state`.
+    SignInState,
+    /// The rest of a sign-in callback (an error, its description, the issuer).
+    SignInAnswer,
+}
+
+impl fmt::Display for LinkPart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LinkPart::Space => "space",
+            LinkPart::SpaceName => "space name",
+            LinkPart::HubAddress => "hub address",
+            LinkPart::Door => "door",
+            LinkPart::SignInCode => "sign-in code",
+            LinkPart::SignInState => "sign-in state",
+            LinkPart::SignInAnswer => "sign-in answer",
+        })
+    }
+}
+
 /// Why a link was refused, in words a person understands.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
@@ -348,7 +381,7 @@ pub enum LinkError {
     UnknownKind(String),
     /// A required part is missing.
     #[error("This link is missing its {0}.")]
-    Missing(&'static str),
+    Missing(LinkPart),
     /// A parameter given twice.
     #[error("This link gives “{0}” twice, so it can't be trusted.")]
     Duplicate(String),
@@ -361,8 +394,8 @@ pub enum LinkError {
     /// A part that does not follow its grammar.
     #[error("The {part} in this link is not valid: {reason}.")]
     Invalid {
-        /// Which part, in words.
-        part: &'static str,
+        /// Which part.
+        part: LinkPart,
         /// What is wrong with it.
         reason: String,
     },
@@ -394,16 +427,16 @@ impl DeepLink {
         match (host.as_str(), path) {
             ("join", "") => {
                 let mut params = Params::read(&url, &["space", "hub"])?;
-                let space = Subdomain::parse(&params.take("space").ok_or(LinkError::Missing("space"))?)?;
-                let hub = HubUrl::parse(&params.take("hub").ok_or(LinkError::Missing("hub address"))?)?;
+                let space = Subdomain::parse(&params.take("space").ok_or(LinkError::Missing(LinkPart::Space))?)?;
+                let hub = HubUrl::parse(&params.take("hub").ok_or(LinkError::Missing(LinkPart::HubAddress))?)?;
                 Ok(DeepLink::Join { space, hub })
             }
             ("auth", "/callback") if url.query() == Some("connected=1") => Ok(DeepLink::CobotConnected),
             ("auth", "/callback") => Ok(DeepLink::AuthCallback(Callback::from_url(&url)?)),
             ("open", "") => {
                 let mut params = Params::read(&url, &["space", "door"])?;
-                let space = Subdomain::parse(&params.take("space").ok_or(LinkError::Missing("space"))?)?;
-                let door = DoorId::parse(&params.take("door").ok_or(LinkError::Missing("door"))?)?;
+                let space = Subdomain::parse(&params.take("space").ok_or(LinkError::Missing(LinkPart::Space))?)?;
+                let door = DoorId::parse(&params.take("door").ok_or(LinkError::Missing(LinkPart::Door))?)?;
                 Ok(DeepLink::Open { space, door })
             }
             ("", _) => Err(LinkError::Malformed),
@@ -463,13 +496,13 @@ impl DeepLink {
         match page {
             JOIN_PAGE => {
                 let mut params = Params::read(&url, &["space"])?;
-                let space = Subdomain::parse(&params.take("space").ok_or(LinkError::Missing("space"))?)?;
+                let space = Subdomain::parse(&params.take("space").ok_or(LinkError::Missing(LinkPart::Space))?)?;
                 Ok(DeepLink::Join { space, hub })
             }
             DOOR_PAGE => {
                 let mut params = Params::read(&url, &["space", "door"])?;
-                let space = Subdomain::parse(&params.take("space").ok_or(LinkError::Missing("space"))?)?;
-                let door = DoorId::parse(&params.take("door").ok_or(LinkError::Missing("door"))?)?;
+                let space = Subdomain::parse(&params.take("space").ok_or(LinkError::Missing(LinkPart::Space))?)?;
+                let door = DoorId::parse(&params.take("door").ok_or(LinkError::Missing(LinkPart::Door))?)?;
                 Ok(DeepLink::Open { space, door })
             }
             _ => Err(LinkError::NotAPage),
@@ -551,9 +584,9 @@ impl Params {
 
 fn check_token(name: &'static str, value: &str, max: usize) -> Result<(), LinkError> {
     let part = if name == "code" {
-        "sign-in code"
+        LinkPart::SignInCode
     } else {
-        "sign-in state"
+        LinkPart::SignInState
     };
     if value.is_empty() || value.len() > max || !value.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(LinkError::Invalid {

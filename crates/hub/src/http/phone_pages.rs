@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use frontdoor_core::hub::Code;
-use frontdoor_core::links::{DeepLink, LinkError, DOOR_PAGE, JOIN_PAGE, MAX_LINK_LEN};
+use frontdoor_core::links::{DeepLink, LinkError, LinkPart, DOOR_PAGE, JOIN_PAGE, MAX_LINK_LEN};
 use frontdoor_i18n::{Arg, Lang};
 use serde_json::json;
 
@@ -94,26 +94,26 @@ impl PageError {
 /// Why a link was refused, in `lang`.
 pub(crate) fn link_words(e: &LinkError, lang: Lang) -> String {
     // The catalogue's name for a part of a link.
-    let part = |name: &str| match name {
-        "space" | "space name" => "space",
-        "hub address" => "hub",
-        "door" => "door",
-        "sign-in code" => "code",
-        "sign-in state" => "state",
-        _ => "answer",
+    let part = |part: &LinkPart| match part {
+        LinkPart::Space | LinkPart::SpaceName => "space",
+        LinkPart::HubAddress => "hub",
+        LinkPart::Door => "door",
+        LinkPart::SignInCode => "code",
+        LinkPart::SignInState => "state",
+        LinkPart::SignInAnswer => "answer",
     };
     match e {
         LinkError::TooLong => lang.t_args("link-too-long", &[("max", MAX_LINK_LEN.into())]),
         LinkError::NotFrontdoor => lang.t("link-not-frontdoor"),
         LinkError::Malformed => lang.t("link-malformed"),
         LinkError::UnknownKind(kind) => lang.t_args("link-unknown-kind", &[("kind", kind.into())]),
-        LinkError::Missing(name) => lang.t_args("link-missing", &[("part", Arg::Text(part(name)))]),
+        LinkError::Missing(which) => lang.t_args("link-missing", &[("part", Arg::Text(part(which)))]),
         LinkError::Duplicate(name) => lang.t_args("link-duplicate", &[("name", name.into())]),
         LinkError::Unexpected(name) => lang.t_args("link-unexpected", &[("name", name.into())]),
         LinkError::NotAPage => lang.t("link-not-a-page"),
-        LinkError::Invalid { part: name, reason } => lang.t_args(
+        LinkError::Invalid { part: which, reason } => lang.t_args(
             "link-invalid",
-            &[("part", Arg::Text(part(name))), ("reason", reason.into())],
+            &[("part", Arg::Text(part(which))), ("reason", reason.into())],
         ),
     }
 }
