@@ -822,7 +822,8 @@ fn a_member_taps_unlock_the_door_opens_once_and_the_check_in_follows() {
     assert_eq!(answer["view"]["session"]["name"], json!("Alex Morgan"));
     assert_eq!(s.pulses_on(FRONT), 1, "one tap, one pulse");
     let checked_in = json!({"day": "2026-11-23", "state": "checked_in", "since": "10:00",
-                            "message": "Checked in since 10:00"});
+                            "message": "Checked in since 10:00",
+                            "line": {"kind": "checked_in", "since": "10:00", "until": null}});
     let view = s.announced_view(|v| v["access"]["check_in"]["state"] == json!("checked_in"));
     assert_eq!(view["access"]["check_in"], checked_in, "Cobot's time, in Berlin");
     assert_eq!(view["access"]["recent_check_ins"], json!([checked_in]));

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use frontdoor_core::hub::{self, Code};
-use frontdoor_ipc::{AccessView, AppView, CheckInState, CheckInView, DoorView, PlanView};
+use frontdoor_ipc::{AccessView, AppView};
 
 use super::{hub_answered, Error, Frontdoor};
 
@@ -40,29 +40,10 @@ impl Frontdoor {
                         .map(|t| t.to_string())
                         .unwrap_or_default(),
                     stale: false,
-                    plans: access
-                        .plans
-                        .into_iter()
-                        .map(|p| PlanView {
-                            name: p.name,
-                            since: p.since,
-                            until: p.until,
-                            active: p.active,
-                            status: p.status,
-                        })
-                        .collect(),
-                    doors: access
-                        .doors
-                        .into_iter()
-                        .map(|d| DoorView {
-                            id: d.id,
-                            name: d.name,
-                            allowed: d.allowed,
-                            reasons: d.reasons,
-                        })
-                        .collect(),
-                    check_in: access.check_in.map(check_in_view),
-                    recent_check_ins: access.recent_check_ins.into_iter().map(check_in_view).collect(),
+                    plans: access.plans,
+                    doors: access.doors,
+                    check_in: access.check_in,
+                    recent_check_ins: access.recent_check_ins,
                 };
                 inner.saved.access.insert(space.subdomain.clone(), view);
                 hub_answered(&mut inner.notice);
@@ -103,15 +84,3 @@ impl Frontdoor {
     }
 }
 
-fn check_in_view(c: hub::CheckInStatus) -> CheckInView {
-    CheckInView {
-        day: c.day,
-        state: match c.state {
-            hub::CheckInState::Pending => CheckInState::Pending,
-            hub::CheckInState::CheckedIn => CheckInState::CheckedIn,
-            hub::CheckInState::Refused => CheckInState::Refused,
-        },
-        since: c.since,
-        message: c.message,
-    }
-}

@@ -1,5 +1,6 @@
-//! The error banner: a short title per [`ErrorCode`] in the window's language, the message in
-//! the shell's or hub's words, the code for tests (`data-code`), and Dismiss.
+//! The error banner: a short title per [`ErrorCode`] in the window's language, the message (the
+//! shell's or hub's English, or the catalogue's words for the code in another language; Cobot's
+//! words and a form's field errors as they came), the code for tests (`data-code`), and Dismiss.
 
 use frontdoor_ipc::{ErrorCode, ErrorDto};
 use yew::prelude::*;
@@ -48,6 +49,54 @@ pub(crate) fn title(code: ErrorCode, lang: Lang) -> String {
     })
 }
 
+/// What to tell the person about `error` in `lang`. English is the shell's or hub's own sentence,
+/// which names the door, the hub or the wait; another language says what the code means and what
+/// to do, from the catalogue. Where the message holds Cobot's words or a form's field errors, it
+/// is shown as it came in every language.
+pub(crate) fn message(error: &ErrorDto, lang: Lang) -> String {
+    if lang == Lang::En {
+        return error.message.clone();
+    }
+    lang.t(match error.code {
+        // Cobot's words, or the fields the person must fix: shown as they came.
+        ErrorCode::SignInRefused | ErrorCode::InvalidIdToken | ErrorCode::Invalid | ErrorCode::Internal => {
+            return error.message.clone();
+        }
+        ErrorCode::InvalidLink => "error-help-invalid-link",
+        ErrorCode::UnknownHub => "error-help-unknown-hub",
+        ErrorCode::UntrustedSignIn => "error-help-untrusted-sign-in",
+        ErrorCode::CobotUnreachable => "error-help-cobot-unreachable",
+        ErrorCode::ConsentDenied => "error-help-consent-denied",
+        ErrorCode::StateMismatch => "error-help-state-mismatch",
+        ErrorCode::ExpiredCode => "error-help-expired-code",
+        ErrorCode::NoSignInInProgress => "error-help-no-sign-in",
+        ErrorCode::SignInCancelled => "error-help-sign-in-cancelled",
+        ErrorCode::SignInAgain => "error-help-sign-in-again",
+        ErrorCode::NoSpace => "error-help-no-space",
+        ErrorCode::NotAMember => "error-help-not-a-member",
+        ErrorCode::HubUnreachable => "error-help-hub-unreachable",
+        ErrorCode::NotSignedIn => "error-help-not-signed-in",
+        ErrorCode::NoPendingOpen => "error-help-no-pending-open",
+        ErrorCode::NoAccess => "error-help-no-access",
+        ErrorCode::UnknownDoor => "error-help-unknown-door",
+        ErrorCode::SlowDown => "error-help-slow-down",
+        ErrorCode::DoorDidNotAnswer => "error-help-door-did-not-answer",
+        ErrorCode::DoorFailed => "error-help-door-failed",
+        ErrorCode::DoorNotConnected => "error-help-door-not-connected",
+        ErrorCode::NoMembershipData => "error-help-no-membership-data",
+        ErrorCode::MembershipDataTooOld => "error-help-membership-data-too-old",
+        ErrorCode::UnlockInterrupted => "error-help-unlock-interrupted",
+        ErrorCode::MembershipEnded => "error-help-membership-ended",
+        ErrorCode::NotStaff => "error-help-not-staff",
+        ErrorCode::HubNotReady => "error-help-hub-not-ready",
+        ErrorCode::AuditUnavailable => "error-help-audit-unavailable",
+        ErrorCode::Conflict => "error-help-conflict",
+        ErrorCode::UnknownItem => "error-help-unknown-item",
+        ErrorCode::NotSaved => "error-help-not-saved",
+        ErrorCode::NotConfirmed => "error-help-not-confirmed",
+    })
+}
+
 /// The code as it crosses IPC (`no_access`), for `data-code`.
 pub(crate) fn code_name(code: ErrorCode) -> String {
     serde_json::to_string(&code)
@@ -64,7 +113,7 @@ pub(crate) fn error_banner(props: &ErrorBannerProps) -> Html {
     html! {
         <section id={props.id.clone()} class="banner" role="alert" data-code={code}>
             <strong>{title}</strong>
-            <p class="message">{ &props.error.message }</p>
+            <p class="message">{ message(&props.error, lang) }</p>
             <button class="link" onclick={props.on_dismiss.clone()}>{ lang.t("dismiss") }</button>
         </section>
     }

@@ -10,6 +10,7 @@
 mod banner;
 #[cfg(feature = "console")]
 mod console;
+mod facts;
 mod model;
 mod scan;
 mod screens;

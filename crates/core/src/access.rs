@@ -23,6 +23,9 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+mod fact;
+pub use fact::{hours, standing};
+
 /// The custom field whose value adds groups to a membership.
 pub const EXTRA_GROUPS_FIELD: &str = "smart_spaces_access_additional_units";
 

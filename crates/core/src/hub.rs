@@ -269,8 +269,8 @@ pub struct MyAccess {
 /// The parts of the member's view the app shows as the hub sends them: defined once, in
 /// `frontdoor-ipc`, and named here as the hub's API has always named them.
 pub use frontdoor_ipc::{
-    CheckInNote, CheckInState, CheckInView as CheckInStatus, DoorView as DoorStatus, PlanView as PlanStatus,
-    UnlockOutcome,
+    CheckInLine, CheckInNote, CheckInState, CheckInView as CheckInStatus, DoorReason, DoorView as DoorStatus,
+    OpenHours, PlanView as PlanStatus, Standing, UnlockOutcome,
 };
 
 /// `POST /api/v1/doors/{door}/unlock`: what happened at the door.

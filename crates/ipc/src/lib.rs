@@ -105,6 +105,34 @@ pub struct CheckInView {
     pub since: Option<String>,
     /// In words: "Checked in since 09:12", "Checking in with Cobot…", Cobot's refusal.
     pub message: String,
+    /// The same as facts the app puts in the person's language; `None` from a hub before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<CheckInLine>,
+}
+
+/// What the member's check-in line says, as facts (times are the space's, `HH:MM`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum CheckInLine {
+    /// Cobot has it: since `since`, until `until` once it is over.
+    CheckedIn {
+        /// Since when Cobot counts the member in, when known.
+        since: Option<String>,
+        /// When it ended, for a check-in that is over.
+        until: Option<String>,
+    },
+    /// Cobot refused it, in Cobot's own words (shown as Cobot said them).
+    Refused {
+        /// Cobot's words, when it gave any.
+        cobot_says: Option<String>,
+    },
+    /// Cobot could not be reached all that day.
+    Missed,
+    /// Queued in the hub; `retrying` once Cobot has failed to answer.
+    Pending {
+        /// Whether the hub has tried and keeps trying.
+        retrying: bool,
+    },
 }
 
 /// Where a check-in stands (the hub's answer and the app's view alike).
@@ -185,6 +213,32 @@ pub struct PlanView {
     pub active: bool,
     /// In words: "active", "ends on 2026-12-31", "not confirmed yet", …
     pub status: String,
+    /// The same as facts the app puts in the person's language; `None` from a hub before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standing: Option<Standing>,
+}
+
+/// How a membership stands (dates are ISO days).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Standing {
+    /// Active; canceled to `ends_after` when it is.
+    Active {
+        /// The last active day of a canceled membership.
+        ends_after: Option<String>,
+    },
+    /// The space has not confirmed it yet.
+    NotConfirmed,
+    /// It starts later.
+    NotStarted {
+        /// The first active day.
+        starts_on: String,
+    },
+    /// It ended.
+    Ended {
+        /// The last active day.
+        ended_on: String,
+    },
 }
 
 /// One door and what it says for the member now. Defined once, here: the hub answers it in
@@ -199,6 +253,78 @@ pub struct DoorView {
     pub allowed: bool,
     /// Why, in words.
     pub reasons: Vec<String>,
+    /// The same as facts the app puts in the person's language, one per reason; empty from a
+    /// hub before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub why: Vec<DoorReason>,
+}
+
+/// One reason a door opens or stays shut for the member, as facts. Names (groups, plans, the
+/// space) are shown as staff wrote them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum DoorReason {
+    /// A group of the member opens the door now.
+    Granted {
+        /// The group.
+        group: String,
+        /// The plan that gives it; `None` for an extra group from the membership.
+        plan: Option<String>,
+        /// When the group opens it; empty: at any time.
+        hours: Vec<OpenHours>,
+    },
+    /// A group of the member opens the door, but not now.
+    OutsideHours {
+        /// The group.
+        group: String,
+        /// The plan that gives it; `None` for an extra group from the membership.
+        plan: Option<String>,
+        /// When the group opens it.
+        hours: Vec<OpenHours>,
+    },
+    /// The space has not confirmed the membership yet.
+    NotConfirmed,
+    /// The membership starts later.
+    NotStarted {
+        /// Its first day (ISO).
+        starts_on: String,
+    },
+    /// The membership ended.
+    Ended {
+        /// Its last day (ISO).
+        ended_on: String,
+    },
+    /// None of the member's plans or groups opens this door.
+    NoGroupOpensDoor,
+    /// The member's plan gives no door access.
+    NoGroups,
+    /// The door is not set up.
+    UnknownDoor,
+    /// The hub's copy of Cobot is older than the space lets members in on.
+    CopyTooOld {
+        /// How long ago the hub last reached Cobot, in seconds.
+        age_seconds: i64,
+        /// The space's name.
+        space: String,
+        /// The space's bound, in hours.
+        bound_hours: u32,
+    },
+    /// The person is staff of the space, who may open every door.
+    Staff {
+        /// The space's name.
+        space: String,
+    },
+}
+
+/// One window of a group's opening hours, in the space's time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenHours {
+    /// The weekdays it starts on, bit 0 = Monday.
+    pub days: u8,
+    /// Opening time, minutes after midnight.
+    pub start: u16,
+    /// Closing time, minutes after midnight (1440 = 24:00); before `start` it crosses midnight.
+    pub end: u16,
 }
 
 /// A space this device has joined.

@@ -9,6 +9,7 @@ use yew::prelude::*;
 use crate::words::{use_lang, Lang};
 
 use super::door::{Door, DoorResult};
+use crate::facts;
 use crate::model::{self, DoorState};
 
 #[derive(Properties, PartialEq)]
@@ -66,23 +67,23 @@ pub(crate) fn access(props: &AccessProps) -> Html {
             if let Some(check_in) = &a.check_in {
                 <p id="check-in-status" class={classes!("check-in", check_in_class(check_in.state))}
                     data-state={check_in_class(check_in.state)} role="status">
-                    { &check_in.message }
-                    if a.stale { { format!(" ({})", check_in.day) } }
+                    { facts::check_in_line(check_in, lang) }
+                    if a.stale { { format!(" ({})", facts::date(&check_in.day, lang)) } }
                 </p>
             }
             <h3>{ lang.t("your-plans") }</h3>
             <ul id="plans">
                 { for a.plans.iter().map(|p| {
                     let dates = match (&p.since, &p.until) {
-                        (Some(s), Some(u)) => format!("{s} – {u}"),
-                        (Some(s), None) => lang.t_args("plan-since", &[("date", s.into())]),
-                        (None, Some(u)) => lang.t_args("plan-until", &[("date", u.into())]),
+                        (Some(s), Some(u)) => format!("{} – {}", facts::date(s, lang), facts::date(u, lang)),
+                        (Some(s), None) => lang.t_args("plan-since", &[("date", (&facts::date(s, lang)).into())]),
+                        (None, Some(u)) => lang.t_args("plan-until", &[("date", (&facts::date(u, lang)).into())]),
                         (None, None) => String::new(),
                     };
                     html! {
                         <li class={classes!("plan", if p.active { "active" } else { "inactive" })} data-plan={p.name.clone()}>
                             <span class="plan-name">{ &p.name }</span>
-                            <span class="plan-status">{ &p.status }</span>
+                            <span class="plan-status">{ facts::plan_standing(p, lang) }</span>
                             <span class="plan-dates muted">{ dates }</span>
                         </li>
                     }
@@ -117,8 +118,8 @@ pub(crate) fn access(props: &AccessProps) -> Html {
                     <ul>
                         { for a.recent_check_ins.iter().map(|c| html! {
                             <li class={classes!("check-in", check_in_class(c.state))} data-day={c.day.clone()}>
-                                <span class="day">{ &c.day }</span>
-                                <span class="check-in-message">{ &c.message }</span>
+                                <span class="day">{ facts::date(&c.day, lang) }</span>
+                                <span class="check-in-message">{ facts::check_in_line(c, lang) }</span>
                             </li>
                         }) }
                     </ul>

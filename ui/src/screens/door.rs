@@ -7,7 +7,8 @@ use yew::prelude::*;
 
 use crate::words::{use_lang, Arg, Lang};
 
-use crate::banner::{code_name, title};
+use crate::banner::{code_name, message, title};
+use crate::facts;
 use crate::model::{Action, DoorState, Model};
 use crate::tauri;
 
@@ -71,7 +72,7 @@ pub(crate) fn door(props: &DoorProps) -> Html {
                 <span class="door-name">{ &d.name }</span>
                 <span class="verdict">{ if d.allowed { lang.t("door-open-now") } else { lang.t("door-closed-now") } }</span>
             </div>
-            <p class="reasons">{ d.reasons.join("; ") }</p>
+            <p class="reasons">{ facts::door_reasons(d, lang) }</p>
             if d.allowed && !props.in_thumb_bar {
                 <button class="unlock primary" data-door={d.id.clone()} disabled={opening} onclick={unlock}
                     aria-label={lang.t_args("unlock-door", &[("door", (&d.name).into())])}>
@@ -119,7 +120,7 @@ pub(crate) fn door_result(props: &DoorResultProps) -> Html {
         DoorState::Failed { error, .. } => html! {
             <div class="door-result failed" data-door={props.door.clone()} data-code={code_name(error.code)}>
                 <strong>{ title(error.code, lang) }</strong>
-                <span class="result-message">{ &error.message }</span>
+                <span class="result-message">{ message(error, lang) }</span>
                 <button class="link dismiss-result" onclick={dismiss}>{ lang.t("dismiss") }</button>
             </div>
         },

@@ -27,8 +27,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use frontdoor_core::access::Reason;
 use frontdoor_core::hub::{
-    CheckInState, CheckInStatus, Code, DoorStatus, HubInfo, MyAccess, PlanStatus, SignInInfo, SpaceInfo,
-    UnlockResponse, PRODUCT,
+    CheckInLine, CheckInState, CheckInStatus, Code, DoorReason, DoorStatus, HubInfo, MyAccess, PlanStatus, SignInInfo,
+    SpaceInfo, UnlockResponse, PRODUCT,
 };
 use sha2::{Digest, Sha256};
 
@@ -348,33 +348,25 @@ fn check_in_status(hub: &Hub, row: &CheckInRow, now: jiff::Timestamp) -> CheckIn
     };
     let since = local(row.valid_from.as_deref());
     let until = local(row.valid_until.as_deref());
-    let (state, message) = match row.state.as_str() {
+    let (state, line) = match row.state.as_str() {
         "checked_in" => (
             CheckInState::CheckedIn,
-            match (&since, &until) {
-                (Some(since), _) if is_running(row, now) => format!("Checked in since {since}"),
-                (Some(since), Some(until)) => format!("Checked in from {since} until {until}"),
-                (Some(since), None) => format!("Checked in since {since}"),
-                (None, _) => "Checked in".to_string(),
+            CheckInLine::CheckedIn {
+                since: since.clone(),
+                until: if is_running(row, now) { None } else { until },
             },
         ),
         "refused" => (
             CheckInState::Refused,
-            format!(
-                "Cobot did not check you in: {}",
-                row.last_error.as_deref().unwrap_or("no reason given")
-            ),
+            CheckInLine::Refused {
+                cobot_says: row.last_error.clone(),
+            },
         ),
-        "missed" => (
-            CheckInState::Refused,
-            "Not checked in: Cobot could not be reached that day.".to_string(),
-        ),
+        "missed" => (CheckInState::Refused, CheckInLine::Missed),
         _ => (
             CheckInState::Pending,
-            if row.attempts == 0 {
-                "Checking you in with Cobot…".to_string()
-            } else {
-                "Checking you in with Cobot — it has not answered yet; the hub keeps trying.".to_string()
+            CheckInLine::Pending {
+                retrying: row.attempts > 0,
             },
         ),
     };
@@ -382,7 +374,32 @@ fn check_in_status(hub: &Hub, row: &CheckInRow, now: jiff::Timestamp) -> CheckIn
         day: row.day.clone(),
         state,
         since,
-        message,
+        message: check_in_words(&line),
+        line: Some(line),
+    }
+}
+
+/// A check-in line in the hub's English (for apps that predate [`CheckInLine`]).
+fn check_in_words(line: &CheckInLine) -> String {
+    match line {
+        CheckInLine::CheckedIn {
+            since: Some(since),
+            until: Some(until),
+        } => format!("Checked in from {since} until {until}"),
+        CheckInLine::CheckedIn {
+            since: Some(since),
+            until: None,
+        } => format!("Checked in since {since}"),
+        CheckInLine::CheckedIn { since: None, .. } => "Checked in".to_string(),
+        CheckInLine::Refused { cobot_says } => format!(
+            "Cobot did not check you in: {}",
+            cobot_says.as_deref().unwrap_or("no reason given")
+        ),
+        CheckInLine::Missed => "Not checked in: Cobot could not be reached that day.".to_string(),
+        CheckInLine::Pending { retrying: false } => "Checking you in with Cobot…".to_string(),
+        CheckInLine::Pending { retrying: true } => {
+            "Checking you in with Cobot — it has not answered yet; the hub keeps trying.".to_string()
+        }
     }
 }
 
@@ -399,6 +416,7 @@ async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<MyAc
         Some(m) => {
             let access = rules.member_access(&m.access(), now);
             let status = crate::app::members::standing(access.inactive.as_ref(), m.canceled_to);
+            let standing = frontdoor_core::access::standing(access.inactive.as_ref(), m.canceled_to);
             let plans = m
                 .plan_name
                 .iter()
@@ -408,6 +426,7 @@ async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<MyAc
                     until: m.canceled_to.map(|d| d.to_string()),
                     active: access.inactive.is_none(),
                     status: status.clone(),
+                    standing: Some(standing.clone()),
                 })
                 .collect();
             let doors = access
@@ -418,34 +437,46 @@ async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Json<MyAc
                     name: names.get(id).cloned().unwrap_or_default(),
                     allowed: v.allowed,
                     reasons: v.reasons.iter().map(Reason::to_string).collect(),
+                    why: v.reasons.iter().map(|r| rules.fact(r)).collect(),
                 })
                 .collect();
             (plans, doors, m.name.clone())
         }
         None => (Vec::new(), Vec::new(), None),
     };
-    if let (false, Some(words)) = (session.staff, crate::app::freshness::too_old(&hub, snapshot.as_of, now)) {
+    if let (false, Some(too_old)) = (session.staff, crate::app::freshness::too_old(&hub, snapshot.as_of, now)) {
         // Past the space's bound the copy opens nothing for members; the reason comes first.
+        let fact = DoorReason::CopyTooOld {
+            age_seconds: too_old.age_seconds,
+            space: hub.config.space.name.clone(),
+            bound_hours: hub.config.sync.max_age_hours,
+        };
         for door in &mut doors {
             door.allowed = false;
-            door.reasons.insert(0, words.clone());
+            door.reasons.insert(0, too_old.words.clone());
+            door.why.insert(0, fact.clone());
         }
     }
     if session.staff {
         // Staff may open every door, whatever their plan says.
         let staff_reason = format!("Staff of {} may open every door", hub.config.space.name);
+        let fact = DoorReason::Staff {
+            space: hub.config.space.name.clone(),
+        };
         for door in rules.doors() {
             match doors.iter_mut().find(|d| d.id == door.id.0) {
                 Some(d) if d.allowed => {}
                 Some(d) => {
                     d.allowed = true;
                     d.reasons.insert(0, staff_reason.clone());
+                    d.why.insert(0, fact.clone());
                 }
                 None => doors.push(DoorStatus {
                     id: door.id.0.clone(),
                     name: door.name.clone(),
                     allowed: true,
                     reasons: vec![staff_reason.clone()],
+                    why: vec![fact.clone()],
                 }),
             }
         }

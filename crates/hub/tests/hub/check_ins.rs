@@ -502,6 +502,17 @@ async fn an_hourly_pass_member_re_entering_after_the_pass_ended_is_checked_in_ag
         me["recent_check_ins"][1]["message"], "Checked in from 10:00 until 11:00",
         "{me}"
     );
+    // The same as facts, for the app to say in the member's language.
+    assert_eq!(
+        me["check_in"]["line"],
+        serde_json::json!({"kind": "checked_in", "since": "12:00", "until": null}),
+        "a running check-in has no end yet: {me}"
+    );
+    assert_eq!(
+        me["recent_check_ins"][1]["line"],
+        serde_json::json!({"kind": "checked_in", "since": "10:00", "until": "11:00"}),
+        "{me}"
+    );
     let view = w.staff_check_ins("2026-11-23").await;
     assert_eq!(view["rows"].as_array().unwrap().len(), 2, "{view}");
 }

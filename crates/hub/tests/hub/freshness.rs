@@ -88,6 +88,9 @@ async fn past_the_spaces_bound_a_members_door_stays_shut_with_the_reason_and_sta
             door["reasons"][0].as_str().unwrap().contains("last reached Cobot"),
             "{door}"
         );
+        assert_eq!(door["why"][0]["kind"], "copy_too_old", "{door}");
+        assert_eq!(door["why"][0]["bound_hours"], 48, "{door}");
+        assert!(door["why"][0]["age_seconds"].as_i64().unwrap() > 48 * 3600, "{door}");
     }
     let sam = w.session("user-sam").await;
     let (status, answer) = w.unlock(&sam, "front").await;

@@ -325,24 +325,39 @@ async fn a_member_sees_plans_and_door_verdicts_with_reasons() {
     assert_eq!(me["name"], json!("Alex Morgan"));
     assert_eq!(
         me["plans"],
-        json!([{"name": "Flex Desk", "since": "2026-01-05", "until": null, "active": true, "status": "active"}])
+        json!([{"name": "Flex Desk", "since": "2026-01-05", "until": null, "active": true, "status": "active",
+                "standing": {"kind": "active", "ends_after": null}}])
     );
     assert_eq!(door(&me, "front")["allowed"], json!(true));
     assert_eq!(
         door(&me, "front")["reasons"],
         json!(["Plan Flex Desk → group Members, Mon–Fri 07:00–22:00; Sat 10:00–16:00"])
     );
+    // The same as facts, for the app to say in the member's language: the group's hours as
+    // weekdays (bit 0 = Monday) and minutes of the space's day.
+    assert_eq!(
+        door(&me, "front")["why"],
+        json!([{"kind": "granted", "group": "Members", "plan": "Flex Desk", "hours": [
+            {"days": 0b001_1111, "start": 420, "end": 1320},
+            {"days": 0b010_0000, "start": 600, "end": 960},
+        ]}])
+    );
     assert_eq!(door(&me, "workshop")["allowed"], json!(false));
     assert_eq!(
         door(&me, "workshop")["reasons"],
         json!(["none of your plans or groups opens this door"])
     );
+    assert_eq!(door(&me, "workshop")["why"], json!([{"kind": "no_group_opens_door"}]));
 
     let sam = w.me("user-sam").await;
     assert_eq!(door(&sam, "office")["allowed"], json!(true));
     assert_eq!(
         door(&sam, "office")["reasons"],
         json!(["extra group Staff from your membership"])
+    );
+    assert_eq!(
+        door(&sam, "office")["why"],
+        json!([{"kind": "granted", "group": "Staff", "plan": null, "hours": []}])
     );
     assert_eq!(sam["staff"], json!(true));
 }
