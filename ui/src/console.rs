@@ -25,6 +25,7 @@ use serde::Serialize;
 use yew::prelude::*;
 
 use crate::tauri;
+use crate::words::use_lang;
 use access::AccessTab;
 use cobot::CobotTab;
 use members::Members;
@@ -119,6 +120,7 @@ pub fn console(props: &ConsoleProps) -> Html {
 /// Members, Access and Cobot, drawn from one load of the whole console.
 #[function_component(Setup)]
 fn setup(props: &ConsoleProps) -> Html {
+    let lang = use_lang();
     let state = use_state(State::default);
     let progress: Progress = use_state(|| None);
     {
@@ -147,7 +149,7 @@ fn setup(props: &ConsoleProps) -> Html {
                 if let Some(error) = &state.error {
                     <p id="console-error" class="field-error">{ &error.message }</p>
                 } else {
-                    <p class="muted">{"Loading the console…"}</p>
+                    <p class="muted">{ lang.t("console-loading") }</p>
                 }
             </section>
         };
@@ -202,7 +204,23 @@ fn error_banner(id: &'static str, error: &ErrorDto) -> Html {
 
 /// "Saved to <path>", after a file was saved for staff.
 fn saved_note(id: &'static str, saved: &SavedFileDto) -> Html {
-    html! { <p id={id} class="saved" data-path={saved.path.clone()}>{ format!("Saved to {}", saved.path) }</p> }
+    html! { <SavedNote id={id} saved={saved.clone()} /> }
+}
+
+#[derive(Properties, PartialEq)]
+struct SavedNoteProps {
+    id: &'static str,
+    saved: SavedFileDto,
+}
+
+/// The note [`saved_note`] draws, in the console's language.
+#[function_component(SavedNote)]
+fn saved_note_line(props: &SavedNoteProps) -> Html {
+    let lang = use_lang();
+    let path = &props.saved.path;
+    html! {
+        <p id={props.id} class="saved" data-path={path.clone()}>{ lang.t_args("console-saved-to", &[("path", path.into())]) }</p>
+    }
 }
 
 /// An RFC 3339 time as people read it: `2026-11-30 09:47 UTC`.

@@ -55,6 +55,26 @@ const SOURCES: &[Source] = &[
         name: "de/app.ftl",
         text: include_str!("../locales/de/app.ftl"),
     },
+    Source {
+        lang: Lang::En,
+        name: "en/console.ftl",
+        text: include_str!("../locales/en/console.ftl"),
+    },
+    Source {
+        lang: Lang::De,
+        name: "de/console.ftl",
+        text: include_str!("../locales/de/console.ftl"),
+    },
+    Source {
+        lang: Lang::En,
+        name: "en/console-log.ftl",
+        text: include_str!("../locales/en/console-log.ftl"),
+    },
+    Source {
+        lang: Lang::De,
+        name: "de/console-log.ftl",
+        text: include_str!("../locales/de/console-log.ftl"),
+    },
 ];
 
 /// An argument of a message: text (a name, a door) or a number (which picks plural forms).

@@ -9,6 +9,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::{act, field_error, when, Handle, TabProps};
+use crate::words::{use_lang, Lang};
 
 #[derive(Serialize)]
 struct GroupArgs {
@@ -38,9 +39,10 @@ struct ExtraArgs {
 
 #[function_component(AccessTab)]
 pub(super) fn access_tab(props: &TabProps) -> Html {
+    let lang = use_lang();
     let editing = use_state(|| None::<GroupSetup>);
     let Some(access) = props.view.access.clone() else {
-        return html! { <p class="muted">{"The access setup could not be loaded."}</p> };
+        return html! { <p class="muted">{ lang.t("console-access-not-loaded") }</p> };
     };
     let version = access.version;
     let new_group = {
@@ -65,9 +67,15 @@ pub(super) fn access_tab(props: &TabProps) -> Html {
     html! {
         <div id="access-tab">
             <div class="card">
-                <h3>{"User groups"}</h3>
+                <h3>{ lang.t("console-access-groups-title") }</h3>
                 <table id="groups" class="table">
-                    <thead><tr><th>{"Identifier"}</th><th>{"Name"}</th><th>{"Doors"}</th><th>{"When"}</th><th></th></tr></thead>
+                    <thead><tr>
+                        <th>{ lang.t("console-access-identifier") }</th>
+                        <th>{ lang.t("console-access-name") }</th>
+                        <th>{ lang.t("doors") }</th>
+                        <th>{ lang.t("console-access-when") }</th>
+                        <th></th>
+                    </tr></thead>
                     <tbody>
                         { for access.groups.iter().map(|g| {
                             let edit = { let (editing, g) = (editing.clone(), g.clone()); Callback::from(move |_| editing.set(Some(g.clone()))) };
@@ -77,11 +85,11 @@ pub(super) fn access_tab(props: &TabProps) -> Html {
                                     <td><strong>{ &g.id }</strong></td>
                                     <td>{ &g.name }</td>
                                     <td>{ g.doors.join(", ") }</td>
-                                    <td>{ g.schedule.clone().unwrap_or_else(|| "always".into()) }</td>
+                                    <td>{ g.schedule.clone().unwrap_or_else(|| lang.t("console-access-always")) }</td>
                                     <td class="actions">
-                                        <button class="link edit-group" onclick={edit}>{"Edit"}</button>
+                                        <button class="link edit-group" onclick={edit}>{ lang.t("console-access-edit") }</button>
                                         {" "}
-                                        <button class="link delete-group" onclick={delete}>{"Delete"}</button>
+                                        <button class="link delete-group" onclick={delete}>{ lang.t("console-access-delete") }</button>
                                     </td>
                                 </tr>
                             }
@@ -89,17 +97,22 @@ pub(super) fn access_tab(props: &TabProps) -> Html {
                     </tbody>
                 </table>
                 if editing.is_none() {
-                    <button id="new-group" onclick={new_group}>{"New group"}</button>
+                    <button id="new-group" onclick={new_group}>{ lang.t("console-access-new-group") }</button>
                 }
                 if let Some(group) = (*editing).clone() {
                     <GroupForm group={group} doors={access.doors.clone()} time_zone={access.time_zone.clone()} version={version} state={props.state.clone()} editing={editing.clone()} />
                 }
             </div>
             <div class="card">
-                <h3>{"Plans from Cobot"}</h3>
-                <p class="muted">{"Which groups each plan gives its members."}</p>
+                <h3>{ lang.t("console-access-plans-title") }</h3>
+                <p class="muted">{ lang.t("console-access-plans-help") }</p>
                 <table id="plans-setup" class="table">
-                    <thead><tr><th>{"Plan"}</th><th>{"Members"}</th><th>{"Groups"}</th><th></th></tr></thead>
+                    <thead><tr>
+                        <th>{ lang.t("console-access-plan") }</th>
+                        <th>{ lang.t("tab-members") }</th>
+                        <th>{ lang.t("console-access-groups") }</th>
+                        <th></th>
+                    </tr></thead>
                     <tbody>
                         { for access.plans.iter().map(|p| html! {
                             <PlanRow plan={p.clone()} groups={access.groups.iter().map(|g| g.id.clone()).collect::<Vec<_>>()} version={version} state={props.state.clone()} />
@@ -107,24 +120,24 @@ pub(super) fn access_tab(props: &TabProps) -> Html {
                     </tbody>
                 </table>
                 if access.plans.is_empty() {
-                    <p class="muted">{"No plans yet: connect Cobot and sync first."}</p>
+                    <p class="muted">{ lang.t("console-access-no-plans") }</p>
                 }
                 if !access.unknown_plans.is_empty() {
-                    <p class="warning">{ format!("Assignments naming plans Cobot does not have: {}", access.unknown_plans.join(", ")) }</p>
+                    <p class="warning">{ lang.t_args("console-access-unknown-plans", &[("plans", (&access.unknown_plans.join(", ")).into())]) }</p>
                 }
             </div>
             <div class="card">
-                <h3>{"Extra groups from the membership"}</h3>
+                <h3>{ lang.t("console-access-extra-title") }</h3>
                 <label class="check">
                     <input id="extra-groups" type="checkbox" checked={access.extra_groups} onchange={extra} />
-                    {"Read smart_spaces_access_additional_units from each membership (the field is created in Cobot when missing)"}
+                    { lang.t("console-access-extra-read") }
                 </label>
             </div>
             <div class="card">
-                <h3>{"Recent changes"}</h3>
+                <h3>{ lang.t("console-access-changes-title") }</h3>
                 <ul id="changes" class="changes">
                     { for props.view.changes.iter().take(10).map(|c| html! {
-                        <li><span class="muted">{ when(&c.at) }</span>{ format!(" {} changed {}", c.by_name, c.what) }</li>
+                        <li><span class="muted">{ when(&c.at) }</span>{ format!(" {}", lang.t_args("console-access-changed", &[("by", (&c.by_name).into()), ("what", (&c.what).into())])) }</li>
                     }) }
                 </ul>
             </div>
@@ -142,29 +155,27 @@ struct GroupFormProps {
     editing: UseStateHandle<Option<GroupSetup>>,
 }
 
-/// Checks a form before it is sent, in words; the hub checks everything again.
-fn check_group(group: &GroupSetup) -> Vec<(&'static str, String)> {
+/// Checks a form before it is sent, in words of `lang`; the hub checks everything again.
+fn check_group(group: &GroupSetup, lang: Lang) -> Vec<(&'static str, String)> {
     let mut wrong = Vec::new();
     if group.id.trim().is_empty() {
-        wrong.push(("group.id", "Give the group an identifier, e.g. Members.".to_string()));
+        wrong.push(("group.id", lang.t("console-access-id-missing")));
     } else if !group
         .id
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "_-. ".contains(c))
     {
-        wrong.push((
-            "group.id",
-            "Use letters, digits, spaces, '-', '_' or '.' only.".to_string(),
-        ));
+        wrong.push(("group.id", lang.t("console-access-id-characters")));
     }
     if group.doors.is_empty() {
-        wrong.push(("group.doors", "Pick at least one door.".to_string()));
+        wrong.push(("group.doors", lang.t("console-access-pick-door")));
     }
     wrong
 }
 
 #[function_component(GroupForm)]
 fn group_form(props: &GroupFormProps) -> Html {
+    let lang = use_lang();
     let draft = use_state(|| props.group.clone());
     let local = use_state(Vec::<(&'static str, String)>::new);
     let creating = props.group.id.is_empty();
@@ -191,7 +202,7 @@ fn group_form(props: &GroupFormProps) -> Html {
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let wrong = check_group(&draft);
+            let wrong = check_group(&draft, lang);
             if !wrong.is_empty() {
                 local.set(wrong);
                 return;
@@ -221,14 +232,14 @@ fn group_form(props: &GroupFormProps) -> Html {
     };
     html! {
         <form id="group-form" onsubmit={save}>
-            <h4>{ if creating { "New group" } else { "Edit group" } }</h4>
-            <label>{"Identifier (staff type it into the membership's extra-groups field)"}
+            <h4>{ if creating { lang.t("console-access-new-group") } else { lang.t("console-access-edit-group") } }</h4>
+            <label>{ lang.t("console-access-identifier-label") }
                 <input id="group-id" value={draft.id.clone()} oninput={text("id")} disabled={!creating} />
             </label>
             { error_for("group.id") }
-            <label>{"Name"}<input id="group-name" value={draft.name.clone()} oninput={text("name")} /></label>
+            <label>{ lang.t("console-access-name") }<input id="group-name" value={draft.name.clone()} oninput={text("name")} /></label>
             { error_for("group.name") }
-            <fieldset><legend>{"Doors"}</legend>
+            <fieldset><legend>{ lang.t("doors") }</legend>
                 { for props.doors.iter().map(|d| {
                     let draft = draft.clone();
                     let id = d.id.clone();
@@ -242,13 +253,13 @@ fn group_form(props: &GroupFormProps) -> Html {
                 }) }
             </fieldset>
             { error_for("group.doors") }
-            <label>{ format!("When (in {}; empty for always), e.g. Mon-Fri 07:00-22:00; Sat 10:00-16:00", props.time_zone) }
+            <label>{ lang.t_args("console-access-schedule-label", &[("zone", (&props.time_zone).into())]) }
                 <input id="group-schedule" value={draft.schedule.clone().unwrap_or_default()} oninput={text("schedule")} />
             </label>
             { error_for("group.schedule") }
-            <button id="save-group" type="submit">{"Save group"}</button>
+            <button id="save-group" type="submit">{ lang.t("console-access-save-group") }</button>
             {" "}
-            <button type="button" onclick={cancel}>{"Cancel"}</button>
+            <button type="button" onclick={cancel}>{ lang.t("cancel") }</button>
         </form>
     }
 }
@@ -263,6 +274,7 @@ struct PlanRowProps {
 
 #[function_component(PlanRow)]
 fn plan_row(props: &PlanRowProps) -> Html {
+    let lang = use_lang();
     let chosen = use_state(|| props.plan.groups.iter().cloned().collect::<BTreeSet<String>>());
     {
         let chosen = chosen.clone();
@@ -308,7 +320,7 @@ fn plan_row(props: &PlanRowProps) -> Html {
                     html! { <label class="check"><input type="checkbox" class="plan-group" data-group={g.clone()} {checked} {onchange} />{ g }</label> }
                 }) }
             </td>
-            <td><button class="save-plan" disabled={!changed} onclick={save}>{"Save"}</button></td>
+            <td><button class="save-plan" disabled={!changed} onclick={save}>{ lang.t("console-save") }</button></td>
         </tr>
     }
 }

@@ -18,6 +18,7 @@ use super::sort_header::sort_header;
 
 use super::{error_banner, field_words, saved_note, NoArgs};
 use crate::tauri;
+use crate::words::{use_lang, Lang};
 
 /// How often the newest page is asked for again while the tab is shown.
 const POLL_MS: i32 = 5_000;
@@ -152,13 +153,14 @@ pub enum Column {
     Latency,
 }
 
-/// `rows` sorted by `column`, descending or not; equal rows keep the log's order.
-pub fn sorted(rows: &[ActivityRow], column: Column, descending: bool) -> Vec<ActivityRow> {
+/// `rows` sorted by `column`, descending or not, as `lang` words them; equal rows keep the log's
+/// order.
+pub fn sorted_in(rows: &[ActivityRow], column: Column, descending: bool, lang: Lang) -> Vec<ActivityRow> {
     let mut rows = rows.to_vec();
     rows.sort_by(|a, b| {
         let order = match column {
             Column::When => a.id.cmp(&b.id),
-            Column::Who => who(a).to_lowercase().cmp(&who(b).to_lowercase()),
+            Column::Who => who_in(a, lang).to_lowercase().cmp(&who_in(b, lang).to_lowercase()),
             Column::Door => door(a).to_lowercase().cmp(&door(b).to_lowercase()),
             Column::Outcome => a.outcome.cmp(&b.outcome),
             Column::Latency => a.latency_ms.total_cmp(&b.latency_ms),
@@ -173,11 +175,11 @@ pub fn sorted(rows: &[ActivityRow], column: Column, descending: bool) -> Vec<Act
 }
 
 /// Who made the request, in words.
-pub fn who(row: &ActivityRow) -> String {
+pub fn who_in(row: &ActivityRow, lang: Lang) -> String {
     match (&row.who, &row.user_id) {
         (Some(name), _) => name.clone(),
         (None, Some(user)) => user.clone(),
-        (None, None) => "no session".to_string(),
+        (None, None) => lang.t("console-activity-no-session"),
     }
 }
 
@@ -186,18 +188,34 @@ pub fn door(row: &ActivityRow) -> String {
     row.door_name.clone().unwrap_or_else(|| row.door.clone())
 }
 
-/// The code and reasons in words; a staff remote open says so, with staff's reason.
-pub fn reasons(row: &ActivityRow) -> String {
+/// The code and reasons in words (the hub's, as it sent them); a staff remote open says so, with
+/// staff's reason.
+pub fn reasons_in(row: &ActivityRow, lang: Lang) -> String {
     let words = match row.reasons.split_first() {
-        Some((first, rest)) if first == "staff_remote" => {
-            format!("Opened remotely by staff: {}", rest.join("; "))
-        }
+        Some((first, rest)) if first == "staff_remote" => lang.t_args(
+            "console-activity-remote-reason",
+            &[("reason", (&rest.join("; ")).into())],
+        ),
         _ => row.reasons.join("; "),
     };
     match (&row.code, words.is_empty()) {
         (Some(code), true) => code.clone(),
         (Some(code), false) => format!("{code}: {words}"),
         (None, _) => words,
+    }
+}
+
+/// An outcome as the hub names it (one of [`OUTCOMES`]) in words; one the window does not know
+/// is shown as it came.
+pub fn outcome_words(outcome: &str, lang: Lang) -> String {
+    match outcome {
+        "opened" => lang.t("console-activity-outcome-opened"),
+        "refused" => lang.t("console-activity-outcome-refused"),
+        "failed" => lang.t("console-activity-outcome-failed"),
+        "merged" => lang.t("console-activity-outcome-merged"),
+        "opening" => lang.t("console-activity-outcome-opening"),
+        "interrupted" => lang.t("console-activity-outcome-interrupted"),
+        other => other.to_string(),
     }
 }
 
@@ -243,12 +261,13 @@ pub enum BadReason {
     NotOneLine,
 }
 
-impl std::fmt::Display for BadReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl BadReason {
+    /// The words beside the reason.
+    pub fn words(self, lang: Lang) -> String {
         match self {
-            BadReason::Empty => f.write_str("Say why the door is opened remotely (for example “courier for Alex”)."),
-            BadReason::TooLong => write!(f, "Use at most {MAX_REASON_CHARS} characters."),
-            BadReason::NotOneLine => f.write_str("Use one line of text."),
+            BadReason::Empty => lang.t("console-activity-reason-empty"),
+            BadReason::TooLong => lang.t_args("console-activity-reason-too-long", &[("max", MAX_REASON_CHARS.into())]),
+            BadReason::NotOneLine => lang.t("console-activity-reason-one-line"),
         }
     }
 }
@@ -336,6 +355,7 @@ impl Draft {
 
 #[function_component(ActivityTab)]
 pub fn activity_tab() -> Html {
+    let lang = use_lang();
     let log = use_reducer(|| Log {
         loading: true,
         ..Log::default()
@@ -420,9 +440,9 @@ pub fn activity_tab() -> Html {
             draft.set(next);
         })
     };
-    let header = |label: &'static str, column: Column, id: &'static str| sort_header(&sort, label, column, id);
+    let header = |label: String, column: Column, id: &'static str| sort_header(&sort, label, column, id);
     let (by, descending) = *sort;
-    let rows = sorted(&log.rows, by, descending);
+    let rows = sorted_in(&log.rows, by, descending, lang);
     let error = log.error.as_ref();
     let on_opened = {
         let (log, latency) = (log.clone(), latency.clone());
@@ -434,41 +454,41 @@ pub fn activity_tab() -> Html {
     html! {
         <div id="activity-tab">
             <form id="activity-filters" class="card filters" onsubmit={apply}>
-                <label>{"Person (name or Cobot user id)"}
+                <label>{ lang.t("console-activity-person") }
                     <input id="activity-person" type="search" value={draft.person.clone()} oninput={edit(|d, v| d.person = v)} />
                 </label>
                 { field_words(error, "person") }
-                <label>{"Door"}
+                <label>{ lang.t("console-activity-door") }
                     <select id="activity-door" onchange={pick(|d, v| d.door = v)}>
-                        <option value="" selected={draft.door.is_empty()}>{"Any door"}</option>
+                        <option value="" selected={draft.door.is_empty()}>{ lang.t("console-activity-any-door") }</option>
                         { for latency.iter().map(|d| html! {
                             <option value={d.door.clone()} selected={draft.door == d.door}>{ &d.name }</option>
                         }) }
                     </select>
                 </label>
                 { field_words(error, "door") }
-                <label>{"Outcome"}
+                <label>{ lang.t("console-activity-outcome") }
                     <select id="activity-outcome" onchange={pick(|d, v| d.outcome = v)}>
-                        <option value="" selected={draft.outcome.is_empty()}>{"Any outcome"}</option>
+                        <option value="" selected={draft.outcome.is_empty()}>{ lang.t("console-activity-any-outcome") }</option>
                         { for OUTCOMES.iter().map(|o| html! {
-                            <option value={*o} selected={draft.outcome == *o}>{ *o }</option>
+                            <option value={*o} selected={draft.outcome == *o}>{ outcome_words(o, lang) }</option>
                         }) }
                     </select>
                 </label>
                 { field_words(error, "outcome") }
-                <label>{"From"}
+                <label>{ lang.t("console-activity-from") }
                     <input id="activity-from" type="datetime-local" value={draft.from.clone()} oninput={edit(|d, v| d.from = v)} />
                 </label>
                 { field_words(error, "from") }
-                <label>{"To"}
+                <label>{ lang.t("console-activity-to") }
                     <input id="activity-to" type="datetime-local" value={draft.to.clone()} oninput={edit(|d, v| d.to = v)} />
                 </label>
                 { field_words(error, "to") }
-                <button id="activity-apply" type="submit">{"Show"}</button>
+                <button id="activity-apply" type="submit">{ lang.t("console-activity-show") }</button>
                 {" "}
-                <button id="activity-clear" type="button" onclick={clear}>{"Clear filters"}</button>
+                <button id="activity-clear" type="button" onclick={clear}>{ lang.t("console-activity-clear") }</button>
                 {" "}
-                <button id="activity-export" type="button" onclick={export}>{"Export CSV"}</button>
+                <button id="activity-export" type="button" onclick={export}>{ lang.t("console-activity-export") }</button>
             </form>
             if let Some(file) = &*saved {
                 { saved_note("activity-saved", file) }
@@ -480,32 +500,32 @@ pub fn activity_tab() -> Html {
                 { error_banner("activity-error", e) }
             }
             <p class="muted" id="activity-count">
-                { format!("{} rows, newest first; updated every few seconds while this tab is open.", log.rows.len()) }
+                { lang.t_args("console-activity-count", &[("n", log.rows.len().into())]) }
             </p>
             <table id="activity-table" class="table">
                 <thead><tr>
-                    { header("When", Column::When, "activity-sort-when") }
-                    { header("Who", Column::Who, "activity-sort-who") }
-                    { header("Door", Column::Door, "activity-sort-door") }
-                    { header("Outcome", Column::Outcome, "activity-sort-outcome") }
-                    <th>{"Code / reasons"}</th>
-                    { header("Latency", Column::Latency, "activity-sort-latency") }
-                    <th>{"Check-in"}</th>
+                    { header(lang.t("console-activity-when"), Column::When, "activity-sort-when") }
+                    { header(lang.t("console-activity-who"), Column::Who, "activity-sort-who") }
+                    { header(lang.t("console-activity-door"), Column::Door, "activity-sort-door") }
+                    { header(lang.t("console-activity-outcome"), Column::Outcome, "activity-sort-outcome") }
+                    <th>{ lang.t("console-activity-reasons") }</th>
+                    { header(lang.t("console-activity-latency"), Column::Latency, "activity-sort-latency") }
+                    <th>{ lang.t("console-activity-check-in") }</th>
                 </tr></thead>
                 <tbody>
-                    { for rows.iter().map(row) }
+                    { for rows.iter().map(|r| row(r, lang)) }
                 </tbody>
             </table>
             if log.rows.is_empty() && !log.loading && error.is_none() {
-                <p class="muted" id="activity-empty">{"Nothing recorded for these filters."}</p>
+                <p class="muted" id="activity-empty">{ lang.t("console-activity-empty") }</p>
             }
             if log.next_before_id.is_some() {
-                <button id="activity-older" onclick={older} disabled={log.loading}>{"Older"}</button>
+                <button id="activity-older" onclick={older} disabled={log.loading}>{ lang.t("console-activity-older") }</button>
             }
             <div class="card" id="door-latency">
-                <h3>{"Opening times per door (latest 200 openings)"}</h3>
+                <h3>{ lang.t("console-activity-latency-title") }</h3>
                 <table class="table">
-                    <thead><tr><th>{"Door"}</th><th>{"Openings"}</th><th>{"p50"}</th><th>{"p95"}</th></tr></thead>
+                    <thead><tr><th>{ lang.t("console-activity-door") }</th><th>{ lang.t("console-activity-openings") }</th><th>{"p50"}</th><th>{"p95"}</th></tr></thead>
                     <tbody>
                         { for latency.iter().map(|d| html! {
                             <tr data-door={d.door.clone()}>
@@ -524,17 +544,17 @@ pub fn activity_tab() -> Html {
 }
 
 /// One audit row.
-fn row(r: &ActivityRow) -> Html {
+fn row(r: &ActivityRow, lang: Lang) -> Html {
     let count = (r.count > 1).then(|| format!(" ×{}", r.count));
     html! {
         <tr data-id={r.id.to_string()} data-outcome={r.outcome.clone()} class={classes!("activity-row", format!("outcome-{}", r.outcome))}>
             <td class="when">{ moment(&r.at) }{ count.unwrap_or_default() }</td>
-            <td class="who">{ who(r) }
-                if r.staff { <span class="badge staff">{"staff"}</span> }
+            <td class="who">{ who_in(r, lang) }
+                if r.staff { <span class="badge staff">{ lang.t("console-activity-staff") }</span> }
             </td>
             <td class="door">{ door(r) }</td>
-            <td class="outcome"><span class={classes!("badge", format!("outcome-{}", r.outcome))}>{ &r.outcome }</span></td>
-            <td class="reasons">{ reasons(r) }</td>
+            <td class="outcome"><span class={classes!("badge", format!("outcome-{}", r.outcome))}>{ outcome_words(&r.outcome, lang) }</span></td>
+            <td class="reasons">{ reasons_in(r, lang) }</td>
             <td class="latency">{ format!("{:.1}", r.latency_ms) }</td>
             <td class="check-in">{ r.check_in.clone().unwrap_or_default() }</td>
         </tr>
@@ -550,9 +570,10 @@ struct RemoteOpenProps {
 /// Staff open a door for a visitor: a door, a reason for the log, and the hub's answer.
 #[function_component(RemoteOpen)]
 fn remote_open(props: &RemoteOpenProps) -> Html {
+    let lang = use_lang();
     let door = use_state(String::new);
     let reason = use_state(String::new);
-    let local = use_state(|| None::<String>);
+    let local = use_state(|| None::<BadReason>);
     let answer = use_state(|| None::<Result<UnlockView, ErrorDto>>);
     let busy = use_state(|| false);
     let chosen = if door.is_empty() {
@@ -574,7 +595,7 @@ fn remote_open(props: &RemoteOpenProps) -> Html {
             let reason = match check_reason(&reason) {
                 Ok(reason) => reason,
                 Err(bad) => {
-                    local.set(Some(bad.to_string()));
+                    local.set(Some(bad));
                     return;
                 }
             };
@@ -613,26 +634,26 @@ fn remote_open(props: &RemoteOpenProps) -> Html {
     };
     html! {
         <form id="remote-open" class="card" onsubmit={submit}>
-            <h3>{"Open a door remotely"}</h3>
-            <p class="muted">{"For a visitor or a courier. The door opens like a member's tap; the log keeps your name and reason."}</p>
-            <label>{"Door"}
+            <h3>{ lang.t("console-activity-remote-title") }</h3>
+            <p class="muted">{ lang.t("console-activity-remote-help") }</p>
+            <label>{ lang.t("console-activity-door") }
                 <select id="remote-door" onchange={on_door}>
                     { for props.doors.iter().map(|d| html! {
                         <option value={d.door.clone()} selected={chosen == d.door}>{ &d.name }</option>
                     }) }
                 </select>
             </label>
-            <label>{"Reason (for the log)"}
+            <label>{ lang.t("console-activity-reason-label") }
                 <input id="remote-reason" maxlength="200" value={(*reason).clone()} oninput={on_reason}
-                    placeholder="Courier for Alex" />
+                    placeholder={lang.t("console-activity-reason-placeholder")} />
             </label>
-            if let Some(words) = &*local {
-                <span class="field-error" data-field="reason">{ words }</span>
+            if let Some(bad) = *local {
+                <span class="field-error" data-field="reason">{ bad.words(lang) }</span>
             } else {
                 { field_words(refused, "reason") }
             }
             <button id="remote-open-button" class="primary" type="submit" disabled={*busy || chosen.is_empty()}>
-                { if *busy { "Opening…" } else { "Open the door" } }
+                { if *busy { lang.t("opening") } else { lang.t("console-activity-open") } }
             </button>
             { match &*answer {
                 Some(Ok(unlock)) => html! {
@@ -648,6 +669,24 @@ fn remote_open(props: &RemoteOpenProps) -> Html {
             } }
         </form>
     }
+}
+
+/// [`who_in`] in English, as the module's tests read it.
+#[cfg(test)]
+fn who(row: &ActivityRow) -> String {
+    who_in(row, Lang::En)
+}
+
+/// [`reasons_in`] in English, as the module's tests read it.
+#[cfg(test)]
+fn reasons(row: &ActivityRow) -> String {
+    reasons_in(row, Lang::En)
+}
+
+/// [`sorted_in`] in English, as the module's tests read it.
+#[cfg(test)]
+fn sorted(rows: &[ActivityRow], column: Column, descending: bool) -> Vec<ActivityRow> {
+    sorted_in(rows, column, descending, Lang::En)
 }
 
 #[cfg(test)]

@@ -9,31 +9,46 @@ use yew::prelude::*;
 
 use super::{error_banner, field_words, when};
 use crate::tauri;
+use crate::words::{use_lang, Lang};
 
-/// The policies, as the hub names them, with their words.
-pub const POLICIES: &[(&str, &str)] = &[
-    (
-        "once-per-day",
-        "Check in: an entry checks the member in unless Cobot has them checked in already",
-    ),
-    ("off", "Off: Frontdoor checks nobody in"),
-];
+/// The policies, as the hub names them.
+pub const POLICIES: &[&str] = &["once-per-day", "off"];
 
-/// A check-in's state as a badge: its class and its words.
-pub fn badge(state: StaffCheckInState) -> (&'static str, &'static str) {
-    match state {
-        StaffCheckInState::Pending => ("state-pending", "Pending"),
-        StaffCheckInState::CheckedIn => ("state-checked-in", "Checked in"),
-        StaffCheckInState::Refused => ("state-refused", "Refused by Cobot"),
-        StaffCheckInState::Missed => ("state-missed", "Missed"),
+/// A policy of [`POLICIES`] as the select offers it; one the window does not know is shown as
+/// the hub named it.
+pub fn policy_words(policy: &str, lang: Lang) -> String {
+    match policy {
+        "once-per-day" => lang.t("console-check-ins-policy-once-per-day"),
+        "off" => lang.t("console-check-ins-policy-off"),
+        other => other.to_string(),
     }
 }
 
-/// What the Why column says: the hub's words, or for a check-in Cobot has, since when.
-pub fn why(row: &StaffCheckIn) -> String {
+/// A policy in a word or two, for the line saying what is in force.
+pub fn policy_name(policy: &str, lang: Lang) -> String {
+    match policy {
+        "once-per-day" => lang.t("console-check-ins-in-force-once-per-day"),
+        "off" => lang.t("console-check-ins-in-force-off"),
+        other => other.to_string(),
+    }
+}
+
+/// A check-in's state as a badge: its class and its words.
+pub fn badge(state: StaffCheckInState, lang: Lang) -> (&'static str, String) {
+    match state {
+        StaffCheckInState::Pending => ("state-pending", lang.t("console-check-ins-state-pending")),
+        StaffCheckInState::CheckedIn => ("state-checked-in", lang.t("console-check-ins-state-checked-in")),
+        StaffCheckInState::Refused => ("state-refused", lang.t("console-check-ins-state-refused")),
+        StaffCheckInState::Missed => ("state-missed", lang.t("console-check-ins-state-missed")),
+    }
+}
+
+/// What the Why column says: the hub's words (Cobot's, for a refusal) as they came, or for a
+/// check-in Cobot has, since when.
+pub fn why(row: &StaffCheckIn, lang: Lang) -> String {
     match (&row.why, &row.since) {
         (Some(why), _) => why.clone(),
-        (None, Some(since)) => format!("Since {}", when(since)),
+        (None, Some(since)) => lang.t_args("console-check-ins-since", &[("time", (&when(since)).into())]),
         (None, None) => String::new(),
     }
 }
@@ -58,14 +73,27 @@ struct PolicyArgs {
     day: Option<String>,
 }
 
-/// What the door does for a member Cobot will not check in, with its words.
-pub const NO_PASS: &[(&str, &str)] = &[
-    (
-        "open-anyway",
-        "Open anyway and show Cobot's refusal (as Cobot's own door integrations do)",
-    ),
-    ("refuse", "Keep the door shut with Cobot's words"),
-];
+/// What the door does for a member Cobot will not check in, as the hub names it.
+pub const NO_PASS: &[&str] = &["open-anyway", "refuse"];
+
+/// A choice of [`NO_PASS`] as the select offers it; one the window does not know is shown as the
+/// hub named it.
+pub fn no_pass_words(no_pass: &str, lang: Lang) -> String {
+    match no_pass {
+        "open-anyway" => lang.t("console-check-ins-no-pass-open-anyway"),
+        "refuse" => lang.t("console-check-ins-no-pass-refuse"),
+        other => other.to_string(),
+    }
+}
+
+/// A choice of [`NO_PASS`] in a word or two, for the line saying what is in force.
+pub fn no_pass_name(no_pass: &str, lang: Lang) -> String {
+    match no_pass {
+        "open-anyway" => lang.t("console-check-ins-in-force-open-anyway"),
+        "refuse" => lang.t("console-check-ins-in-force-refuse"),
+        other => other.to_string(),
+    }
+}
 
 /// What the tab holds between answers.
 #[derive(Clone, PartialEq, Default)]
@@ -101,6 +129,7 @@ fn act<A: Serialize + 'static>(state: &UseStateHandle<State>, cmd: &'static str,
 
 #[function_component(CheckInsTab)]
 pub fn check_ins_tab() -> Html {
+    let lang = use_lang();
     let state = use_state(State::default);
     let policy = use_state(String::new);
     let no_pass = use_state(String::new);
@@ -161,7 +190,7 @@ pub fn check_ins_tab() -> Html {
                 if let Some(e) = error {
                     { error_banner("check-ins-error", e) }
                 } else {
-                    <p class="muted">{"Loading check-ins…"}</p>
+                    <p class="muted">{ lang.t("console-check-ins-loading") }</p>
                 }
             </div>
         };
@@ -175,44 +204,44 @@ pub fn check_ins_tab() -> Html {
             }
             <div class="card">
                 <form class="inline" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
-                    <label>{"Day (the space's time zone)"}
+                    <label>{ lang.t("console-check-ins-day") }
                         <input id="check-ins-day" type="date" value={view.day.clone()} max={view.today.clone()} onchange={on_day} />
                     </label>
-                    <button id="check-ins-today" type="button" onclick={today} disabled={view.day == view.today}>{"Today"}</button>
+                    <button id="check-ins-today" type="button" onclick={today} disabled={view.day == view.today}>{ lang.t("console-check-ins-today") }</button>
                 </form>
                 { field_words(error, "day") }
                 <table id="check-ins-table" class="table" data-day={view.day.clone()}>
                     <thead><tr>
-                        <th>{"Member"}</th><th>{"State"}</th><th>{"Why"}</th><th>{"Attempts"}</th><th>{"Next attempt"}</th><th></th>
+                        <th>{ lang.t("console-check-ins-member") }</th><th>{ lang.t("console-check-ins-state") }</th><th>{ lang.t("console-check-ins-why") }</th><th>{ lang.t("console-check-ins-attempts") }</th><th>{ lang.t("console-check-ins-next-attempt") }</th><th></th>
                     </tr></thead>
                     <tbody>
                         { for view.rows.iter().map(|r| html! { <Row row={r.clone()} state={state.clone()} /> }) }
                     </tbody>
                 </table>
                 if view.rows.is_empty() {
-                    <p class="muted" id="check-ins-empty">{ format!("Nobody was checked in through Frontdoor on {}.", view.day) }</p>
+                    <p class="muted" id="check-ins-empty">{ lang.t_args("console-check-ins-empty", &[("day", (&view.day).into())]) }</p>
                 }
             </div>
             <form id="check-in-policy-form" class="card" onsubmit={save_policy}>
-                <h3>{"Check-in policy"}</h3>
-                <label>{"When Frontdoor checks members in with Cobot"}
+                <h3>{ lang.t("console-check-ins-policy-title") }</h3>
+                <label>{ lang.t("console-check-ins-policy-label") }
                     <select id="check-in-policy" onchange={on_policy}>
-                        { for POLICIES.iter().map(|(value, words)| html! {
-                            <option value={*value} selected={*policy == *value}>{ *words }</option>
+                        { for POLICIES.iter().map(|value| html! {
+                            <option value={*value} selected={*policy == *value}>{ policy_words(value, lang) }</option>
                         }) }
                     </select>
                 </label>
                 { field_words(error, "policy") }
-                <label>{"A member Cobot will not check in (no time pass left)"}
+                <label>{ lang.t("console-check-ins-no-pass-label") }
                     <select id="check-in-no-pass" onchange={on_no_pass}>
-                        { for NO_PASS.iter().map(|(value, words)| html! {
-                            <option value={*value} selected={*no_pass == *value}>{ *words }</option>
+                        { for NO_PASS.iter().map(|value| html! {
+                            <option value={*value} selected={*no_pass == *value}>{ no_pass_words(value, lang) }</option>
                         }) }
                     </select>
                 </label>
                 { field_words(error, "no_pass") }
-                <p class="muted" id="check-in-policy-now">{ format!("In force: {}, {}", view.policy, view.no_pass) }</p>
-                <button id="save-check-in-policy" type="submit" disabled={(*policy == view.policy && *no_pass == view.no_pass) || state.busy}>{"Save policy"}</button>
+                <p class="muted" id="check-in-policy-now">{ lang.t_args("console-check-ins-in-force", &[("policy", (&policy_name(&view.policy, lang)).into()), ("no_pass", (&no_pass_name(&view.no_pass, lang)).into())]) }</p>
+                <button id="save-check-in-policy" type="submit" disabled={(*policy == view.policy && *no_pass == view.no_pass) || state.busy}>{ lang.t("console-check-ins-save-policy") }</button>
             </form>
         </div>
     }
@@ -227,8 +256,9 @@ struct RowProps {
 /// One check-in, with Retry when the hub can still make it.
 #[function_component(Row)]
 fn row(props: &RowProps) -> Html {
+    let lang = use_lang();
     let r = &props.row;
-    let (class, words) = badge(r.state);
+    let (class, words) = badge(r.state, lang);
     let retry = {
         let (state, membership_id, day) = (props.state.clone(), r.membership_id.clone(), r.day.clone());
         Callback::from(move |_| {
@@ -246,12 +276,12 @@ fn row(props: &RowProps) -> Html {
         <tr data-membership={r.membership_id.clone()} data-state={r.state.as_str()}>
             <td class="member">{ r.name.clone().unwrap_or_else(|| r.membership_id.clone()) }</td>
             <td><span class={classes!("badge", class)}>{ words }</span></td>
-            <td class="why">{ why(r) }</td>
+            <td class="why">{ why(r, lang) }</td>
             <td class="attempts">{ r.attempts }</td>
             <td class="next-attempt">{ r.next_attempt_at.as_deref().map(when).unwrap_or_default() }</td>
             <td class="actions">
                 if r.retryable {
-                    <button class="retry-check-in" onclick={retry} disabled={props.state.busy}>{"Retry"}</button>
+                    <button class="retry-check-in" onclick={retry} disabled={props.state.busy}>{ lang.t("console-check-ins-retry") }</button>
                 }
             </td>
         </tr>
@@ -271,7 +301,7 @@ mod tests {
             (StaffCheckInState::Missed, "state-missed", "Missed"),
         ];
         for (state, class, words) in table {
-            assert_eq!(badge(state), (class, words), "{state:?}");
+            assert_eq!(badge(state, Lang::En), (class, words.to_string()), "{state:?}");
         }
     }
 
@@ -288,9 +318,14 @@ mod tests {
             since: None,
             retryable: true,
         };
-        assert_eq!(why(&row), "No time passes left.");
+        assert_eq!(
+            why(&row, Lang::De),
+            "No time passes left.",
+            "Cobot's words, as Cobot said them"
+        );
         row.why = None;
         row.since = Some("2026-11-23T09:00:00Z".into());
-        assert_eq!(why(&row), "Since 2026-11-23 09:00 UTC");
+        assert_eq!(why(&row, Lang::En), "Since 2026-11-23 09:00 UTC");
+        assert_eq!(why(&row, Lang::De), "Seit 2026-11-23 09:00 UTC");
     }
 }

@@ -7,19 +7,28 @@ use yew::prelude::*;
 
 use super::{error_banner, when, NoArgs};
 use crate::tauri;
+use crate::words::{use_lang, Lang};
 
-/// A verdict as a badge: its class and its word.
-pub fn verdict_badge(verdict: Verdict) -> (&'static str, &'static str) {
-    match verdict {
-        Verdict::Ok => ("state-online", "OK"),
-        Verdict::Warn => ("state-pending", "Look"),
-        Verdict::Fail => ("state-offline", "Fails"),
-        Verdict::Unknown => ("state-unknown", "Not known yet"),
-    }
+/// A verdict as a badge: its class and its word in `lang`.
+pub fn verdict_badge(verdict: Verdict, lang: Lang) -> (&'static str, String) {
+    let class = match verdict {
+        Verdict::Ok => "state-online",
+        Verdict::Warn => "state-pending",
+        Verdict::Fail => "state-offline",
+        Verdict::Unknown => "state-unknown",
+    };
+    let word = lang.t(match verdict {
+        Verdict::Ok => "console-doctor-verdict-ok",
+        Verdict::Warn => "console-doctor-verdict-warn",
+        Verdict::Fail => "console-doctor-verdict-fail",
+        Verdict::Unknown => "console-doctor-verdict-unknown",
+    });
+    (class, word)
 }
 
 #[function_component(CheckCobot)]
 pub fn check_cobot() -> Html {
+    let lang = use_lang();
     let report = use_state(|| None::<Result<DoctorReport, ErrorDto>>);
     let busy = use_state(|| false);
     let run = {
@@ -37,18 +46,18 @@ pub fn check_cobot() -> Html {
     };
     html! {
         <div class="card" id="check-cobot">
-            <h3>{"Check Cobot"}</h3>
-            <p class="muted">{"The hub checks, against your space's Cobot, everything Frontdoor relies on: sign-in, the ID token, the token's scopes, the time zone, webhooks, and which check-ins it can see."}</p>
-            <button id="check-cobot-run" onclick={run} disabled={*busy}>{ if *busy { "Checking…" } else { "Check now" } }</button>
+            <h3>{ lang.t("console-doctor-title") }</h3>
+            <p class="muted">{ lang.t("console-doctor-help") }</p>
+            <button id="check-cobot-run" onclick={run} disabled={*busy}>{ if *busy { lang.t("console-doctor-checking") } else { lang.t("console-doctor-run") } }</button>
             { match &*report {
                 None => html! {},
                 Some(Err(e)) => error_banner("check-cobot-error", e),
                 Some(Ok(r)) => html! {
                     <table id="check-cobot-results" class="table">
-                        <caption class="muted">{ format!("Checked {}", when(&r.at)) }</caption>
+                        <caption class="muted">{ lang.t_args("console-doctor-checked", &[("time", (&when(&r.at)).into())]) }</caption>
                         <tbody>
                             { for r.checks.iter().map(|c| {
-                                let (class, word) = verdict_badge(c.verdict);
+                                let (class, word) = verdict_badge(c.verdict, lang);
                                 html! {
                                     <tr data-check={c.id.clone()} data-verdict={c.verdict.as_str()}>
                                         <td>{ &c.title }</td>

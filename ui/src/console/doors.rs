@@ -15,55 +15,144 @@ use super::sort_header::sort_header;
 use super::activity::{moment, ms};
 use super::{error_banner, field_words, NoArgs};
 use crate::tauri;
+use crate::words::{use_lang, Lang};
 
 /// How often the tab looks at the doors' state while it is shown.
 const POLL_MS: i32 = 10_000;
 
-/// The driver kinds, as the hub names them, with their words.
-pub const KINDS: &[(&str, &str)] = &[
-    ("", "No driver yet"),
-    ("shelly-gen2", "Shelly Gen2+ / Gen3 (HTTP)"),
-    ("shelly-gen1", "Shelly Gen1 (HTTP)"),
-    ("home-assistant", "Home Assistant"),
-    ("mqtt", "MQTT relay (Tasmota, Zigbee2MQTT, Shelly)"),
-    ("webhook", "Signed webhook"),
-];
+/// The driver kinds, as the hub names them, in the form's order (`""`: none yet).
+pub const KINDS: &[&str] = &["", "shelly-gen2", "shelly-gen1", "home-assistant", "mqtt", "webhook"];
 
-/// A door's state as a badge: its class and its words.
-pub fn reach_badge(reach: &DoorReach) -> (&'static str, String) {
+/// A driver kind of [`KINDS`] in words; any other reads as no driver yet.
+pub fn kind_words(kind: &str, lang: Lang) -> String {
+    lang.t(match kind {
+        "shelly-gen2" => "console-doors-kind-shelly-gen2",
+        "shelly-gen1" => "console-doors-kind-shelly-gen1",
+        "home-assistant" => "console-doors-kind-home-assistant",
+        "mqtt" => "console-doors-kind-mqtt",
+        "webhook" => "console-doors-kind-webhook",
+        _ => "console-doors-kind-none",
+    })
+}
+
+/// A door's state as a badge: its class and its words (a broker's failure as the hub said it).
+pub fn reach_badge(reach: &DoorReach, lang: Lang) -> (&'static str, String) {
     match reach {
-        DoorReach::Online => ("state-online", "Online".into()),
-        DoorReach::Offline => ("state-offline", "Offline (its Last Will)".into()),
-        DoorReach::BrokerDown { why } => ("state-offline", format!("Broker down: {why}")),
-        DoorReach::Unknown => ("state-unknown", "Known when used".into()),
-        DoorReach::NoDriver => ("state-missed", "No driver".into()),
+        DoorReach::Online => ("state-online", lang.t("console-doors-reach-online")),
+        DoorReach::Offline => ("state-offline", lang.t("console-doors-reach-offline")),
+        DoorReach::BrokerDown { why } => (
+            "state-offline",
+            lang.t_args("console-doors-reach-broker-down", &[("why", why.into())]),
+        ),
+        DoorReach::Unknown => ("state-unknown", lang.t("console-doors-reach-unknown")),
+        DoorReach::NoDriver => ("state-missed", lang.t("console-doors-reach-no-driver")),
     }
 }
 
 /// The door's driver in a few words.
-pub fn driver_words(driver: &Option<DoorDriverSetup>) -> String {
+pub fn driver_words(driver: &Option<DoorDriverSetup>, lang: Lang) -> String {
     match driver {
         None => "—".into(),
-        Some(DoorDriverSetup::ShellyGen2 { url, channel }) => format!("Shelly Gen2 {url} switch {channel}"),
-        Some(DoorDriverSetup::ShellyGen1 { url, relay, .. }) => format!("Shelly Gen1 {url} relay {relay}"),
-        Some(DoorDriverSetup::HomeAssistant { service, entity_id, .. }) => {
-            format!("Home Assistant {service} {entity_id}")
-        }
+        Some(DoorDriverSetup::ShellyGen2 { url, channel }) => lang.t_args(
+            "console-doors-driver-shelly-gen2",
+            &[("url", url.into()), ("channel", (*channel).into())],
+        ),
+        Some(DoorDriverSetup::ShellyGen1 { url, relay, .. }) => lang.t_args(
+            "console-doors-driver-shelly-gen1",
+            &[("url", url.into()), ("relay", (*relay).into())],
+        ),
+        Some(DoorDriverSetup::HomeAssistant { service, entity_id, .. }) => lang.t_args(
+            "console-doors-driver-home-assistant",
+            &[("service", service.into()), ("entity", entity_id.into())],
+        ),
         Some(DoorDriverSetup::Mqtt {
             profile,
             topic,
             device,
             prefix,
             ..
-        }) => format!(
-            "MQTT {profile} {}",
-            topic
+        }) => {
+            let topic = topic
                 .as_deref()
                 .or(device.as_deref())
                 .or(prefix.as_deref())
-                .unwrap_or("")
-        ),
-        Some(DoorDriverSetup::Webhook { url }) => format!("Webhook {url}"),
+                .unwrap_or("");
+            lang.t_args(
+                "console-doors-driver-mqtt",
+                &[("profile", profile.into()), ("topic", topic.into())],
+            )
+        }
+        Some(DoorDriverSetup::Webhook { url }) => lang.t_args("console-doors-driver-webhook", &[("url", url.into())]),
+    }
+}
+
+/// Where a door's secret comes from, in words (never the secret).
+pub fn secret_words(secret: &DoorSecretState, lang: Lang) -> String {
+    match secret {
+        DoorSecretState::None => "—".into(),
+        DoorSecretState::Stored => lang.t("console-doors-secret-stored"),
+        DoorSecretState::Credential { name } => {
+            lang.t_args("console-doors-secret-credential", &[("name", name.into())])
+        }
+    }
+}
+
+/// What is wrong with a field of the form, as the form's own checks find it; put in words for
+/// the person reading by [`Wrong::words`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wrong {
+    /// The id is empty, too long or has other characters.
+    Id,
+    /// The door has no name.
+    Name,
+    /// The strike's release time is out of range.
+    Pulse,
+    /// The channel, relay or switch id is not a whole number.
+    Number,
+    /// The device's address is not an http(s) address.
+    Url,
+    /// `switch.turn_on` without the device turning itself off.
+    SelfOff,
+    /// Home Assistant's entity is missing.
+    Entity,
+    /// Home Assistant's token is missing.
+    HomeAssistantToken,
+    /// Zigbee2MQTT's friendly name is missing.
+    Zigbee2mqttName,
+    /// The Shelly's MQTT topic prefix is missing.
+    ShellyPrefix,
+    /// Tasmota's topic is missing.
+    TasmotaTopic,
+    /// The webhook's signing secret is missing.
+    WebhookSecret,
+    /// The webhook's signing secret does not start with `whsec_`.
+    WebhookSecretPrefix,
+    /// No way of opening the door is picked.
+    Kind,
+    /// The stored secret would go to another device: it must be typed again (or removed).
+    SecretAgain,
+}
+
+impl Wrong {
+    /// The words beside the field.
+    pub fn words(self, lang: Lang) -> String {
+        lang.t(match self {
+            Wrong::Id => "console-doors-wrong-id",
+            Wrong::Name => "console-doors-wrong-name",
+            Wrong::Pulse => "console-doors-wrong-pulse",
+            Wrong::Number => "console-doors-wrong-number",
+            Wrong::Url => "console-doors-wrong-url",
+            Wrong::SelfOff => "console-doors-wrong-self-off",
+            Wrong::Entity => "console-doors-wrong-entity",
+            Wrong::HomeAssistantToken => "console-doors-wrong-ha-token",
+            Wrong::Zigbee2mqttName => "console-doors-wrong-zigbee2mqtt-name",
+            Wrong::ShellyPrefix => "console-doors-wrong-shelly-prefix",
+            Wrong::TasmotaTopic => "console-doors-wrong-tasmota-topic",
+            Wrong::WebhookSecret => "console-doors-wrong-webhook-secret",
+            Wrong::WebhookSecretPrefix => "console-doors-wrong-webhook-prefix",
+            Wrong::Kind => "console-doors-wrong-kind",
+            Wrong::SecretAgain => "console-doors-wrong-secret-again",
+        })
     }
 }
 
@@ -208,40 +297,34 @@ impl Draft {
     }
 
     /// Whether the kind takes a secret, and what it is called.
-    pub fn secret_label(&self) -> Option<&'static str> {
+    pub fn secret_label(&self, lang: Lang) -> Option<String> {
         match self.kind.as_str() {
-            "shelly-gen2" | "shelly-gen1" => Some("Device password (if it has one)"),
-            "home-assistant" => Some("Long-lived access token"),
-            "webhook" => Some("Signing secret (whsec_…)"),
+            "shelly-gen2" | "shelly-gen1" => Some(lang.t("console-doors-secret-device-password")),
+            "home-assistant" => Some(lang.t("console-doors-secret-ha-token")),
+            "webhook" => Some(lang.t("console-doors-secret-webhook")),
             _ => None,
         }
     }
 
-    /// The door this form describes, or the words for every field that is wrong (named as the hub
+    /// The door this form describes, or what is wrong with every field that is (named as the hub
     /// names them).
-    pub fn setup(&self) -> Result<DoorSetup, BTreeMap<String, String>> {
+    pub fn check(&self) -> Result<DoorSetup, BTreeMap<String, Wrong>> {
         let mut fields = BTreeMap::new();
         let id = self.id.trim();
         if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-            fields.insert(
-                "id".into(),
-                "Use 1 to 64 letters, digits, '_' or '-'; the id is part of the door's QR link.".into(),
-            );
+            fields.insert("id".into(), Wrong::Id);
         }
         if self.name.trim().is_empty() {
-            fields.insert("name".into(), "Give the door a name people know it by.".into());
+            fields.insert("name".into(), Wrong::Name);
         }
         let pulse_ms = match self.pulse_ms.trim().parse::<u32>() {
             Ok(ms) if (500..=30_000).contains(&ms) => ms,
             _ => {
-                fields.insert(
-                    "pulse_ms".into(),
-                    "Release the strike for 500 to 30,000 milliseconds (3,000 is usual).".into(),
-                );
+                fields.insert("pulse_ms".into(), Wrong::Pulse);
                 0
             }
         };
-        let number = |fields: &mut BTreeMap<String, String>| -> Option<u32> {
+        let number = |fields: &mut BTreeMap<String, Wrong>| -> Option<u32> {
             let text = self.number.trim();
             if text.is_empty() {
                 return None;
@@ -249,19 +332,16 @@ impl Draft {
             match text.parse() {
                 Ok(n) => Some(n),
                 Err(_) => {
-                    fields.insert("driver.number".into(), "Use a whole number.".into());
+                    fields.insert("driver.number".into(), Wrong::Number);
                     None
                 }
             }
         };
-        let url = |fields: &mut BTreeMap<String, String>| {
+        let url = |fields: &mut BTreeMap<String, Wrong>| {
             let url = self.url.trim().to_string();
             let fits = (url.starts_with("http://") || url.starts_with("https://")) && url.len() > "https://".len();
             if !fits {
-                fields.insert(
-                    "driver.url".into(),
-                    "Enter the device's address as http://… or https://…, e.g. http://192.168.1.20/".into(),
-                );
+                fields.insert("driver.url".into(), Wrong::Url);
             }
             url
         };
@@ -280,23 +360,13 @@ impl Draft {
             "home-assistant" => {
                 let url = url(&mut fields);
                 if self.service == "switch.turn_on" && !self.self_off {
-                    fields.insert(
-                        "driver.switch_turns_itself_off".into(),
-                        "switch.turn_on leaves the door open unless the device turns itself off; set that up, then tick this."
-                            .into(),
-                    );
+                    fields.insert("driver.switch_turns_itself_off".into(), Wrong::SelfOff);
                 }
                 if self.entity_id.trim().is_empty() {
-                    fields.insert(
-                        "driver.entity_id".into(),
-                        "Enter the entity, e.g. lock.front_door.".into(),
-                    );
+                    fields.insert("driver.entity_id".into(), Wrong::Entity);
                 }
                 if !self.has_secret && self.secret.is_empty() {
-                    fields.insert(
-                        "secret".into(),
-                        "Enter the Home Assistant long-lived access token.".into(),
-                    );
+                    fields.insert("secret".into(), Wrong::HomeAssistantToken);
                 }
                 Some(DoorDriverSetup::HomeAssistant {
                     url,
@@ -311,11 +381,10 @@ impl Draft {
                     fields.insert(
                         "driver.topic".into(),
                         match self.profile.as_str() {
-                            "zigbee2mqtt" => "Enter the device's Zigbee2MQTT friendly name.",
-                            "shelly" => "Enter the Shelly's MQTT topic prefix.",
-                            _ => "Enter the device's Tasmota topic.",
-                        }
-                        .into(),
+                            "zigbee2mqtt" => Wrong::Zigbee2mqttName,
+                            "shelly" => Wrong::ShellyPrefix,
+                            _ => Wrong::TasmotaTopic,
+                        },
                     );
                 }
                 let n = number(&mut fields);
@@ -334,24 +403,19 @@ impl Draft {
                 let url = url(&mut fields);
                 let secret = self.secret.trim();
                 if secret.is_empty() && !self.has_secret {
-                    fields.insert("secret".into(), "Enter the webhook's signing secret (whsec_…).".into());
+                    fields.insert("secret".into(), Wrong::WebhookSecret);
                 } else if !secret.is_empty() && !secret.starts_with("whsec_") {
-                    fields.insert("secret".into(), "A signing secret starts with whsec_.".into());
+                    fields.insert("secret".into(), Wrong::WebhookSecretPrefix);
                 }
                 Some(DoorDriverSetup::Webhook { url })
             }
             _ => {
-                fields.insert("driver.kind".into(), "Pick how the hub opens this door.".into());
+                fields.insert("driver.kind".into(), Wrong::Kind);
                 None
             }
         };
         if self.secret_must_be_entered_again() {
-            fields.entry("secret".into()).or_insert_with(|| {
-                "This door now points at another device (its driver or address changed). Enter its password or \
-                 token again: the stored one is only sent to the device it was entered for. Or tick “Remove the \
-                 stored secret”."
-                    .into()
-            });
+            fields.entry("secret".into()).or_insert(Wrong::SecretAgain);
         }
         if !fields.is_empty() {
             return Err(fields);
@@ -374,6 +438,17 @@ impl Draft {
         } else {
             Some(self.secret.clone())
         }
+    }
+
+    /// [`Draft::check`] with its words in English, as the module's tests read them.
+    #[cfg(test)]
+    pub fn setup(&self) -> Result<DoorSetup, BTreeMap<String, String>> {
+        self.check().map_err(|fields| {
+            fields
+                .into_iter()
+                .map(|(field, wrong)| (field, wrong.words(Lang::En)))
+                .collect()
+        })
     }
 }
 
@@ -423,6 +498,7 @@ enum Sort {
 
 #[function_component(DoorsTab)]
 pub fn doors_tab() -> Html {
+    let lang = use_lang();
     let state = use_state(State::default);
     let draft = use_state(|| None::<Draft>);
     let form_error = use_state(|| None::<ErrorDto>);
@@ -441,7 +517,7 @@ pub fn doors_tab() -> Html {
         return html! {
             <div id="doors-tab">
                 if let Some(error) = &state.error { { error_banner("doors-error", error) } }
-                else { <p class="muted">{"Loading the doors…"}</p> }
+                else { <p class="muted">{ lang.t("console-doors-loading") }</p> }
             </div>
         };
     };
@@ -466,20 +542,20 @@ pub fn doors_tab() -> Html {
     let (by, descending) = *sort;
     rows.sort_by(|a, b| match by {
         Sort::Name => a.door.name.to_lowercase().cmp(&b.door.name.to_lowercase()),
-        Sort::State => reach_badge(&a.reach).1.cmp(&reach_badge(&b.reach).1),
+        Sort::State => reach_badge(&a.reach, lang).1.cmp(&reach_badge(&b.reach, lang).1),
         Sort::P50 => a.latency.p50_us.cmp(&b.latency.p50_us),
     });
     if descending {
         rows.reverse();
     }
-    let header = |label: &'static str, column: Sort, id: &'static str| sort_header(&sort, label, column, id);
+    let header = |label: String, column: Sort, id: &'static str| sort_header(&sort, label, column, id);
     let on_filter = {
         let filter = filter.clone();
         Callback::from(move |e: InputEvent| filter.set(e.target_unchecked_into::<HtmlInputElement>().value()))
     };
     let row = |r: &DoorRow| {
         let id = r.door.id.clone();
-        let (class, words) = reach_badge(&r.reach);
+        let (class, words) = reach_badge(&r.reach, lang);
         let test = {
             let (tested, state, id) = (tested.clone(), state.clone(), id.clone());
             Callback::from(move |_| {
@@ -518,15 +594,16 @@ pub fn doors_tab() -> Html {
                 });
             })
         };
-        let secret = match &r.secret {
-            DoorSecretState::None => "—".to_string(),
-            DoorSecretState::Stored => "Stored (sealed)".to_string(),
-            DoorSecretState::Credential { name } => format!("Credential {name}"),
+        let secret = secret_words(&r.secret, lang);
+        let entrance = if r.door.entrance {
+            format!(" · {}", lang.t("console-doors-entrance"))
+        } else {
+            String::new()
         };
         html! {
             <tr data-door={id.clone()}>
-                <td class="door-name">{ &r.door.name }<br/><span class="muted">{ &r.door.id }{ if r.door.entrance { " · entrance" } else { "" } }</span></td>
-                <td class="door-driver">{ driver_words(&r.door.driver) }<br/><span class="muted">{ secret }</span></td>
+                <td class="door-name">{ &r.door.name }<br/><span class="muted">{ &r.door.id }{ entrance }</span></td>
+                <td class="door-driver">{ driver_words(&r.door.driver, lang) }<br/><span class="muted">{ secret }</span></td>
                 <td><span class={classes!("badge", "door-state", class)}>{ words }</span></td>
                 <td class="door-last-error">{ r.last_error.as_ref().map(|e| format!("{} — {}", moment(&e.at), e.what)).unwrap_or_else(|| "—".into()) }</td>
                 <td class="door-last-opened">{ r.last_opened_at.as_deref().map(moment).unwrap_or_else(|| "—".into()) }</td>
@@ -535,9 +612,9 @@ pub fn doors_tab() -> Html {
                 <td class="door-count num">{ r.latency.count }</td>
                 <td>{ r.groups.join(", ") }</td>
                 <td class="actions">
-                    <button class="door-test" onclick={test} disabled={r.door.driver.is_none()}>{"Test"}</button>
-                    <button class="door-edit" onclick={edit}>{"Edit"}</button>
-                    <button class="door-remove danger" onclick={remove}>{"Remove"}</button>
+                    <button class="door-test" onclick={test} disabled={r.door.driver.is_none()}>{ lang.t("console-doors-test") }</button>
+                    <button class="door-edit" onclick={edit}>{ lang.t("console-doors-edit") }</button>
+                    <button class="door-remove danger" onclick={remove}>{ lang.t("console-doors-remove") }</button>
                 </td>
             </tr>
         }
@@ -558,8 +635,8 @@ pub fn doors_tab() -> Html {
         <div id="doors-tab">
             if let Some(error) = &state.error { { error_banner("doors-error", error) } }
             <div class="toolbar">
-                <input id="doors-filter" type="search" placeholder="Filter doors by name or id" value={(*filter).clone()} oninput={on_filter} />
-                <button id="door-add" onclick={add}>{"Add a door"}</button>
+                <input id="doors-filter" type="search" placeholder={lang.t("console-doors-filter")} value={(*filter).clone()} oninput={on_filter} />
+                <button id="door-add" onclick={add}>{ lang.t("console-doors-add") }</button>
             </div>
             if let Some(result) = &*tested {
                 { match result {
@@ -579,20 +656,20 @@ pub fn doors_tab() -> Html {
             }
             <table id="doors-table" class="table">
                 <thead><tr>
-                    { header("Door", Sort::Name, "doors-sort-name") }
-                    <th>{"Driver"}</th>
-                    { header("State", Sort::State, "doors-sort-state") }
-                    <th>{"Last error"}</th>
-                    <th>{"Last opened"}</th>
-                    { header("p50", Sort::P50, "doors-sort-p50") }
+                    { header(lang.t("console-doors-door"), Sort::Name, "doors-sort-name") }
+                    <th>{ lang.t("console-doors-driver") }</th>
+                    { header(lang.t("console-doors-state"), Sort::State, "doors-sort-state") }
+                    <th>{ lang.t("console-doors-last-error") }</th>
+                    <th>{ lang.t("console-doors-last-opened") }</th>
+                    { header("p50".to_string(), Sort::P50, "doors-sort-p50") }
                     <th>{"p95"}</th>
-                    <th>{"Openings"}</th>
-                    <th>{"Groups"}</th>
+                    <th>{ lang.t("console-doors-openings") }</th>
+                    <th>{ lang.t("console-doors-groups") }</th>
                     <th></th>
                 </tr></thead>
                 <tbody>{ for rows.iter().map(row) }</tbody>
             </table>
-            <p class="muted">{"p50 and p95: the hub's handling time of the door's latest openings (up to 200), relay round trip included, from the audit log."}</p>
+            <p class="muted">{ lang.t("console-doors-latency-help") }</p>
         </div>
     }
 }
@@ -610,14 +687,15 @@ struct FormProps {
 
 #[function_component(DoorForm)]
 fn door_form(props: &FormProps) -> Html {
+    let lang = use_lang();
     let d = props.draft.clone();
     // The words for each field: the form's own checks as staff type, else the hub's last refusal.
-    let local = d.setup().err().unwrap_or_default();
+    let local = d.check().err().unwrap_or_default();
     let touched = use_state(|| false);
     let words = |field: &str| -> Html {
         if *touched {
             if let Some(w) = local.get(field) {
-                return html! { <span class="field-error" data-field={field.to_string()}>{ w }</span> };
+                return html! { <span class="field-error" data-field={field.to_string()}>{ w.words(lang) }</span> };
             }
         }
         field_words(props.error.as_ref(), field)
@@ -653,7 +731,7 @@ fn door_form(props: &FormProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             touched.set(true);
-            let Ok(door) = d.setup() else {
+            let Ok(door) = d.check() else {
                 return;
             };
             let args = SaveArgs {
@@ -676,86 +754,86 @@ fn door_form(props: &FormProps) -> Html {
     let kind_fields = match d.kind.as_str() {
         "shelly-gen2" | "shelly-gen1" => html! {
             <>
-                <label>{"Device address"}<input id="door-url" value={d.url.clone()} placeholder="http://192.168.1.20/" oninput={text(|d, v| d.url = v)} />{ words("driver.url") }</label>
-                <label>{ if d.kind == "shelly-gen2" { "Switch id" } else { "Relay" } }<input id="door-number" value={d.number.clone()} oninput={text(|d, v| d.number = v)} />{ words("driver.number") }</label>
+                <label>{ lang.t("console-doors-device-address") }<input id="door-url" value={d.url.clone()} placeholder="http://192.168.1.20/" oninput={text(|d, v| d.url = v)} />{ words("driver.url") }</label>
+                <label>{ if d.kind == "shelly-gen2" { lang.t("console-doors-switch-id") } else { lang.t("console-doors-relay") } }<input id="door-number" value={d.number.clone()} oninput={text(|d, v| d.number = v)} />{ words("driver.number") }</label>
                 if d.kind == "shelly-gen1" {
-                    <label>{"Login (default admin)"}<input id="door-user" value={d.user.clone()} oninput={text(|d, v| d.user = v)} /></label>
+                    <label>{ lang.t("console-doors-login") }<input id="door-user" value={d.user.clone()} oninput={text(|d, v| d.user = v)} /></label>
                 }
             </>
         },
         "home-assistant" => html! {
             <>
-                <label>{"Home Assistant address"}<input id="door-url" value={d.url.clone()} placeholder="http://homeassistant.local:8123/" oninput={text(|d, v| d.url = v)} />{ words("driver.url") }</label>
-                <label>{"Service"}
+                <label>{ lang.t("console-doors-ha-address") }<input id="door-url" value={d.url.clone()} placeholder="http://homeassistant.local:8123/" oninput={text(|d, v| d.url = v)} />{ words("driver.url") }</label>
+                <label>{ lang.t("console-doors-service") }
                     <select id="door-service" onchange={pick(|d, v| d.service = v)}>
                         { for ["lock.unlock", "lock.open", "button.press", "switch.turn_on"].iter().map(|s| html! { <option value={*s} selected={d.service == *s}>{ *s }</option> }) }
                     </select>{ words("driver.service") }</label>
-                <label>{"Entity"}<input id="door-entity" value={d.entity_id.clone()} placeholder="lock.front_door" oninput={text(|d, v| d.entity_id = v)} />{ words("driver.entity_id") }</label>
+                <label>{ lang.t("console-doors-entity") }<input id="door-entity" value={d.entity_id.clone()} placeholder="lock.front_door" oninput={text(|d, v| d.entity_id = v)} />{ words("driver.entity_id") }</label>
                 if d.service == "switch.turn_on" {
-                    <label class="check"><input id="door-self-off" type="checkbox" checked={d.self_off} onchange={tick(|d, v| d.self_off = v)} />{"The switch's device turns itself off (Shelly auto-off, Tasmota PulseTime)"}{ words("driver.switch_turns_itself_off") }</label>
+                    <label class="check"><input id="door-self-off" type="checkbox" checked={d.self_off} onchange={tick(|d, v| d.self_off = v)} />{ lang.t("console-doors-self-off") }{ words("driver.switch_turns_itself_off") }</label>
                 }
             </>
         },
         "mqtt" => html! {
             <>
                 if let Some(broker) = &props.mqtt_broker {
-                    <p class="muted">{ format!("On the hub's broker {broker}.") }</p>
+                    <p class="muted">{ lang.t_args("console-doors-on-broker", &[("broker", broker.into())]) }</p>
                 } else {
-                    <p class="field-error">{"The hub has no MQTT broker: add an [mqtt] section to its configuration file first."}</p>
+                    <p class="field-error">{ lang.t("console-doors-no-broker") }</p>
                 }
-                <label>{"Profile"}
+                <label>{ lang.t("console-doors-profile") }
                     <select id="door-profile" onchange={pick(|d, v| d.profile = v)}>
                         { for ["tasmota", "zigbee2mqtt", "shelly"].iter().map(|s| html! { <option value={*s} selected={d.profile == *s}>{ *s }</option> }) }
                     </select>{ words("driver.profile") }</label>
-                <label>{ match d.profile.as_str() { "zigbee2mqtt" => "Friendly name", "shelly" => "Topic prefix", _ => "Topic" } }
+                <label>{ lang.t(match d.profile.as_str() { "zigbee2mqtt" => "console-doors-friendly-name", "shelly" => "console-doors-topic-prefix", _ => "console-doors-topic" }) }
                     <input id="door-topic" value={d.topic.clone()} oninput={text(|d, v| d.topic = v)} />{ words("driver.topic") }{ words("driver.device") }{ words("driver.prefix") }</label>
                 if d.profile != "zigbee2mqtt" {
-                    <label>{ if d.profile == "shelly" { "Switch id" } else { "Relay" } }<input id="door-number" value={d.number.clone()} oninput={text(|d, v| d.number = v)} />{ words("driver.number") }</label>
+                    <label>{ if d.profile == "shelly" { lang.t("console-doors-switch-id") } else { lang.t("console-doors-relay") } }<input id="door-number" value={d.number.clone()} oninput={text(|d, v| d.number = v)} />{ words("driver.number") }</label>
                 } else {
-                    <label>{"Base topic (default zigbee2mqtt)"}<input id="door-base-topic" value={d.base_topic.clone()} oninput={text(|d, v| d.base_topic = v)} /></label>
+                    <label>{ lang.t("console-doors-base-topic") }<input id="door-base-topic" value={d.base_topic.clone()} oninput={text(|d, v| d.base_topic = v)} /></label>
                 }
                 { words("driver.kind") }
             </>
         },
         "webhook" => html! {
-            <label>{"Receiver address"}<input id="door-url" value={d.url.clone()} placeholder="https://door.example/open" oninput={text(|d, v| d.url = v)} />{ words("driver.url") }</label>
+            <label>{ lang.t("console-doors-receiver-address") }<input id="door-url" value={d.url.clone()} placeholder="https://door.example/open" oninput={text(|d, v| d.url = v)} />{ words("driver.url") }</label>
         },
         _ => html! {},
     };
-    let secret = d.secret_label().map(|label| {
+    let secret = d.secret_label(lang).map(|label| {
         let placeholder = if d.has_secret {
-            "Stored — type a new one to replace it"
+            lang.t("console-doors-secret-stored-placeholder")
         } else {
-            "Typed once; never shown again"
+            lang.t("console-doors-secret-new-placeholder")
         };
         html! {
             <>
                 <label>{ label }<input id="door-secret" type="password" autocomplete="off" value={d.secret.clone()} placeholder={placeholder} oninput={text(|d, v| d.secret = v)} />{ words("secret") }</label>
                 if d.has_secret {
-                    <label class="check"><input id="door-clear-secret" type="checkbox" checked={d.clear_secret} onchange={tick(|d, v| d.clear_secret = v)} />{"Remove the stored secret"}</label>
+                    <label class="check"><input id="door-clear-secret" type="checkbox" checked={d.clear_secret} onchange={tick(|d, v| d.clear_secret = v)} />{ lang.t("console-doors-clear-secret") }</label>
                 }
             </>
         }
     });
     html! {
         <form id="door-form" class="card form" onsubmit={submit} novalidate=true>
-            <h3>{ if d.editing { format!("Edit {}", d.name) } else { "Add a door".to_string() } }</h3>
+            <h3>{ if d.editing { lang.t_args("console-doors-edit-title", &[("name", (&d.name).into())]) } else { lang.t("console-doors-add") } }</h3>
             if let Some(error) = &props.error {
                 <p id="door-form-error" class="field-error">{ &error.message }</p>
             }
-            <label>{"Id (in the door's QR link)"}<input id="door-id" value={d.id.clone()} disabled={d.editing} placeholder="side-door" oninput={text(|d, v| d.id = v)} />{ words("id") }</label>
-            <label>{"Name"}<input id="door-name" value={d.name.clone()} placeholder="Side door" oninput={text(|d, v| d.name = v)} />{ words("name") }</label>
-            <label class="check"><input id="door-entrance" type="checkbox" checked={d.entrance} onchange={tick(|d, v| d.entrance = v)} />{"Entering here checks members in"}</label>
-            <label>{"Release the strike for (ms)"}<input id="door-pulse" inputmode="numeric" value={d.pulse_ms.clone()} oninput={text(|d, v| d.pulse_ms = v)} />{ words("pulse_ms") }</label>
-            <label>{"How the hub opens it"}
+            <label>{ lang.t("console-doors-id-label") }<input id="door-id" value={d.id.clone()} disabled={d.editing} placeholder="side-door" oninput={text(|d, v| d.id = v)} />{ words("id") }</label>
+            <label>{ lang.t("console-doors-name-label") }<input id="door-name" value={d.name.clone()} placeholder={lang.t("console-doors-name-placeholder")} oninput={text(|d, v| d.name = v)} />{ words("name") }</label>
+            <label class="check"><input id="door-entrance" type="checkbox" checked={d.entrance} onchange={tick(|d, v| d.entrance = v)} />{ lang.t("console-doors-entrance-label") }</label>
+            <label>{ lang.t("console-doors-pulse-label") }<input id="door-pulse" inputmode="numeric" value={d.pulse_ms.clone()} oninput={text(|d, v| d.pulse_ms = v)} />{ words("pulse_ms") }</label>
+            <label>{ lang.t("console-doors-kind-label") }
                 <select id="door-kind" onchange={pick(|d, v| d.kind = v)}>
-                    { for KINDS.iter().map(|(k, w)| html! { <option value={*k} selected={d.kind == *k}>{ *w }</option> }) }
+                    { for KINDS.iter().map(|k| html! { <option value={*k} selected={d.kind == *k}>{ kind_words(k, lang) }</option> }) }
                 </select>{ words("driver.kind") }</label>
             { kind_fields }
             { secret.unwrap_or_default() }
             <div class="actions">
-                <button id="door-save" type="submit">{"Save door"}</button>
-                <button id="door-cancel" type="button" onclick={cancel}>{"Cancel"}</button>
+                <button id="door-save" type="submit">{ lang.t("console-doors-save") }</button>
+                <button id="door-cancel" type="button" onclick={cancel}>{ lang.t("cancel") }</button>
             </div>
         </form>
     }

@@ -10,6 +10,7 @@ use yew::prelude::*;
 
 use super::sort_header::sort_header;
 use super::{act, field_error, Handle, TabProps};
+use crate::words::use_lang;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum MemberSort {
@@ -20,6 +21,7 @@ enum MemberSort {
 
 #[function_component(Members)]
 pub(super) fn members(props: &TabProps) -> Html {
+    let lang = use_lang();
     let query = use_state(String::new);
     let sort = use_state(|| (MemberSort::Name, false));
     let picked = use_state(|| None::<String>);
@@ -54,22 +56,22 @@ pub(super) fn members(props: &TabProps) -> Html {
         let query = query.clone();
         Callback::from(move |e: InputEvent| query.set(e.target_unchecked_into::<HtmlInputElement>().value()))
     };
-    let header = |label: &'static str, column: MemberSort, id: &'static str| sort_header(&sort, label, column, id);
+    let header = |label: String, column: MemberSort, id: &'static str| sort_header(&sort, label, column, id);
     let chosen = picked
         .as_ref()
         .and_then(|id| props.view.members.iter().find(|m| &m.membership_id == id))
         .cloned();
     html! {
         <div id="members-tab">
-            <input id="member-search" type="search" placeholder="Search name, email, plan or group" value={(*query).clone()} oninput={on_search} />
-            <p class="muted" id="member-count">{ format!("{} of {} members", rows.len(), props.view.members.len()) }</p>
+            <input id="member-search" type="search" placeholder={lang.t("console-members-search")} value={(*query).clone()} oninput={on_search} />
+            <p class="muted" id="member-count">{ lang.t_args("console-members-count", &[("shown", rows.len().into()), ("total", props.view.members.len().into())]) }</p>
             <table id="members" class="table">
                 <thead><tr>
-                    { header("Name", MemberSort::Name, "sort-name") }
-                    { header("Plans", MemberSort::Plan, "sort-plan") }
-                    { header("Status", MemberSort::Status, "sort-status") }
-                    <th>{"Groups"}</th>
-                    <th>{"Doors now"}</th>
+                    { header(lang.t("console-members-name"), MemberSort::Name, "sort-name") }
+                    { header(lang.t("console-members-plans"), MemberSort::Plan, "sort-plan") }
+                    { header(lang.t("console-members-status"), MemberSort::Status, "sort-status") }
+                    <th>{ lang.t("console-members-groups") }</th>
+                    <th>{ lang.t("console-members-doors-now") }</th>
                 </tr></thead>
                 <tbody>
                     { for rows.iter().map(|m| {
@@ -86,10 +88,10 @@ pub(super) fn members(props: &TabProps) -> Html {
                                 <td>{ &m.status }</td>
                                 <td>{ m.groups.iter().map(|g| g.group.clone()).collect::<Vec<_>>().join(", ") }
                                     if !m.unknown_extra_groups.is_empty() {
-                                        <span class="warning unknown-groups">{ format!(" unknown: {}", m.unknown_extra_groups.join(", ")) }</span>
+                                        <span class="warning unknown-groups">{ format!(" {}", lang.t_args("console-members-unknown", &[("groups", (&m.unknown_extra_groups.join(", ")).into())])) }</span>
                                     }
                                 </td>
-                                <td class="doors-now">{ if open.is_empty() { "none".to_string() } else { open.join(", ") } }</td>
+                                <td class="doors-now">{ if open.is_empty() { lang.t("console-members-no-doors") } else { open.join(", ") } }</td>
                             </tr>
                         }
                     }) }
@@ -118,6 +120,7 @@ struct MemberExtraArgs {
 
 #[function_component(MemberDetail)]
 fn member_detail(props: &MemberDetailProps) -> Html {
+    let lang = use_lang();
     let m = &props.member;
     let from_field: BTreeSet<String> = m
         .extra_groups
@@ -151,26 +154,26 @@ fn member_detail(props: &MemberDetailProps) -> Html {
         <div id="member-detail" class="card" data-membership={m.membership_id.clone()}>
             <h3>{ &m.name }</h3>
             <p class="muted">{ format!("{} · {}", m.plans.join(", "), m.status) }</p>
-            <h4>{"Groups"}</h4>
+            <h4>{ lang.t("console-members-groups") }</h4>
             <ul class="grants">
                 { for m.groups.iter().map(|g| html! { <li><strong>{ &g.group }</strong>{ format!(" — {}", g.from) }</li> }) }
             </ul>
             if !m.unknown_extra_groups.is_empty() {
-                <p class="warning" id="member-unknown-groups">{ format!("The membership's field names groups the hub does not have: {}. They open nothing.", m.unknown_extra_groups.join(", ")) }</p>
+                <p class="warning" id="member-unknown-groups">{ lang.t_args("console-members-unknown-groups", &[("groups", (&m.unknown_extra_groups.join(", ")).into())]) }</p>
             }
-            <h4>{"Doors now"}</h4>
+            <h4>{ lang.t("console-members-doors-now") }</h4>
             <table class="table" id="member-doors">
                 <tbody>
                     { for m.doors.iter().map(|d| html! {
                         <tr data-door={d.door.clone()} class={if d.allowed { "open" } else { "closed" }}>
                             <td>{ &d.name }</td>
-                            <td class="verdict">{ if d.allowed { "opens" } else { "closed" } }</td>
+                            <td class="verdict">{ if d.allowed { lang.t("console-members-opens") } else { lang.t("console-members-closed") } }</td>
                             <td class="muted">{ d.reasons.join("; ") }</td>
                         </tr>
                     }) }
                 </tbody>
             </table>
-            <h4>{"Extra groups (written to Cobot's custom field)"}</h4>
+            <h4>{ lang.t("console-members-extra-title") }</h4>
             <div class="checks">
                 { for groups.iter().map(|g| {
                     let chosen = chosen.clone();
@@ -185,7 +188,7 @@ fn member_detail(props: &MemberDetailProps) -> Html {
                 }) }
             </div>
             { field_error(&props.state, "groups") }
-            <button id="save-member-extra" class="primary" onclick={save}>{"Save extra groups"}</button>
+            <button id="save-member-extra" class="primary" onclick={save}>{ lang.t("console-members-save-extra") }</button>
         </div>
     }
 }

@@ -11,6 +11,7 @@ use yew::prelude::*;
 
 use super::{error_banner, saved_note, NoArgs};
 use crate::tauri;
+use crate::words::{use_lang, Lang};
 
 /// The `<svg>…</svg>` element of an SVG document (without its XML declaration), or nothing when
 /// the text holds no SVG.
@@ -20,10 +21,10 @@ pub fn inline_svg(document: &str) -> Option<&str> {
     (start < end).then(|| &document[start..end])
 }
 
-fn code(svg: &str) -> Html {
+fn code(svg: &str, lang: Lang) -> Html {
     match inline_svg(svg) {
         Some(svg) => Html::from_html_unchecked(AttrValue::from(svg.to_string())),
-        None => html! { <p class="warning">{"The hub sent no code."}</p> },
+        None => html! { <p class="warning">{ lang.t("console-qr-no-code") }</p> },
     }
 }
 
@@ -62,6 +63,7 @@ fn save<A: Serialize + 'static>(
 
 #[function_component(QrTab)]
 pub fn qr_tab() -> Html {
+    let lang = use_lang();
     let codes = use_state(|| None::<QrCodesDto>);
     let error = use_state(|| None::<ErrorDto>);
     let saved = use_state(|| None::<SavedFileDto>);
@@ -101,15 +103,15 @@ pub fn qr_tab() -> Html {
     html! {
         <div id="qr-tab">
             <div class="card" id="qr-print">
-                <h3>{"Print the codes"}</h3>
-                <p class="muted">{"A sheet with every door's sticker and the join code, to print at 100% scale."}</p>
-                <button id="qr-stickers-a4" onclick={sheet("a4")}>{"Save sticker sheet (A4)"}</button>
+                <h3>{ lang.t("console-qr-print-title") }</h3>
+                <p class="muted">{ lang.t("console-qr-print-help") }</p>
+                <button id="qr-stickers-a4" onclick={sheet("a4")}>{ lang.t("console-qr-save-a4") }</button>
                 {" "}
-                <button id="qr-stickers-letter" onclick={sheet("letter")}>{"Save sticker sheet (Letter)"}</button>
+                <button id="qr-stickers-letter" onclick={sheet("letter")}>{ lang.t("console-qr-save-letter") }</button>
                 if let Some(file) = &*saved {
                     { saved_note("qr-saved", file) }
                     <button id="qr-open-saved" onclick={open}>
-                        { if file.name.ends_with(".html") { "Open to print" } else { "Open" } }
+                        { if file.name.ends_with(".html") { lang.t("console-qr-open-to-print") } else { lang.t("open") } }
                     </button>
                 }
                 if let Some(e) = &*error {
@@ -118,25 +120,25 @@ pub fn qr_tab() -> Html {
             </div>
             if let Some(c) = &*codes {
                 <div class="card qr-join" id="qr-join">
-                    <h3>{"Join the space"}</h3>
-                    <div class="qr-code">{ code(&c.join_svg) }</div>
+                    <h3>{ lang.t("console-qr-join-title") }</h3>
+                    <div class="qr-code">{ code(&c.join_svg, lang) }</div>
                     <code id="qr-join-link">{ &c.join_link }</code>
-                    <button id="qr-save-join" onclick={one(None)}>{"Save join code (SVG)"}</button>
+                    <button id="qr-save-join" onclick={one(None)}>{ lang.t("console-qr-save-join") }</button>
                 </div>
                 <div class="qr-doors">
                     { for c.doors.iter().map(|d| html! {
                         <div class="card qr-door" data-door={d.door.clone()}>
                             <h3 class="qr-door-name">{ &d.name }</h3>
-                            <div class="qr-code">{ code(&d.svg) }</div>
-                            <button class="qr-save-door" data-door={d.door.clone()} onclick={one(Some(d.door.clone()))}>{"Save code (SVG)"}</button>
+                            <div class="qr-code">{ code(&d.svg, lang) }</div>
+                            <button class="qr-save-door" data-door={d.door.clone()} onclick={one(Some(d.door.clone()))}>{ lang.t("console-qr-save-door") }</button>
                         </div>
                     }) }
                 </div>
                 if c.doors.is_empty() {
-                    <p class="muted" id="qr-no-doors">{"The hub has no doors yet."}</p>
+                    <p class="muted" id="qr-no-doors">{ lang.t("console-qr-no-doors") }</p>
                 }
             } else if error.is_none() {
-                <p class="muted">{"Loading the codes…"}</p>
+                <p class="muted">{ lang.t("console-qr-loading") }</p>
             }
         </div>
     }

@@ -4,13 +4,15 @@
 use yew::prelude::*;
 
 /// The header of `column`, sorting `sort` (the column and whether it runs downwards) when
-/// pressed: pressed again, the order turns round.
+/// pressed: pressed again, the order turns round. `label` is the column's name in the window's
+/// language; the order it tells screen readers (`aria-sort`) is ARIA's token, not a word.
 pub fn sort_header<C: Copy + PartialEq + 'static>(
     sort: &UseStateHandle<(C, bool)>,
-    label: &'static str,
+    label: impl Into<String>,
     column: C,
     id: &'static str,
 ) -> Html {
+    let label: String = label.into();
     let (arrow, order) = match **sort {
         (c, false) if c == column => (" ▲", "ascending"),
         (c, true) if c == column => (" ▼", "descending"),
