@@ -569,6 +569,17 @@ async fn wait_for_text(h: &Harness, css: &str, words: &str) {
     panic!("{css} never said {words:?}; it says {:?}", h.text(css).await);
 }
 
+/// Waits until `css` holds `words` among its text.
+async fn wait_for_words(h: &Harness, css: &str, words: &str) {
+    for _ in 0..200 {
+        if h.client.find(Locator::Css(css)).await.ok().is_some() && h.text(css).await.contains(words) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{css} never held {words:?}; it says {:?}", h.text(css).await);
+}
+
 #[tokio::test]
 #[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
 async fn a_member_who_reads_german_switches_the_window_to_german_and_the_choice_stays() {
@@ -605,6 +616,16 @@ async fn a_member_who_reads_german_switches_the_window_to_german_and_the_choice_
         h.text("#doors li[data-door=front] .verdict").await,
         "Du kannst sie jetzt öffnen"
     );
+    // The hub's facts in German: a plan's standing, why a door opens (the group and plan as
+    // staff named them).
+    wait_for_text(&h, "#plans li[data-plan='Fixed Desk'] .plan-status", "aktiv").await;
+    assert!(
+        h.text("#doors li[data-door=office] .reasons")
+            .await
+            .contains("zusätzliche Gruppe Staff aus deiner Mitgliedschaft"),
+        "{}",
+        h.text("#doors li[data-door=office] .reasons").await
+    );
     h.shot("access-de").await;
     h.find("button.unlock[data-door=front]").await.click().await.unwrap();
     let result = h.find(".door-result.opened[data-door=front] .result-message").await;
@@ -614,6 +635,25 @@ async fn a_member_who_reads_german_switches_the_window_to_german_and_the_choice_
         "the door keeps the name staff gave it; the sentence is German"
     );
     h.shot("unlocked-de").await;
+
+    // Sam is staff: every tab of the console speaks German too, photographed at both sizes,
+    // under a status strip that says the hub's facts in German.
+    h.find("#tab-members").await.click().await.unwrap();
+    wait_for_words(&h, "#status-strip", "Cobot verbunden").await;
+    wait_for_words(&h, "#status-strip", "Letzter Abgleich").await;
+    for (tab, part, words) in [
+        ("members", "#members-tab", "Zugangsgruppen"),
+        ("access", "#access-tab", "Zugangsgruppen"),
+        ("cobot", "#cobot-tab", "Verbindung zu Cobot"),
+        ("doors", "#doors-tab", "Tür"),
+        ("activity", "#activity-tab", "Ergebnis"),
+        ("check-ins", "#check-ins-tab", "Check-in-Regel"),
+        ("qr", "#qr-tab", "Space beitreten"),
+    ] {
+        h.find(&format!("#tab-{tab}")).await.click().await.unwrap();
+        wait_for_words(&h, part, words).await;
+        h.shot(&format!("console-{tab}-de")).await;
+    }
 
     // The choice outlives a restart; "as the system" brings English back.
     h.restart_app().await;

@@ -223,11 +223,7 @@ fn saved_note_line(props: &SavedNoteProps) -> Html {
     }
 }
 
-/// An RFC 3339 time as people read it: `2026-11-30 09:47 UTC`.
-fn when(rfc3339: &str) -> String {
-    match (rfc3339.get(..10), rfc3339.get(11..16)) {
-        (Some(day), Some(time)) if rfc3339.ends_with('Z') => format!("{day} {time} UTC"),
-        (Some(day), Some(time)) => format!("{day} {time}"),
-        _ => rfc3339.to_string(),
-    }
+/// An RFC 3339 time as people read it, to the minute, in `lang` and this device's zone.
+fn when(rfc3339: &str, lang: crate::words::Lang) -> String {
+    crate::moment::moment(rfc3339, lang, crate::moment::Precision::Minute)
 }

@@ -119,8 +119,8 @@ fn reason(r: &DoorReason, lang: Lang) -> String {
     }
 }
 
-/// How long ago, as the reasons say it ("3 h ago").
-fn age(seconds: i64, lang: Lang) -> String {
+/// How long ago, as the reasons and the status strip say it ("3 h ago").
+pub(crate) fn age(seconds: i64, lang: Lang) -> String {
     match seconds.max(0) {
         s if s < 60 => lang.t("age-just-now"),
         s if s < 3600 => lang.t_args("age-minutes", &[("n", Arg::Number(s / 60))]),

@@ -12,6 +12,9 @@ mod banner;
 mod console;
 mod facts;
 mod model;
+// Only the staff console shows the hub's moments.
+#[cfg_attr(not(feature = "console"), allow(dead_code))]
+mod moment;
 mod scan;
 mod screens;
 // Some bindings serve only the staff console.

@@ -124,7 +124,7 @@ pub struct DoorChange {
 
 // ---- Health at a glance: `GET /api/v1/admin/glance` ----
 
-pub use frontdoor_ipc::{Glance, Light};
+pub use frontdoor_ipc::{Glance, Light, LightFact};
 
 // ---- Doctor: `GET /api/v1/admin/doctor` ----
 

@@ -12,8 +12,76 @@ pub const GLANCE_EVENT: &str = "frontdoor://glance";
 pub struct Light {
     /// All well.
     pub ok: bool,
-    /// In words.
+    /// In words (the hub's English).
     pub words: String,
+    /// The same as facts the app puts in the person's language; `None` from a hub before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fact: Option<LightFact>,
+}
+
+/// What a light of the status strip says, as facts. Reasons (`why`) are the hub's or Cobot's
+/// words, shown as they came; ages are seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum LightFact {
+    /// Cobot refused the hub's connection.
+    CobotRefused,
+    /// Cobot is not connected; `why` the last attempt failed, if one did lately.
+    CobotNotConnected {
+        /// Why the last attempt failed.
+        why: Option<String>,
+    },
+    /// Connected, but the last member sign-in failed.
+    SignInFailed {
+        /// Why.
+        why: String,
+    },
+    /// Connected, but the last attempt to reconnect failed.
+    ReconnectFailed {
+        /// Why.
+        why: String,
+    },
+    /// All well with Cobot.
+    CobotConnected,
+    /// No full sync ever finished.
+    NeverSynced,
+    /// The copy is too old to let members in.
+    CopyTooOld {
+        /// Since Cobot was last reached.
+        age_seconds: i64,
+    },
+    /// The last full sync failed.
+    SyncFailed {
+        /// Since it ended.
+        age_seconds: i64,
+    },
+    /// The last full sync is late.
+    SyncLate {
+        /// Since it ended.
+        age_seconds: i64,
+    },
+    /// The last full sync is recent.
+    Synced {
+        /// Since it ended.
+        age_seconds: i64,
+    },
+    /// Every door is ready.
+    DoorsReady {
+        /// How many.
+        doors: usize,
+    },
+    /// Some doors are offline.
+    DoorsOffline {
+        /// Their names.
+        names: Vec<String>,
+    },
+    /// No check-in is failing today.
+    CheckInsFine,
+    /// Some check-ins are failing today.
+    CheckInsFailing {
+        /// How many.
+        failing: usize,
+    },
 }
 
 /// The status strip.
@@ -63,6 +131,7 @@ mod tests {
         let light = |ok: bool, words: &str| Light {
             ok,
             words: words.into(),
+            fact: None,
         };
         Glance {
             cobot: light(cobot, if cobot { "Cobot connected" } else { "Cobot refused" }),

@@ -137,7 +137,7 @@ pub(super) fn access_tab(props: &TabProps) -> Html {
                 <h3>{ lang.t("console-access-changes-title") }</h3>
                 <ul id="changes" class="changes">
                     { for props.view.changes.iter().take(10).map(|c| html! {
-                        <li><span class="muted">{ when(&c.at) }</span>{ format!(" {}", lang.t_args("console-access-changed", &[("by", (&c.by_name).into()), ("what", (&c.what).into())])) }</li>
+                        <li><span class="muted">{ when(&c.at, lang) }</span>{ format!(" {}", lang.t_args("console-access-changed", &[("by", (&c.by_name).into()), ("what", (&c.what).into())])) }</li>
                     }) }
                 </ul>
             </div>

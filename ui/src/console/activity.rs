@@ -219,13 +219,9 @@ pub fn outcome_words(outcome: &str, lang: Lang) -> String {
     }
 }
 
-/// An RFC 3339 time to the second, as people read it: `2026-11-23 09:00:05 UTC`.
-pub fn moment(rfc3339: &str) -> String {
-    match (rfc3339.get(..10), rfc3339.get(11..19)) {
-        (Some(day), Some(time)) if rfc3339.ends_with('Z') => format!("{day} {time} UTC"),
-        (Some(day), Some(time)) => format!("{day} {time}"),
-        _ => rfc3339.to_string(),
-    }
+/// An RFC 3339 time to the second, as people read it, in `lang` and this device's zone.
+pub fn moment(rfc3339: &str, lang: Lang) -> String {
+    crate::moment::moment(rfc3339, lang, crate::moment::Precision::Second)
 }
 
 /// Microseconds as milliseconds for people: `12.3 ms`, or `—` without openings.
@@ -548,7 +544,7 @@ fn row(r: &ActivityRow, lang: Lang) -> Html {
     let count = (r.count > 1).then(|| format!(" ×{}", r.count));
     html! {
         <tr data-id={r.id.to_string()} data-outcome={r.outcome.clone()} class={classes!("activity-row", format!("outcome-{}", r.outcome))}>
-            <td class="when">{ moment(&r.at) }{ count.unwrap_or_default() }</td>
+            <td class="when">{ moment(&r.at, lang) }{ count.unwrap_or_default() }</td>
             <td class="who">{ who_in(r, lang) }
                 if r.staff { <span class="badge staff">{ lang.t("console-activity-staff") }</span> }
             </td>
@@ -669,24 +665,6 @@ fn remote_open(props: &RemoteOpenProps) -> Html {
             } }
         </form>
     }
-}
-
-/// [`who_in`] in English, as the module's tests read it.
-#[cfg(test)]
-fn who(row: &ActivityRow) -> String {
-    who_in(row, Lang::En)
-}
-
-/// [`reasons_in`] in English, as the module's tests read it.
-#[cfg(test)]
-fn reasons(row: &ActivityRow) -> String {
-    reasons_in(row, Lang::En)
-}
-
-/// [`sorted_in`] in English, as the module's tests read it.
-#[cfg(test)]
-fn sorted(rows: &[ActivityRow], column: Column, descending: bool) -> Vec<ActivityRow> {
-    sorted_in(rows, column, descending, Lang::En)
 }
 
 #[cfg(test)]

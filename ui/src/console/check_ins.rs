@@ -48,7 +48,7 @@ pub fn badge(state: StaffCheckInState, lang: Lang) -> (&'static str, String) {
 pub fn why(row: &StaffCheckIn, lang: Lang) -> String {
     match (&row.why, &row.since) {
         (Some(why), _) => why.clone(),
-        (None, Some(since)) => lang.t_args("console-check-ins-since", &[("time", (&when(since)).into())]),
+        (None, Some(since)) => lang.t_args("console-check-ins-since", &[("time", (&when(since, lang)).into())]),
         (None, None) => String::new(),
     }
 }
@@ -278,7 +278,7 @@ fn row(props: &RowProps) -> Html {
             <td><span class={classes!("badge", class)}>{ words }</span></td>
             <td class="why">{ why(r, lang) }</td>
             <td class="attempts">{ r.attempts }</td>
-            <td class="next-attempt">{ r.next_attempt_at.as_deref().map(when).unwrap_or_default() }</td>
+            <td class="next-attempt">{ r.next_attempt_at.as_deref().map(|t| when(t, lang)).unwrap_or_default() }</td>
             <td class="actions">
                 if r.retryable {
                     <button class="retry-check-in" onclick={retry} disabled={props.state.busy}>{ lang.t("console-check-ins-retry") }</button>

@@ -125,7 +125,7 @@ pub(super) fn cobot_tab(props: &CobotProps) -> Html {
                 <h3>{ lang.t("console-cobot-sync-title") }</h3>
                 if let Some(sync) = &props.view.sync {
                     <p class="muted" id="next-sync">{ match &sync.next_at {
-                        Some(at) => lang.t_args("console-cobot-next-sync", &[("time", (&when(at)).into())]),
+                        Some(at) => lang.t_args("console-cobot-next-sync", &[("time", (&when(at, lang)).into())]),
                         None => lang.t("console-cobot-no-sync"),
                     } }</p>
                     <form id="interval-form" class="inline" onsubmit={set_interval}>
@@ -214,7 +214,7 @@ fn run_row(run: &SyncRun, lang: Lang) -> Html {
     }
     html! {
         <tr class={if run.ok { "ok" } else { "failed" }}>
-            <td>{ when(&run.started_at) }</td>
+            <td>{ when(&run.started_at, lang) }</td>
             <td>{ &run.kind }</td>
             <td>{ if run.ok { lang.t("console-cobot-run-applied") } else { lang.t("console-cobot-run-failed") } }</td>
             <td class="report">{ words.join(" · ") }</td>

@@ -54,7 +54,7 @@ pub fn check_cobot() -> Html {
                 Some(Err(e)) => error_banner("check-cobot-error", e),
                 Some(Ok(r)) => html! {
                     <table id="check-cobot-results" class="table">
-                        <caption class="muted">{ lang.t_args("console-doctor-checked", &[("time", (&when(&r.at)).into())]) }</caption>
+                        <caption class="muted">{ lang.t_args("console-doctor-checked", &[("time", (&when(&r.at, lang)).into())]) }</caption>
                         <tbody>
                             { for r.checks.iter().map(|c| {
                                 let (class, word) = verdict_badge(c.verdict, lang);

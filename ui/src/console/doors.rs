@@ -439,17 +439,6 @@ impl Draft {
             Some(self.secret.clone())
         }
     }
-
-    /// [`Draft::check`] with its words in English, as the module's tests read them.
-    #[cfg(test)]
-    pub fn setup(&self) -> Result<DoorSetup, BTreeMap<String, String>> {
-        self.check().map_err(|fields| {
-            fields
-                .into_iter()
-                .map(|(field, wrong)| (field, wrong.words(Lang::En)))
-                .collect()
-        })
-    }
 }
 
 #[derive(Serialize)]
@@ -605,8 +594,8 @@ pub fn doors_tab() -> Html {
                 <td class="door-name">{ &r.door.name }<br/><span class="muted">{ &r.door.id }{ entrance }</span></td>
                 <td class="door-driver">{ driver_words(&r.door.driver, lang) }<br/><span class="muted">{ secret }</span></td>
                 <td><span class={classes!("badge", "door-state", class)}>{ words }</span></td>
-                <td class="door-last-error">{ r.last_error.as_ref().map(|e| format!("{} — {}", moment(&e.at), e.what)).unwrap_or_else(|| "—".into()) }</td>
-                <td class="door-last-opened">{ r.last_opened_at.as_deref().map(moment).unwrap_or_else(|| "—".into()) }</td>
+                <td class="door-last-error">{ r.last_error.as_ref().map(|e| format!("{} — {}", moment(&e.at, lang), e.what)).unwrap_or_else(|| "—".into()) }</td>
+                <td class="door-last-opened">{ r.last_opened_at.as_deref().map(|t| moment(t, lang)).unwrap_or_else(|| "—".into()) }</td>
                 <td class="door-p50 num">{ ms(r.latency.p50_us) }</td>
                 <td class="door-p95 num">{ ms(r.latency.p95_us) }</td>
                 <td class="door-count num">{ r.latency.count }</td>

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use frontdoor_core::console::{ConnectionState, DoorReach, Glance, Light};
+use frontdoor_core::console::{ConnectionState, DoorReach, Glance, Light, LightFact};
 use jiff::Timestamp;
 
 use crate::app::Error;
@@ -30,10 +30,45 @@ pub fn sync_is_late(age_seconds: i64, interval_minutes: u64) -> bool {
     age_seconds > i64::try_from(interval_minutes.saturating_mul(120).saturating_add(300)).unwrap_or(i64::MAX)
 }
 
-fn light(ok: bool, words: impl Into<String>) -> Light {
+fn light(ok: bool, fact: LightFact) -> Light {
     Light {
         ok,
-        words: words.into(),
+        words: words(&fact),
+        fact: Some(fact),
+    }
+}
+
+/// A light in the hub's English (for apps that predate [`LightFact`]).
+fn words(fact: &LightFact) -> String {
+    match fact {
+        LightFact::CobotRefused => "Cobot refused the hub's connection: reconnect it on the Cobot tab".into(),
+        LightFact::CobotNotConnected { why: Some(why) } => {
+            format!("Cobot not connected: the last attempt failed ({why}); try again on the Cobot tab")
+        }
+        LightFact::CobotNotConnected { why: None } => "Cobot not connected: connect it on the Cobot tab".into(),
+        LightFact::SignInFailed { why } => {
+            format!("The last member sign-in failed ({why}); see the Cobot tab and Check Cobot")
+        }
+        LightFact::ReconnectFailed { why } => {
+            format!("Cobot connected, but the last attempt to reconnect failed ({why}); see Check Cobot")
+        }
+        LightFact::CobotConnected => "Cobot connected".into(),
+        LightFact::NeverSynced => "Never synced with Cobot".into(),
+        LightFact::CopyTooOld { age_seconds } => format!(
+            "Cobot last reached {}: members' doors stay shut until the hub reaches it again",
+            age(*age_seconds)
+        ),
+        LightFact::SyncFailed { age_seconds } => {
+            format!("The last sync failed ({}); see the Cobot tab", age(*age_seconds))
+        }
+        LightFact::SyncLate { age_seconds } => format!("Last sync {}: late", age(*age_seconds)),
+        LightFact::Synced { age_seconds } => format!("Last sync {}", age(*age_seconds)),
+        LightFact::DoorsReady { doors } => format!("{doors} doors ready"),
+        LightFact::DoorsOffline { names } if names.len() == 1 => format!("1 door offline: {}", names[0]),
+        LightFact::DoorsOffline { names } => format!("{} doors offline: {}", names.len(), names.join(", ")),
+        LightFact::CheckInsFine => "Check-ins fine today".into(),
+        LightFact::CheckInsFailing { failing: 1 } => "1 check-in failing today: see Check-ins".into(),
+        LightFact::CheckInsFailing { failing } => format!("{failing} check-ins failing today: see Check-ins"),
     }
 }
 
@@ -57,59 +92,40 @@ pub async fn now(hub: &Arc<Hub>) -> Result<Glance, Error> {
     let failed_lately = |outcome: Option<crate::app::doctor::SignInOutcome>| outcome.and_then(|o| o.failed_lately(at));
     let why = |o: &crate::app::doctor::SignInOutcome| o.problem.clone().unwrap_or_else(|| "no reason recorded".into());
     let cobot = match (connection.state, failed_lately(last_plug), failed_lately(last_sign_in)) {
-        (ConnectionState::Refused, _, _) => light(
+        (ConnectionState::Refused, _, _) => light(false, LightFact::CobotRefused),
+        (ConnectionState::NotConnected, plug, _) => light(
             false,
-            "Cobot refused the hub's connection: reconnect it on the Cobot tab",
+            LightFact::CobotNotConnected {
+                why: plug.as_ref().map(why),
+            },
         ),
-        (ConnectionState::NotConnected, Some(plug), _) => light(
-            false,
-            format!(
-                "Cobot not connected: the last attempt failed ({}); try again on the Cobot tab",
-                why(&plug)
-            ),
-        ),
-        (ConnectionState::NotConnected, None, _) => light(false, "Cobot not connected: connect it on the Cobot tab"),
-        (ConnectionState::Connected, _, Some(sign_in)) => light(
-            false,
-            format!(
-                "The last member sign-in failed ({}); see the Cobot tab and Check Cobot",
-                why(&sign_in)
-            ),
-        ),
-        (ConnectionState::Connected, Some(plug), None) => light(
-            false,
-            format!(
-                "Cobot connected, but the last attempt to reconnect failed ({}); see Check Cobot",
-                why(&plug)
-            ),
-        ),
-        (ConnectionState::Connected, None, None) => light(true, "Cobot connected"),
+        (ConnectionState::Connected, _, Some(sign_in)) => light(false, LightFact::SignInFailed { why: why(&sign_in) }),
+        (ConnectionState::Connected, Some(plug), None) => light(false, LightFact::ReconnectFailed { why: why(&plug) }),
+        (ConnectionState::Connected, None, None) => light(true, LightFact::CobotConnected),
     };
 
     let full = runs.iter().find(|r| r.kind == "full");
     let sync = match full {
-        None => light(false, "Never synced with Cobot"),
+        None => light(false, LightFact::NeverSynced),
         Some(run) => {
             let seconds = run
                 .finished_at
                 .parse::<Timestamp>()
                 .map(|t| (at - t).get_seconds())
                 .unwrap_or(i64::MAX);
-            let when = age(seconds);
             if crate::app::freshness::too_old(hub, hub.snapshot().as_of, at).is_some() {
                 light(
                     false,
-                    format!(
-                        "Cobot last reached {}: members' doors stay shut until the hub reaches it again",
-                        crate::app::freshness::copy_age(hub, at).map(age).unwrap_or(when)
-                    ),
+                    LightFact::CopyTooOld {
+                        age_seconds: crate::app::freshness::copy_age(hub, at).unwrap_or(seconds),
+                    },
                 )
             } else if !run.ok {
-                light(false, format!("The last sync failed ({when}); see the Cobot tab"))
+                light(false, LightFact::SyncFailed { age_seconds: seconds })
             } else if sync_is_late(seconds, hub.schedule.interval_minutes()) {
-                light(false, format!("Last sync {when}: late"))
+                light(false, LightFact::SyncLate { age_seconds: seconds })
             } else {
-                light(true, format!("Last sync {when}"))
+                light(true, LightFact::Synced { age_seconds: seconds })
             }
         }
     };
@@ -131,10 +147,15 @@ pub async fn now(hub: &Arc<Hub>) -> Result<Glance, Error> {
             down.push(stored.setup.name.clone());
         }
     }
-    let doors = match down.len() {
-        0 => light(true, format!("{} doors ready", active.stored_doors.len())),
-        1 => light(false, format!("1 door offline: {}", down[0])),
-        n => light(false, format!("{n} doors offline: {}", down.join(", "))),
+    let doors = if down.is_empty() {
+        light(
+            true,
+            LightFact::DoorsReady {
+                doors: active.stored_doors.len(),
+            },
+        )
+    } else {
+        light(false, LightFact::DoorsOffline { names: down })
     };
 
     let failing = rows
@@ -142,9 +163,8 @@ pub async fn now(hub: &Arc<Hub>) -> Result<Glance, Error> {
         .filter(|r| r.state == "refused" || (r.state == "pending" && r.attempts > 0))
         .count();
     let check_ins = match failing {
-        0 => light(true, "Check-ins fine today"),
-        1 => light(false, "1 check-in failing today: see Check-ins"),
-        n => light(false, format!("{n} check-ins failing today: see Check-ins")),
+        0 => light(true, LightFact::CheckInsFine),
+        n => light(false, LightFact::CheckInsFailing { failing: n }),
     };
     Ok(Glance {
         cobot,

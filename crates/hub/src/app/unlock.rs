@@ -436,7 +436,11 @@ impl Hub {
                 return self.refuse(audit, error, Vec::new()).await;
             }
             if let Some(too_old) = crate::app::freshness::too_old(self, snapshot.as_of, now) {
-                let error = Error::new(StatusCode::SERVICE_UNAVAILABLE, Code::MembershipDataTooOld, too_old.words);
+                let error = Error::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Code::MembershipDataTooOld,
+                    too_old.words,
+                );
                 return self.refuse(audit, error, Vec::new()).await;
             }
             let Some(member) = member else {

@@ -1070,7 +1070,11 @@ async fn an_mqtt_doors_state_follows_its_last_will() {
     drop(device);
     until("offline").await;
     let glance = w.get("api/v1/admin/glance").await;
-    assert_eq!(glance["doors"], json!({"ok": false, "words": "1 door offline: Side"}));
+    assert_eq!(
+        glance["doors"],
+        json!({"ok": false, "words": "1 door offline: Side",
+               "fact": {"kind": "doors_offline", "names": ["Side"]}})
+    );
 }
 
 #[tokio::test]
@@ -1080,10 +1084,10 @@ async fn the_status_strip_lights_say_what_is_wrong_in_words() {
     assert_eq!(
         glance,
         json!({
-            "cobot": {"ok": true, "words": "Cobot connected"},
-            "sync": {"ok": true, "words": "Last sync just now"},
-            "doors": {"ok": true, "words": "3 doors ready"},
-            "check_ins": {"ok": true, "words": "Check-ins fine today"},
+            "cobot": {"ok": true, "words": "Cobot connected", "fact": {"kind": "cobot_connected"}},
+            "sync": {"ok": true, "words": "Last sync just now", "fact": {"kind": "synced", "age_seconds": 0}},
+            "doors": {"ok": true, "words": "3 doors ready", "fact": {"kind": "doors_ready", "doors": 3}},
+            "check_ins": {"ok": true, "words": "Check-ins fine today", "fact": {"kind": "check_ins_fine"}},
         })
     );
     let (status, answer) = w.json(Method::GET, "api/v1/admin/glance", Some(&w.alex), None).await;
@@ -1125,7 +1129,8 @@ async fn the_status_strip_lights_say_what_is_wrong_in_words() {
     let glance = w.get("api/v1/admin/glance").await;
     assert_eq!(
         glance["check_ins"],
-        json!({"ok": false, "words": "1 check-in failing today: see Check-ins"})
+        json!({"ok": false, "words": "1 check-in failing today: see Check-ins",
+               "fact": {"kind": "check_ins_failing", "failing": 1}})
     );
 }
 

@@ -125,3 +125,29 @@ console-qr-save-door = Code speichern (SVG)
 console-qr-no-code = Der Hub hat keinen Code geschickt.
 console-qr-no-doors = Der Hub hat noch keine Türen.
 console-qr-loading = Die Codes werden geladen…
+
+## Die Statusleiste (die Fakten des Hubs)
+light-cobot-refused = Cobot hat die Verbindung des Hubs abgelehnt: Verbinde ihn im Reiter Cobot neu
+light-cobot-failed = Cobot nicht verbunden: Der letzte Versuch schlug fehl ({ $why }); versuch es im Reiter Cobot noch einmal
+light-cobot-not-connected = Cobot nicht verbunden: Verbinde ihn im Reiter Cobot
+light-sign-in-failed = Die letzte Anmeldung eines Mitglieds schlug fehl ({ $why }); siehe Reiter Cobot und Cobot prüfen
+light-reconnect-failed = Cobot verbunden, aber der letzte Versuch, neu zu verbinden, schlug fehl ({ $why }); siehe Cobot prüfen
+light-cobot-connected = Cobot verbunden
+light-never-synced = Noch nie mit Cobot abgeglichen
+light-copy-too-old = Cobot zuletzt { $age } erreicht: Die Türen der Mitglieder bleiben zu, bis der Hub Cobot wieder erreicht
+light-sync-failed = Der letzte Abgleich schlug fehl ({ $age }); siehe Reiter Cobot
+light-sync-late = Letzter Abgleich { $age }: verspätet
+light-synced = Letzter Abgleich { $age }
+light-doors-ready = { $n ->
+    [one] Eine Tür bereit
+   *[other] { $n } Türen bereit
+  }
+light-doors-offline = { $n ->
+    [one] Eine Tür
+   *[other] { $n } Türen
+  } offline: { $names }
+light-check-ins-fine = Check-ins heute in Ordnung
+light-check-ins-failing = { $n ->
+    [one] Ein Check-in schlägt
+   *[other] { $n } Check-ins schlagen
+  } heute fehl: siehe Check-ins

@@ -125,3 +125,26 @@ console-qr-save-door = Save code (SVG)
 console-qr-no-code = The hub sent no code.
 console-qr-no-doors = The hub has no doors yet.
 console-qr-loading = Loading the codes…
+
+## The status strip (the hub's facts)
+light-cobot-refused = Cobot refused the hub's connection: reconnect it on the Cobot tab
+light-cobot-failed = Cobot not connected: the last attempt failed ({ $why }); try again on the Cobot tab
+light-cobot-not-connected = Cobot not connected: connect it on the Cobot tab
+light-sign-in-failed = The last member sign-in failed ({ $why }); see the Cobot tab and Check Cobot
+light-reconnect-failed = Cobot connected, but the last attempt to reconnect failed ({ $why }); see Check Cobot
+light-cobot-connected = Cobot connected
+light-never-synced = Never synced with Cobot
+light-copy-too-old = Cobot last reached { $age }: members' doors stay shut until the hub reaches it again
+light-sync-failed = The last sync failed ({ $age }); see the Cobot tab
+light-sync-late = Last sync { $age }: late
+light-synced = Last sync { $age }
+light-doors-ready = { $n } doors ready
+light-doors-offline = { $n } { $n ->
+    [one] door
+   *[other] doors
+  } offline: { $names }
+light-check-ins-fine = Check-ins fine today
+light-check-ins-failing = { $n } { $n ->
+    [one] check-in
+   *[other] check-ins
+  } failing today: see Check-ins

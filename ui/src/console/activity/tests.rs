@@ -2,6 +2,18 @@
 
 use super::*;
 
+fn who(row: &ActivityRow) -> String {
+    who_in(row, Lang::En)
+}
+
+fn reasons(row: &ActivityRow) -> String {
+    reasons_in(row, Lang::En)
+}
+
+fn sorted(rows: &[ActivityRow], column: Column, descending: bool) -> Vec<ActivityRow> {
+    sorted_in(rows, column, descending, Lang::En)
+}
+
 fn row(id: i64, outcome: &str) -> ActivityRow {
     ActivityRow {
         id,
@@ -150,7 +162,7 @@ fn a_remote_open_reads_as_such_and_codes_come_first() {
     assert_eq!(who(&r), "no session");
     assert_eq!(ms(Some(12_345)), "12.3 ms");
     assert_eq!(ms(None), "—");
-    assert_eq!(moment("2026-11-23T09:00:05.123Z"), "2026-11-23 09:00:05 UTC");
+    assert_eq!(moment("2026-11-23T09:00:05.123Z", Lang::En), "2026-11-23 09:00:05 UTC");
 }
 
 #[test]
