@@ -83,4 +83,3 @@ impl Frontdoor {
         self.load_access().await
     }
 }
-
