@@ -33,7 +33,7 @@ struct Source {
     text: &'static str,
 }
 
-/// Every catalogue file, as compiled in.
+/// The catalogue files every build holds: the member's screens and the hub's pages.
 const SOURCES: &[Source] = &[
     Source {
         lang: Lang::En,
@@ -55,6 +55,12 @@ const SOURCES: &[Source] = &[
         name: "de/app.ftl",
         text: include_str!("../locales/de/app.ftl"),
     },
+];
+
+/// The staff console's catalogue files, compiled in only with the `console` feature: a phone
+/// build (the member's screens alone) carries none of the console's words.
+#[cfg(feature = "console")]
+const CONSOLE_SOURCES: &[Source] = &[
     Source {
         lang: Lang::En,
         name: "en/console.ftl",
@@ -76,6 +82,13 @@ const SOURCES: &[Source] = &[
         text: include_str!("../locales/de/console-log.ftl"),
     },
 ];
+#[cfg(not(feature = "console"))]
+const CONSOLE_SOURCES: &[Source] = &[];
+
+/// Every catalogue file this build holds.
+fn all_sources() -> impl Iterator<Item = &'static Source> {
+    SOURCES.iter().chain(CONSOLE_SOURCES)
+}
 
 /// An argument of a message: text (a name, a door) or a number (which picks plural forms).
 #[derive(Debug, Clone, PartialEq)]
@@ -219,7 +232,7 @@ fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
         // Names and doors are shown in left-to-right text only; the isolation marks Fluent adds
         // around arguments would land in HTML, file names and copied links.
         bundle.set_use_isolating(false);
-        for source in SOURCES.iter().filter(|s| s.lang == lang) {
+        for source in all_sources().filter(|s| s.lang == lang) {
             // A catalogue with a syntax error keeps its good messages; the tests name the error.
             let resource = match FluentResource::try_new(source.text.to_string()) {
                 Ok(r) | Err((r, _)) => r,
@@ -234,5 +247,5 @@ fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
 /// The catalogue files, for the tests: (language, file name, text).
 #[doc(hidden)]
 pub fn sources() -> impl Iterator<Item = (Lang, &'static str, &'static str)> {
-    SOURCES.iter().map(|s| (s.lang, s.name, s.text))
+    all_sources().map(|s| (s.lang, s.name, s.text))
 }
