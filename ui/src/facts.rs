@@ -147,24 +147,14 @@ fn days(mask: u8, lang: Lang) -> String {
     if mask & 0x7f == 0x7f {
         return lang.t("day-daily");
     }
-    let mut parts = Vec::new();
-    let mut d = 0;
-    while d < 7 {
-        if mask & (1 << d) == 0 {
-            d += 1;
-            continue;
-        }
-        let start = d;
-        while d + 1 < 7 && mask & (1 << (d + 1)) != 0 {
-            d += 1;
-        }
-        parts.push(match d - start {
+    let parts: Vec<String> = frontdoor_ipc::day_runs(mask)
+        .into_iter()
+        .map(|(start, end)| match end - start {
             0 => day_name(start, lang),
-            1 => format!("{},{}", day_name(start, lang), day_name(d, lang)),
-            _ => format!("{}–{}", day_name(start, lang), day_name(d, lang)),
-        });
-        d += 1;
-    }
+            1 => format!("{},{}", day_name(start, lang), day_name(end, lang)),
+            _ => format!("{}–{}", day_name(start, lang), day_name(end, lang)),
+        })
+        .collect();
     parts.join(",")
 }
 

@@ -269,25 +269,14 @@ fn fmt_days(mask: u8) -> String {
     if mask == 0x7f {
         return "daily".into();
     }
-    // Runs of consecutive days as ranges.
-    let mut parts = Vec::new();
-    let mut d = 0;
-    while d < 7 {
-        if mask & (1 << d) == 0 {
-            d += 1;
-            continue;
-        }
-        let start = d;
-        while d + 1 < 7 && mask & (1 << (d + 1)) != 0 {
-            d += 1;
-        }
-        parts.push(match d - start {
+    let parts: Vec<String> = frontdoor_ipc::day_runs(mask)
+        .into_iter()
+        .map(|(start, end)| match end - start {
             0 => DAY_NAMES[start].to_string(),
-            1 => format!("{},{}", DAY_NAMES[start], DAY_NAMES[d]),
-            _ => format!("{}–{}", DAY_NAMES[start], DAY_NAMES[d]),
-        });
-        d += 1;
-    }
+            1 => format!("{},{}", DAY_NAMES[start], DAY_NAMES[end]),
+            _ => format!("{}–{}", DAY_NAMES[start], DAY_NAMES[end]),
+        })
+        .collect();
     parts.join(",")
 }
 

@@ -33,54 +33,33 @@ struct Source {
     text: &'static str,
 }
 
+/// A catalogue file of `lang`, compiled in from `locales/<name>`.
+macro_rules! source {
+    ($lang:ident, $name:literal) => {
+        Source {
+            lang: Lang::$lang,
+            name: $name,
+            text: include_str!(concat!("../locales/", $name)),
+        }
+    };
+}
+
 /// The catalogue files every build holds: the member's screens and the hub's pages.
 const SOURCES: &[Source] = &[
-    Source {
-        lang: Lang::En,
-        name: "en/phone-pages.ftl",
-        text: include_str!("../locales/en/phone-pages.ftl"),
-    },
-    Source {
-        lang: Lang::De,
-        name: "de/phone-pages.ftl",
-        text: include_str!("../locales/de/phone-pages.ftl"),
-    },
-    Source {
-        lang: Lang::En,
-        name: "en/app.ftl",
-        text: include_str!("../locales/en/app.ftl"),
-    },
-    Source {
-        lang: Lang::De,
-        name: "de/app.ftl",
-        text: include_str!("../locales/de/app.ftl"),
-    },
+    source!(En, "en/phone-pages.ftl"),
+    source!(De, "de/phone-pages.ftl"),
+    source!(En, "en/app.ftl"),
+    source!(De, "de/app.ftl"),
 ];
 
 /// The staff console's catalogue files, compiled in only with the `console` feature: a phone
 /// build (the member's screens alone) carries none of the console's words.
 #[cfg(feature = "console")]
 const CONSOLE_SOURCES: &[Source] = &[
-    Source {
-        lang: Lang::En,
-        name: "en/console.ftl",
-        text: include_str!("../locales/en/console.ftl"),
-    },
-    Source {
-        lang: Lang::De,
-        name: "de/console.ftl",
-        text: include_str!("../locales/de/console.ftl"),
-    },
-    Source {
-        lang: Lang::En,
-        name: "en/console-log.ftl",
-        text: include_str!("../locales/en/console-log.ftl"),
-    },
-    Source {
-        lang: Lang::De,
-        name: "de/console-log.ftl",
-        text: include_str!("../locales/de/console-log.ftl"),
-    },
+    source!(En, "en/console.ftl"),
+    source!(De, "de/console.ftl"),
+    source!(En, "en/console-log.ftl"),
+    source!(De, "de/console-log.ftl"),
 ];
 #[cfg(not(feature = "console"))]
 const CONSOLE_SOURCES: &[Source] = &[];

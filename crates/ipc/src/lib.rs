@@ -316,6 +316,27 @@ pub enum DoorReason {
     },
 }
 
+/// The weekdays of `mask` (bit 0 = Monday) as runs of consecutive days, each `(first, last)`
+/// (0 = Monday), as a schedule writes them: `Mon–Fri`, `Sat,Sun`. The hub's English and the
+/// app's words for opening hours both read their days from here.
+pub fn day_runs(mask: u8) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut d = 0;
+    while d < 7 {
+        if mask & (1 << d) == 0 {
+            d += 1;
+            continue;
+        }
+        let start = d;
+        while d + 1 < 7 && mask & (1 << (d + 1)) != 0 {
+            d += 1;
+        }
+        runs.push((start, d));
+        d += 1;
+    }
+    runs
+}
+
 /// One window of a group's opening hours, in the space's time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenHours {

@@ -7,6 +7,7 @@
 
 use frontdoor_core::access::{Inactive, Reason, Rules, Source};
 use frontdoor_core::console::{DoorVerdict, GroupGrant, MemberRow};
+use frontdoor_core::hub::Standing;
 use jiff::Timestamp;
 
 use crate::store::snapshot::MemberRecord;
@@ -17,14 +18,12 @@ pub const MAX_QUERY_CHARS: usize = 200;
 /// A membership's standing in words: "active", "active, ends after …", "not confirmed yet",
 /// "starts on …", "ended on …" — the same words for the member and for staff.
 pub fn standing(inactive: Option<&Inactive>, canceled_to: Option<jiff::civil::Date>) -> String {
-    match inactive {
-        None => match canceled_to {
-            Some(d) => format!("active, ends after {d}"),
-            None => "active".into(),
-        },
-        Some(Inactive::NotConfirmed) => "not confirmed yet".into(),
-        Some(Inactive::NotStarted { starts_at }) => format!("starts on {starts_at}"),
-        Some(Inactive::Ended { canceled_to }) => format!("ended on {canceled_to}"),
+    match frontdoor_core::access::standing(inactive, canceled_to) {
+        Standing::Active { ends_after: Some(d) } => format!("active, ends after {d}"),
+        Standing::Active { ends_after: None } => "active".into(),
+        Standing::NotConfirmed => "not confirmed yet".into(),
+        Standing::NotStarted { starts_on } => format!("starts on {starts_on}"),
+        Standing::Ended { ended_on } => format!("ended on {ended_on}"),
     }
 }
 
