@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+use reqwest::Method;
 use serde_json::{json, Value};
 
 /// What every screen must be: see its docs.
@@ -196,6 +197,25 @@ impl Harness {
         );
     }
 
+    /// The join link the hub's QR code on the wall holds, for the hub at `hub`.
+    fn join_link_to(hub: &url::Url) -> String {
+        format!(
+            "frontdoor://join?space=lighthouse&hub={}",
+            hub.as_str().trim_end_matches('/')
+        )
+    }
+
+    /// The join link on the wall: the OS starts the app again with it.
+    fn scan_join_code(&self) {
+        self.second_launch(&Harness::join_link_to(&self.hub.base_url));
+    }
+
+    /// Scans the join code and taps Join; fake-browser.sh signs in at cobot-sim and comes back.
+    async fn join_and_sign_in(&self) {
+        self.scan_join_code();
+        self.find("#confirm-join-button").await.click().await.unwrap();
+    }
+
     async fn sim_tokens(&self, user: &str) -> Vec<Value> {
         let url = self.sim.base_url.join(&format!("_sim/users/{user}/tokens")).unwrap();
         reqwest::get(url).await.unwrap().json().await.unwrap()
@@ -269,11 +289,7 @@ async fn a_member_joins_by_deep_link_signs_in_and_signs_out() {
     h.shot("welcome").await;
 
     // The QR code on the wall: the OS starts the app again with the join link.
-    let join = format!(
-        "frontdoor://join?space=lighthouse&hub={}",
-        h.hub.base_url.as_str().trim_end_matches('/')
-    );
-    h.second_launch(&join);
+    h.scan_join_code();
     assert_eq!(h.text("#offer-space").await, "lighthouse");
     assert!(h.text("#confirm-join h2").await.contains("Lighthouse Coworking"));
     h.shot("confirm-join").await;
@@ -316,11 +332,7 @@ async fn a_member_joins_by_deep_link_signs_in_and_signs_out() {
 #[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
 async fn a_member_who_closes_the_browser_is_told_what_to_do_and_can_cancel() {
     let h = Harness::start_as(DEEP_LINK, "-").await;
-    h.second_launch(&format!(
-        "frontdoor://join?space=lighthouse&hub={}",
-        h.hub.base_url.as_str().trim_end_matches('/')
-    ));
-    h.find("#confirm-join-button").await.click().await.unwrap();
+    h.join_and_sign_in().await;
     h.find("#signing-in").await;
     h.find("#signing-in summary").await.click().await.unwrap();
     h.shot("signing-in").await;
@@ -375,11 +387,7 @@ async fn without_a_session_bus_the_app_signs_in_through_the_loopback_redirect() 
 #[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
 async fn a_signed_in_member_is_still_signed_in_after_reopening_the_app() {
     let mut h = Harness::start(DEEP_LINK).await;
-    h.second_launch(&format!(
-        "frontdoor://join?space=lighthouse&hub={}",
-        h.hub.base_url.as_str().trim_end_matches('/')
-    ));
-    h.find("#confirm-join-button").await.click().await.unwrap();
+    h.join_and_sign_in().await;
     assert_eq!(h.text("#session-name").await, "Alex Morgan");
     let prefs = h.prefs_file();
     assert!(
@@ -460,11 +468,7 @@ async fn a_bad_link_and_an_unknown_hub_are_explained_in_words() {
 #[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
 async fn a_member_sees_plans_and_door_verdicts_and_a_plan_change_after_resync() {
     let h = Harness::start(DEEP_LINK).await;
-    h.second_launch(&format!(
-        "frontdoor://join?space=lighthouse&hub={}",
-        h.hub.base_url.as_str().trim_end_matches('/')
-    ));
-    h.find("#confirm-join-button").await.click().await.unwrap();
+    h.join_and_sign_in().await;
     assert_eq!(h.text("#plans li[data-plan='Flex Desk'] .plan-status").await, "active");
     h.find("#doors li[data-door=workshop].closed").await;
     assert_eq!(
@@ -519,11 +523,7 @@ fn cobot_check_ins(h: &Harness, membership: &str) -> usize {
 async fn a_member_taps_unlock_the_relay_pulses_once_and_cobot_counts_one_check_in() {
     // Sam's Fixed Desk opens the front door (an entrance) at any hour, so this runs any day.
     let h = Harness::start_as(DEEP_LINK, "sam@example.com").await;
-    h.second_launch(&format!(
-        "frontdoor://join?space=lighthouse&hub={}",
-        h.hub.base_url.as_str().trim_end_matches('/')
-    ));
-    h.find("#confirm-join-button").await.click().await.unwrap();
+    h.join_and_sign_in().await;
 
     h.find("button.unlock[data-door=front]").await.click().await.unwrap();
 
@@ -601,10 +601,7 @@ async fn a_member_who_reads_german_switches_the_window_to_german_and_the_choice_
     );
     h.shot("welcome-de").await;
 
-    h.second_launch(&format!(
-        "frontdoor://join?space=lighthouse&hub={}",
-        h.hub.base_url.as_str().trim_end_matches('/')
-    ));
+    h.scan_join_code();
     wait_for_text(&h, "#confirm-join h2", "Lighthouse Coworking beitreten?").await;
     assert_eq!(h.text("#confirm-join-button").await, "Beitreten und anmelden");
     h.shot("confirm-join-de").await;
@@ -667,11 +664,7 @@ async fn a_member_who_reads_german_switches_the_window_to_german_and_the_choice_
 #[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
 async fn a_door_qr_code_opens_a_confirm_sheet_and_then_the_door() {
     let h = Harness::start_as(DEEP_LINK, "sam@example.com").await;
-    h.second_launch(&format!(
-        "frontdoor://join?space=lighthouse&hub={}",
-        h.hub.base_url.as_str().trim_end_matches('/')
-    ));
-    h.find("#confirm-join-button").await.click().await.unwrap();
+    h.join_and_sign_in().await;
     h.find("button.unlock[data-door=workshop]").await;
 
     // The workshop's QR sticker, scanned with the phone's camera: the OS hands the link over.
@@ -711,12 +704,7 @@ async fn staff_connect_cobot_sync_and_set_up_access_from_the_console() {
     h.find("#welcome").await;
     // Staff work at a reception desk: a desktop-sized window.
     h.client.set_window_size(1280, 860).await.unwrap();
-    let join = format!(
-        "frontdoor://join?space=lighthouse&hub={}",
-        h.hub.base_url.as_str().trim_end_matches('/')
-    );
-    h.second_launch(&join);
-    h.find("#confirm-join-button").await.click().await.unwrap();
+    h.join_and_sign_in().await;
     assert_eq!(h.text("#session-name").await, "Sam Rivera");
 
     // The hub has no Cobot connection yet: Sam connects it with the plug.
@@ -916,12 +904,7 @@ async fn staff_add_a_door_test_it_see_a_members_opening_in_activity_export_it_an
     let h = Harness::start_as(DEEP_LINK, "sam@example.com").await;
     h.find("#welcome").await;
     h.client.set_window_size(1280, 860).await.unwrap();
-    let join = format!(
-        "frontdoor://join?space=lighthouse&hub={}",
-        h.hub.base_url.as_str().trim_end_matches('/')
-    );
-    h.second_launch(&join);
-    h.find("#confirm-join-button").await.click().await.unwrap();
+    h.join_and_sign_in().await;
     assert_eq!(h.text("#session-name").await, "Sam Rivera");
 
     // The status strip: every light is fine on a freshly synced hub.
@@ -966,15 +949,16 @@ async fn staff_add_a_door_test_it_see_a_members_opening_in_activity_export_it_an
     let http = reqwest::Client::new();
     let sam = hub_util::sign_in(&http, &h.hub.base_url, "user-sam").await.unwrap();
     let sam = sam["session_token"].as_str().unwrap();
-    let access: Value = http
-        .get(h.hub.base_url.join("api/v1/admin/access").unwrap())
-        .bearer_auth(sam)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let access = hub_util::send(
+        &http,
+        &h.hub.base_url,
+        Method::GET,
+        "api/v1/admin/access",
+        Some(sam),
+        None,
+    )
+    .await;
+    let access: Value = access.json().await.unwrap();
     let mut members = access["groups"]
         .as_array()
         .unwrap()
@@ -985,24 +969,20 @@ async fn staff_add_a_door_test_it_see_a_members_opening_in_activity_export_it_an
     members["doors"].as_array_mut().unwrap().push(json!("side"));
     // Any day, any hour: the test must not depend on when it runs.
     members["schedule"] = Value::Null;
-    let r = http
-        .put(h.hub.base_url.join("api/v1/admin/access/groups/Members").unwrap())
-        .bearer_auth(sam)
-        .json(&json!({"version": access["version"], "group": members}))
-        .send()
-        .await
-        .unwrap();
+    let group = json!({"version": access["version"], "group": members});
+    let r = hub_util::send(
+        &http,
+        &h.hub.base_url,
+        Method::PUT,
+        "api/v1/admin/access/groups/Members",
+        Some(sam),
+        Some(group),
+    )
+    .await;
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
     let alex = hub_util::sign_in(&http, &h.hub.base_url, "user-alex").await.unwrap();
-    let opened: Value = http
-        .post(h.hub.base_url.join("api/v1/doors/side/unlock").unwrap())
-        .bearer_auth(alex["session_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let alex = alex["session_token"].as_str().unwrap();
+    let (_, opened) = hub_util::unlock(&http, &h.hub.base_url, Some(alex), "side").await;
     assert_eq!(opened["outcome"], "opened", "{opened}");
     assert_eq!(side.pulses().len(), 2);
 
@@ -1142,10 +1122,7 @@ async fn on_a_phone_a_member_signs_in_sees_the_doors_and_taps_unlock_with_everyt
     audit::assert_fits_a_phone(&h.client, "welcome").await;
     h.shot("phone-welcome").await;
 
-    h.second_launch(&format!(
-        "frontdoor://join?space=lighthouse&hub={}",
-        h.hub.base_url.as_str().trim_end_matches('/')
-    ));
+    h.scan_join_code();
     h.find("#confirm-join-button").await;
     audit::assert_fits_a_phone(&h.client, "confirm join").await;
     h.shot("phone-confirm-join").await;
@@ -1238,11 +1215,7 @@ fn app_process_age() -> Option<Duration> {
 #[ignore = "needs Xvfb, a session bus and tauri-driver: run scripts/test.sh"]
 async fn the_app_starts_cold_to_the_door_list_quickly() {
     let mut h = Harness::start_as(DEEP_LINK, "sam@example.com").await;
-    h.second_launch(&format!(
-        "frontdoor://join?space=lighthouse&hub={}",
-        h.hub.base_url.as_str().trim_end_matches('/')
-    ));
-    h.find("#confirm-join-button").await.click().await.unwrap();
+    h.join_and_sign_in().await;
     h.find("#doors li[data-door=front]").await;
 
     const STARTS: usize = 5;
@@ -1326,10 +1299,7 @@ async fn the_hub_cant_be_reached_is_said_once_and_goes_by_itself_when_the_hub_is
     let h = Harness::start_as(DEEP_LINK, "sam@example.com").await;
     // The member's way to the hub, which the test cuts and mends.
     let link = util::Link::to(h.hub.addr).await;
-    h.second_launch(&format!(
-        "frontdoor://join?space=lighthouse&hub={}",
-        link.url.as_str().trim_end_matches('/')
-    ));
+    h.second_launch(&Harness::join_link_to(&link.url));
     h.find("#confirm-join-button").await.click().await.unwrap();
     h.find("#doors li[data-door=front]").await;
 
