@@ -1020,15 +1020,7 @@ async fn a_space_token_cobot_hands_to_the_owner_is_noticed_and_its_webhooks_rene
             token.clone(),
         );
         async move {
-            let list: Value = http
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let list: Value = util::json_of(http.get(url).bearer_auth(token)).await;
             list.as_array().unwrap_or_else(|| panic!("{list}")).clone()
         }
     };

@@ -20,12 +20,7 @@ struct World {
     hand: frontdoor_hub::ClockHand,
 }
 
-impl std::ops::Deref for World {
-    type Target = Demo;
-    fn deref(&self) -> &Demo {
-        &self.demo
-    }
-}
+util::deref_to_demo!(World.demo);
 
 impl World {
     /// The hub's token has what its configuration (changed by `change`) asks for.

@@ -15,13 +15,7 @@ const MONDAY: i64 = 1_795_424_400; // 2026-11-23T09:00:00Z
 
 /// The demo world ([`util::Demo`]) on Monday, the hub's clock the test's own.
 struct World(Demo);
-
-impl std::ops::Deref for World {
-    type Target = Demo;
-    fn deref(&self) -> &Demo {
-        &self.0
-    }
-}
+deref_to_demo!(World.0);
 
 impl World {
     /// A hub on `clock` (seconds since [`MONDAY`] come from the test's own counter) and cobot-sim
@@ -464,15 +458,7 @@ async fn a_member_signed_out_of_cobot_everywhere_opens_nothing_once_the_session_
     assert_eq!(status, 200, "{body}");
 
     // Alex signs out of Cobot everywhere (or an admin removes the app): every token is revoked.
-    let r: Value = w
-        .http
-        .delete(format!("{}_sim/users/user-alex/tokens", w.sim.base_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r: Value = json_of(w.http.delete(format!("{}_sim/users/user-alex/tokens", w.sim.base_url))).await;
     assert_eq!(r["revoked"], json!(1), "{r}");
 
     // The session in hand runs out (the stated bound: at most ten minutes) …

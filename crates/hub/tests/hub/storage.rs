@@ -29,13 +29,7 @@ const IN_FLIGHT: usize = 8;
 
 /// The demo world ([`util::Demo`]) on real time, Cobot's failures tried twice and quickly.
 struct World(Demo);
-
-impl std::ops::Deref for World {
-    type Target = Demo;
-    fn deref(&self) -> &Demo {
-        &self.0
-    }
-}
+util::deref_to_demo!(World.0);
 
 impl World {
     async fn start() -> World {
@@ -190,16 +184,7 @@ async fn a_members_burst_of_two_thousand_taps_is_one_audit_row_that_counts_every
     assert_eq!(w.relay.pulses().len(), 1, "the door opened once");
 
     // Staff see the count in the audit listing.
-    let listed: Value = w
-        .http
-        .get(w.hub.base_url.join("api/v1/admin/audit").unwrap())
-        .bearer_auth(&sam)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = util::json_of(w.http.get(w.url("api/v1/admin/audit")).bearer_auth(&sam)).await;
     let listed_burst = listed
         .as_array()
         .unwrap()

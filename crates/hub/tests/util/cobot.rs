@@ -52,13 +52,7 @@ pub fn outbox(hub: &frontdoor_hub::RunningHub, membership: &str) -> Vec<frontdoo
 /// Every request cobot-sim has had since its log was last cleared, oldest first: method, path,
 /// status, host.
 pub async fn sim_requests(http: &reqwest::Client, sim: &cobot_sim::RunningSim) -> Vec<Value> {
-    http.get(format!("{}_sim/requests", sim.base_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    super::json_of(http.get(format!("{}_sim/requests", sim.base_url))).await
 }
 
 /// The same, as `METHOD /path` lines.
@@ -83,13 +77,6 @@ async fn sim_delete(http: &reqwest::Client, sim: &cobot_sim::RunningSim, list: &
 
 /// The Cobot access tokens cobot-sim has given `user` (`GET /_sim/users/:user/tokens`).
 pub async fn sim_tokens(http: &reqwest::Client, sim: &cobot_sim::RunningSim, user: &str) -> Vec<Value> {
-    let r: Value = http
-        .get(format!("{}_sim/users/{user}/tokens", sim.base_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r: Value = super::json_of(http.get(format!("{}_sim/users/{user}/tokens", sim.base_url))).await;
     r.as_array().unwrap_or_else(|| panic!("{r}")).clone()
 }

@@ -1,6 +1,6 @@
 //! Helpers shared by the hub's integration tests (and, through `#[path]`, the app's window
 //! tests, which use a part of them: hence the allowances).
-#![allow(dead_code, unused_imports)]
+#![allow(dead_code, unused_imports, unused_macros)]
 
 use serde_json::{json, Value};
 
@@ -10,6 +10,26 @@ mod demo;
 pub use cobot::*;
 pub use demo::*;
 
+/// `request`, sent, and its answer read as JSON; an unsent request or an answer that is not JSON
+/// fails the test.
+pub async fn json_of<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// `impl Deref<Target = Demo>` for a test file's own world, through the field that holds the demo
+/// world (`deref_to_demo!(World.0)`): the world lends [`Demo`]'s helpers and adds its own.
+macro_rules! deref_to_demo {
+    ($world:ident . $field:tt) => {
+        impl std::ops::Deref for $world {
+            type Target = $crate::util::Demo;
+            fn deref(&self) -> &$crate::util::Demo {
+                &self.$field
+            }
+        }
+    };
+}
+pub(crate) use deref_to_demo;
+
 /// A Cobot access token for `user` of `client` with `scopes`, minted by cobot-sim.
 pub async fn mint(
     http: &reqwest::Client,
@@ -18,15 +38,8 @@ pub async fn mint(
     client: &str,
     scopes: &[&str],
 ) -> String {
-    let r: Value = http
-        .post(format!("{}_sim/tokens", sim.base_url))
-        .json(&json!({"user_id": user, "client_id": client, "scopes": scopes}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let asked = json!({"user_id": user, "client_id": client, "scopes": scopes});
+    let r: Value = json_of(http.post(format!("{}_sim/tokens", sim.base_url)).json(&asked)).await;
     r["access_token"].as_str().unwrap().to_string()
 }
 
