@@ -16,6 +16,7 @@ use frontdoor_hub::store::Store;
 use frontdoor_hub::{Config, RunningHub, Setup};
 use jiff::Timestamp;
 use relay_sim::ShellyDouble;
+use reqwest::Method;
 use serde_json::{json, Value};
 use util::{mint, sign_in};
 
@@ -161,18 +162,15 @@ impl World {
         util::me(&self.http, &self.hub.base_url, &session).await
     }
 
+    /// One request to the hub, sent; the answer unread.
+    async fn send(&self, method: Method, path: &str, session: Option<&str>, body: Option<Value>) -> reqwest::Response {
+        util::send(&self.http, &self.hub.base_url, method, path, session, body).await
+    }
+
     /// What the console's sync panel shows Sam (staff): the last sync's report.
     async fn sync_panel(&self) -> Value {
         let sam = self.session("user-sam").await.unwrap();
-        let r = util::send(
-            &self.http,
-            &self.hub.base_url,
-            reqwest::Method::GET,
-            "api/v1/admin/sync",
-            Some(&sam),
-            None,
-        )
-        .await;
+        let r = self.send(Method::GET, "api/v1/admin/sync", Some(&sam), None).await;
         r.json().await.unwrap()
     }
 
@@ -196,6 +194,13 @@ impl World {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// Cobot's hint that membership `id`'s details changed, answered; the re-read may still be
+    /// under way.
+    async fn member_changed(&self, id: &str) -> (u16, Value) {
+        self.post_webhook("updated_membership_details", &self.membership_url(id))
+            .await
+    }
+
     fn webhook_url(&self, event: &str) -> url::Url {
         let secret = self.hub.hub.store.webhook_secret().unwrap();
         self.hub
@@ -206,14 +211,7 @@ impl World {
 
     /// `POST /api/v1/doors/{door}/unlock` → (status, body).
     async fn unlock(&self, session: &str, door: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .post(self.hub.base_url.join(&format!("api/v1/doors/{door}/unlock")).unwrap())
-            .bearer_auth(session)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json().await.unwrap())
+        util::unlock(&self.http, &self.hub.base_url, Some(session), door).await
     }
 
     /// The simulator's request log: (method, path, status, host).
@@ -237,6 +235,24 @@ impl World {
         })
         .await
         .unwrap_or_else(|_| panic!("Cobot delivers {event} ({done:?})"))
+    }
+
+    /// Jo Lee (`mem-jo`, user `user-jo`) joins Lighthouse on Flex Desk, confirmed on
+    /// 2026-11-02; `more` adds to the membership.
+    fn jo_joins_on_flex_desk(&self, more: cobot_sim::MembershipPatch) {
+        let jo = cobot_sim::MembershipPatch {
+            user_id: Some(Some("user-jo".into())),
+            name: Some("Jo Lee".into()),
+            plan_id: Some("plan-flex".into()),
+            confirmed_at: Some(Some("2026-11-02T09:00:00Z".parse().unwrap())),
+            ..more
+        };
+        self.sim.sim.upsert_membership("lighthouse", "mem-jo", jo).unwrap();
+    }
+
+    /// At Cobot, Alex's membership changes to `plan` today.
+    fn alex_moves_to(&self, plan: &str) {
+        self.sim.sim.change_plan("lighthouse", "mem-alex", plan, None).unwrap();
     }
 
     fn membership_url(&self, id: &str) -> String {
@@ -367,46 +383,23 @@ async fn only_members_and_staff_get_a_session() {
     let w = World::start().await;
     let err = w.session("user-jo").await.unwrap_err();
     assert_eq!(err["code"], json!("not_a_member"));
-    let r = w
-        .http
-        .post(w.hub.base_url.join("api/v1/session").unwrap())
-        .json(&json!({"cobot_token": "forged"}))
-        .send()
-        .await
-        .unwrap();
+    let forged = json!({"cobot_token": "forged"});
+    let r = w.send(Method::POST, "api/v1/session", None, Some(forged)).await;
     assert_eq!(
         r.status().as_u16(),
         404,
         "a bare Cobot token buys nothing: the exchange is gone"
     );
     assert_eq!(r.json::<Value>().await.unwrap()["code"], json!("not_found"));
-    let r = w
-        .http
-        .get(w.hub.base_url.join("api/v1/me").unwrap())
-        .bearer_auth("not-a-session")
-        .send()
-        .await
-        .unwrap();
+    let r = w.send(Method::GET, "api/v1/me", Some("not-a-session"), None).await;
     assert_eq!(r.status().as_u16(), 401);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], json!("not_signed_in"));
     // Resync is for staff.
     let alex = w.session("user-alex").await.unwrap();
-    let r = w
-        .http
-        .post(w.hub.base_url.join("api/v1/admin/sync").unwrap())
-        .bearer_auth(alex)
-        .send()
-        .await
-        .unwrap();
+    let r = w.send(Method::POST, "api/v1/admin/sync", Some(&alex), None).await;
     assert_eq!(r.status().as_u16(), 403);
     let sam = w.session("user-sam").await.unwrap();
-    let r = w
-        .http
-        .post(w.hub.base_url.join("api/v1/admin/sync").unwrap())
-        .bearer_auth(sam)
-        .send()
-        .await
-        .unwrap();
+    let r = w.send(Method::POST, "api/v1/admin/sync", Some(&sam), None).await;
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["members"], json!(3));
 }
@@ -470,7 +463,7 @@ async fn webhooks_naming_a_domain_the_hub_was_not_told_of_never_make_cobot_deact
         .unwrap();
     let mut deliveries = w.sim.sim.watch_deliveries();
     for plan in ["plan-fixed", "plan-flex", "plan-fixed"] {
-        w.sim.sim.change_plan("lighthouse", "mem-alex", plan, None).unwrap();
+        w.alex_moves_to(plan);
         let d = World::delivery(&mut deliveries, "changed_membership_plan", Delivered).await;
         assert_eq!(d.body["url"], json!(format!("{}api/memberships/mem-alex", domain.url)));
         assert_eq!((d.status, d.attempt), (Some(202), 1), "{d:?}");
@@ -511,16 +504,7 @@ async fn reaching_the_cancellation_date_takes_access_away() {
     w.webhook("membership_cancellation_date_reached", &w.membership_url("mem-alex"))
         .await;
     // The session Alex already has shows why the doors stay shut …
-    let me: Value = w
-        .http
-        .get(w.hub.base_url.join("api/v1/me").unwrap())
-        .bearer_auth(signed_in["session_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = util::me(&w.http, &w.hub.base_url, signed_in["session_token"].as_str().unwrap()).await;
     assert_eq!(me["plans"][0]["status"], json!("ended on 2026-11-22"));
     assert_eq!(door(&me, "front")["allowed"], json!(false));
     assert_eq!(
@@ -703,13 +687,8 @@ async fn a_webhook_without_the_hubs_secret_is_refused_without_asking_cobot() {
         "api/v1/cobot/webhooks/changed_membership_plan",
         "api/v1/cobot/webhooks/guess/changed_membership_plan",
     ] {
-        let r = w
-            .http
-            .post(w.hub.base_url.join(path).unwrap())
-            .json(&json!({"url": w.membership_url("mem-alex")}))
-            .send()
-            .await
-            .unwrap();
+        let hint = json!({"url": w.membership_url("mem-alex")});
+        let r = w.send(Method::POST, path, None, Some(hint)).await;
         assert_eq!(r.status().as_u16(), 404, "{path}");
     }
     assert!(w.requests().await.is_empty(), "no Cobot request was spent");
@@ -746,10 +725,7 @@ async fn check_webhooks_change_the_next_unlock(
     );
     let mut deliveries = w.sim.sim.watch_deliveries();
 
-    w.sim
-        .sim
-        .change_plan("lighthouse", "mem-alex", "plan-fixed", None)
-        .unwrap();
+    w.alex_moves_to("plan-fixed");
     let d = World::delivery(&mut deliveries, "changed_membership_plan", Delivered).await;
     assert_eq!(d.status, Some(202), "{d:?}");
     w.hub.hub.followups.settled().await;
@@ -797,10 +773,7 @@ async fn webhooks_sent_as_form_data_change_the_next_unlock_decision() {
 #[tokio::test]
 async fn a_slow_re_read_does_not_delay_the_webhooks_answer() {
     let w = World::start().await;
-    w.sim
-        .sim
-        .change_plan("lighthouse", "mem-alex", "plan-fixed", None)
-        .unwrap();
+    w.alex_moves_to("plan-fixed");
     w.sim_post(
         "_sim/faults",
         json!({"path": "/sub/lighthouse/api/memberships/mem-alex", "kind": "slow", "delay_ms": 800}),
@@ -840,12 +813,7 @@ async fn a_flood_of_webhooks_becomes_one_full_sync_instead_of_a_re_read_each() {
     .await;
     w.clear_requests().await;
     for n in 0..=frontdoor_hub::app::webhook::MAX_WAITING + 1 {
-        let (status, body) = w
-            .post_webhook(
-                "updated_membership_details",
-                &w.membership_url(&format!("mem-flood-{n:04}")),
-            )
-            .await;
+        let (status, body) = w.member_changed(&format!("mem-flood-{n:04}")).await;
         assert_eq!(status, 202, "{body}");
     }
     w.hub.hub.followups.settled().await;
@@ -890,15 +858,7 @@ async fn a_subscription_cobot_turned_off_is_renewed_at_the_next_scheduled_sync()
     let listed = move |token: String| {
         let (http, url) = (http.clone(), url.clone());
         async move {
-            let all: Vec<Value> = http
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let all: Vec<Value> = util::json_of(http.get(url).bearer_auth(token)).await;
             all.into_iter()
                 .filter(|s| s["event"] == "canceled_membership")
                 .map(|s| s["active"].as_bool().unwrap())
@@ -972,21 +932,11 @@ async fn check_a_renamed_plan_keeps_its_members_access(copies: cobot_sim::PlanCo
     .await;
     w.sim.sim.upsert_plan(flex_called("Flex Space")).unwrap();
     // Someone joins after the rename: their copy carries the new name.
-    w.sim
-        .sim
-        .upsert_membership(
-            "lighthouse",
-            "mem-jo",
-            cobot_sim::MembershipPatch {
-                user_id: Some(Some("user-jo".into())),
-                name: Some("Jo Lee".into()),
-                plan_id: Some("plan-flex".into()),
-                confirmed_at: Some(Some("2026-11-02T09:00:00Z".parse().unwrap())),
-                starts_at: Some(jiff::civil::date(2026, 11, 2)),
-                ..cobot_sim::MembershipPatch::default()
-            },
-        )
-        .unwrap();
+    let starts = jiff::civil::date(2026, 11, 2);
+    w.jo_joins_on_flex_desk(cobot_sim::MembershipPatch {
+        starts_at: Some(starts),
+        ..cobot_sim::MembershipPatch::default()
+    });
     let report = w.hub.hub.syncer.full().await.unwrap();
     assert_eq!(
         report.renamed_plans,
@@ -1079,20 +1029,7 @@ async fn one_malformed_membership_among_ten_thousand_leaves_the_others_synced() 
         .sim
         .sim
         .garble_membership("lighthouse", "mem-bulk-00042", raw(json!("31.12.2025"))));
-    w.sim
-        .sim
-        .upsert_membership(
-            "lighthouse",
-            "mem-jo",
-            cobot_sim::MembershipPatch {
-                user_id: Some(Some("user-jo".into())),
-                name: Some("Jo Lee".into()),
-                plan_id: Some("plan-flex".into()),
-                confirmed_at: Some(Some("2026-11-02T09:00:00Z".parse().unwrap())),
-                ..cobot_sim::MembershipPatch::default()
-            },
-        )
-        .unwrap();
+    w.jo_joins_on_flex_desk(cobot_sim::MembershipPatch::default());
     assert!(w
         .sim
         .sim
@@ -1148,12 +1085,7 @@ async fn syncs_of_a_big_space_and_webhook_re_reads_share_cobots_budget_and_never
     // Sixty members changed at once, and two full syncs in between: 66 requests, more than
     // Cobot's 60 a window.
     for n in 1..=60 {
-        let (status, body) = w
-            .post_webhook(
-                "updated_membership_details",
-                &w.membership_url(&format!("mem-bulk-{n:05}")),
-            )
-            .await;
+        let (status, body) = w.member_changed(&format!("mem-bulk-{n:05}")).await;
         assert_eq!(status, 202, "{body}");
     }
     let syncs: Vec<_> = (0..2)
@@ -1213,15 +1145,8 @@ async fn a_space_on_its_own_domain_syncs_signs_in_and_follows_webhooks_naming_th
     );
 
     // Members sign in on the space's domain.
-    let info: Value = w
-        .http
-        .get(w.hub.base_url.join("api/v1/hub").unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = w.send(Method::GET, "api/v1/hub", None, None).await;
+    let info: Value = info.json().await.unwrap();
     assert_eq!(info["sign_in"]["issuer"], json!(domain.as_str()), "{info}");
     let side = util::begin(&w.http, &w.hub.base_url).await;
     assert_eq!(side.authorize_url.origin(), domain.origin());
@@ -1231,10 +1156,7 @@ async fn a_space_on_its_own_domain_syncs_signs_in_and_follows_webhooks_naming_th
     // Cobot's webhooks name the domain, and the hub follows them.
     w.hub.hub.syncer.subscribe(&w.hub.base_url).await.unwrap();
     let mut deliveries = w.sim.sim.watch_deliveries();
-    w.sim
-        .sim
-        .change_plan("lighthouse", "mem-alex", "plan-fixed", None)
-        .unwrap();
+    w.alex_moves_to("plan-fixed");
     let d = World::delivery(&mut deliveries, "changed_membership_plan", Delivered).await;
     assert_eq!(
         d.body["url"],
