@@ -22,13 +22,7 @@ const WORKSHOP: u32 = 1;
 
 /// The demo world ([`util::Demo`]) pinned to Monday morning.
 struct World(util::Demo);
-
-impl std::ops::Deref for World {
-    type Target = util::Demo;
-    fn deref(&self) -> &util::Demo {
-        &self.0
-    }
-}
+util::deref_to_demo!(World.0);
 
 impl World {
     async fn start() -> World {
@@ -101,6 +95,20 @@ impl World {
         r.json().await.unwrap()
     }
 
+    /// Staff turn the extra groups on or off at `version` → (status, body).
+    async fn set_extra_groups(&self, staff: &str, version: u64, enabled: bool) -> (u16, Value) {
+        let body = json!({"version": version, "enabled": enabled});
+        self.call(Method::PUT, "api/v1/admin/access/extra_groups", Some(staff), Some(body))
+            .await
+    }
+
+    /// Staff set a member's extra groups → (status, the member's row).
+    async fn set_member_extra_groups(&self, staff: &str, membership: &str, groups: Value) -> (u16, Value) {
+        let path = format!("api/v1/admin/members/{membership}/extra_groups");
+        self.call(Method::PUT, &path, Some(staff), Some(json!({ "groups": groups })))
+            .await
+    }
+
     async fn sim_put(&self, path: &str, body: Value) {
         let r = self
             .http
@@ -118,6 +126,25 @@ type Call = (Method, String, Option<Value>);
 
 fn group(version: u64, id: &str, doors: &[&str], schedule: Option<&str>) -> Value {
     json!({"version": version, "group": {"id": id, "name": format!("{id} group"), "doors": doors, "schedule": schedule}})
+}
+
+/// The value in Cobot's custom field called `label`, from a membership's fields.
+fn field_value<'a>(fields: &'a Value, label: &str) -> &'a Value {
+    let field = fields["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["label"] == label);
+    &field.unwrap_or_else(|| panic!("no field {label}: {fields}"))["value"]
+}
+
+/// The names in a members view's rows, in order.
+fn names(rows: &Value) -> Vec<&str> {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect()
 }
 
 fn labels(fields: &Value) -> Vec<(String, String)> {
@@ -620,14 +647,7 @@ async fn turning_extra_groups_on_adds_cobot_s_custom_field_and_keeps_every_other
         .sim
         .add_fault(util::failing("/sub/lighthouse/api/space/custom_fields", 503, 1))
         .unwrap();
-    let (status, refused) = w
-        .call(
-            Method::PUT,
-            "api/v1/admin/access/extra_groups",
-            Some(&sam),
-            Some(json!({"version": v, "enabled": true})),
-        )
-        .await;
+    let (status, refused) = w.set_extra_groups(&sam, v, true).await;
     assert_eq!(
         (status, refused["code"].as_str()),
         (503, Some("cobot_unavailable")),
@@ -642,14 +662,7 @@ async fn turning_extra_groups_on_adds_cobot_s_custom_field_and_keeps_every_other
     );
     assert_eq!(w.setup(&sam).await, before);
 
-    let (status, setup) = w
-        .call(
-            Method::PUT,
-            "api/v1/admin/access/extra_groups",
-            Some(&sam),
-            Some(json!({"version": v, "enabled": true})),
-        )
-        .await;
+    let (status, setup) = w.set_extra_groups(&sam, v, true).await;
     assert_eq!(status, 200, "{setup}");
     assert_eq!(
         (setup["extra_groups"].clone(), setup["version"].clone()),
@@ -667,26 +680,14 @@ async fn turning_extra_groups_on_adds_cobot_s_custom_field_and_keeps_every_other
         .cobot(Method::GET, "api/memberships/mem-alex/custom_fields", None)
         .await;
     assert_eq!(
-        alex["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["label"] == "Mobile")
-            .unwrap()["value"],
-        json!("+49 30 1234567"),
+        field_value(&alex, "Mobile"),
+        &json!("+49 30 1234567"),
         "the member's other values are kept"
     );
 
     // Off and on again: the field exists, so Cobot's definitions are left as they are.
     for (version, enabled) in [(v + 1, false), (v + 2, true)] {
-        let (status, _) = w
-            .call(
-                Method::PUT,
-                "api/v1/admin/access/extra_groups",
-                Some(&sam),
-                Some(json!({"version": version, "enabled": enabled})),
-            )
-            .await;
+        let (status, _) = w.set_extra_groups(&sam, version, enabled).await;
         assert_eq!(status, 200);
     }
     assert_eq!(
@@ -702,12 +703,7 @@ async fn editing_a_member_s_extra_groups_writes_cobot_s_field_and_opens_their_do
     assert!(!w.opens_for(&alex, "office").await);
 
     let (status, row) = w
-        .call(
-            Method::PUT,
-            "api/v1/admin/members/mem-alex/extra_groups",
-            Some(&sam),
-            Some(json!({"groups": ["staff", "Staff"]})),
-        )
+        .set_member_extra_groups(&sam, "mem-alex", json!(["staff", "Staff"]))
         .await;
     assert_eq!(status, 200, "{row}");
     assert_eq!(row["extra_groups"], json!("Staff"), "spelled as the group, once");
@@ -730,13 +726,8 @@ async fn editing_a_member_s_extra_groups_writes_cobot_s_field_and_opens_their_do
         .cobot(Method::GET, "api/memberships/mem-alex/custom_fields", None)
         .await;
     assert_eq!(
-        fields["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["label"] == "smart_spaces_access_additional_units")
-            .unwrap()["value"],
-        json!("Staff"),
+        field_value(&fields, "smart_spaces_access_additional_units"),
+        &json!("Staff"),
         "written to Cobot"
     );
     assert!(w.opens_for(&alex, "office").await, "the member's own view, at once");
@@ -751,14 +742,7 @@ async fn editing_a_member_s_extra_groups_writes_cobot_s_field_and_opens_their_do
     );
 
     // Taking them away again unsets the field.
-    let (status, row) = w
-        .call(
-            Method::PUT,
-            "api/v1/admin/members/mem-alex/extra_groups",
-            Some(&sam),
-            Some(json!({"groups": []})),
-        )
-        .await;
+    let (status, row) = w.set_member_extra_groups(&sam, "mem-alex", json!([])).await;
     assert_eq!(status, 200, "{row}");
     assert_eq!(row["extra_groups"], Value::Null);
     assert!(!w.opens_for(&alex, "office").await);
@@ -805,14 +789,8 @@ async fn the_members_view_lists_every_synced_member_and_searches_name_email_plan
     let sam = w.session("user-sam").await;
     let (status, all) = w.call(Method::GET, "api/v1/admin/members", Some(&sam), None).await;
     assert_eq!(status, 200, "{all}");
-    let names: Vec<&str> = all
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        names,
+        names(&all),
         ["Alex Morgan", "Kim Park", "Sam Rivera"],
         "by name; Riley's membership ended and Noah has no user"
     );
@@ -844,12 +822,7 @@ async fn the_members_view_lists_every_synced_member_and_searches_name_email_plan
                 None,
             )
             .await;
-        let names: Vec<&str> = rows
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["name"].as_str().unwrap())
-            .collect();
+        let names = names(&rows);
         assert!(names.contains(&expected), "{q}: {names:?}");
     }
     let (status, refused) = w
