@@ -12,6 +12,9 @@ use relay_sim::{Fault, ShellyDouble};
 
 const HUB: &str = env!("CARGO_BIN_EXE_frontdoor-hub");
 
+/// Where the hub posts Sam's check-ins at Cobot.
+const SAM_CHECK_INS: &str = "/sub/lighthouse/api/memberships/mem-sam/work_sessions";
+
 /// cobot-sim and the relay double in this process (real time: Sam's Fixed Desk opens the front
 /// door, an entrance, at any hour), and a database the hub processes share.
 struct World {
@@ -58,6 +61,23 @@ impl World {
             token,
             http,
         }
+    }
+
+    /// The world, a hub process on it, and a session of Sam's at that hub.
+    async fn with_sam_signed_in() -> (World, HubProcess, String) {
+        let w = World::start().await;
+        let hub = w.start_hub().await;
+        let session = w.session(&hub).await;
+        (w, hub, session)
+    }
+
+    /// A world whose store holds one opening of Sam's, checked in at Cobot, and no hub running.
+    async fn after_one_checked_in_opening() -> World {
+        let (w, hub, session) = World::with_sam_signed_in().await;
+        assert_eq!(w.unlock(&hub, &session).await.unwrap().unwrap(), 200);
+        w.until_checked_in().await;
+        hub.kill();
+        w
     }
 
     async fn start_hub(&self) -> HubProcess {
@@ -190,13 +210,17 @@ impl World {
         }
         panic!("{what} did not happen; outbox: {:?}", self.outbox_state());
     }
+
+    /// Waits until the outbox's check-in has reached Cobot.
+    async fn until_checked_in(&self) {
+        self.until("the check-in", |w| w.outbox_state().as_deref() == Some("checked_in"))
+            .await;
+    }
 }
 
 #[tokio::test]
 async fn killed_after_the_pulse_before_cobot_heard_the_check_in_is_made_once_after_restart() {
-    let w = World::start().await;
-    let hub = w.start_hub().await;
-    let session = w.session(&hub).await;
+    let (w, hub, session) = World::with_sam_signed_in().await;
     // Cobot is down while this hub lives: the check-in waits in the outbox.
     w.fault("/sub/lighthouse/api/", cobot_sim::FaultKind::Status, 1_000_000);
 
@@ -209,8 +233,7 @@ async fn killed_after_the_pulse_before_cobot_heard_the_check_in_is_made_once_aft
     w.clear_faults().await;
     let hub = w.start_hub().await;
 
-    w.until("the check-in", |w| w.outbox_state().as_deref() == Some("checked_in"))
-        .await;
+    w.until_checked_in().await;
     assert_eq!(w.sam_check_ins(), 1);
     hub.kill();
     let _hub = w.start_hub().await;
@@ -221,9 +244,7 @@ async fn killed_after_the_pulse_before_cobot_heard_the_check_in_is_made_once_aft
 
 #[tokio::test]
 async fn killed_while_the_relay_was_answering_the_opening_is_audited_and_checked_in_once() {
-    let w = World::start().await;
-    let hub = w.start_hub().await;
-    let session = w.session(&hub).await;
+    let (w, hub, session) = World::with_sam_signed_in().await;
     // The relay executes at once but answers late: the hub is killed in between.
     w.relay.set_fault(Fault::Delay(Duration::from_millis(1500)));
 
@@ -236,8 +257,7 @@ async fn killed_while_the_relay_was_answering_the_opening_is_audited_and_checked
 
     let _hub = w.start_hub().await;
 
-    w.until("the check-in", |w| w.outbox_state().as_deref() == Some("checked_in"))
-        .await;
+    w.until_checked_in().await;
     assert_eq!(w.sam_check_ins(), 1);
     assert_eq!(
         w.audit_decisions(),
@@ -248,16 +268,10 @@ async fn killed_while_the_relay_was_answering_the_opening_is_audited_and_checked
 
 #[tokio::test]
 async fn killed_after_cobot_made_the_check_in_but_before_the_hub_recorded_it_nothing_is_doubled() {
-    let w = World::start().await;
-    let hub = w.start_hub().await;
-    let session = w.session(&hub).await;
+    let (w, hub, session) = World::with_sam_signed_in().await;
     // Cobot makes the check-in, but its answer is cut in half: the hub cannot know it worked
     // and schedules a retry (5 s) — and is killed before it.
-    w.fault(
-        "/sub/lighthouse/api/memberships/mem-sam/work_sessions",
-        cobot_sim::FaultKind::Malformed,
-        1,
-    );
+    w.fault(SAM_CHECK_INS, cobot_sim::FaultKind::Malformed, 1);
 
     assert_eq!(w.unlock(&hub, &session).await.unwrap().unwrap(), 200);
     w.until("Cobot's check-in", |w| w.sam_check_ins() == 1).await;
@@ -266,8 +280,7 @@ async fn killed_after_cobot_made_the_check_in_but_before_the_hub_recorded_it_not
 
     let _hub = w.start_hub().await;
 
-    w.until("the check-in", |w| w.outbox_state().as_deref() == Some("checked_in"))
-        .await;
+    w.until_checked_in().await;
     assert_eq!(
         w.sam_check_ins(),
         1,
@@ -277,18 +290,9 @@ async fn killed_after_cobot_made_the_check_in_but_before_the_hub_recorded_it_not
 
 #[tokio::test]
 async fn sigterm_finishes_the_check_in_under_way_then_stops() {
-    let w = World::start().await;
-    let hub = w.start_hub().await;
-    let session = w.session(&hub).await;
+    let (w, hub, session) = World::with_sam_signed_in().await;
     // Cobot takes its time to answer the check-in: SIGTERM arrives while it is under way.
-    w.sim
-        .sim
-        .add_fault(util::slow(
-            "/sub/lighthouse/api/memberships/mem-sam/work_sessions",
-            1500,
-            1,
-        ))
-        .unwrap();
+    w.sim.sim.add_fault(util::slow(SAM_CHECK_INS, 1500, 1)).unwrap();
     assert_eq!(w.unlock(&hub, &session).await.unwrap().unwrap(), 200);
     // The slow fault is used up when the check-in's POST reaches cobot-sim: it is under way.
     for _ in 0..400 {
@@ -354,17 +358,13 @@ async fn nothing_a_caller_sends_forges_or_garbles_a_line_of_the_real_hubs_log() 
     assert!(r.status().is_redirection(), "handed back to the app: {}", r.status());
 
     // 2. Staff: connecting Cobot, answered with the same made-up error.
-    let r: serde_json::Value = w
-        .http
-        .post(base.join("api/v1/admin/cobot/connect").unwrap())
-        .bearer_auth(session)
-        .json(&serde_json::json!({"return_to": util::RETURN_TO}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let connect = w.http.post(base.join("api/v1/admin/cobot/connect").unwrap());
+    let r: serde_json::Value = util::json_of(
+        connect
+            .bearer_auth(session)
+            .json(&serde_json::json!({"return_to": util::RETURN_TO})),
+    )
+    .await;
     let authorize = url::Url::parse(r["authorize_url"].as_str().unwrap_or_else(|| panic!("{r}"))).unwrap();
     let state = authorize
         .query_pairs()
@@ -464,13 +464,7 @@ fn stored_alex(db: &std::path::Path) -> frontdoor_hub::store::snapshot::MemberRe
 
 #[tokio::test]
 async fn killed_in_the_middle_of_a_sync_the_last_snapshot_and_the_log_stand_and_the_next_start_syncs() {
-    let w = World::start().await;
-    let hub = w.start_hub().await;
-    let session = w.session(&hub).await;
-    assert_eq!(w.unlock(&hub, &session).await.unwrap().unwrap(), 200);
-    w.until("the check-in", |w| w.outbox_state().as_deref() == Some("checked_in"))
-        .await;
-    hub.kill();
+    let w = World::after_one_checked_in_opening().await;
     let before = stored_alex(&w.db);
     assert_eq!(before.canceled_to, None);
 
@@ -515,13 +509,7 @@ async fn killed_in_the_middle_of_a_sync_the_last_snapshot_and_the_log_stand_and_
 
 #[tokio::test]
 async fn a_damaged_database_is_refused_by_name_and_left_as_it_was_and_its_backup_restores_everything() {
-    let w = World::start().await;
-    let hub = w.start_hub().await;
-    let session = w.session(&hub).await;
-    assert_eq!(w.unlock(&hub, &session).await.unwrap().unwrap(), 200);
-    w.until("the check-in", |w| w.outbox_state().as_deref() == Some("checked_in"))
-        .await;
-    hub.kill();
+    let w = World::after_one_checked_in_opening().await;
     // Everything into the main file (as a clean stop or SQLite's own checkpoint leaves it), and a
     // backup kept the way an operator would.
     {
