@@ -239,6 +239,33 @@ impl World {
         assert!(r.status().is_success(), "{patch}: {}", r.text().await.unwrap());
     }
 
+    /// Alex unlocks the front door, it opens, and the hub's check-in at Cobot is made: the
+    /// outbox's rows for Alex.
+    async fn alex_enters_and_is_checked_in(&self) -> Vec<CheckInRow> {
+        let (status, body) = self.enter("user-alex").await;
+        assert_eq!(status, 200, "{body}");
+        let rows = self.settled("mem-alex").await;
+        assert_eq!(rows[0].state, "checked_in", "{rows:?}");
+        rows
+    }
+
+    /// What the console's Cobot tab says to Sam (staff) about the connection.
+    async fn cobot_tab_message(&self) -> String {
+        let connection = self.get("api/v1/admin/cobot", "user-sam").await;
+        let message = connection["message"].as_str();
+        message.unwrap_or_else(|| panic!("{connection}")).to_string()
+    }
+
+    /// Staff at the front desk check `membership` in, in Cobot (Sam's token); the hub does not
+    /// know.
+    async fn front_desk_checks_in(&self, membership: &str) {
+        let desk = mint(&self.http, &self.sim, "user-sam", "frontdoor-hub", &["write"]).await;
+        let space = self.sim.space_url("lighthouse");
+        let url = format!("{space}/api/memberships/{membership}/work_sessions");
+        let r = self.http.post(url).bearer_auth(desk).send().await.unwrap();
+        assert_eq!(r.status(), 201, "the front desk's check-in at Cobot");
+    }
+
     fn set_passes(&self, membership: &str, passes: Vec<TimePass>) {
         assert!(self.sim.sim.set_time_passes(membership, passes));
     }
@@ -273,11 +300,8 @@ async fn the_hub_checks_in_when_cobot_requires_the_scope_it_asked_for() {
         let rows = w.settled("mem-alex").await;
         assert_eq!(rows[0].state, "checked_in", "{sim_scope:?}: {rows:?}");
         assert_eq!(w.cobot_check_ins("mem-alex").len(), 1, "{sim_scope:?}");
-        let connection = w.get("api/v1/admin/cobot", "user-sam").await;
-        assert!(
-            !connection["message"].as_str().unwrap().contains("check members in"),
-            "{connection}"
-        );
+        let message = w.cobot_tab_message().await;
+        assert!(!message.contains("check members in"), "{message}");
     }
 }
 
@@ -316,8 +340,7 @@ async fn a_403_on_check_in_waits_for_staff_to_reconnect_in_words_and_then_checks
         assert_eq!(shown["state"], "pending", "{view}");
         assert_eq!(shown["retryable"], true);
         assert!(shown["why"].as_str().unwrap().contains("reconnect Cobot"), "{view}");
-        let connection = w.get("api/v1/admin/cobot", "user-sam").await;
-        let message = connection["message"].as_str().unwrap();
+        let message = w.cobot_tab_message().await;
         assert!(
             message.contains("did not let the hub check members in")
                 && message.contains(hub_scope.as_str())
@@ -343,10 +366,10 @@ async fn a_403_on_check_in_waits_for_staff_to_reconnect_in_words_and_then_checks
         let rows = w.settled("mem-alex").await;
         assert_eq!(rows[0].state, "checked_in", "{rows:?}");
         assert_eq!(w.cobot_check_ins("mem-alex").len(), 1);
-        let connection = w.get("api/v1/admin/cobot", "user-sam").await;
+        let message = w.cobot_tab_message().await;
         assert!(
-            !connection["message"].as_str().unwrap().contains("did not let the hub"),
-            "the new connection has the permission: {connection}"
+            !message.contains("did not let the hub"),
+            "the new connection has the permission: {message}"
         );
     }
 }
@@ -357,10 +380,7 @@ async fn a_403_on_check_in_waits_for_staff_to_reconnect_in_words_and_then_checks
 async fn a_member_entering_at_01_30_after_an_evening_check_in_is_not_checked_in_twice() {
     // Monday 20:00 in Berlin.
     let w = World::start(Options::at(clock!("2026-11-23T19:00:00Z"))).await;
-    let (status, _) = w.enter("user-alex").await;
-    assert_eq!(status, 200);
-    let rows = w.settled("mem-alex").await;
-    assert_eq!(rows[0].state, "checked_in");
+    let rows = w.alex_enters_and_is_checked_in().await;
     assert_eq!(
         rows[0].valid_until.as_deref(),
         Some("2026-11-24T02:59:59Z"),
@@ -393,25 +413,10 @@ async fn a_member_entering_at_01_30_after_an_evening_check_in_is_not_checked_in_
 async fn an_evening_check_in_made_at_the_front_desk_stands_for_an_entry_after_midnight() {
     let w = World::start(Options::at(clock!("2026-11-23T19:00:00Z"))).await;
     // The front desk checks Alex in at 20:00, in Cobot; the hub does not know.
-    let desk = mint(&w.http, &w.sim, "user-sam", "frontdoor-hub", &["write"]).await;
-    let r = w
-        .http
-        .post(format!(
-            "{}/api/memberships/mem-alex/work_sessions",
-            w.sim.space_url("lighthouse")
-        ))
-        .bearer_auth(desk)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    w.front_desk_checks_in("mem-alex").await;
 
     w.advance(minutes(5 * 60 + 30));
-    let (status, body) = w.enter("user-alex").await;
-
-    assert_eq!(status, 200, "{body}");
-    let rows = w.settled("mem-alex").await;
-    assert_eq!(rows[0].state, "checked_in", "{rows:?}");
+    let rows = w.alex_enters_and_is_checked_in().await;
     assert_eq!(
         w.cobot_check_ins("mem-alex").len(),
         1,
@@ -439,18 +444,7 @@ async fn a_member_checked_in_at_the_front_desk_at_nine_who_enters_at_two_spends_
         })
         .await;
         w.sim_config(json!({"repeat_check_in": repeat})).await;
-        let desk = mint(&w.http, &w.sim, "user-sam", "frontdoor-hub", &["write"]).await;
-        let r = w
-            .http
-            .post(format!(
-                "{}/api/memberships/mem-alex/work_sessions",
-                w.sim.space_url("lighthouse")
-            ))
-            .bearer_auth(desk)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201, "{window:?}");
+        w.front_desk_checks_in("mem-alex").await;
 
         w.advance(hours(5));
         let (status, body) = w.enter("user-alex").await;
@@ -471,10 +465,7 @@ async fn an_hourly_pass_member_re_entering_after_the_pass_ended_is_checked_in_ag
     let w = World::start(Options::at(clock!("2026-11-23T09:00:00Z"))).await;
     w.set_passes("mem-alex", vec![TimePass::duration("tp-hour", "1 Hour Pass", 60, 3)]);
 
-    let (status, _) = w.enter("user-alex").await;
-    assert_eq!(status, 200);
-    let rows = w.settled("mem-alex").await;
-    assert_eq!(rows[0].state, "checked_in");
+    w.alex_enters_and_is_checked_in().await;
 
     // 10:30: the pass still runs.
     w.advance(minutes(30));
@@ -558,10 +549,7 @@ async fn fixed_span_pass_refused_outside_its_span(refusal: &str) {
 
     // Tuesday 09:00: inside the span, the next entry is checked in until noon.
     w.advance(hours(20));
-    let (status, body) = w.enter("user-alex").await;
-    assert_eq!(status, 200, "{body}");
-    let rows = w.settled("mem-alex").await;
-    assert_eq!(rows[0].state, "checked_in", "{rows:?}");
+    let rows = w.alex_enters_and_is_checked_in().await;
     assert_eq!(
         rows[0].valid_until.as_deref(),
         Some("2026-11-24T11:00:00Z"),
