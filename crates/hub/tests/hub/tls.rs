@@ -82,6 +82,14 @@ fn trusting(pki: &Pki) -> reqwest::Client {
         .unwrap()
 }
 
+/// A client with the system's trust and none of the test CA, as a stranger's browser.
+fn untrusting() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
 async fn describe(client: &reqwest::Client, base: &Url) -> Value {
     let response = client.get(base.join("api/v1/hub").unwrap()).send().await.unwrap();
     assert_eq!(response.status(), 200);
@@ -117,10 +125,7 @@ async fn a_client_trusting_the_ca_is_served_over_https() {
 async fn a_client_without_the_ca_is_refused() {
     let pki = pki();
     let mut hub = start(&pki).await;
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
+    let client = untrusting();
     let e = client
         .get(hub.base_url.join("api/v1/hub").unwrap())
         .send()
@@ -138,10 +143,7 @@ async fn a_client_without_the_ca_is_refused() {
 async fn plain_http_to_the_tls_port_gets_no_hub_answer() {
     let pki = pki();
     let mut hub = start(&pki).await;
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
+    let client = untrusting();
     let plain = format!("http://{}/api/v1/hub", hub.addr);
     match client.get(&plain).send().await {
         Err(_) => {}
