@@ -56,6 +56,16 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// Openings leave their check-ins in the outbox: nothing tells Cobot until the test says.
+    fn without_check_in_worker() -> Options {
+        Options {
+            check_in_worker: false,
+            ..Options::default()
+        }
+    }
+}
+
 impl World {
     async fn start() -> World {
         World::start_with(Options::default()).await
@@ -136,6 +146,21 @@ impl World {
             "the check-in of {membership} stayed pending: {:?}",
             self.hub.hub.store.check_ins()
         );
+    }
+
+    /// At Cobot, Alex's membership was canceled to Friday 2026-11-20; the hub is not told.
+    async fn alex_canceled_at_cobot(&self) {
+        let url = format!(
+            "{}_sim/spaces/lighthouse/memberships/mem-alex/cancel",
+            self.sim.base_url
+        );
+        let r = self
+            .http
+            .post(url)
+            .json(&json!({"canceled_to": "2026-11-20"}))
+            .send()
+            .await;
+        assert!(r.unwrap().status().is_success());
     }
 
     fn fault(&self, path: &str, kind: cobot_sim::FaultKind, times: u32) {
@@ -324,17 +349,7 @@ async fn refusals_say_why_are_audited_and_never_pulse() {
 async fn a_canceled_membership_no_longer_opens_even_with_a_live_session() {
     let w = World::start().await;
     let alex = w.session("user-alex").await;
-    let r = w
-        .http
-        .post(format!(
-            "{}_sim/spaces/lighthouse/memberships/mem-alex/cancel",
-            w.sim.base_url
-        ))
-        .json(&json!({"canceled_to": "2026-11-20"}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+    w.alex_canceled_at_cobot().await;
     w.hub.hub.syncer.full().await.unwrap();
 
     let (status, body) = w.unlock(Some(&alex), "front").await;
@@ -511,11 +526,7 @@ async fn a_cobot_outage_still_opens_the_door_from_the_last_snapshot_and_the_chec
 
 #[tokio::test]
 async fn a_check_in_still_pending_when_cobots_day_ends_is_never_posted_late() {
-    let w = World::start_with(Options {
-        check_in_worker: false,
-        ..Options::default()
-    })
-    .await;
+    let w = World::start_with(Options::without_check_in_worker()).await;
     let alex = w.session("user-alex").await;
     let (status, _) = w.unlock(Some(&alex), "front").await;
     assert_eq!(status, 200);
@@ -571,11 +582,7 @@ async fn a_lost_answer_from_cobot_is_read_back_never_posted_twice() {
 
 #[tokio::test]
 async fn a_hub_stopped_between_the_pulse_and_the_check_in_checks_in_once_after_restart() {
-    let mut w = World::start_with(Options {
-        check_in_worker: false,
-        ..Options::default()
-    })
-    .await;
+    let mut w = World::start_with(Options::without_check_in_worker()).await;
     let alex = w.session("user-alex").await;
     let (status, body) = w.unlock(Some(&alex), "front").await;
     assert_eq!(status, 200, "{body}");
@@ -600,17 +607,7 @@ async fn a_check_in_cobot_refuses_is_shown_in_cobots_words_and_not_retried() {
     let alex = w.session("user-alex").await;
     // Alex's membership ends today in Cobot's eyes but the hub's snapshot is older: the door opens
     // from the snapshot, and Cobot refuses the check-in.
-    let r = w
-        .http
-        .post(format!(
-            "{}_sim/spaces/lighthouse/memberships/mem-alex/cancel",
-            w.sim.base_url
-        ))
-        .json(&json!({"canceled_to": "2026-11-20"}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+    w.alex_canceled_at_cobot().await;
 
     let (status, _) = w.unlock(Some(&alex), "front").await;
     assert_eq!(status, 200);
