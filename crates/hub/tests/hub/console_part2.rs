@@ -28,12 +28,7 @@ struct World {
     alex: String,
 }
 
-impl std::ops::Deref for World {
-    type Target = Demo;
-    fn deref(&self) -> &Demo {
-        &self.demo
-    }
-}
+util::deref_to_demo!(World.demo);
 
 impl World {
     async fn start() -> World {
@@ -85,6 +80,22 @@ impl World {
         let (status, body) = self.staff(Method::GET, path, None).await;
         assert_eq!(status, 200, "{path}: {body}");
         body
+    }
+
+    /// The console's row for `door` (`GET /api/v1/admin/doors`).
+    async fn door_row(&self, door: &str) -> Value {
+        door_row(&self.get("api/v1/admin/doors").await, door).clone()
+    }
+
+    /// Sam saves the side door: `PUT /api/v1/admin/doors/side` with `setup` (the door, and its
+    /// secret where one is entered) → (status, body).
+    async fn put_side_door(&self, setup: Value) -> (u16, Value) {
+        self.staff(Method::PUT, "api/v1/admin/doors/side", Some(setup)).await
+    }
+
+    /// Sam's "Test" button for the side door → (status, body).
+    async fn test_side_door(&self) -> (u16, Value) {
+        self.staff(Method::POST, "api/v1/admin/doors/side/test", None).await
     }
 
     fn hub_url(&self) -> HubUrl {
@@ -891,13 +902,7 @@ async fn a_door_added_in_the_console_opens_for_a_member_without_a_restart_and_it
         !answer.to_string().contains(SECRET),
         "the answer never holds the secret"
     );
-    let row = answer["doors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["door"]["id"] == "side")
-        .unwrap()
-        .clone();
+    let row = door_row(&answer, "side").clone();
     assert_eq!(row["secret"]["from"], "stored");
     assert_eq!(row["door"]["name"], "Side door");
     assert_eq!(
@@ -923,7 +928,7 @@ async fn a_door_added_in_the_console_opens_for_a_member_without_a_restart_and_it
     .await;
     assert_eq!(status, 200, "{answer}");
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let (status, answer) = w.staff(Method::POST, "api/v1/admin/doors/side/test", None).await;
+    let (status, answer) = w.test_side_door().await;
     assert_eq!((status, answer["outcome"].as_str()), (200, Some("opened")), "{answer}");
     assert_eq!(side.pulses().len(), 2, "a test pulses the door for real, once");
     let tested = w.get("api/v1/admin/activity?door=side&outcome=opened").await;
@@ -950,14 +955,7 @@ async fn a_door_added_in_the_console_opens_for_a_member_without_a_restart_and_it
     }
 
     // The per-door figures are the audit log's.
-    let doors = w.get("api/v1/admin/doors").await;
-    let row = doors["doors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["door"]["id"] == "side")
-        .unwrap()
-        .clone();
+    let row = w.door_row("side").await;
     let opened = w.get("api/v1/admin/activity?door=side&outcome=opened").await;
     let mut us: Vec<u64> = opened["rows"]
         .as_array()
@@ -983,29 +981,18 @@ async fn a_door_that_fails_shows_its_last_error_and_a_removed_door_opens_nothing
     let w = World::start().await;
     // Port 9 on loopback: nothing listens.
     let (status, answer) = w
-        .staff(
-            Method::PUT,
-            "api/v1/admin/doors/side",
-            Some(json!({"door": side_door("http://127.0.0.1:9/", "Side")})),
-        )
+        .put_side_door(json!({"door": side_door("http://127.0.0.1:9/", "Side")}))
         .await;
     assert_eq!(status, 200, "{answer}");
-    let (status, answer) = w.staff(Method::POST, "api/v1/admin/doors/side/test", None).await;
+    let (status, answer) = w.test_side_door().await;
     assert_eq!(status, 502, "{answer}");
-    let doors = w.get("api/v1/admin/doors").await;
-    let row = doors["doors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["door"]["id"] == "side")
-        .unwrap()
-        .clone();
+    let row = w.door_row("side").await;
     assert!(row["last_error"]["what"].as_str().unwrap().len() > 10, "{row}");
     assert!(row["last_opened_at"].is_null());
 
     let (status, answer) = w.staff(Method::DELETE, "api/v1/admin/doors/side", None).await;
     assert_eq!(status, 200, "{answer}");
-    let (status, answer) = w.staff(Method::POST, "api/v1/admin/doors/side/test", None).await;
+    let (status, answer) = w.test_side_door().await;
     assert_eq!((status, answer["code"].as_str()), (404, Some("unknown_door")));
     let (status, answer) = w.staff(Method::GET, "api/v1/admin/qr/doors/side.svg", None).await;
     assert_eq!(
@@ -1037,13 +1024,9 @@ async fn an_mqtt_doors_state_follows_its_last_will() {
     let device = Device::tasmota(broker.host(), broker.port(), "side-strike").await;
     device.until_ready().await;
     let (status, answer) = w
-        .staff(
-            Method::PUT,
-            "api/v1/admin/doors/side",
-            Some(
-                json!({"door": {"id": "side", "name": "Side", "entrance": false, "pulse_ms": 3000,
+        .put_side_door(
+            json!({"door": {"id": "side", "name": "Side", "entrance": false, "pulse_ms": 3000,
                                   "driver": {"kind": "mqtt", "profile": "tasmota", "topic": "side-strike"}}}),
-            ),
         )
         .await;
     assert_eq!(status, 200, "{answer}");
@@ -1061,7 +1044,7 @@ async fn an_mqtt_doors_state_follows_its_last_will() {
         }
     };
     until("online").await;
-    let (status, answer) = w.staff(Method::POST, "api/v1/admin/doors/side/test", None).await;
+    let (status, answer) = w.test_side_door().await;
     assert_eq!((status, answer["outcome"].as_str()), (200, Some("opened")), "{answer}");
     assert_eq!(device.pulses().len(), 1);
     let glance = w.get("api/v1/admin/glance").await;
@@ -1094,15 +1077,11 @@ async fn the_status_strip_lights_say_what_is_wrong_in_words() {
     assert_eq!((status, answer["code"].as_str()), (403, Some("not_staff")));
     // A door added with every field right is ready too.
     let (status, answer) = w
-        .staff(
-            Method::PUT,
-            "api/v1/admin/doors/side",
-            Some(
-                json!({"door": {"id": "side", "name": "Side", "entrance": false, "pulse_ms": 3000,
+        .put_side_door(
+            json!({"door": {"id": "side", "name": "Side", "entrance": false, "pulse_ms": 3000,
                                   "driver": {"kind": "home-assistant", "url": "http://127.0.0.1:9/",
                                              "service": "lock.unlock", "entity_id": "lock.side"}},
                         "secret": "token"}),
-            ),
         )
         .await;
     assert_eq!(status, 200, "{answer}");
@@ -1135,16 +1114,14 @@ async fn the_status_strip_lights_say_what_is_wrong_in_words() {
 }
 
 async fn door_state(w: &World, door: &str) -> String {
-    let doors = w.get("api/v1/admin/doors").await;
-    doors["doors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["door"]["id"] == door)
-        .unwrap()["reach"]["state"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    w.door_row(door).await["reach"]["state"].as_str().unwrap().to_string()
+}
+
+/// `door`'s row in a console list of doors (`{"doors": [...]}`).
+fn door_row<'a>(list: &'a Value, door: &str) -> &'a Value {
+    let rows = list["doors"].as_array().unwrap_or_else(|| panic!("{list}"));
+    let row = rows.iter().find(|d| d["door"]["id"] == door);
+    row.unwrap_or_else(|| panic!("no door {door}: {list}"))
 }
 
 /// A Home Assistant double that answers every service call and keeps each `Authorization` it was
@@ -1177,29 +1154,25 @@ async fn a_doors_secret_never_goes_to_another_host_or_driver_without_being_enter
     let w = World::start().await;
     let (home, home_saw) = home_assistant_recording().await;
     let (other, other_saw) = home_assistant_recording().await;
-    let put = |body: Value| {
-        let w = &w;
-        async move { w.staff(Method::PUT, "api/v1/admin/doors/side", Some(body)).await }
-    };
-    let test = || {
-        let w = &w;
-        async move { w.staff(Method::POST, "api/v1/admin/doors/side/test", None).await }
-    };
-    let (status, answer) = put(json!({"door": ha_side_door(home.url().as_str()), "secret": TOKEN})).await;
+    let (status, answer) = w
+        .put_side_door(json!({"door": ha_side_door(home.url().as_str()), "secret": TOKEN}))
+        .await;
     assert_eq!(status, 200, "{answer}");
-    let (status, answer) = test().await;
+    let (status, answer) = w.test_side_door().await;
     assert_eq!((status, answer["outcome"].as_str()), (200, Some("opened")), "{answer}");
     assert_eq!(*home_saw.lock().unwrap(), [format!("Bearer {TOKEN}")]);
 
     // Only the address changes, to another host: refused, the field says why, nothing changed.
-    let (status, answer) = put(json!({"door": ha_side_door(other.url().as_str())})).await;
+    let (status, answer) = w
+        .put_side_door(json!({"door": ha_side_door(other.url().as_str())}))
+        .await;
     assert_invalid(status, &answer, &["secret"]);
     assert!(
         answer["fields"]["secret"].as_str().unwrap().contains("another device"),
         "{answer}"
     );
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let (status, answer) = test().await;
+    let (status, answer) = w.test_side_door().await;
     assert_eq!((status, answer["outcome"].as_str()), (200, Some("opened")), "{answer}");
     assert_eq!(other.requests(), 0, "the other host heard nothing, let alone the token");
     assert_eq!(
@@ -1209,19 +1182,22 @@ async fn a_doors_secret_never_goes_to_another_host_or_driver_without_being_enter
     );
 
     // Only the driver kind changes (a webhook on the same host would sign with the token).
-    let (status, answer) = put(
-        json!({"door": {"id": "side", "name": "Side", "entrance": false, "pulse_ms": 2000,
+    let (status, answer) = w
+        .put_side_door(
+            json!({"door": {"id": "side", "name": "Side", "entrance": false, "pulse_ms": 2000,
                                                 "driver": {"kind": "webhook", "url": home.url().as_str()}}}),
-    )
-    .await;
+        )
+        .await;
     assert_invalid(status, &answer, &["secret"]);
 
     // Entered again for the new host: only the new token goes there, and the trail says so.
     const NEW: &str = "ha-token-made-for-the-new-home-assistant";
-    let (status, answer) = put(json!({"door": ha_side_door(other.url().as_str()), "secret": NEW})).await;
+    let (status, answer) = w
+        .put_side_door(json!({"door": ha_side_door(other.url().as_str()), "secret": NEW}))
+        .await;
     assert_eq!(status, 200, "{answer}");
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let (status, answer) = test().await;
+    let (status, answer) = w.test_side_door().await;
     assert_eq!((status, answer["outcome"].as_str()), (200, Some("opened")), "{answer}");
     assert_eq!(
         *other_saw.lock().unwrap(),
@@ -1259,14 +1235,7 @@ fn shows_as_text(page: &str, surface: &str) {
 async fn a_name_with_markup_saved_in_the_console_is_shown_as_text_on_every_page_and_code() {
     let w = World::start_with(|config| config.space.name = MARKUP.into()).await;
     // The front door renamed through the console, as staff would.
-    let doors = w.get("api/v1/admin/doors").await;
-    let mut front = doors["doors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["door"]["id"] == "front")
-        .unwrap()["door"]
-        .clone();
+    let mut front = w.door_row("front").await["door"].clone();
     front["name"] = json!(MARKUP);
     let (status, answer) = w
         .staff(Method::PUT, "api/v1/admin/doors/front", Some(json!({"door": front})))
