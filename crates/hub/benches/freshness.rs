@@ -25,34 +25,9 @@ use frontdoor_core::access::DoorId;
 use frontdoor_core::secret::{AccessToken, ClientSecret};
 use frontdoor_hub::store::Store;
 use frontdoor_hub::{Config, Setup};
-use serde_json::{json, Value};
+use serde_json::json;
 
-/// cobot-sim on a thread and runtime of its own, with `members` bulk memberships besides the demo's.
-fn start_sim(members: usize) -> (url::Url, std::sync::mpsc::Sender<()>) {
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let config = cobot_sim::SimConfig {
-                webhook_retry_base: Duration::from_millis(50),
-                ..cobot_sim::SimConfig::default()
-            };
-            let sim =
-                cobot_sim::spawn_with_seed(config, cobot_sim::seed::large(members), "127.0.0.1:0".parse().unwrap())
-                    .await
-                    .unwrap();
-            ready_tx.send(sim.base_url.clone()).unwrap();
-            tokio::task::spawn_blocking(move || stop_rx.recv()).await.unwrap().ok();
-            drop(sim);
-        });
-    });
-    (ready_rx.recv().unwrap(), stop_tx)
-}
+mod common;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
@@ -102,7 +77,11 @@ fn summary(taken: &mut [Duration], missed: usize) -> String {
 }
 
 async fn run(rounds: usize, pace: Option<Duration>, burst: usize) {
-    let (base, stop) = start_sim(1_000);
+    let config = cobot_sim::SimConfig {
+        webhook_retry_base: Duration::from_millis(50),
+        ..cobot_sim::SimConfig::default()
+    };
+    let (base, stop) = common::start_sim(config, 1_000);
     let http = reqwest::Client::new();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -114,19 +93,11 @@ async fn run(rounds: usize, pace: Option<Duration>, burst: usize) {
     let public = url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
     config.hub.public_url = Some(public.clone());
     let scopes = config.cobot.requested_scopes();
-    let minted: Value = http
-        .post(format!("{base}_sim/tokens"))
-        .json(&json!({"user_id": "user-sam", "client_id": "frontdoor-hub", "scopes": scopes}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = common::hub_token(&http, &base, &scopes).await;
     let dir = tempfile::tempdir().unwrap();
     let setup = Setup {
         store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
-        cobot_token: Some(AccessToken::new(minted["access_token"].as_str().unwrap())),
+        cobot_token: Some(AccessToken::new(token)),
         client_secret: Some(ClientSecret::new(cobot_sim::seed::HUB_CLIENT_SECRET)),
         check_in_worker: false,
         ..Setup::detached()

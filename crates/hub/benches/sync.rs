@@ -15,6 +15,8 @@ use frontdoor_hub::store::Store;
 use frontdoor_hub::{Config, Setup};
 use serde_json::{json, Value};
 
+mod common;
+
 struct Counting;
 static CURRENT: AtomicIsize = AtomicIsize::new(0);
 static PEAK: AtomicIsize = AtomicIsize::new(0);
@@ -47,48 +49,18 @@ struct Figures {
     peak_heap: isize,
 }
 
-fn start_sim(members: usize) -> (url::Url, std::sync::mpsc::Sender<()>) {
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let config = cobot_sim::SimConfig {
-                start_at: Some("2026-11-23T09:00:00Z".parse().unwrap()),
-                ..cobot_sim::SimConfig::default()
-            };
-            let sim =
-                cobot_sim::spawn_with_seed(config, cobot_sim::seed::large(members), "127.0.0.1:0".parse().unwrap())
-                    .await
-                    .unwrap();
-            ready_tx.send(sim.base_url.clone()).unwrap();
-            tokio::task::spawn_blocking(move || stop_rx.recv()).await.unwrap().ok();
-            drop(sim);
-        });
-    });
-    (ready_rx.recv().unwrap(), stop_tx)
-}
-
 async fn measure(members: usize) -> Figures {
-    let (base, stop) = start_sim(members);
+    let config = cobot_sim::SimConfig {
+        start_at: Some("2026-11-23T09:00:00Z".parse().unwrap()),
+        ..cobot_sim::SimConfig::default()
+    };
+    let (base, stop) = common::start_sim(config, members);
     let http = reqwest::Client::new();
-    let minted: Value = http
-        .post(format!("{base}_sim/tokens"))
-        .json(&json!({"user_id": "user-sam", "client_id": "frontdoor-hub", "scopes": frontdoor_hub::COBOT_SCOPES}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = common::hub_token(&http, &base, frontdoor_hub::COBOT_SCOPES).await;
     let dir = tempfile::tempdir().unwrap();
     let setup = Setup {
         store: Store::open(&dir.path().join("hub.sqlite")).unwrap(),
-        cobot_token: Some(AccessToken::new(minted["access_token"].as_str().unwrap())),
+        cobot_token: Some(AccessToken::new(token)),
         ..Setup::detached()
     };
     let hub = frontdoor_hub::Hub::new(Config::demo(&base), setup).unwrap();
@@ -102,14 +74,7 @@ async fn measure(members: usize) -> Figures {
     let wall = start.elapsed();
     COUNTING.with(|c| c.set(false));
 
-    let log: Vec<Value> = http
-        .get(format!("{base}_sim/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log: Vec<Value> = common::json_of(http.get(format!("{base}_sim/requests"))).await;
     let throttled = log.iter().filter(|r| r["status"] == json!(429)).count();
     // What went over the wire, retries included, as the simulator saw it.
     let requests = log.len() as u32;

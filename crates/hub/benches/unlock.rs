@@ -18,10 +18,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use frontdoor_hub::store::{SessionRow, Store};
+use frontdoor_hub::store::Store;
 use frontdoor_hub::{Config, Setup};
 use relay_sim::ShellyDouble;
 use serde_json::json;
+
+mod common;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -68,21 +70,7 @@ async fn run(n: usize) {
     // unlock of the entrance writes an audit entry *and* queues a check-in (the worker is off, so
     // the outbox only grows — Cobot is not part of this measurement).
     let sessions = 2 * n + 4096;
-    for i in 0..sessions {
-        store
-            .put_session(
-                &frontdoor_hub::app::session::token_hash(&format!("bench-{i}")),
-                &SessionRow {
-                    user_id: format!("user-bench-{i}"),
-                    membership_id: Some(format!("mem-bench-{i}")),
-                    staff: true,
-                    expires_at: i64::MAX,
-                    device_id: "test-device".into(),
-                },
-                0,
-            )
-            .unwrap();
-    }
+    common::staff_sessions(&store, "bench", sessions);
     let cobot = url::Url::parse("http://127.0.0.1:9/").unwrap();
     let config = Config::demo_with_relay(&cobot, Some(&relay.url()));
     let setup = Setup {
@@ -212,21 +200,7 @@ async fn mqtt(n: usize, dir: &tempfile::TempDir, session: &mut impl FnMut() -> S
     observer.subscribe("stat/door1/RESULT").await;
 
     let store = Store::open(&dir.path().join("hub-mqtt.sqlite")).unwrap();
-    for i in 0..(2 * n + 100) {
-        store
-            .put_session(
-                &frontdoor_hub::app::session::token_hash(&format!("mqtt-{i}")),
-                &SessionRow {
-                    user_id: format!("user-mqtt-{i}"),
-                    membership_id: Some(format!("mem-mqtt-{i}")),
-                    staff: true,
-                    expires_at: i64::MAX,
-                    device_id: "test-device".into(),
-                },
-                0,
-            )
-            .unwrap();
-    }
+    common::staff_sessions(&store, "mqtt", 2 * n + 100);
     let _ = session;
     let mut next = 0usize;
     let mut token = || {
