@@ -15,10 +15,8 @@ use serde_json::{json, Value};
 /// What every screen must be: see its docs.
 #[path = "window/audit.rs"]
 mod audit;
-/// The hub's own test helpers: a member's sign-in at the hub, as the member's phone does it.
-#[path = "../crates/hub/tests/util/mod.rs"]
-mod hub_util;
 mod util;
+use util::hub as hub_util;
 
 const APP: &str = env!("CARGO_BIN_EXE_frontdoor");
 

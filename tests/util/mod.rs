@@ -3,20 +3,15 @@
 
 use frontdoor_core::secret::{AccessToken, ClientSecret};
 use frontdoor_hub::{Config, RunningHub, Setup};
-use serde_json::{json, Value};
+
+/// The hub's own test helpers: a member's sign-in at the hub, as the member's phone does it, and
+/// cobot-sim's test endpoints.
+#[path = "../../crates/hub/tests/util/mod.rs"]
+pub mod hub;
 
 /// Asks cobot-sim for a token, as if `user` had signed in to `client` with `scopes`.
 pub async fn mint(sim: &cobot_sim::RunningSim, user: &str, client: &str, scopes: &[&str]) -> String {
-    let r: Value = reqwest::Client::new()
-        .post(format!("{}_sim/tokens", sim.base_url))
-        .json(&json!({"user_id": user, "client_id": client, "scopes": scopes}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["access_token"].as_str().expect("cobot-sim mints tokens").to_string()
+    hub::mint(&reqwest::Client::new(), sim, user, client, scopes).await
 }
 
 /// The demo hub, connected to cobot-sim with Sam's (staff) token and synced once.
