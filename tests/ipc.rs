@@ -204,6 +204,11 @@ impl Setup {
         .map(|b| b.deserialize::<Value>().unwrap())
     }
 
+    /// The OS hands the app `link`, as it does for a tapped link or a scanned code.
+    fn open_link(&self, link: &(impl serde::Serialize + ?Sized)) -> Result<Value, Value> {
+        self.invoke("open_link", json!({ "link": link }))
+    }
+
     fn join_link(&self) -> String {
         format!(
             "frontdoor://join?space=lighthouse&hub={}",
@@ -213,7 +218,7 @@ impl Setup {
 
     /// Joins and confirms; returns the authorize URL the browser was sent to.
     fn join_and_start_sign_in(&self) -> Url {
-        self.invoke("open_link", json!({"link": self.join_link()})).unwrap();
+        self.open_link(&self.join_link()).unwrap();
         let view = self.invoke("confirm_join", json!({})).unwrap();
         assert_eq!(view["signing_in"]["redirect"], json!("deep_link"));
         self.browser
@@ -277,7 +282,7 @@ impl Setup {
     fn signed_in_as(&self, user: &str) -> Value {
         let authorize = self.join_and_start_sign_in();
         let callback = self.browser_signs_in(&authorize, user);
-        let view = self.invoke("open_link", json!({"link": callback})).unwrap();
+        let view = self.open_link(&callback).unwrap();
         assert!(view["session"].is_object(), "{view}");
         view
     }
@@ -378,11 +383,11 @@ fn the_language_the_person_picks_is_kept_and_one_frontdoor_does_not_speak_is_ref
 fn open_link_refuses_a_broken_link_with_code_and_message() {
     let s = setup();
     assert_eq!(
-        s.invoke("open_link", json!({"link": "frontdoor://join?space=lighthouse"})),
+        s.open_link("frontdoor://join?space=lighthouse"),
         Err(err("invalid_link", "This link is missing its hub address."))
     );
     assert_eq!(
-        s.invoke("open_link", json!({"link": "frontdoor://open?space=lighthouse"})),
+        s.open_link("frontdoor://open?space=lighthouse"),
         Err(err("invalid_link", "This link is missing its door."))
     );
 }
@@ -427,7 +432,7 @@ fn joining_a_space_the_hub_does_not_serve_is_an_unknown_hub() {
 #[test]
 fn a_hub_that_sends_members_to_a_look_alike_sign_in_page_is_refused() {
     let s = setup_with(|_| IssuerPolicy::cobot_only(), None);
-    let got = s.invoke("open_link", json!({"link": s.join_link()})).unwrap_err();
+    let got = s.open_link(&s.join_link()).unwrap_err();
     assert_eq!(got["code"], json!("untrusted_sign_in"));
 }
 
@@ -464,7 +469,7 @@ fn setup_custom_domain() -> (Setup, cobot_sim::CustomDomain) {
 #[test]
 fn a_space_on_its_own_domain_signs_in_there_because_cobot_names_that_domain() {
     let (s, domain) = setup_custom_domain();
-    let view = s.invoke("open_link", json!({"link": s.join_link()})).unwrap();
+    let view = s.open_link(&s.join_link()).unwrap();
     let host = domain.url.host_str().unwrap().to_string() + ":" + &domain.url.port().unwrap().to_string();
     assert_eq!(view["pending_join"]["space"]["sign_in_host"], json!(host), "{view}");
     assert_eq!(
@@ -484,7 +489,7 @@ fn a_space_on_its_own_domain_cobot_lists_by_its_cobot_host_is_confirmed_by_the_m
         .json(&json!({"space_url": "cobot_host"}))
         .send();
     assert!(tauri::async_runtime::block_on(set).unwrap().status().is_success());
-    let view = s.invoke("open_link", json!({"link": s.join_link()})).unwrap();
+    let view = s.open_link(&s.join_link()).unwrap();
     let listed = format!(
         "{}:{}",
         s.sim.base_url.host_str().unwrap(),
@@ -497,11 +502,11 @@ fn a_space_on_its_own_domain_cobot_lists_by_its_cobot_host_is_confirmed_by_the_m
     );
     // Cancel keeps nothing; joining again asks again.
     s.invoke("decline_join", json!({})).unwrap();
-    let view = s.invoke("open_link", json!({"link": s.join_link()})).unwrap();
+    let view = s.open_link(&s.join_link()).unwrap();
     assert_eq!(view["pending_join"]["unlisted_sign_in"], json!(listed));
     signs_in_on(&s, &domain);
     // Confirmed once: the same link again asks nothing.
-    let view = s.invoke("open_link", json!({"link": s.join_link()})).unwrap();
+    let view = s.open_link(&s.join_link()).unwrap();
     assert_eq!(view["pending_join"], Value::Null, "{view}");
 }
 
@@ -522,7 +527,7 @@ fn signs_in_on(s: &Setup, domain: &cobot_sim::CustomDomain) {
         "Cobot's page on the space's domain"
     );
     let callback = s.browser_signs_in(&authorize, "alex@example.com");
-    let view = s.invoke("open_link", json!({"link": callback})).unwrap();
+    let view = s.open_link(&callback).unwrap();
     assert_eq!(view["session"]["name"], json!("Alex Morgan"), "{view}");
 }
 
@@ -544,14 +549,14 @@ fn a_sign_in_host_on_another_scheme_than_cobots_is_refused() {
         "frontdoor://join?space=lighthouse&hub={}",
         other.base_url.as_str().trim_end_matches('/')
     );
-    let got = s.invoke("open_link", json!({"link": link})).unwrap_err();
+    let got = s.open_link(&link).unwrap_err();
     assert_eq!(got["code"], json!("untrusted_sign_in"), "{got}");
 }
 
 #[test]
 fn join_offers_the_space_then_decline_forgets_it() {
     let s = setup();
-    let view = s.invoke("open_link", json!({"link": s.join_link()})).unwrap();
+    let view = s.open_link(&s.join_link()).unwrap();
     assert_eq!(view["pending_join"]["space"]["name"], json!("Lighthouse Coworking"));
     assert_eq!(view["spaces"], json!([]), "nothing is kept before the person confirms");
     let view = s.invoke("decline_join", json!({})).unwrap();
@@ -570,7 +575,7 @@ fn a_member_joins_signs_in_and_signs_out_and_cobot_revokes_the_token() {
     let callback = s.browser_signs_in(&authorize, "alex@example.com");
     assert!(callback.starts_with("frontdoor://auth/callback?code="), "{callback}");
 
-    let view = s.invoke("open_link", json!({"link": callback})).unwrap();
+    let view = s.open_link(&callback).unwrap();
     assert_eq!(view["signing_in"], Value::Null);
     assert_eq!(
         view["session"],
@@ -599,12 +604,7 @@ fn a_member_joins_signs_in_and_signs_out_and_cobot_revokes_the_token() {
 fn staff_see_that_they_administer_the_space() {
     let s = setup();
     let authorize = s.join_and_start_sign_in();
-    let view = s
-        .invoke(
-            "open_link",
-            json!({"link": s.browser_signs_in(&authorize, "sam@example.com")}),
-        )
-        .unwrap();
+    let view = s.open_link(&s.browser_signs_in(&authorize, "sam@example.com")).unwrap();
     assert_eq!(view["session"]["memberships"][0]["role"], json!("member_and_admin"));
 }
 
@@ -613,9 +613,9 @@ fn a_replayed_callback_finds_no_sign_in() {
     let s = setup();
     let authorize = s.join_and_start_sign_in();
     let callback = s.browser_signs_in(&authorize, "alex@example.com");
-    s.invoke("open_link", json!({"link": callback})).unwrap();
+    s.open_link(&callback).unwrap();
     assert_eq!(
-        s.invoke("open_link", json!({"link": callback})),
+        s.open_link(&callback),
         Err(err(
             "no_sign_in_in_progress",
             "No sign-in is running, so this sign-in answer was ignored. Start signing in again."
@@ -629,17 +629,14 @@ fn a_callback_with_a_foreign_state_is_refused_and_the_real_sign_in_goes_on() {
     let authorize = s.join_and_start_sign_in();
     let forged = "frontdoor://auth/callback?code=attacker-code&state=not-ours";
     assert_eq!(
-        s.invoke("open_link", json!({"link": forged})),
+        s.open_link(&forged),
         Err(err(
             "state_mismatch",
             "This sign-in answer does not belong to the sign-in Frontdoor started, so it was refused. Start signing in again."
         ))
     );
     let view = s
-        .invoke(
-            "open_link",
-            json!({"link": s.browser_signs_in(&authorize, "alex@example.com")}),
-        )
+        .open_link(&s.browser_signs_in(&authorize, "alex@example.com"))
         .unwrap();
     assert_eq!(view["session"]["name"], json!("Alex Morgan"));
 }
@@ -650,7 +647,7 @@ fn declining_at_cobot_is_consent_denied() {
     let authorize = s.join_and_start_sign_in();
     let link = s.decline_at_cobot(&authorize);
     assert_eq!(
-        s.invoke("open_link", json!({"link": link})),
+        s.open_link(&link),
         Err(err(
             "consent_denied",
             "You declined to share your Cobot account with Frontdoor, so you are not signed in."
@@ -669,7 +666,7 @@ fn a_code_that_expired_asks_to_sign_in_again() {
     let callback = s.browser_signs_in(&authorize, "alex@example.com");
     std::thread::sleep(std::time::Duration::from_millis(1100));
     assert_eq!(
-        s.invoke("open_link", json!({"link": callback})),
+        s.open_link(&callback),
         Err(err(
             "expired_code",
             "The sign-in took too long or was already used. Please sign in again."
@@ -686,7 +683,7 @@ fn cobot_down_is_cobot_unreachable() {
         .port();
     let dead = Url::parse(&format!("http://127.0.0.1:{port}")).unwrap();
     let s = setup_with(|cobot| IssuerPolicy::with_extra([cobot.clone()]), Some(dead));
-    s.invoke("open_link", json!({"link": s.join_link()})).unwrap();
+    s.open_link(&s.join_link()).unwrap();
     assert_eq!(
         s.invoke("confirm_join", json!({})),
         Err(err(
@@ -708,10 +705,7 @@ fn cancel_stops_the_sign_in_and_a_late_callback_is_ignored() {
         "the space stays joined"
     );
     let late = s.browser_signs_in(&authorize, "alex@example.com");
-    assert_eq!(
-        s.invoke("open_link", json!({"link": late})).unwrap_err()["code"],
-        json!("no_sign_in_in_progress")
-    );
+    assert_eq!(s.open_link(&late).unwrap_err()["code"], json!("no_sign_in_in_progress"));
     // Signing in again from the joined space works.
     let view = s.invoke("sign_in", json!({})).unwrap();
     assert_eq!(view["signing_in"]["subdomain"], json!("lighthouse"));
@@ -734,11 +728,8 @@ fn sign_in_without_a_space_says_to_join_first() {
 fn a_device_signed_out_at_the_hub_means_sign_in_again_on_refresh() {
     let s = setup();
     let authorize = s.join_and_start_sign_in();
-    s.invoke(
-        "open_link",
-        json!({"link": s.browser_signs_in(&authorize, "alex@example.com")}),
-    )
-    .unwrap();
+    s.open_link(&s.browser_signs_in(&authorize, "alex@example.com"))
+        .unwrap();
     assert_eq!(
         s.invoke("refresh", json!({})).unwrap()["session"]["name"],
         json!("Alex Morgan")
@@ -760,7 +751,7 @@ fn a_device_signed_out_at_the_hub_means_sign_in_again_on_refresh() {
 fn dismiss_notice_clears_it() {
     let s = setup();
     let authorize = s.join_and_start_sign_in();
-    let _ = s.invoke("open_link", json!({"link": s.decline_at_cobot(&authorize)}));
+    let _ = s.open_link(&s.decline_at_cobot(&authorize));
     assert_eq!(s.invoke("dismiss_notice", json!({})).unwrap()["notice"], Value::Null);
 }
 
@@ -769,10 +760,7 @@ fn when_the_hub_is_unreachable_the_last_answer_stays_on_screen_marked_offline() 
     let mut s = setup();
     let authorize = s.join_and_start_sign_in();
     let view = s
-        .invoke(
-            "open_link",
-            json!({"link": s.browser_signs_in(&authorize, "alex@example.com")}),
-        )
+        .open_link(&s.browser_signs_in(&authorize, "alex@example.com"))
         .unwrap();
     let doors = view["access"]["doors"].clone();
     assert_eq!(view["access"]["stale"], json!(false));
@@ -1181,7 +1169,7 @@ fn a_join_link_naming_a_hostile_hub_never_receives_a_credential_of_the_real_one(
     let link = format!("frontdoor://join?space=lighthouse&hub={}", hostile.url);
 
     // Shown as what it is, and Cancel changes nothing.
-    let view = s.invoke("open_link", json!({"link": link})).unwrap();
+    let view = s.open_link(&link).unwrap();
     assert_eq!(
         view["pending_join"]["replaces_hub"],
         json!(s.hub.base_url.as_str().trim_end_matches('/')),
@@ -1201,7 +1189,7 @@ fn a_join_link_naming_a_hostile_hub_never_receives_a_credential_of_the_real_one(
     assert_eq!(s.pulses_on(0), 1, "the real hub still opens the door");
 
     // Confirmed: the app switches hubs and starts a fresh sign-in there, carrying nothing over.
-    s.invoke("open_link", json!({"link": link})).unwrap();
+    s.open_link(&link).unwrap();
     let _ = s.invoke("confirm_join", json!({}));
     let seen = hostile.seen.lock().unwrap().clone();
     assert!(!seen.is_empty(), "the hostile hub was asked who it is");
@@ -1226,10 +1214,7 @@ fn a_join_link_naming_a_hostile_hub_never_receives_a_credential_of_the_real_one(
 fn a_plain_http_hub_is_refused_unless_it_is_on_this_machine() {
     let s = setup();
     let refused = s
-        .invoke(
-            "open_link",
-            json!({"link": "frontdoor://join?space=lighthouse&hub=http://hub.example.com"}),
-        )
+        .open_link("frontdoor://join?space=lighthouse&hub=http://hub.example.com")
         .unwrap_err();
     assert_eq!(refused["code"], json!("invalid_link"));
     assert!(refused["message"].as_str().unwrap().contains("https://"), "{refused}");
