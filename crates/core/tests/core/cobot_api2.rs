@@ -85,31 +85,20 @@ impl World {
 
     /// The sim's request log for `path`.
     async fn requests_to(&self, path: &str) -> Vec<Value> {
-        let log: Vec<Value> = self
-            .http
-            .get(self.url("/_sim/requests"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let log: Vec<Value> = json_of(self.http.get(self.url("/_sim/requests"))).await;
         log.into_iter().filter(|r| r["path"] == path).collect()
     }
 
     /// A raw API 2 GET, bypassing the client under test.
     async fn raw(&self, path_and_query: &str, token: &AccessToken) -> Value {
-        self.http
-            .get(self.url(path_and_query))
-            .bearer_auth(token.secret())
-            .header("accept", "application/vnd.api+json")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        let request = self.http.get(self.url(path_and_query)).bearer_auth(token.secret());
+        json_of(request.header("accept", "application/vnd.api+json")).await
     }
+}
+
+/// `request`, sent, and its answer read as JSON.
+async fn json_of<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    request.send().await.unwrap().json().await.unwrap()
 }
 
 fn lighthouse() -> Subdomain {
