@@ -14,6 +14,7 @@ APT_PACKAGES=(
   webkit2gtk-driver xvfb xauth dbus dbus-x11 xdg-utils libglib2.0-bin
   gnome-keyring libsecret-tools
   mosquitto nodejs npm desktop-file-utils
+  postgresql nats-server
   clang llvm
 )
 
@@ -32,10 +33,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# Mosquitto as a Debian service is not wanted: tests start their own broker on a free port.
-if command -v systemctl >/dev/null && systemctl is-enabled mosquitto >/dev/null 2>&1; then
-  $SUDO systemctl disable --now mosquitto >/dev/null 2>&1 || true
-fi
+# Mosquitto, PostgreSQL and nats-server as Debian services are not wanted: tests start their own
+# broker, cluster (as the postgres user) and server on free ports.
+for service in mosquitto postgresql nats-server; do
+  if command -v systemctl >/dev/null && systemctl is-enabled "$service" >/dev/null 2>&1; then
+    $SUDO systemctl disable --now "$service" >/dev/null 2>&1 || true
+  fi
+done
 
 if ! command -v cargo >/dev/null; then
   log "cargo is missing: install Rust with rustup first (https://rustup.rs), then run this again"

@@ -232,6 +232,32 @@ pub struct SeedClient {
     pub scopes: Vec<String>,
 }
 
+impl Seed {
+    /// The same seed with its one space under another subdomain and name (and so another space
+    /// id): a second, separate space for tests that need two (the fleet's), on a second
+    /// simulator. Everything that names the space follows it.
+    pub fn as_space(mut self, subdomain: &str, name: &str) -> Seed {
+        for space in &mut self.spaces {
+            space.subdomain = subdomain.into();
+            space.id = format!("space-{subdomain}");
+            space.name = name.into();
+        }
+        for plan in &mut self.plans {
+            plan.space_subdomain = subdomain.into();
+        }
+        for field in &mut self.custom_fields {
+            field.space_subdomain = subdomain.into();
+        }
+        for membership in &mut self.memberships {
+            membership.space_subdomain = subdomain.into();
+        }
+        for admin in &mut self.admins {
+            admin.space_subdomain = subdomain.into();
+        }
+        self
+    }
+}
+
 /// Subdomain of the demo space.
 pub const DEMO_SPACE: &str = "lighthouse";
 /// API 1 / API 2 id of the demo space.

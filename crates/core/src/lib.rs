@@ -20,6 +20,7 @@ pub mod clock;
 pub mod cobot;
 pub mod console;
 pub mod door;
+pub mod fleet;
 pub mod hub;
 pub mod links;
 pub mod secret;

@@ -253,6 +253,20 @@ pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::
         None => None,
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
+    let fleet = config.fleet.clone().and_then(|fleet| match &fleet.token_credential {
+        None => Some((fleet, None)),
+        Some(name) => match (setup.secrets)(name) {
+            Some(token) => Some((fleet, Some(token))),
+            None => {
+                tracing::error!(
+                    "fleet.token_credential names {name:?}, but neither {} nor the credential {name:?} is set: \
+                     the hub runs alone, without its fleet",
+                    doors::secret_variable(name)
+                );
+                None
+            }
+        },
+    });
     let hub = Hub::new(config, setup).map_err(std::io::Error::other)?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
@@ -280,6 +294,14 @@ pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::
                 }
             }
         }));
+    }
+    if let Some((fleet, token)) = fleet {
+        tasks.push(tokio::spawn(app::fleet::run(
+            hub.clone(),
+            fleet,
+            token,
+            stopped.clone(),
+        )));
     }
     tasks.push(tokio::spawn(journal::run_retention(
         hub.store.clone(),

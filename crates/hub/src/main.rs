@@ -52,6 +52,12 @@ struct Args {
     /// front door, the workshop and the office. Without it the demo doors cannot be unlocked.
     #[arg(long, requires = "demo")]
     relay_url: Option<Url>,
+    /// With --demo: join the fleet whose NATS server is at this address (`nats://127.0.0.1:4222`).
+    #[arg(long, requires = "demo")]
+    fleet_nats: Option<Url>,
+    /// With --fleet-nats: this hub's name in the fleet.
+    #[arg(long, requires = "fleet_nats", default_value = "lighthouse-1")]
+    hub_id: String,
     /// The SQLite database (created if missing).
     #[arg(long, global = true, default_value = "frontdoor-hub.sqlite")]
     db: PathBuf,
@@ -119,7 +125,18 @@ async fn main() -> std::process::ExitCode {
                 return std::process::ExitCode::from(2);
             }
         },
-        None if args.demo => Config::demo_with_relay(&args.cobot_url, args.relay_url.as_ref()),
+        None if args.demo => {
+            let mut demo = Config::demo_with_relay(&args.cobot_url, args.relay_url.as_ref());
+            demo.fleet = args
+                .fleet_nats
+                .clone()
+                .map(|nats| frontdoor_hub::base::config::FleetConfig {
+                    nats,
+                    hub_id: args.hub_id.clone(),
+                    token_credential: None,
+                });
+            demo
+        }
         None => {
             say_err!(
                 "frontdoor-hub: give the configuration file with --config hub.toml (or --demo to serve the demo space)"

@@ -11,6 +11,7 @@ pub mod doctor;
 pub mod door_admin;
 pub mod doors;
 pub mod error;
+pub mod fleet;
 pub mod freshness;
 pub mod glance;
 pub mod hub;

@@ -59,6 +59,24 @@ pub struct Config {
     /// whose App Links / Universal Links open them (see [`crate::http::phone_pages`]).
     #[serde(default)]
     pub phone: PhoneConfig,
+    /// `[fleet]`: join an operator's fleet over NATS (optional; without it the hub is alone).
+    #[serde(default)]
+    pub fleet: Option<FleetConfig>,
+}
+
+/// `[fleet]`: the NATS server the hub dials out to, and its name there. The hub opens no port
+/// for the fleet; without the link it works exactly as alone and catches up when it returns.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetConfig {
+    /// `nats://host:port` (or `tls://…`).
+    pub nats: Url,
+    /// This hub's name in the fleet: 1–40 of `a-z`, `0-9`, `-`, unique across it.
+    pub hub_id: String,
+    /// The name of the credential holding the NATS token (never the token itself), looked up
+    /// like a door's: `FRONTDOOR_HUB_SECRET_<NAME>` or the systemd credential.
+    #[serde(default)]
+    pub token_credential: Option<String>,
 }
 
 /// `[mqtt]`: one broker connection shared by every MQTT door.
@@ -480,6 +498,26 @@ impl Config {
         if let Some(mqtt) = &config.mqtt {
             if mqtt.password_credential.is_some() && mqtt.username.is_none() {
                 return Err("mqtt.password_credential needs mqtt.username: a broker login has both".into());
+            }
+        }
+        if let Some(fleet) = &config.fleet {
+            if !frontdoor_core::fleet::is_name(&fleet.hub_id) {
+                return Err(Invalid::from(format!(
+                    "fleet.hub_id must be 1 to 40 of a-z, 0-9 and '-' (it names the hub's subjects), not {:?}",
+                    fleet.hub_id
+                )));
+            }
+            if !frontdoor_core::fleet::is_name(config.space.subdomain.as_str()) {
+                return Err(Invalid::from(format!(
+                    "a hub in a fleet needs a space subdomain of a-z, 0-9 and '-' only, not {:?}",
+                    config.space.subdomain.as_str()
+                )));
+            }
+            if !matches!(fleet.nats.scheme(), "nats" | "tls") || fleet.nats.host_str().is_none() {
+                return Err(Invalid::from(format!(
+                    "fleet.nats must be a NATS address like nats://fleet.example:4222, not {:?}",
+                    fleet.nats.as_str()
+                )));
             }
         }
         config.rules_with(text)?;

@@ -321,32 +321,38 @@ impl Store {
         select_all(
             &conn,
             "reading the audit log",
-            "SELECT id, at, user_id, membership_id, staff, door_id, decision, code, reasons, driver, driver_result, \
-                 may_have_opened, latency_us, check_in, count, last_at FROM audit ORDER BY id DESC LIMIT ?1",
+            &format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY id DESC LIMIT ?1"),
             [limit],
-            |r| {
-                let reasons: String = r.get(8)?;
-                Ok(AuditRow {
-                    id: r.get(0)?,
-                    entry: AuditEntry {
-                        at: r.get::<_, String>(1)?.parse().unwrap_or_default(),
-                        user_id: r.get(2)?,
-                        membership_id: r.get(3)?,
-                        staff: r.get(4)?,
-                        door_id: r.get(5)?,
-                        decision: r.get(6)?,
-                        code: r.get(7)?,
-                        reasons: serde_json::from_str(&reasons).unwrap_or_default(),
-                        driver: r.get(9)?,
-                        driver_result: r.get(10)?,
-                        may_have_opened: r.get(11)?,
-                        latency_us: r.get::<_, i64>(12)?.try_into().unwrap_or(0),
-                        check_in: r.get(13)?,
-                    },
-                    count: r.get::<_, i64>(14)?.try_into().unwrap_or(u32::MAX),
-                    last_at: r.get::<_, Option<String>>(15)?.and_then(|t| t.parse().ok()),
-                })
-            },
+            audit_row,
         )
     }
+}
+
+/// The columns [`audit_row`] reads, in its order.
+pub(crate) const AUDIT_COLUMNS: &str = "id, at, user_id, membership_id, staff, door_id, decision, code, reasons, \
+     driver, driver_result, may_have_opened, latency_us, check_in, count, last_at";
+
+/// One row of [`AUDIT_COLUMNS`].
+pub(crate) fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+    let reasons: String = r.get(8)?;
+    Ok(AuditRow {
+        id: r.get(0)?,
+        entry: AuditEntry {
+            at: r.get::<_, String>(1)?.parse().unwrap_or_default(),
+            user_id: r.get(2)?,
+            membership_id: r.get(3)?,
+            staff: r.get(4)?,
+            door_id: r.get(5)?,
+            decision: r.get(6)?,
+            code: r.get(7)?,
+            reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+            driver: r.get(9)?,
+            driver_result: r.get(10)?,
+            may_have_opened: r.get(11)?,
+            latency_us: r.get::<_, i64>(12)?.try_into().unwrap_or(0),
+            check_in: r.get(13)?,
+        },
+        count: r.get::<_, i64>(14)?.try_into().unwrap_or(u32::MAX),
+        last_at: r.get::<_, Option<String>>(15)?.and_then(|t| t.parse().ok()),
+    })
 }

@@ -29,6 +29,7 @@ mod check_ins;
 pub mod cobot_connection;
 pub mod devices;
 pub mod doors;
+pub mod fleet;
 pub mod journal;
 mod members;
 pub mod plans;

@@ -9,6 +9,7 @@ mod access_setup;
 mod check_ins;
 mod console_cobot;
 mod console_part2;
+mod fleet;
 mod freshness;
 mod hardening;
 mod kill;

@@ -1,0 +1,227 @@
+//! What a hub and the fleet service say to each other over NATS (issue 21): the subjects, the
+//! buckets, and every message, defined once for both sides.
+//!
+//! Hubs only dial out. **Up** is a JetStream stream ([`UP_STREAM`]): each message is an
+//! [`Up`] tagged with the hub's id and a sequence number per kind, and carries a
+//! `Nats-Msg-Id` of [`Up::msg_id`] so the stream drops a repeat within its window; the fleet's
+//! insert ignores repeats by its unique key, so a hub that resends after a cut doubles nothing.
+//! **State** is a KV bucket ([`STATE_BUCKET`]): each hub puts its lights and doors under its
+//! own key. **Down** is a KV bucket ([`DOWN_BUCKET`]) each hub watches for its space's keys.
+//! A **remote open** is a plain request/reply on [`open_subject`], never queued: with the hub
+//! away there is no responder and the fleet says so at once.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::console::{DoorReach, Glance};
+use crate::hub::{ApiError, UnlockResponse};
+
+/// The JetStream stream every hub sends its events up into.
+pub const UP_STREAM: &str = "FRONTDOOR_UP";
+/// The subjects of [`UP_STREAM`]: `frontdoor.up.<space>.<hub>`.
+pub const UP_SUBJECTS: &str = "frontdoor.up.>";
+/// The KV bucket of each hub's state (key `<space>.<hub>`).
+pub const STATE_BUCKET: &str = "frontdoor-state";
+/// The KV bucket of what flows down (keys `<space>.…`, see [`Down`]).
+pub const DOWN_BUCKET: &str = "frontdoor-down";
+
+/// The subject a hub sends its events up on.
+pub fn up_subject(space: &str, hub: &str) -> String {
+    format!("frontdoor.up.{space}.{hub}")
+}
+
+/// The subject a hub answers remote opens on.
+pub fn open_subject(space: &str, hub: &str) -> String {
+    format!("frontdoor.open.{space}.{hub}")
+}
+
+/// The key of a hub's state in [`STATE_BUCKET`].
+pub fn state_key(space: &str, hub: &str) -> String {
+    format!("{space}.{hub}")
+}
+
+/// Whether `name` can be a space or hub id in a subject and a key: 1–40 of `a-z`, `0-9`, `-`.
+/// A dot, a wildcard or a space would let one hub's name reach another's subjects.
+pub fn is_name(name: &str) -> bool {
+    (1..=40).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// One event sent up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Up {
+    /// The hub that sends it.
+    pub hub: String,
+    /// Its space (the Cobot subdomain).
+    pub space: String,
+    /// The event.
+    pub event: UpEvent,
+}
+
+impl Up {
+    /// The stream's de-duplication id: the hub, the kind, the sequence number, and for an audit
+    /// row its count (a burst row counted on is sent again, and must not be dropped as a repeat).
+    pub fn msg_id(&self) -> String {
+        match &self.event {
+            UpEvent::Audit(line) => format!("{}/audit/{}/{}", self.hub, line.seq, line.count),
+        }
+    }
+}
+
+/// What a hub sends up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum UpEvent {
+    /// One row of the hub's audit log.
+    Audit(AuditLine),
+}
+
+/// One audit row, as the fleet keeps it. Never holds a token or a secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditLine {
+    /// The hub's row id: increasing, the row's sequence number.
+    pub seq: i64,
+    /// When the request arrived.
+    pub at: Timestamp,
+    /// The Cobot user, when the session was valid.
+    pub user_id: Option<String>,
+    /// Their membership, if any.
+    pub membership_id: Option<String>,
+    /// Whether they are staff.
+    pub staff: bool,
+    /// The door.
+    pub door_id: String,
+    /// `opened`, `refused`, `failed` or `merged`.
+    pub decision: String,
+    /// The code of a refusal or failure.
+    pub code: Option<String>,
+    /// Why, in the hub's words.
+    pub reasons: Vec<String>,
+    /// How many requests the row stands for (a burst of refusals is one row).
+    pub count: u32,
+    /// The hub's handling time.
+    pub latency_us: u64,
+    /// What happened about checking in.
+    pub check_in: Option<String>,
+}
+
+/// A hub's state, kept under its key in [`STATE_BUCKET`] and put again every beat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HubState {
+    /// The hub.
+    pub hub: String,
+    /// Its space.
+    pub space: String,
+    /// The space's name as staff named it.
+    pub space_name: String,
+    /// When the hub put this.
+    pub at: Timestamp,
+    /// The status strip's four lights.
+    pub glance: Glance,
+    /// Its doors and how each is reached.
+    pub doors: Vec<DoorState>,
+}
+
+/// One door of a hub.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoorState {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Whether its driver is reachable.
+    pub reach: DoorReach,
+}
+
+/// What flows down, by key in [`DOWN_BUCKET`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Down {
+    /// `<space>.revoke.device.<device id>`: end a signed-in device.
+    RevokeDevice {
+        /// The space.
+        space: String,
+        /// The device.
+        device_id: String,
+    },
+    /// `<space>.revoke.staff.<user id>`: staff rights removed; the person's devices end.
+    RevokeStaff {
+        /// The space.
+        space: String,
+        /// The Cobot user.
+        user_id: String,
+    },
+}
+
+impl Down {
+    /// The space it is for.
+    pub fn space(&self) -> &str {
+        match self {
+            Down::RevokeDevice { space, .. } | Down::RevokeStaff { space, .. } => space,
+        }
+    }
+
+    /// Its key.
+    pub fn key(&self) -> String {
+        match self {
+            Down::RevokeDevice { space, device_id } => format!("{space}.revoke.device.{device_id}"),
+            Down::RevokeStaff { space, user_id } => format!("{space}.revoke.staff.{user_id}"),
+        }
+    }
+
+    /// Reads a key; `None` for a key this hub does not know (a newer fleet's), which it leaves.
+    pub fn parse(key: &str) -> Option<Down> {
+        let mut parts = key.splitn(4, '.');
+        let (space, what, kind, id) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        if !is_name(space) || what != "revoke" || id.is_empty() {
+            return None;
+        }
+        match kind {
+            "device" => Some(Down::RevokeDevice {
+                space: space.into(),
+                device_id: id.into(),
+            }),
+            "staff" => Some(Down::RevokeStaff {
+                space: space.into(),
+                user_id: id.into(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A revocation's value in [`DOWN_BUCKET`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revocation {
+    /// Who made it, as the fleet's staff signed in.
+    pub by: String,
+    /// Why, in their words.
+    pub why: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// The fleet asks a hub to open a door now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenRequest {
+    /// The door.
+    pub door_id: String,
+    /// The fleet's staff member who asked (audited).
+    pub by: String,
+    /// Their reason (audited).
+    pub reason: String,
+}
+
+/// The hub's answer to an [`OpenRequest`]: exactly the answer a tap gets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum OpenReply {
+    /// The door opened (or the command went out).
+    Opened(UnlockResponse),
+    /// It did not, with the hub's code and words.
+    Refused(ApiError),
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,102 @@
+//! The fleet's configuration file (TOML): where it listens, its PostgreSQL and NATS, and the
+//! operator's staff with the spaces each runs. Secrets come from the environment, never the file.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the console's API listens (`127.0.0.1:8480`; put a TLS proxy in front).
+    pub listen: SocketAddr,
+    /// The central record.
+    pub postgres: Postgres,
+    /// The link to the hubs.
+    pub nats: Nats,
+    /// The operator's staff.
+    #[serde(default)]
+    pub staff: Vec<Staff>,
+}
+
+/// `[postgres]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Postgres {
+    /// A libpq connection string or URL without the password (`host=127.0.0.1 user=fleet
+    /// dbname=fleet`); the password comes from `FRONTDOOR_FLEET_PG_PASSWORD`.
+    pub url: String,
+}
+
+/// `[nats]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Nats {
+    /// `nats://host:port`; the token comes from `FRONTDOOR_FLEET_NATS_TOKEN`.
+    pub url: String,
+}
+
+/// `[[staff]]`: one of the operator's staff and the spaces they run.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Staff {
+    /// Their name, as the hubs' audit logs show it (`fleet:<name>`).
+    pub name: String,
+    /// The SHA-256 of their API token, in hex (`frontdoor-fleet hash-token` prints it); the
+    /// token itself is never stored.
+    pub token_sha256: String,
+    /// The spaces (Cobot subdomains) they see and act on; no other.
+    pub spaces: Vec<String>,
+}
+
+/// Why a configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum Invalid {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not TOML, or a setting of the wrong kind.
+    #[error("{0}")]
+    Syntax(#[from] Box<toml::de::Error>),
+    /// A setting that cannot be used, in words.
+    #[error("{0}")]
+    Setting(String),
+}
+
+impl Config {
+    /// Reads and checks a configuration file.
+    pub fn load(path: &Path) -> Result<Config, Invalid> {
+        let text = std::fs::read_to_string(path).map_err(|source| Invalid::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Config::parse(&text)
+    }
+
+    /// Parses and checks configuration text.
+    pub fn parse(text: &str) -> Result<Config, Invalid> {
+        let config: Config = toml::from_str(text).map_err(Box::new)?;
+        for staff in &config.staff {
+            if staff.token_sha256.len() != 64 || hex::decode(&staff.token_sha256).is_err() {
+                return Err(Invalid::Setting(format!(
+                    "staff {:?}: token_sha256 must be the 64 hex digits `frontdoor-fleet hash-token` prints",
+                    staff.name
+                )));
+            }
+            if let Some(bad) = staff.spaces.iter().find(|s| !frontdoor_core::fleet::is_name(s)) {
+                return Err(Invalid::Setting(format!(
+                    "staff {:?}: {bad:?} is not a space's subdomain (a-z, 0-9 and '-')",
+                    staff.name
+                )));
+            }
+        }
+        Ok(config)
+    }
+}

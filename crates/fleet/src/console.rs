@@ -1,0 +1,288 @@
+//! The operator's console API: every space the caller runs in one place (hubs with their lights
+//! and doors, activity, check-ins), remote opens and revocations. Each endpoint takes the space
+//! from the caller's own list first ([`Caller::space`]); nothing reaches another space.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use frontdoor_core::fleet::{self, Down, HubState, OpenReply, OpenRequest, Revocation};
+use frontdoor_core::hub::UnlockResponse;
+use serde::{Deserialize, Serialize};
+
+use crate::error::FleetError;
+use crate::staff::{ApiToken, Caller};
+use crate::store::ActivityRow;
+use crate::Shared;
+
+/// How long a remote open waits for the hub's answer.
+pub const OPEN_WAIT: Duration = Duration::from_secs(5);
+/// A hub whose state is older than this is shown offline (three beats missed, and some).
+pub const OFFLINE_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_secs(10);
+
+/// The routes.
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/api/v1/fleet/me", get(me))
+        .route("/api/v1/fleet/spaces", get(spaces))
+        .route("/api/v1/fleet/activity", get(activity))
+        .route("/api/v1/fleet/spaces/{space}/hubs/{hub}/doors/{door}/open", post(open))
+        .route(
+            "/api/v1/fleet/spaces/{space}/revocations",
+            get(revocations).post(revoke),
+        )
+        .with_state(shared)
+}
+
+/// The signed-in caller, from `Authorization: Bearer`.
+pub struct Signed(pub Caller);
+
+impl FromRequestParts<Arc<Shared>> for Signed {
+    type Rejection = FleetError;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Signed, FleetError> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(ApiToken::new);
+        Caller::of(&shared.config.staff, token.as_ref()).map(Signed)
+    }
+}
+
+/// `GET /api/v1/fleet/me`
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Me {
+    /// Their name.
+    pub name: String,
+    /// The spaces they run.
+    pub spaces: Vec<String>,
+}
+
+async fn me(Signed(caller): Signed) -> Json<Me> {
+    Json(Me {
+        name: caller.name,
+        spaces: caller.spaces,
+    })
+}
+
+/// One space in the overview.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SpaceView {
+    /// Its Cobot subdomain.
+    pub space: String,
+    /// Its hubs.
+    pub hubs: Vec<HubView>,
+}
+
+/// One hub in the overview.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HubView {
+    /// Its id.
+    pub hub: String,
+    /// Whether its state is fresh (its link is up).
+    pub online: bool,
+    /// Its last state, if it ever put one.
+    pub state: Option<HubState>,
+}
+
+async fn spaces(State(shared): State<Arc<Shared>>, Signed(caller): Signed) -> Result<Json<Vec<SpaceView>>, FleetError> {
+    let now = jiff::Timestamp::now();
+    let mut out = Vec::new();
+    for space in &caller.spaces {
+        let mut states = shared.states.of(space);
+        let mut hubs: Vec<HubView> = Vec::new();
+        for hub in shared.store.hubs_of(space).await? {
+            let state = states.remove(&hub);
+            hubs.push(view(hub, state, now));
+        }
+        // A hub that put its state before its first audit row.
+        hubs.extend(states.into_iter().map(|(hub, state)| view(hub, Some(state), now)));
+        out.push(SpaceView {
+            space: space.clone(),
+            hubs,
+        });
+    }
+    Ok(Json(out))
+}
+
+fn view(hub: String, state: Option<HubState>, now: jiff::Timestamp) -> HubView {
+    let online = state
+        .as_ref()
+        .is_some_and(|s| now.duration_since(s.at) <= OFFLINE_AFTER);
+    HubView { hub, online, state }
+}
+
+/// `GET /api/v1/fleet/activity` query.
+#[derive(Debug, Deserialize)]
+pub struct ActivityQuery {
+    /// One space of the caller's; all of them without it.
+    pub space: Option<String>,
+    /// Only entries that checked someone in.
+    #[serde(default)]
+    pub check_ins: bool,
+    /// At most (default 200, at most 1000).
+    pub limit: Option<i64>,
+}
+
+async fn activity(
+    State(shared): State<Arc<Shared>>,
+    Signed(caller): Signed,
+    Query(query): Query<ActivityQuery>,
+) -> Result<Json<Vec<ActivityRow>>, FleetError> {
+    let spaces = match &query.space {
+        Some(space) => vec![caller.space(space)?.to_string()],
+        None => caller.spaces.clone(),
+    };
+    let limit = query.limit.unwrap_or(200).clamp(1, 1000);
+    Ok(Json(shared.store.activity(&spaces, query.check_ins, limit).await?))
+}
+
+/// `POST …/open` body.
+#[derive(Debug, Deserialize)]
+pub struct OpenBody {
+    /// Why, for the hub's audit log.
+    pub reason: String,
+}
+
+async fn open(
+    State(shared): State<Arc<Shared>>,
+    Signed(caller): Signed,
+    Path((space, hub, door)): Path<(String, String, String)>,
+    Json(body): Json<OpenBody>,
+) -> Result<Json<UnlockResponse>, FleetError> {
+    let space = caller.space(&space)?;
+    if !shared.store.hubs_of(space).await?.contains(&hub) && !shared.states.of(space).contains_key(&hub) {
+        return Err(FleetError::UnknownHub);
+    }
+    if body.reason.trim().is_empty() {
+        return Err(FleetError::Invalid(
+            "Say why the door is opened (the hub's audit log keeps it).".into(),
+        ));
+    }
+    let request = OpenRequest {
+        door_id: door,
+        by: caller.name.clone(),
+        reason: body.reason,
+    };
+    let payload = serde_json::to_vec(&request).map_err(|e| FleetError::Invalid(e.to_string()))?;
+    let asked = shared.nats.request(fleet::open_subject(space, &hub), payload.into());
+    let answer = match tokio::time::timeout(OPEN_WAIT, asked).await {
+        Err(_) => return Err(FleetError::HubSilent(hub)),
+        Ok(Err(e)) => {
+            return Err(match e.kind() {
+                async_nats::RequestErrorKind::NoResponders => FleetError::HubUnreachable(hub),
+                async_nats::RequestErrorKind::TimedOut => FleetError::HubSilent(hub),
+                async_nats::RequestErrorKind::Other
+                | async_nats::RequestErrorKind::InvalidSubject
+                | async_nats::RequestErrorKind::MaxPayloadExceeded => FleetError::Link(e.to_string()),
+            })
+        }
+        Ok(Ok(answer)) => answer,
+    };
+    match serde_json::from_slice::<OpenReply>(&answer.payload) {
+        Ok(OpenReply::Opened(opened)) => Ok(Json(opened)),
+        Ok(OpenReply::Refused(refused)) => Err(FleetError::Hub(refused)),
+        Err(e) => Err(FleetError::Link(format!("the hub's answer cannot be read: {e}"))),
+    }
+}
+
+/// `POST …/revocations` body: one of `device_id` and `user_id`.
+#[derive(Debug, Deserialize)]
+pub struct RevokeBody {
+    /// End this signed-in device.
+    pub device_id: Option<String>,
+    /// End every device of this person (their staff right was removed).
+    pub user_id: Option<String>,
+    /// Why, for the hubs' records.
+    pub why: String,
+}
+
+/// A revocation as listed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RevocationView {
+    /// Its key in the down bucket.
+    pub key: String,
+    /// Who, why, when.
+    #[serde(flatten)]
+    pub revocation: Revocation,
+}
+
+async fn revoke(
+    State(shared): State<Arc<Shared>>,
+    Signed(caller): Signed,
+    Path(space): Path<String>,
+    Json(body): Json<RevokeBody>,
+) -> Result<Json<RevocationView>, FleetError> {
+    let space = caller.space(&space)?.to_string();
+    let down = match (body.device_id, body.user_id) {
+        (Some(device_id), None) if key_part(&device_id) => Down::RevokeDevice { space, device_id },
+        (None, Some(user_id)) if key_part(&user_id) => Down::RevokeStaff { space, user_id },
+        _ => {
+            return Err(FleetError::Invalid(
+                "Name exactly one of device_id and user_id, in letters, digits, '-' and '_'.".into(),
+            ))
+        }
+    };
+    if body.why.trim().is_empty() {
+        return Err(FleetError::Invalid(
+            "Say why (the hubs keep it with the ended device).".into(),
+        ));
+    }
+    let revocation = Revocation {
+        by: caller.name,
+        why: body.why,
+        at: jiff::Timestamp::now(),
+    };
+    let bucket = shared
+        .jetstream
+        .get_key_value(fleet::DOWN_BUCKET)
+        .await
+        .map_err(|e| FleetError::Link(e.to_string()))?;
+    let value = serde_json::to_vec(&revocation).map_err(|e| FleetError::Invalid(e.to_string()))?;
+    bucket
+        .put(down.key(), value.into())
+        .await
+        .map_err(|e| FleetError::Link(e.to_string()))?;
+    Ok(Json(RevocationView {
+        key: down.key(),
+        revocation,
+    }))
+}
+
+fn key_part(id: &str) -> bool {
+    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+async fn revocations(
+    State(shared): State<Arc<Shared>>,
+    Signed(caller): Signed,
+    Path(space): Path<String>,
+) -> Result<Json<Vec<RevocationView>>, FleetError> {
+    let space = caller.space(&space)?;
+    let bucket = shared
+        .jetstream
+        .get_key_value(fleet::DOWN_BUCKET)
+        .await
+        .map_err(|e| FleetError::Link(e.to_string()))?;
+    let mut keys = bucket.keys().await.map_err(|e| FleetError::Link(e.to_string()))?;
+    let mut out = Vec::new();
+    use futures_util::StreamExt;
+    while let Some(key) = keys.next().await {
+        let key = key.map_err(|e| FleetError::Link(e.to_string()))?;
+        if Down::parse(&key).is_none_or(|d| d.space() != space) {
+            continue;
+        }
+        if let Some(value) = bucket.get(&key).await.map_err(|e| FleetError::Link(e.to_string()))? {
+            if let Ok(revocation) = serde_json::from_slice(&value) {
+                out.push(RevocationView { key, revocation });
+            }
+        }
+    }
+    out.sort_by_key(|r| std::cmp::Reverse(r.revocation.at));
+    Ok(Json(out))
+}

@@ -1,0 +1,258 @@
+//! The central record on PostgreSQL: its schema (versioned, append only), the up stream's
+//! inserts that ignore repeats, and the console's reads, always within the caller's spaces.
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use frontdoor_core::fleet::{AuditLine, Up, UpEvent};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use tokio_postgres::NoTls;
+
+use crate::error::FleetError;
+
+/// The schema's history, oldest first; a database at version N gets migrations N+1….
+const MIGRATIONS: &[&str] = &[
+    // 1: the hubs (each belongs to one space for good) and their audit rows, unique by (hub, seq).
+    "CREATE TABLE hubs (
+        hub text PRIMARY KEY,
+        space text NOT NULL,
+        first_seen timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE TABLE audit (
+        hub text NOT NULL REFERENCES hubs (hub),
+        seq bigint NOT NULL,
+        space text NOT NULL,
+        at timestamptz NOT NULL,
+        user_id text,
+        membership_id text,
+        staff boolean NOT NULL,
+        door_id text NOT NULL,
+        decision text NOT NULL,
+        code text,
+        reasons jsonb NOT NULL,
+        count integer NOT NULL,
+        latency_us bigint NOT NULL,
+        check_in text,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (hub, seq)
+    );
+    CREATE INDEX audit_by_space ON audit (space, at DESC);",
+];
+
+/// A pool of connections to the central record; reconnects by itself.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+/// What one batch from the stream did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Stored {
+    /// Rows new to the record.
+    pub added: u64,
+    /// Rows it had (a resend), or had with a lower count (a burst counted on: raised).
+    pub repeats: u64,
+    /// Messages refused: a hub that claims a second space.
+    pub refused: u64,
+}
+
+/// One audit row as the console reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityRow {
+    /// The space.
+    pub space: String,
+    /// The hub.
+    pub hub: String,
+    /// The row as the hub sent it.
+    #[serde(flatten)]
+    pub line: AuditLine,
+    /// When the fleet stored it.
+    pub received_at: Timestamp,
+}
+
+impl Store {
+    /// Connects (lazily: the first use dials) with `url` and `password`.
+    pub fn new(url: &str, password: Option<&str>) -> Result<Store, FleetError> {
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| FleetError::Invalid(format!("postgres.url cannot be used: {e}")))?;
+        if let Some(password) = password {
+            config.password(password);
+        }
+        config.connect_timeout(std::time::Duration::from_secs(5));
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(8)
+            .wait_timeout(Some(std::time::Duration::from_secs(5)))
+            .create_timeout(Some(std::time::Duration::from_secs(5)))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .build()
+            .map_err(|e| FleetError::Database(e.to_string()))?;
+        Ok(Store { pool })
+    }
+
+    /// Brings the schema up to date, in one transaction per migration.
+    pub async fn migrate(&self) -> Result<(), FleetError> {
+        let mut client = self.pool.get().await?;
+        client
+            .batch_execute("CREATE TABLE IF NOT EXISTS fleet_schema (version integer NOT NULL)")
+            .await?;
+        let tx = client.transaction().await?;
+        tx.batch_execute("LOCK TABLE fleet_schema IN EXCLUSIVE MODE").await?;
+        let version: i32 = tx
+            .query_opt("SELECT version FROM fleet_schema", &[])
+            .await?
+            .map(|r| r.get(0))
+            .unwrap_or(0);
+        for (n, step) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(version).unwrap_or(0))
+        {
+            tx.batch_execute(step).await?;
+            tracing::info!("fleet schema at version {}", n + 1);
+        }
+        tx.batch_execute("DELETE FROM fleet_schema").await?;
+        let latest = i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX);
+        tx.execute("INSERT INTO fleet_schema (version) VALUES ($1)", &[&latest])
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores a batch from the stream in one transaction. A hub's first message names its space
+    /// for good; a message of that hub for another space is refused. A row the record has is a
+    /// repeat (its count raised if a burst was counted on since).
+    pub async fn store(&self, batch: &[Up]) -> Result<Stored, FleetError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let mut stored = Stored::default();
+        let hub_of = tx
+            .prepare_cached(
+                "WITH new AS (INSERT INTO hubs (hub, space) VALUES ($1, $2) ON CONFLICT (hub) DO NOTHING RETURNING space) \
+                 SELECT space FROM new UNION ALL SELECT space FROM hubs WHERE hub = $1",
+            )
+            .await?;
+        let insert = tx
+            .prepare_cached(
+                "INSERT INTO audit (hub, seq, space, at, user_id, membership_id, staff, door_id, decision, code, \
+                 reasons, count, latency_us, check_in) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                 ON CONFLICT (hub, seq) DO UPDATE SET count = excluded.count WHERE audit.count < excluded.count \
+                 RETURNING (xmax = 0)",
+            )
+            .await?;
+        for up in batch {
+            let space: String = tx.query_one(&hub_of, &[&up.hub, &up.space]).await?.get(0);
+            if space != up.space {
+                tracing::warn!(
+                    "hub {} of space {space} sent an event as space {}; refused",
+                    up.hub,
+                    up.space
+                );
+                stored.refused += 1;
+                continue;
+            }
+            match &up.event {
+                UpEvent::Audit(line) => {
+                    let reasons = serde_json::json!(line.reasons);
+                    let count = i32::try_from(line.count).unwrap_or(i32::MAX);
+                    let latency = i64::try_from(line.latency_us).unwrap_or(i64::MAX);
+                    let row = tx
+                        .query_opt(
+                            &insert,
+                            &[
+                                &up.hub,
+                                &line.seq,
+                                &up.space,
+                                &line.at,
+                                &line.user_id,
+                                &line.membership_id,
+                                &line.staff,
+                                &line.door_id,
+                                &line.decision,
+                                &line.code,
+                                &reasons,
+                                &count,
+                                &latency,
+                                &line.check_in,
+                            ],
+                        )
+                        .await?;
+                    match row.map(|r| r.get::<_, bool>(0)) {
+                        Some(true) => stored.added += 1,
+                        Some(false) | None => stored.repeats += 1,
+                    }
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// The newest audit rows of `spaces`, optionally only check-ins, at most `limit`.
+    pub async fn activity(
+        &self,
+        spaces: &[String],
+        check_ins_only: bool,
+        limit: i64,
+    ) -> Result<Vec<ActivityRow>, FleetError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT space, hub, seq, at, user_id, membership_id, staff, door_id, decision, code, reasons, count, \
+                 latency_us, check_in, received_at FROM audit WHERE space = ANY($1) AND ($2 = false OR check_in IS NOT NULL) \
+                 ORDER BY at DESC, hub, seq DESC LIMIT $3",
+                &[&spaces, &check_ins_only, &limit],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ActivityRow {
+                space: r.get(0),
+                hub: r.get(1),
+                line: AuditLine {
+                    seq: r.get(2),
+                    at: r.get(3),
+                    user_id: r.get(4),
+                    membership_id: r.get(5),
+                    staff: r.get(6),
+                    door_id: r.get(7),
+                    decision: r.get(8),
+                    code: r.get(9),
+                    reasons: serde_json::from_value(r.get(10)).unwrap_or_default(),
+                    count: u32::try_from(r.get::<_, i32>(11)).unwrap_or(0),
+                    latency_us: u64::try_from(r.get::<_, i64>(12)).unwrap_or(0),
+                    check_in: r.get(13),
+                },
+                received_at: r.get(14),
+            })
+            .collect())
+    }
+
+    /// Per hub: how many rows the record holds and the highest sequence number (the tests'
+    /// and the operator's check that nothing is missing or doubled).
+    pub async fn counts(&self) -> Result<Vec<(String, i64, i64)>, FleetError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT hub, count(*), coalesce(max(seq), 0) FROM audit GROUP BY hub ORDER BY hub",
+                &[],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+    }
+
+    /// The hubs that ever reported for `space`.
+    pub async fn hubs_of(&self, space: &str) -> Result<Vec<String>, FleetError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query("SELECT hub FROM hubs WHERE space = $1 ORDER BY hub", &[&space])
+            .await?;
+        Ok(rows.into_iter().map(|r| r.get(0)).collect())
+    }
+}

@@ -1,0 +1,372 @@
+//! The hub's link to its operator's fleet (`[fleet]`, issue 21): it dials out to NATS and never
+//! opens a port. Four loops, each on its own and each outliving a cut link:
+//!
+//! - **up** ([`send_up`]): every final audit row after the stored cursor goes into the
+//!   JetStream stream, in order, with its de-duplication id; the cursor moves only when the
+//!   stream acknowledged every row up to it, so a cut, a dead NATS or a killed hub resends from
+//!   the cursor and the fleet's unique key drops what it already has. Burst rows counted on
+//!   after they were sent are sent again with their new count.
+//! - **state**: the status strip's lights and the doors, put under the hub's key every beat.
+//! - **down**: the space's keys of the down bucket, watched with their history, so a hub that
+//!   was away applies what it missed; each is applied by the use case the console uses, and
+//!   applying one twice changes nothing.
+//! - **open**: remote opens answered on the hub's subject, as a tap is answered; with the link
+//!   down no request reaches the hub, and none waits for it.
+//!
+//! Doors never wait for any of it: unlocks, check-ins and sync run as alone.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use frontdoor_core::fleet::{self, AuditLine, DoorState, Down, HubState, OpenReply, OpenRequest, Up, UpEvent};
+use futures_util::StreamExt;
+use jiff::{SignedDuration, Timestamp};
+use tokio::sync::watch;
+
+use crate::app::{door_admin, glance, Hub};
+use crate::base::config::FleetConfig;
+use crate::store::AuditRow;
+
+/// Rows sent up per round.
+const UP_BATCH: u32 = 500;
+/// How often the up loop looks for new rows when it found none.
+const UP_POLL: Duration = Duration::from_millis(100);
+/// How long after its first request a burst row may still be counted on (a minute), with room.
+const BURST_WINDOW: SignedDuration = SignedDuration::from_mins(3);
+/// How often the hub puts its state.
+pub const BEAT: Duration = Duration::from_secs(2);
+/// How long the hub waits before trying a failed part of the link again.
+const RETRY: Duration = Duration::from_millis(500);
+
+/// Why a part of the link failed this time (it is tried again; the doors never wait on it).
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    /// The stream or a bucket is not there yet (the fleet makes them) or NATS refused.
+    #[error("the fleet's JetStream is not reachable: {0}")]
+    JetStream(String),
+    /// The hub's own database failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
+    /// The hub's use case failed.
+    #[error("{}", .0.message())]
+    Hub(crate::app::Error),
+}
+
+impl From<crate::app::Error> for LinkError {
+    fn from(e: crate::app::Error) -> LinkError {
+        LinkError::Hub(e)
+    }
+}
+
+fn js(e: impl std::fmt::Display) -> LinkError {
+    LinkError::JetStream(e.to_string())
+}
+
+/// Runs the link until `stop`; connects in the background and keeps reconnecting.
+pub async fn run(hub: Arc<Hub>, config: FleetConfig, token: Option<String>, stop: watch::Receiver<bool>) {
+    let mut options = async_nats::ConnectOptions::new()
+        .name(format!("frontdoor-hub {}", config.hub_id))
+        .retry_on_initial_connect()
+        .connection_timeout(Duration::from_secs(5));
+    if let Some(token) = token {
+        options = options.token(token);
+    }
+    let address = match (config.nats.host_str(), config.nats.port()) {
+        (Some(host), Some(port)) => format!("{}://{host}:{port}", config.nats.scheme()),
+        (Some(host), None) => format!("{}://{host}:4222", config.nats.scheme()),
+        (None, _) => return,
+    };
+    let client = match options.connect(address.as_str()).await {
+        Ok(client) => client,
+        Err(e) => {
+            tracing::error!("the fleet link cannot start ({address}): {e}; the hub runs alone");
+            return;
+        }
+    };
+    let space = hub.config.space.subdomain.as_str().to_string();
+    let link = Link {
+        hub,
+        client: client.clone(),
+        jetstream: async_nats::jetstream::new(client),
+        space,
+        hub_id: config.hub_id,
+    };
+    let link = Arc::new(link);
+    let parts = [
+        tokio::spawn(forever(link.clone(), stop.clone(), Part::Up)),
+        tokio::spawn(forever(link.clone(), stop.clone(), Part::State)),
+        tokio::spawn(forever(link.clone(), stop.clone(), Part::Down)),
+        tokio::spawn(forever(link.clone(), stop.clone(), Part::Open)),
+    ];
+    for part in parts {
+        let _ = part.await;
+    }
+}
+
+struct Link {
+    hub: Arc<Hub>,
+    client: async_nats::Client,
+    jetstream: async_nats::jetstream::Context,
+    space: String,
+    hub_id: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    Up,
+    State,
+    Down,
+    Open,
+}
+
+/// Runs one part again after each failure, saying so once per outage.
+async fn forever(link: Arc<Link>, mut stop: watch::Receiver<bool>, part: Part) {
+    let mut failing = false;
+    let mut sent = HashMap::new();
+    loop {
+        let round = async {
+            match part {
+                Part::Up => send_up(&link, &mut sent).await,
+                Part::State => put_state(&link).await,
+                Part::Down => watch_down(&link).await,
+                Part::Open => answer_opens(&link).await,
+            }
+        };
+        let result = tokio::select! {
+            result = round => result,
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        let wait = match result {
+            Ok(Pace::Busy) => Duration::ZERO,
+            Ok(Pace::Idle(wait)) => {
+                if failing {
+                    tracing::info!("the fleet link's {part:?} part works again");
+                    failing = false;
+                }
+                wait
+            }
+            Err(e) => {
+                if !failing {
+                    tracing::warn!("the fleet link's {part:?} part failed, retrying: {e}");
+                    failing = true;
+                }
+                RETRY
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// What a round found: more to do at once, or wait this long.
+enum Pace {
+    Busy,
+    Idle(Duration),
+}
+
+/// One round of the up loop: the rows after the cursor (and bursts counted on) into the stream,
+/// every acknowledgement awaited, then the cursor moved. `sent` remembers each recent burst
+/// row's count sent, so an unchanged one is not sent again.
+async fn send_up(link: &Link, sent: &mut HashMap<i64, u32>) -> Result<Pace, LinkError> {
+    let hub = &link.hub;
+    let cursor = hub.db(|store| store.fleet_cursor()).await??;
+    let since = hub.clock.now().checked_sub(BURST_WINDOW).unwrap_or(Timestamp::MIN);
+    let batch = hub
+        .db(move |store| store.audit_to_send(cursor, UP_BATCH, since))
+        .await??;
+    let full = batch.rows.iter().filter(|r| r.id > cursor).count() as u32 == UP_BATCH;
+    let subject = fleet::up_subject(&link.space, &link.hub_id);
+    let mut acks = Vec::new();
+    let mut counted = Vec::new();
+    for row in &batch.rows {
+        if row.id <= cursor && sent.get(&row.id) == Some(&row.count) {
+            continue;
+        }
+        let up = Up {
+            hub: link.hub_id.clone(),
+            space: link.space.clone(),
+            event: UpEvent::Audit(line(row)),
+        };
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Nats-Msg-Id", up.msg_id().as_str());
+        let body = serde_json::to_vec(&up).map_err(js)?;
+        acks.push(
+            link.jetstream
+                .publish_with_headers(subject.clone(), headers, body.into())
+                .await
+                .map_err(js)?,
+        );
+        if row.entry.decision == "refused" {
+            counted.push((row.id, row.count));
+        }
+    }
+    for ack in acks {
+        ack.await.map_err(js)?;
+    }
+    if batch.through > cursor {
+        let through = batch.through;
+        hub.db(move |store| store.set_fleet_cursor(through)).await??;
+    }
+    sent.extend(counted);
+    let oldest = batch.rows.iter().filter(|r| r.entry.at >= since).map(|r| r.id).min();
+    sent.retain(|id, _| oldest.is_some_and(|oldest| *id >= oldest));
+    Ok(if full { Pace::Busy } else { Pace::Idle(UP_POLL) })
+}
+
+/// An audit row as the fleet keeps it.
+fn line(row: &AuditRow) -> AuditLine {
+    let e = &row.entry;
+    AuditLine {
+        seq: row.id,
+        at: e.at,
+        user_id: e.user_id.clone(),
+        membership_id: e.membership_id.clone(),
+        staff: e.staff,
+        door_id: e.door_id.clone(),
+        decision: e.decision.clone(),
+        code: e.code.clone(),
+        reasons: e.reasons.clone(),
+        count: row.count,
+        latency_us: e.latency_us,
+        check_in: e.check_in.clone(),
+    }
+}
+
+/// Puts the hub's lights and doors under its key.
+async fn put_state(link: &Link) -> Result<Pace, LinkError> {
+    let hub = &link.hub;
+    let lights = glance::now(hub).await?;
+    let doors = door_admin::view(hub)
+        .await?
+        .doors
+        .into_iter()
+        .map(|row| DoorState {
+            id: row.door.id,
+            name: row.door.name,
+            reach: row.reach,
+        })
+        .collect();
+    let state = HubState {
+        hub: link.hub_id.clone(),
+        space: link.space.clone(),
+        space_name: hub.config.space.name.clone(),
+        at: hub.clock.now(),
+        glance: lights,
+        doors,
+    };
+    let bucket = link.jetstream.get_key_value(fleet::STATE_BUCKET).await.map_err(js)?;
+    let body = serde_json::to_vec(&state).map_err(js)?;
+    bucket
+        .put(fleet::state_key(&link.space, &link.hub_id), body.into())
+        .await
+        .map_err(js)?;
+    Ok(Pace::Idle(BEAT))
+}
+
+/// Watches the space's down keys (their last values first) and applies each; returns when the
+/// watch ends, to be started again.
+async fn watch_down(link: &Link) -> Result<Pace, LinkError> {
+    let bucket = link.jetstream.get_key_value(fleet::DOWN_BUCKET).await.map_err(js)?;
+    let mut entries = bucket
+        .watch_with_history(format!("{}.>", link.space))
+        .await
+        .map_err(js)?;
+    while let Some(entry) = entries.next().await {
+        let entry = entry.map_err(js)?;
+        if entry.operation != async_nats::jetstream::kv::Operation::Put {
+            continue;
+        }
+        let Some(down) = Down::parse(&entry.key).filter(|d| d.space() == link.space) else {
+            tracing::warn!(
+                "the fleet sent a key this hub does not know ({:?}); left as it is",
+                entry.key
+            );
+            continue;
+        };
+        let Ok(revocation) = serde_json::from_slice::<fleet::Revocation>(&entry.value) else {
+            tracing::warn!(
+                "the fleet sent {:?} with a value this hub cannot read; left as it is",
+                entry.key
+            );
+            continue;
+        };
+        apply(&link.hub, &down, &revocation).await?;
+    }
+    Ok(Pace::Idle(RETRY))
+}
+
+/// Applies one revocation: the device (or every device of the person) ends as when staff end it
+/// in the console. One already ended is left.
+pub async fn apply(hub: &Arc<Hub>, down: &Down, revocation: &fleet::Revocation) -> Result<(), LinkError> {
+    let why = format!(
+        "ended from the fleet by {}: {}",
+        printable(&revocation.by, 80),
+        printable(&revocation.why, 200)
+    );
+    let devices = match down {
+        Down::RevokeDevice { device_id, .. } => vec![device_id.clone()],
+        Down::RevokeStaff { user_id, .. } => {
+            let user_id = user_id.clone();
+            hub.db(move |store| store.devices())
+                .await??
+                .into_iter()
+                .filter(|d| d.user_id == user_id)
+                .map(|d| d.id)
+                .collect()
+        }
+    };
+    for device in devices {
+        match hub.sign_out_device(&device, &why).await {
+            Ok(_) => tracing::info!("device {device} {why}"),
+            Err(e) if e.code() == frontdoor_core::hub::Code::UnknownDevice => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+fn printable(words: &str, at_most: usize) -> String {
+    words.chars().filter(|c| !c.is_control()).take(at_most).collect()
+}
+
+/// Answers remote opens until the subscription ends.
+async fn answer_opens(link: &Link) -> Result<Pace, LinkError> {
+    let mut requests = link
+        .client
+        .subscribe(fleet::open_subject(&link.space, &link.hub_id))
+        .await
+        .map_err(js)?;
+    while let Some(message) = requests.next().await {
+        let Some(reply) = message.reply.clone() else {
+            continue;
+        };
+        let hub = link.hub.clone();
+        let client = link.client.clone();
+        tokio::spawn(async move {
+            let answer = match serde_json::from_slice::<OpenRequest>(&message.payload) {
+                Ok(request) => match hub
+                    .open_from_fleet(&request.door_id, &request.by, &request.reason)
+                    .await
+                {
+                    Ok(opened) => OpenReply::Opened(opened),
+                    Err(refused) => OpenReply::Refused(refused.body()),
+                },
+                Err(e) => OpenReply::Refused(
+                    crate::app::Error::new(
+                        axum::http::StatusCode::BAD_REQUEST,
+                        frontdoor_core::hub::Code::Invalid,
+                        format!("The hub could not read the fleet's open request: {e}"),
+                    )
+                    .body(),
+                ),
+            };
+            if let Ok(body) = serde_json::to_vec(&answer) {
+                let _ = client.publish(reply, body.into()).await;
+            }
+        });
+    }
+    Ok(Pace::Idle(RETRY))
+}

@@ -1,0 +1,658 @@
+//! The fleet (issue 21) with real parts: two spaces (cobot-sim each) × two hubs (a relay double
+//! each), Debian's nats-server and PostgreSQL, `frontdoor-fleet`, and a TCP proxy in front of
+//! NATS that cuts or stalls a hub's link.
+
+mod parts;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use frontdoor_core::links::Subdomain;
+use frontdoor_fleet::config::{Nats as NatsConfig, Postgres as PostgresConfig, Staff};
+use frontdoor_fleet::RunningFleet;
+use frontdoor_hub::base::config::FleetConfig;
+use frontdoor_hub::{Clock, Config, RunningHub};
+use parts::{postgres, Link, Nats, Proxy};
+use relay_sim::ShellyDouble;
+use serde_json::{json, Value};
+
+use crate::util;
+
+const LIGHTHOUSE: &str = "lighthouse";
+const HARBOUR: &str = "harbour";
+/// Runs the lighthouse only.
+const ANA: &str = "ana-token-for-the-lighthouse";
+/// Runs the harbour only.
+const BEN: &str = "ben-token-for-the-harbour";
+/// Runs both.
+const OLGA: &str = "olga-token-for-both-spaces";
+
+fn staff(name: &str, token: &str, spaces: &[&str]) -> Staff {
+    Staff {
+        name: name.into(),
+        token_sha256: frontdoor_fleet::staff::ApiToken::new(token).hash(),
+        spaces: spaces.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+/// One site: its hub, its relay, its database, and the proxy its link to NATS runs through.
+struct Site {
+    id: String,
+    relay: ShellyDouble,
+    hub: RunningHub,
+    proxy: Proxy,
+    _dir: tempfile::TempDir,
+}
+
+/// A space: its Cobot (cobot-sim) and its sites.
+struct Space {
+    _sim: cobot_sim::RunningSim,
+    sites: Vec<Site>,
+}
+
+/// Everything: NATS, the fleet on its own database, and the spaces.
+struct World {
+    nats: Nats,
+    pg: String,
+    fleet: RunningFleet,
+    spaces: BTreeMap<&'static str, Space>,
+    http: reqwest::Client,
+}
+
+async fn start_fleet(nats: &Nats, pg: &str) -> RunningFleet {
+    let config = frontdoor_fleet::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        postgres: PostgresConfig { url: pg.into() },
+        nats: NatsConfig { url: nats.url() },
+        staff: vec![
+            staff("Ana", ANA, &[LIGHTHOUSE]),
+            staff("Ben", BEN, &[HARBOUR]),
+            staff("Olga", OLGA, &[LIGHTHOUSE, HARBOUR]),
+        ],
+    };
+    frontdoor_fleet::start(config, frontdoor_fleet::Secrets::default())
+        .await
+        .unwrap()
+}
+
+async fn start_site(sim: &cobot_sim::RunningSim, space: (&str, &str), id: &str, nats: SocketAddr) -> Site {
+    let http = reqwest::Client::new();
+    let relay = ShellyDouble::start_with_channels(util::any_port(), 3).await;
+    let proxy = Proxy::to(nats).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::demo_with_relay(&sim.base_url, Some(&relay.url()));
+    config.space.subdomain = Subdomain::parse(space.0).unwrap();
+    config.space.name = space.1.into();
+    config.fleet = Some(FleetConfig {
+        nats: proxy.nats_url().parse().unwrap(),
+        hub_id: id.into(),
+        token_credential: None,
+    });
+    let token = util::hub_token(&http, sim).await;
+    let hub = util::spawn_hub(config, util::hub_setup(dir.path(), Some(token), Clock::system())).await;
+    hub.hub.syncer.full().await.unwrap();
+    Site {
+        id: id.into(),
+        relay,
+        hub,
+        proxy,
+        _dir: dir,
+    }
+}
+
+impl World {
+    /// Two spaces with `sites` hubs each (`lighthouse-1`, `lighthouse-2`, `harbour-1`, …).
+    async fn start(sites: usize) -> World {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_env("FLEET_TEST_LOG"))
+            .try_init();
+        let nats = Nats::start();
+        let pg = postgres().database().await;
+        let fleet = start_fleet(&nats, &pg).await;
+        let nats_addr: SocketAddr = format!("127.0.0.1:{}", nats.port).parse().unwrap();
+        let mut spaces = BTreeMap::new();
+        for (space, name) in [(LIGHTHOUSE, "Lighthouse Coworking"), (HARBOUR, "Harbour Works")] {
+            let seed = cobot_sim::demo().as_space(space, name);
+            let sim = cobot_sim::spawn_with_seed(cobot_sim::SimConfig::default(), seed, util::any_port())
+                .await
+                .unwrap();
+            let mut list = Vec::new();
+            for n in 1..=sites {
+                list.push(start_site(&sim, (space, name), &format!("{space}-{n}"), nats_addr).await);
+            }
+            spaces.insert(space, Space { _sim: sim, sites: list });
+        }
+        World {
+            nats,
+            pg,
+            fleet,
+            spaces,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    fn site(&self, space: &str, n: usize) -> &Site {
+        &self.spaces[space].sites[n]
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.fleet.addr)
+    }
+
+    async fn get(&self, token: &str, path: &str) -> (u16, Value) {
+        util::answer(self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap()).await
+    }
+
+    async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        util::answer(
+            self.http
+                .post(self.url(path))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// The record's rows of `hub`: (seq, count), in order.
+    async fn record(&self, hub: &str) -> Vec<(i64, i32)> {
+        let (client, connection) = tokio_postgres::connect(&self.pg, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(connection);
+        client
+            .query("SELECT seq, count FROM audit WHERE hub = $1 ORDER BY seq", &[&hub])
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect()
+    }
+
+    /// Waits until the record holds exactly `site`'s audit log, row for row with its counts
+    /// (fails after `within`).
+    async fn caught_up(&self, site: &Site, within: Duration) {
+        let started = Instant::now();
+        loop {
+            let hub: Vec<(i64, i32)> = site
+                .hub
+                .hub
+                .store
+                .audit(1_000_000)
+                .unwrap()
+                .into_iter()
+                .rev()
+                .map(|r| (r.id, r.count as i32))
+                .collect();
+            let record = self.record(&site.id).await;
+            if record == hub {
+                return;
+            }
+            if started.elapsed() > within {
+                panic!(
+                    "{}: the record has {} rows, the hub {} (first difference at {:?})",
+                    site.id,
+                    record.len(),
+                    hub.len(),
+                    record.iter().zip(&hub).position(|(a, b)| a != b)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// A member's session at a site and their device id.
+async fn member(site: &Site, user: &str) -> (String, String) {
+    let http = reqwest::Client::new();
+    let signed = util::sign_in(&http, &site.hub.base_url, user).await.unwrap();
+    (
+        signed["session_token"].as_str().unwrap().to_string(),
+        signed["device_id"].as_str().unwrap().to_string(),
+    )
+}
+
+async fn tap(site: &Site, session: &str, door: &str) -> (u16, Value) {
+    util::unlock(&reqwest::Client::new(), &site.hub.base_url, Some(session), door).await
+}
+
+/// `n` taps by Sam (staff: every door at any hour) at each lighthouse site, round the doors (one he may not open, one that
+/// does not exist); the doors keep deciding at the site whatever the link does.
+async fn taps(world: &World, alex: &str, alex_2: &str, n: usize) {
+    let (a, b) = (world.site(LIGHTHOUSE, 0), world.site(LIGHTHOUSE, 1));
+    for door in ["front", "workshop", "office", "nowhere"].into_iter().cycle().take(n) {
+        let (status, body) = tap(a, alex, door).await;
+        assert!(matches!(status, 200 | 403 | 404 | 429), "{status} {body}");
+        let (status, body) = tap(b, alex_2, door).await;
+        assert!(matches!(status, 200 | 403 | 404 | 429), "{status} {body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_audit_row_reaches_the_record_once_through_a_dead_nats_a_cut_link_a_stalled_link_and_a_killed_fleet() {
+    let mut world = World::start(2).await;
+    let (alex, _) = member(world.site(LIGHTHOUSE, 0), "user-sam").await;
+    let (alex_2, _) = member(world.site(LIGHTHOUSE, 1), "user-sam").await;
+    taps(&world, &alex, &alex_2, 8).await;
+    for site in &world.spaces[LIGHTHOUSE].sites {
+        world.caught_up(site, Duration::from_secs(20)).await;
+    }
+
+    // NATS dies; the doors do not notice; NATS comes back and the hubs send what they kept.
+    world.nats.kill();
+    taps(&world, &alex, &alex_2, 8).await;
+    let opened = world.site(LIGHTHOUSE, 0).relay.pulses().len();
+    assert!(opened > 0, "the doors kept opening while NATS was dead");
+    world.nats.restart();
+
+    // One site's link is cut, then stalls, while people keep coming in.
+    world.site(LIGHTHOUSE, 0).proxy.set(Link::Cut);
+    taps(&world, &alex, &alex_2, 6).await;
+    world.site(LIGHTHOUSE, 0).proxy.set(Link::Stalled);
+    taps(&world, &alex, &alex_2, 6).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    world.site(LIGHTHOUSE, 0).proxy.set(Link::Up);
+
+    // The fleet itself is killed and started again on the same record.
+    world.fleet.stop().await;
+    taps(&world, &alex, &alex_2, 4).await;
+    world.fleet = start_fleet(&world.nats, &world.pg).await;
+
+    for site in &world.spaces[LIGHTHOUSE].sites {
+        world.caught_up(site, Duration::from_secs(60)).await;
+    }
+    // Every one of the 32 taps at the first site is in the record once: a burst of `slow_down`
+    // refusals is one row counted on after it was first sent, and its last count arrived
+    // (caught_up compares counts).
+    let record = world.record("lighthouse-1").await;
+    assert_eq!(
+        record.iter().map(|(_, count)| count).sum::<i32>(),
+        8 + 8 + 6 + 6 + 4,
+        "{record:?}"
+    );
+    assert!(
+        record.iter().any(|(_, count)| *count > 1),
+        "no burst was counted on: {record:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hub_killed_in_the_middle_of_sending_its_backlog_sends_the_rest_when_it_restarts_and_nothing_is_lost() {
+    let nats = Nats::start();
+    let pg = postgres().database().await;
+    let world_fleet = start_fleet(&nats, &pg).await;
+    let sim = cobot_sim::spawn(cobot_sim::SimConfig::default(), util::any_port())
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let token = util::hub_token(&http, &sim).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.sqlite");
+    // A day's backlog the hub kept while alone.
+    const BACKLOG: usize = 20_000;
+    {
+        let store = frontdoor_hub::store::Store::open(&db).unwrap();
+        let at = jiff::Timestamp::now();
+        let entries: Vec<_> = (0..BACKLOG)
+            .map(|n| frontdoor_hub::store::AuditEntry {
+                at,
+                user_id: Some(format!("user-{n}")),
+                membership_id: None,
+                staff: false,
+                door_id: "front".into(),
+                decision: "refused".into(),
+                code: Some("no_access".into()),
+                reasons: vec!["no plan opens the front door".into()],
+                driver: None,
+                driver_result: None,
+                may_have_opened: false,
+                latency_us: 100,
+                check_in: None,
+            })
+            .collect();
+        store.insert_audit_for_tests(&entries).unwrap();
+    }
+    let start = || {
+        let mut hub = std::process::Command::new(env!("CARGO_BIN_EXE_frontdoor-hub"));
+        hub.args(["--demo", "--cobot-url", sim.base_url.as_str()])
+            .args(["--listen", "127.0.0.1:0"])
+            .args(["--fleet-nats", &nats.url(), "--hub-id", "lighthouse-1"])
+            .arg("--db")
+            .arg(&db)
+            .env("FRONTDOOR_HUB_COBOT_TOKEN", &token)
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null());
+        parts::spawn_guarded(hub, None)
+    };
+    let record = |pg: String| async move {
+        let (client, connection) = tokio_postgres::connect(&pg, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(connection);
+        let row = client
+            .query_one(
+                "SELECT count(*), count(DISTINCT seq), coalesce(min(seq), 0), coalesce(max(seq), 0) FROM audit",
+                &[],
+            )
+            .await
+            .unwrap();
+        (
+            row.get::<_, i64>(0),
+            row.get::<_, i64>(1),
+            row.get::<_, i64>(2),
+            row.get::<_, i64>(3),
+        )
+    };
+    let mut hub = start();
+    // Killed as soon as part of the backlog is in.
+    let started = Instant::now();
+    loop {
+        let (rows, ..) = record(pg.clone()).await;
+        if rows > 0 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "nothing arrived");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    hub.kill().unwrap();
+    hub.wait().unwrap();
+    let (partial, ..) = record(pg.clone()).await;
+    assert!(
+        (partial as usize) < BACKLOG,
+        "the hub was killed after it had sent everything ({partial}); the test proves nothing"
+    );
+    let mut hub = start();
+    let started = Instant::now();
+    let (rows, distinct, first, last) = loop {
+        let now = record(pg.clone()).await;
+        if now.0 as usize >= BACKLOG || started.elapsed() > Duration::from_secs(60) {
+            break now;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    hub.kill().unwrap();
+    hub.wait().unwrap();
+    assert_eq!(
+        (rows, distinct, first, last),
+        (BACKLOG as i64, BACKLOG as i64, 1, BACKLOG as i64),
+        "every row of the backlog, once (killed at {partial})"
+    );
+    drop(world_fleet);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn staff_of_one_space_never_see_or_change_another_on_any_fleet_endpoint_and_an_operator_sees_both() {
+    let world = World::start(1).await;
+    let (alex_l, _) = member(world.site(LIGHTHOUSE, 0), "user-sam").await;
+    let (alex_h, device_h) = member(world.site(HARBOUR, 0), "user-sam").await;
+    assert_eq!(tap(world.site(LIGHTHOUSE, 0), &alex_l, "front").await.0, 200);
+    assert_eq!(tap(world.site(HARBOUR, 0), &alex_h, "front").await.0, 200);
+    for space in [LIGHTHOUSE, HARBOUR] {
+        world.caught_up(world.site(space, 0), Duration::from_secs(20)).await;
+    }
+
+    // Who each is.
+    assert_eq!(
+        world.get(ANA, "/api/v1/fleet/me").await.1["spaces"],
+        json!([LIGHTHOUSE])
+    );
+    let (status, body) = world.get("a-made-up-token", "/api/v1/fleet/me").await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("not_signed_in")));
+
+    // The overview: each their own, the operator both, with the hubs' lights and doors.
+    let wait_for_state = Instant::now();
+    let spaces = loop {
+        let (_, spaces) = world.get(OLGA, "/api/v1/fleet/spaces").await;
+        let online = spaces.as_array().unwrap().iter().all(|s| {
+            s["hubs"]
+                .as_array()
+                .is_some_and(|h| !h.is_empty() && h.iter().all(|h| h["online"] == true))
+        });
+        if online || wait_for_state.elapsed() > Duration::from_secs(10) {
+            break spaces;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let names: Vec<&str> = spaces
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["space"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, [LIGHTHOUSE, HARBOUR]);
+    let harbour_hub = &spaces[1]["hubs"][0];
+    assert_eq!(harbour_hub["online"], true, "{spaces}");
+    assert_eq!(harbour_hub["state"]["space_name"], "Harbour Works");
+    assert_eq!(harbour_hub["state"]["doors"][0]["id"], "front");
+    assert_eq!(harbour_hub["state"]["glance"]["doors"]["ok"], true);
+    let (_, ana_spaces) = world.get(ANA, "/api/v1/fleet/spaces").await;
+    assert_eq!(ana_spaces.as_array().unwrap().len(), 1);
+    assert_eq!(ana_spaces[0]["space"], LIGHTHOUSE);
+
+    // Activity: Ana's has only the lighthouse's rows; asking for the harbour is as for a space
+    // that does not exist; Olga sees both.
+    let (_, rows) = world.get(ANA, "/api/v1/fleet/activity").await;
+    let rows = rows.as_array().unwrap().clone();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| r["space"] == LIGHTHOUSE && r["hub"] == "lighthouse-1"),
+        "{rows:?}"
+    );
+    let (_, all) = world.get(OLGA, "/api/v1/fleet/activity").await;
+    let seen: std::collections::BTreeSet<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["space"].as_str().unwrap())
+        .collect();
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), [HARBOUR, LIGHTHOUSE]);
+    let (_, check_ins) = world.get(OLGA, "/api/v1/fleet/activity?check_ins=true").await;
+    assert!(check_ins.as_array().unwrap().iter().all(|r| !r["check_in"].is_null()));
+    let unknown = |(status, body): (u16, Value)| {
+        assert_eq!((status, body["code"].as_str()), (404, Some("unknown_space")), "{body}");
+    };
+    unknown(world.get(ANA, "/api/v1/fleet/activity?space=harbour").await);
+    unknown(world.get(ANA, "/api/v1/fleet/activity?space=no-such-space").await);
+
+    // Opening a door of the other space, naming its hub under either space.
+    let pulses = world.site(HARBOUR, 0).relay.pulses().len();
+    let open = json!({"reason": "a visitor at the harbour"});
+    unknown(
+        world
+            .post(
+                ANA,
+                "/api/v1/fleet/spaces/harbour/hubs/harbour-1/doors/front/open",
+                open.clone(),
+            )
+            .await,
+    );
+    let (status, body) = world
+        .post(
+            ANA,
+            "/api/v1/fleet/spaces/lighthouse/hubs/harbour-1/doors/front/open",
+            open.clone(),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("unknown_hub")), "{body}");
+    assert_eq!(
+        world.site(HARBOUR, 0).relay.pulses().len(),
+        pulses,
+        "no harbour door moved"
+    );
+
+    // Revocations of the other space: neither listed nor made.
+    unknown(world.get(ANA, "/api/v1/fleet/spaces/harbour/revocations").await);
+    unknown(
+        world
+            .post(
+                ANA,
+                "/api/v1/fleet/spaces/harbour/revocations",
+                json!({"device_id": device_h, "why": "x"}),
+            )
+            .await,
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        tap(world.site(HARBOUR, 0), &alex_h, "front").await.0,
+        200,
+        "the harbour device still works"
+    );
+
+    // Ben, who runs the harbour, can.
+    let (status, made) = world
+        .post(
+            BEN,
+            "/api/v1/fleet/spaces/harbour/revocations",
+            json!({"device_id": device_h, "why": "lost phone"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{made}");
+    let (_, listed) = world.get(BEN, "/api/v1/fleet/spaces/harbour/revocations").await;
+    assert_eq!(listed[0]["by"], "Ben");
+    let (_, ana_listed) = world.get(ANA, "/api/v1/fleet/spaces/lighthouse/revocations").await;
+    assert_eq!(ana_listed, json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_remote_open_from_the_fleet_opens_the_door_is_audited_by_name_and_is_never_queued_for_a_hub_away() {
+    let world = World::start(1).await;
+    let site = world.site(LIGHTHOUSE, 0);
+    // Wait for the hub's link (its state in the overview).
+    let started = Instant::now();
+    while world.get(ANA, "/api/v1/fleet/spaces").await.1[0]["hubs"][0]["online"] != true {
+        assert!(started.elapsed() < Duration::from_secs(10), "the hub never came online");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let path = "/api/v1/fleet/spaces/lighthouse/hubs/lighthouse-1/doors/front/open";
+    let (status, body) = world.post(ANA, path, json!({"reason": "courier at the gate"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["door_id"], "front");
+    assert_eq!(site.relay.pulses().len(), 1);
+    let audit = site.hub.hub.store.audit(1).unwrap();
+    assert_eq!(audit[0].entry.user_id.as_deref(), Some("fleet:Ana"));
+    assert!(
+        audit[0].entry.reasons.iter().any(|r| r == "courier at the gate"),
+        "{audit:?}"
+    );
+
+    // The hub refuses what it would refuse its own staff, in its own words.
+    let (status, body) = world
+        .post(
+            ANA,
+            "/api/v1/fleet/spaces/lighthouse/hubs/lighthouse-1/doors/garage/open",
+            json!({"reason": "x"}),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("unknown_door")), "{body}");
+    let (status, body) = world.post(ANA, path, json!({"reason": "  "})).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid")), "{body}");
+
+    // The hub's link is cut: the fleet says so at once, and nothing opens when it returns.
+    site.proxy.set(Link::Cut);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let asked = Instant::now();
+    let (status, body) = world.post(ANA, path, json!({"reason": "while away"})).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (503, Some("hub_unreachable")),
+        "{body}"
+    );
+    assert!(asked.elapsed() < Duration::from_secs(2), "{:?}", asked.elapsed());
+    site.proxy.set(Link::Up);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        site.relay.pulses().len(),
+        1,
+        "an open asked while away was never queued"
+    );
+
+    // A stalled link: the fleet waits its five seconds and says the door may or may not have
+    // opened, rather than claiming either.
+    site.proxy.set(Link::Stalled);
+    let (status, body) = world.post(ANA, path, json!({"reason": "stalled"})).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (504, Some("hub_did_not_answer")),
+        "{body}"
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("may or may not have opened"),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_device_revoked_in_the_fleet_stops_opening_within_two_seconds_and_a_hub_away_applies_it_when_back() {
+    let world = World::start(2).await;
+    let (a, b) = (world.site(LIGHTHOUSE, 0), world.site(LIGHTHOUSE, 1));
+    let (alex_a, device_a) = member(a, "user-sam").await;
+    let (alex_b, device_b) = member(b, "user-sam").await;
+    assert_eq!(tap(a, &alex_a, "front").await.0, 200);
+    // Both hubs watching (their state arrived).
+    let started = Instant::now();
+    loop {
+        let (_, spaces) = world.get(ANA, "/api/v1/fleet/spaces").await;
+        let hubs = spaces[0]["hubs"].as_array().cloned().unwrap_or_default();
+        if hubs.len() == 2 && hubs.iter().all(|h| h["online"] == true) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{spaces}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let revoked = Instant::now();
+    let (status, body) = world
+        .post(
+            ANA,
+            "/api/v1/fleet/spaces/lighthouse/revocations",
+            json!({"device_id": device_a, "why": "phone stolen"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let stopped = loop {
+        // Past the double-tap window, so each tap asks the door again.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let (status, _) = tap(a, &alex_a, "front").await;
+        if status == 401 {
+            break revoked.elapsed();
+        }
+        assert!(
+            revoked.elapsed() < Duration::from_secs(5),
+            "the revoked phone still opens"
+        );
+    };
+    assert!(stopped <= Duration::from_secs(2), "stopped after {stopped:?}");
+
+    // Site b is cut off; a revocation made meanwhile cannot reach it, so its door decides as
+    // before (the site never waits on the fleet); when the link is back it applies it.
+    b.proxy.set(Link::Cut);
+    let (status, _) = world
+        .post(
+            ANA,
+            "/api/v1/fleet/spaces/lighthouse/revocations",
+            json!({"device_id": device_b, "why": "left"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        tap(b, &alex_b, "front").await.0,
+        200,
+        "a site cut off keeps deciding alone"
+    );
+    b.proxy.set(Link::Up);
+    let back = Instant::now();
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if tap(b, &alex_b, "front").await.0 == 401 {
+            break;
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(15),
+            "the revocation never reached the site that was away"
+        );
+    }
+    // The hub's record of the device says who ended it and why.
+    let ended = b.hub.hub.store.devices().unwrap();
+    assert!(ended.iter().all(|d| d.id != device_b), "{ended:?}");
+}
