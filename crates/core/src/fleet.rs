@@ -13,8 +13,11 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::console::{DoorReach, Glance};
 use crate::hub::{ApiError, UnlockResponse};
+
+pub use frontdoor_ipc::{
+    DoorState, FleetActivity, FleetCode, FleetHub, FleetMe, FleetRevocation, FleetSpace, HubState, Revocation,
+};
 
 /// The JetStream stream every hub sends its events up into.
 pub const UP_STREAM: &str = "FRONTDOOR_UP";
@@ -107,34 +110,6 @@ pub struct AuditLine {
     pub check_in: Option<String>,
 }
 
-/// A hub's state, kept under its key in [`STATE_BUCKET`] and put again every beat.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HubState {
-    /// The hub.
-    pub hub: String,
-    /// Its space.
-    pub space: String,
-    /// The space's name as staff named it.
-    pub space_name: String,
-    /// When the hub put this.
-    pub at: Timestamp,
-    /// The status strip's four lights.
-    pub glance: Glance,
-    /// Its doors and how each is reached.
-    pub doors: Vec<DoorState>,
-}
-
-/// One door of a hub.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DoorState {
-    /// Its id.
-    pub id: String,
-    /// Its name.
-    pub name: String,
-    /// Whether its driver is reachable.
-    pub reach: DoorReach,
-}
-
 /// What flows down, by key in [`DOWN_BUCKET`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Down {
@@ -191,17 +166,6 @@ impl Down {
     }
 }
 
-/// A revocation's value in [`DOWN_BUCKET`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Revocation {
-    /// Who made it, as the fleet's staff signed in.
-    pub by: String,
-    /// Why, in their words.
-    pub why: String,
-    /// When.
-    pub at: Timestamp,
-}
-
 /// The fleet asks a hub to open a door now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenRequest {
@@ -221,6 +185,25 @@ pub enum OpenReply {
     Opened(UnlockResponse),
     /// It did not, with the hub's code and words.
     Refused(ApiError),
+}
+
+/// The body of every refusal of the fleet's API: `{code, message}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetErrorBody {
+    /// Stable, matched by clients: the fleet's, or the hub's when the hub refused.
+    pub code: AnyCode,
+    /// What went wrong and what to do.
+    pub message: String,
+}
+
+/// A refusal's code: the fleet's own, or the hub's passed on as the hub gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AnyCode {
+    /// The fleet's.
+    Fleet(FleetCode),
+    /// The hub's.
+    Hub(crate::hub::Code),
 }
 
 #[cfg(test)]

@@ -9,13 +9,15 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use frontdoor_core::fleet::{self, Down, HubState, OpenReply, OpenRequest, Revocation};
+use frontdoor_core::fleet::{
+    self, Down, FleetActivity, FleetHub as HubView, FleetMe as Me, FleetRevocation as RevocationView,
+    FleetSpace as SpaceView, HubState, OpenReply, OpenRequest, Revocation,
+};
 use frontdoor_core::hub::UnlockResponse;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::error::FleetError;
 use crate::staff::{ApiToken, Caller};
-use crate::store::ActivityRow;
 use crate::Shared;
 
 /// How long a remote open waits for the hub's answer.
@@ -54,40 +56,11 @@ impl FromRequestParts<Arc<Shared>> for Signed {
     }
 }
 
-/// `GET /api/v1/fleet/me`
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Me {
-    /// Their name.
-    pub name: String,
-    /// The spaces they run.
-    pub spaces: Vec<String>,
-}
-
 async fn me(Signed(caller): Signed) -> Json<Me> {
     Json(Me {
         name: caller.name,
         spaces: caller.spaces,
     })
-}
-
-/// One space in the overview.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SpaceView {
-    /// Its Cobot subdomain.
-    pub space: String,
-    /// Its hubs.
-    pub hubs: Vec<HubView>,
-}
-
-/// One hub in the overview.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct HubView {
-    /// Its id.
-    pub hub: String,
-    /// Whether its state is fresh (its link is up).
-    pub online: bool,
-    /// Its last state, if it ever put one.
-    pub state: Option<HubState>,
 }
 
 async fn spaces(State(shared): State<Arc<Shared>>, Signed(caller): Signed) -> Result<Json<Vec<SpaceView>>, FleetError> {
@@ -113,7 +86,8 @@ async fn spaces(State(shared): State<Arc<Shared>>, Signed(caller): Signed) -> Re
 fn view(hub: String, state: Option<HubState>, now: jiff::Timestamp) -> HubView {
     let online = state
         .as_ref()
-        .is_some_and(|s| now.duration_since(s.at) <= OFFLINE_AFTER);
+        .and_then(|s| s.at.parse::<jiff::Timestamp>().ok())
+        .is_some_and(|at| now.duration_since(at) <= OFFLINE_AFTER);
     HubView { hub, online, state }
 }
 
@@ -133,7 +107,7 @@ async fn activity(
     State(shared): State<Arc<Shared>>,
     Signed(caller): Signed,
     Query(query): Query<ActivityQuery>,
-) -> Result<Json<Vec<ActivityRow>>, FleetError> {
+) -> Result<Json<Vec<FleetActivity>>, FleetError> {
     let spaces = match &query.space {
         Some(space) => vec![caller.space(space)?.to_string()],
         None => caller.spaces.clone(),
@@ -202,16 +176,6 @@ pub struct RevokeBody {
     pub why: String,
 }
 
-/// A revocation as listed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RevocationView {
-    /// Its key in the down bucket.
-    pub key: String,
-    /// Who, why, when.
-    #[serde(flatten)]
-    pub revocation: Revocation,
-}
-
 async fn revoke(
     State(shared): State<Arc<Shared>>,
     Signed(caller): Signed,
@@ -236,7 +200,7 @@ async fn revoke(
     let revocation = Revocation {
         by: caller.name,
         why: body.why,
-        at: jiff::Timestamp::now(),
+        at: jiff::Timestamp::now().to_string(),
     };
     let bucket = shared
         .jetstream
@@ -283,6 +247,6 @@ async fn revocations(
             }
         }
     }
-    out.sort_by_key(|r| std::cmp::Reverse(r.revocation.at));
+    out.sort_by_cached_key(|r| std::cmp::Reverse(r.revocation.at.parse::<jiff::Timestamp>().ok()));
     Ok(Json(out))
 }

@@ -3,47 +3,8 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use frontdoor_core::fleet::{AnyCode, FleetCode as Code, FleetErrorBody as Body};
 use frontdoor_core::hub::ApiError;
-use serde::{Deserialize, Serialize};
-
-/// The fleet's own codes. Pinned by a test: renaming one breaks clients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Code {
-    /// No token, or one no staff member has.
-    NotSignedIn,
-    /// No such space among the caller's.
-    UnknownSpace,
-    /// No hub of that space has reported to the fleet.
-    UnknownHub,
-    /// The hub is not connected now; nothing was queued.
-    HubUnreachable,
-    /// The hub was asked and did not answer in time: the door may or may not have opened.
-    HubDidNotAnswer,
-    /// The request is malformed; the message says which part.
-    Invalid,
-    /// The central record or the link failed; try again.
-    FleetUnavailable,
-}
-
-/// What the body's `code` is: the fleet's, or the hub's when the hub refused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum AnyCode {
-    /// The fleet's.
-    Fleet(Code),
-    /// The hub's, as it answered.
-    Hub(frontdoor_core::hub::Code),
-}
-
-/// A refusal body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Body {
-    /// Stable, matched by clients.
-    pub code: AnyCode,
-    /// What went wrong and what to do.
-    pub message: String,
-}
 
 /// Why the fleet refused.
 #[derive(Debug, thiserror::Error)]

@@ -2,9 +2,8 @@
 //! inserts that ignore repeats, and the console's reads, always within the caller's spaces.
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use frontdoor_core::fleet::{AuditLine, Up, UpEvent};
+use frontdoor_core::fleet::{FleetActivity, Up, UpEvent};
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 use tokio_postgres::NoTls;
 
 use crate::error::FleetError;
@@ -53,20 +52,6 @@ pub struct Stored {
     pub repeats: u64,
     /// Messages refused: a hub that claims a second space.
     pub refused: u64,
-}
-
-/// One audit row as the console reads it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ActivityRow {
-    /// The space.
-    pub space: String,
-    /// The hub.
-    pub hub: String,
-    /// The row as the hub sent it.
-    #[serde(flatten)]
-    pub line: AuditLine,
-    /// When the fleet stored it.
-    pub received_at: Timestamp,
 }
 
 impl Store {
@@ -200,7 +185,7 @@ impl Store {
         spaces: &[String],
         check_ins_only: bool,
         limit: i64,
-    ) -> Result<Vec<ActivityRow>, FleetError> {
+    ) -> Result<Vec<FleetActivity>, FleetError> {
         let client = self.pool.get().await?;
         let rows = client
             .query(
@@ -212,24 +197,21 @@ impl Store {
             .await?;
         Ok(rows
             .into_iter()
-            .map(|r| ActivityRow {
+            .map(|r| FleetActivity {
                 space: r.get(0),
                 hub: r.get(1),
-                line: AuditLine {
-                    seq: r.get(2),
-                    at: r.get(3),
-                    user_id: r.get(4),
-                    membership_id: r.get(5),
-                    staff: r.get(6),
-                    door_id: r.get(7),
-                    decision: r.get(8),
-                    code: r.get(9),
-                    reasons: serde_json::from_value(r.get(10)).unwrap_or_default(),
-                    count: u32::try_from(r.get::<_, i32>(11)).unwrap_or(0),
-                    latency_us: u64::try_from(r.get::<_, i64>(12)).unwrap_or(0),
-                    check_in: r.get(13),
-                },
-                received_at: r.get(14),
+                seq: r.get(2),
+                at: r.get::<_, Timestamp>(3).to_string(),
+                user_id: r.get(4),
+                membership_id: r.get(5),
+                staff: r.get(6),
+                door_id: r.get(7),
+                decision: r.get(8),
+                code: r.get(9),
+                reasons: serde_json::from_value(r.get(10)).unwrap_or_default(),
+                count: u32::try_from(r.get::<_, i32>(11)).unwrap_or(0),
+                check_in: r.get(13),
+                received_at: r.get::<_, Timestamp>(14).to_string(),
             })
             .collect())
     }

@@ -637,6 +637,7 @@ mod check_ins;
 mod doctor;
 mod door_console;
 mod doors;
+mod fleet;
 mod members;
 mod sync;
 pub use access::*;
@@ -645,6 +646,7 @@ pub use check_ins::*;
 pub use doctor::*;
 pub use door_console::*;
 pub use doors::*;
+pub use fleet::*;
 pub use members::*;
 pub use sync::*;
 

@@ -253,7 +253,7 @@ async fn put_state(link: &Link) -> Result<Pace, LinkError> {
         hub: link.hub_id.clone(),
         space: link.space.clone(),
         space_name: hub.config.space.name.clone(),
-        at: hub.clock.now(),
+        at: hub.clock.now().to_string(),
         glance: lights,
         doors,
     };

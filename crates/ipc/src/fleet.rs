@@ -1,0 +1,138 @@
+//! The fleet's console, as the app and its UI see it (issue 21): the operator's spaces with
+//! their hubs' lights and doors, the activity across them, revocations. Served by
+//! `frontdoor-fleet` and read as they are by the app's commands and the UI. Times are RFC 3339.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{DoorReach, Glance};
+
+/// A hub's state: its lights and doors, put by the hub every beat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HubState {
+    /// The hub.
+    pub hub: String,
+    /// Its space (the Cobot subdomain).
+    pub space: String,
+    /// The space's name as staff named it.
+    pub space_name: String,
+    /// When the hub put this (RFC 3339).
+    pub at: String,
+    /// The status strip's four lights.
+    pub glance: Glance,
+    /// Its doors and how each is reached.
+    pub doors: Vec<DoorState>,
+}
+
+/// One door of a hub.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoorState {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Whether its driver is reachable.
+    pub reach: DoorReach,
+}
+
+/// Who is signed in to the fleet (`GET /api/v1/fleet/me`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetMe {
+    /// Their name.
+    pub name: String,
+    /// The spaces they run.
+    pub spaces: Vec<String>,
+}
+
+/// One space in the overview (`GET /api/v1/fleet/spaces`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetSpace {
+    /// Its Cobot subdomain.
+    pub space: String,
+    /// Its hubs.
+    pub hubs: Vec<FleetHub>,
+}
+
+/// One hub in the overview.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetHub {
+    /// Its id.
+    pub hub: String,
+    /// Whether its state is fresh (its link is up).
+    pub online: bool,
+    /// Its last state, if it ever put one.
+    pub state: Option<HubState>,
+}
+
+/// One audit row of any space (`GET /api/v1/fleet/activity`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetActivity {
+    /// The space.
+    pub space: String,
+    /// The hub.
+    pub hub: String,
+    /// The hub's row id.
+    pub seq: i64,
+    /// When the request arrived (RFC 3339).
+    pub at: String,
+    /// The Cobot user, when the session was valid (`fleet:<name>` for the fleet's staff).
+    pub user_id: Option<String>,
+    /// Their membership, if any.
+    pub membership_id: Option<String>,
+    /// Whether they are staff.
+    pub staff: bool,
+    /// The door.
+    pub door_id: String,
+    /// `opened`, `refused`, `failed` or `merged`.
+    pub decision: String,
+    /// The code of a refusal or failure.
+    pub code: Option<String>,
+    /// Why, in the hub's words.
+    pub reasons: Vec<String>,
+    /// How many requests the row stands for.
+    pub count: u32,
+    /// What happened about checking in.
+    pub check_in: Option<String>,
+    /// When the fleet stored it (RFC 3339).
+    pub received_at: String,
+}
+
+/// A revocation made in the fleet, as the down bucket keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revocation {
+    /// Who made it, as the fleet's staff signed in.
+    pub by: String,
+    /// Why, in their words.
+    pub why: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// A revocation as listed (`GET …/revocations`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetRevocation {
+    /// Its key in the down bucket (`<space>.revoke.device.<id>`).
+    pub key: String,
+    /// Who, why, when.
+    #[serde(flatten)]
+    pub revocation: Revocation,
+}
+
+/// The fleet's own refusal codes. Pinned by a test: renaming one breaks clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FleetCode {
+    /// No token, or one no staff member has.
+    NotSignedIn,
+    /// No such space among the caller's.
+    UnknownSpace,
+    /// No hub of that space has reported to the fleet.
+    UnknownHub,
+    /// The hub is not connected now; nothing was queued.
+    HubUnreachable,
+    /// The hub was asked and did not answer in time: the door may or may not have opened.
+    HubDidNotAnswer,
+    /// The request is malformed; the message says which part.
+    Invalid,
+    /// The central record or the link failed; try again.
+    FleetUnavailable,
+}
