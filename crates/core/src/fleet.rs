@@ -8,7 +8,9 @@
 //! **State** is a KV bucket ([`STATE_BUCKET`]): each hub puts its lights and doors under its
 //! own key. **Down** is a KV bucket ([`DOWN_BUCKET`]) each hub watches for its space's keys.
 //! A **remote open** is a plain request/reply on [`open_subject`], never queued: with the hub
-//! away there is no responder and the fleet says so at once.
+//! away there is no responder and the fleet says so at once. A **check-in claim** is a
+//! request/reply to the fleet on [`CLAIM_SUBJECT`], so two hubs of one space do not both post
+//! the same member's check-in to Cobot.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -27,6 +29,11 @@ pub const UP_SUBJECTS: &str = "frontdoor.up.>";
 pub const STATE_BUCKET: &str = "frontdoor-state";
 /// The KV bucket of what flows down (keys `<space>.…`, see [`Down`]).
 pub const DOWN_BUCKET: &str = "frontdoor-down";
+
+/// Where hubs ask the fleet for a check-in claim ([`ClaimRequest`] → [`ClaimReply`]).
+pub const CLAIM_SUBJECT: &str = "frontdoor.claim.take";
+/// Where a hub says it finished a claimed check-in ([`ClaimRequest`] → `"ok"`).
+pub const CLAIM_DONE_SUBJECT: &str = "frontdoor.claim.done";
 
 /// The subject a hub sends its events up on.
 pub fn up_subject(space: &str, hub: &str) -> String {
@@ -185,6 +192,42 @@ pub enum OpenReply {
     Opened(UnlockResponse),
     /// It did not, with the hub's code and words.
     Refused(ApiError),
+}
+
+/// A hub asks the fleet whether it may check a member in (its check-in worker, before it reads
+/// Cobot and posts), and later says it is done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimRequest {
+    /// The hub asking.
+    pub hub: String,
+    /// The space.
+    pub space: String,
+    /// The membership.
+    pub membership_id: String,
+    /// The Cobot day of the entry (`2026-12-07`).
+    pub day: String,
+}
+
+/// The fleet's answer to a [`ClaimRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "claim", rename_all = "snake_case")]
+pub enum ClaimReply {
+    /// This hub holds the claim now: read Cobot, then post, as alone.
+    Granted,
+    /// Another hub took it and is within its lease: do not read or post yet; ask again later.
+    HeldElsewhere {
+        /// The hub holding it.
+        hub: String,
+    },
+    /// Another hub took it and went quiet past its lease; this hub holds it now and must read
+    /// Cobot first (the other may have posted).
+    TakenOver {
+        /// The hub that held it.
+        from: String,
+    },
+    /// A hub of the space finished this member's check-in for the day: read Cobot first, as
+    /// alone (a later entry on a shorter pass may need another).
+    Done,
 }
 
 /// The body of every refusal of the fleet's API: `{code, message}`.

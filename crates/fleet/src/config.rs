@@ -19,6 +19,19 @@ pub struct Config {
     /// The operator's staff.
     #[serde(default)]
     pub staff: Vec<Staff>,
+    /// How long a hub's check-in claim holds before another hub of the space may take it over
+    /// (default 30 s; see [`crate::claims`]).
+    #[serde(default)]
+    pub claim_lease_seconds: Option<f64>,
+}
+
+impl Config {
+    /// The claims' lease.
+    pub fn claim_lease(&self) -> std::time::Duration {
+        self.claim_lease_seconds
+            .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+            .unwrap_or(crate::claims::DEFAULT_LEASE)
+    }
 }
 
 /// `[postgres]`
@@ -83,6 +96,11 @@ impl Config {
     /// Parses and checks configuration text.
     pub fn parse(text: &str) -> Result<Config, Invalid> {
         let config: Config = toml::from_str(text).map_err(Box::new)?;
+        if config.claim_lease_seconds.is_some_and(|s| !(0.1..=3600.0).contains(&s)) {
+            return Err(Invalid::Setting(
+                "claim_lease_seconds must be 0.1 to 3600: longer than a check-in at Cobot takes".into(),
+            ));
+        }
         for staff in &config.staff {
             if staff.token_sha256.len() != 64 || hex::decode(&staff.token_sha256).is_err() {
                 return Err(Invalid::Setting(format!(

@@ -7,6 +7,7 @@
 //! ([`console`]) to the operator's staff, each limited to the spaces they run ([`staff`]).
 #![warn(missing_docs)]
 
+pub mod claims;
 pub mod config;
 pub mod console;
 pub mod error;
@@ -141,7 +142,13 @@ pub async fn start(config: Config, secrets: Secrets) -> Result<RunningFleet, Sta
     });
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut tasks = vec![
-        tokio::spawn(up::run(jetstream.clone(), store, stopped.clone())),
+        tokio::spawn(up::run(jetstream.clone(), store.clone(), stopped.clone())),
+        tokio::spawn(claims::run(
+            shared.nats.clone(),
+            store,
+            shared.config.claim_lease(),
+            stopped.clone(),
+        )),
         tokio::spawn(state::run(jetstream, states, stopped.clone())),
     ];
     let app = console::router(shared.clone());

@@ -35,6 +35,16 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (hub, seq)
     );
     CREATE INDEX audit_by_space ON audit (space, at DESC);",
+    // 2: check-in claims across the hubs of one space (`claims`).
+    "CREATE TABLE claims (
+        space text NOT NULL,
+        membership_id text NOT NULL,
+        day text NOT NULL,
+        hub text NOT NULL,
+        state text NOT NULL CHECK (state IN ('held', 'done')),
+        leased_until timestamptz NOT NULL,
+        PRIMARY KEY (space, membership_id, day)
+    );",
 ];
 
 /// A pool of connections to the central record; reconnects by itself.
@@ -79,6 +89,11 @@ impl Store {
             .build()
             .map_err(|e| FleetError::Database(e.to_string()))?;
         Ok(Store { pool })
+    }
+
+    /// The pool, for the other table groups' queries.
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
     }
 
     /// Brings the schema up to date, in one transaction per migration.

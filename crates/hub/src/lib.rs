@@ -195,6 +195,7 @@ impl Hub {
             schedule,
             check_in_policy,
             followups: webhook::Followups::default(),
+            fleet: app::fleet::Slot::default(),
         }))
     }
 }

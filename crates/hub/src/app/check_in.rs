@@ -279,6 +279,7 @@ async fn attempt(hub: &Hub, row: &CheckInRow) {
             store_failed(e);
         }
     };
+    let zone = hub.rules().time_zone().clone();
     let Ok(entry) = row.queued_at.parse::<Timestamp>() else {
         if let Err(e) = hub
             .store
@@ -292,15 +293,26 @@ async fn attempt(hub: &Hub, row: &CheckInRow) {
         retry("the hub is not connected to Cobot".into(), None);
         return;
     };
-    let zone = hub.rules().time_zone().clone();
     let now = hub.clock.now();
     let scope = hub.config.cobot.check_in_scope.as_str();
+
+    // With a fleet, claim the member's day first, so two hubs of the space do not both post.
+    let day = cobot_day_start(&zone, entry).to_zoned(zone.clone()).date().to_string();
+    if let crate::app::fleet::Claim::Wait { holder } = crate::app::fleet::claim(hub, id, &day).await {
+        retry(
+            format!("another hub of the space ({holder}) is checking this member in; waiting for it"),
+            None,
+        );
+        return;
+    }
+    let finished = || crate::app::fleet::claim_done(hub, id, &day);
 
     // Read first: Cobot may already have a check-in that stands for this entry.
     match running_since(&hub.cobot, hub, &token, id, entry, now).await {
         Ok(Some(c)) => {
             tracing::info!(membership = %id, entry = %row.queued_at, "Cobot already has a running check-in");
             done(&c);
+            finished().await;
             return;
         }
         Ok(None) => {}
@@ -334,6 +346,7 @@ async fn attempt(hub: &Hub, row: &CheckInRow) {
             tracing::info!(membership = %id, entry = %row.queued_at, "checked in with Cobot");
             hub.check_ins.permitted(&token);
             done(&c);
+            finished().await;
         }
         Err(e @ (cobot::Error::Refused(_) | cobot::Error::NotFound(_))) => {
             let reason = match e {
@@ -344,6 +357,7 @@ async fn attempt(hub: &Hub, row: &CheckInRow) {
             if let Err(e) = hub.store.check_in_refused_entry(&key, &reason) {
                 store_failed(e);
             }
+            finished().await;
         }
         // Not the member's fault but the hub's connection's: staff reconnect, the row waits.
         Err(cobot::Error::Forbidden(words)) => {

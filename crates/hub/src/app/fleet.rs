@@ -85,6 +85,11 @@ pub async fn run(hub: Arc<Hub>, config: FleetConfig, token: Option<String>, stop
         }
     };
     let space = hub.config.space.subdomain.as_str().to_string();
+    let _ = hub.fleet.0.set(Claims {
+        client: client.clone(),
+        hub: config.hub_id.clone(),
+        space: space.clone(),
+    });
     let link = Link {
         hub,
         client: client.clone(),
@@ -101,6 +106,85 @@ pub async fn run(hub: Arc<Hub>, config: FleetConfig, token: Option<String>, stop
     ];
     for part in parts {
         let _ = part.await;
+    }
+}
+
+/// The fleet link's client for the check-in worker's claims, set once the link starts.
+#[derive(Default)]
+pub struct Slot(std::sync::OnceLock<Claims>);
+
+/// What a claim needs: the client and who this hub is.
+pub struct Claims {
+    client: async_nats::Client,
+    hub: String,
+    space: String,
+}
+
+/// How long the check-in worker waits for the fleet's answer to a claim before checking in as
+/// alone.
+pub const CLAIM_WAIT: Duration = Duration::from_secs(1);
+
+/// What the check-in worker does about a member's check-in for a Cobot day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This hub holds the claim (or the fleet said another finished): read Cobot, then post.
+    Go,
+    /// Another hub of the space holds it: ask again later.
+    Wait {
+        /// The hub holding it.
+        holder: String,
+    },
+    /// No fleet, or it did not answer: read Cobot, then post, as a hub alone.
+    Alone,
+}
+
+/// Claims `membership_id`'s check-in for `day` from the fleet (issue 21.4).
+pub async fn claim(hub: &Hub, membership_id: &str, day: &str) -> Claim {
+    let Some(claims) = hub.fleet.0.get() else {
+        return Claim::Alone;
+    };
+    let request = claims.request(membership_id, day);
+    let Ok(body) = serde_json::to_vec(&request) else {
+        return Claim::Alone;
+    };
+    let asked = claims.client.request(fleet::CLAIM_SUBJECT, body.into());
+    match tokio::time::timeout(CLAIM_WAIT, asked).await {
+        Ok(Ok(answer)) => match serde_json::from_slice::<fleet::ClaimReply>(&answer.payload) {
+            Ok(fleet::ClaimReply::Granted | fleet::ClaimReply::Done) => Claim::Go,
+            Ok(fleet::ClaimReply::TakenOver { from }) => {
+                tracing::info!(membership = %membership_id, "took over {from}'s stalled check-in claim; reading Cobot first");
+                Claim::Go
+            }
+            Ok(fleet::ClaimReply::HeldElsewhere { hub }) => Claim::Wait { holder: hub },
+            Err(_) => Claim::Alone,
+        },
+        Ok(Err(_)) | Err(_) => Claim::Alone,
+    }
+}
+
+/// Tells the fleet this hub finished the claimed check-in (best effort: an unfinished claim
+/// runs out with its lease).
+pub async fn claim_done(hub: &Hub, membership_id: &str, day: &str) {
+    let Some(claims) = hub.fleet.0.get() else {
+        return;
+    };
+    if let Ok(body) = serde_json::to_vec(&claims.request(membership_id, day)) {
+        let _ = tokio::time::timeout(
+            CLAIM_WAIT,
+            claims.client.request(fleet::CLAIM_DONE_SUBJECT, body.into()),
+        )
+        .await;
+    }
+}
+
+impl Claims {
+    fn request(&self, membership_id: &str, day: &str) -> fleet::ClaimRequest {
+        fleet::ClaimRequest {
+            hub: self.hub.clone(),
+            space: self.space.clone(),
+            membership_id: membership_id.into(),
+            day: day.into(),
+        }
     }
 }
 

@@ -70,6 +70,8 @@ pub struct Hub {
     pub check_in_policy: check_ins_view::PolicySlot,
     /// The re-reads Cobot's webhooks asked for, done in the background ([`webhook`]).
     pub followups: webhook::Followups,
+    /// The link to the fleet, once `[fleet]`'s NATS client exists ([`super::fleet`]).
+    pub(crate) fleet: super::fleet::Slot,
 }
 
 impl Hub {
