@@ -671,6 +671,23 @@ async fn a_device_revoked_in_the_fleet_stops_opening_within_two_seconds_and_a_hu
     assert!(ended.iter().all(|d| d.id != device_b), "{ended:?}");
 }
 
+/// Waits until Sam's check-ins at `sites` are no longer pending (checked in, found at Cobot, or
+/// refused); fails after 30 s.
+async fn settled(sites: &[&Site]) {
+    let started = Instant::now();
+    while sites.iter().any(|site| {
+        util::outbox(&site.hub, "mem-sam")
+            .iter()
+            .any(|r| r.state == "pending" || r.state == "held")
+    }) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "a check-in of Sam stayed pending"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Sam enters at both lighthouse sites at the same moment, Cobot taking `post_ms` to answer the
 /// first post of a check-in; → how many posts reached Cobot and the check-ins it holds.
 async fn both_doors_at_once(world: &World, post_ms: u64) -> (usize, usize) {
@@ -691,19 +708,7 @@ async fn both_doors_at_once(world: &World, post_ms: u64) -> (usize, usize) {
     assert_eq!((ta.0, tb.0), (200, 200), "{ta:?} {tb:?}");
     assert_eq!(ta.1["check_in"], "checking_in", "{}", ta.1);
     // Both outboxes settle (checked in, or found Cobot's).
-    let started = Instant::now();
-    loop {
-        let open = [a, b].iter().any(|site| {
-            util::outbox(&site.hub, "mem-sam")
-                .iter()
-                .any(|r| r.state == "pending" || r.state == "held")
-        });
-        if !open {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "a check-in stayed pending");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    settled(&[a, b]).await;
     let posts = util::sim_request_lines(&http, sim)
         .await
         .iter()
@@ -746,17 +751,7 @@ async fn the_window_that_remains_is_a_post_slower_than_the_claims_lease_and_a_hu
         (200, Some("checking_in")),
         "{body}"
     );
-    let started = Instant::now();
-    while util::outbox(&b.hub, "mem-sam")
-        .iter()
-        .any(|r| r.state == "pending" || r.state == "held")
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the check-in stayed pending without its fleet"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    settled(&[b]).await;
     let lines: Vec<String> = util::sim_request_lines(&http, sim)
         .await
         .into_iter()
