@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use crate::hub::{ApiError, UnlockResponse};
 
 pub use frontdoor_ipc::{
-    DoorState, FleetActivity, FleetCode, FleetHub, FleetMe, FleetRevocation, FleetSpace, HubState, Revocation,
+    CheckInOutcome, DoorState, FleetActivity, FleetCheckIn, FleetCode, FleetHub, FleetMe, FleetRevocation, FleetSpace,
+    FleetSync, HubState, Revocation, StaffCheckInState, SyncRun,
 };
 
 /// The JetStream stream every hub sends its events up into.
@@ -76,6 +77,7 @@ impl Up {
     pub fn msg_id(&self) -> String {
         match &self.event {
             UpEvent::Audit(line) => format!("{}/audit/{}/{}", self.hub, line.seq, line.count),
+            UpEvent::CheckIn { seq, .. } | UpEvent::Sync { seq, .. } => format!("{}/outbox/{seq}", self.hub),
         }
     }
 }
@@ -86,6 +88,23 @@ impl Up {
 pub enum UpEvent {
     /// One row of the hub's audit log.
     Audit(AuditLine),
+    /// How one entry's check-in ended; `seq` is the hub's fleet outbox number, which only
+    /// grows, so the fleet keeps the newest it saw of each check-in and drops repeats.
+    CheckIn {
+        /// The outbox number.
+        seq: i64,
+        /// The outcome.
+        outcome: CheckInOutcome,
+    },
+    /// One sync run and its report, keyed by the hub's run id.
+    Sync {
+        /// The outbox number.
+        seq: i64,
+        /// The hub's run id.
+        run_id: i64,
+        /// The run.
+        run: SyncRun,
+    },
 }
 
 /// One audit row, as the fleet keeps it. Never holds a token or a secret.

@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use frontdoor_core::fleet::{
-    self, Down, FleetActivity, FleetHub as HubView, FleetMe as Me, FleetRevocation as RevocationView,
+    self, Down, FleetActivity, FleetCheckIn, FleetHub as HubView, FleetSync, FleetMe as Me, FleetRevocation as RevocationView,
     FleetSpace as SpaceView, HubState, OpenReply, OpenRequest, Revocation,
 };
 use frontdoor_core::hub::UnlockResponse;
@@ -31,6 +31,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/fleet/me", get(me))
         .route("/api/v1/fleet/spaces", get(spaces))
         .route("/api/v1/fleet/activity", get(activity))
+        .route("/api/v1/fleet/check_ins", get(check_ins))
+        .route("/api/v1/fleet/syncs", get(syncs))
         .route("/api/v1/fleet/spaces/{space}/hubs/{hub}/doors/{door}/open", post(open))
         .route(
             "/api/v1/fleet/spaces/{space}/revocations",
@@ -108,12 +110,55 @@ async fn activity(
     Signed(caller): Signed,
     Query(query): Query<ActivityQuery>,
 ) -> Result<Json<Vec<FleetActivity>>, FleetError> {
-    let spaces = match &query.space {
+    let spaces = spaces_asked(&caller, query.space.as_deref())?;
+    Ok(Json(
+        shared
+            .store
+            .activity(&spaces, query.check_ins, limit(query.limit))
+            .await?,
+    ))
+}
+
+/// The spaces a list is for: the one asked, if the caller runs it, else all of theirs.
+fn spaces_asked(caller: &Caller, space: Option<&str>) -> Result<Vec<String>, FleetError> {
+    Ok(match space {
         Some(space) => vec![caller.space(space)?.to_string()],
         None => caller.spaces.clone(),
-    };
-    let limit = query.limit.unwrap_or(200).clamp(1, 1000);
-    Ok(Json(shared.store.activity(&spaces, query.check_ins, limit).await?))
+    })
+}
+
+/// A list's length: 200 unless asked, at most 1000.
+fn limit(asked: Option<i64>) -> i64 {
+    asked.unwrap_or(200).clamp(1, 1000)
+}
+
+/// `GET /api/v1/fleet/check_ins` and `/syncs` query.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    /// One space of the caller's; all of them without it.
+    pub space: Option<String>,
+    /// At most (default 200, at most 1000).
+    pub limit: Option<i64>,
+}
+
+/// How the hubs' check-ins ended, newest entry first.
+async fn check_ins(
+    State(shared): State<Arc<Shared>>,
+    Signed(caller): Signed,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Vec<FleetCheckIn>>, FleetError> {
+    let spaces = spaces_asked(&caller, query.space.as_deref())?;
+    Ok(Json(shared.store.check_ins(&spaces, limit(query.limit)).await?))
+}
+
+/// The hubs' sync runs, newest first.
+async fn syncs(
+    State(shared): State<Arc<Shared>>,
+    Signed(caller): Signed,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Vec<FleetSync>>, FleetError> {
+    let spaces = spaces_asked(&caller, query.space.as_deref())?;
+    Ok(Json(shared.store.syncs(&spaces, limit(query.limit)).await?))
 }
 
 /// `POST …/open` body.

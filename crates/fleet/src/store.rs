@@ -2,7 +2,7 @@
 //! inserts that ignore repeats, and the console's reads, always within the caller's spaces.
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use frontdoor_core::fleet::{FleetActivity, Up, UpEvent};
+use frontdoor_core::fleet::{FleetActivity, FleetCheckIn, FleetSync, Up, UpEvent};
 use jiff::Timestamp;
 use tokio_postgres::NoTls;
 
@@ -45,6 +45,30 @@ const MIGRATIONS: &[&str] = &[
         leased_until timestamptz NOT NULL,
         PRIMARY KEY (space, membership_id, day)
     );",
+    // 3: how the hubs' check-ins ended (the newest outcome of each, by the hub's outbox number)
+    // and their sync runs, unique by (hub, run).
+    "CREATE TABLE check_ins (
+        hub text NOT NULL REFERENCES hubs (hub),
+        space text NOT NULL,
+        membership_id text NOT NULL,
+        day text NOT NULL,
+        entered_at text NOT NULL,
+        seq bigint NOT NULL,
+        outcome jsonb NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (hub, membership_id, day, entered_at)
+    );
+    CREATE INDEX check_ins_by_space ON check_ins (space, entered_at DESC);
+    CREATE TABLE syncs (
+        hub text NOT NULL REFERENCES hubs (hub),
+        space text NOT NULL,
+        run bigint NOT NULL,
+        finished_at text NOT NULL,
+        detail jsonb NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (hub, run)
+    );
+    CREATE INDEX syncs_by_space ON syncs (space, finished_at DESC);",
 ];
 
 /// A pool of connections to the central record; reconnects by itself.
@@ -62,6 +86,17 @@ pub struct Stored {
     pub repeats: u64,
     /// Messages refused: a hub that claims a second space.
     pub refused: u64,
+}
+
+impl Stored {
+    /// Counts one insert's answer: a returned `true` is a new row; `false` (an update) or no row
+    /// is a repeat.
+    fn count(&mut self, row: Option<tokio_postgres::Row>) {
+        match row.map(|r| r.get::<_, bool>(0)) {
+            Some(true) => self.added += 1,
+            Some(false) | None => self.repeats += 1,
+        }
+    }
 }
 
 impl Store {
@@ -146,6 +181,20 @@ impl Store {
                  RETURNING (xmax = 0)",
             )
             .await?;
+        let check_in = tx
+            .prepare_cached(
+                "INSERT INTO check_ins (hub, space, membership_id, day, entered_at, seq, outcome) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (hub, membership_id, day, entered_at) \
+                 DO UPDATE SET seq = excluded.seq, outcome = excluded.outcome, received_at = now() \
+                 WHERE check_ins.seq < excluded.seq RETURNING (xmax = 0)",
+            )
+            .await?;
+        let sync = tx
+            .prepare_cached(
+                "INSERT INTO syncs (hub, space, run, finished_at, detail) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (hub, run) DO NOTHING RETURNING true",
+            )
+            .await?;
         for up in batch {
             let space: String = tx.query_one(&hub_of, &[&up.hub, &up.space]).await?.get(0);
             if space != up.space {
@@ -183,10 +232,32 @@ impl Store {
                             ],
                         )
                         .await?;
-                    match row.map(|r| r.get::<_, bool>(0)) {
-                        Some(true) => stored.added += 1,
-                        Some(false) | None => stored.repeats += 1,
-                    }
+                    stored.count(row);
+                }
+                UpEvent::CheckIn { seq, outcome } => {
+                    let detail = serde_json::to_value(outcome).map_err(|e| FleetError::Database(e.to_string()))?;
+                    let row = tx
+                        .query_opt(
+                            &check_in,
+                            &[
+                                &up.hub,
+                                &up.space,
+                                &outcome.membership_id,
+                                &outcome.day,
+                                &outcome.entered_at,
+                                seq,
+                                &detail,
+                            ],
+                        )
+                        .await?;
+                    stored.count(row);
+                }
+                UpEvent::Sync { run_id, run, .. } => {
+                    let detail = serde_json::to_value(run).map_err(|e| FleetError::Database(e.to_string()))?;
+                    let row = tx
+                        .query_opt(&sync, &[&up.hub, &up.space, run_id, &run.finished_at, &detail])
+                        .await?;
+                    stored.count(row);
                 }
             }
         }
@@ -229,6 +300,47 @@ impl Store {
                 received_at: r.get::<_, Timestamp>(14).to_string(),
             })
             .collect())
+    }
+
+    /// The newest check-in outcomes of `spaces`, at most `limit`.
+    pub async fn check_ins(&self, spaces: &[String], limit: i64) -> Result<Vec<FleetCheckIn>, FleetError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT space, hub, outcome FROM check_ins WHERE space = ANY($1) \
+                 ORDER BY entered_at DESC, hub LIMIT $2",
+                &[&spaces, &limit],
+            )
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(FleetCheckIn {
+                    space: r.get(0),
+                    hub: r.get(1),
+                    outcome: serde_json::from_value(r.get(2)).map_err(|e| FleetError::Database(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+
+    /// The newest sync runs of `spaces`' hubs, at most `limit`.
+    pub async fn syncs(&self, spaces: &[String], limit: i64) -> Result<Vec<FleetSync>, FleetError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT space, hub, detail FROM syncs WHERE space = ANY($1) ORDER BY finished_at DESC, hub LIMIT $2",
+                &[&spaces, &limit],
+            )
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(FleetSync {
+                    space: r.get(0),
+                    hub: r.get(1),
+                    run: serde_json::from_value(r.get(2)).map_err(|e| FleetError::Database(e.to_string()))?,
+                })
+            })
+            .collect()
     }
 
     /// Per hub: how many rows the record holds and the highest sequence number (the tests'

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{DoorReach, Glance};
+use crate::{DoorReach, Glance, StaffCheckInState, SyncRun};
 
 /// A hub's state: its lights and doors, put by the hub every beat.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,6 +94,56 @@ pub struct FleetActivity {
     pub check_in: Option<String>,
     /// When the fleet stored it (RFC 3339).
     pub received_at: String,
+}
+
+/// How one entry's check-in ended at a hub, as the hub sends it up: sent once it is checked in,
+/// refused or missed (a pending one is not an outcome yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckInOutcome {
+    /// The membership.
+    pub membership_id: String,
+    /// The Cobot user, when known.
+    pub user_id: Option<String>,
+    /// The space's calendar day (ISO date).
+    pub day: String,
+    /// The entry that queued it (RFC 3339); with the hub, the member and the day, its key.
+    pub entered_at: String,
+    /// How it ended.
+    pub state: StaffCheckInState,
+    /// Cobot's words for a refusal, or why it was missed.
+    pub why: Option<String>,
+    /// Attempts it took.
+    pub attempts: u32,
+    /// Cobot's check-in id, once checked in.
+    pub cobot_id: Option<String>,
+    /// Checked in from (RFC 3339).
+    pub valid_from: Option<String>,
+    /// Checked in until (RFC 3339).
+    pub valid_until: Option<String>,
+}
+
+/// One check-in outcome of any space (`GET /api/v1/fleet/check_ins`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetCheckIn {
+    /// The space.
+    pub space: String,
+    /// The hub that checked the member in.
+    pub hub: String,
+    /// The outcome.
+    #[serde(flatten)]
+    pub outcome: CheckInOutcome,
+}
+
+/// One sync run of any hub (`GET /api/v1/fleet/syncs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetSync {
+    /// The space.
+    pub space: String,
+    /// The hub.
+    pub hub: String,
+    /// The run and its report, as the hub's sync panel shows it.
+    #[serde(flatten)]
+    pub run: SyncRun,
 }
 
 /// A revocation made in the fleet, as the down bucket keeps it.

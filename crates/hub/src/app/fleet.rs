@@ -5,7 +5,9 @@
 //!   JetStream stream, in order, with its de-duplication id; the cursor moves only when the
 //!   stream acknowledged every row up to it, so a cut, a dead NATS or a killed hub resends from
 //!   the cursor and the fleet's unique key drops what it already has. Burst rows counted on
-//!   after they were sent are sent again with their new count.
+//!   after they were sent are sent again with their new count. Then the fleet outbox: each
+//!   check-in that ended and each sync run, numbered by the store's triggers in the transaction
+//!   that made them, deleted only once the stream acknowledged them.
 //! - **state**: the status strip's lights and the doors, put under the hub's key every beat.
 //! - **down**: the space's keys of the down bucket, watched with their history, so a hub that
 //!   was away applies what it missed; each is applied by the use case the console uses, and
@@ -26,7 +28,8 @@ use tokio::sync::watch;
 
 use crate::app::{door_admin, glance, Hub};
 use crate::base::config::FleetConfig;
-use crate::store::AuditRow;
+use crate::store::fleet::Outgoing;
+use crate::store::{AuditRow, CheckInRow};
 
 /// Rows sent up per round.
 const UP_BATCH: u32 = 500;
@@ -65,6 +68,10 @@ fn js(e: impl std::fmt::Display) -> LinkError {
 
 /// Runs the link until `stop`; connects in the background and keeps reconnecting.
 pub async fn run(hub: Arc<Hub>, config: FleetConfig, token: Option<String>, stop: watch::Receiver<bool>) {
+    let joined: Result<(), LinkError> = async { Ok(hub.db(|store| store.join_fleet()).await??) }.await;
+    if let Err(e) = joined {
+        tracing::error!("the hub cannot mark itself joined to the fleet ({e}); check-ins and syncs are not sent up");
+    }
     let mut options = async_nats::ConnectOptions::new()
         .name(format!("frontdoor-hub {}", config.hub_id))
         .retry_on_initial_connect()
@@ -269,20 +276,7 @@ async fn send_up(link: &Link, sent: &mut HashMap<i64, u32>) -> Result<Pace, Link
         if row.id <= cursor && sent.get(&row.id) == Some(&row.count) {
             continue;
         }
-        let up = Up {
-            hub: link.hub_id.clone(),
-            space: link.space.clone(),
-            event: UpEvent::Audit(line(row)),
-        };
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert("Nats-Msg-Id", up.msg_id().as_str());
-        let body = serde_json::to_vec(&up).map_err(js)?;
-        acks.push(
-            link.jetstream
-                .publish_with_headers(subject.clone(), headers, body.into())
-                .await
-                .map_err(js)?,
-        );
+        acks.push(publish(link, &subject, UpEvent::Audit(line(row))).await?);
         if row.entry.decision == "refused" {
             counted.push((row.id, row.count));
         }
@@ -297,7 +291,78 @@ async fn send_up(link: &Link, sent: &mut HashMap<i64, u32>) -> Result<Pace, Link
     sent.extend(counted);
     let oldest = batch.rows.iter().filter(|r| r.entry.at >= since).map(|r| r.id).min();
     sent.retain(|id, _| oldest.is_some_and(|oldest| *id >= oldest));
-    Ok(if full { Pace::Busy } else { Pace::Idle(UP_POLL) })
+    let outbox_full = send_outbox(link).await?;
+    Ok(if full || outbox_full { Pace::Busy } else { Pace::Idle(UP_POLL) })
+}
+
+/// Sends the fleet outbox's first entries up and deletes them once the stream has them all;
+/// says whether more may be waiting.
+async fn send_outbox(link: &Link) -> Result<bool, LinkError> {
+    let hub = &link.hub;
+    let (entries, last) = hub.db(|store| store.outbox_to_send(UP_BATCH)).await??;
+    let Some(through) = last else {
+        return Ok(false);
+    };
+    let subject = fleet::up_subject(&link.space, &link.hub_id);
+    let mut acks = Vec::new();
+    for entry in entries {
+        let event = match entry {
+            Outgoing::CheckIn { seq, row } => match outcome(row) {
+                Some(outcome) => UpEvent::CheckIn { seq, outcome },
+                None => continue,
+            },
+            Outgoing::Sync { seq, run_id, run } => UpEvent::Sync { seq, run_id, run },
+        };
+        acks.push(publish(link, &subject, event).await?);
+    }
+    for ack in acks {
+        ack.await.map_err(js)?;
+    }
+    hub.db(move |store| store.outbox_sent(through)).await??;
+    Ok(true)
+}
+
+/// Publishes one event with its de-duplication id.
+async fn publish(
+    link: &Link,
+    subject: &str,
+    event: UpEvent,
+) -> Result<async_nats::jetstream::context::PublishAckFuture, LinkError> {
+    let up = Up {
+        hub: link.hub_id.clone(),
+        space: link.space.clone(),
+        event,
+    };
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Nats-Msg-Id", up.msg_id().as_str());
+    let body = serde_json::to_vec(&up).map_err(js)?;
+    link.jetstream
+        .publish_with_headers(subject.to_string(), headers, body.into())
+        .await
+        .map_err(js)
+}
+
+/// A check-in row that ended, as the fleet keeps it; `None` for one pending again (staff made
+/// it due now after a refusal): its next outcome is sent when it comes.
+fn outcome(row: CheckInRow) -> Option<fleet::CheckInOutcome> {
+    let state = match row.state.as_str() {
+        "checked_in" => fleet::StaffCheckInState::CheckedIn,
+        "refused" => fleet::StaffCheckInState::Refused,
+        "missed" => fleet::StaffCheckInState::Missed,
+        _ => return None,
+    };
+    Some(fleet::CheckInOutcome {
+        membership_id: row.membership_id,
+        user_id: row.user_id,
+        day: row.day,
+        entered_at: row.queued_at,
+        state,
+        why: row.last_error,
+        attempts: row.attempts,
+        cobot_id: row.cobot_id,
+        valid_from: row.valid_from,
+        valid_until: row.valid_until,
+    })
 }
 
 /// An audit row as the fleet keeps it.

@@ -1,5 +1,7 @@
-//! What the hub has sent up to its fleet ([`crate::app::fleet`]): the audit log's cursor, and
-//! the rows after it.
+//! What the hub sends up to its fleet ([`crate::app::fleet`]): the audit log's cursor and the
+//! rows after it, and the fleet outbox of ended check-ins and sync runs.
+
+use frontdoor_core::console::SyncRun;
 
 use super::audit::{audit_row, AUDIT_COLUMNS};
 use super::*;
@@ -72,5 +74,116 @@ impl Store {
         )?;
         rows.extend(bursts);
         Ok(ToSend { rows, through })
+    }
+}
+
+/// One entry of the fleet outbox, as it stands now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outgoing {
+    /// A check-in that ended (its row as it is now: one retried since is pending again, and
+    /// left for its next outcome).
+    CheckIn {
+        /// The outbox number.
+        seq: i64,
+        /// Its row.
+        row: CheckInRow,
+    },
+    /// A sync run.
+    Sync {
+        /// The outbox number.
+        seq: i64,
+        /// The hub's run id.
+        run_id: i64,
+        /// The run.
+        run: SyncRun,
+    },
+}
+
+impl Store {
+    /// Marks the hub as joined to a fleet: from now on, ended check-ins and sync runs are
+    /// numbered in the fleet outbox (by the triggers of migration 8).
+    pub fn join_fleet(&self) -> Result<(), Error> {
+        self.conn()
+            .execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('fleet_joined', '1')",
+                [],
+            )
+            .map_err(ctx("joining the fleet"))?;
+        Ok(())
+    }
+
+    /// The first `limit` outbox entries, oldest first, with their rows as they are now; an
+    /// entry whose row is gone is returned as nothing and deleted with the rest.
+    pub fn outbox_to_send(&self, limit: u32) -> Result<(Vec<Outgoing>, Option<i64>), Error> {
+        let conn = self.read();
+        let rows = select_all(
+            &conn,
+            "reading the fleet outbox",
+            "SELECT o.seq, o.kind, c.membership_id, c.day, c.user_id, c.state, c.queued_at, c.attempts, \
+             c.next_attempt_ms, c.last_error, c.cobot_id, c.valid_from, c.valid_until, \
+             s.id, s.kind, s.started_at, s.finished_at, s.ok, s.report \
+             FROM fleet_outbox o \
+             LEFT JOIN check_ins c ON o.kind = 'check_in' AND c.membership_id = o.membership_id \
+                 AND c.day = o.day AND c.queued_at = o.queued_at \
+             LEFT JOIN sync_runs s ON o.kind = 'sync' AND s.id = o.sync_id \
+             ORDER BY o.seq LIMIT ?1",
+            [limit],
+            |r| {
+                let seq: i64 = r.get(0)?;
+                let kind: String = r.get(1)?;
+                let check_in = match r.get::<_, Option<String>>(2)? {
+                    Some(membership_id) => Some(CheckInRow {
+                        membership_id,
+                        day: r.get(3)?,
+                        user_id: r.get(4)?,
+                        state: r.get(5)?,
+                        queued_at: r.get(6)?,
+                        attempts: r.get(7)?,
+                        next_attempt_ms: r.get(8)?,
+                        last_error: r.get(9)?,
+                        cobot_id: r.get(10)?,
+                        valid_from: r.get(11)?,
+                        valid_until: r.get(12)?,
+                    }),
+                    None => None,
+                };
+                let sync = match r.get::<_, Option<i64>>(13)? {
+                    Some(run_id) => {
+                        let report: String = r.get(18)?;
+                        Some((
+                            run_id,
+                            SyncRun {
+                                kind: r.get(14)?,
+                                started_at: r.get(15)?,
+                                finished_at: r.get(16)?,
+                                ok: r.get(17)?,
+                                report: serde_json::from_str(&report)
+                                    .unwrap_or(serde_json::Value::String(report)),
+                            },
+                        ))
+                    }
+                    None => None,
+                };
+                Ok((seq, kind, check_in, sync))
+            },
+        )?;
+        let last = rows.last().map(|(seq, ..)| *seq);
+        let out = rows
+            .into_iter()
+            .filter_map(|(seq, kind, check_in, sync)| match (kind.as_str(), check_in, sync) {
+                ("check_in", Some(row), _) => Some(Outgoing::CheckIn { seq, row }),
+                ("sync", _, Some((run_id, run))) => Some(Outgoing::Sync { seq, run_id, run }),
+                _ => None,
+            })
+            .collect();
+        Ok((out, last))
+    }
+
+    /// Deletes the outbox entries up to `through`: the fleet's stream has them.
+    pub fn outbox_sent(&self, through: i64) -> Result<(), Error> {
+        self.conn()
+            .execute("DELETE FROM fleet_outbox WHERE seq <= ?1", [through])
+            .map_err(ctx("clearing the fleet outbox"))?;
+        Ok(())
     }
 }

@@ -156,7 +156,42 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(DOORS),
     // 7: a check-in per entry, not per day (Cobot's day and its time passes).
     M::up(CHECK_INS_PER_ENTRY),
+    // 8: what a hub in a fleet sends up besides its audit log (issue 21).
+    M::up(FLEET_OUTBOX),
 ];
+
+/// The fleet outbox ([`crate::store::fleet`]): a number for each check-in that ended (checked
+/// in, refused, missed) and each sync run, written by triggers in the same transaction as the
+/// change, once the hub joined a fleet (`meta.fleet_joined`); the link sends them up in order
+/// and deletes them once the fleet's stream has them. A hub with no fleet writes nothing here.
+pub(crate) const FLEET_OUTBOX: &str = "
+CREATE TABLE fleet_outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('check_in', 'sync')),
+    membership_id TEXT,
+    day TEXT,
+    queued_at TEXT,
+    sync_id INTEGER
+);
+CREATE TRIGGER fleet_check_in_ended AFTER INSERT ON check_ins
+    WHEN NEW.state IN ('checked_in', 'refused', 'missed') AND EXISTS (SELECT 1 FROM meta WHERE key = 'fleet_joined')
+    BEGIN
+        INSERT INTO fleet_outbox (kind, membership_id, day, queued_at)
+            VALUES ('check_in', NEW.membership_id, NEW.day, NEW.queued_at);
+    END;
+CREATE TRIGGER fleet_check_in_changed AFTER UPDATE OF state ON check_ins
+    WHEN NEW.state IN ('checked_in', 'refused', 'missed') AND NEW.state IS NOT OLD.state
+        AND EXISTS (SELECT 1 FROM meta WHERE key = 'fleet_joined')
+    BEGIN
+        INSERT INTO fleet_outbox (kind, membership_id, day, queued_at)
+            VALUES ('check_in', NEW.membership_id, NEW.day, NEW.queued_at);
+    END;
+CREATE TRIGGER fleet_sync_ran AFTER INSERT ON sync_runs
+    WHEN EXISTS (SELECT 1 FROM meta WHERE key = 'fleet_joined')
+    BEGIN
+        INSERT INTO fleet_outbox (kind, sync_id) VALUES ('sync', NEW.id);
+    END;
+";
 
 /// The check-in outbox keyed by the entry that queued a check-in — (membership, day, entry) —
 /// instead of (membership, day): an hourly pass ends, and the member's next entry that day is

@@ -527,6 +527,88 @@ async fn staff_of_one_space_never_see_or_change_another_on_any_fleet_endpoint_an
     assert_eq!(ana_listed, json!([]));
 }
 
+/// Polls `path` as `token` until `done` holds for its list (fails after 20 s).
+async fn listed(world: &World, token: &str, path: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let started = Instant::now();
+    loop {
+        let (status, body) = world.get(token, path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        let rows = body.as_array().unwrap().clone();
+        if done(&rows) {
+            return rows;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "{path} never got there: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn check_in_outcomes_and_sync_runs_reach_the_fleet_once_even_from_a_hub_cut_off_and_only_their_space_sees_them() {
+    let world = World::start(1).await;
+    let (lighthouse, harbour) = (world.site(LIGHTHOUSE, 0), world.site(HARBOUR, 0));
+    let (sam_l, _) = member(lighthouse, "user-sam").await;
+    let (sam_h, _) = member(harbour, "user-sam").await;
+    assert_eq!(tap(lighthouse, &sam_l, "front").await.0, 200);
+    // The harbour is cut off while Sam comes in and its staff resync: both wait at the hub.
+    harbour.proxy.set(Link::Cut);
+    assert_eq!(tap(harbour, &sam_h, "front").await.0, 200);
+    settled(&[lighthouse, harbour]).await;
+    for site in [lighthouse, harbour] {
+        site.hub.hub.syncer.full().await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (_, cut_off) = world.get(OLGA, "/api/v1/fleet/check_ins?space=harbour").await;
+    assert_eq!(cut_off, json!([]), "nothing of the harbour's arrives while it is cut off");
+    harbour.proxy.set(Link::Up);
+
+    // Each space's check-in arrives as the hub's outbox has it: checked in, with Cobot's id.
+    let both = listed(&world, OLGA, "/api/v1/fleet/check_ins", |rows| rows.len() == 2).await;
+    for site in [lighthouse, harbour] {
+        let row = both.iter().find(|r| r["hub"] == site.id.as_str()).unwrap();
+        let outbox = util::outbox(&site.hub, "mem-sam");
+        let entry = outbox.iter().find(|r| r.state == "checked_in").unwrap();
+        assert_eq!(row["membership_id"], "mem-sam");
+        assert_eq!(row["state"], "checked_in");
+        assert_eq!(row["entered_at"].as_str(), Some(entry.queued_at.as_str()));
+        assert_eq!(row["cobot_id"].as_str(), entry.cobot_id.as_deref());
+    }
+    // The resync after the cut arrived too, with its report, once per run.
+    let syncs = listed(&world, OLGA, "/api/v1/fleet/syncs?space=harbour", |rows| {
+        rows.iter().any(|r| r["kind"] == "full" && r["ok"] == true)
+    })
+    .await;
+    assert!(syncs.iter().all(|r| r["hub"] == "harbour-1"), "{syncs:?}");
+    assert!(syncs[0]["report"].is_object(), "{syncs:?}");
+    let (client, connection) = tokio_postgres::connect(&world.pg, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let doubled: i64 = client
+        .query_one(
+            "SELECT count(*) FROM (SELECT hub, membership_id, day, entered_at FROM check_ins \
+             GROUP BY 1, 2, 3, 4 HAVING count(*) > 1) d",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(doubled, 0);
+
+    // Ana runs the lighthouse: she sees its check-ins and syncs only; the harbour is unknown.
+    let (_, ana) = world.get(ANA, "/api/v1/fleet/check_ins").await;
+    assert!(
+        !ana.as_array().unwrap().is_empty() && ana.as_array().unwrap().iter().all(|r| r["space"] == LIGHTHOUSE),
+        "{ana}"
+    );
+    let (_, ana_syncs) = world.get(ANA, "/api/v1/fleet/syncs").await;
+    assert!(
+        ana_syncs.as_array().unwrap().iter().all(|r| r["space"] == LIGHTHOUSE),
+        "{ana_syncs}"
+    );
+    for path in ["/api/v1/fleet/check_ins?space=harbour", "/api/v1/fleet/syncs?space=harbour"] {
+        let (status, body) = world.get(ANA, path).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("unknown_space")), "{path}: {body}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_remote_open_from_the_fleet_opens_the_door_is_audited_by_name_and_is_never_queued_for_a_hub_away() {
     let world = World::start(1).await;
