@@ -7,11 +7,12 @@
 //! conversion between Rust types and no enum carried as a string.
 //!
 //! The tabs that load on their own when opened live beside this file: [`activity`],
-//! [`check_ins`] and [`qr`]. Files staff save from them go through [`crate::downloads`].
+//! [`check_ins`] and [`qr`]; [`fleet`] talks to the operator's fleet instead of the hub. Files staff save from them go through [`crate::downloads`].
 
 mod activity;
 mod check_ins;
 mod doors;
+pub mod fleet;
 mod qr;
 
 use std::path::{Path, PathBuf};

@@ -31,6 +31,7 @@ use frontdoor_core::secret::{HubSessionToken, RefreshToken};
 use frontdoor_ipc::{AppView, ErrorCode, ErrorDto, JoinOffer, OpenOffer, PhoneView, RedirectKind, SessionView};
 use url::Url;
 
+use crate::console::fleet::{self, FleetToken};
 use crate::device_error::DeviceError;
 use crate::vault::Vault;
 
@@ -58,7 +59,7 @@ pub trait Browser: Send + Sync {
 
 #[derive(Default)]
 pub(crate) struct Inner {
-    saved: Saved,
+    pub(crate) saved: Saved,
     pending_join: Option<PendingJoin>,
     signing_in: Option<SignInRun>,
     slot: LoginSlot<AppSignIn>,
@@ -72,6 +73,8 @@ pub(crate) struct Inner {
     pub(crate) console_epoch: u64,
     /// Files saved for staff since the app started, newest last: the only ones it opens.
     pub(crate) saved_files: Vec<std::path::PathBuf>,
+    /// The staff token of the fleet in `saved.fleet`, while the operator is signed in there.
+    pub(crate) fleet_token: Option<FleetToken>,
 }
 
 impl Inner {
@@ -102,7 +105,7 @@ pub struct Frontdoor {
     inner: Mutex<Inner>,
     pub(crate) http: reqwest::Client,
     pub(crate) settings: Settings,
-    vault: Box<dyn Vault>,
+    pub(crate) vault: Box<dyn Vault>,
     prefs: Box<dyn Prefs>,
     pub(crate) browser: Box<dyn Browser>,
     notify: Box<dyn Fn(&AppView) + Send + Sync>,
@@ -148,11 +151,20 @@ impl Frontdoor {
                 }
             }
         }
+        let fleet_token = match saved.fleet.as_ref().map(|url| vault.get_fleet(&fleet::vault_key(url))) {
+            Some(Ok(token)) => token,
+            None => None,
+            Some(Err(e)) => {
+                tracing::warn!("the fleet's token could not be read from the keychain: {e}");
+                None
+            }
+        };
         Arc::new(Frontdoor {
             inner: Mutex::new(Inner {
                 saved,
                 tokens,
                 notice,
+                fleet_token,
                 ..Inner::default()
             }),
             http: auth::http_client(),
@@ -248,7 +260,7 @@ impl Frontdoor {
         (self.notify)(&view);
     }
 
-    fn persist(&self, inner: &Inner) {
+    pub(crate) fn persist(&self, inner: &Inner) {
         if let Err(e) = self.prefs.save(&inner.saved) {
             tracing::warn!("could not save preferences: {e}");
         }

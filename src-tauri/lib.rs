@@ -14,11 +14,12 @@ pub mod vault;
 
 use std::sync::Arc;
 
+use console::fleet::FleetStatus;
 use frontdoor_core::auth::IssuerPolicy;
 use frontdoor_ipc::{
     ActivityFilterDto, ActivityPage, AppView, CheckInsView, ConsoleView, DoctorReport, DoorLatency, DoorSetup,
-    DoorsView, ErrorDto, Glance, GroupSetup, QrCodesDto, RedirectKind, Role, SavedFileDto, UnlockAnswer, UnlockView,
-    GLANCE_EVENT, SYNC_PROGRESS_EVENT, VIEW_CHANGED_EVENT,
+    DoorsView, ErrorDto, FleetActivity, FleetRevocation, FleetSpace, Glance, GroupSetup, QrCodesDto, RedirectKind,
+    Role, SavedFileDto, UnlockAnswer, UnlockView, GLANCE_EVENT, SYNC_PROGRESS_EVENT, VIEW_CHANGED_EVENT,
 };
 use tauri::{Emitter, Manager, Runtime};
 use url::Url;
@@ -276,6 +277,65 @@ fn console_open_saved(app: App<'_>, path: String) -> Result<(), ErrorDto> {
     Ok(app.open_saved(&path)?)
 }
 
+#[tauri::command]
+async fn console_fleet(app: App<'_>) -> Result<FleetStatus, ErrorDto> {
+    Ok(app.fleet().await?)
+}
+
+#[tauri::command]
+async fn console_fleet_sign_in(app: App<'_>, url: String, token: String) -> Result<FleetStatus, ErrorDto> {
+    Ok(app.fleet_sign_in(&url, &token).await?)
+}
+
+#[tauri::command]
+fn console_fleet_sign_out(app: App<'_>) -> FleetStatus {
+    app.fleet_sign_out()
+}
+
+#[tauri::command]
+async fn console_fleet_spaces(app: App<'_>) -> Result<Vec<FleetSpace>, ErrorDto> {
+    Ok(app.fleet_spaces().await?)
+}
+
+#[tauri::command]
+async fn console_fleet_activity(
+    app: App<'_>,
+    space: Option<String>,
+    check_ins: bool,
+    limit: Option<u32>,
+) -> Result<Vec<FleetActivity>, ErrorDto> {
+    Ok(app.fleet_activity(space.as_deref(), check_ins, limit).await?)
+}
+
+#[tauri::command]
+async fn console_fleet_open(
+    app: App<'_>,
+    space: String,
+    hub: String,
+    door: String,
+    reason: String,
+) -> Result<UnlockView, ErrorDto> {
+    Ok(app.fleet_open(&space, &hub, &door, &reason).await?)
+}
+
+#[tauri::command]
+async fn console_fleet_revocations(app: App<'_>, space: String) -> Result<Vec<FleetRevocation>, ErrorDto> {
+    Ok(app.fleet_revocations(&space).await?)
+}
+
+#[tauri::command]
+async fn console_fleet_revoke(
+    app: App<'_>,
+    space: String,
+    device_id: Option<String>,
+    user_id: Option<String>,
+    why: String,
+) -> Result<Vec<FleetRevocation>, ErrorDto> {
+    Ok(app
+        .fleet_revoke(&space, device_id.as_deref(), user_id.as_deref(), &why)
+        .await?)
+}
+
 /// Where saved files go on this device: `FRONTDOOR_DOWNLOAD_DIR`, else Downloads, else home.
 fn downloads_of<R: Runtime>(handle: &tauri::AppHandle<R>) -> Result<Downloads, ErrorDto> {
     let paths = handle.path();
@@ -331,7 +391,15 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         console_remove_door,
         console_test_door,
         console_glance,
-        console_check_cobot
+        console_check_cobot,
+        console_fleet,
+        console_fleet_sign_in,
+        console_fleet_sign_out,
+        console_fleet_spaces,
+        console_fleet_activity,
+        console_fleet_open,
+        console_fleet_revocations,
+        console_fleet_revoke
     ]
 }
 

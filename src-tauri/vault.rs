@@ -8,6 +8,10 @@
 //! is given (`persistence()`), and calls it a keychain only when it keeps tokens until they are
 //! deleted.
 //!
+//! Two kinds of token are kept: a hub's refresh token (`refresh:<space>@<hub>`) and the staff token
+//! of the fleet the operator signed in to (`fleet@<fleet>`), each typed, so one is never read back
+//! as the other.
+//!
 //! Architecture Invariant: no token is ever written to a plain file.
 
 use std::collections::HashMap;
@@ -18,11 +22,12 @@ use frontdoor_core::secret::RefreshToken;
 use frontdoor_ipc::TokenStorage;
 use keyring::credential::{CredentialBuilder, CredentialPersistence};
 
+use crate::console::fleet::FleetToken;
 use crate::device_error::DeviceError;
 
 const SERVICE: &str = "frontdoor";
 
-/// A place for tokens, keyed by space.
+/// A place for tokens, keyed by space (refresh tokens) or by fleet (the fleet's staff token).
 pub trait Vault: Send + Sync {
     /// Which kind of place this is.
     fn kind(&self) -> TokenStorage;
@@ -30,7 +35,11 @@ pub trait Vault: Send + Sync {
     fn put(&self, key: &str, token: &RefreshToken) -> Result<(), DeviceError>;
     /// Reads a token.
     fn get(&self, key: &str) -> Result<Option<RefreshToken>, DeviceError>;
-    /// Forgets a token.
+    /// Keeps the fleet's staff token.
+    fn put_fleet(&self, key: &str, token: &FleetToken) -> Result<(), DeviceError>;
+    /// Reads the fleet's staff token.
+    fn get_fleet(&self, key: &str) -> Result<Option<FleetToken>, DeviceError>;
+    /// Forgets a token of either kind.
     fn delete(&self, key: &str) -> Result<(), DeviceError>;
 }
 
@@ -46,6 +55,15 @@ impl Keychain {
             .map(keyring::Entry::new_with_credential)
             .map_err(DeviceError::Keychain)
     }
+
+    /// The text kept under `key`, if any.
+    fn read(&self, key: &str) -> Result<Option<String>, DeviceError> {
+        match self.entry(key)?.get_password() {
+            Ok(t) => Ok(Some(t)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 impl Vault for Keychain {
@@ -56,11 +74,13 @@ impl Vault for Keychain {
         Ok(self.entry(key)?.set_password(token.secret())?)
     }
     fn get(&self, key: &str) -> Result<Option<RefreshToken>, DeviceError> {
-        match self.entry(key)?.get_password() {
-            Ok(t) => Ok(Some(RefreshToken::new(t))),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        Ok(self.read(key)?.map(RefreshToken::new))
+    }
+    fn put_fleet(&self, key: &str, token: &FleetToken) -> Result<(), DeviceError> {
+        Ok(self.entry(key)?.set_password(token.secret())?)
+    }
+    fn get_fleet(&self, key: &str) -> Result<Option<FleetToken>, DeviceError> {
+        Ok(self.read(key)?.map(FleetToken::new))
     }
     fn delete(&self, key: &str) -> Result<(), DeviceError> {
         match self.entry(key)?.delete_credential() {
@@ -73,7 +93,14 @@ impl Vault for Keychain {
 /// Memory only: tokens are gone when the app quits.
 pub struct Memory {
     reason: String,
-    tokens: Mutex<HashMap<String, RefreshToken>>,
+    tokens: Mutex<HashMap<String, Kept>>,
+}
+
+/// A token kept in memory, of its kind.
+#[derive(Clone)]
+enum Kept {
+    Refresh(RefreshToken),
+    Fleet(FleetToken),
 }
 
 impl Memory {
@@ -86,7 +113,7 @@ impl Memory {
     }
 
     /// The tokens; a panic elsewhere while holding them leaves plain data behind, kept.
-    fn tokens(&self) -> std::sync::MutexGuard<'_, HashMap<String, RefreshToken>> {
+    fn tokens(&self) -> std::sync::MutexGuard<'_, HashMap<String, Kept>> {
         self.tokens.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -98,11 +125,24 @@ impl Vault for Memory {
         }
     }
     fn put(&self, key: &str, token: &RefreshToken) -> Result<(), DeviceError> {
-        self.tokens().insert(key.into(), token.clone());
+        self.tokens().insert(key.into(), Kept::Refresh(token.clone()));
         Ok(())
     }
     fn get(&self, key: &str) -> Result<Option<RefreshToken>, DeviceError> {
-        Ok(self.tokens().get(key).cloned())
+        Ok(match self.tokens().get(key) {
+            Some(Kept::Refresh(token)) => Some(token.clone()),
+            Some(Kept::Fleet(_)) | None => None,
+        })
+    }
+    fn put_fleet(&self, key: &str, token: &FleetToken) -> Result<(), DeviceError> {
+        self.tokens().insert(key.into(), Kept::Fleet(token.clone()));
+        Ok(())
+    }
+    fn get_fleet(&self, key: &str) -> Result<Option<FleetToken>, DeviceError> {
+        Ok(match self.tokens().get(key) {
+            Some(Kept::Fleet(token)) => Some(token.clone()),
+            Some(Kept::Refresh(_)) | None => None,
+        })
     }
     fn delete(&self, key: &str) -> Result<(), DeviceError> {
         self.tokens().remove(key);
@@ -167,6 +207,12 @@ impl Vault for Arc<Keychain> {
     }
     fn get(&self, key: &str) -> Result<Option<RefreshToken>, DeviceError> {
         Keychain::get(self, key)
+    }
+    fn put_fleet(&self, key: &str, token: &FleetToken) -> Result<(), DeviceError> {
+        Keychain::put_fleet(self, key, token)
+    }
+    fn get_fleet(&self, key: &str) -> Result<Option<FleetToken>, DeviceError> {
+        Keychain::get_fleet(self, key)
     }
     fn delete(&self, key: &str) -> Result<(), DeviceError> {
         Keychain::delete(self, key)
@@ -260,5 +306,41 @@ mod tests {
         vault.delete("refresh:lighthouse@https://hub").unwrap();
         vault.delete("refresh:lighthouse@https://hub").unwrap();
         assert_eq!(vault.get("refresh:lighthouse@https://hub").unwrap(), None);
+
+        vault
+            .put_fleet("fleet@https://fleet.example/", &FleetToken::new("f1"))
+            .unwrap();
+        assert_eq!(
+            kept.lock()
+                .unwrap()
+                .get("fleet@https://fleet.example/")
+                .map(String::as_str),
+            Some("f1"),
+            "the fleet's token went to the store too"
+        );
+        assert_eq!(
+            vault
+                .get_fleet("fleet@https://fleet.example/")
+                .unwrap()
+                .map(|t| t.secret().to_string()),
+            Some("f1".into())
+        );
+    }
+
+    #[test]
+    fn in_memory_a_fleet_token_is_never_read_back_as_a_refresh_token() {
+        let vault = Memory::new("test");
+        vault.put_fleet("k", &FleetToken::new("staff")).unwrap();
+        assert_eq!(
+            vault.get("k").unwrap(),
+            None,
+            "a fleet token is not a hub's refresh token"
+        );
+        assert_eq!(
+            vault.get_fleet("k").unwrap().map(|t| t.secret().to_string()),
+            Some("staff".into())
+        );
+        vault.delete("k").unwrap();
+        assert!(vault.get_fleet("k").unwrap().is_none(), "forgotten");
     }
 }

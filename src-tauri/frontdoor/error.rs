@@ -79,6 +79,9 @@ pub enum Error {
     /// A language the window does not speak.
     #[error("Frontdoor speaks English (en) and German (de); “{0}” is neither.")]
     UnknownLanguage(String),
+    /// The operator's fleet (the console's Fleet tab).
+    #[error(transparent)]
+    Fleet(#[from] crate::console::fleet::FleetError),
     /// A bug or a broken device.
     #[error("Something went wrong inside Frontdoor: {0}")]
     Internal(String),
@@ -111,6 +114,7 @@ impl Error {
             Error::NotSaved(_) => ErrorCode::NotSaved,
             Error::NotConfirmed(_) => ErrorCode::NotConfirmed,
             Error::UnknownLanguage(_) => ErrorCode::Invalid,
+            Error::Fleet(e) => e.code(),
             Error::Browser(_) | Error::NotOpened { .. } | Error::UnknownFile | Error::Internal(_) => {
                 ErrorCode::Internal
             }
@@ -192,6 +196,8 @@ impl From<&Error> for ErrorDto {
         let mut dto = ErrorDto::new(e.code(), e.to_string());
         if let Error::HubCall(hub::CallError::Refused(api, _)) = e {
             dto.fields = api.fields.clone();
+        } else if let Error::Fleet(fleet) = e {
+            dto.fields = fleet.fields();
         }
         dto
     }

@@ -1,6 +1,6 @@
 //! What the app keeps in its preference file ([`Saved`]): the joined spaces ([`StoredSpace`]),
 //! the signed-in profiles for the offline view ([`Profile`]), the hub's last answers and who
-//! confirms before doors open. Never a token.
+//! confirms before doors open, and the fleet the operator signed in to. Never a token.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -100,4 +100,8 @@ pub struct Saved {
     /// the system's.
     #[serde(default)]
     pub language: Option<String>,
+    /// The fleet the operator signed in to (`frontdoor-fleet`'s address); its staff token is in
+    /// the vault under `fleet@<address>`. Kept after signing out, to fill the sign-in form.
+    #[serde(default)]
+    pub fleet: Option<Url>,
 }
