@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::hub::{ApiError, UnlockResponse};
 
 pub use frontdoor_ipc::{
-    CheckInOutcome, DoorState, FleetActivity, FleetCheckIn, FleetCode, FleetHub, FleetMe, FleetRevocation, FleetSpace,
+    AccessDown, DoorsDown, DownOutcome, DownResult, DownSent, PlanDown, CheckInOutcome, DoorState, FleetActivity, FleetCheckIn, FleetCode, FleetHub, FleetMe, FleetRevocation, FleetSpace,
     FleetSync, HubState, Revocation, StaffCheckInState, SyncRun,
 };
 
@@ -153,13 +153,28 @@ pub enum Down {
         /// The Cobot user.
         user_id: String,
     },
+    /// `<space>.access`: the space's access setup ([`AccessDown`]), for every hub of it.
+    Access {
+        /// The space.
+        space: String,
+    },
+    /// `<space>.doors.<hub>`: one hub's doors ([`DoorsDown`]).
+    Doors {
+        /// The space.
+        space: String,
+        /// The hub.
+        hub: String,
+    },
 }
 
 impl Down {
     /// The space it is for.
     pub fn space(&self) -> &str {
         match self {
-            Down::RevokeDevice { space, .. } | Down::RevokeStaff { space, .. } => space,
+            Down::RevokeDevice { space, .. }
+            | Down::RevokeStaff { space, .. }
+            | Down::Access { space }
+            | Down::Doors { space, .. } => space,
         }
     }
 
@@ -168,28 +183,44 @@ impl Down {
         match self {
             Down::RevokeDevice { space, device_id } => format!("{space}.revoke.device.{device_id}"),
             Down::RevokeStaff { space, user_id } => format!("{space}.revoke.staff.{user_id}"),
+            Down::Access { space } => format!("{space}.access"),
+            Down::Doors { space, hub } => format!("{space}.doors.{hub}"),
         }
     }
 
     /// Reads a key; `None` for a key this hub does not know (a newer fleet's), which it leaves.
     pub fn parse(key: &str) -> Option<Down> {
-        let mut parts = key.splitn(4, '.');
-        let (space, what, kind, id) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        if !is_name(space) || what != "revoke" || id.is_empty() {
-            return None;
-        }
-        match kind {
-            "device" => Some(Down::RevokeDevice {
-                space: space.into(),
-                device_id: id.into(),
+        let parts: Vec<&str> = key.splitn(4, '.').collect();
+        let space = |s: &str| Some(s.to_string()).filter(|s| is_name(s));
+        match parts.as_slice() {
+            [s, "access"] => Some(Down::Access { space: space(s)? }),
+            [s, "doors", hub] if is_name(hub) => Some(Down::Doors {
+                space: space(s)?,
+                hub: hub.to_string(),
             }),
-            "staff" => Some(Down::RevokeStaff {
-                space: space.into(),
-                user_id: id.into(),
+            [s, "revoke", "device", id] if !id.is_empty() => Some(Down::RevokeDevice {
+                space: space(s)?,
+                device_id: id.to_string(),
+            }),
+            [s, "revoke", "staff", id] if !id.is_empty() => Some(Down::RevokeStaff {
+                space: space(s)?,
+                user_id: id.to_string(),
             }),
             _ => None,
         }
     }
+}
+
+/// A key sent down with who sent it and when (the hub's change trail names them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sent<T> {
+    /// The fleet's staff member, by name.
+    pub by: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// What.
+    #[serde(flatten)]
+    pub what: T,
 }
 
 /// The fleet asks a hub to open a door now.

@@ -2,16 +2,18 @@
 //! and doors, activity, check-ins), remote opens and revocations. Each endpoint takes the space
 //! from the caller's own list first ([`Caller::space`]); nothing reaches another space.
 
+mod down;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use frontdoor_core::fleet::{
-    self, Down, FleetActivity, FleetCheckIn, FleetHub as HubView, FleetSync, FleetMe as Me, FleetRevocation as RevocationView,
-    FleetSpace as SpaceView, HubState, OpenReply, OpenRequest, Revocation,
+    self, FleetActivity, FleetCheckIn, FleetHub as HubView, FleetMe as Me, FleetSpace as SpaceView, FleetSync, HubState,
+    OpenReply, OpenRequest,
 };
 use frontdoor_core::hub::UnlockResponse;
 use serde::Deserialize;
@@ -36,8 +38,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/fleet/spaces/{space}/hubs/{hub}/doors/{door}/open", post(open))
         .route(
             "/api/v1/fleet/spaces/{space}/revocations",
-            get(revocations).post(revoke),
+            get(down::revocations).post(down::revoke),
         )
+        .route("/api/v1/fleet/spaces/{space}/access", put(down::access))
+        .route("/api/v1/fleet/spaces/{space}/hubs/{hub}/doors", put(down::doors))
         .with_state(shared)
 }
 
@@ -210,88 +214,3 @@ async fn open(
     }
 }
 
-/// `POST …/revocations` body: one of `device_id` and `user_id`.
-#[derive(Debug, Deserialize)]
-pub struct RevokeBody {
-    /// End this signed-in device.
-    pub device_id: Option<String>,
-    /// End every device of this person (their staff right was removed).
-    pub user_id: Option<String>,
-    /// Why, for the hubs' records.
-    pub why: String,
-}
-
-async fn revoke(
-    State(shared): State<Arc<Shared>>,
-    Signed(caller): Signed,
-    Path(space): Path<String>,
-    Json(body): Json<RevokeBody>,
-) -> Result<Json<RevocationView>, FleetError> {
-    let space = caller.space(&space)?.to_string();
-    let down = match (body.device_id, body.user_id) {
-        (Some(device_id), None) if key_part(&device_id) => Down::RevokeDevice { space, device_id },
-        (None, Some(user_id)) if key_part(&user_id) => Down::RevokeStaff { space, user_id },
-        _ => {
-            return Err(FleetError::Invalid(
-                "Name exactly one of device_id and user_id, in letters, digits, '-' and '_'.".into(),
-            ))
-        }
-    };
-    if body.why.trim().is_empty() {
-        return Err(FleetError::Invalid(
-            "Say why (the hubs keep it with the ended device).".into(),
-        ));
-    }
-    let revocation = Revocation {
-        by: caller.name,
-        why: body.why,
-        at: jiff::Timestamp::now().to_string(),
-    };
-    let bucket = shared
-        .jetstream
-        .get_key_value(fleet::DOWN_BUCKET)
-        .await
-        .map_err(|e| FleetError::Link(e.to_string()))?;
-    let value = serde_json::to_vec(&revocation).map_err(|e| FleetError::Invalid(e.to_string()))?;
-    bucket
-        .put(down.key(), value.into())
-        .await
-        .map_err(|e| FleetError::Link(e.to_string()))?;
-    Ok(Json(RevocationView {
-        key: down.key(),
-        revocation,
-    }))
-}
-
-fn key_part(id: &str) -> bool {
-    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-async fn revocations(
-    State(shared): State<Arc<Shared>>,
-    Signed(caller): Signed,
-    Path(space): Path<String>,
-) -> Result<Json<Vec<RevocationView>>, FleetError> {
-    let space = caller.space(&space)?;
-    let bucket = shared
-        .jetstream
-        .get_key_value(fleet::DOWN_BUCKET)
-        .await
-        .map_err(|e| FleetError::Link(e.to_string()))?;
-    let mut keys = bucket.keys().await.map_err(|e| FleetError::Link(e.to_string()))?;
-    let mut out = Vec::new();
-    use futures_util::StreamExt;
-    while let Some(key) = keys.next().await {
-        let key = key.map_err(|e| FleetError::Link(e.to_string()))?;
-        if Down::parse(&key).is_none_or(|d| d.space() != space) {
-            continue;
-        }
-        if let Some(value) = bucket.get(&key).await.map_err(|e| FleetError::Link(e.to_string()))? {
-            if let Ok(revocation) = serde_json::from_slice(&value) {
-                out.push(RevocationView { key, revocation });
-            }
-        }
-    }
-    out.sort_by_cached_key(|r| std::cmp::Reverse(r.revocation.at.parse::<jiff::Timestamp>().ok()));
-    Ok(Json(out))
-}

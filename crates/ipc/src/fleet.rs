@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{DoorReach, Glance, StaffCheckInState, SyncRun};
+use std::collections::BTreeMap;
+
+use crate::{DoorReach, DoorSetup, Glance, GroupSetup, StaffCheckInState, SyncRun};
 
 /// A hub's state: its lights and doors, put by the hub every beat.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,6 +23,80 @@ pub struct HubState {
     pub glance: Glance,
     /// Its doors and how each is reached.
     pub doors: Vec<DoorState>,
+    /// How the hub took what the fleet sent down (access setup, doors), newest revision of
+    /// each key.
+    #[serde(default)]
+    pub down: Vec<DownOutcome>,
+}
+
+/// How a hub took one key the fleet sent down.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DownOutcome {
+    /// The key (`<space>.access`, `<space>.doors.<hub>`).
+    pub key: String,
+    /// The down bucket's revision the hub applied or refused.
+    pub revision: u64,
+    /// When (RFC 3339).
+    pub at: String,
+    /// What came of it.
+    pub result: DownResult,
+}
+
+/// What came of a key sent down.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum DownResult {
+    /// The hub applied it (or already had it).
+    Applied,
+    /// The hub's console checks refused it; it kept what it had (for doors: the doors named).
+    Refused {
+        /// The whole problem in words.
+        message: String,
+        /// Per field (`groups[0].doors`, `plans[1].plan_id`, `doors[2].driver.host`, …).
+        fields: BTreeMap<String, String>,
+    },
+}
+
+/// The access setup the fleet sends a space's hubs (`PUT /api/v1/fleet/spaces/{space}/access`):
+/// it replaces each hub's groups, plan assignments and extra-groups switch, checked there as the
+/// hub's console checks them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessDown {
+    /// The groups.
+    pub groups: Vec<GroupSetup>,
+    /// Which groups each Cobot plan gives.
+    pub plans: Vec<PlanDown>,
+    /// Whether the membership custom field adds groups.
+    pub extra_groups: bool,
+}
+
+/// One plan's groups in an [`AccessDown`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanDown {
+    /// Cobot's plan id.
+    pub plan_id: String,
+    /// Group ids.
+    pub groups: Vec<String>,
+}
+
+/// The doors the fleet sends one hub (`PUT /api/v1/fleet/spaces/{space}/hubs/{hub}/doors`): the
+/// hub adds or changes each and removes the ones not listed. Secrets never travel: a door keeps
+/// the secret it has at the hub, and one that needs a new secret is refused until staff enter it
+/// at the hub.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoorsDown {
+    /// The doors.
+    pub doors: Vec<DoorSetup>,
+}
+
+/// Where a key sent down went (`PUT …/access`, `PUT …/doors`): the hubs report how they took it
+/// in their state ([`HubState::down`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DownSent {
+    /// The key.
+    pub key: String,
+    /// Its revision.
+    pub revision: u64,
 }
 
 /// One door of a hub.

@@ -19,12 +19,20 @@ fn every_down_key_reads_back_as_what_it_says_and_unknown_keys_are_left() {
             space: "lisbon".into(),
             user_id: "u-7".into(),
         },
+        Down::Access { space: "lisbon".into() },
+        Down::Doors {
+            space: "lisbon".into(),
+            hub: "lisbon-2".into(),
+        },
     ];
     for down in all {
         assert_eq!(Down::parse(&down.key()), Some(down.clone()));
     }
     for unknown in [
         "lisbon.setup",
+        "lisbon.access.more",
+        "lisbon.doors",
+        "lisbon.doors.Hub.x",
         "lisbon.revoke.car.1",
         "lisbon.revoke.device.",
         "Lis.revoke.device.1",

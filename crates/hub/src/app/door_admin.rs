@@ -20,7 +20,14 @@ use std::sync::Arc;
 use frontdoor_core::console::{DoorFailure, DoorLatency, DoorReach, DoorRow, DoorsView};
 use frontdoor_core::door::{DoorDriver, Reach};
 
+use axum::http::StatusCode;
+use frontdoor_core::console::DoorChange;
+use frontdoor_core::hub::Code;
+use serde_json::Value;
+
 use crate::app::activity::percentile;
+use crate::app::doors::StoredDoor;
+use crate::app::setup::{Actor, Trail};
 use crate::app::Error;
 use crate::app::Hub;
 pub use crate::store::activity::DoorHistory;
@@ -115,3 +122,147 @@ pub(crate) fn destination(door: &frontdoor_core::console::DoorSetup) -> Option<S
         .as_ref()
         .and_then(frontdoor_core::console::DoorDriverSetup::secret_destination)
 }
+
+/// Adds or replaces the door `id` as staff (or the fleet) asked, every field checked per driver
+/// and wrong ones named; a secret is entered once, stored sealed, never answered, and only sent
+/// to the device it was entered for. Answers the doors as they are now.
+pub async fn save_door(hub: &Arc<Hub>, actor: &Actor, id: String, change: DoorChange) -> Result<DoorsView, Error> {
+    let DoorChange { mut door, secret } = change;
+    door.name = door.name.trim().to_string();
+    let mut fields = BTreeMap::new();
+    if door.id != id {
+        fields.insert(
+            "id".to_string(),
+            "A door's id is part of its printed QR sticker and cannot change. Add a door with the new id and \
+             remove this one."
+                .to_string(),
+        );
+    }
+    if RESERVED_IDS.contains(&id.as_str()) {
+        fields.insert(
+            "id".to_string(),
+            format!("“{id}” is a word the console's own addresses use; pick another id."),
+        );
+    }
+    let active = hub.access.current();
+    let before = active.stored_doors.iter().find(|d| d.setup.id == id).cloned();
+    if before.is_none() && active.stored_doors.len() >= crate::app::setup::MAX_GROUPS {
+        fields.insert(
+            "id".to_string(),
+            format!("The hub opens at most {} doors.", crate::app::setup::MAX_GROUPS),
+        );
+    }
+    // The secret the door will have: the one entered now, else the one it has.
+    let (sealed, credential, effective) = match secret.as_deref() {
+        Some("") => (None, None, None),
+        Some(entered) => (
+            Some(hub.access.workshop.seal(&id, entered)),
+            None,
+            Some(entered.to_string()),
+        ),
+        None => match &before {
+            Some(b) => {
+                let effective = hub.access.workshop.secret_of(b).ok().flatten();
+                (b.sealed.clone(), b.credential.clone(), effective)
+            }
+            None => (None, None, None),
+        },
+    };
+    // A stored secret is only ever sent where it was entered for: another driver kind or
+    // another host (scheme, host, port) needs it typed again.
+    let was_for = before.as_ref().and_then(|b| destination(&b.setup));
+    let goes_to = destination(&door);
+    let moved = before.is_some() && was_for != goes_to;
+    let had_secret = before
+        .as_ref()
+        .is_some_and(|b| b.sealed.is_some() || b.credential.is_some());
+    if moved && had_secret && secret.is_none() && goes_to.is_some() {
+        fields.insert(
+            "secret".to_string(),
+            "This door now points at another device (its driver or address changed). Enter its password or \
+             token again: the stored one is only sent to the device it was entered for. Or tick “Remove the \
+             stored secret”."
+                .to_string(),
+        );
+    }
+    if let Err(more) = crate::app::doors::plan(&door, effective.as_deref(), hub.access.workshop.mqtt_broker().is_some())
+    {
+        for (field, why) in more {
+            fields.entry(field).or_insert(why);
+        }
+    }
+    if !fields.is_empty() {
+        return Err(invalid(fields));
+    }
+    // A driver that needs no secret keeps none.
+    let keeps_secret = !matches!(
+        door.driver,
+        None | Some(frontdoor_core::console::DoorDriverSetup::Mqtt { .. })
+    );
+    let next = StoredDoor {
+        setup: door,
+        credential: credential.filter(|_| keeps_secret),
+        sealed: sealed.filter(|_| keeps_secret),
+    };
+    if before.as_ref() == Some(&next) {
+        return view(hub).await;
+    }
+    let what = match (&before, moved) {
+        (Some(_), true) => format!(
+            "door {id}: now opened through {}{}",
+            goes_to.as_deref().unwrap_or("no device"),
+            match (had_secret, secret.as_deref()) {
+                (_, Some("")) => ", its secret removed",
+                (_, Some(_)) => ", its secret entered again",
+                (true, None) => ", its secret dropped",
+                (false, None) => "",
+            }
+        ),
+        (Some(_), false) => format!("door {id}"),
+        (None, _) => format!("added door {id}"),
+    };
+    let trail = Trail {
+        at: hub.clock.now(),
+        by: actor.user_id.clone(),
+        device_id: actor.device_id.clone(),
+        what,
+        before: before.as_ref().map_or(Value::Null, StoredDoor::trail_value),
+        after: next.trail_value(),
+    };
+    let live = hub.access.clone();
+    hub.db(move |store| live.commit_door(store, &id, Some(next), trail))
+        .await??;
+    view(hub).await
+}
+
+
+/// Removes the door `id` (refused while a group opens it).
+pub async fn remove_door(hub: &Arc<Hub>, actor: &Actor, id: String) -> Result<DoorsView, Error> {
+    let Some(before) = hub
+        .access
+        .current()
+        .stored_doors
+        .iter()
+        .find(|d| d.setup.id == id)
+        .cloned()
+    else {
+        let shown: String = id.chars().take(64).collect();
+        return Err(Error::new(
+            StatusCode::NOT_FOUND,
+            Code::UnknownDoor,
+            format!("There is no door “{shown}”; it may have been removed meanwhile. Reload the doors."),
+        ));
+    };
+    let trail = Trail {
+        at: hub.clock.now(),
+        by: actor.user_id.clone(),
+        device_id: actor.device_id.clone(),
+        what: format!("removed door {id}"),
+        before: before.trail_value(),
+        after: Value::Null,
+    };
+    let live = hub.access.clone();
+    hub.db(move |store| live.commit_door(store, &id, None, trail)).await??;
+    view(hub).await
+}
+

@@ -21,13 +21,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontdoor_core::fleet::{self, AuditLine, DoorState, Down, HubState, OpenReply, OpenRequest, Up, UpEvent};
+use frontdoor_core::fleet::{self, AuditLine, DoorState, HubState, OpenReply, OpenRequest, Up, UpEvent};
 use futures_util::StreamExt;
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::watch;
 
 use crate::app::{door_admin, glance, Hub};
 use crate::base::config::FleetConfig;
+mod down;
+
 use crate::store::fleet::Outgoing;
 use crate::store::{AuditRow, CheckInRow};
 
@@ -220,7 +222,7 @@ async fn forever(link: Arc<Link>, mut stop: watch::Receiver<bool>, part: Part) {
             match part {
                 Part::Up => send_up(&link, &mut sent).await,
                 Part::State => put_state(&link).await,
-                Part::Down => watch_down(&link).await,
+                Part::Down => down::watch(&link).await,
                 Part::Open => answer_opens(&link).await,
             }
         };
@@ -405,6 +407,7 @@ async fn put_state(link: &Link) -> Result<Pace, LinkError> {
         at: hub.clock.now().to_string(),
         glance: lights,
         doors,
+        down: hub.db(|store| store.down_outcomes()).await??,
     };
     let bucket = link.jetstream.get_key_value(fleet::STATE_BUCKET).await.map_err(js)?;
     let body = serde_json::to_vec(&state).map_err(js)?;
@@ -413,72 +416,6 @@ async fn put_state(link: &Link) -> Result<Pace, LinkError> {
         .await
         .map_err(js)?;
     Ok(Pace::Idle(BEAT))
-}
-
-/// Watches the space's down keys (their last values first) and applies each; returns when the
-/// watch ends, to be started again.
-async fn watch_down(link: &Link) -> Result<Pace, LinkError> {
-    let bucket = link.jetstream.get_key_value(fleet::DOWN_BUCKET).await.map_err(js)?;
-    let mut entries = bucket
-        .watch_with_history(format!("{}.>", link.space))
-        .await
-        .map_err(js)?;
-    while let Some(entry) = entries.next().await {
-        let entry = entry.map_err(js)?;
-        if entry.operation != async_nats::jetstream::kv::Operation::Put {
-            continue;
-        }
-        let Some(down) = Down::parse(&entry.key).filter(|d| d.space() == link.space) else {
-            tracing::warn!(
-                "the fleet sent a key this hub does not know ({:?}); left as it is",
-                entry.key
-            );
-            continue;
-        };
-        let Ok(revocation) = serde_json::from_slice::<fleet::Revocation>(&entry.value) else {
-            tracing::warn!(
-                "the fleet sent {:?} with a value this hub cannot read; left as it is",
-                entry.key
-            );
-            continue;
-        };
-        apply(&link.hub, &down, &revocation).await?;
-    }
-    Ok(Pace::Idle(RETRY))
-}
-
-/// Applies one revocation: the device (or every device of the person) ends as when staff end it
-/// in the console. One already ended is left.
-pub async fn apply(hub: &Arc<Hub>, down: &Down, revocation: &fleet::Revocation) -> Result<(), LinkError> {
-    let why = format!(
-        "ended from the fleet by {}: {}",
-        printable(&revocation.by, 80),
-        printable(&revocation.why, 200)
-    );
-    let devices = match down {
-        Down::RevokeDevice { device_id, .. } => vec![device_id.clone()],
-        Down::RevokeStaff { user_id, .. } => {
-            let user_id = user_id.clone();
-            hub.db(move |store| store.devices())
-                .await??
-                .into_iter()
-                .filter(|d| d.user_id == user_id)
-                .map(|d| d.id)
-                .collect()
-        }
-    };
-    for device in devices {
-        match hub.sign_out_device(&device, &why).await {
-            Ok(_) => tracing::info!("device {device} {why}"),
-            Err(e) if e.code() == frontdoor_core::hub::Code::UnknownDevice => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
-}
-
-fn printable(words: &str, at_most: usize) -> String {
-    words.chars().filter(|c| !c.is_control()).take(at_most).collect()
 }
 
 /// Answers remote opens until the subscription ends.

@@ -47,6 +47,34 @@ pub const MAX_ID_CHARS: usize = 64;
 /// The longest group name.
 pub const MAX_NAME_CHARS: usize = 100;
 
+/// Who makes a change, for the change trail: a staff member on their device, or the fleet's
+/// staff (`fleet:<name>`, device `fleet`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The Cobot user, or `fleet:<name>`.
+    pub user_id: String,
+    /// Their device, or `fleet`.
+    pub device_id: String,
+}
+
+impl Actor {
+    /// A staff member signed in at the hub.
+    pub fn staff(session: &SessionRow) -> Actor {
+        Actor {
+            user_id: session.user_id.clone(),
+            device_id: session.device_id.clone(),
+        }
+    }
+
+    /// The operator's staff member `name`, through the fleet.
+    pub fn fleet(name: &str) -> Actor {
+        Actor {
+            user_id: format!("fleet:{name}"),
+            device_id: "fleet".into(),
+        }
+    }
+}
+
 /// The setup in force, the doors, and the rules built from both.
 pub struct Active {
     /// The rules every access decision uses.
@@ -554,6 +582,7 @@ pub fn to_toml(setup: &StoredSetup, catalogue: &[CataloguePlan], space: &str, at
 
 mod change;
 pub(crate) use change::*;
+pub mod whole;
 
 #[cfg(test)]
 mod tests;

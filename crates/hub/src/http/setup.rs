@@ -67,7 +67,7 @@ pub(crate) async fn put_group(
     let (next, before) = with_group(&active.setup, &id, change.group, active.rules.doors()).map_err(invalid)?;
     let after = next.groups.iter().find(|g| key(&g.id) == key(&id)).cloned();
     let what = format!("group {}", after.as_ref().map_or(id.as_str(), |g| g.id.as_str()));
-    apply(&hub, &session, change.version, next, what, json(&before), json(&after))
+    apply(&hub, &Actor::staff(&session), change.version, next, what, json(&before), json(&after))
         .await
         .map(Json)
 }
@@ -125,7 +125,7 @@ pub(crate) async fn delete_group(
     next.groups.remove(i);
     apply(
         &hub,
-        &session,
+        &Actor::staff(&session),
         q.version,
         next,
         format!("group {}", gone.id),
@@ -152,31 +152,8 @@ pub(crate) async fn put_plan(
         )));
     };
     let setup = &active.setup;
-    let mut groups: Vec<String> = Vec::new();
-    let mut unknown: Vec<String> = Vec::new();
-    for g in &change.groups {
-        match setup.groups.iter().find(|o| key(&o.id) == key(g)) {
-            Some(o) if !groups.contains(&o.id) => groups.push(o.id.clone()),
-            Some(_) => {}
-            None => unknown.push(g.trim().to_string()),
-        }
-    }
-    if !unknown.is_empty() {
-        let known: Vec<String> = setup.groups.iter().map(|g| g.id.clone()).collect();
-        return Err(invalid(BTreeMap::from([(
-            "groups".to_string(),
-            format!(
-                "{} {} not a group; the groups are {}.",
-                words(&unknown),
-                if unknown.len() == 1 { "is" } else { "are" },
-                if known.is_empty() {
-                    "none yet (create one first)".to_string()
-                } else {
-                    words(&known)
-                }
-            ),
-        )])));
-    }
+    let groups = plan_groups(setup, &change.groups)
+        .map_err(|why| invalid(BTreeMap::from([("groups".to_string(), why)])))?;
     let before = groups_of_plan(setup, &plan);
     let mut next = setup.clone();
     // Entries imported by name become entries by id: for this plan with the new groups, for
@@ -229,7 +206,7 @@ pub(crate) async fn put_plan(
     }
     apply(
         &hub,
-        &session,
+        &Actor::staff(&session),
         change.version,
         next,
         format!("plan {}", plan.name),
@@ -258,7 +235,7 @@ pub(crate) async fn put_extra_groups(
     next.extra_groups = change.enabled;
     apply(
         &hub,
-        &session,
+        &Actor::staff(&session),
         change.version,
         next,
         "extra groups".into(),

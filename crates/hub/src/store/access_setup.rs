@@ -259,7 +259,14 @@ fn device_name(tx: &rusqlite::Transaction<'_>, device_id: &str) -> Result<String
 
 /// Writes `trail` inside the change's transaction, naming the staff member by their device.
 pub(crate) fn record(tx: &rusqlite::Transaction<'_>, trail: &Trail) -> Result<(), crate::store::Error> {
-    let by_name = device_name(tx, &trail.device_id)?;
+    let by_name = match device_name(tx, &trail.device_id)? {
+        name if name.is_empty() => trail
+            .by
+            .strip_prefix("fleet:")
+            .map(|name| format!("{name} (fleet)"))
+            .unwrap_or_default(),
+        name => name,
+    };
     insert_change(
         tx,
         trail.at,

@@ -187,3 +187,53 @@ impl Store {
         Ok(())
     }
 }
+
+/// Where the hub keeps how it took each key sent down: `meta` under this prefix and the key.
+const DOWN_PREFIX: &str = "fleet_down:";
+
+impl Store {
+    /// The revision of `key` the hub last took (applied or refused), if any.
+    pub fn down_taken(&self, key: &str) -> Result<Option<u64>, Error> {
+        Ok(self
+            .down_outcome(key)?
+            .map(|outcome: frontdoor_core::fleet::DownOutcome| outcome.revision))
+    }
+
+    fn down_outcome(&self, key: &str) -> Result<Option<frontdoor_core::fleet::DownOutcome>, Error> {
+        let value: Option<String> = self
+            .read()
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [format!("{DOWN_PREFIX}{key}")],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(ctx("reading what the fleet sent down"))?;
+        Ok(value.and_then(|v| serde_json::from_str(&v).ok()))
+    }
+
+    /// Keeps how the hub took a key sent down.
+    pub fn down_took(&self, outcome: &frontdoor_core::fleet::DownOutcome) -> Result<(), Error> {
+        let value = serde_json::to_string(outcome).map_err(|e| Error::Corrupt(e.to_string()))?;
+        self.conn()
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![format!("{DOWN_PREFIX}{}", outcome.key), value],
+            )
+            .map_err(ctx("keeping what the fleet sent down"))?;
+        Ok(())
+    }
+
+    /// How the hub took each key sent down, by key.
+    pub fn down_outcomes(&self) -> Result<Vec<frontdoor_core::fleet::DownOutcome>, Error> {
+        let conn = self.read();
+        let values = select_all(
+            &conn,
+            "reading what the fleet sent down",
+            "SELECT value FROM meta WHERE key >= ?1 AND key < ?2 ORDER BY key",
+            params![DOWN_PREFIX, "fleet_down;"],
+            |r| r.get::<_, String>(0),
+        )?;
+        Ok(values.iter().filter_map(|v| serde_json::from_str(v).ok()).collect())
+    }
+}

@@ -609,6 +609,157 @@ async fn check_in_outcomes_and_sync_runs_reach_the_fleet_once_even_from_a_hub_cu
     }
 }
 
+impl World {
+    async fn put(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        util::answer(
+            self.http
+                .put(self.url(path))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Waits until every hub of `space` in `hubs` says in its state how it took `revision` of
+    /// `key`; → each one's result (fails after 20 s).
+    async fn taken(&self, space: &str, hubs: &[&str], key: &str, revision: u64) -> Vec<Value> {
+        let started = Instant::now();
+        loop {
+            let (_, spaces) = self.get(OLGA, "/api/v1/fleet/spaces").await;
+            let space = spaces.as_array().unwrap().iter().find(|s| s["space"] == space).unwrap().clone();
+            let results: Vec<Value> = hubs
+                .iter()
+                .filter_map(|hub| {
+                    let state = &space["hubs"].as_array()?.iter().find(|h| h["hub"] == *hub)?["state"];
+                    state["down"]
+                        .as_array()?
+                        .iter()
+                        .find(|d| d["key"] == key && d["revision"] == revision)
+                        .map(|d| d["result"].clone())
+                })
+                .collect();
+            if results.len() == hubs.len() {
+                return results;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "{key}@{revision} not taken: {space}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_access_setup_and_doors_sent_down_are_checked_and_applied_as_the_console_would_and_refusals_come_back_in_words() {
+    let world = World::start(2).await;
+    let (one, two) = (world.site(LIGHTHOUSE, 0), world.site(LIGHTHOUSE, 1));
+    let plans: Vec<String> = one.hub.hub.store.plan_catalogue().unwrap().into_iter().map(|p| p.plan_id).collect();
+    assert!(!plans.is_empty());
+    let harbour_before = world.site(HARBOUR, 0).hub.hub.access.current().setup.clone();
+
+    // Ana sends the lighthouse one setup: every plan gives "Members", the front door only.
+    let setup = json!({
+        "groups": [
+            {"id": "Members", "name": "Members", "doors": ["front"], "schedule": null},
+            {"id": "Makers", "name": "Makers", "doors": ["front", "workshop"], "schedule": "Mon-Fri 08:00-20:00"},
+        ],
+        "plans": plans.iter().map(|id| json!({"plan_id": id, "groups": ["Members"]})).collect::<Vec<_>>(),
+        "extra_groups": false,
+    });
+    let (status, sent) = world.put(ANA, "/api/v1/fleet/spaces/lighthouse/access", setup).await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!(sent["key"], "lighthouse.access");
+    let revision = sent["revision"].as_u64().unwrap();
+    let results = world.taken(LIGHTHOUSE, &["lighthouse-1", "lighthouse-2"], "lighthouse.access", revision).await;
+    assert!(results.iter().all(|r| r["result"] == "applied"), "{results:?}");
+    for site in [one, two] {
+        let now = site.hub.hub.access.current().setup.clone();
+        let groups: Vec<(&str, &[String])> = now.groups.iter().map(|g| (g.id.as_str(), g.doors.as_slice())).collect();
+        assert_eq!(
+            groups,
+            [("Members", &["front".to_string()][..]), ("Makers", &["front".to_string(), "workshop".to_string()][..])]
+        );
+        assert_eq!(now.plans.len(), plans.len());
+        let trail = site.hub.hub.store.access_changes(1).unwrap();
+        assert_eq!(trail[0].by, "fleet:Ana", "{trail:?}");
+        assert_eq!(trail[0].by_name, "Ana (fleet)");
+    }
+    assert_eq!(world.site(HARBOUR, 0).hub.hub.access.current().setup, harbour_before);
+
+    // A setup the hubs' console checks refuse changes nothing, and each hub says why by field.
+    let wrong = json!({
+        "groups": [{"id": "Members", "name": "Members", "doors": ["moon"], "schedule": null}],
+        "plans": [{"plan_id": "no-such-plan", "groups": ["Members"]}],
+        "extra_groups": false,
+    });
+    let kept = one.hub.hub.access.current().setup.clone();
+    let (_, sent) = world.put(ANA, "/api/v1/fleet/spaces/lighthouse/access", wrong).await;
+    let revision = sent["revision"].as_u64().unwrap();
+    let results = world.taken(LIGHTHOUSE, &["lighthouse-1", "lighthouse-2"], "lighthouse.access", revision).await;
+    for result in &results {
+        assert_eq!(result["result"], "refused", "{result}");
+        let fields = result["fields"].as_object().unwrap();
+        assert!(fields["groups[0].doors"].as_str().unwrap().contains("moon"), "{result}");
+        assert!(fields["plans[0].plan_id"].as_str().unwrap().contains("no-such-plan"), "{result}");
+    }
+    assert_eq!(one.hub.hub.access.current().setup, kept);
+
+    // Doors for one hub: the front door renamed, the office gone; the other hub keeps its own.
+    let doors: Vec<Value> = one
+        .hub
+        .hub
+        .access
+        .current()
+        .stored_doors
+        .iter()
+        .filter(|d| d.setup.id != "office")
+        .map(|d| {
+            let mut door = serde_json::to_value(&d.setup).unwrap();
+            if d.setup.id == "front" {
+                door["name"] = json!("Front door (street)");
+            }
+            door
+        })
+        .collect();
+    let (status, sent) = world
+        .put(ANA, "/api/v1/fleet/spaces/lighthouse/hubs/lighthouse-1/doors", json!({"doors": doors}))
+        .await;
+    assert_eq!(status, 200, "{sent}");
+    let revision = sent["revision"].as_u64().unwrap();
+    let results = world.taken(LIGHTHOUSE, &["lighthouse-1"], "lighthouse.doors.lighthouse-1", revision).await;
+    assert_eq!(results[0]["result"], "applied", "{results:?}");
+    let names = |site: &Site| -> Vec<(String, String)> {
+        site.hub.hub.access.current().stored_doors.iter().map(|d| (d.setup.id.clone(), d.setup.name.clone())).collect()
+    };
+    assert!(names(one).contains(&("front".into(), "Front door (street)".into())), "{:?}", names(one));
+    assert!(names(one).iter().all(|(id, _)| id != "office"));
+    assert!(names(two).iter().any(|(id, _)| id == "office"), "the other hub keeps its doors");
+
+    // Taking away the front door, which the Members group opens, is refused as the console
+    // refuses it; the door stays.
+    let without_front: Vec<Value> = doors.into_iter().filter(|d| d["id"] != "front").collect();
+    let (_, sent) = world
+        .put(ANA, "/api/v1/fleet/spaces/lighthouse/hubs/lighthouse-1/doors", json!({"doors": without_front}))
+        .await;
+    let revision = sent["revision"].as_u64().unwrap();
+    let results = world.taken(LIGHTHOUSE, &["lighthouse-1"], "lighthouse.doors.lighthouse-1", revision).await;
+    assert_eq!(results[0]["result"], "refused", "{results:?}");
+    assert!(results[0]["fields"]["removed.front"].as_str().unwrap().contains("Members"), "{results:?}");
+    assert!(names(one).iter().any(|(id, _)| id == "front"));
+
+    // Another space's access and hubs are out of Ana's reach; a hub no one knows is named.
+    let (status, body) = world
+        .put(ANA, "/api/v1/fleet/spaces/harbour/access", json!({"groups": [], "plans": [], "extra_groups": false}))
+        .await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("unknown_space")), "{body}");
+    let (status, body) = world
+        .put(ANA, "/api/v1/fleet/spaces/lighthouse/hubs/harbour-1/doors", json!({"doors": []}))
+        .await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("unknown_hub")), "{body}");
+    assert_eq!(world.site(HARBOUR, 0).hub.hub.access.current().setup, harbour_before);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_remote_open_from_the_fleet_opens_the_door_is_audited_by_name_and_is_never_queued_for_a_hub_away() {
     let world = World::start(1).await;

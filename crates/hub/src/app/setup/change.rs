@@ -22,7 +22,7 @@ pub(crate) fn unknown_item(message: String) -> Error {
 /// equal to the setup in force changes nothing.
 pub(crate) async fn apply(
     hub: &Arc<Hub>,
-    session: &SessionRow,
+    actor: &Actor,
     version: u64,
     next: StoredSetup,
     what: String,
@@ -34,8 +34,8 @@ pub(crate) async fn apply(
     }
     let trail = Trail {
         at: hub.clock.now(),
-        by: session.user_id.clone(),
-        device_id: session.device_id.clone(),
+        by: actor.user_id.clone(),
+        device_id: actor.device_id.clone(),
         what,
         before,
         after,
@@ -294,4 +294,32 @@ pub(crate) fn cobot_refused(e: frontdoor_core::cobot::Error, outcome: &str, fiel
             format!("{outcome}: {other}"),
         ),
     }
+}
+
+/// The groups `wanted` names, as the setup spells them, each once; or why not (a name that is
+/// no group), in words.
+pub(crate) fn plan_groups(setup: &StoredSetup, wanted: &[String]) -> Result<Vec<String>, String> {
+    let mut groups: Vec<String> = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
+    for g in wanted {
+        match setup.groups.iter().find(|o| key(&o.id) == key(g)) {
+            Some(o) if !groups.contains(&o.id) => groups.push(o.id.clone()),
+            Some(_) => {}
+            None => unknown.push(g.trim().to_string()),
+        }
+    }
+    if unknown.is_empty() {
+        return Ok(groups);
+    }
+    let known: Vec<String> = setup.groups.iter().map(|g| g.id.clone()).collect();
+    Err(format!(
+        "{} {} not a group; the groups are {}.",
+        words(&unknown),
+        if unknown.len() == 1 { "is" } else { "are" },
+        if known.is_empty() {
+            "none yet (create one first)".to_string()
+        } else {
+            words(&known)
+        }
+    ))
 }
