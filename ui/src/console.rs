@@ -1,5 +1,5 @@
 //! The staff console: Members, Access, Cobot, Activity, Check-ins and QR codes, for the admins
-//! of the space. The hub refuses every console call for anyone else; the window shows the console
+//! of the space, and the Fleet tab, which talks to the operator's fleet instead of the hub. The hub refuses every console call for anyone else; the window shows the console
 //! only to people the hub said are staff. Changes go to the shell, which sends them to the hub; a
 //! refused change comes back with words per field, shown beside the fields.
 //!
@@ -15,6 +15,7 @@ mod check_ins;
 mod cobot;
 mod doctor;
 mod doors;
+mod fleet;
 pub mod glance;
 mod members;
 mod qr;
@@ -47,6 +48,8 @@ pub enum Tab {
     CheckIns,
     /// The join code and the doors' sticker codes.
     Qr,
+    /// The operator's fleet: every space they run, instead of this hub.
+    Fleet,
 }
 
 #[derive(Properties, PartialEq)]
@@ -113,6 +116,7 @@ pub fn console(props: &ConsoleProps) -> Html {
         Tab::Activity => html! { <section id="console" class="console"><activity::ActivityTab /></section> },
         Tab::CheckIns => html! { <section id="console" class="console"><check_ins::CheckInsTab /></section> },
         Tab::Qr => html! { <section id="console" class="console"><qr::QrTab /></section> },
+        Tab::Fleet => html! { <section id="console" class="console"><fleet::FleetTab /></section> },
         Tab::Members | Tab::Access | Tab::Cobot => html! { <Setup tab={props.tab} epoch={props.epoch} /> },
     }
 }
@@ -159,7 +163,7 @@ fn setup(props: &ConsoleProps) -> Html {
         Tab::Access => html! { <AccessTab view={view.clone()} state={state.clone()} /> },
         Tab::Cobot => html! { <CobotTab view={view.clone()} state={state.clone()} progress={progress.clone()} /> },
         // Drawn by `Console` without this load.
-        Tab::Doors | Tab::Activity | Tab::CheckIns | Tab::Qr => html! {},
+        Tab::Doors | Tab::Activity | Tab::CheckIns | Tab::Qr | Tab::Fleet => html! {},
     };
     html! {
         <section id="console" class={classes!("console", state.busy.then_some("busy"))}>

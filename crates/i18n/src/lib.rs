@@ -60,6 +60,8 @@ const CONSOLE_SOURCES: &[Source] = &[
     source!(De, "de/console.ftl"),
     source!(En, "en/console-log.ftl"),
     source!(De, "de/console-log.ftl"),
+    source!(En, "en/console-fleet.ftl"),
+    source!(De, "de/console-fleet.ftl"),
 ];
 #[cfg(not(feature = "console"))]
 const CONSOLE_SOURCES: &[Source] = &[];

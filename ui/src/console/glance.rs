@@ -68,7 +68,7 @@ pub fn status_strip(props: &StripProps) -> Html {
 
 /// A light in `lang`: the app's words for the hub's facts, the hub's English from a hub without
 /// them. Reasons inside are the hub's or Cobot's words, as they came.
-fn light_words(light: &Light, lang: Lang) -> String {
+pub(super) fn light_words(light: &Light, lang: Lang) -> String {
     let Some(fact) = &light.fact else {
         return light.words.clone();
     };

@@ -74,6 +74,7 @@ pub(crate) fn signed_in(props: &ScreenProps) -> Html {
                 { item(lang.t("tab-activity"), "tab-activity", Some(console::Tab::Activity)) }
                 { item(lang.t("tab-check-ins"), "tab-check-ins", Some(console::Tab::CheckIns)) }
                 { item(lang.t("tab-qr"), "tab-qr", Some(console::Tab::Qr)) }
+                { item(lang.t("tab-fleet"), "tab-fleet", Some(console::Tab::Fleet)) }
             </nav>
         }
     });

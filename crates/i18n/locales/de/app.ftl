@@ -123,6 +123,7 @@ tab-doors = Türen
 tab-activity = Aktivität
 tab-check-ins = Check-ins
 tab-qr = QR-Codes
+tab-fleet = Flotte
 
 ## Was ein Tippen bewirkt hat
 unlock-opened = { $door } ist offen.

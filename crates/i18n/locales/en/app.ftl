@@ -123,6 +123,7 @@ tab-doors = Doors
 tab-activity = Activity
 tab-check-ins = Check-ins
 tab-qr = QR codes
+tab-fleet = Fleet
 
 ## What a tap did
 unlock-opened = { $door } is open.
