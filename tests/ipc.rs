@@ -23,6 +23,9 @@ use url::Url;
 
 mod util;
 
+#[path = "ipc/fleet.rs"]
+mod fleet;
+
 #[derive(Default)]
 struct MemPrefs(Mutex<Saved>);
 
@@ -187,21 +190,27 @@ fn setup_doors() -> Setup {
     setup_doors_with(monday_morning)
 }
 
+/// Calls `cmd` with `args` as the window does, through the command table: the answer's JSON, or
+/// the refusal's.
+fn invoke_on(webview: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: tauri::ipc::InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
+}
+
 impl Setup {
     fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        get_ipc_response(
-            &self.webview,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: tauri::ipc::CallbackFn(0),
-                error: tauri::ipc::CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: tauri::ipc::InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|b| b.deserialize::<Value>().unwrap())
+        invoke_on(&self.webview, cmd, args)
     }
 
     /// The OS hands the app `link`, as it does for a tapped link or a scanned code.
