@@ -283,7 +283,10 @@ fn the_operator_sees_both_hubs_opens_a_door_from_the_app_and_finds_it_in_the_act
     let revoked = revoked.as_array().unwrap();
     assert_eq!(revoked.len(), 1, "{revoked:?}");
     assert_eq!(revoked[0]["key"], json!("lighthouse.revoke.device.dev-lost-phone"));
-    assert_eq!((&revoked[0]["by"], &revoked[0]["why"]), (&json!("Olga"), &json!("Phone lost")));
+    assert_eq!(
+        (&revoked[0]["by"], &revoked[0]["why"]),
+        (&json!("Olga"), &json!("Phone lost"))
+    );
     assert_eq!(
         w.invoke("console_fleet_revocations", json!({"space": HARBOUR})),
         Ok(json!([])),

@@ -140,6 +140,15 @@ fn load(tab: &UseStateHandle<Known>) {
                 status: Some(status),
                 error: None,
             }),
+            // The fleet no longer takes the token, and the shell forgot it: the form again, with
+            // the address filled in and the fleet's refusal above it.
+            Err(error) if error.code == ErrorCode::NotSignedIn => {
+                let status = tauri::call::<_, FleetStatus>("console_fleet", &NoArgs {}).await.ok();
+                tab.set(Known {
+                    status,
+                    error: Some(error),
+                });
+            }
             Err(error) => tab.set(Known {
                 error: Some(error),
                 ..(*tab).clone()
