@@ -6,11 +6,15 @@
 //! `Nats-Msg-Id` of [`Up::msg_id`] so the stream drops a repeat within its window; the fleet's
 //! insert ignores repeats by its unique key, so a hub that resends after a cut doubles nothing.
 //! **State** is a KV bucket ([`STATE_BUCKET`]): each hub puts its lights and doors under its
-//! own key. **Down** is a KV bucket ([`DOWN_BUCKET`]) each hub watches for its space's keys.
+//! own key. **Down** is a KV bucket per space ([`down_bucket`]) its hubs watch.
 //! A **remote open** is a plain request/reply on [`open_subject`], never queued: with the hub
 //! away there is no responder and the fleet says so at once. A **check-in claim** is a
-//! request/reply to the fleet on [`CLAIM_SUBJECT`], so two hubs of one space do not both post
+//! request/reply to the fleet on [`claim_subject`], so two hubs of one space do not both post
 //! the same member's check-in to Cobot.
+//!
+//! Every subject and key a hub uses names its space and itself, and its replies come to its own
+//! inbox prefix ([`inbox_prefix`]): so each hub's NATS user can be allowed exactly its own
+//! (the fleet's `nats-config` writes those permissions), and a hub cannot speak for another.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -18,8 +22,9 @@ use serde::{Deserialize, Serialize};
 use crate::hub::{ApiError, UnlockResponse};
 
 pub use frontdoor_ipc::{
-    AccessDown, DoorsDown, DownOutcome, DownResult, DownSent, PlanDown, CheckInOutcome, DoorState, FleetActivity, FleetCheckIn, FleetCode, FleetHub, FleetMe, FleetRevocation, FleetSpace,
-    FleetSync, HubState, Revocation, StaffCheckInState, SyncRun,
+    AccessDown, CheckInOutcome, DoorState, DoorsDown, DownOutcome, DownResult, DownSent, FleetActivity, FleetCheckIn,
+    FleetCode, FleetHub, FleetMe, FleetRevocation, FleetSpace, FleetSync, HubState, PlanDown, Revocation,
+    StaffCheckInState, SyncRun,
 };
 
 /// The JetStream stream every hub sends its events up into.
@@ -28,13 +33,36 @@ pub const UP_STREAM: &str = "FRONTDOOR_UP";
 pub const UP_SUBJECTS: &str = "frontdoor.up.>";
 /// The KV bucket of each hub's state (key `<space>.<hub>`).
 pub const STATE_BUCKET: &str = "frontdoor-state";
-/// The KV bucket of what flows down (keys `<space>.…`, see [`Down`]).
-pub const DOWN_BUCKET: &str = "frontdoor-down";
+/// What the buckets of what flows down are called, before the space ([`down_bucket`]).
+pub const DOWN_BUCKET_PREFIX: &str = "frontdoor-down-";
 
-/// Where hubs ask the fleet for a check-in claim ([`ClaimRequest`] → [`ClaimReply`]).
-pub const CLAIM_SUBJECT: &str = "frontdoor.claim.take";
-/// Where a hub says it finished a claimed check-in ([`ClaimRequest`] → `"ok"`).
-pub const CLAIM_DONE_SUBJECT: &str = "frontdoor.claim.done";
+/// The KV bucket of what flows down to `space`'s hubs (keys `<space>.…`, see [`Down`]): one per
+/// space, so a hub's NATS user reads its own space's and no other.
+pub fn down_bucket(space: &str) -> String {
+    format!("{DOWN_BUCKET_PREFIX}{space}")
+}
+
+/// Where the fleet listens for claims: [`claim_subject`] of every hub.
+pub const CLAIM_SUBJECTS: &str = "frontdoor.claim.take.*.*";
+/// Where the fleet listens for finished claims: [`claim_done_subject`] of every hub.
+pub const CLAIM_DONE_SUBJECTS: &str = "frontdoor.claim.done.*.*";
+
+/// Where `hub` of `space` asks the fleet for a check-in claim ([`ClaimRequest`] →
+/// [`ClaimReply`]); the fleet takes the asker from the subject, which only that hub may use.
+pub fn claim_subject(space: &str, hub: &str) -> String {
+    format!("frontdoor.claim.take.{space}.{hub}")
+}
+
+/// Where `hub` says it finished a claimed check-in ([`ClaimRequest`] → `"ok"`).
+pub fn claim_done_subject(space: &str, hub: &str) -> String {
+    format!("frontdoor.claim.done.{space}.{hub}")
+}
+
+/// The inbox prefix of `hub`'s connection: the replies to its requests (JetStream's acks, the
+/// fleet's answers) come to subjects under it, which only that hub may subscribe to.
+pub fn inbox_prefix(space: &str, hub: &str) -> String {
+    format!("_INBOX_hub.{space}.{hub}")
+}
 
 /// The subject a hub sends its events up on.
 pub fn up_subject(space: &str, hub: &str) -> String {
@@ -136,7 +164,7 @@ pub struct AuditLine {
     pub check_in: Option<String>,
 }
 
-/// What flows down, by key in [`DOWN_BUCKET`].
+/// What flows down, by key in the space's [`down_bucket`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Down {
     /// `<space>.revoke.device.<device id>`: end a signed-in device.

@@ -97,8 +97,8 @@ pub async fn run(nats: async_nats::Client, store: Store, lease: Duration, mut st
 
 async fn serve(nats: &async_nats::Client, store: &Store, lease: Duration) {
     let (Ok(mut takes), Ok(mut dones)) = (
-        nats.queue_subscribe(fleet::CLAIM_SUBJECT, "fleet".into()).await,
-        nats.queue_subscribe(fleet::CLAIM_DONE_SUBJECT, "fleet".into()).await,
+        nats.queue_subscribe(fleet::CLAIM_SUBJECTS, "fleet".into()).await,
+        nats.queue_subscribe(fleet::CLAIM_DONE_SUBJECTS, "fleet".into()).await,
     ) else {
         return;
     };
@@ -114,7 +114,19 @@ async fn serve(nats: &async_nats::Client, store: &Store, lease: Duration) {
         ) else {
             continue;
         };
-        if !fleet::is_name(&request.hub) || !fleet::is_name(&request.space) {
+        // The subject names the asker, and only that hub's NATS user may publish on it.
+        let asked_on = if done {
+            fleet::claim_done_subject(&request.space, &request.hub)
+        } else {
+            fleet::claim_subject(&request.space, &request.hub)
+        };
+        if !fleet::is_name(&request.hub) || !fleet::is_name(&request.space) || message.subject.as_str() != asked_on {
+            tracing::warn!(
+                "a claim on {} names hub {} of {}; dropped",
+                message.subject,
+                request.hub,
+                request.space
+            );
             continue;
         }
         let (nats, store) = (nats.clone(), store.clone());

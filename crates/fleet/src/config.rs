@@ -19,6 +19,10 @@ pub struct Config {
     /// The operator's staff.
     #[serde(default)]
     pub staff: Vec<Staff>,
+    /// The hubs, each with its own NATS user (`frontdoor-fleet nats-config` writes their
+    /// permissions for nats-server).
+    #[serde(default)]
+    pub hubs: Vec<HubAccount>,
     /// How long a hub's check-in claim holds before another hub of the space may take it over
     /// (default 30 s; see [`crate::claims`]).
     #[serde(default)]
@@ -26,6 +30,25 @@ pub struct Config {
 }
 
 impl Config {
+    /// A fleet listening on `listen`, with its record at `postgres_url` and NATS at `nats_url`
+    /// (user `fleet`), no staff and no hub accounts yet.
+    pub fn new(listen: SocketAddr, postgres_url: &str, nats_url: &str) -> Config {
+        Config {
+            listen,
+            postgres: Postgres {
+                url: postgres_url.into(),
+            },
+            nats: Nats {
+                url: nats_url.into(),
+                user: fleet_user(),
+                password_bcrypt: None,
+            },
+            staff: Vec::new(),
+            hubs: Vec::new(),
+            claim_lease_seconds: None,
+        }
+    }
+
     /// The claims' lease.
     pub fn claim_lease(&self) -> std::time::Duration {
         self.claim_lease_seconds
@@ -47,8 +70,38 @@ pub struct Postgres {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Nats {
-    /// `nats://host:port`; the token comes from `FRONTDOOR_FLEET_NATS_TOKEN`.
+    /// `nats://host:port`.
     pub url: String,
+    /// The fleet's NATS user (default `fleet`); its password comes from
+    /// `FRONTDOOR_FLEET_NATS_PASSWORD`.
+    #[serde(default = "fleet_user")]
+    pub user: String,
+    /// The bcrypt hash of that password, for `frontdoor-fleet nats-config`
+    /// (`frontdoor-fleet hash-password` prints it).
+    #[serde(default)]
+    pub password_bcrypt: Option<String>,
+}
+
+fn fleet_user() -> String {
+    "fleet".into()
+}
+
+/// `[[hubs]]`: one hub's NATS user: its id (the user name, the hub's `fleet.hub_id`), its space,
+/// and the bcrypt hash of its password (the hub keeps the password as a credential).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubAccount {
+    /// The hub's id.
+    pub id: String,
+    /// Its space's subdomain.
+    pub space: String,
+    /// `frontdoor-fleet hash-password` of its password.
+    pub password_bcrypt: String,
+}
+
+/// Whether `hash` is a bcrypt hash nats-server takes (`$2a$`, `$2b$`, … and a cost).
+pub fn is_bcrypt(hash: &str) -> bool {
+    hash.len() == 60 && hash.starts_with("$2") && hash.parse::<bcrypt::HashParts>().is_ok()
 }
 
 /// `[[staff]]`: one of the operator's staff and the spaces they run.
@@ -115,6 +168,41 @@ impl Config {
                 )));
             }
         }
+        let mut ids = std::collections::BTreeSet::new();
+        for hub in &config.hubs {
+            if !frontdoor_core::fleet::is_name(&hub.id) || !frontdoor_core::fleet::is_name(&hub.space) {
+                return Err(Invalid::Setting(format!(
+                    "hub {:?} of {:?}: id and space must be 1 to 40 of a-z, 0-9 and '-'",
+                    hub.id, hub.space
+                )));
+            }
+            if hub.id == config.nats.user || !ids.insert(hub.id.clone()) {
+                return Err(Invalid::Setting(format!(
+                    "hub {:?} is listed twice, or is named as the fleet's own NATS user",
+                    hub.id
+                )));
+            }
+            if !is_bcrypt(&hub.password_bcrypt) {
+                return Err(Invalid::Setting(format!(
+                    "hub {:?}: password_bcrypt must be what `frontdoor-fleet hash-password` prints",
+                    hub.id
+                )));
+            }
+        }
+        if config.nats.password_bcrypt.as_deref().is_some_and(|h| !is_bcrypt(h)) {
+            return Err(Invalid::Setting(
+                "nats.password_bcrypt must be what `frontdoor-fleet hash-password` prints".into(),
+            ));
+        }
         Ok(config)
+    }
+
+    /// Every space the fleet knows: its staff's and its hubs'.
+    pub fn spaces(&self) -> std::collections::BTreeSet<String> {
+        self.staff
+            .iter()
+            .flat_map(|s| s.spaces.iter().cloned())
+            .chain(self.hubs.iter().map(|h| h.space.clone()))
+            .collect()
     }
 }

@@ -12,8 +12,8 @@ use axum::http::request::Parts;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use frontdoor_core::fleet::{
-    self, FleetActivity, FleetCheckIn, FleetHub as HubView, FleetMe as Me, FleetSpace as SpaceView, FleetSync, HubState,
-    OpenReply, OpenRequest,
+    self, FleetActivity, FleetCheckIn, FleetHub as HubView, FleetMe as Me, FleetSpace as SpaceView, FleetSync,
+    HubState, OpenReply, OpenRequest,
 };
 use frontdoor_core::hub::UnlockResponse;
 use serde::Deserialize;
@@ -213,4 +213,3 @@ async fn open(
         Err(e) => Err(FleetError::Link(format!("the hub's answer cannot be read: {e}"))),
     }
 }
-

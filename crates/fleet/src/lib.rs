@@ -7,6 +7,7 @@
 //! ([`console`]) to the operator's staff, each limited to the spaces they run ([`staff`]).
 #![warn(missing_docs)]
 
+pub mod accounts;
 pub mod claims;
 pub mod config;
 pub mod console;
@@ -42,8 +43,8 @@ pub struct Shared {
 pub struct Secrets {
     /// PostgreSQL's password.
     pub postgres_password: Option<String>,
-    /// The NATS token.
-    pub nats_token: Option<String>,
+    /// The fleet's NATS password (its user is `nats.user`).
+    pub nats_password: Option<String>,
 }
 
 /// A running fleet, stopped when dropped.
@@ -107,8 +108,8 @@ pub async fn start(config: Config, secrets: Secrets) -> Result<RunningFleet, Sta
     let mut options = async_nats::ConnectOptions::new()
         .name("frontdoor-fleet")
         .retry_on_initial_connect();
-    if let Some(token) = secrets.nats_token {
-        options = options.token(token);
+    if let Some(password) = secrets.nats_password {
+        options = options.user_and_password(config.nats.user.clone(), password);
     }
     let nats = options
         .connect(config.nats.url.as_str())
@@ -118,7 +119,7 @@ pub async fn start(config: Config, secrets: Secrets) -> Result<RunningFleet, Sta
             why: e.to_string(),
         })?;
     let jetstream = async_nats::jetstream::new(nats.clone());
-    if let Err(e) = up::prepare(&jetstream).await {
+    if let Err(e) = up::prepare(&jetstream, &config.spaces()).await {
         // The consumer makes them when NATS is back.
         tracing::warn!("the fleet could not prepare its stream yet: {e}");
     }
@@ -142,7 +143,12 @@ pub async fn start(config: Config, secrets: Secrets) -> Result<RunningFleet, Sta
     });
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut tasks = vec![
-        tokio::spawn(up::run(jetstream.clone(), store.clone(), stopped.clone())),
+        tokio::spawn(up::run(
+            jetstream.clone(),
+            store.clone(),
+            shared.config.spaces(),
+            stopped.clone(),
+        )),
         tokio::spawn(claims::run(
             shared.nats.clone(),
             store,

@@ -22,8 +22,9 @@ fn link(e: impl std::fmt::Display) -> FleetError {
     FleetError::Link(e.to_string())
 }
 
-/// Makes the stream and the buckets if they are not there (the fleet owns them).
-pub async fn prepare(js: &Context) -> Result<(), FleetError> {
+/// Makes the stream and the buckets (the state bucket, each space's down bucket) if they are not
+/// there (the fleet owns them).
+pub async fn prepare(js: &Context, spaces: &std::collections::BTreeSet<String>) -> Result<(), FleetError> {
     js.get_or_create_stream(jetstream::stream::Config {
         name: fleet::UP_STREAM.into(),
         subjects: vec![fleet::UP_SUBJECTS.into()],
@@ -35,34 +36,53 @@ pub async fn prepare(js: &Context) -> Result<(), FleetError> {
     })
     .await
     .map_err(link)?;
-    for (bucket, history) in [(fleet::STATE_BUCKET, 1), (fleet::DOWN_BUCKET, 5)] {
-        // A bucket is a stream of this shape. Made as a stream rather than by `create_key_value`,
-        // which first asks for the account's limits in a form Debian's nats-server 2.9 does not
-        // answer in; `get_key_value` then finds it as a bucket.
-        js.get_or_create_stream(jetstream::stream::Config {
-            name: format!("KV_{bucket}"),
-            subjects: vec![format!("$KV.{bucket}.>")],
-            max_messages_per_subject: history,
-            storage: jetstream::stream::StorageType::File,
-            allow_rollup: true,
-            deny_delete: true,
-            allow_direct: true,
-            num_replicas: 1,
-            discard: jetstream::stream::DiscardPolicy::New,
-            ..Default::default()
-        })
-        .await
-        .map_err(link)?;
+    bucket(js, fleet::STATE_BUCKET, 1).await?;
+    for space in spaces {
+        down_bucket(js, space).await?;
     }
     Ok(())
 }
 
+/// `space`'s down bucket, made if it is not there.
+pub async fn down_bucket(js: &Context, space: &str) -> Result<jetstream::kv::Store, FleetError> {
+    let name = fleet::down_bucket(space);
+    bucket(js, &name, 5).await?;
+    js.get_key_value(name).await.map_err(link)
+}
+
+/// Makes the bucket `name` keeping `history` values per key, if it is not there. A bucket is a
+/// stream of this shape; made as a stream rather than by `create_key_value`, which first asks for
+/// the account's limits in a form Debian's nats-server 2.9 does not answer in; `get_key_value`
+/// then finds it as a bucket.
+async fn bucket(js: &Context, name: &str, history: i64) -> Result<(), FleetError> {
+    js.get_or_create_stream(jetstream::stream::Config {
+        name: format!("KV_{name}"),
+        subjects: vec![format!("$KV.{name}.>")],
+        max_messages_per_subject: history,
+        storage: jetstream::stream::StorageType::File,
+        allow_rollup: true,
+        deny_delete: true,
+        allow_direct: true,
+        num_replicas: 1,
+        discard: jetstream::stream::DiscardPolicy::New,
+        ..Default::default()
+    })
+    .await
+    .map_err(link)?;
+    Ok(())
+}
+
 /// Consumes until `stop`, starting again after each failure.
-pub async fn run(js: Context, store: Store, mut stop: watch::Receiver<bool>) {
+pub async fn run(
+    js: Context,
+    store: Store,
+    spaces: std::collections::BTreeSet<String>,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut failing = false;
     loop {
         let result = tokio::select! {
-            result = consume(&js, &store) => result,
+            result = consume(&js, &store, &spaces) => result,
             _ = stop.wait_for(|s| *s) => return,
         };
         if let Err(e) = result {
@@ -78,8 +98,8 @@ pub async fn run(js: Context, store: Store, mut stop: watch::Receiver<bool>) {
     }
 }
 
-async fn consume(js: &Context, store: &Store) -> Result<(), FleetError> {
-    prepare(js).await?;
+async fn consume(js: &Context, store: &Store, spaces: &std::collections::BTreeSet<String>) -> Result<(), FleetError> {
+    prepare(js, spaces).await?;
     let stream = js.get_stream(fleet::UP_STREAM).await.map_err(link)?;
     let consumer: async_nats::jetstream::consumer::PullConsumer = stream
         .get_or_create_consumer(

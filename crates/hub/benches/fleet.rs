@@ -102,17 +102,12 @@ fn simulated_space(n: usize) -> String {
 async fn start_fleet(nats: &parts::Nats, pg: &str) -> RunningFleet {
     let mut spaces: Vec<String> = (0..SPACES).map(simulated_space).collect();
     spaces.push(SPACE.into());
-    let config = frontdoor_fleet::Config {
-        claim_lease_seconds: None,
-        listen: "127.0.0.1:0".parse().unwrap(),
-        postgres: frontdoor_fleet::config::Postgres { url: pg.into() },
-        nats: frontdoor_fleet::config::Nats { url: nats.url() },
-        staff: vec![frontdoor_fleet::config::Staff {
-            name: "Bench".into(),
-            token_sha256: frontdoor_fleet::staff::ApiToken::new(STAFF).hash(),
-            spaces,
-        }],
-    };
+    let mut config = frontdoor_fleet::Config::new("127.0.0.1:0".parse().unwrap(), pg, &nats.url());
+    config.staff = vec![frontdoor_fleet::config::Staff {
+        name: "Bench".into(),
+        token_sha256: frontdoor_fleet::staff::ApiToken::new(STAFF).hash(),
+        spaces,
+    }];
     frontdoor_fleet::start(config, frontdoor_fleet::Secrets::default())
         .await
         .unwrap()
@@ -132,7 +127,7 @@ async fn start_hub(
     config.fleet = Some(FleetConfig {
         nats: nats.url().parse().unwrap(),
         hub_id: HUB.into(),
-        token_credential: None,
+        password_credential: None,
     });
     config.unlock.per_minute = 100_000;
     let token = common::hub_token(&http, cobot, frontdoor_hub::COBOT_SCOPES).await;

@@ -254,13 +254,13 @@ pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::
         None => None,
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let fleet = config.fleet.clone().and_then(|fleet| match &fleet.token_credential {
+    let fleet = config.fleet.clone().and_then(|fleet| match &fleet.password_credential {
         None => Some((fleet, None)),
         Some(name) => match (setup.secrets)(name) {
-            Some(token) => Some((fleet, Some(token))),
+            Some(password) => Some((fleet, Some(password))),
             None => {
                 tracing::error!(
-                    "fleet.token_credential names {name:?}, but neither {} nor the credential {name:?} is set: \
+                    "fleet.password_credential names {name:?}, but neither {} nor the credential {name:?} is set: \
                      the hub runs alone, without its fleet",
                     doors::secret_variable(name)
                 );
@@ -296,11 +296,11 @@ pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::
             }
         }));
     }
-    if let Some((fleet, token)) = fleet {
+    if let Some((fleet, password)) = fleet {
         tasks.push(tokio::spawn(app::fleet::run(
             hub.clone(),
             fleet,
-            token,
+            password,
             stopped.clone(),
         )));
     }

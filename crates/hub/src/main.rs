@@ -133,7 +133,7 @@ async fn main() -> std::process::ExitCode {
                 .map(|nats| frontdoor_hub::base::config::FleetConfig {
                     nats,
                     hub_id: args.hub_id.clone(),
-                    token_credential: None,
+                    password_credential: None,
                 });
             demo
         }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::Json;
 use frontdoor_core::fleet::{
-    self, AccessDown, DoorsDown, Down, DownSent, FleetRevocation as RevocationView, Revocation, Sent,
+    AccessDown, DoorsDown, Down, DownSent, FleetRevocation as RevocationView, Revocation, Sent,
 };
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -19,18 +19,14 @@ use crate::Shared;
 /// Groups, plans or doors one key may carry: as many as a hub takes, and no more.
 pub const MAX_ITEMS: usize = 200;
 
-async fn down_bucket(shared: &Shared) -> Result<async_nats::jetstream::kv::Store, FleetError> {
-    shared
-        .jetstream
-        .get_key_value(fleet::DOWN_BUCKET)
-        .await
-        .map_err(|e| FleetError::Link(e.to_string()))
+async fn down_bucket(shared: &Shared, space: &str) -> Result<async_nats::jetstream::kv::Store, FleetError> {
+    crate::up::down_bucket(&shared.jetstream, space).await
 }
 
 /// Puts `value` under `down`'s key; answers where it went.
 async fn send(shared: &Shared, down: &Down, value: &impl serde::Serialize) -> Result<DownSent, FleetError> {
     let bytes = serde_json::to_vec(value).map_err(|e| FleetError::Invalid(e.to_string()))?;
-    let revision = down_bucket(shared)
+    let revision = down_bucket(shared, down.space())
         .await?
         .put(down.key(), bytes.into())
         .await
@@ -127,12 +123,7 @@ pub(super) async fn revoke(
         why: body.why,
         at: jiff::Timestamp::now().to_string(),
     };
-    let bucket = down_bucket(&shared).await?;
-    let value = serde_json::to_vec(&revocation).map_err(|e| FleetError::Invalid(e.to_string()))?;
-    bucket
-        .put(down.key(), value.into())
-        .await
-        .map_err(|e| FleetError::Link(e.to_string()))?;
+    send(&shared, &down, &revocation).await?;
     Ok(Json(RevocationView {
         key: down.key(),
         revocation,
@@ -149,7 +140,7 @@ pub(super) async fn revocations(
     Path(space): Path<String>,
 ) -> Result<Json<Vec<RevocationView>>, FleetError> {
     let space = caller.space(&space)?;
-    let bucket = down_bucket(&shared).await?;
+    let bucket = down_bucket(&shared, space).await?;
     let mut keys = bucket.keys().await.map_err(|e| FleetError::Link(e.to_string()))?;
     let mut out = Vec::new();
     while let Some(key) = keys.next().await {

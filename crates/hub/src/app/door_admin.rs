@@ -235,7 +235,6 @@ pub async fn save_door(hub: &Arc<Hub>, actor: &Actor, id: String, change: DoorCh
     view(hub).await
 }
 
-
 /// Removes the door `id` (refused while a group opens it).
 pub async fn remove_door(hub: &Arc<Hub>, actor: &Actor, id: String) -> Result<DoorsView, Error> {
     let Some(before) = hub
@@ -265,4 +264,3 @@ pub async fn remove_door(hub: &Arc<Hub>, actor: &Actor, id: String) -> Result<Do
     hub.db(move |store| live.commit_door(store, &id, None, trail)).await??;
     view(hub).await
 }
-

@@ -69,17 +69,19 @@ fn js(e: impl std::fmt::Display) -> LinkError {
 }
 
 /// Runs the link until `stop`; connects in the background and keeps reconnecting.
-pub async fn run(hub: Arc<Hub>, config: FleetConfig, token: Option<String>, stop: watch::Receiver<bool>) {
+pub async fn run(hub: Arc<Hub>, config: FleetConfig, password: Option<String>, stop: watch::Receiver<bool>) {
     let joined: Result<(), LinkError> = async { Ok(hub.db(|store| store.join_fleet()).await??) }.await;
     if let Err(e) = joined {
         tracing::error!("the hub cannot mark itself joined to the fleet ({e}); check-ins and syncs are not sent up");
     }
+    let space = hub.config.space.subdomain.as_str().to_string();
     let mut options = async_nats::ConnectOptions::new()
         .name(format!("frontdoor-hub {}", config.hub_id))
+        .custom_inbox_prefix(fleet::inbox_prefix(&space, &config.hub_id))
         .retry_on_initial_connect()
         .connection_timeout(Duration::from_secs(5));
-    if let Some(token) = token {
-        options = options.token(token);
+    if let Some(password) = password {
+        options = options.user_and_password(config.hub_id.clone(), password);
     }
     let address = match (config.nats.host_str(), config.nats.port()) {
         (Some(host), Some(port)) => format!("{}://{host}:{port}", config.nats.scheme()),
@@ -93,7 +95,6 @@ pub async fn run(hub: Arc<Hub>, config: FleetConfig, token: Option<String>, stop
             return;
         }
     };
-    let space = hub.config.space.subdomain.as_str().to_string();
     let _ = hub.fleet.0.set(Claims {
         client: client.clone(),
         hub: config.hub_id.clone(),
@@ -156,7 +157,9 @@ pub async fn claim(hub: &Hub, membership_id: &str, day: &str) -> Claim {
     let Ok(body) = serde_json::to_vec(&request) else {
         return Claim::Alone;
     };
-    let asked = claims.client.request(fleet::CLAIM_SUBJECT, body.into());
+    let asked = claims
+        .client
+        .request(fleet::claim_subject(&claims.space, &claims.hub), body.into());
     match tokio::time::timeout(CLAIM_WAIT, asked).await {
         Ok(Ok(answer)) => match serde_json::from_slice::<fleet::ClaimReply>(&answer.payload) {
             Ok(fleet::ClaimReply::Granted | fleet::ClaimReply::Done) => Claim::Go,
@@ -180,7 +183,9 @@ pub async fn claim_done(hub: &Hub, membership_id: &str, day: &str) {
     if let Ok(body) = serde_json::to_vec(&claims.request(membership_id, day)) {
         let _ = tokio::time::timeout(
             CLAIM_WAIT,
-            claims.client.request(fleet::CLAIM_DONE_SUBJECT, body.into()),
+            claims
+                .client
+                .request(fleet::claim_done_subject(&claims.space, &claims.hub), body.into()),
         )
         .await;
     }
@@ -294,7 +299,11 @@ async fn send_up(link: &Link, sent: &mut HashMap<i64, u32>) -> Result<Pace, Link
     let oldest = batch.rows.iter().filter(|r| r.entry.at >= since).map(|r| r.id).min();
     sent.retain(|id, _| oldest.is_some_and(|oldest| *id >= oldest));
     let outbox_full = send_outbox(link).await?;
-    Ok(if full || outbox_full { Pace::Busy } else { Pace::Idle(UP_POLL) })
+    Ok(if full || outbox_full {
+        Pace::Busy
+    } else {
+        Pace::Idle(UP_POLL)
+    })
 }
 
 /// Sends the fleet outbox's first entries up and deletes them once the stream has them all;

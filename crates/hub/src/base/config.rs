@@ -73,10 +73,11 @@ pub struct FleetConfig {
     pub nats: Url,
     /// This hub's name in the fleet: 1–40 of `a-z`, `0-9`, `-`, unique across it.
     pub hub_id: String,
-    /// The name of the credential holding the NATS token (never the token itself), looked up
-    /// like a door's: `FRONTDOOR_HUB_SECRET_<NAME>` or the systemd credential.
+    /// The name of the credential holding this hub's NATS password (never the password itself;
+    /// its NATS user is `hub_id`), looked up like a door's: `FRONTDOOR_HUB_SECRET_<NAME>` or the
+    /// systemd credential.
     #[serde(default)]
-    pub token_credential: Option<String>,
+    pub password_credential: Option<String>,
 }
 
 /// `[mqtt]`: one broker connection shared by every MQTT door.

@@ -67,9 +67,17 @@ pub(crate) async fn put_group(
     let (next, before) = with_group(&active.setup, &id, change.group, active.rules.doors()).map_err(invalid)?;
     let after = next.groups.iter().find(|g| key(&g.id) == key(&id)).cloned();
     let what = format!("group {}", after.as_ref().map_or(id.as_str(), |g| g.id.as_str()));
-    apply(&hub, &Actor::staff(&session), change.version, next, what, json(&before), json(&after))
-        .await
-        .map(Json)
+    apply(
+        &hub,
+        &Actor::staff(&session),
+        change.version,
+        next,
+        what,
+        json(&before),
+        json(&after),
+    )
+    .await
+    .map(Json)
 }
 
 #[derive(Deserialize)]
@@ -152,8 +160,8 @@ pub(crate) async fn put_plan(
         )));
     };
     let setup = &active.setup;
-    let groups = plan_groups(setup, &change.groups)
-        .map_err(|why| invalid(BTreeMap::from([("groups".to_string(), why)])))?;
+    let groups =
+        plan_groups(setup, &change.groups).map_err(|why| invalid(BTreeMap::from([("groups".to_string(), why)])))?;
     let before = groups_of_plan(setup, &plan);
     let mut next = setup.clone();
     // Entries imported by name become entries by id: for this plan with the new groups, for

@@ -157,8 +157,7 @@ impl Store {
                                 started_at: r.get(15)?,
                                 finished_at: r.get(16)?,
                                 ok: r.get(17)?,
-                                report: serde_json::from_str(&report)
-                                    .unwrap_or(serde_json::Value::String(report)),
+                                report: serde_json::from_str(&report).unwrap_or(serde_json::Value::String(report)),
                             },
                         ))
                     }

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use frontdoor_core::links::Subdomain;
-use frontdoor_fleet::config::{Nats as NatsConfig, Postgres as PostgresConfig, Staff};
+use frontdoor_fleet::config::{HubAccount, Staff};
 use frontdoor_fleet::RunningFleet;
 use frontdoor_hub::base::config::FleetConfig;
 use frontdoor_hub::{Clock, Config, RunningHub};
@@ -64,20 +64,52 @@ async fn start_fleet(nats: &Nats, pg: &str) -> RunningFleet {
     start_fleet_with_lease(nats, pg, None).await
 }
 
-/// The fleet with a check-in claims' lease of `lease` seconds (`None`: the default).
+/// The fleet's NATS password in the tests.
+const FLEET_PASSWORD: &str = "the-fleets-nats-password";
+
+/// A hub's NATS password in the tests.
+fn hub_password(id: &str) -> String {
+    format!("{id}-nats-password")
+}
+
+/// The fleet's configuration: its staff, and a NATS user for each of the four hubs of the two
+/// spaces (bcrypt at the lowest cost, to keep the tests quick).
+fn fleet_config(nats: &str, pg: &str, lease: Option<f64>) -> frontdoor_fleet::Config {
+    let mut config = frontdoor_fleet::Config::new("127.0.0.1:0".parse().unwrap(), pg, nats);
+    config.claim_lease_seconds = lease;
+    config.staff = vec![
+        staff("Ana", ANA, &[LIGHTHOUSE]),
+        staff("Ben", BEN, &[HARBOUR]),
+        staff("Olga", OLGA, &[LIGHTHOUSE, HARBOUR]),
+    ];
+    config.nats.password_bcrypt = Some(frontdoor_fleet::accounts::hash_password(FLEET_PASSWORD, 4).unwrap());
+    for space in [LIGHTHOUSE, HARBOUR] {
+        for n in 1..=2 {
+            let id = format!("{space}-{n}");
+            config.hubs.push(HubAccount {
+                password_bcrypt: frontdoor_fleet::accounts::hash_password(&hub_password(&id), 4).unwrap(),
+                id,
+                space: space.into(),
+            });
+        }
+    }
+    config
+}
+
+/// NATS with the fleet's users and permissions, as `frontdoor-fleet nats-config` writes them.
+fn secured_nats() -> Nats {
+    let authorization = frontdoor_fleet::accounts::nats_authorization(&fleet_config("", "", None)).unwrap();
+    Nats::start_with(Some(&authorization))
+}
+
+/// The fleet with a check-in claims' lease of `lease` seconds (`None`: the default); as the
+/// fleet's NATS user when NATS has users.
 async fn start_fleet_with_lease(nats: &Nats, pg: &str, lease: Option<f64>) -> RunningFleet {
-    let config = frontdoor_fleet::Config {
-        claim_lease_seconds: lease,
-        listen: "127.0.0.1:0".parse().unwrap(),
-        postgres: PostgresConfig { url: pg.into() },
-        nats: NatsConfig { url: nats.url() },
-        staff: vec![
-            staff("Ana", ANA, &[LIGHTHOUSE]),
-            staff("Ben", BEN, &[HARBOUR]),
-            staff("Olga", OLGA, &[LIGHTHOUSE, HARBOUR]),
-        ],
+    let secrets = frontdoor_fleet::Secrets {
+        postgres_password: None,
+        nats_password: nats.secured().then(|| FLEET_PASSWORD.to_string()),
     };
-    frontdoor_fleet::start(config, frontdoor_fleet::Secrets::default())
+    frontdoor_fleet::start(fleet_config(&nats.url(), pg, lease), secrets)
         .await
         .unwrap()
 }
@@ -93,10 +125,15 @@ async fn start_site(sim: &cobot_sim::RunningSim, space: (&str, &str), id: &str, 
     config.fleet = Some(FleetConfig {
         nats: proxy.nats_url().parse().unwrap(),
         hub_id: id.into(),
-        token_credential: None,
+        password_credential: Some("fleet-nats".into()),
     });
     let token = util::hub_token(&http, sim).await;
     let mut setup = util::hub_setup(dir.path(), Some(token), Clock::system());
+    let (door_secrets, password) = (setup.secrets.clone(), hub_password(id));
+    setup.secrets = std::sync::Arc::new(move |name: &str| match name {
+        "fleet-nats" => Some(password.clone()),
+        other => door_secrets(other),
+    });
     setup.check_in_worker = true;
     setup.check_in_backoff = util::quick_backoff();
     let hub = util::spawn_hub(config, setup).await;
@@ -121,7 +158,7 @@ impl World {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_env("FLEET_TEST_LOG"))
             .try_init();
-        let nats = Nats::start();
+        let nats = secured_nats();
         let pg = postgres().database().await;
         let fleet = start_fleet_with_lease(&nats, &pg, lease).await;
         let nats_addr: SocketAddr = format!("127.0.0.1:{}", nats.port).parse().unwrap();
@@ -537,7 +574,10 @@ async fn listed(world: &World, token: &str, path: &str, done: impl Fn(&[Value]) 
         if done(&rows) {
             return rows;
         }
-        assert!(started.elapsed() < Duration::from_secs(20), "{path} never got there: {rows:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{path} never got there: {rows:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -558,7 +598,11 @@ async fn check_in_outcomes_and_sync_runs_reach_the_fleet_once_even_from_a_hub_cu
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     let (_, cut_off) = world.get(OLGA, "/api/v1/fleet/check_ins?space=harbour").await;
-    assert_eq!(cut_off, json!([]), "nothing of the harbour's arrives while it is cut off");
+    assert_eq!(
+        cut_off,
+        json!([]),
+        "nothing of the harbour's arrives while it is cut off"
+    );
     harbour.proxy.set(Link::Up);
 
     // Each space's check-in arrives as the hub's outbox has it: checked in, with Cobot's id.
@@ -603,9 +647,16 @@ async fn check_in_outcomes_and_sync_runs_reach_the_fleet_once_even_from_a_hub_cu
         ana_syncs.as_array().unwrap().iter().all(|r| r["space"] == LIGHTHOUSE),
         "{ana_syncs}"
     );
-    for path in ["/api/v1/fleet/check_ins?space=harbour", "/api/v1/fleet/syncs?space=harbour"] {
+    for path in [
+        "/api/v1/fleet/check_ins?space=harbour",
+        "/api/v1/fleet/syncs?space=harbour",
+    ] {
         let (status, body) = world.get(ANA, path).await;
-        assert_eq!((status, body["code"].as_str()), (404, Some("unknown_space")), "{path}: {body}");
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (404, Some("unknown_space")),
+            "{path}: {body}"
+        );
     }
 }
 
@@ -629,7 +680,13 @@ impl World {
         let started = Instant::now();
         loop {
             let (_, spaces) = self.get(OLGA, "/api/v1/fleet/spaces").await;
-            let space = spaces.as_array().unwrap().iter().find(|s| s["space"] == space).unwrap().clone();
+            let space = spaces
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["space"] == space)
+                .unwrap()
+                .clone();
             let results: Vec<Value> = hubs
                 .iter()
                 .filter_map(|hub| {
@@ -644,17 +701,29 @@ impl World {
             if results.len() == hubs.len() {
                 return results;
             }
-            assert!(started.elapsed() < Duration::from_secs(20), "{key}@{revision} not taken: {space}");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{key}@{revision} not taken: {space}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_access_setup_and_doors_sent_down_are_checked_and_applied_as_the_console_would_and_refusals_come_back_in_words() {
+async fn an_access_setup_and_doors_sent_down_are_checked_and_applied_as_the_console_would_and_refusals_come_back_in_words(
+) {
     let world = World::start(2).await;
     let (one, two) = (world.site(LIGHTHOUSE, 0), world.site(LIGHTHOUSE, 1));
-    let plans: Vec<String> = one.hub.hub.store.plan_catalogue().unwrap().into_iter().map(|p| p.plan_id).collect();
+    let plans: Vec<String> = one
+        .hub
+        .hub
+        .store
+        .plan_catalogue()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.plan_id)
+        .collect();
     assert!(!plans.is_empty());
     let harbour_before = world.site(HARBOUR, 0).hub.hub.access.current().setup.clone();
 
@@ -671,14 +740,24 @@ async fn an_access_setup_and_doors_sent_down_are_checked_and_applied_as_the_cons
     assert_eq!(status, 200, "{sent}");
     assert_eq!(sent["key"], "lighthouse.access");
     let revision = sent["revision"].as_u64().unwrap();
-    let results = world.taken(LIGHTHOUSE, &["lighthouse-1", "lighthouse-2"], "lighthouse.access", revision).await;
+    let results = world
+        .taken(
+            LIGHTHOUSE,
+            &["lighthouse-1", "lighthouse-2"],
+            "lighthouse.access",
+            revision,
+        )
+        .await;
     assert!(results.iter().all(|r| r["result"] == "applied"), "{results:?}");
     for site in [one, two] {
         let now = site.hub.hub.access.current().setup.clone();
         let groups: Vec<(&str, &[String])> = now.groups.iter().map(|g| (g.id.as_str(), g.doors.as_slice())).collect();
         assert_eq!(
             groups,
-            [("Members", &["front".to_string()][..]), ("Makers", &["front".to_string(), "workshop".to_string()][..])]
+            [
+                ("Members", &["front".to_string()][..]),
+                ("Makers", &["front".to_string(), "workshop".to_string()][..])
+            ]
         );
         assert_eq!(now.plans.len(), plans.len());
         let trail = site.hub.hub.store.access_changes(1).unwrap();
@@ -696,12 +775,22 @@ async fn an_access_setup_and_doors_sent_down_are_checked_and_applied_as_the_cons
     let kept = one.hub.hub.access.current().setup.clone();
     let (_, sent) = world.put(ANA, "/api/v1/fleet/spaces/lighthouse/access", wrong).await;
     let revision = sent["revision"].as_u64().unwrap();
-    let results = world.taken(LIGHTHOUSE, &["lighthouse-1", "lighthouse-2"], "lighthouse.access", revision).await;
+    let results = world
+        .taken(
+            LIGHTHOUSE,
+            &["lighthouse-1", "lighthouse-2"],
+            "lighthouse.access",
+            revision,
+        )
+        .await;
     for result in &results {
         assert_eq!(result["result"], "refused", "{result}");
         let fields = result["fields"].as_object().unwrap();
         assert!(fields["groups[0].doors"].as_str().unwrap().contains("moon"), "{result}");
-        assert!(fields["plans[0].plan_id"].as_str().unwrap().contains("no-such-plan"), "{result}");
+        assert!(
+            fields["plans[0].plan_id"].as_str().unwrap().contains("no-such-plan"),
+            "{result}"
+        );
     }
     assert_eq!(one.hub.hub.access.current().setup, kept);
 
@@ -723,38 +812,78 @@ async fn an_access_setup_and_doors_sent_down_are_checked_and_applied_as_the_cons
         })
         .collect();
     let (status, sent) = world
-        .put(ANA, "/api/v1/fleet/spaces/lighthouse/hubs/lighthouse-1/doors", json!({"doors": doors}))
+        .put(
+            ANA,
+            "/api/v1/fleet/spaces/lighthouse/hubs/lighthouse-1/doors",
+            json!({"doors": doors}),
+        )
         .await;
     assert_eq!(status, 200, "{sent}");
     let revision = sent["revision"].as_u64().unwrap();
-    let results = world.taken(LIGHTHOUSE, &["lighthouse-1"], "lighthouse.doors.lighthouse-1", revision).await;
+    let results = world
+        .taken(LIGHTHOUSE, &["lighthouse-1"], "lighthouse.doors.lighthouse-1", revision)
+        .await;
     assert_eq!(results[0]["result"], "applied", "{results:?}");
     let names = |site: &Site| -> Vec<(String, String)> {
-        site.hub.hub.access.current().stored_doors.iter().map(|d| (d.setup.id.clone(), d.setup.name.clone())).collect()
+        site.hub
+            .hub
+            .access
+            .current()
+            .stored_doors
+            .iter()
+            .map(|d| (d.setup.id.clone(), d.setup.name.clone()))
+            .collect()
     };
-    assert!(names(one).contains(&("front".into(), "Front door (street)".into())), "{:?}", names(one));
+    assert!(
+        names(one).contains(&("front".into(), "Front door (street)".into())),
+        "{:?}",
+        names(one)
+    );
     assert!(names(one).iter().all(|(id, _)| id != "office"));
-    assert!(names(two).iter().any(|(id, _)| id == "office"), "the other hub keeps its doors");
+    assert!(
+        names(two).iter().any(|(id, _)| id == "office"),
+        "the other hub keeps its doors"
+    );
 
     // Taking away the front door, which the Members group opens, is refused as the console
     // refuses it; the door stays.
     let without_front: Vec<Value> = doors.into_iter().filter(|d| d["id"] != "front").collect();
     let (_, sent) = world
-        .put(ANA, "/api/v1/fleet/spaces/lighthouse/hubs/lighthouse-1/doors", json!({"doors": without_front}))
+        .put(
+            ANA,
+            "/api/v1/fleet/spaces/lighthouse/hubs/lighthouse-1/doors",
+            json!({"doors": without_front}),
+        )
         .await;
     let revision = sent["revision"].as_u64().unwrap();
-    let results = world.taken(LIGHTHOUSE, &["lighthouse-1"], "lighthouse.doors.lighthouse-1", revision).await;
+    let results = world
+        .taken(LIGHTHOUSE, &["lighthouse-1"], "lighthouse.doors.lighthouse-1", revision)
+        .await;
     assert_eq!(results[0]["result"], "refused", "{results:?}");
-    assert!(results[0]["fields"]["removed.front"].as_str().unwrap().contains("Members"), "{results:?}");
+    assert!(
+        results[0]["fields"]["removed.front"]
+            .as_str()
+            .unwrap()
+            .contains("Members"),
+        "{results:?}"
+    );
     assert!(names(one).iter().any(|(id, _)| id == "front"));
 
     // Another space's access and hubs are out of Ana's reach; a hub no one knows is named.
     let (status, body) = world
-        .put(ANA, "/api/v1/fleet/spaces/harbour/access", json!({"groups": [], "plans": [], "extra_groups": false}))
+        .put(
+            ANA,
+            "/api/v1/fleet/spaces/harbour/access",
+            json!({"groups": [], "plans": [], "extra_groups": false}),
+        )
         .await;
     assert_eq!((status, body["code"].as_str()), (404, Some("unknown_space")), "{body}");
     let (status, body) = world
-        .put(ANA, "/api/v1/fleet/spaces/lighthouse/hubs/harbour-1/doors", json!({"doors": []}))
+        .put(
+            ANA,
+            "/api/v1/fleet/spaces/lighthouse/hubs/harbour-1/doors",
+            json!({"doors": []}),
+        )
         .await;
     assert_eq!((status, body["code"].as_str()), (404, Some("unknown_hub")), "{body}");
     assert_eq!(world.site(HARBOUR, 0).hub.hub.access.current().setup, harbour_before);
@@ -1002,4 +1131,150 @@ async fn the_window_that_remains_is_a_post_slower_than_the_claims_lease_and_a_hu
         .filter(|c| c.membership_id == "mem-sam")
         .collect();
     assert_eq!(harbour.len(), 1);
+}
+
+/// NATS as `user` with `password`, replies under that hub's inbox prefix, as a hub connects.
+async fn nats_as(nats: &Nats, space: &str, user: &str, password: &str) -> async_nats::Client {
+    async_nats::ConnectOptions::new()
+        .user_and_password(user.into(), password.into())
+        .custom_inbox_prefix(frontdoor_core::fleet::inbox_prefix(space, user))
+        .connect(nats.url())
+        .await
+        .unwrap()
+}
+
+/// An audit row that no door made, as if `hub` of `space` sent it.
+fn forged(space: &str, hub: &str, seq: i64) -> Vec<u8> {
+    let up = frontdoor_core::fleet::Up {
+        hub: hub.into(),
+        space: space.into(),
+        event: frontdoor_core::fleet::UpEvent::Audit(frontdoor_core::fleet::AuditLine {
+            seq,
+            at: jiff::Timestamp::now(),
+            user_id: Some("user-mallory".into()),
+            membership_id: None,
+            staff: true,
+            door_id: "front".into(),
+            decision: "opened".into(),
+            code: None,
+            reasons: vec![],
+            count: 1,
+            latency_us: 1,
+            check_in: None,
+        }),
+    };
+    serde_json::to_vec(&up).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hubs_nats_password_taken_from_its_site_reaches_its_own_subjects_and_no_other_hubs() {
+    let world = World::start(1).await;
+    let stolen = nats_as(&world.nats, LIGHTHOUSE, "lighthouse-1", &hub_password("lighthouse-1")).await;
+    let js = async_nats::jetstream::new(stolen.clone());
+
+    // Its own space's down bucket, yes; the harbour's, no.
+    assert!(js
+        .get_key_value(frontdoor_core::fleet::down_bucket(LIGHTHOUSE))
+        .await
+        .is_ok());
+    let other = tokio::time::timeout(
+        Duration::from_secs(3),
+        js.get_key_value(frontdoor_core::fleet::down_bucket(HARBOUR)),
+    )
+    .await;
+    assert!(
+        !matches!(other, Ok(Ok(_))),
+        "the lighthouse's hub read the harbour's down bucket"
+    );
+
+    // Its own events reach the record; events sent as the harbour's hub do not.
+    let own = js
+        .publish(
+            "frontdoor.up.lighthouse.lighthouse-1",
+            forged(LIGHTHOUSE, "lighthouse-1", 900_001).into(),
+        )
+        .await
+        .unwrap();
+    assert!(own.await.is_ok());
+    let spoofed = async {
+        js.publish(
+            "frontdoor.up.harbour.harbour-1",
+            forged(HARBOUR, "harbour-1", 900_002).into(),
+        )
+        .await?
+        .await
+    };
+    let spoofed = tokio::time::timeout(Duration::from_secs(3), spoofed).await;
+    assert!(
+        !matches!(spoofed, Ok(Ok(_))),
+        "the stream took an event sent as another hub"
+    );
+    let started = Instant::now();
+    while !world
+        .record("lighthouse-1")
+        .await
+        .iter()
+        .any(|(seq, _)| *seq == 900_001)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the hub's own event never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        world.record("harbour-1").await.iter().all(|(seq, _)| *seq != 900_002),
+        "a forged harbour row is in the record"
+    );
+
+    // It cannot listen for the harbour hub's remote opens: the real hub answers, it hears nothing.
+    let mut overheard = stolen.subscribe("frontdoor.open.harbour.harbour-1").await.unwrap();
+    stolen.flush().await.unwrap();
+    let online = Instant::now();
+    while world.get(OLGA, "/api/v1/fleet/spaces").await.1[1]["hubs"][0]["online"] != true {
+        assert!(online.elapsed() < Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, body) = world
+        .post(
+            OLGA,
+            "/api/v1/fleet/spaces/harbour/hubs/harbour-1/doors/front/open",
+            json!({"reason": "courier"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    use futures_util::StreamExt;
+    let heard = tokio::time::timeout(Duration::from_millis(500), overheard.next()).await;
+    assert!(
+        !matches!(heard, Ok(Some(_))),
+        "another hub's open request was overheard"
+    );
+
+    // It cannot write anything down, not even for its own space.
+    let key = "lighthouse.revoke.device.someone-elses-device";
+    let written = tokio::time::timeout(Duration::from_secs(3), async {
+        js.publish(
+            format!("$KV.{}.{key}", frontdoor_core::fleet::down_bucket(LIGHTHOUSE)),
+            "{}".into(),
+        )
+        .await?
+        .await
+    })
+    .await;
+    assert!(!matches!(written, Ok(Ok(_))), "a hub wrote into the down bucket");
+    let bucket = world
+        .fleet
+        .shared
+        .jetstream
+        .get_key_value(frontdoor_core::fleet::down_bucket(LIGHTHOUSE))
+        .await
+        .unwrap();
+    assert!(bucket.get(key).await.unwrap().is_none());
+
+    // A wrong password gets nothing at all.
+    let wrong = async_nats::ConnectOptions::new()
+        .user_and_password("lighthouse-1".into(), "guessed".into())
+        .connect(world.nats.url())
+        .await;
+    assert!(wrong.is_err(), "a wrong password was let in");
 }

@@ -19,7 +19,11 @@ use crate::app::{door_admin, setup, Error, Hub};
 /// Watches the space's down keys (their last values first) and takes each; returns when the
 /// watch ends, to be started again.
 pub(super) async fn watch(link: &Link) -> Result<Pace, LinkError> {
-    let bucket = link.jetstream.get_key_value(fleet::DOWN_BUCKET).await.map_err(js)?;
+    let bucket = link
+        .jetstream
+        .get_key_value(fleet::down_bucket(&link.space))
+        .await
+        .map_err(js)?;
     let mut entries = bucket
         .watch_with_history(format!("{}.>", link.space))
         .await

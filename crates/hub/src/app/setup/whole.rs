@@ -45,7 +45,10 @@ pub async fn replace(hub: &Arc<Hub>, actor: &Actor, wanted: &AccessDown) -> Resu
         if next.plans.iter().any(|a| a.plan == PlanMatch::Id(plan.plan_id.clone())) {
             fields.insert(
                 format!("plans[{i}].plan_id"),
-                format!("The plan “{}” is listed twice; list it once with all its groups.", plan.plan_id),
+                format!(
+                    "The plan “{}” is listed twice; list it once with all its groups.",
+                    plan.plan_id
+                ),
             );
             continue;
         }
@@ -69,7 +72,15 @@ pub async fn replace(hub: &Arc<Hub>, actor: &Actor, wanted: &AccessDown) -> Resu
     next.extra_groups = wanted.extra_groups;
     let before = json(&active.setup);
     let after = json(&next);
-    apply(hub, actor, active.setup.version, next, "the whole setup, from the fleet".into(), before, after)
-        .await
-        .map(|_| ())
+    apply(
+        hub,
+        actor,
+        active.setup.version,
+        next,
+        "the whole setup, from the fleet".into(),
+        before,
+        after,
+    )
+    .await
+    .map(|_| ())
 }

@@ -200,18 +200,37 @@ pub struct Nats {
     pub port: u16,
     dir: tempfile::TempDir,
     server: Option<Child>,
+    /// Its configuration file, if it has one (users and their permissions).
+    config: Option<std::path::PathBuf>,
 }
 
 impl Nats {
     /// Starts one and waits until it takes connections.
     pub fn start() -> Nats {
+        Nats::start_with(None)
+    }
+
+    /// Starts one with `config` (nats-server's configuration text: an `authorization` block).
+    pub fn start_with(config: Option<&str>) -> Nats {
+        let dir = tempfile::tempdir().unwrap();
+        let config = config.map(|text| {
+            let path = dir.path().join("nats.conf");
+            std::fs::write(&path, text).unwrap();
+            path
+        });
         let mut nats = Nats {
             port: free_port(),
-            dir: tempfile::tempdir().unwrap(),
+            dir,
             server: None,
+            config,
         };
         nats.restart();
         nats
+    }
+
+    /// Whether it was started with a configuration (users and permissions).
+    pub fn secured(&self) -> bool {
+        self.config.is_some()
     }
 
     /// `nats://127.0.0.1:<port>`.
@@ -233,9 +252,11 @@ impl Nats {
         let mut server = Command::new("nats-server");
         server
             .args(["-a", "127.0.0.1", "-p", &self.port.to_string(), "-js", "-sd"])
-            .arg(self.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .arg(self.dir.path().join("store"));
+        if let Some(config) = &self.config {
+            server.arg("-c").arg(config);
+        }
+        server.stdout(Stdio::null()).stderr(Stdio::null());
         self.server = Some(spawn_guarded(server, None));
         wait_for_port(self.port);
     }
