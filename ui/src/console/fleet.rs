@@ -209,9 +209,18 @@ pub fn fleet_tab() -> Html {
         (None, Some(_)) if signed_out_by_fleet => {
             html! { <SignIn address={String::new()} on_status={on_status.clone()} /> }
         }
-        (None, Some(_)) => html! {
-            <button id="fleet-sign-out" type="button" onclick={sign_out.clone()}>{ lang.t("console-fleet-sign-out") }</button>
-        },
+        (None, Some(_)) => {
+            let again = {
+                let tab = tab.clone();
+                Callback::from(move |_| load(&tab))
+            };
+            html! {
+                <div class="actions-row">
+                    <button id="fleet-again" type="button" onclick={again}>{ lang.t("console-fleet-again") }</button>
+                    <button id="fleet-sign-out" type="button" onclick={sign_out.clone()}>{ lang.t("console-fleet-sign-out") }</button>
+                </div>
+            }
+        }
         (None, None) => html! { <p class="muted">{ lang.t("console-loading") }</p> },
     };
     html! {

@@ -9,6 +9,7 @@ console-fleet-token = Team-Token
 console-fleet-sign-in = Bei der Flotte anmelden
 console-fleet-sign-out = Von der Flotte abmelden
 console-fleet-signed-in-as = Bei { $address } angemeldet als { $name }.
+console-fleet-again = Noch einmal versuchen
 console-fleet-address-empty = Gib die Adresse deiner Flotte ein, etwa https://fleet.example.com.
 console-fleet-address-not-web = Gib die Adresse als https://fleet.example.com ein (einfaches http:// nur auf diesem Computer).
 console-fleet-token-empty = Füge das Team-Token ein, das du vom Betreiber der Flotte bekommen hast.

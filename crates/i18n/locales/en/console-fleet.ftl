@@ -9,6 +9,7 @@ console-fleet-token = Staff token
 console-fleet-sign-in = Sign in to the fleet
 console-fleet-sign-out = Sign out of the fleet
 console-fleet-signed-in-as = Signed in to { $address } as { $name }.
+console-fleet-again = Try again
 console-fleet-address-empty = Type your fleet's address, like https://fleet.example.com.
 console-fleet-address-not-web = Type the address as https://fleet.example.com (plain http:// only on this computer).
 console-fleet-token-empty = Paste the staff token whoever runs your fleet gave you.

@@ -50,9 +50,8 @@ pub fn reasons(row: &FleetActivity) -> String {
     }
 }
 
-/// When a row's request arrived, as a time to compare: RFC 3339 in UTC sorts as text, and an
-/// offset is turned to UTC first by the fleet, so the text is compared; equal times fall back to
-/// the hub's row id.
+/// A row's place in time: the fleet writes every time in UTC (`…Z`), so the text orders as the
+/// times do; rows of the same second keep their hub's order.
 fn at_key(row: &FleetActivity) -> (&str, &str, i64) {
     (row.at.as_str(), row.hub.as_str(), row.seq)
 }
