@@ -260,6 +260,18 @@ fn the_operator_sees_both_hubs_opens_a_door_from_the_app_and_finds_it_in_the_act
         row["reasons"].to_string().contains("Courier for Alex"),
         "the reason is kept with the open: {row}"
     );
+    assert_eq!(row["check_in"], Value::Null, "a remote open checks nobody in: {row}");
+    let check_ins = w
+        .invoke("console_fleet_activity", json!({"space": LIGHTHOUSE, "checkIns": true}))
+        .unwrap();
+    assert!(
+        check_ins
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["user_id"] != json!("fleet:Olga")),
+        "only the entries that checked someone in: {check_ins}"
+    );
 
     let no_reason = w
         .invoke(
