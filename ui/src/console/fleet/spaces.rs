@@ -14,6 +14,21 @@ use super::super::{error_banner, field_words, when, NoArgs};
 use crate::tauri;
 use crate::words::{use_lang, Lang};
 
+/// How often the spaces are asked for again while the tab is shown.
+const POLL_MS: i32 = 5_000;
+
+type Loaded = UseStateHandle<Option<Result<Vec<FleetSpace>, ErrorDto>>>;
+
+/// Asks the fleet for the spaces, with every hub's lights and doors.
+fn load(spaces: &Loaded) {
+    let spaces = spaces.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        spaces.set(Some(
+            tauri::call::<_, Vec<FleetSpace>>("console_fleet_spaces", &NoArgs {}).await,
+        ));
+    });
+}
+
 /// A hub's link as a light: whether it is fine, and its words.
 pub fn hub_light(hub: &FleetHub, lang: Lang) -> (bool, String) {
     match (&hub.state, hub.online) {
@@ -76,13 +91,13 @@ pub fn spaces(props: &SpacesProps) -> Html {
     let spaces = use_state(|| None::<Result<Vec<FleetSpace>, ErrorDto>>);
     let opening = use_state(|| None::<Opening>);
     {
+        // Now, and again every few seconds while the tab is shown: the hubs put their state every
+        // 2 s, and a hub whose link dropped turns offline after 10 s.
         let spaces = spaces.clone();
         use_effect_with(props.epoch, move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
-                spaces.set(Some(
-                    tauri::call::<_, Vec<FleetSpace>>("console_fleet_spaces", &NoArgs {}).await,
-                ));
-            });
+            load(&spaces);
+            let interval = tauri::every(POLL_MS, move || load(&spaces));
+            move || drop(interval)
         });
     }
     let list = match &*spaces {
