@@ -196,16 +196,16 @@ impl World {
     }
 
     async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        util::answer(
-            self.http
-                .post(self.url(path))
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
+        self.send(reqwest::Method::POST, token, path, body).await
+    }
+
+    async fn put(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::PUT, token, path, body).await
+    }
+
+    async fn send(&self, method: reqwest::Method, token: &str, path: &str, body: Value) -> (u16, Value) {
+        let request = self.http.request(method, self.url(path)).bearer_auth(token).json(&body);
+        util::answer(request.send().await.unwrap()).await
     }
 
     /// The record's rows of `hub`: (seq, count), in order.
@@ -252,6 +252,11 @@ impl World {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+}
+
+/// Asserts the fleet refused with `status` and `code`.
+fn refused((status, body): (u16, Value), want_status: u16, code: &str) {
+    assert_eq!((status, body["code"].as_str()), (want_status, Some(code)), "{body}");
 }
 
 /// A member's session at a site and their device id.
@@ -499,9 +504,7 @@ async fn staff_of_one_space_never_see_or_change_another_on_any_fleet_endpoint_an
     assert_eq!(seen.into_iter().collect::<Vec<_>>(), [HARBOUR, LIGHTHOUSE]);
     let (_, check_ins) = world.get(OLGA, "/api/v1/fleet/activity?check_ins=true").await;
     assert!(check_ins.as_array().unwrap().iter().all(|r| !r["check_in"].is_null()));
-    let unknown = |(status, body): (u16, Value)| {
-        assert_eq!((status, body["code"].as_str()), (404, Some("unknown_space")), "{body}");
-    };
+    let unknown = |answer| refused(answer, 404, "unknown_space");
     unknown(world.get(ANA, "/api/v1/fleet/activity?space=harbour").await);
     unknown(world.get(ANA, "/api/v1/fleet/activity?space=no-such-space").await);
 
@@ -651,29 +654,11 @@ async fn check_in_outcomes_and_sync_runs_reach_the_fleet_once_even_from_a_hub_cu
         "/api/v1/fleet/check_ins?space=harbour",
         "/api/v1/fleet/syncs?space=harbour",
     ] {
-        let (status, body) = world.get(ANA, path).await;
-        assert_eq!(
-            (status, body["code"].as_str()),
-            (404, Some("unknown_space")),
-            "{path}: {body}"
-        );
+        refused(world.get(ANA, path).await, 404, "unknown_space");
     }
 }
 
 impl World {
-    async fn put(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        util::answer(
-            self.http
-                .put(self.url(path))
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
-    }
-
     /// Waits until every hub of `space` in `hubs` says in its state how it took `revision` of
     /// `key`; → each one's result (fails after 20 s).
     async fn taken(&self, space: &str, hubs: &[&str], key: &str, revision: u64) -> Vec<Value> {
@@ -870,22 +855,20 @@ async fn an_access_setup_and_doors_sent_down_are_checked_and_applied_as_the_cons
     assert!(names(one).iter().any(|(id, _)| id == "front"));
 
     // Another space's access and hubs are out of Ana's reach; a hub no one knows is named.
-    let (status, body) = world
-        .put(
-            ANA,
-            "/api/v1/fleet/spaces/harbour/access",
-            json!({"groups": [], "plans": [], "extra_groups": false}),
-        )
-        .await;
-    assert_eq!((status, body["code"].as_str()), (404, Some("unknown_space")), "{body}");
-    let (status, body) = world
-        .put(
-            ANA,
-            "/api/v1/fleet/spaces/lighthouse/hubs/harbour-1/doors",
-            json!({"doors": []}),
-        )
-        .await;
-    assert_eq!((status, body["code"].as_str()), (404, Some("unknown_hub")), "{body}");
+    let nothing = json!({"groups": [], "plans": [], "extra_groups": false});
+    refused(
+        world.put(ANA, "/api/v1/fleet/spaces/harbour/access", nothing).await,
+        404,
+        "unknown_space",
+    );
+    let no_doors = json!({"doors": []});
+    refused(
+        world
+            .put(ANA, "/api/v1/fleet/spaces/lighthouse/hubs/harbour-1/doors", no_doors)
+            .await,
+        404,
+        "unknown_hub",
+    );
     assert_eq!(world.site(HARBOUR, 0).hub.hub.access.current().setup, harbour_before);
 }
 
