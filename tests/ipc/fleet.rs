@@ -7,7 +7,17 @@
 #[path = "../../crates/hub/tests/hub/fleet/parts.rs"]
 mod parts;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use frontdoor_app::console::fleet::FleetToken;
+use frontdoor_app::device_error::DeviceError;
+use frontdoor_app::frontdoor::{Prefs, Saved, Settings};
+use frontdoor_app::vault::{Memory, Vault};
+use frontdoor_app::Frontdoor;
+use frontdoor_core::secret::RefreshToken;
+use frontdoor_ipc::{AppView, RedirectKind, TokenStorage};
+use tauri::test::{mock_builder, mock_context, noop_assets};
 
 use frontdoor_core::auth::IssuerPolicy;
 use frontdoor_core::links::Subdomain;
@@ -18,7 +28,7 @@ use parts::{postgres, Nats};
 use relay_sim::ShellyDouble;
 use serde_json::{json, Value};
 
-use super::{app, invoke_on, now, util, Parts};
+use super::{app, invoke_on, now, util, MemPrefs, Parts, RecordingBrowser};
 
 const LIGHTHOUSE: &str = "lighthouse";
 const HARBOUR: &str = "harbour";
@@ -135,6 +145,87 @@ impl World {
                 Ok(_) | Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
                 Ok(_) | Err(_) => panic!("{cmd} never answered as wanted; its last answer: {answer:?}"),
             }
+        }
+    }
+}
+
+/// A vault and a preference file that outlive one start of the app, as the keychain and the
+/// file on disk do.
+struct Device {
+    vault: Arc<Memory>,
+    prefs: Arc<MemPrefs>,
+}
+
+struct SharedVault(Arc<Memory>);
+
+impl Vault for SharedVault {
+    fn kind(&self) -> TokenStorage {
+        self.0.kind()
+    }
+    fn put(&self, key: &str, token: &RefreshToken) -> Result<(), DeviceError> {
+        self.0.put(key, token)
+    }
+    fn get(&self, key: &str) -> Result<Option<RefreshToken>, DeviceError> {
+        self.0.get(key)
+    }
+    fn put_fleet(&self, key: &str, token: &FleetToken) -> Result<(), DeviceError> {
+        self.0.put_fleet(key, token)
+    }
+    fn get_fleet(&self, key: &str) -> Result<Option<FleetToken>, DeviceError> {
+        self.0.get_fleet(key)
+    }
+    fn delete(&self, key: &str) -> Result<(), DeviceError> {
+        self.0.delete(key)
+    }
+}
+
+struct SharedPrefs(Arc<MemPrefs>);
+
+impl Prefs for SharedPrefs {
+    fn load(&self) -> Saved {
+        self.0.load()
+    }
+    fn save(&self, saved: &Saved) -> Result<(), DeviceError> {
+        self.0.save(saved)
+    }
+}
+
+impl Device {
+    fn new() -> Device {
+        Device {
+            vault: Arc::new(Memory::new("test")),
+            prefs: Arc::default(),
+        }
+    }
+
+    /// The app started on this device.
+    fn start_app(&self) -> Parts {
+        let (_, views) = std::sync::mpsc::channel();
+        let browser = RecordingBrowser::default();
+        let frontdoor = Frontdoor::new(
+            Settings {
+                policy: IssuerPolicy::with_extra(Vec::<url::Url>::new()),
+                redirect: RedirectKind::DeepLink,
+                now,
+            },
+            Box::new(SharedVault(Arc::clone(&self.vault))),
+            Box::new(SharedPrefs(Arc::clone(&self.prefs))),
+            Box::new(browser.clone()),
+            Box::new(|_: &AppView| {}),
+        );
+        let app = mock_builder()
+            .manage(frontdoor)
+            .invoke_handler(frontdoor_app::invoke_handler())
+            .build(mock_context(noop_assets()))
+            .unwrap();
+        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap();
+        Parts {
+            browser,
+            views,
+            webview,
+            app,
         }
     }
 }
@@ -352,5 +443,47 @@ fn staff_of_one_space_see_only_that_space() {
     assert!(
         w.harbour.relay.pulses().is_empty(),
         "the harbour's door never opened for Ana"
+    );
+}
+
+#[test]
+fn the_fleet_token_is_kept_in_the_vault_never_in_the_preference_file_and_outlives_a_restart() {
+    let w = World::start();
+    let device = Device::new();
+    let first = device.start_app();
+    let signed_in = invoke_on(
+        &first.webview,
+        "console_fleet_sign_in",
+        json!({"url": w.fleet_url(), "token": OLGA}),
+    )
+    .unwrap();
+    let kept = device
+        .vault
+        .get_fleet(&format!("fleet@{}", w.fleet_url()))
+        .unwrap()
+        .expect("the token is in the vault, under the fleet's address");
+    assert_eq!(kept.secret(), OLGA);
+    let file = serde_json::to_string(&device.prefs.load()).unwrap();
+    assert!(file.contains(&w.fleet_url()), "the address is kept in the file: {file}");
+    assert!(
+        !file.contains(OLGA),
+        "Architecture Invariant: no token in a plain file: {file}"
+    );
+    drop(first);
+
+    let again = device.start_app();
+    assert_eq!(
+        invoke_on(&again.webview, "console_fleet", json!({})),
+        Ok(signed_in),
+        "after a restart the operator is still signed in to the fleet"
+    );
+    invoke_on(&again.webview, "console_fleet_sign_out", json!({})).unwrap();
+    assert!(
+        device
+            .vault
+            .get_fleet(&format!("fleet@{}", w.fleet_url()))
+            .unwrap()
+            .is_none(),
+        "signing out forgets the token"
     );
 }
