@@ -4,13 +4,15 @@
 //!
 //! Real parts on loopback, as in the fleet tests (`tests/hub/fleet/parts.rs`): Debian's
 //! PostgreSQL (run as the `postgres` user when we are root) and nats-server with JetStream,
+//! secured as `frontdoor-fleet nats-config` writes it (each hub its own user, allowed only its
+//! own subjects; bcrypt at the lowest cost, and every connection made before a clock starts),
 //! `frontdoor-fleet` on them, cobot-sim with the demo space, and one real hub of it
 //! (`lighthouse-1`, its doors on the relay double) joined to the fleet.
 //!
 //! - **Events/s.** 50 simulated hubs (10 spaces × 5, each its own NATS connection) send `rows`
-//!   audit rows each up the stream exactly as a hub's up loop does (`app/fleet.rs`,
-//!   `send_up`): `Up` messages with their `Nats-Msg-Id`, JetStream publishes in rounds of 500,
-//!   every acknowledgement awaited. The clock runs from the first publish until the fleet's
+//!   audit rows each up the stream as a hub's up loop does (`app/fleet.rs`, `send_up`), as
+//!   their own NATS user: `Up` messages with their `Nats-Msg-Id`, JetStream publishes in rounds
+//!   of 500, every acknowledgement awaited. The clock runs from the first publish until the fleet's
 //!   PostgreSQL record (`Store::counts`, asked every 100 ms) holds every row; the stream's own
 //!   rate (every acknowledgement in) is printed beside it, and a MISMATCH line if the record
 //!   holds other than what was sent.
@@ -56,6 +58,8 @@ const SPACE: &str = "lighthouse";
 const HUB: &str = "lighthouse-1";
 /// The fleet staff member who runs the lighthouse and every simulated space.
 const STAFF: &str = "bench-operator-token";
+/// The fleet's NATS password.
+const FLEET_PASSWORD: &str = "the-fleets-nats-password";
 /// Simulated hubs: spaces × hubs per space.
 const SPACES: usize = 10;
 const HUBS_PER_SPACE: usize = 5;
@@ -92,25 +96,57 @@ fn summary(what: &str, taken: &mut [Duration], missed: usize) -> String {
     )
 }
 
-/// The simulated spaces' names.
-fn simulated_space(n: usize) -> String {
-    format!("bench-space-{n:02}")
+/// The simulated hubs: (space, hub id), 5 to each of 10 spaces.
+fn simulated_hubs() -> Vec<(String, String)> {
+    (0..SPACES)
+        .flat_map(|s| {
+            (0..HUBS_PER_SPACE).map(move |h| (format!("bench-space-{s:02}"), format!("bench-hub-{s:02}-{h}")))
+        })
+        .collect()
 }
 
-/// The fleet on `nats` and the database `pg`, with one staff member running the lighthouse and
-/// the simulated spaces.
-async fn start_fleet(nats: &parts::Nats, pg: &str) -> RunningFleet {
-    let mut spaces: Vec<String> = (0..SPACES).map(simulated_space).collect();
-    spaces.push(SPACE.into());
-    let mut config = frontdoor_fleet::Config::new("127.0.0.1:0".parse().unwrap(), pg, &nats.url());
+/// A hub's NATS password.
+fn hub_password(id: &str) -> String {
+    format!("{id}-nats-password")
+}
+
+/// The fleet's configuration: one staff member running the lighthouse and the simulated spaces,
+/// and a NATS user for every hub.
+fn fleet_config(nats: &str, pg: &str) -> frontdoor_fleet::Config {
+    let mut hubs = simulated_hubs();
+    hubs.push((SPACE.into(), HUB.into()));
+    let mut config = frontdoor_fleet::Config::new("127.0.0.1:0".parse().unwrap(), pg, nats);
+    let mut spaces: Vec<String> = hubs.iter().map(|(space, _)| space.clone()).collect();
+    spaces.dedup();
     config.staff = vec![frontdoor_fleet::config::Staff {
         name: "Bench".into(),
         token_sha256: frontdoor_fleet::staff::ApiToken::new(STAFF).hash(),
         spaces,
     }];
-    frontdoor_fleet::start(config, frontdoor_fleet::Secrets::default())
+    config.nats.password_bcrypt = Some(frontdoor_fleet::accounts::hash_password(FLEET_PASSWORD, 4).unwrap());
+    for (space, id) in hubs {
+        config.hubs.push(frontdoor_fleet::config::HubAccount {
+            password_bcrypt: frontdoor_fleet::accounts::hash_password(&hub_password(&id), 4).unwrap(),
+            id,
+            space,
+        });
+    }
+    config
+}
+
+/// nats-server with the fleet's users and permissions, and the fleet on it and the database
+/// `pg`.
+async fn start_fleet(pg: &str) -> (parts::Nats, RunningFleet) {
+    let authorization = frontdoor_fleet::accounts::nats_authorization(&fleet_config("", "")).unwrap();
+    let nats = parts::Nats::start_with(Some(&authorization));
+    let secrets = frontdoor_fleet::Secrets {
+        postgres_password: None,
+        nats_password: Some(FLEET_PASSWORD.into()),
+    };
+    let fleet = frontdoor_fleet::start(fleet_config(&nats.url(), pg), secrets)
         .await
-        .unwrap()
+        .unwrap();
+    (nats, fleet)
 }
 
 /// `lighthouse-1` on the demo configuration, its doors on `relay`, joined to the fleet through
@@ -127,12 +163,17 @@ async fn start_hub(
     config.fleet = Some(FleetConfig {
         nats: nats.url().parse().unwrap(),
         hub_id: HUB.into(),
-        password_credential: None,
+        password_credential: Some("fleet-nats".into()),
     });
     config.unlock.per_minute = 100_000;
     let token = common::hub_token(&http, cobot, frontdoor_hub::COBOT_SCOPES).await;
     let dir = tempfile::tempdir().unwrap();
     let mut setup = util::hub_setup(dir.path(), Some(token), Clock::system());
+    let (door_secrets, password) = (setup.secrets.clone(), hub_password(HUB));
+    setup.secrets = Arc::new(move |name: &str| match name {
+        "fleet-nats" => Some(password.clone()),
+        other => door_secrets(other),
+    });
     setup.throttle_limits = throttle::Limits {
         per_address: 10_000,
         sign_in_begins: 10_000,
@@ -162,9 +203,16 @@ fn row(seq: usize) -> AuditLine {
     }
 }
 
-/// One simulated hub: connects, waits at `go`, then sends `rows` rows up as `send_up` does.
+/// One simulated hub: connects as its own NATS user, waits at `go`, then sends `rows` rows up as
+/// `send_up` does.
 async fn simulated_hub(nats: String, space: String, hub: String, rows: usize, go: Arc<tokio::sync::Barrier>) {
-    let client = async_nats::connect(nats.as_str()).await.unwrap();
+    let client = async_nats::ConnectOptions::new()
+        .name(format!("bench {hub}"))
+        .custom_inbox_prefix(fleet::inbox_prefix(&space, &hub))
+        .user_and_password(hub.clone(), hub_password(&hub))
+        .connect(nats.as_str())
+        .await
+        .unwrap();
     let jetstream = async_nats::jetstream::new(client);
     let subject = fleet::up_subject(&space, &hub);
     go.wait().await;
@@ -196,9 +244,7 @@ async fn simulated_hub(nats: String, space: String, hub: String, rows: usize, go
 
 /// 50 simulated hubs × `rows` into the record; prints events/s.
 async fn events_per_second(fleet: &RunningFleet, nats: &parts::Nats, hubs: &tokio::runtime::Handle, rows: usize) {
-    let names: Vec<(String, String)> = (0..SPACES)
-        .flat_map(|s| (0..HUBS_PER_SPACE).map(move |h| (simulated_space(s), format!("bench-hub-{s:02}-{h}"))))
-        .collect();
+    let names = simulated_hubs();
     let go = Arc::new(tokio::sync::Barrier::new(names.len() + 1));
     let senders: Vec<_> = names
         .iter()
@@ -406,15 +452,14 @@ async fn run(hubs: tokio::runtime::Handle, rows: usize, taps: usize, revocations
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("FLEET_BENCH_LOG"))
         .try_init();
-    let nats = parts::Nats::start();
     let pg = parts::postgres().database().await;
-    let fleet = start_fleet(&nats, &pg).await;
+    let (nats, fleet) = start_fleet(&pg).await;
     let (cobot, stop_sim) = common::start_sim(cobot_sim::SimConfig::default(), 0);
     let relay = ShellyDouble::start_with_channels(util::any_port(), 3).await;
     let (hub, _dir) = start_hub(&cobot, &relay, &nats, taps).await;
     online(&fleet).await;
 
-    println!("fleet: PostgreSQL + NATS JetStream + frontdoor-fleet + a hub on loopback, one run");
+    println!("fleet: PostgreSQL + NATS JetStream (a user per hub) + frontdoor-fleet + a hub, on loopback, one run");
     events_per_second(&fleet, &nats, &hubs, rows).await;
     door_to_console(&hub, &fleet, taps).await;
     revocation_to_door(&hub, &fleet, revocations).await;
