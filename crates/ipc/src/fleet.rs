@@ -27,6 +27,10 @@ pub struct HubState {
     /// each key.
     #[serde(default)]
     pub down: Vec<DownOutcome>,
+    /// Audit rows the hub's retention deleted before the fleet had them (a hub cut off longer
+    /// than it keeps its log): the record will never hold them.
+    #[serde(default)]
+    pub unsent_pruned: u64,
 }
 
 /// How a hub took one key the fleet sent down.

@@ -417,6 +417,7 @@ async fn put_state(link: &Link) -> Result<Pace, LinkError> {
         glance: lights,
         doors,
         down: hub.db(|store| store.down_outcomes()).await??,
+        unsent_pruned: hub.db(|store| store.fleet_unsent_pruned()).await??,
     };
     let bucket = link.jetstream.get_key_value(fleet::STATE_BUCKET).await.map_err(js)?;
     let body = serde_json::to_vec(&state).map_err(js)?;

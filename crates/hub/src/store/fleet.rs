@@ -100,6 +100,18 @@ pub enum Outgoing {
 }
 
 impl Store {
+    /// How many audit rows the retention deleted before the fleet's stream had them.
+    pub fn fleet_unsent_pruned(&self) -> Result<u64, Error> {
+        let value: Option<String> = self
+            .read()
+            .query_row("SELECT value FROM meta WHERE key = 'fleet_unsent_pruned'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(ctx("reading the rows pruned before the fleet had them"))?;
+        Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
     /// Marks the hub as joined to a fleet: from now on, ended check-ins and sync runs are
     /// numbered in the fleet outbox (by the triggers of migration 8).
     pub fn join_fleet(&self) -> Result<(), Error> {

@@ -158,7 +158,22 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(CHECK_INS_PER_ENTRY),
     // 8: what a hub in a fleet sends up besides its audit log (issue 21).
     M::up(FLEET_OUTBOX),
+    // 9: audit rows pruned before the fleet had them, counted (issue 21).
+    M::up(FLEET_UNSENT_PRUNED),
 ];
+
+/// Once the hub joined a fleet, each audit row its retention deletes before the fleet's stream
+/// had it (after the cursor) is counted in `meta.fleet_unsent_pruned`, and the hub's state says
+/// how many: the fleet's record then knows what it will never get.
+pub(crate) const FLEET_UNSENT_PRUNED: &str = "
+CREATE TRIGGER fleet_audit_pruned_unsent AFTER DELETE ON audit
+    WHEN EXISTS (SELECT 1 FROM meta WHERE key = 'fleet_joined')
+        AND OLD.id > COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fleet_audit_cursor'), 0)
+    BEGIN
+        INSERT INTO meta (key, value) VALUES ('fleet_unsent_pruned', '1')
+            ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
+    END;
+";
 
 /// The fleet outbox ([`crate::store::fleet`]): a number for each check-in that ended (checked
 /// in, refused, missed) and each sync run, written by triggers in the same transaction as the

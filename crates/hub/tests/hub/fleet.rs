@@ -1261,3 +1261,61 @@ async fn a_hubs_nats_password_taken_from_its_site_reaches_its_own_subjects_and_n
         .await;
     assert!(wrong.is_err(), "a wrong password was let in");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rows_a_hub_pruned_before_the_fleet_had_them_are_counted_and_the_rest_arrive() {
+    let world = World::start(1).await;
+    let site = world.site(LIGHTHOUSE, 0);
+    let (sam, _) = member(site, "user-sam").await;
+    assert_eq!(tap(site, &sam, "front").await.0, 200);
+    world.caught_up(site, Duration::from_secs(20)).await;
+    let store = &site.hub.hub.store;
+    let newest = store.audit(1).unwrap()[0].id;
+    while store.fleet_cursor().unwrap() < newest {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Cut off, the site keeps its log; its retention then keeps only the newest two rows.
+    site.proxy.set(Link::Cut);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for door in ["front", "workshop", "office", "nowhere", "front"] {
+        tap(site, &sam, door).await;
+    }
+    settled(&[site]).await;
+    // Doors still opening are never pruned: wait until every pulse ended.
+    while store.audit(1000).unwrap().iter().any(|r| r.entry.decision == "opening") {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let cursor = store.fleet_cursor().unwrap();
+    let unsent: Vec<i64> = store
+        .audit(1000)
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| *id > cursor)
+        .collect();
+    store.prune_audit(jiff::Timestamp::now(), 400, 2).unwrap();
+    let kept: Vec<i64> = store.audit(1000).unwrap().iter().map(|r| r.id).collect();
+    let lost = unsent.iter().filter(|id| !kept.contains(id)).count() as u64;
+    assert!(lost >= 3, "{unsent:?} → {kept:?}");
+    assert_eq!(store.fleet_unsent_pruned().unwrap(), lost);
+
+    // Back: the rows it kept arrive, and the fleet's console says how many it never will get.
+    site.proxy.set(Link::Up);
+    let started = Instant::now();
+    loop {
+        let record: Vec<i64> = world
+            .record("lighthouse-1")
+            .await
+            .into_iter()
+            .map(|(seq, _)| seq)
+            .collect();
+        let (_, spaces) = world.get(OLGA, "/api/v1/fleet/spaces").await;
+        let told = spaces[0]["hubs"][0]["state"]["unsent_pruned"].as_u64();
+        if kept.iter().all(|id| record.contains(id)) && told == Some(lost) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "{record:?} {told:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
