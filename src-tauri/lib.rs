@@ -14,7 +14,6 @@ pub mod vault;
 
 use std::sync::Arc;
 
-use console::fleet::FleetStatus;
 use frontdoor_core::auth::IssuerPolicy;
 use frontdoor_ipc::{
     ActivityFilterDto, ActivityPage, AppView, CheckInsView, ConsoleView, DoctorReport, DoorLatency, DoorSetup,
@@ -278,17 +277,21 @@ fn console_open_saved(app: App<'_>, path: String) -> Result<(), ErrorDto> {
 }
 
 #[tauri::command]
-async fn console_fleet(app: App<'_>) -> Result<FleetStatus, ErrorDto> {
+async fn console_fleet(app: App<'_>) -> Result<frontdoor_ipc::FleetSession, ErrorDto> {
     Ok(app.fleet().await?)
 }
 
 #[tauri::command]
-async fn console_fleet_sign_in(app: App<'_>, url: String, token: String) -> Result<FleetStatus, ErrorDto> {
+async fn console_fleet_sign_in(
+    app: App<'_>,
+    url: String,
+    token: String,
+) -> Result<frontdoor_ipc::FleetSession, ErrorDto> {
     Ok(app.fleet_sign_in(&url, &token).await?)
 }
 
 #[tauri::command]
-fn console_fleet_sign_out(app: App<'_>) -> FleetStatus {
+fn console_fleet_sign_out(app: App<'_>) -> frontdoor_ipc::FleetSession {
     app.fleet_sign_out()
 }
 

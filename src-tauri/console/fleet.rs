@@ -14,7 +14,7 @@ use std::fmt;
 use frontdoor_core::console::{self as admin, RemoteOpen};
 use frontdoor_core::fleet::{AnyCode, FleetCode, FleetErrorBody};
 use frontdoor_core::hub::UnlockResponse;
-use frontdoor_ipc::{ErrorCode, FleetActivity, FleetMe, FleetRevocation, FleetSpace, UnlockView};
+use frontdoor_ipc::{ErrorCode, FleetActivity, FleetMe, FleetRevocation, FleetSession, FleetSpace, UnlockView};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -31,10 +31,6 @@ const MAX_ADDRESS_LEN: usize = 512;
 const MAX_TOKEN_LEN: usize = 512;
 /// How many activity rows the app asks for without a limit of staff's.
 pub const ACTIVITY_ROWS: u32 = 200;
-
-/// What the console knows of the fleet: the address the app keeps (kept after signing out, to
-/// fill the form) and who is signed in there now.
-pub type FleetStatus = (Option<String>, Option<FleetMe>);
 
 /// A staff token of the fleet: `Debug` prints `[redacted]`, the value comes out only through
 /// [`FleetToken::secret`], for the fleet's `Authorization` header and the vault.
@@ -311,12 +307,15 @@ impl Frontdoor {
         self.lock().fleet_token = None;
     }
 
-    fn fleet_status(&self, me: Option<FleetMe>) -> FleetStatus {
-        (self.lock().saved.fleet.as_ref().map(Url::to_string), me)
+    fn fleet_status(&self, me: Option<FleetMe>) -> FleetSession {
+        FleetSession {
+            address: self.lock().saved.fleet.as_ref().map(Url::to_string),
+            me,
+        }
     }
 
     /// The fleet's address and who is signed in there, asked of the fleet now.
-    pub async fn fleet(&self) -> Result<FleetStatus, Error> {
+    pub async fn fleet(&self) -> Result<FleetSession, Error> {
         if self.fleet_link().is_err() {
             return Ok(self.fleet_status(None));
         }
@@ -326,7 +325,7 @@ impl Frontdoor {
 
     /// Signs in to the fleet at `address` with `token`: the fleet checks the token first; only
     /// then is it kept (in the vault) and the address saved.
-    pub async fn fleet_sign_in(&self, address_text: &str, token_text: &str) -> Result<FleetStatus, Error> {
+    pub async fn fleet_sign_in(&self, address_text: &str, token_text: &str) -> Result<FleetSession, Error> {
         let url = address(address_text)?;
         let token = token(token_text)?;
         let me: FleetMe = call(&self.http, &url, &token, Method::GET, "api/v1/fleet/me", None).await?;
@@ -350,7 +349,7 @@ impl Frontdoor {
 
     /// Signs out of the fleet on this device: its token is forgotten, its address kept for the
     /// form.
-    pub fn fleet_sign_out(&self) -> FleetStatus {
+    pub fn fleet_sign_out(&self) -> FleetSession {
         let url = self.lock().saved.fleet.clone();
         if let Some(url) = url {
             self.forget_fleet_token(&url);

@@ -260,7 +260,7 @@ fn signing_in_to_the_fleet_with_a_token_it_does_not_know_says_so_in_words_and_ke
     );
     assert_eq!(
         w.invoke("console_fleet", json!({})),
-        Ok(json!([null, null])),
+        Ok(json!({"address": null, "me": null})),
         "a refused token is not kept, nor the address it was tried at"
     );
     assert_eq!(
@@ -287,7 +287,7 @@ fn the_operator_sees_both_hubs_opens_a_door_from_the_app_and_finds_it_in_the_act
     let signed_in = w.signs_in(OLGA).unwrap();
     assert_eq!(
         signed_in,
-        json!([w.fleet_url(), {"name": "Olga", "spaces": [LIGHTHOUSE, HARBOUR]}])
+        json!({"address": w.fleet_url(), "me": {"name": "Olga", "spaces": [LIGHTHOUSE, HARBOUR]}})
     );
     assert_eq!(
         w.invoke("console_fleet", json!({})).unwrap(),
@@ -398,7 +398,7 @@ fn the_operator_sees_both_hubs_opens_a_door_from_the_app_and_finds_it_in_the_act
 
     assert_eq!(
         w.invoke("console_fleet_sign_out", json!({})),
-        Ok(json!([w.fleet_url(), null])),
+        Ok(json!({"address": w.fleet_url(), "me": null})),
         "signed out, the address kept for the form"
     );
     assert_eq!(
@@ -411,7 +411,7 @@ fn the_operator_sees_both_hubs_opens_a_door_from_the_app_and_finds_it_in_the_act
 fn staff_of_one_space_see_only_that_space() {
     let w = World::start();
     assert_eq!(
-        w.signs_in(ANA).unwrap()[1],
+        w.signs_in(ANA).unwrap()["me"],
         json!({"name": "Ana", "spaces": [LIGHTHOUSE]})
     );
     let spaces = w.eventually("console_fleet_spaces", json!({}), |spaces| {

@@ -123,6 +123,16 @@ pub struct FleetMe {
     pub spaces: Vec<String>,
 }
 
+/// The app's console and its fleet: the address it keeps (for the form), and who is signed in
+/// there, if anyone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetSession {
+    /// The fleet's address, once one was signed in to.
+    pub address: Option<String>,
+    /// Who is signed in there (asked of the fleet), `None` when signed out.
+    pub me: Option<FleetMe>,
+}
+
 /// One space in the overview (`GET /api/v1/fleet/spaces`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FleetSpace {

@@ -11,7 +11,7 @@ mod activity;
 mod revocations;
 mod spaces;
 
-use frontdoor_ipc::{ErrorCode, ErrorDto, FleetMe};
+use frontdoor_ipc::{ErrorCode, ErrorDto, FleetSession};
 use serde::Serialize;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -19,9 +19,6 @@ use yew::prelude::*;
 use super::{error_banner, field_words, NoArgs};
 use crate::tauri;
 use crate::words::{use_lang, Lang};
-
-/// What the shell answers about the fleet: the address it keeps and who is signed in there.
-pub type FleetStatus = (Option<String>, Option<FleetMe>);
 
 /// The longest address and token the shell takes.
 pub const MAX_FIELD_CHARS: usize = 512;
@@ -128,14 +125,14 @@ struct SignInArgs {
 /// What the tab holds: the fleet's status once asked, and why the last ask failed.
 #[derive(Clone, PartialEq, Default)]
 struct Known {
-    status: Option<FleetStatus>,
+    status: Option<FleetSession>,
     error: Option<ErrorDto>,
 }
 
 fn load(tab: &UseStateHandle<Known>) {
     let tab = tab.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        match tauri::call::<_, FleetStatus>("console_fleet", &NoArgs {}).await {
+        match tauri::call::<_, FleetSession>("console_fleet", &NoArgs {}).await {
             Ok(status) => tab.set(Known {
                 status: Some(status),
                 error: None,
@@ -143,7 +140,7 @@ fn load(tab: &UseStateHandle<Known>) {
             // The fleet no longer takes the token, and the shell forgot it: the form again, with
             // the address filled in and the fleet's refusal above it.
             Err(error) if error.code == ErrorCode::NotSignedIn => {
-                let status = tauri::call::<_, FleetStatus>("console_fleet", &NoArgs {}).await.ok();
+                let status = tauri::call::<_, FleetSession>("console_fleet", &NoArgs {}).await.ok();
                 tab.set(Known {
                     status,
                     error: Some(error),
@@ -167,7 +164,7 @@ pub fn fleet_tab() -> Html {
     }
     let on_status = {
         let tab = tab.clone();
-        Callback::from(move |status: FleetStatus| {
+        Callback::from(move |status: FleetSession| {
             tab.set(Known {
                 status: Some(status),
                 error: None,
@@ -179,7 +176,7 @@ pub fn fleet_tab() -> Html {
         Callback::from(move |_| {
             let tab = tab.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(status) = tauri::call::<_, FleetStatus>("console_fleet_sign_out", &NoArgs {}).await {
+                if let Ok(status) = tauri::call::<_, FleetSession>("console_fleet_sign_out", &NoArgs {}).await {
                     tab.set(Known {
                         status: Some(status),
                         error: None,
@@ -191,19 +188,19 @@ pub fn fleet_tab() -> Html {
     // A token the fleet no longer takes was forgotten by the shell: the form, with the words.
     let signed_out_by_fleet = tab.error.as_ref().is_some_and(|e| e.code == ErrorCode::NotSignedIn);
     let body = match (&tab.status, &tab.error) {
-        (Some((_, Some(me))), _) => html! {
+        (Some(FleetSession { me: Some(me), .. }), _) => html! {
             <>
                 <div class="card" id="fleet-signed-in">
                     <p>{ lang.t_args("console-fleet-signed-in-as", &[
                         ("name", (&me.name).into()),
-                        ("address", (&tab.status.as_ref().and_then(|s| s.0.clone()).unwrap_or_default()).into()),
+                        ("address", (&tab.status.as_ref().and_then(|s| s.address.clone()).unwrap_or_default()).into()),
                     ]) }</p>
                     <button id="fleet-sign-out" type="button" onclick={sign_out.clone()}>{ lang.t("console-fleet-sign-out") }</button>
                 </div>
                 <Operator spaces={me.spaces.clone()} />
             </>
         },
-        (Some((address, None)), _) => {
+        (Some(FleetSession { address, me: None }), _) => {
             html! { <SignIn address={address.clone().unwrap_or_default()} on_status={on_status.clone()} /> }
         }
         (None, Some(_)) if signed_out_by_fleet => {
@@ -282,7 +279,7 @@ fn operator(props: &OperatorProps) -> Html {
 struct SignInProps {
     /// The address the shell keeps, to start from.
     address: String,
-    on_status: Callback<FleetStatus>,
+    on_status: Callback<FleetSession>,
 }
 
 /// The sign-in form: the fleet's address and the staff token, checked inline, then by the fleet.
@@ -318,7 +315,7 @@ fn sign_in(props: &SignInProps) -> Html {
             let (refused, busy, on_status) = (refused.clone(), busy.clone(), on_status.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let got =
-                    tauri::call::<_, FleetStatus>("console_fleet_sign_in", &SignInArgs { url, token: secret }).await;
+                    tauri::call::<_, FleetSession>("console_fleet_sign_in", &SignInArgs { url, token: secret }).await;
                 busy.set(false);
                 match got {
                     Ok(status) => on_status.emit(status),
