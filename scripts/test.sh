@@ -38,6 +38,8 @@ cargo test -p frontdoor-ui
 
 step "freshness: a change in cobot-sim → the hub's next decision (short benchmark; full: cargo bench -p frontdoor-hub --bench freshness)"
 cargo test -p frontdoor-hub --bench freshness -- --short
+step "fleet: events/s from 50 hubs, door → fleet console, revocation → door stops (short benchmark; full: cargo bench -p frontdoor-hub --bench fleet)"
+cargo test -p frontdoor-hub --bench fleet -- --short
 
 step "end-to-end through the real window (Xvfb + tauri-driver + WebKitWebDriver)"
 tests/e2e/session.sh cargo test -p frontdoor --test window -- --ignored --test-threads=1
