@@ -16,14 +16,13 @@
 //! inbox prefix ([`inbox_prefix`]): so each hub's NATS user can be allowed exactly its own
 //! (the fleet's `nats-config` writes those permissions), and a hub cannot speak for another.
 
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::hub::{ApiError, UnlockResponse};
 
 pub use frontdoor_ipc::{
-    AccessDown, CheckInOutcome, DoorState, DoorsDown, DownOutcome, DownResult, DownSent, FleetActivity, FleetCheckIn,
-    FleetCode, FleetHub, FleetMe, FleetRevocation, FleetSpace, FleetSync, HubState, PlanDown, Revocation,
+    AccessDown, AuditLine, CheckInOutcome, DoorState, DoorsDown, DownOutcome, DownResult, DownSent, FleetActivity,
+    FleetCheckIn, FleetCode, FleetHub, FleetMe, FleetRevocation, FleetSpace, FleetSync, HubState, PlanDown, Revocation,
     StaffCheckInState, SyncRun,
 };
 
@@ -133,35 +132,6 @@ pub enum UpEvent {
         /// The run.
         run: SyncRun,
     },
-}
-
-/// One audit row, as the fleet keeps it. Never holds a token or a secret.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditLine {
-    /// The hub's row id: increasing, the row's sequence number.
-    pub seq: i64,
-    /// When the request arrived.
-    pub at: Timestamp,
-    /// The Cobot user, when the session was valid.
-    pub user_id: Option<String>,
-    /// Their membership, if any.
-    pub membership_id: Option<String>,
-    /// Whether they are staff.
-    pub staff: bool,
-    /// The door.
-    pub door_id: String,
-    /// `opened`, `refused`, `failed` or `merged`.
-    pub decision: String,
-    /// The code of a refusal or failure.
-    pub code: Option<String>,
-    /// Why, in the hub's words.
-    pub reasons: Vec<String>,
-    /// How many requests the row stands for (a burst of refusals is one row).
-    pub count: u32,
-    /// The hub's handling time.
-    pub latency_us: u64,
-    /// What happened about checking in.
-    pub check_in: Option<String>,
 }
 
 /// What flows down, by key in the space's [`down_bucket`].

@@ -2,7 +2,7 @@
 //! inserts that ignore repeats, and the console's reads, always within the caller's spaces.
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use frontdoor_core::fleet::{FleetActivity, FleetCheckIn, FleetSync, Up, UpEvent};
+use frontdoor_core::fleet::{AuditLine, FleetActivity, FleetCheckIn, FleetSync, Up, UpEvent};
 use jiff::Timestamp;
 use tokio_postgres::NoTls;
 
@@ -208,6 +208,15 @@ impl Store {
             }
             match &up.event {
                 UpEvent::Audit(line) => {
+                    let Ok(at) = line.at.parse::<Timestamp>() else {
+                        tracing::warn!(
+                            "hub {} sent audit row {} with no readable time; refused",
+                            up.hub,
+                            line.seq
+                        );
+                        stored.refused += 1;
+                        continue;
+                    };
                     let reasons = serde_json::json!(line.reasons);
                     let count = i32::try_from(line.count).unwrap_or(i32::MAX);
                     let latency = i64::try_from(line.latency_us).unwrap_or(i64::MAX);
@@ -218,7 +227,7 @@ impl Store {
                                 &up.hub,
                                 &line.seq,
                                 &up.space,
-                                &line.at,
+                                &at,
                                 &line.user_id,
                                 &line.membership_id,
                                 &line.staff,
@@ -286,17 +295,20 @@ impl Store {
             .map(|r| FleetActivity {
                 space: r.get(0),
                 hub: r.get(1),
-                seq: r.get(2),
-                at: r.get::<_, Timestamp>(3).to_string(),
-                user_id: r.get(4),
-                membership_id: r.get(5),
-                staff: r.get(6),
-                door_id: r.get(7),
-                decision: r.get(8),
-                code: r.get(9),
-                reasons: serde_json::from_value(r.get(10)).unwrap_or_default(),
-                count: u32::try_from(r.get::<_, i32>(11)).unwrap_or(0),
-                check_in: r.get(13),
+                line: AuditLine {
+                    seq: r.get(2),
+                    at: r.get::<_, Timestamp>(3).to_string(),
+                    user_id: r.get(4),
+                    membership_id: r.get(5),
+                    staff: r.get(6),
+                    door_id: r.get(7),
+                    decision: r.get(8),
+                    code: r.get(9),
+                    reasons: serde_json::from_value(r.get(10)).unwrap_or_default(),
+                    count: u32::try_from(r.get::<_, i32>(11)).unwrap_or(0),
+                    latency_us: u64::try_from(r.get::<_, i64>(12)).unwrap_or(0),
+                    check_in: r.get(13),
+                },
                 received_at: r.get::<_, Timestamp>(14).to_string(),
             })
             .collect())

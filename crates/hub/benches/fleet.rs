@@ -189,7 +189,7 @@ async fn start_hub(
 fn row(seq: usize) -> AuditLine {
     AuditLine {
         seq: seq as i64,
-        at: jiff::Timestamp::now(),
+        at: jiff::Timestamp::now().to_string(),
         user_id: Some(format!("user-{}", seq % 400)),
         membership_id: Some(format!("mem-{}", seq % 400)),
         staff: false,
@@ -335,7 +335,7 @@ async fn door_to_console(hub: &RunningHub, fleet: &RunningFleet, rounds: usize) 
             let rows = activity(&http, fleet).await;
             if let Some(row) = rows
                 .into_iter()
-                .find(|r| r.hub == HUB && r.user_id.as_deref() == Some(&user))
+                .find(|r| r.hub == HUB && r.line.user_id.as_deref() == Some(&user))
             {
                 break Some(row);
             }
@@ -347,7 +347,7 @@ async fn door_to_console(hub: &RunningHub, fleet: &RunningFleet, rounds: usize) 
         match row {
             Some(row) => {
                 taken.push(tapped.elapsed());
-                let at: jiff::Timestamp = row.at.parse().unwrap();
+                let at: jiff::Timestamp = row.line.at.parse().unwrap();
                 let received: jiff::Timestamp = row.received_at.parse().unwrap();
                 in_record.push(Duration::try_from(received.duration_since(at)).unwrap_or_default());
             }

@@ -153,14 +153,10 @@ pub struct FleetHub {
     pub state: Option<HubState>,
 }
 
-/// One audit row of any space (`GET /api/v1/fleet/activity`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FleetActivity {
-    /// The space.
-    pub space: String,
-    /// The hub.
-    pub hub: String,
-    /// The hub's row id.
+/// One audit row as a hub sends it up and the fleet keeps it. Never holds a token or a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLine {
+    /// The hub's row id: increasing, the row's sequence number.
     pub seq: i64,
     /// When the request arrived (RFC 3339).
     pub at: String,
@@ -178,10 +174,25 @@ pub struct FleetActivity {
     pub code: Option<String>,
     /// Why, in the hub's words.
     pub reasons: Vec<String>,
-    /// How many requests the row stands for.
+    /// How many requests the row stands for (a burst of refusals is one row).
     pub count: u32,
+    /// The hub's handling time.
+    pub latency_us: u64,
     /// What happened about checking in.
     pub check_in: Option<String>,
+}
+
+/// One audit row of any space (`GET /api/v1/fleet/activity`): the row as the hub sent it, with
+/// where it came from and when the fleet stored it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetActivity {
+    /// The space.
+    pub space: String,
+    /// The hub.
+    pub hub: String,
+    /// The row.
+    #[serde(flatten)]
+    pub line: AuditLine,
     /// When the fleet stored it (RFC 3339).
     pub received_at: String,
 }

@@ -45,7 +45,7 @@ fn every_down_key_reads_back_as_what_it_says_and_unknown_keys_are_left() {
 fn a_burst_row_counted_on_gets_a_new_dedup_id_and_a_repeat_the_same_one() {
     let line = AuditLine {
         seq: 41,
-        at: Timestamp::UNIX_EPOCH,
+        at: "1970-01-01T00:00:00Z".into(),
         user_id: None,
         membership_id: None,
         staff: false,

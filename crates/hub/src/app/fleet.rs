@@ -381,7 +381,7 @@ fn line(row: &AuditRow) -> AuditLine {
     let e = &row.entry;
     AuditLine {
         seq: row.id,
-        at: e.at,
+        at: e.at.to_string(),
         user_id: e.user_id.clone(),
         membership_id: e.membership_id.clone(),
         staff: e.staff,

@@ -1133,7 +1133,7 @@ fn forged(space: &str, hub: &str, seq: i64) -> Vec<u8> {
         space: space.into(),
         event: frontdoor_core::fleet::UpEvent::Audit(frontdoor_core::fleet::AuditLine {
             seq,
-            at: jiff::Timestamp::now(),
+            at: jiff::Timestamp::now().to_string(),
             user_id: Some("user-mallory".into()),
             membership_id: None,
             staff: true,

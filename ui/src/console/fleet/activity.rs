@@ -31,7 +31,7 @@ pub enum Column {
 
 /// Who made the request, in words: the Cobot user, the fleet's staff (`fleet:<name>`), or nobody.
 pub fn who_in(row: &FleetActivity, lang: Lang) -> String {
-    match row.user_id.as_deref() {
+    match row.line.user_id.as_deref() {
         Some(user) => match user.strip_prefix("fleet:") {
             Some(name) => lang.t_args("console-fleet-by-fleet", &[("name", name.into())]),
             None => user.to_string(),
@@ -42,8 +42,8 @@ pub fn who_in(row: &FleetActivity, lang: Lang) -> String {
 
 /// The code and reasons as the hub sent them.
 pub fn reasons(row: &FleetActivity) -> String {
-    let words = row.reasons.join("; ");
-    match (&row.code, words.is_empty()) {
+    let words = row.line.reasons.join("; ");
+    match (&row.line.code, words.is_empty()) {
         (Some(code), true) => code.clone(),
         (Some(code), false) => format!("{code}: {words}"),
         (None, _) => words,
@@ -53,7 +53,7 @@ pub fn reasons(row: &FleetActivity) -> String {
 /// A row's place in time: the fleet writes every time in UTC (`…Z`), so the text orders as the
 /// times do; rows of the same second keep their hub's order.
 fn at_key(row: &FleetActivity) -> (&str, &str, i64) {
-    (row.at.as_str(), row.hub.as_str(), row.seq)
+    (row.line.at.as_str(), row.hub.as_str(), row.line.seq)
 }
 
 /// `rows` sorted by `column`, descending or not, as `lang` words them; equal rows keep the
@@ -66,8 +66,8 @@ pub fn sorted_in(rows: &[FleetActivity], column: Column, descending: bool, lang:
             Column::Space => a.space.cmp(&b.space),
             Column::Hub => a.hub.cmp(&b.hub),
             Column::Who => who_in(a, lang).to_lowercase().cmp(&who_in(b, lang).to_lowercase()),
-            Column::Door => a.door_id.cmp(&b.door_id),
-            Column::Decision => a.decision.cmp(&b.decision),
+            Column::Door => a.line.door_id.cmp(&b.line.door_id),
+            Column::Decision => a.line.decision.cmp(&b.line.decision),
         };
         if descending {
             order.reverse()
@@ -161,19 +161,19 @@ pub fn activity(props: &ActivityProps) -> Html {
 
 /// One row.
 fn row(r: &FleetActivity, lang: Lang) -> Html {
-    let count = (r.count > 1).then(|| format!(" ×{}", r.count));
+    let count = (r.line.count > 1).then(|| format!(" ×{}", r.line.count));
     html! {
-        <tr class="fleet-activity-row" data-space={r.space.clone()} data-hub={r.hub.clone()} data-seq={r.seq.to_string()} data-outcome={r.decision.clone()}>
-            <td class="when">{ moment(&r.at, lang) }{ count.unwrap_or_default() }</td>
+        <tr class="fleet-activity-row" data-space={r.space.clone()} data-hub={r.hub.clone()} data-seq={r.line.seq.to_string()} data-outcome={r.line.decision.clone()}>
+            <td class="when">{ moment(&r.line.at, lang) }{ count.unwrap_or_default() }</td>
             <td class="space">{ &r.space }</td>
             <td class="hub">{ &r.hub }</td>
             <td class="who">{ who_in(r, lang) }
-                if r.staff { <span class="badge staff">{ lang.t("console-activity-staff") }</span> }
+                if r.line.staff { <span class="badge staff">{ lang.t("console-activity-staff") }</span> }
             </td>
-            <td class="door">{ &r.door_id }</td>
-            <td class="outcome"><span class={classes!("badge", format!("outcome-{}", r.decision))}>{ outcome_words(&r.decision, lang) }</span></td>
+            <td class="door">{ &r.line.door_id }</td>
+            <td class="outcome"><span class={classes!("badge", format!("outcome-{}", r.line.decision))}>{ outcome_words(&r.line.decision, lang) }</span></td>
             <td class="reasons">{ reasons(r) }</td>
-            <td class="check-in">{ r.check_in.clone().unwrap_or_default() }</td>
+            <td class="check-in">{ r.line.check_in.clone().unwrap_or_default() }</td>
         </tr>
     }
 }

@@ -1,7 +1,7 @@
 //! Tests of the Fleet tab's plain parts: the sign-in form's checks, the activity's order and
 //! words, which spaces are shown, a hub's link light, and the revocation form.
 
-use frontdoor_ipc::{FleetActivity, FleetHub, FleetSpace, Glance, HubState, Light};
+use frontdoor_ipc::{AuditLine, FleetActivity, FleetHub, FleetSpace, Glance, HubState, Light};
 
 use super::activity::{sorted_in, who_in, Column};
 use super::revocations::{check_revocation, ended_in, BadRevocation, Whom};
@@ -54,23 +54,26 @@ fn row(space: &str, hub: &str, seq: i64, at: &str, user: Option<&str>, decision:
     FleetActivity {
         space: space.into(),
         hub: hub.into(),
-        seq,
-        at: at.into(),
-        user_id: user.map(str::to_string),
-        membership_id: None,
-        staff: false,
-        door_id: "front".into(),
-        decision: decision.into(),
-        code: None,
-        reasons: vec![],
-        count: 1,
-        check_in: None,
+        line: AuditLine {
+            seq,
+            at: at.into(),
+            user_id: user.map(str::to_string),
+            membership_id: None,
+            staff: false,
+            door_id: "front".into(),
+            decision: decision.into(),
+            code: None,
+            reasons: vec![],
+            count: 1,
+            latency_us: 900,
+            check_in: None,
+        },
         received_at: at.into(),
     }
 }
 
 fn keys(rows: &[FleetActivity]) -> Vec<(String, i64)> {
-    rows.iter().map(|r| (r.hub.clone(), r.seq)).collect()
+    rows.iter().map(|r| (r.hub.clone(), r.line.seq)).collect()
 }
 
 #[test]
