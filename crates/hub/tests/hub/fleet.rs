@@ -567,22 +567,56 @@ async fn staff_of_one_space_never_see_or_change_another_on_any_fleet_endpoint_an
     assert_eq!(ana_listed, json!([]));
 }
 
-/// Polls `path` as `token` until `done` holds for its list (fails after 20 s).
-async fn listed(world: &World, token: &str, path: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+/// Asks `probe` every 100 ms until it answers `Ok`; after 20 s fails with its last `Err`.
+async fn until<T>(mut probe: impl AsyncFnMut() -> Result<T, String>) -> T {
     let started = Instant::now();
     loop {
+        match probe().await {
+            Ok(found) => return found,
+            Err(last) => assert!(started.elapsed() < Duration::from_secs(20), "{last}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the overview shows `hub` of `space` online (its link is up).
+async fn online(world: &World, space: &str, hub: &str) {
+    until(async || {
+        let (_, spaces) = world.get(OLGA, "/api/v1/fleet/spaces").await;
+        let up = spaces
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|s| s["space"] == space)
+            .any(|s| {
+                s["hubs"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|h| h["hub"] == hub && h["online"] == true)
+            });
+        if up {
+            Ok(())
+        } else {
+            Err(format!("{hub} never came online: {spaces}"))
+        }
+    })
+    .await
+}
+
+/// Polls `path` as `token` until `done` holds for its list (fails after 20 s).
+async fn listed(world: &World, token: &str, path: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    until(async || {
         let (status, body) = world.get(token, path).await;
         assert_eq!(status, 200, "{path}: {body}");
         let rows = body.as_array().unwrap().clone();
         if done(&rows) {
-            return rows;
+            Ok(rows)
+        } else {
+            Err(format!("{path} never got there: {rows:?}"))
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "{path} never got there: {rows:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -662,8 +696,7 @@ impl World {
     /// Waits until every hub of `space` in `hubs` says in its state how it took `revision` of
     /// `key`; → each one's result (fails after 20 s).
     async fn taken(&self, space: &str, hubs: &[&str], key: &str, revision: u64) -> Vec<Value> {
-        let started = Instant::now();
-        loop {
+        until(async || {
             let (_, spaces) = self.get(OLGA, "/api/v1/fleet/spaces").await;
             let space = spaces
                 .as_array()
@@ -684,14 +717,12 @@ impl World {
                 })
                 .collect();
             if results.len() == hubs.len() {
-                return results;
+                Ok(results)
+            } else {
+                Err(format!("{key}@{revision} not taken: {space}"))
             }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "{key}@{revision} not taken: {space}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        })
+        .await
     }
 }
 
@@ -876,12 +907,7 @@ async fn an_access_setup_and_doors_sent_down_are_checked_and_applied_as_the_cons
 async fn a_remote_open_from_the_fleet_opens_the_door_is_audited_by_name_and_is_never_queued_for_a_hub_away() {
     let world = World::start(1).await;
     let site = world.site(LIGHTHOUSE, 0);
-    // Wait for the hub's link (its state in the overview).
-    let started = Instant::now();
-    while world.get(ANA, "/api/v1/fleet/spaces").await.1[0]["hubs"][0]["online"] != true {
-        assert!(started.elapsed() < Duration::from_secs(10), "the hub never came online");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    online(&world, LIGHTHOUSE, "lighthouse-1").await;
     let path = "/api/v1/fleet/spaces/lighthouse/hubs/lighthouse-1/doors/front/open";
     let (status, body) = world.post(ANA, path, json!({"reason": "courier at the gate"})).await;
     assert_eq!(status, 200, "{body}");
@@ -948,15 +974,8 @@ async fn a_device_revoked_in_the_fleet_stops_opening_within_two_seconds_and_a_hu
     let (alex_b, device_b) = member(b, "user-sam").await;
     assert_eq!(tap(a, &alex_a, "front").await.0, 200);
     // Both hubs watching (their state arrived).
-    let started = Instant::now();
-    loop {
-        let (_, spaces) = world.get(ANA, "/api/v1/fleet/spaces").await;
-        let hubs = spaces[0]["hubs"].as_array().cloned().unwrap_or_default();
-        if hubs.len() == 2 && hubs.iter().all(|h| h["online"] == true) {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(10), "{spaces}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    for hub in ["lighthouse-1", "lighthouse-2"] {
+        online(&world, LIGHTHOUSE, hub).await;
     }
 
     let revoked = Instant::now();
@@ -1192,19 +1211,18 @@ async fn a_hubs_nats_password_taken_from_its_site_reaches_its_own_subjects_and_n
         !matches!(spoofed, Ok(Ok(_))),
         "the stream took an event sent as another hub"
     );
-    let started = Instant::now();
-    while !world
-        .record("lighthouse-1")
-        .await
-        .iter()
-        .any(|(seq, _)| *seq == 900_001)
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the hub's own event never arrived"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until(async || {
+        match world
+            .record("lighthouse-1")
+            .await
+            .iter()
+            .any(|(seq, _)| *seq == 900_001)
+        {
+            true => Ok(()),
+            false => Err("the hub's own event never arrived".to_string()),
+        }
+    })
+    .await;
     assert!(
         world.record("harbour-1").await.iter().all(|(seq, _)| *seq != 900_002),
         "a forged harbour row is in the record"
@@ -1213,11 +1231,7 @@ async fn a_hubs_nats_password_taken_from_its_site_reaches_its_own_subjects_and_n
     // It cannot listen for the harbour hub's remote opens: the real hub answers, it hears nothing.
     let mut overheard = stolen.subscribe("frontdoor.open.harbour.harbour-1").await.unwrap();
     stolen.flush().await.unwrap();
-    let online = Instant::now();
-    while world.get(OLGA, "/api/v1/fleet/spaces").await.1[1]["hubs"][0]["online"] != true {
-        assert!(online.elapsed() < Duration::from_secs(10));
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    online(&world, HARBOUR, "harbour-1").await;
     let (status, body) = world
         .post(
             OLGA,
@@ -1302,8 +1316,7 @@ async fn rows_a_hub_pruned_before_the_fleet_had_them_are_counted_and_the_rest_ar
 
     // Back: the rows it kept arrive, and the fleet's console says how many it never will get.
     site.proxy.set(Link::Up);
-    let started = Instant::now();
-    loop {
+    until(async || {
         let record: Vec<i64> = world
             .record("lighthouse-1")
             .await
@@ -1312,10 +1325,10 @@ async fn rows_a_hub_pruned_before_the_fleet_had_them_are_counted_and_the_rest_ar
             .collect();
         let (_, spaces) = world.get(OLGA, "/api/v1/fleet/spaces").await;
         let told = spaces[0]["hubs"][0]["state"]["unsent_pruned"].as_u64();
-        if kept.iter().all(|id| record.contains(id)) && told == Some(lost) {
-            break;
+        match kept.iter().all(|id| record.contains(id)) && told == Some(lost) {
+            true => Ok(()),
+            false => Err(format!("{record:?} {told:?}")),
         }
-        assert!(started.elapsed() < Duration::from_secs(20), "{record:?} {told:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await;
 }
