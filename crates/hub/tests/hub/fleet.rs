@@ -693,6 +693,15 @@ async fn check_in_outcomes_and_sync_runs_reach_the_fleet_once_even_from_a_hub_cu
 }
 
 impl World {
+    /// Ana sends `body` to `path` (a key of the lighthouse); → how each of `hubs` took it, once
+    /// each has said so in its state.
+    async fn sent_down(&self, path: &str, body: Value, hubs: &[&str], key: &str) -> Vec<Value> {
+        let (status, sent) = self.put(ANA, path, body).await;
+        assert_eq!((status, sent["key"].as_str()), (200, Some(key)), "{sent}");
+        self.taken(LIGHTHOUSE, hubs, key, sent["revision"].as_u64().unwrap())
+            .await
+    }
+
     /// Waits until every hub of `space` in `hubs` says in its state how it took `revision` of
     /// `key`; → each one's result (fails after 20 s).
     async fn taken(&self, space: &str, hubs: &[&str], key: &str, revision: u64) -> Vec<Value> {
@@ -752,18 +761,11 @@ async fn an_access_setup_and_doors_sent_down_are_checked_and_applied_as_the_cons
         "plans": plans.iter().map(|id| json!({"plan_id": id, "groups": ["Members"]})).collect::<Vec<_>>(),
         "extra_groups": false,
     });
-    let (status, sent) = world.put(ANA, "/api/v1/fleet/spaces/lighthouse/access", setup).await;
-    assert_eq!(status, 200, "{sent}");
-    assert_eq!(sent["key"], "lighthouse.access");
-    let revision = sent["revision"].as_u64().unwrap();
-    let results = world
-        .taken(
-            LIGHTHOUSE,
-            &["lighthouse-1", "lighthouse-2"],
-            "lighthouse.access",
-            revision,
-        )
-        .await;
+    let (access, both) = (
+        "/api/v1/fleet/spaces/lighthouse/access",
+        ["lighthouse-1", "lighthouse-2"],
+    );
+    let results = world.sent_down(access, setup, &both, "lighthouse.access").await;
     assert!(results.iter().all(|r| r["result"] == "applied"), "{results:?}");
     for site in [one, two] {
         let now = site.hub.hub.access.current().setup.clone();
@@ -789,16 +791,7 @@ async fn an_access_setup_and_doors_sent_down_are_checked_and_applied_as_the_cons
         "extra_groups": false,
     });
     let kept = one.hub.hub.access.current().setup.clone();
-    let (_, sent) = world.put(ANA, "/api/v1/fleet/spaces/lighthouse/access", wrong).await;
-    let revision = sent["revision"].as_u64().unwrap();
-    let results = world
-        .taken(
-            LIGHTHOUSE,
-            &["lighthouse-1", "lighthouse-2"],
-            "lighthouse.access",
-            revision,
-        )
-        .await;
+    let results = world.sent_down(access, wrong, &both, "lighthouse.access").await;
     for result in &results {
         assert_eq!(result["result"], "refused", "{result}");
         let fields = result["fields"].as_object().unwrap();
@@ -827,17 +820,12 @@ async fn an_access_setup_and_doors_sent_down_are_checked_and_applied_as_the_cons
             door
         })
         .collect();
-    let (status, sent) = world
-        .put(
-            ANA,
-            "/api/v1/fleet/spaces/lighthouse/hubs/lighthouse-1/doors",
-            json!({"doors": doors}),
-        )
-        .await;
-    assert_eq!(status, 200, "{sent}");
-    let revision = sent["revision"].as_u64().unwrap();
+    let (doors_of_one, key) = (
+        "/api/v1/fleet/spaces/lighthouse/hubs/lighthouse-1/doors",
+        "lighthouse.doors.lighthouse-1",
+    );
     let results = world
-        .taken(LIGHTHOUSE, &["lighthouse-1"], "lighthouse.doors.lighthouse-1", revision)
+        .sent_down(doors_of_one, json!({"doors": doors}), &["lighthouse-1"], key)
         .await;
     assert_eq!(results[0]["result"], "applied", "{results:?}");
     let names = |site: &Site| -> Vec<(String, String)> {
@@ -864,16 +852,8 @@ async fn an_access_setup_and_doors_sent_down_are_checked_and_applied_as_the_cons
     // Taking away the front door, which the Members group opens, is refused as the console
     // refuses it; the door stays.
     let without_front: Vec<Value> = doors.into_iter().filter(|d| d["id"] != "front").collect();
-    let (_, sent) = world
-        .put(
-            ANA,
-            "/api/v1/fleet/spaces/lighthouse/hubs/lighthouse-1/doors",
-            json!({"doors": without_front}),
-        )
-        .await;
-    let revision = sent["revision"].as_u64().unwrap();
     let results = world
-        .taken(LIGHTHOUSE, &["lighthouse-1"], "lighthouse.doors.lighthouse-1", revision)
+        .sent_down(doors_of_one, json!({"doors": without_front}), &["lighthouse-1"], key)
         .await;
     assert_eq!(results[0]["result"], "refused", "{results:?}");
     assert!(
