@@ -765,7 +765,7 @@ async fn an_access_setup_and_doors_sent_down_are_checked_and_applied_as_the_cons
         "/api/v1/fleet/spaces/lighthouse/access",
         ["lighthouse-1", "lighthouse-2"],
     );
-    let results = world.sent_down(access, setup, &both, "lighthouse.access").await;
+    let results = world.sent_down(access, setup.clone(), &both, "lighthouse.access").await;
     assert!(results.iter().all(|r| r["result"] == "applied"), "{results:?}");
     for site in [one, two] {
         let now = site.hub.hub.access.current().setup.clone();
@@ -864,6 +864,33 @@ async fn an_access_setup_and_doors_sent_down_are_checked_and_applied_as_the_cons
         "{results:?}"
     );
     assert!(names(one).iter().any(|(id, _)| id == "front"));
+
+    // Turning the extra groups on asks Cobot for the custom field; with Cobot down each hub says
+    // so once, keeps its setup, and does not keep asking Cobot on its own.
+    let sim = &world.spaces[LIGHTHOUSE]._sim;
+    let http = reqwest::Client::new();
+    sim.sim
+        .add_fault(util::failing("/sub/lighthouse/api/space/custom_fields", 503, 1000))
+        .unwrap();
+    util::clear_sim_requests(&http, sim).await;
+    let mut with_extra_groups = setup;
+    with_extra_groups["extra_groups"] = json!(true);
+    let results = world
+        .sent_down(access, with_extra_groups, &both, "lighthouse.access")
+        .await;
+    for result in &results {
+        assert_eq!(result["result"], "refused", "{result}");
+        assert!(result["message"].as_str().unwrap().contains("Cobot"), "{result}");
+    }
+    assert!(!one.hub.hub.access.current().setup.extra_groups);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let asked = util::sim_request_lines(&http, sim)
+        .await
+        .iter()
+        .filter(|l| l.contains("custom_fields"))
+        .count();
+    assert!((1..=2).contains(&asked), "Cobot was asked {asked} times");
+    util::clear_faults(&http, sim).await;
 
     // Another space's access and hubs are out of Ana's reach; a hub no one knows is named.
     let nothing = json!({"groups": [], "plans": [], "extra_groups": false});

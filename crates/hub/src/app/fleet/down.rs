@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use frontdoor_core::console::DoorChange;
 use frontdoor_core::fleet::{self, AccessDown, DoorsDown, Down, DownOutcome, DownResult, Sent};
+use frontdoor_core::hub::Code;
 use futures_util::StreamExt;
 
 use super::{js, Link, LinkError, Pace, RETRY};
@@ -103,11 +104,13 @@ fn unreadable(e: serde_json::Error) -> DownResult {
     }
 }
 
-/// A refusal by the console's checks is the outcome; a failure of the hub itself is tried again.
+/// A refusal is the outcome, in the hub's words — also when Cobot could not be reached (turning
+/// the extra groups on asks it): the fleet's staff send it again, and the hub does not ask Cobot
+/// again and again on its own. Only a failure of the hub's own database is tried again.
 fn settled(taken: Result<(), Error>) -> Result<DownResult, LinkError> {
     match taken {
         Ok(()) => Ok(DownResult::Applied),
-        Err(e) if e.status().is_server_error() => Err(LinkError::Hub(e)),
+        Err(e) if matches!(e.code(), Code::Internal | Code::AuditUnavailable) => Err(LinkError::Hub(e)),
         Err(e) => Ok(DownResult::Refused {
             message: e.message().to_string(),
             fields: e.fields().clone(),
@@ -191,7 +194,7 @@ async fn revoke(hub: &Arc<Hub>, down: &Down, revocation: &fleet::Revocation) -> 
     for device in devices {
         match hub.sign_out_device(&device, &why).await {
             Ok(_) => tracing::info!("device {device} {why}"),
-            Err(e) if e.code() == frontdoor_core::hub::Code::UnknownDevice => {}
+            Err(e) if e.code() == Code::UnknownDevice => {}
             Err(e) => return Err(e.into()),
         }
     }
