@@ -15,6 +15,9 @@ use serde_json::{json, Value};
 /// What every screen must be: see its docs.
 #[path = "window/audit.rs"]
 mod audit;
+/// The console's Fleet tab against a real fleet.
+#[path = "window/fleet.rs"]
+mod fleet;
 mod util;
 use util::hub as hub_util;
 
@@ -67,14 +70,6 @@ impl Harness {
 
     /// The app, signing in at cobot-sim as the person with this email.
     async fn start_as(options: Options, email: &str) -> Harness {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
-            .with_test_writer()
-            .try_init();
-        assert!(
-            Path::new(APP).exists(),
-            "the app binary is built by cargo before this test"
-        );
         let sim = cobot_sim::spawn(cobot_sim::SimConfig::default(), "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
@@ -85,6 +80,25 @@ impl Harness {
         } else {
             util::hub_waiting_for_cobot(&sim, &relay).await
         };
+        Harness::around(options, email, sim, relay, hub).await
+    }
+
+    /// The app around a Cobot, a relay and a hub the test made (a hub with a `[fleet]`, say).
+    async fn around(
+        options: Options,
+        email: &str,
+        sim: cobot_sim::RunningSim,
+        relay: relay_sim::ShellyDouble,
+        hub: frontdoor_hub::RunningHub,
+    ) -> Harness {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+            .with_test_writer()
+            .try_init();
+        assert!(
+            Path::new(APP).exists(),
+            "the app binary is built by cargo before this test"
+        );
         let home = tempfile::tempdir().unwrap();
         let log = home.path().join("browser.log");
         let dir = |name: &str| {

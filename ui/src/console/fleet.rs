@@ -116,6 +116,21 @@ pub fn check_token(text: &str) -> Result<String, BadToken> {
     }
 }
 
+/// A refusal from the fleet as the tab shows it: the shell's sentence for a staff token the fleet
+/// did not take is the app's own, so it is said in the chosen language; every other refusal keeps
+/// the words it came with (the fleet's or a hub's specifics, as the console's other tabs do).
+fn in_words(error: &ErrorDto, lang: Lang) -> ErrorDto {
+    match error.code {
+        // Only the fleet's refusal of a token reaches the form or the tab with this code: the
+        // shell's own "sign in first" is never shown here, as the form is then on screen.
+        ErrorCode::NotSignedIn => ErrorDto {
+            message: lang.t("console-fleet-token-refused"),
+            ..error.clone()
+        },
+        _ => error.clone(),
+    }
+}
+
 #[derive(Serialize)]
 struct SignInArgs {
     url: String,
@@ -224,7 +239,7 @@ pub fn fleet_tab() -> Html {
         <div id="fleet-tab">
             <h2>{ lang.t("console-fleet-title") }</h2>
             if let Some(e) = &tab.error {
-                { error_banner("fleet-error", e) }
+                { error_banner("fleet-error", &in_words(e, lang)) }
             }
             { body }
         </div>
@@ -368,7 +383,7 @@ fn sign_in(props: &SignInProps) -> Html {
             }
             <button id="fleet-sign-in-button" class="primary" type="submit" disabled={*busy}>{ lang.t("console-fleet-sign-in") }</button>
             if let Some(e) = refused_error.filter(|e| e.fields.is_empty()) {
-                { error_banner("fleet-sign-in-error", e) }
+                { error_banner("fleet-sign-in-error", &in_words(e, lang)) }
             }
         </form>
     }

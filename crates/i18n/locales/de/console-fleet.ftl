@@ -14,6 +14,7 @@ console-fleet-address-empty = Gib die Adresse deiner Flotte ein, etwa https://fl
 console-fleet-address-not-web = Gib die Adresse als https://fleet.example.com ein (einfaches http:// nur auf diesem Computer).
 console-fleet-token-empty = Füge das Team-Token ein, das du vom Betreiber der Flotte bekommen hast.
 console-fleet-token-one-word = Ein Team-Token ist ein Wort, ohne Leerzeichen oder Zeilenumbrüche.
+console-fleet-token-refused = Die Flotte hat dieses Team-Token nicht angenommen. Prüfe es mit dem Betreiber deiner Flotte und melde dich dann noch einmal an.
 console-fleet-too-long = Höchstens { $max } Zeichen.
 
 ## Spaces und Hubs

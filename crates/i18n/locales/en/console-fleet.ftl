@@ -14,6 +14,7 @@ console-fleet-address-empty = Type your fleet's address, like https://fleet.exam
 console-fleet-address-not-web = Type the address as https://fleet.example.com (plain http:// only on this computer).
 console-fleet-token-empty = Paste the staff token whoever runs your fleet gave you.
 console-fleet-token-one-word = A staff token is one word, without spaces or line breaks.
+console-fleet-token-refused = The fleet did not accept this staff token. Check it with whoever runs your fleet, then sign in again.
 console-fleet-too-long = Use at most { $max } characters.
 
 ## Spaces and hubs

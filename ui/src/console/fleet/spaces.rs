@@ -2,7 +2,7 @@
 //! put them, its doors with how each is reached, and a remote open of one door with a reason for
 //! the hub's log.
 
-use frontdoor_ipc::{ErrorCode, ErrorDto, FleetHub, FleetSpace, UnlockView};
+use frontdoor_ipc::{ErrorCode, ErrorDto, FleetHub, FleetSpace, UnlockOutcome, UnlockView};
 use serde::Serialize;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -12,7 +12,7 @@ use super::super::doors::reach_badge;
 use super::super::glance::light_words;
 use super::super::{error_banner, field_words, when, NoArgs};
 use crate::tauri;
-use crate::words::{use_lang, Lang};
+use crate::words::{use_lang, Arg, Lang};
 
 /// How often the spaces are asked for again while the tab is shown.
 const POLL_MS: i32 = 5_000;
@@ -56,6 +56,16 @@ pub fn space_name(space: &FleetSpace) -> String {
         .iter()
         .find_map(|h| h.state.as_ref().map(|s| s.space_name.clone()))
         .unwrap_or_else(|| space.space.clone())
+}
+
+/// What the door did, in `lang`: the hub said it with the outcome, so the words are the app's
+/// (as a member's tap says them), not the hub's English sentence.
+pub fn opened_words(unlock: &UnlockView, lang: Lang) -> String {
+    let door = [("door", Arg::from(&unlock.door_name))];
+    match unlock.outcome {
+        UnlockOutcome::Opened => lang.t_args("unlock-opened", &door),
+        UnlockOutcome::OpenedUnconfirmed => lang.t_args("unlock-unconfirmed", &door),
+    }
 }
 
 /// The door being opened remotely.
@@ -150,11 +160,16 @@ pub fn spaces(props: &SpacesProps) -> Html {
                                                     door: door.id.clone(),
                                                     name: door.name.clone(),
                                                 };
+                                                // Three "Open…" in a row say which door to a screen reader.
+                                                let label = lang.t_args("console-fleet-open-title", &[
+                                                    ("door", (&door.name).into()),
+                                                    ("hub", (&hub.hub).into()),
+                                                ]);
                                                 html! {
                                                     <tr data-door={door.id.clone()}>
                                                         <td>{ &door.name }</td>
                                                         <td><span class={classes!("badge", class)}>{ reach }</span></td>
-                                                        <td><button type="button" class="fleet-open" onclick={open(o)} disabled={!hub.online}>
+                                                        <td><button type="button" class="fleet-open" aria-label={label} onclick={open(o)} disabled={!hub.online}>
                                                             { lang.t("console-fleet-open") }
                                                         </button></td>
                                                     </tr>
@@ -189,6 +204,17 @@ fn remote_open(props: &RemoteOpenProps) -> Html {
     let local = use_state(|| None::<BadReason>);
     let answer = use_state(|| None::<Result<UnlockView, ErrorDto>>);
     let busy = use_state(|| false);
+    let field = use_node_ref();
+    {
+        // The form opens under every space's doors, often below the fold: the reason field takes
+        // the focus (which brings it into view), so the Open… pressed visibly led somewhere.
+        let field = field.clone();
+        use_effect_with((), move |_| {
+            if let Some(input) = field.cast::<HtmlInputElement>() {
+                let _ = input.focus();
+            }
+        });
+    }
     let o = &props.opening;
     let submit = {
         let (reason, local, answer, busy, o, on_opened) = (
@@ -247,7 +273,7 @@ fn remote_open(props: &RemoteOpenProps) -> Html {
             <h3>{ lang.t_args("console-fleet-open-title", &[("door", (&o.name).into()), ("hub", (&o.hub).into())]) }</h3>
             <p class="muted">{ lang.t("console-fleet-open-help") }</p>
             <label>{ lang.t("console-activity-reason-label") }
-                <input id="fleet-reason" maxlength="200" value={(*reason).clone()} oninput={on_reason}
+                <input id="fleet-reason" ref={field} maxlength="200" value={(*reason).clone()} oninput={on_reason}
                     placeholder={lang.t("console-activity-reason-placeholder")} />
             </label>
             if let Some(bad) = *local {
@@ -260,7 +286,7 @@ fn remote_open(props: &RemoteOpenProps) -> Html {
             </button>
             { match &*answer {
                 Some(Ok(unlock)) => html! {
-                    <p id="fleet-open-result" class="door-result opened" role="status">{ &unlock.message }</p>
+                    <p id="fleet-open-result" class="door-result opened" role="status">{ opened_words(unlock, lang) }</p>
                 },
                 Some(Err(e)) if e.code != ErrorCode::Invalid || e.fields.is_empty() => error_banner("fleet-open-result", e),
                 Some(Err(_)) | None => html! {},
