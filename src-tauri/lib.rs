@@ -311,6 +311,14 @@ async fn console_fleet_activity(
 }
 
 #[tauri::command]
+async fn console_fleet_check_ins(
+    app: App<'_>,
+    space: Option<String>,
+) -> Result<Vec<frontdoor_ipc::FleetCheckIn>, ErrorDto> {
+    Ok(app.fleet_check_ins(space.as_deref()).await?)
+}
+
+#[tauri::command]
 async fn console_fleet_open(
     app: App<'_>,
     space: String,
@@ -400,6 +408,7 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         console_fleet_sign_out,
         console_fleet_spaces,
         console_fleet_activity,
+        console_fleet_check_ins,
         console_fleet_open,
         console_fleet_revocations,
         console_fleet_revoke

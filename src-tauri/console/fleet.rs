@@ -14,7 +14,9 @@ use std::fmt;
 use frontdoor_core::console::{self as admin, RemoteOpen};
 use frontdoor_core::fleet::{AnyCode, FleetCode, FleetErrorBody};
 use frontdoor_core::hub::UnlockResponse;
-use frontdoor_ipc::{ErrorCode, FleetActivity, FleetMe, FleetRevocation, FleetSession, FleetSpace, UnlockView};
+use frontdoor_ipc::{
+    ErrorCode, FleetActivity, FleetCheckIn, FleetMe, FleetRevocation, FleetSession, FleetSpace, UnlockView,
+};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -371,6 +373,12 @@ impl Frontdoor {
         limit: Option<u32>,
     ) -> Result<Vec<FleetActivity>, Error> {
         let path = format!("api/v1/fleet/activity?{}", activity_query(space, check_ins, limit));
+        self.fleet_call(Method::GET, &path, None).await
+    }
+
+    /// How the check-ins at the operator's hubs (or `space`'s) ended, newest entry first.
+    pub async fn fleet_check_ins(&self, space: Option<&str>) -> Result<Vec<FleetCheckIn>, Error> {
+        let path = format!("api/v1/fleet/check_ins?{}", activity_query(space, false, None));
         self.fleet_call(Method::GET, &path, None).await
     }
 

@@ -50,7 +50,7 @@ fn staff(name: &str, token: &str, spaces: &[&str]) -> Value {
 struct Site {
     _sim: cobot_sim::RunningSim,
     relay: ShellyDouble,
-    _hub: RunningHub,
+    hub: RunningHub,
     _dir: tempfile::TempDir,
 }
 
@@ -78,13 +78,15 @@ async fn start_site(space: &str, name: &str, nats: &Nats) -> Site {
         .expect("a hub's [fleet] table");
     config.fleet = Some(fleet);
     let token = util::hub::hub_token(&reqwest::Client::new(), &sim).await;
-    let setup = util::hub::hub_setup(dir.path(), Some(token), Clock::system());
+    let mut setup = util::hub::hub_setup(dir.path(), Some(token), Clock::system());
+    setup.check_in_worker = true;
+    setup.check_in_backoff = util::hub::quick_backoff();
     let hub = util::hub::spawn_hub(config, setup).await;
     hub.hub.syncer.full().await.unwrap();
     Site {
         _sim: sim,
         relay,
-        _hub: hub,
+        hub,
         _dir: dir,
     }
 }
@@ -408,6 +410,44 @@ fn the_operator_sees_both_hubs_opens_a_door_from_the_app_and_finds_it_in_the_act
 }
 
 #[test]
+fn a_members_check_in_at_a_hub_shows_in_the_fleet_tab_with_how_it_ended() {
+    let w = World::start();
+    w.signs_in(OLGA).unwrap();
+    assert_eq!(
+        w.invoke("console_fleet_check_ins", json!({"space": null})),
+        Ok(json!([])),
+        "nobody has come in yet"
+    );
+    let (status, body) = tauri::async_runtime::block_on(async {
+        let http = reqwest::Client::new();
+        let hub = &w.lighthouse.hub.base_url;
+        let sam = util::hub::sign_in(&http, hub, "user-sam").await.unwrap();
+        util::hub::unlock(&http, hub, sam["session_token"].as_str(), "front").await
+    });
+    assert_eq!(status, 200, "{body}");
+    let check_ins = w.eventually("console_fleet_check_ins", json!({"space": LIGHTHOUSE}), |rows| {
+        rows.as_array().is_some_and(|rows| !rows.is_empty())
+    });
+    let sam = &check_ins[0];
+    assert_eq!(
+        (&sam["space"], &sam["hub"], &sam["membership_id"], &sam["state"]),
+        (
+            &json!(LIGHTHOUSE),
+            &json!("lighthouse-1"),
+            &json!("mem-sam"),
+            &json!("checked_in")
+        ),
+        "{check_ins}"
+    );
+    assert!(sam["cobot_id"].is_string(), "Cobot's check-in: {sam}");
+    assert_eq!(
+        w.invoke("console_fleet_check_ins", json!({"space": HARBOUR})),
+        Ok(json!([])),
+        "the harbour has its own check-ins"
+    );
+}
+
+#[test]
 fn staff_of_one_space_see_only_that_space() {
     let w = World::start();
     assert_eq!(
@@ -436,6 +476,7 @@ fn staff_of_one_space_see_only_that_space() {
             json!({"space": HARBOUR, "hub": "harbour-1", "door": "front", "reason": "Courier"}),
         ),
         ("console_fleet_revocations", json!({"space": HARBOUR})),
+        ("console_fleet_check_ins", json!({"space": HARBOUR})),
     ] {
         let refused = w.invoke(cmd, args).unwrap_err();
         assert_eq!(refused["code"], json!("unknown_item"), "{cmd}: {refused}");

@@ -2,12 +2,13 @@
 //! out, a form for the fleet's address and the staff token (checked here as the shell will, and
 //! by the fleet before the shell keeps it); signed in, every space the operator runs with its
 //! hubs' lights and doors and a remote open with a reason ([`spaces`]), the activity across them
-//! ([`activity`]) and the revocations of the chosen space ([`revocations`]).
+//! ([`activity`]), how their check-ins ended ([`check_ins`]) and the revocations of the chosen space ([`revocations`]).
 //!
 //! What can be decided without the shell (the form's checks, the table's order and filters) is
 //! plain functions, tested in `fleet/tests.rs`.
 
 mod activity;
+mod check_ins;
 mod revocations;
 mod spaces;
 
@@ -120,14 +121,14 @@ pub fn check_token(text: &str) -> Result<String, BadToken> {
 /// did not take is the app's own, so it is said in the chosen language; every other refusal keeps
 /// the words it came with (the fleet's or a hub's specifics, as the console's other tabs do).
 fn in_words(error: &ErrorDto, lang: Lang) -> ErrorDto {
-    match error.code {
-        // Only the fleet's refusal of a token reaches the form or the tab with this code: the
-        // shell's own "sign in first" is never shown here, as the form is then on screen.
-        ErrorCode::NotSignedIn => ErrorDto {
-            message: lang.t("console-fleet-token-refused"),
-            ..error.clone()
-        },
-        _ => error.clone(),
+    // Only the fleet's refusal of a token reaches the form or the tab with this code: the shell's
+    // own "sign in first" is never shown here, as the form is then on screen.
+    if error.code != ErrorCode::NotSignedIn {
+        return error.clone();
+    }
+    ErrorDto {
+        message: lang.t("console-fleet-token-refused"),
+        ..error.clone()
     }
 }
 
@@ -283,6 +284,7 @@ fn operator(props: &OperatorProps) -> Html {
             </label>
             <spaces::Spaces chosen={(*chosen).clone()} epoch={*epoch} on_opened={on_opened} />
             <activity::Activity space={(*chosen).clone()} epoch={*epoch} />
+            <check_ins::CheckIns space={(*chosen).clone()} epoch={*epoch} />
             if let Some(space) = revocations_of {
                 <revocations::Revocations space={space} />
             }

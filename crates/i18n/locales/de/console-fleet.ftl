@@ -35,6 +35,12 @@ console-fleet-activity-title = Aktivität in deinen Spaces
 console-fleet-check-ins-only = Nur Einträge, die jemanden eingecheckt haben
 console-fleet-by-fleet = { $name } (Flotte)
 
+## Check-ins
+console-fleet-check-ins-title = Wie die Check-ins an deinen Hubs ausgingen
+console-fleet-check-ins-every-state = Jeder Ausgang
+console-fleet-check-ins-when = Gekommen
+console-fleet-check-ins-empty = An diesen Hubs ist noch kein Check-in abgeschlossen.
+
 ## Widerrufe
 console-fleet-revocations-title = Widerrufe in { $space }
 console-fleet-revocations-empty = In diesem Space wurde nichts widerrufen.

@@ -35,6 +35,12 @@ console-fleet-activity-title = Activity in your spaces
 console-fleet-check-ins-only = Only entries that checked someone in
 console-fleet-by-fleet = { $name } (fleet)
 
+## Check-ins
+console-fleet-check-ins-title = How check-ins ended at your hubs
+console-fleet-check-ins-every-state = Every outcome
+console-fleet-check-ins-when = Came in
+console-fleet-check-ins-empty = No check-in has ended at these hubs yet.
+
 ## Revocations
 console-fleet-revocations-title = Revocations in { $space }
 console-fleet-revocations-empty = Nothing revoked in this space.

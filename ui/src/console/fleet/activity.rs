@@ -101,19 +101,28 @@ pub fn activity(props: &ActivityProps) -> Html {
     let rows = use_state(|| None::<Result<Vec<FleetActivity>, ErrorDto>>);
     let sort = use_state(|| (Column::When, true));
     {
+        // Now, and again every few seconds while the tab is shown: a row reaches the fleet a
+        // moment after its door decided (a remote open's too).
         let rows = rows.clone();
         let args = (props.space.clone(), *check_ins, props.epoch);
         use_effect_with(args, move |(space, check_ins, _)| {
-            let args = ActivityArgs {
-                space: space.clone(),
-                check_ins: *check_ins,
-                limit: None,
+            let (space, check_ins) = (space.clone(), *check_ins);
+            let load = move || {
+                let (rows, space) = (rows.clone(), space.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let args = ActivityArgs {
+                        space,
+                        check_ins,
+                        limit: None,
+                    };
+                    rows.set(Some(
+                        tauri::call::<_, Vec<FleetActivity>>("console_fleet_activity", &args).await,
+                    ));
+                });
             };
-            wasm_bindgen_futures::spawn_local(async move {
-                rows.set(Some(
-                    tauri::call::<_, Vec<FleetActivity>>("console_fleet_activity", &args).await,
-                ));
-            });
+            load();
+            let interval = tauri::every(super::spaces::POLL_MS, load);
+            move || drop(interval)
         });
     }
     let on_check_ins = {
@@ -130,7 +139,7 @@ pub fn activity(props: &ActivityProps) -> Html {
     html! {
         <div class="card" id="fleet-activity">
             <h3>{ lang.t("console-fleet-activity-title") }</h3>
-            <label>
+            <label class="check">
                 <input id="fleet-check-ins-only" type="checkbox" checked={*check_ins} onchange={on_check_ins} />
                 { lang.t("console-fleet-check-ins-only") }
             </label>

@@ -15,7 +15,7 @@ use crate::tauri;
 use crate::words::{use_lang, Arg, Lang};
 
 /// How often the spaces are asked for again while the tab is shown.
-const POLL_MS: i32 = 5_000;
+pub(super) const POLL_MS: i32 = 5_000;
 
 type Loaded = UseStateHandle<Option<Result<Vec<FleetSpace>, ErrorDto>>>;
 

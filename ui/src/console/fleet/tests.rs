@@ -243,3 +243,64 @@ fn a_revocation_s_key_says_what_it_ended() {
     assert!(ended_in("lighthouse.revoke.staff.user-jo", Lang::De).contains("user-jo"));
     assert_eq!(ended_in("lighthouse.other", Lang::En), "lighthouse.other");
 }
+
+fn outcome(
+    space: &str,
+    hub: &str,
+    entered: &str,
+    state: frontdoor_ipc::StaffCheckInState,
+) -> frontdoor_ipc::FleetCheckIn {
+    frontdoor_ipc::FleetCheckIn {
+        space: space.into(),
+        hub: hub.into(),
+        outcome: frontdoor_ipc::CheckInOutcome {
+            membership_id: format!("mem-{entered}"),
+            user_id: None,
+            day: "2026-12-07".into(),
+            entered_at: format!("2026-12-07T{entered}:00Z"),
+            state,
+            why: None,
+            attempts: 1,
+            cobot_id: None,
+            valid_from: None,
+            valid_until: None,
+        },
+    }
+}
+
+#[test]
+fn check_ins_are_shown_newest_first_one_outcome_or_all_and_sort_by_column() {
+    use super::check_ins::{shown, state_of, Column};
+    use frontdoor_ipc::StaffCheckInState::{CheckedIn, Missed, Refused};
+    let rows = [
+        outcome("lighthouse", "lighthouse-1", "08:00", CheckedIn),
+        outcome("harbour", "harbour-1", "09:30", Refused),
+        outcome("lighthouse", "lighthouse-2", "07:15", Missed),
+    ];
+    let when = |rows: Vec<frontdoor_ipc::FleetCheckIn>| -> Vec<String> {
+        rows.into_iter()
+            .map(|r| r.outcome.entered_at[11..16].to_string())
+            .collect()
+    };
+    assert_eq!(
+        when(shown(&rows, None, Column::When, true)),
+        ["09:30", "08:00", "07:15"]
+    );
+    assert_eq!(
+        when(shown(&rows, None, Column::When, false)),
+        ["07:15", "08:00", "09:30"]
+    );
+    assert_eq!(when(shown(&rows, Some(Refused), Column::When, true)), ["09:30"]);
+    assert_eq!(
+        when(shown(&rows, None, Column::Hub, false)),
+        ["09:30", "08:00", "07:15"]
+    );
+    assert_eq!(
+        when(shown(&rows, None, Column::State, false)),
+        ["08:00", "07:15", "09:30"]
+    );
+    for state in [CheckedIn, Refused, Missed] {
+        assert_eq!(state_of(state.as_str()), Some(state));
+    }
+    assert_eq!(state_of(""), None, "every outcome");
+}
