@@ -105,7 +105,15 @@ fn refused_words(body: &FleetErrorBody) -> String {
             "The fleet did not accept this staff token. Check it with whoever runs your fleet, then sign in again."
                 .to_string()
         }
-        AnyCode::Fleet(_) | AnyCode::Hub(_) => body.message.clone(),
+        AnyCode::Fleet(
+            FleetCode::UnknownSpace
+            | FleetCode::UnknownHub
+            | FleetCode::HubUnreachable
+            | FleetCode::HubDidNotAnswer
+            | FleetCode::Invalid
+            | FleetCode::FleetUnavailable,
+        )
+        | AnyCode::Hub(_) => body.message.clone(),
     }
 }
 

@@ -33,6 +33,8 @@ pub fn hub_permissions(space: &str, hub: &str) -> (Vec<String>, Vec<String>) {
         format!("$JS.API.STREAM.INFO.{state}"),
         format!("$JS.API.STREAM.INFO.{down}"),
         format!("$JS.API.CONSUMER.CREATE.{down}"),
+        // Needed when the watch's consumer is made again after a reconnect (the fleet tests with
+        // a cut link fail without it).
         format!("$JS.API.CONSUMER.CREATE.{down}.>"),
         format!("$JS.API.CONSUMER.DELETE.{down}.>"),
         format!("$JS.API.CONSUMER.INFO.{down}.>"),

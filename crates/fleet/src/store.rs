@@ -88,13 +88,150 @@ pub struct Stored {
     pub refused: u64,
 }
 
+/// What one message did to the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kept {
+    /// New.
+    Added,
+    /// The record had it (or newer).
+    Repeat,
+    /// Not taken: a hub that claims a second space, or a time that cannot be read.
+    Refused,
+}
+
+/// Whether PostgreSQL refused the message's own data (SQLSTATE class 22, data exception, or 23,
+/// integrity), rather than failing itself.
+fn refused_by_postgres(e: &tokio_postgres::Error) -> bool {
+    e.code()
+        .is_some_and(|code| code.code().starts_with("22") || code.code().starts_with("23"))
+}
+
+/// The batch's statements, prepared once per transaction.
+struct Statements {
+    hub_of: tokio_postgres::Statement,
+    audit: tokio_postgres::Statement,
+    check_in: tokio_postgres::Statement,
+    sync: tokio_postgres::Statement,
+}
+
+impl Statements {
+    async fn prepare(tx: &deadpool_postgres::Transaction<'_>) -> Result<Statements, tokio_postgres::Error> {
+        Ok(Statements {
+            hub_of: tx
+                .prepare_cached(
+                    "WITH new AS (INSERT INTO hubs (hub, space) VALUES ($1, $2) ON CONFLICT (hub) DO NOTHING \
+                     RETURNING space) SELECT space FROM new UNION ALL SELECT space FROM hubs WHERE hub = $1",
+                )
+                .await?,
+            audit: tx
+                .prepare_cached(
+                    "INSERT INTO audit (hub, seq, space, at, user_id, membership_id, staff, door_id, decision, code, \
+                     reasons, count, latency_us, check_in) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+                     $13, $14) ON CONFLICT (hub, seq) DO UPDATE SET count = excluded.count WHERE audit.count < \
+                     excluded.count RETURNING (xmax = 0)",
+                )
+                .await?,
+            check_in: tx
+                .prepare_cached(
+                    "INSERT INTO check_ins (hub, space, membership_id, day, entered_at, seq, outcome) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (hub, membership_id, day, entered_at) \
+                     DO UPDATE SET seq = excluded.seq, outcome = excluded.outcome, received_at = now() \
+                     WHERE check_ins.seq < excluded.seq RETURNING (xmax = 0)",
+                )
+                .await?,
+            sync: tx
+                .prepare_cached(
+                    "INSERT INTO syncs (hub, space, run, finished_at, detail) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (hub, run) DO NOTHING RETURNING true",
+                )
+                .await?,
+        })
+    }
+}
+
+/// Stores one message inside its savepoint.
+async fn store_one(
+    tx: &tokio_postgres::Transaction<'_>,
+    s: &Statements,
+    up: &Up,
+) -> Result<Kept, tokio_postgres::Error> {
+    let space: String = tx.query_one(&s.hub_of, &[&up.hub, &up.space]).await?.get(0);
+    if space != up.space {
+        tracing::warn!(
+            "hub {} of space {space} sent an event as space {}; refused",
+            up.hub,
+            up.space
+        );
+        return Ok(Kept::Refused);
+    }
+    let row = match &up.event {
+        UpEvent::Audit(line) => {
+            let Ok(at) = line.at.parse::<Timestamp>() else {
+                tracing::warn!(
+                    "hub {} sent audit row {} with no readable time; refused",
+                    up.hub,
+                    line.seq
+                );
+                return Ok(Kept::Refused);
+            };
+            let reasons = serde_json::json!(line.reasons);
+            let count = i32::try_from(line.count).unwrap_or(i32::MAX);
+            let latency = i64::try_from(line.latency_us).unwrap_or(i64::MAX);
+            tx.query_opt(
+                &s.audit,
+                &[
+                    &up.hub,
+                    &line.seq,
+                    &up.space,
+                    &at,
+                    &line.user_id,
+                    &line.membership_id,
+                    &line.staff,
+                    &line.door_id,
+                    &line.decision,
+                    &line.code,
+                    &reasons,
+                    &count,
+                    &latency,
+                    &line.check_in,
+                ],
+            )
+            .await?
+        }
+        UpEvent::CheckIn { seq, outcome } => {
+            let detail = serde_json::json!(outcome);
+            tx.query_opt(
+                &s.check_in,
+                &[
+                    &up.hub,
+                    &up.space,
+                    &outcome.membership_id,
+                    &outcome.day,
+                    &outcome.entered_at,
+                    seq,
+                    &detail,
+                ],
+            )
+            .await?
+        }
+        UpEvent::Sync { run_id, run, .. } => {
+            let detail = serde_json::json!(run);
+            tx.query_opt(&s.sync, &[&up.hub, &up.space, run_id, &run.finished_at, &detail])
+                .await?
+        }
+    };
+    Ok(match row.map(|r| r.get::<_, bool>(0)) {
+        Some(true) => Kept::Added,
+        Some(false) | None => Kept::Repeat,
+    })
+}
+
 impl Stored {
-    /// Counts one insert's answer: a returned `true` is a new row; `false` (an update) or no row
-    /// is a repeat.
-    fn count(&mut self, row: Option<tokio_postgres::Row>) {
-        match row.map(|r| r.get::<_, bool>(0)) {
-            Some(true) => self.added += 1,
-            Some(false) | None => self.repeats += 1,
+    fn tally(&mut self, kept: Kept) {
+        match kept {
+            Kept::Added => self.added += 1,
+            Kept::Repeat => self.repeats += 1,
+            Kept::Refused => self.refused += 1,
         }
     }
 }
@@ -162,112 +299,27 @@ impl Store {
 
     /// Stores a batch from the stream in one transaction. A hub's first message names its space
     /// for good; a message of that hub for another space is refused. A row the record has is a
-    /// repeat (its count raised if a burst was counted on since).
+    /// repeat (its count raised if a burst was counted on since). Each message has its own
+    /// savepoint: one PostgreSQL will not take (a NUL in a text, a time it cannot read) is
+    /// refused and the rest of the batch is stored, so no one hub's message stops the record.
     pub async fn store(&self, batch: &[Up]) -> Result<Stored, FleetError> {
         let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
+        let mut tx = client.transaction().await?;
+        let statements = Statements::prepare(&tx).await?;
         let mut stored = Stored::default();
-        let hub_of = tx
-            .prepare_cached(
-                "WITH new AS (INSERT INTO hubs (hub, space) VALUES ($1, $2) ON CONFLICT (hub) DO NOTHING RETURNING space) \
-                 SELECT space FROM new UNION ALL SELECT space FROM hubs WHERE hub = $1",
-            )
-            .await?;
-        let insert = tx
-            .prepare_cached(
-                "INSERT INTO audit (hub, seq, space, at, user_id, membership_id, staff, door_id, decision, code, \
-                 reasons, count, latency_us, check_in) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-                 ON CONFLICT (hub, seq) DO UPDATE SET count = excluded.count WHERE audit.count < excluded.count \
-                 RETURNING (xmax = 0)",
-            )
-            .await?;
-        let check_in = tx
-            .prepare_cached(
-                "INSERT INTO check_ins (hub, space, membership_id, day, entered_at, seq, outcome) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (hub, membership_id, day, entered_at) \
-                 DO UPDATE SET seq = excluded.seq, outcome = excluded.outcome, received_at = now() \
-                 WHERE check_ins.seq < excluded.seq RETURNING (xmax = 0)",
-            )
-            .await?;
-        let sync = tx
-            .prepare_cached(
-                "INSERT INTO syncs (hub, space, run, finished_at, detail) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (hub, run) DO NOTHING RETURNING true",
-            )
-            .await?;
         for up in batch {
-            let space: String = tx.query_one(&hub_of, &[&up.hub, &up.space]).await?.get(0);
-            if space != up.space {
-                tracing::warn!(
-                    "hub {} of space {space} sent an event as space {}; refused",
-                    up.hub,
-                    up.space
-                );
-                stored.refused += 1;
-                continue;
-            }
-            match &up.event {
-                UpEvent::Audit(line) => {
-                    let Ok(at) = line.at.parse::<Timestamp>() else {
-                        tracing::warn!(
-                            "hub {} sent audit row {} with no readable time; refused",
-                            up.hub,
-                            line.seq
-                        );
-                        stored.refused += 1;
-                        continue;
-                    };
-                    let reasons = serde_json::json!(line.reasons);
-                    let count = i32::try_from(line.count).unwrap_or(i32::MAX);
-                    let latency = i64::try_from(line.latency_us).unwrap_or(i64::MAX);
-                    let row = tx
-                        .query_opt(
-                            &insert,
-                            &[
-                                &up.hub,
-                                &line.seq,
-                                &up.space,
-                                &at,
-                                &line.user_id,
-                                &line.membership_id,
-                                &line.staff,
-                                &line.door_id,
-                                &line.decision,
-                                &line.code,
-                                &reasons,
-                                &count,
-                                &latency,
-                                &line.check_in,
-                            ],
-                        )
-                        .await?;
-                    stored.count(row);
+            let one = tx.savepoint("one").await?;
+            match store_one(&one, &statements, up).await {
+                Ok(kept) => {
+                    one.commit().await?;
+                    stored.tally(kept);
                 }
-                UpEvent::CheckIn { seq, outcome } => {
-                    let detail = serde_json::to_value(outcome).map_err(|e| FleetError::Database(e.to_string()))?;
-                    let row = tx
-                        .query_opt(
-                            &check_in,
-                            &[
-                                &up.hub,
-                                &up.space,
-                                &outcome.membership_id,
-                                &outcome.day,
-                                &outcome.entered_at,
-                                seq,
-                                &detail,
-                            ],
-                        )
-                        .await?;
-                    stored.count(row);
+                Err(e) if refused_by_postgres(&e) => {
+                    one.rollback().await?;
+                    tracing::warn!("an event of hub {} cannot be stored ({e}); refused", up.hub);
+                    stored.refused += 1;
                 }
-                UpEvent::Sync { run_id, run, .. } => {
-                    let detail = serde_json::to_value(run).map_err(|e| FleetError::Database(e.to_string()))?;
-                    let row = tx
-                        .query_opt(&sync, &[&up.hub, &up.space, run_id, &run.finished_at, &detail])
-                        .await?;
-                    stored.count(row);
-                }
+                Err(e) => return Err(e.into()),
             }
         }
         tx.commit().await?;

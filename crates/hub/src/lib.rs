@@ -269,6 +269,11 @@ pub async fn spawn_with(config: Config, setup: Setup, addr: SocketAddr) -> std::
         },
     });
     let hub = Hub::new(config, setup).map_err(std::io::Error::other)?;
+    if hub.config.fleet.is_none() {
+        if let Err(e) = hub.store.leave_fleet() {
+            tracing::warn!("the hub could not forget a fleet it no longer joins: {e}");
+        }
+    }
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let base_url = Url::parse(&format!("{scheme}://{addr}/")).expect("valid URL");

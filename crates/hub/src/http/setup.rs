@@ -160,8 +160,8 @@ pub(crate) async fn put_plan(
         )));
     };
     let setup = &active.setup;
-    let groups =
-        plan_groups(setup, &change.groups).map_err(|why| invalid(BTreeMap::from([("groups".to_string(), why)])))?;
+    let groups = plan_groups(setup, &change.groups)
+        .map_err(|why| invalid(BTreeMap::from([("groups".to_string(), why.to_string())])))?;
     let before = groups_of_plan(setup, &plan);
     let mut next = setup.clone();
     // Entries imported by name become entries by id: for this plan with the new groups, for

@@ -112,6 +112,18 @@ impl Store {
         Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 
+    /// Marks the hub as out of any fleet (it starts without `[fleet]`): nothing more is numbered
+    /// in the fleet outbox, and what waits there is dropped.
+    pub fn leave_fleet(&self) -> Result<(), Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(ctx("leaving the fleet"))?;
+        tx.execute("DELETE FROM meta WHERE key = 'fleet_joined'", [])
+            .map_err(ctx("leaving the fleet"))?;
+        tx.execute("DELETE FROM fleet_outbox", [])
+            .map_err(ctx("leaving the fleet"))?;
+        tx.commit().map_err(ctx("leaving the fleet"))
+    }
+
     /// Marks the hub as joined to a fleet: from now on, ended check-ins and sync runs are
     /// numbered in the fleet outbox (by the triggers of migration 8).
     pub fn join_fleet(&self) -> Result<(), Error> {

@@ -358,3 +358,36 @@ async fn settled(sites: &[&Site]) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// NATS as `user` with `password`, replies under that hub's inbox prefix, as a hub connects.
+async fn nats_as(nats: &Nats, space: &str, user: &str, password: &str) -> async_nats::Client {
+    async_nats::ConnectOptions::new()
+        .user_and_password(user.into(), password.into())
+        .custom_inbox_prefix(frontdoor_core::fleet::inbox_prefix(space, user))
+        .connect(nats.url())
+        .await
+        .unwrap()
+}
+
+/// An audit row that no door made, as if `hub` of `space` sent it.
+fn forged(space: &str, hub: &str, seq: i64, door: &str) -> Vec<u8> {
+    let up = frontdoor_core::fleet::Up {
+        hub: hub.into(),
+        space: space.into(),
+        event: frontdoor_core::fleet::UpEvent::Audit(frontdoor_core::fleet::AuditLine {
+            seq,
+            at: jiff::Timestamp::now().to_string(),
+            user_id: Some("user-mallory".into()),
+            membership_id: None,
+            staff: true,
+            door_id: door.into(),
+            decision: "opened".into(),
+            code: None,
+            reasons: vec![],
+            count: 1,
+            latency_us: 1,
+            check_in: None,
+        }),
+    };
+    serde_json::to_vec(&up).unwrap()
+}

@@ -57,10 +57,12 @@ pub(super) async fn watch(link: &Link) -> Result<Pace, LinkError> {
                 let key = entry.key.to_string();
                 let asked = key.clone();
                 let taken = link.hub.db(move |store| store.down_taken(&asked)).await??;
-                if taken.is_some_and(|revision| revision >= entry.revision) {
+                // Taken already: the watch gives each key's newest value only, so another
+                // revision is a newer one (or the bucket was made anew and counts from 1 again).
+                if taken == Some(entry.revision) {
                     continue;
                 }
-                let result = take(&link.hub, &down, &entry.value).await?;
+                let result = take(&link.hub, &down, &entry.value).await;
                 match &result {
                     DownResult::Applied => tracing::info!("took {key} (revision {}) from the fleet", entry.revision),
                     DownResult::Refused { message, .. } => {
@@ -80,17 +82,16 @@ pub(super) async fn watch(link: &Link) -> Result<Pace, LinkError> {
     Ok(Pace::Idle(RETRY))
 }
 
-/// Takes the access setup or the doors: applied, or refused by the console's checks (the
-/// hub's own failures are returned as errors, and the key is tried again).
-async fn take(hub: &Arc<Hub>, down: &Down, value: &[u8]) -> Result<DownResult, LinkError> {
+/// Takes the access setup or the doors: applied, or refused in the hub's words.
+async fn take(hub: &Arc<Hub>, down: &Down, value: &[u8]) -> DownResult {
     let taken = match down {
         Down::Access { .. } => match serde_json::from_slice::<Sent<AccessDown>>(value) {
             Ok(sent) => setup::whole::replace(hub, &Actor::fleet(&printable(&sent.by, 80)), &sent.what).await,
-            Err(e) => return Ok(unreadable(e)),
+            Err(e) => return unreadable(e),
         },
         Down::Doors { .. } => match serde_json::from_slice::<Sent<DoorsDown>>(value) {
             Ok(sent) => return doors(hub, &Actor::fleet(&printable(&sent.by, 80)), sent.what).await,
-            Err(e) => return Ok(unreadable(e)),
+            Err(e) => return unreadable(e),
         },
         Down::RevokeDevice { .. } | Down::RevokeStaff { .. } => Ok(()),
     };
@@ -104,24 +105,24 @@ fn unreadable(e: serde_json::Error) -> DownResult {
     }
 }
 
-/// A refusal is the outcome, in the hub's words — also when Cobot could not be reached (turning
-/// the extra groups on asks it): the fleet's staff send it again, and the hub does not ask Cobot
-/// again and again on its own. Only a failure of the hub's own database is tried again.
-fn settled(taken: Result<(), Error>) -> Result<DownResult, LinkError> {
+/// Every refusal is the outcome, in the hub's words — also when Cobot could not be reached
+/// (turning the extra groups on asks it) or the hub's database failed: the fleet's staff see it
+/// and send the key again. The hub never retries a key on its own, so it neither asks Cobot again
+/// and again nor holds back the keys behind it (a revocation made later is applied at once).
+fn settled(taken: Result<(), Error>) -> DownResult {
     match taken {
-        Ok(()) => Ok(DownResult::Applied),
-        Err(e) if matches!(e.code(), Code::Internal | Code::AuditUnavailable) => Err(LinkError::Hub(e)),
-        Err(e) => Ok(DownResult::Refused {
+        Ok(()) => DownResult::Applied,
+        Err(e) => DownResult::Refused {
             message: e.message().to_string(),
             fields: e.fields().clone(),
-        }),
+        },
     }
 }
 
 /// Puts each door as the console puts one (a door keeps the secret it has at the hub), then
 /// removes the doors not listed. Each door is its own change: the ones refused are named, with
 /// their fields as `doors[i].…`, and the others are applied.
-async fn doors(hub: &Arc<Hub>, actor: &Actor, wanted: DoorsDown) -> Result<DownResult, LinkError> {
+async fn doors(hub: &Arc<Hub>, actor: &Actor, wanted: DoorsDown) -> DownResult {
     let mut fields = BTreeMap::new();
     let mut refused = Vec::new();
     let listed: Vec<String> = wanted.doors.iter().map(|d| d.id.clone()).collect();
@@ -129,7 +130,7 @@ async fn doors(hub: &Arc<Hub>, actor: &Actor, wanted: DoorsDown) -> Result<DownR
         let id = door.id.clone();
         let change = DoorChange { door, secret: None };
         if let DownResult::Refused { message, fields: wrong } =
-            settled(door_admin::save_door(hub, actor, id.clone(), change).await.map(|_| ()))?
+            settled(door_admin::save_door(hub, actor, id.clone(), change).await.map(|_| ()))
         {
             refused.push(id);
             if wrong.is_empty() {
@@ -150,16 +151,16 @@ async fn doors(hub: &Arc<Hub>, actor: &Actor, wanted: DoorsDown) -> Result<DownR
         .collect();
     for id in gone {
         if let DownResult::Refused { message, .. } =
-            settled(door_admin::remove_door(hub, actor, id.clone()).await.map(|_| ()))?
+            settled(door_admin::remove_door(hub, actor, id.clone()).await.map(|_| ()))
         {
             fields.insert(format!("removed.{id}"), message);
             refused.push(id);
         }
     }
     if refused.is_empty() {
-        return Ok(DownResult::Applied);
+        return DownResult::Applied;
     }
-    Ok(DownResult::Refused {
+    DownResult::Refused {
         message: format!(
             "The hub kept {} as {} had {}; the other doors were applied.",
             refused.iter().map(|d| format!("“{d}”")).collect::<Vec<_>>().join(", "),
@@ -167,7 +168,7 @@ async fn doors(hub: &Arc<Hub>, actor: &Actor, wanted: DoorsDown) -> Result<DownR
             if refused.len() == 1 { "it" } else { "them" },
         ),
         fields,
-    })
+    }
 }
 
 /// Applies one revocation: the device (or every device of the person) ends as when staff end it
@@ -180,12 +181,18 @@ async fn revoke(hub: &Arc<Hub>, down: &Down, revocation: &fleet::Revocation) -> 
     );
     let devices = match down {
         Down::RevokeDevice { device_id, .. } => vec![device_id.clone()],
+        // The devices the person had when their right was removed: one they signed in on
+        // since (their right given back) is not theirs to lose when the key is replayed.
         Down::RevokeStaff { user_id, .. } => {
-            let user_id = user_id.clone();
+            let Ok(at) = revocation.at.parse::<jiff::Timestamp>() else {
+                tracing::warn!("a staff revocation of {user_id} has no readable time; left as it is");
+                return Ok(());
+            };
+            let (user_id, at_s) = (user_id.clone(), at.as_second());
             hub.db(move |store| store.devices())
                 .await??
                 .into_iter()
-                .filter(|d| d.user_id == user_id)
+                .filter(|d| d.user_id == user_id && d.signed_in_at <= at_s)
                 .map(|d| d.id)
                 .collect()
         }

@@ -296,9 +296,13 @@ pub(crate) fn cobot_refused(e: frontdoor_core::cobot::Error, outcome: &str, fiel
     }
 }
 
-/// The groups `wanted` names, as the setup spells them, each once; or why not (a name that is
-/// no group), in words.
-pub(crate) fn plan_groups(setup: &StoredSetup, wanted: &[String]) -> Result<Vec<String>, String> {
+/// Names in a plan's groups that are no group of the setup, said in words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct NotGroups(String);
+
+/// The groups `wanted` names, as the setup spells them, each once; or the names that are no group.
+pub(crate) fn plan_groups(setup: &StoredSetup, wanted: &[String]) -> Result<Vec<String>, NotGroups> {
     let mut groups: Vec<String> = Vec::new();
     let mut unknown: Vec<String> = Vec::new();
     for g in wanted {
@@ -312,7 +316,7 @@ pub(crate) fn plan_groups(setup: &StoredSetup, wanted: &[String]) -> Result<Vec<
         return Ok(groups);
     }
     let known: Vec<String> = setup.groups.iter().map(|g| g.id.clone()).collect();
-    Err(format!(
+    Err(NotGroups(format!(
         "{} {} not a group; the groups are {}.",
         words(&unknown),
         if unknown.len() == 1 { "is" } else { "are" },
@@ -321,5 +325,5 @@ pub(crate) fn plan_groups(setup: &StoredSetup, wanted: &[String]) -> Result<Vec<
         } else {
             words(&known)
         }
-    ))
+    )))
 }

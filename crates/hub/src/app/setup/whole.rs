@@ -10,6 +10,11 @@ use super::*;
 /// to the one in force changes nothing; one with any wrong field changes nothing and names them
 /// all (`groups[1].doors`, `plans[0].plan_id`, …).
 pub async fn replace(hub: &Arc<Hub>, actor: &Actor, wanted: &AccessDown) -> Result<(), Error> {
+    // Cobot first (turning the extra groups on makes sure its custom field exists): the setup
+    // is read after it, so a change staff make at the hub meanwhile is not taken for a conflict.
+    if wanted.extra_groups && !hub.access.current().setup.extra_groups {
+        ensure_field(hub).await?;
+    }
     let active = hub.access.current();
     let doors = door_list(&active.stored_doors);
     let catalogue = hub.db(|store| store.plan_catalogue()).await?.map_err(Error::internal)?;
@@ -59,15 +64,12 @@ pub async fn replace(hub: &Arc<Hub>, actor: &Actor, wanted: &AccessDown) -> Resu
                 groups,
             }),
             Err(why) => {
-                fields.insert(format!("plans[{i}].groups"), why);
+                fields.insert(format!("plans[{i}].groups"), why.to_string());
             }
         }
     }
     if !fields.is_empty() {
         return Err(invalid(fields));
-    }
-    if wanted.extra_groups && !active.setup.extra_groups {
-        ensure_field(hub).await?;
     }
     next.extra_groups = wanted.extra_groups;
     let before = json(&active.setup);

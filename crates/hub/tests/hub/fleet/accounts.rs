@@ -2,39 +2,6 @@
 
 use super::*;
 
-/// NATS as `user` with `password`, replies under that hub's inbox prefix, as a hub connects.
-async fn nats_as(nats: &Nats, space: &str, user: &str, password: &str) -> async_nats::Client {
-    async_nats::ConnectOptions::new()
-        .user_and_password(user.into(), password.into())
-        .custom_inbox_prefix(frontdoor_core::fleet::inbox_prefix(space, user))
-        .connect(nats.url())
-        .await
-        .unwrap()
-}
-
-/// An audit row that no door made, as if `hub` of `space` sent it.
-fn forged(space: &str, hub: &str, seq: i64) -> Vec<u8> {
-    let up = frontdoor_core::fleet::Up {
-        hub: hub.into(),
-        space: space.into(),
-        event: frontdoor_core::fleet::UpEvent::Audit(frontdoor_core::fleet::AuditLine {
-            seq,
-            at: jiff::Timestamp::now().to_string(),
-            user_id: Some("user-mallory".into()),
-            membership_id: None,
-            staff: true,
-            door_id: "front".into(),
-            decision: "opened".into(),
-            code: None,
-            reasons: vec![],
-            count: 1,
-            latency_us: 1,
-            check_in: None,
-        }),
-    };
-    serde_json::to_vec(&up).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hubs_nats_password_taken_from_its_site_reaches_its_own_subjects_and_no_other_hubs() {
     let world = World::start(1).await;
@@ -60,7 +27,7 @@ async fn a_hubs_nats_password_taken_from_its_site_reaches_its_own_subjects_and_n
     let own = js
         .publish(
             "frontdoor.up.lighthouse.lighthouse-1",
-            forged(LIGHTHOUSE, "lighthouse-1", 900_001).into(),
+            forged(LIGHTHOUSE, "lighthouse-1", 900_001, "front").into(),
         )
         .await
         .unwrap();
@@ -68,7 +35,7 @@ async fn a_hubs_nats_password_taken_from_its_site_reaches_its_own_subjects_and_n
     let spoofed = async {
         js.publish(
             "frontdoor.up.harbour.harbour-1",
-            forged(HARBOUR, "harbour-1", 900_002).into(),
+            forged(HARBOUR, "harbour-1", 900_002, "front").into(),
         )
         .await?
         .await

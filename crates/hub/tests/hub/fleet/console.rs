@@ -266,3 +266,53 @@ async fn a_device_revoked_in_the_fleet_stops_opening_within_two_seconds_and_a_hu
     let ended = b.hub.hub.store.devices().unwrap();
     assert!(ended.iter().all(|d| d.id != device_b), "{ended:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_staff_revocation_ends_the_devices_the_person_had_and_not_one_they_sign_in_on_later() {
+    let world = World::start(1).await;
+    let site = world.site(LIGHTHOUSE, 0);
+    online(&world, LIGHTHOUSE, "lighthouse-1").await;
+    let (before, _) = member(site, "user-sam").await;
+    assert_eq!(tap(site, &before, "front").await.0, 200);
+    let (status, body) = world
+        .post(
+            ANA,
+            "/api/v1/fleet/spaces/lighthouse/revocations",
+            json!({"user_id": "user-sam", "why": "left the staff"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    until(async || match tap(site, &before, "front").await.0 {
+        401 => Ok(()),
+        other => Err(format!("Sam's device still gets {other}")),
+    })
+    .await;
+
+    // Given the right back, Sam signs in again; a replay of the revocation (the link drops and
+    // the hub watches again from the start) leaves the new device alone.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (after, _) = member(site, "user-sam").await;
+    site.proxy.set(Link::Cut);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    site.proxy.set(Link::Up);
+    // The watch is back, and went through every key again: a revocation made now is applied.
+    let (alex, alex_device) = member(site, "user-alex").await;
+    let (status, body) = world
+        .post(
+            ANA,
+            "/api/v1/fleet/spaces/lighthouse/revocations",
+            json!({"device_id": alex_device, "why": "phone lost"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    until(async || match tap(site, &alex, "front").await.0 {
+        401 => Ok(()),
+        other => Err(format!("Alex's revoked device still gets {other}")),
+    })
+    .await;
+    assert_eq!(
+        tap(site, &after, "front").await.0,
+        200,
+        "the device signed in later still opens"
+    );
+}

@@ -282,3 +282,33 @@ async fn rows_a_hub_pruned_before_the_fleet_had_them_are_counted_and_the_rest_ar
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_event_postgres_cannot_take_is_refused_alone_and_every_hubs_rows_keep_arriving() {
+    let world = World::start(1).await;
+    let (lighthouse, harbour) = (world.site(LIGHTHOUSE, 0), world.site(HARBOUR, 0));
+    // A hub sends, on its own subject, a row with a NUL in its door (PostgreSQL takes no NUL in
+    // text): it must not hold back the record of anyone, itself included.
+    let own = nats_as(&world.nats, LIGHTHOUSE, "lighthouse-1", &hub_password("lighthouse-1")).await;
+    let js = async_nats::jetstream::new(own);
+    let sent = js
+        .publish(
+            "frontdoor.up.lighthouse.lighthouse-1",
+            forged(LIGHTHOUSE, "lighthouse-1", 900_003, "fr\u{0}nt").into(),
+        )
+        .await
+        .unwrap();
+    sent.await.unwrap();
+    let (sam_l, _) = member(lighthouse, "user-sam").await;
+    let (sam_h, _) = member(harbour, "user-sam").await;
+    assert_eq!(tap(lighthouse, &sam_l, "front").await.0, 200);
+    assert_eq!(tap(harbour, &sam_h, "front").await.0, 200);
+    for site in [lighthouse, harbour] {
+        world.caught_up(site, Duration::from_secs(20)).await;
+    }
+    assert!(world
+        .record("lighthouse-1")
+        .await
+        .iter()
+        .all(|(seq, _)| *seq != 900_003));
+}
