@@ -191,14 +191,19 @@ pub fn door(row: &ActivityRow) -> String {
 /// The code and reasons in words (the hub's, as it sent them); a staff remote open says so, with
 /// staff's reason.
 pub fn reasons_in(row: &ActivityRow, lang: Lang) -> String {
-    let words = match row.reasons.split_first() {
+    reasons_words(row.code.as_ref(), &row.reasons, lang)
+}
+
+/// A row's code and reasons in words, as [`reasons_in`] says them (the fleet's activity too).
+pub fn reasons_words(code: Option<&String>, reasons: &[String], lang: Lang) -> String {
+    let words = match reasons.split_first() {
         Some((first, rest)) if first == "staff_remote" => lang.t_args(
             "console-activity-remote-reason",
             &[("reason", (&rest.join("; ")).into())],
         ),
-        _ => row.reasons.join("; "),
+        _ => reasons.join("; "),
     };
-    match (&row.code, words.is_empty()) {
+    match (code, words.is_empty()) {
         (Some(code), true) => code.clone(),
         (Some(code), false) => format!("{code}: {words}"),
         (None, _) => words,

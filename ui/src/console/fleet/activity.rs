@@ -6,7 +6,7 @@ use serde::Serialize;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::super::activity::{moment, outcome_words};
+use super::super::activity::{moment, outcome_words, reasons_words};
 use super::super::error_banner;
 use super::super::sort_header::sort_header;
 use crate::tauri;
@@ -40,14 +40,9 @@ pub fn who_in(row: &FleetActivity, lang: Lang) -> String {
     }
 }
 
-/// The code and reasons as the hub sent them.
-pub fn reasons(row: &FleetActivity) -> String {
-    let words = row.line.reasons.join("; ");
-    match (&row.line.code, words.is_empty()) {
-        (Some(code), true) => code.clone(),
-        (Some(code), false) => format!("{code}: {words}"),
-        (None, _) => words,
-    }
+/// The code and reasons in words, as the hub's own activity tab says them.
+pub fn reasons(row: &FleetActivity, lang: Lang) -> String {
+    reasons_words(row.line.code.as_ref(), &row.line.reasons, lang)
 }
 
 /// A row's place in time: the fleet writes every time in UTC (`…Z`), so the text orders as the
@@ -181,7 +176,7 @@ fn row(r: &FleetActivity, lang: Lang) -> Html {
             </td>
             <td class="door">{ &r.line.door_id }</td>
             <td class="outcome"><span class={classes!("badge", format!("outcome-{}", r.line.decision))}>{ outcome_words(&r.line.decision, lang) }</span></td>
-            <td class="reasons">{ reasons(r) }</td>
+            <td class="reasons">{ reasons(r, lang) }</td>
             <td class="check-in">{ r.line.check_in.clone().unwrap_or_default() }</td>
         </tr>
     }
