@@ -88,6 +88,33 @@ pub struct Stored {
     pub refused: u64,
 }
 
+/// Why storing a batch failed: PostgreSQL's answer (which may be about one message), or the pool.
+enum Failed {
+    Postgres(tokio_postgres::Error),
+    Pool(deadpool_postgres::PoolError),
+}
+
+impl From<tokio_postgres::Error> for Failed {
+    fn from(e: tokio_postgres::Error) -> Failed {
+        Failed::Postgres(e)
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for Failed {
+    fn from(e: deadpool_postgres::PoolError) -> Failed {
+        Failed::Pool(e)
+    }
+}
+
+impl From<Failed> for FleetError {
+    fn from(e: Failed) -> FleetError {
+        match e {
+            Failed::Postgres(e) => e.into(),
+            Failed::Pool(e) => e.into(),
+        }
+    }
+}
+
 /// What one message did to the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kept {
@@ -299,15 +326,31 @@ impl Store {
 
     /// Stores a batch from the stream in one transaction. A hub's first message names its space
     /// for good; a message of that hub for another space is refused. A row the record has is a
-    /// repeat (its count raised if a burst was counted on since). Each message has its own
-    /// savepoint: one PostgreSQL will not take (a NUL in a text, a time it cannot read) is
-    /// refused and the rest of the batch is stored, so no one hub's message stops the record.
+    /// repeat (its count raised if a burst was counted on since). When PostgreSQL will not take
+    /// one message (a NUL in a text, a time it cannot read), the batch is stored again with a
+    /// savepoint for each message, and that one is refused alone: no hub's message stops the
+    /// record, and a batch that goes in whole pays for no savepoints.
     pub async fn store(&self, batch: &[Up]) -> Result<Stored, FleetError> {
+        match self.store_in_one(batch, false).await {
+            Ok(stored) => Ok(stored),
+            Err(Failed::Postgres(e)) if refused_by_postgres(&e) => {
+                tracing::info!("a batch holds a message PostgreSQL will not take ({e}); storing it one by one");
+                self.store_in_one(batch, true).await.map_err(FleetError::from)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn store_in_one(&self, batch: &[Up], each_alone: bool) -> Result<Stored, Failed> {
         let mut client = self.pool.get().await?;
         let mut tx = client.transaction().await?;
         let statements = Statements::prepare(&tx).await?;
         let mut stored = Stored::default();
         for up in batch {
+            if !each_alone {
+                stored.tally(store_one(&tx, &statements, up).await?);
+                continue;
+            }
             let one = tx.savepoint("one").await?;
             match store_one(&one, &statements, up).await {
                 Ok(kept) => {
