@@ -94,6 +94,10 @@ pub struct Up {
     pub hub: String,
     /// Its space (the Cobot subdomain).
     pub space: String,
+    /// The hub's database, by a random id it made when it joined: a hub whose database was made
+    /// anew under the same id numbers its rows from 1 again, and they are new rows, not repeats.
+    #[serde(default)]
+    pub incarnation: String,
     /// The event.
     pub event: UpEvent,
 }
@@ -103,8 +107,10 @@ impl Up {
     /// row its count (a burst row counted on is sent again, and must not be dropped as a repeat).
     pub fn msg_id(&self) -> String {
         match &self.event {
-            UpEvent::Audit(line) => format!("{}/audit/{}/{}", self.hub, line.seq, line.count),
-            UpEvent::CheckIn { seq, .. } | UpEvent::Sync { seq, .. } => format!("{}/outbox/{seq}", self.hub),
+            UpEvent::Audit(line) => format!("{}/{}/audit/{}/{}", self.hub, self.incarnation, line.seq, line.count),
+            UpEvent::CheckIn { seq, .. } | UpEvent::Sync { seq, .. } => {
+                format!("{}/{}/outbox/{seq}", self.hub, self.incarnation)
+            }
         }
     }
 }

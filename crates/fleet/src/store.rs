@@ -69,6 +69,17 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (hub, run)
     );
     CREATE INDEX syncs_by_space ON syncs (space, finished_at DESC);",
+    // 4: a hub's database by its incarnation: one made anew under the same hub id numbers its
+    // rows from 1 again, and they are new rows, not repeats of the old ones.
+    "ALTER TABLE audit ADD COLUMN incarnation text NOT NULL DEFAULT '';
+    ALTER TABLE audit DROP CONSTRAINT audit_pkey;
+    ALTER TABLE audit ADD PRIMARY KEY (hub, incarnation, seq);
+    ALTER TABLE check_ins ADD COLUMN incarnation text NOT NULL DEFAULT '';
+    ALTER TABLE check_ins DROP CONSTRAINT check_ins_pkey;
+    ALTER TABLE check_ins ADD PRIMARY KEY (hub, incarnation, membership_id, day, entered_at);
+    ALTER TABLE syncs ADD COLUMN incarnation text NOT NULL DEFAULT '';
+    ALTER TABLE syncs DROP CONSTRAINT syncs_pkey;
+    ALTER TABLE syncs ADD PRIMARY KEY (hub, incarnation, run);",
 ];
 
 /// A pool of connections to the central record; reconnects by itself.
@@ -153,23 +164,24 @@ impl Statements {
             audit: tx
                 .prepare_cached(
                     "INSERT INTO audit (hub, seq, space, at, user_id, membership_id, staff, door_id, decision, code, \
-                     reasons, count, latency_us, check_in) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-                     $13, $14) ON CONFLICT (hub, seq) DO UPDATE SET count = excluded.count WHERE audit.count < \
-                     excluded.count RETURNING (xmax = 0)",
+                     reasons, count, latency_us, check_in, incarnation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+                     $10, $11, $12, $13, $14, $15) ON CONFLICT (hub, incarnation, seq) DO UPDATE SET count = \
+                     excluded.count WHERE audit.count < excluded.count RETURNING (xmax = 0)",
                 )
                 .await?,
             check_in: tx
                 .prepare_cached(
-                    "INSERT INTO check_ins (hub, space, membership_id, day, entered_at, seq, outcome) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (hub, membership_id, day, entered_at) \
+                    "INSERT INTO check_ins (hub, space, membership_id, day, entered_at, seq, outcome, incarnation) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (hub, incarnation, membership_id, day, \
+                     entered_at) \
                      DO UPDATE SET seq = excluded.seq, outcome = excluded.outcome, received_at = now() \
                      WHERE check_ins.seq < excluded.seq RETURNING (xmax = 0)",
                 )
                 .await?,
             sync: tx
                 .prepare_cached(
-                    "INSERT INTO syncs (hub, space, run, finished_at, detail) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (hub, run) DO NOTHING RETURNING true",
+                    "INSERT INTO syncs (hub, space, run, finished_at, detail, incarnation) VALUES ($1, $2, $3, $4, \
+                     $5, $6) ON CONFLICT (hub, incarnation, run) DO NOTHING RETURNING true",
                 )
                 .await?,
         })
@@ -221,6 +233,7 @@ async fn store_one(
                     &count,
                     &latency,
                     &line.check_in,
+                    &up.incarnation,
                 ],
             )
             .await?
@@ -237,13 +250,17 @@ async fn store_one(
                     &outcome.entered_at,
                     seq,
                     &detail,
+                    &up.incarnation,
                 ],
             )
             .await?
         }
         UpEvent::Sync { run_id, run, .. } => {
             let detail = serde_json::json!(run);
-            tx.query_opt(&s.sync, &[&up.hub, &up.space, run_id, &run.finished_at, &detail])
+            tx.query_opt(
+                &s.sync,
+                &[&up.hub, &up.space, run_id, &run.finished_at, &detail, &up.incarnation],
+            )
                 .await?
         }
     };

@@ -223,6 +223,7 @@ async fn simulated_hub(nats: String, space: String, hub: String, rows: usize, go
             let up = Up {
                 hub: hub.clone(),
                 space: space.clone(),
+                incarnation: "bench".into(),
                 event: UpEvent::Audit(row(seq)),
             };
             let mut headers = async_nats::HeaderMap::new();

@@ -60,6 +60,7 @@ fn a_burst_row_counted_on_gets_a_new_dedup_id_and_a_repeat_the_same_one() {
     let up = |count| Up {
         hub: "h1".into(),
         space: "lisbon".into(),
+        incarnation: "a1".into(),
         event: UpEvent::Audit(AuditLine { count, ..line.clone() }),
     };
     assert_eq!(up(1).msg_id(), up(1).msg_id());

@@ -70,10 +70,14 @@ fn js(e: impl std::fmt::Display) -> LinkError {
 
 /// Runs the link until `stop`; connects in the background and keeps reconnecting.
 pub async fn run(hub: Arc<Hub>, config: FleetConfig, password: Option<String>, stop: watch::Receiver<bool>) {
-    let joined: Result<(), LinkError> = async { Ok(hub.db(|store| store.join_fleet()).await??) }.await;
-    if let Err(e) = joined {
-        tracing::error!("the hub cannot mark itself joined to the fleet ({e}); check-ins and syncs are not sent up");
-    }
+    let joined: Result<String, LinkError> = async { Ok(hub.db(|store| store.join_fleet()).await??) }.await;
+    let incarnation = match joined {
+        Ok(incarnation) => incarnation,
+        Err(e) => {
+            tracing::error!("the hub cannot mark itself joined to the fleet ({e}); it runs alone");
+            return;
+        }
+    };
     let space = hub.config.space.subdomain.as_str().to_string();
     let mut options = async_nats::ConnectOptions::new()
         .name(format!("frontdoor-hub {}", config.hub_id))
@@ -106,6 +110,7 @@ pub async fn run(hub: Arc<Hub>, config: FleetConfig, password: Option<String>, s
         jetstream: async_nats::jetstream::new(client),
         space,
         hub_id: config.hub_id,
+        incarnation,
     };
     let link = Arc::new(link);
     let parts = [
@@ -208,6 +213,8 @@ struct Link {
     jetstream: async_nats::jetstream::Context,
     space: String,
     hub_id: String,
+    /// This database's id at the fleet ([`fleet::Up::incarnation`]).
+    incarnation: String,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -342,6 +349,7 @@ async fn publish(
     let up = Up {
         hub: link.hub_id.clone(),
         space: link.space.clone(),
+        incarnation: link.incarnation.clone(),
         event,
     };
     let mut headers = async_nats::HeaderMap::new();

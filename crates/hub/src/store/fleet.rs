@@ -125,15 +125,22 @@ impl Store {
     }
 
     /// Marks the hub as joined to a fleet: from now on, ended check-ins and sync runs are
-    /// numbered in the fleet outbox (by the triggers of migration 8).
-    pub fn join_fleet(&self) -> Result<(), Error> {
-        self.conn()
-            .execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('fleet_joined', '1')",
-                [],
-            )
-            .map_err(ctx("joining the fleet"))?;
-        Ok(())
+    /// numbered in the fleet outbox (by the triggers of migration 8). Answers this database's
+    /// incarnation: a random id made the first time, kept for good.
+    pub fn join_fleet(&self) -> Result<String, Error> {
+        let mut fresh = [0u8; 8];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut fresh);
+        let fresh: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
+        let conn = self.conn();
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('fleet_joined', '1'), ('fleet_incarnation', ?1)",
+            [fresh],
+        )
+        .map_err(ctx("joining the fleet"))?;
+        conn.query_row("SELECT value FROM meta WHERE key = 'fleet_incarnation'", [], |r| {
+            r.get(0)
+        })
+        .map_err(ctx("joining the fleet"))
     }
 
     /// The first `limit` outbox entries, oldest first, with their rows as they are now; an

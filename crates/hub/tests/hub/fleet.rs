@@ -374,6 +374,7 @@ fn forged(space: &str, hub: &str, seq: i64, door: &str) -> Vec<u8> {
     let up = frontdoor_core::fleet::Up {
         hub: hub.into(),
         space: space.into(),
+        incarnation: "forged".into(),
         event: frontdoor_core::fleet::UpEvent::Audit(frontdoor_core::fleet::AuditLine {
             seq,
             at: jiff::Timestamp::now().to_string(),

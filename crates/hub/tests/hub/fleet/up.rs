@@ -312,3 +312,41 @@ async fn an_event_postgres_cannot_take_is_refused_alone_and_every_hubs_rows_keep
         .iter()
         .all(|(seq, _)| *seq != 900_003));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hub_whose_database_is_made_anew_under_its_id_sends_new_rows_and_the_record_keeps_the_old() {
+    let mut world = World::start(1).await;
+    let site = world.site(LIGHTHOUSE, 0);
+    let (sam, _) = member(site, "user-sam").await;
+    for door in ["front", "workshop"] {
+        assert_eq!(tap(site, &sam, door).await.0, 200);
+    }
+    world.caught_up(site, Duration::from_secs(20)).await;
+    let old = world.record("lighthouse-1").await;
+
+    // The site's disk is lost: its hub stops, and one on an empty database joins under the same
+    // id and password, numbering its rows from 1 again.
+    world.spaces.get_mut(LIGHTHOUSE).unwrap().sites[0].hub.stop().await;
+    let nats: SocketAddr = format!("127.0.0.1:{}", world.nats.port).parse().unwrap();
+    let sim = &world.spaces[LIGHTHOUSE]._sim;
+    let rebuilt = start_site(sim, (LIGHTHOUSE, "Lighthouse Coworking"), "lighthouse-1", nats).await;
+    let (sam, _) = member(&rebuilt, "user-sam").await;
+    assert_eq!(tap(&rebuilt, &sam, "front").await.0, 200);
+    let new = rebuilt.hub.hub.store.audit(1000).unwrap().len();
+    assert!(
+        old.iter().any(|(seq, _)| *seq as usize <= new),
+        "the new rows reuse old numbers"
+    );
+    until(async || {
+        let record = world.record("lighthouse-1").await;
+        match record.len() == old.len() + new {
+            true => Ok(()),
+            false => Err(format!(
+                "the record has {} rows, {} old and {new} new expected",
+                record.len(),
+                old.len()
+            )),
+        }
+    })
+    .await;
+}
