@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use frontdoor_core::fleet::{
     self, FleetActivity, FleetCheckIn, FleetHub as HubView, FleetMe as Me, FleetSpace as SpaceView, FleetSync,
@@ -40,8 +40,14 @@ pub fn router(shared: Arc<Shared>) -> Router {
             "/api/v1/fleet/spaces/{space}/revocations",
             get(down::revocations).post(down::revoke),
         )
-        .route("/api/v1/fleet/spaces/{space}/access", put(down::access))
-        .route("/api/v1/fleet/spaces/{space}/hubs/{hub}/doors", put(down::doors))
+        .route(
+            "/api/v1/fleet/spaces/{space}/access",
+            get(down::access_sent).put(down::access),
+        )
+        .route(
+            "/api/v1/fleet/spaces/{space}/hubs/{hub}/doors",
+            get(down::doors_sent).put(down::doors),
+        )
         .with_state(shared)
 }
 

@@ -65,6 +65,45 @@ pub(super) async fn access(
     Ok(Json(send(&shared, &Down::Access { space }, &sent).await?))
 }
 
+/// What was last sent under `down`'s key, who sent it and when; `null` before anything was.
+async fn last_sent<T: serde::de::DeserializeOwned>(shared: &Shared, down: &Down) -> Result<Option<Sent<T>>, FleetError> {
+    let value = down_bucket(shared, down.space())
+        .await?
+        .get(down.key())
+        .await
+        .map_err(|e| FleetError::Link(e.to_string()))?;
+    match value {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| FleetError::Link(format!("the last {} sent cannot be read: {e}", down.key()))),
+    }
+}
+
+/// `GET /api/v1/fleet/spaces/{space}/access`: the access setup last sent to the space (to edit
+/// and send again); how each hub took it is in `/spaces`.
+pub(super) async fn access_sent(
+    State(shared): State<Arc<Shared>>,
+    Signed(caller): Signed,
+    Path(space): Path<String>,
+) -> Result<Json<Option<Sent<AccessDown>>>, FleetError> {
+    let space = caller.space(&space)?.to_string();
+    Ok(Json(last_sent(&shared, &Down::Access { space }).await?))
+}
+
+/// `GET /api/v1/fleet/spaces/{space}/hubs/{hub}/doors`: the doors last sent to one hub.
+pub(super) async fn doors_sent(
+    State(shared): State<Arc<Shared>>,
+    Signed(caller): Signed,
+    Path((space, hub)): Path<(String, String)>,
+) -> Result<Json<Option<Sent<DoorsDown>>>, FleetError> {
+    let space = caller.space(&space)?.to_string();
+    if !frontdoor_core::fleet::is_name(&hub) {
+        return Err(FleetError::UnknownHub);
+    }
+    Ok(Json(last_sent(&shared, &Down::Doors { space, hub }).await?))
+}
+
 /// `PUT /api/v1/fleet/spaces/{space}/hubs/{hub}/doors`: one hub's doors, for it to check and
 /// apply as its console would (secrets stay at the hub).
 pub(super) async fn doors(

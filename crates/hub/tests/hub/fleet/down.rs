@@ -78,6 +78,23 @@ async fn an_access_setup_and_doors_sent_down_are_checked_and_applied_as_the_cons
     );
     let results = world.sent_down(access, setup.clone(), &both, "lighthouse.access").await;
     assert!(results.iter().all(|r| r["result"] == "applied"), "{results:?}");
+    // What was sent can be read back, to edit and send again; nothing was sent a hub's doors yet.
+    let (status, last) = world.get(ANA, access).await;
+    assert_eq!(status, 200, "{last}");
+    assert_eq!(
+        (&last["by"], &last["groups"]),
+        (&json!("Ana"), &setup["groups"]),
+        "{last}"
+    );
+    let (_, none) = world
+        .get(ANA, "/api/v1/fleet/spaces/lighthouse/hubs/lighthouse-2/doors")
+        .await;
+    assert_eq!(none, Value::Null);
+    refused(
+        world.get(ANA, "/api/v1/fleet/spaces/harbour/access").await,
+        404,
+        "unknown_space",
+    );
     for site in [one, two] {
         let now = site.hub.hub.access.current().setup.clone();
         let groups: Vec<(&str, &[String])> = now.groups.iter().map(|g| (g.id.as_str(), g.doors.as_slice())).collect();
