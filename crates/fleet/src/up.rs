@@ -1,5 +1,5 @@
-//! The up stream's one consumer: batches from JetStream into PostgreSQL, acknowledged only
-//! after the transaction committed, so a fleet killed between the two gets the batch again and
+//! The up stream's consumer: batches from JetStream into PostgreSQL, each message acknowledged
+//! only after the transaction committed, so a fleet killed between the two gets the batch again and
 //! the record's unique key drops what it already has.
 
 use std::time::Duration;
@@ -106,7 +106,9 @@ async fn consume(js: &Context, store: &Store, spaces: &std::collections::BTreeSe
             CONSUMER,
             pull::Config {
                 durable_name: Some(CONSUMER.into()),
-                ack_policy: AckPolicy::All,
+                // Each message acknowledged on its own, after its batch committed: several fleet
+                // processes may pull from this one consumer, and none acknowledges another's.
+                ack_policy: AckPolicy::Explicit,
                 ack_wait: Duration::from_secs(10),
                 ..Default::default()
             },
@@ -122,7 +124,7 @@ async fn consume(js: &Context, store: &Store, spaces: &std::collections::BTreeSe
             .await
             .map_err(link)?;
         let mut batch = Vec::new();
-        let mut last = None;
+        let mut fetched = Vec::new();
         while let Some(message) = messages.next().await {
             let message = message.map_err(link)?;
             match serde_json::from_slice::<Up>(&message.payload) {
@@ -135,13 +137,16 @@ async fn consume(js: &Context, store: &Store, spaces: &std::collections::BTreeSe
                 ),
                 Err(e) => tracing::warn!("an event on {} cannot be read ({e}); dropped", message.subject),
             }
-            last = Some(message);
+            fetched.push(message);
         }
-        let Some(last) = last else {
+        if fetched.is_empty() {
             continue;
-        };
+        }
         let stored = store.store(&batch).await?;
         tracing::debug!("stored {stored:?}");
-        last.double_ack().await.map_err(link)?;
+        // A lost acknowledgement only brings the message again, and the record drops the repeat.
+        for message in fetched {
+            message.ack().await.map_err(link)?;
+        }
     }
 }

@@ -84,3 +84,28 @@ async fn the_window_that_remains_is_a_post_slower_than_the_claims_lease_and_a_hu
         .collect();
     assert_eq!(harbour.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_fleet_processes_on_one_record_share_the_work_and_either_may_die() {
+    let mut world = World::start(2).await;
+    // A second fleet process on the same PostgreSQL and NATS, as an operator runs two for
+    // availability: both pull from the one consumer and answer claims in one queue group.
+    let second = start_fleet(&world.nats, &world.pg).await;
+    let (a, b) = (world.site(LIGHTHOUSE, 0), world.site(LIGHTHOUSE, 1));
+    // Alex taps (a member: what he may not open is refused, and audited all the same).
+    let (alex_a, _) = member(a, "user-alex").await;
+    let (alex_b, _) = member(b, "user-alex").await;
+    taps(&world, &alex_a, &alex_b, 4).await;
+    for site in &world.spaces[LIGHTHOUSE].sites {
+        world.caught_up(site, Duration::from_secs(20)).await;
+    }
+    // The first process dies; the second carries on alone, claims included.
+    world.fleet.stop().await;
+    let (posts, check_ins) = both_doors_at_once(&world, 800).await;
+    assert_eq!((posts, check_ins), (1, 1));
+    taps(&world, &alex_a, &alex_b, 4).await;
+    for site in &world.spaces[LIGHTHOUSE].sites {
+        world.caught_up(site, Duration::from_secs(30)).await;
+    }
+    drop(second);
+}
