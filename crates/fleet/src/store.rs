@@ -261,7 +261,7 @@ async fn store_one(
                 &s.sync,
                 &[&up.hub, &up.space, run_id, &run.finished_at, &detail, &up.incarnation],
             )
-                .await?
+            .await?
         }
     };
     Ok(match row.map(|r| r.get::<_, bool>(0)) {

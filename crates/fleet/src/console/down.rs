@@ -66,7 +66,10 @@ pub(super) async fn access(
 }
 
 /// What was last sent under `down`'s key, who sent it and when; `null` before anything was.
-async fn last_sent<T: serde::de::DeserializeOwned>(shared: &Shared, down: &Down) -> Result<Option<Sent<T>>, FleetError> {
+async fn last_sent<T: serde::de::DeserializeOwned>(
+    shared: &Shared,
+    down: &Down,
+) -> Result<Option<Sent<T>>, FleetError> {
     let value = down_bucket(shared, down.space())
         .await?
         .get(down.key())
