@@ -107,6 +107,11 @@ fn app(policy: IssuerPolicy, now: fn() -> i64) -> Parts {
             let _ = announce.lock().unwrap().send(serde_json::to_value(view).unwrap());
         }),
     );
+    mounted(frontdoor, browser, views)
+}
+
+/// `frontdoor` in the mock runtime with the app's commands and a main window.
+fn mounted(frontdoor: std::sync::Arc<Frontdoor>, browser: RecordingBrowser, views: Receiver<Value>) -> Parts {
     let app = mock_builder()
         .manage(frontdoor)
         .invoke_handler(frontdoor_app::invoke_handler())

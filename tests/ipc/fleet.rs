@@ -17,7 +17,6 @@ use frontdoor_app::vault::{Memory, Vault};
 use frontdoor_app::Frontdoor;
 use frontdoor_core::secret::RefreshToken;
 use frontdoor_ipc::{AppView, RedirectKind, TokenStorage};
-use tauri::test::{mock_builder, mock_context, noop_assets};
 
 use frontdoor_core::auth::IssuerPolicy;
 use frontdoor_core::links::Subdomain;
@@ -28,7 +27,7 @@ use parts::{postgres, Nats};
 use relay_sim::ShellyDouble;
 use serde_json::{json, Value};
 
-use super::{app, invoke_on, now, util, MemPrefs, Parts, RecordingBrowser};
+use super::{app, invoke_on, mounted, now, util, MemPrefs, Parts, RecordingBrowser};
 
 const LIGHTHOUSE: &str = "lighthouse";
 const HARBOUR: &str = "harbour";
@@ -215,20 +214,7 @@ impl Device {
             Box::new(browser.clone()),
             Box::new(|_: &AppView| {}),
         );
-        let app = mock_builder()
-            .manage(frontdoor)
-            .invoke_handler(frontdoor_app::invoke_handler())
-            .build(mock_context(noop_assets()))
-            .unwrap();
-        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-            .build()
-            .unwrap();
-        Parts {
-            browser,
-            views,
-            webview,
-            app,
-        }
+        mounted(frontdoor, browser, views)
     }
 }
 
