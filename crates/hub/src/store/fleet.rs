@@ -115,6 +115,15 @@ impl Store {
     /// Marks the hub as out of any fleet (it starts without `[fleet]`): nothing more is numbered
     /// in the fleet outbox, and what waits there is dropped.
     pub fn leave_fleet(&self) -> Result<(), Error> {
+        // A hub that never joined (nearly every start) only reads.
+        let joined: Option<String> = self
+            .read()
+            .query_row("SELECT value FROM meta WHERE key = 'fleet_joined'", [], |r| r.get(0))
+            .optional()
+            .map_err(ctx("leaving the fleet"))?;
+        if joined.is_none() {
+            return Ok(());
+        }
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(ctx("leaving the fleet"))?;
         tx.execute("DELETE FROM meta WHERE key = 'fleet_joined'", [])

@@ -205,3 +205,24 @@ fn a_session_lookup_does_not_wait_for_the_writer() {
     drop(writer);
     assert_eq!(found, Ok(Some(row)));
 }
+
+#[test]
+fn a_hub_that_leaves_its_fleet_numbers_nothing_more_for_it_and_drops_what_waited() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("hub.sqlite")).unwrap();
+    let t = Timestamp::UNIX_EPOCH;
+    store.record_sync("full", t, t, true, "{}").unwrap();
+    assert_eq!(
+        store.outbox_to_send(10).unwrap().0.len(),
+        0,
+        "not joined: nothing numbered"
+    );
+    let incarnation = store.join_fleet().unwrap();
+    assert_eq!(store.join_fleet().unwrap(), incarnation, "one incarnation for good");
+    store.record_sync("full", t, t, true, "{}").unwrap();
+    assert_eq!(store.outbox_to_send(10).unwrap().0.len(), 1);
+    store.leave_fleet().unwrap();
+    assert_eq!(store.outbox_to_send(10).unwrap().0.len(), 0);
+    store.record_sync("full", t, t, true, "{}").unwrap();
+    assert_eq!(store.outbox_to_send(10).unwrap().0.len(), 0, "left: nothing numbered");
+}
