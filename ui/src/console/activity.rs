@@ -618,17 +618,6 @@ fn remote_open(props: &RemoteOpenProps) -> Html {
         let door = door.clone();
         Callback::from(move |e: Event| door.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
     };
-    let on_reason = {
-        let (reason, local) = (reason.clone(), local.clone());
-        Callback::from(move |e: InputEvent| {
-            let value = e.target_unchecked_into::<HtmlInputElement>().value();
-            // Inline: the words go as soon as the reason is fine again.
-            if local.is_some() && check_reason(&value).is_ok() {
-                local.set(None);
-            }
-            reason.set(value);
-        })
-    };
     let refused = match &*answer {
         Some(Err(e)) => Some(e),
         _ => None,
@@ -644,15 +633,7 @@ fn remote_open(props: &RemoteOpenProps) -> Html {
                     }) }
                 </select>
             </label>
-            <label>{ lang.t("console-activity-reason-label") }
-                <input id="remote-reason" maxlength="200" value={(*reason).clone()} oninput={on_reason}
-                    placeholder={lang.t("console-activity-reason-placeholder")} />
-            </label>
-            if let Some(bad) = *local {
-                <span class="field-error" data-field="reason">{ bad.words(lang) }</span>
-            } else {
-                { field_words(refused, "reason") }
-            }
+            { reason_field("remote-reason", &reason, &local, refused, NodeRef::default(), lang) }
             <button id="remote-open-button" class="primary" type="submit" disabled={*busy || chosen.is_empty()}>
                 { if *busy { lang.t("opening") } else { lang.t("console-activity-open") } }
             </button>
@@ -669,6 +650,42 @@ fn remote_open(props: &RemoteOpenProps) -> Html {
                 Some(Err(_)) | None => html! {},
             } }
         </form>
+    }
+}
+
+/// A remote open's reason: the field, checked inline (the words go as soon as the reason is fine
+/// again), and either those words or the hub's for the field. The hub's Activity tab and the
+/// Fleet tab both use it.
+pub fn reason_field(
+    id: &'static str,
+    reason: &UseStateHandle<String>,
+    local: &UseStateHandle<Option<BadReason>>,
+    refused: Option<&ErrorDto>,
+    field: NodeRef,
+    lang: Lang,
+) -> Html {
+    let on_reason = {
+        let (reason, local) = (reason.clone(), local.clone());
+        Callback::from(move |e: InputEvent| {
+            let value = e.target_unchecked_into::<HtmlInputElement>().value();
+            if local.is_some() && check_reason(&value).is_ok() {
+                local.set(None);
+            }
+            reason.set(value);
+        })
+    };
+    html! {
+        <>
+            <label>{ lang.t("console-activity-reason-label") }
+                <input id={id} ref={field} maxlength="200" value={(**reason).clone()} oninput={on_reason}
+                    placeholder={lang.t("console-activity-reason-placeholder")} />
+            </label>
+            if let Some(bad) = **local {
+                <span class="field-error" data-field="reason">{ bad.words(lang) }</span>
+            } else {
+                { field_words(refused, "reason") }
+            }
+        </>
     }
 }
 

@@ -7,10 +7,10 @@ use serde::Serialize;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::super::activity::{check_reason, BadReason};
+use super::super::activity::{check_reason, reason_field, BadReason};
 use super::super::doors::reach_badge;
 use super::super::glance::light_words;
-use super::super::{error_banner, field_words, when, NoArgs};
+use super::super::{error_banner, when, NoArgs};
 use crate::tauri;
 use crate::words::{use_lang, Arg, Lang};
 
@@ -254,16 +254,6 @@ fn remote_open(props: &RemoteOpenProps) -> Html {
             });
         })
     };
-    let on_reason = {
-        let (reason, local) = (reason.clone(), local.clone());
-        Callback::from(move |e: InputEvent| {
-            let value = e.target_unchecked_into::<HtmlInputElement>().value();
-            if local.is_some() && check_reason(&value).is_ok() {
-                local.set(None);
-            }
-            reason.set(value);
-        })
-    };
     let refused = match &*answer {
         Some(Err(e)) => Some(e),
         Some(Ok(_)) | None => None,
@@ -272,15 +262,7 @@ fn remote_open(props: &RemoteOpenProps) -> Html {
         <form id="fleet-remote-open" class="card" onsubmit={submit}>
             <h3>{ lang.t_args("console-fleet-open-title", &[("door", (&o.name).into()), ("hub", (&o.hub).into())]) }</h3>
             <p class="muted">{ lang.t("console-fleet-open-help") }</p>
-            <label>{ lang.t("console-activity-reason-label") }
-                <input id="fleet-reason" ref={field} maxlength="200" value={(*reason).clone()} oninput={on_reason}
-                    placeholder={lang.t("console-activity-reason-placeholder")} />
-            </label>
-            if let Some(bad) = *local {
-                <span class="field-error" data-field="reason">{ bad.words(lang) }</span>
-            } else {
-                { field_words(refused, "reason") }
-            }
+            { reason_field("fleet-reason", &reason, &local, refused, field.clone(), lang) }
             <button id="fleet-open-button" class="primary" type="submit" disabled={*busy}>
                 { if *busy { lang.t("opening") } else { lang.t("console-activity-open") } }
             </button>
